@@ -1,0 +1,81 @@
+/* A minimal test harness for C and C++ test programs.
+ *
+ * Each test case prints exactly one line, which tools/run_tests.sh counts:
+ *   PASS <name>
+ *   FAIL <name>: <what differed> [seed=<s>]
+ *   SKIP <name>: <why>
+ * and the program exits 1 if any case failed. Seeded cases print the seed so that
+ * `<program> --seed <s>` (or the program's own replay flag) reproduces them. */
+#ifndef TERN_TEST_H
+#define TERN_TEST_H
+
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct tern_test_ctx {
+  const char *name; /* current case */
+  int failed;       /* the current case failed */
+  int n_pass, n_fail, n_skip;
+  char detail[512];
+} tern_test_ctx;
+
+static inline void tern_test_begin(tern_test_ctx *t, const char *name) {
+  t->name = name;
+  t->failed = 0;
+  t->detail[0] = 0;
+}
+
+/* Record a failure of the current case (the first detail is kept). */
+static inline void tern_test_fail(tern_test_ctx *t, const char *fmt, ...) {
+  if (!t->failed) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->detail, sizeof t->detail, fmt, ap);
+    va_end(ap);
+  }
+  t->failed = 1;
+}
+
+static inline void tern_test_end(tern_test_ctx *t) {
+  if (t->failed) {
+    printf("FAIL %s: %s\n", t->name, t->detail);
+    t->n_fail++;
+  } else {
+    printf("PASS %s\n", t->name);
+    t->n_pass++;
+  }
+  fflush(stdout);
+}
+
+static inline void tern_test_skip(tern_test_ctx *t, const char *name, const char *why) {
+  printf("SKIP %s: %s\n", name, why);
+  t->n_skip++;
+  fflush(stdout);
+}
+
+static inline int tern_test_exit(const tern_test_ctx *t) { return t->n_fail ? 1 : 0; }
+
+/* Check a condition inside a case; on failure record file:line and the expression. */
+#define TERN_CHECK(t, cond)                                                               \
+  do {                                                                                    \
+    if (!(cond)) tern_test_fail((t), "%s:%d: check failed: %s", __FILE__, __LINE__, #cond); \
+  } while (0)
+
+/* splitmix64: a small, seedable PRNG with no global state. */
+static inline uint64_t tern_rand_next(uint64_t *state) {
+  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+/* Uniform integer in [lo, hi] (hi - lo < 2^32). */
+static inline int64_t tern_rand_range(uint64_t *state, int64_t lo, int64_t hi) {
+  uint64_t span = (uint64_t)(hi - lo) + 1u;
+  return lo + (int64_t)(tern_rand_next(state) % span);
+}
+
+#endif /* TERN_TEST_H */
