@@ -3,62 +3,62 @@
 `define TERN_PARAMS_VH
 
 // Array geometry and derived widths
-localparam integer TERN_ROWS = 2;
-localparam integer TERN_LANES = 20;
-localparam integer TERN_ACT_BITS = 8;
-localparam integer TERN_ACC_BITS = 32;
-localparam integer TERN_K_BITS = 16;
-localparam integer TERN_N_BITS = 16;
-localparam integer TERN_K_MAX = 65535;
-localparam integer TERN_N_MAX = 65535;
-localparam integer TERN_TRITS_PER_BEAT = 40;
-localparam integer TERN_T2_BEAT_BITS = 80;
-localparam integer TERN_T2_BEAT_BYTES = 10;
-localparam integer TERN_T5_BEAT_BYTES = 8;
-localparam integer TERN_T5_BEAT_BITS = 64;
-localparam integer TERN_W_BEAT_BITS = 80;
-localparam integer TERN_ACT_BEAT_BITS = 160;
-localparam integer TERN_RES_BEAT_BITS = 64;
-localparam integer TERN_TREE_LEVELS = 5;
-localparam integer TERN_PIPE_LATENCY = 8;
-localparam integer TERN_FMT_BITS = 2;
-localparam integer TERN_FMT_T2 = 0;
-localparam integer TERN_FMT_T5 = 1;
-localparam integer TERN_FORMATS_MASK = 3;
+`define TERN_ROWS 2
+`define TERN_LANES 20
+`define TERN_ACT_BITS 8
+`define TERN_ACC_BITS 32
+`define TERN_K_BITS 16
+`define TERN_N_BITS 16
+`define TERN_K_MAX 65535
+`define TERN_N_MAX 65535
+`define TERN_TRITS_PER_BEAT 40
+`define TERN_T2_BEAT_BITS 80
+`define TERN_T2_BEAT_BYTES 10
+`define TERN_T5_BEAT_BYTES 8
+`define TERN_T5_BEAT_BITS 64
+`define TERN_W_BEAT_BITS 80
+`define TERN_ACT_BEAT_BITS 160
+`define TERN_RES_BEAT_BITS 64
+`define TERN_TREE_LEVELS 5
+`define TERN_PIPE_LATENCY 8
+`define TERN_FMT_BITS 2
+`define TERN_FMT_T2 0
+`define TERN_FMT_T5 1
+`define TERN_FORMATS_MASK 3
 
 // CSR byte offsets and fields
-localparam [11:0] TERN_REG_ID_OFFSET = 12'h000;
-localparam [31:0] TERN_REG_ID_RESET = 32'h5445524e;
-localparam [11:0] TERN_REG_VERSION_OFFSET = 12'h004;
-localparam [31:0] TERN_REG_VERSION_RESET = 32'h00000001;
-localparam [11:0] TERN_REG_PARAMS_OFFSET = 12'h008;
-localparam integer TERN_REG_PARAMS_ROWS_LSB = 0;
-localparam integer TERN_REG_PARAMS_ROWS_WIDTH = 8;
-localparam integer TERN_REG_PARAMS_LANES_LSB = 8;
-localparam integer TERN_REG_PARAMS_LANES_WIDTH = 8;
-localparam integer TERN_REG_PARAMS_FORMATS_LSB = 16;
-localparam integer TERN_REG_PARAMS_FORMATS_WIDTH = 8;
-localparam [11:0] TERN_REG_CTRL_OFFSET = 12'h010;
-localparam [31:0] TERN_REG_CTRL_RESET = 32'h00000000;
-localparam integer TERN_REG_CTRL_START_LSB = 0;
-localparam integer TERN_REG_CTRL_START_WIDTH = 1;
-localparam integer TERN_REG_CTRL_IRQ_EN_LSB = 1;
-localparam integer TERN_REG_CTRL_IRQ_EN_WIDTH = 1;
-localparam [11:0] TERN_REG_STATUS_OFFSET = 12'h014;
-localparam [31:0] TERN_REG_STATUS_RESET = 32'h00000000;
-localparam integer TERN_REG_STATUS_BUSY_LSB = 0;
-localparam integer TERN_REG_STATUS_BUSY_WIDTH = 1;
-localparam integer TERN_REG_STATUS_DONE_LSB = 1;
-localparam integer TERN_REG_STATUS_DONE_WIDTH = 1;
-localparam integer TERN_REG_STATUS_ERR_LSB = 8;
-localparam integer TERN_REG_STATUS_ERR_WIDTH = 8;
-localparam [11:0] TERN_REG_JOB_K_OFFSET = 12'h020;
-localparam [31:0] TERN_REG_JOB_K_RESET = 32'h00000000;
-localparam [11:0] TERN_REG_JOB_N_OFFSET = 12'h024;
-localparam [31:0] TERN_REG_JOB_N_RESET = 32'h00000000;
-localparam [11:0] TERN_REG_JOB_FMT_OFFSET = 12'h028;
-localparam [31:0] TERN_REG_JOB_FMT_RESET = 32'h00000000;
-localparam [11:0] TERN_REG_CYCLES_OFFSET = 12'h030;
-localparam [31:0] TERN_REG_CYCLES_RESET = 32'h00000000;
+`define TERN_REG_ID_OFFSET 12'h000
+`define TERN_REG_ID_RESET 32'h5445524e
+`define TERN_REG_VERSION_OFFSET 12'h004
+`define TERN_REG_VERSION_RESET 32'h00000001
+`define TERN_REG_PARAMS_OFFSET 12'h008
+`define TERN_REG_PARAMS_ROWS_LSB 0
+`define TERN_REG_PARAMS_ROWS_WIDTH 8
+`define TERN_REG_PARAMS_LANES_LSB 8
+`define TERN_REG_PARAMS_LANES_WIDTH 8
+`define TERN_REG_PARAMS_FORMATS_LSB 16
+`define TERN_REG_PARAMS_FORMATS_WIDTH 8
+`define TERN_REG_CTRL_OFFSET 12'h010
+`define TERN_REG_CTRL_RESET 32'h00000000
+`define TERN_REG_CTRL_START_LSB 0
+`define TERN_REG_CTRL_START_WIDTH 1
+`define TERN_REG_CTRL_IRQ_EN_LSB 1
+`define TERN_REG_CTRL_IRQ_EN_WIDTH 1
+`define TERN_REG_STATUS_OFFSET 12'h014
+`define TERN_REG_STATUS_RESET 32'h00000000
+`define TERN_REG_STATUS_BUSY_LSB 0
+`define TERN_REG_STATUS_BUSY_WIDTH 1
+`define TERN_REG_STATUS_DONE_LSB 1
+`define TERN_REG_STATUS_DONE_WIDTH 1
+`define TERN_REG_STATUS_ERR_LSB 8
+`define TERN_REG_STATUS_ERR_WIDTH 8
+`define TERN_REG_JOB_K_OFFSET 12'h020
+`define TERN_REG_JOB_K_RESET 32'h00000000
+`define TERN_REG_JOB_N_OFFSET 12'h024
+`define TERN_REG_JOB_N_RESET 32'h00000000
+`define TERN_REG_JOB_FMT_OFFSET 12'h028
+`define TERN_REG_JOB_FMT_RESET 32'h00000000
+`define TERN_REG_CYCLES_OFFSET 12'h030
+`define TERN_REG_CYCLES_RESET 32'h00000000
 
 `endif  // TERN_PARAMS_VH

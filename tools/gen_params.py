@@ -82,19 +82,21 @@ def reg_fields(reg):
 
 
 def gen_verilog(d, regs):
+    # `define macros (not localparams) so that they can serve as parameter defaults in module
+    # headers; modules derive their own widths from their ROWS/LANES parameters.
     out = ["// " + HEADER_NOTE, "`ifndef TERN_PARAMS_VH", "`define TERN_PARAMS_VH", ""]
     out.append("// Array geometry and derived widths")
     for k, v in d.items():
-        out.append("localparam integer TERN_%s = %d;" % (k, v))
+        out.append("`define TERN_%s %d" % (k, v))
     out.append("")
     out.append("// CSR byte offsets and fields")
     for r in regs:
-        out.append("localparam [11:0] TERN_REG_%s_OFFSET = 12'h%03x;" % (r["name"], r["offset"]))
+        out.append("`define TERN_REG_%s_OFFSET 12'h%03x" % (r["name"], r["offset"]))
         if "reset" in r:
-            out.append("localparam [31:0] TERN_REG_%s_RESET = 32'h%08x;" % (r["name"], r["reset"]))
+            out.append("`define TERN_REG_%s_RESET 32'h%08x" % (r["name"], r["reset"]))
         for f in reg_fields(r):
-            out.append("localparam integer TERN_REG_%s_%s_LSB = %d;" % (r["name"], f["name"], f["lsb"]))
-            out.append("localparam integer TERN_REG_%s_%s_WIDTH = %d;" % (r["name"], f["name"], f["width"]))
+            out.append("`define TERN_REG_%s_%s_LSB %d" % (r["name"], f["name"], f["lsb"]))
+            out.append("`define TERN_REG_%s_%s_WIDTH %d" % (r["name"], f["name"], f["width"]))
     out += ["", "`endif  // TERN_PARAMS_VH", ""]
     return "\n".join(out)
 
