@@ -1,0 +1,82 @@
+# tern: ternary (BitNet b1.58) MAC array, its bit-exact C golden model and Verilator benches.
+# `make help` lists the targets. Tools are overridable: make VERILATOR=/opt/v/bin/verilator ...
+VERILATOR ?= verilator
+YOSYS     ?= yosys
+PYTHON    ?= python3
+CC        ?= cc
+BUILD     ?= build
+JOBS      ?= 5000
+SEED      ?=
+
+export VERILATOR YOSYS
+ABS_BUILD := $(abspath $(BUILD))
+SIM_TB    := $(ABS_BUILD)/sim/default/array_tb
+SEED_ARG  := $(if $(SEED),+seed=$(SEED))
+# Other geometries the RTL and bench are built and tested at (rows x lanes).
+ALT_GEOMS := 1x5 3x5 4x10
+
+.PHONY: help deps gen check-gen lint cmodel sim test demo bench coverage synth clean
+
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+deps: ## check (as root: install) the packages the build and tests need
+	@tools/deps.sh core
+
+gen: ## regenerate rtl/tern_params.vh, cmodel/include/tern_params.h, docs/registers.md
+	$(PYTHON) tools/gen_params.py
+
+check-gen: ## fail if a generated file is stale
+	$(PYTHON) tools/gen_params.py --check
+
+lint: deps check-gen ## verilator --lint-only -Wall of rtl/ (several geometries), C built with -Werror
+	@bash tests/lint_rtl.sh
+	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) lib
+	@echo "lint: clean"
+
+cmodel: ## the C golden model library
+	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) lib
+
+sim: cmodel ## the Verilator bench of the array at the default geometry
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array
+
+sim-%: cmodel
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=r$(firstword $(subst x, ,$*))l$(lastword $(subst x, ,$*)) \
+	  ROWS=$(firstword $(subst x, ,$*)) LANES=$(lastword $(subst x, ,$*)) TRACE=0
+
+test: deps ## everything: generated files, lint, C model (+ASan/UBSan), RTL vs C model, mutants
+	@echo "tern: building (C model, Verilator benches at $(words 1 $(ALT_GEOMS)) geometries)"
+	@$(MAKE) -s sim $(addprefix sim-,$(ALT_GEOMS))
+	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
+	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
+	@tools/run_tests.sh $(BUILD)/test-logs \
+	  "gen|bash tests/test_gen.sh" \
+	  "lint|bash tests/lint_rtl.sh" \
+	  "cmodel|for t in $(ABS_BUILD)/cmodel/test_*; do \$$t || exit 1; done" \
+	  "cmodel-asan-ubsan|for t in $(ABS_BUILD)/cmodel-san/test_*; do \$$t || exit 1; done" \
+	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
+	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
+	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
+	  "no-multiplier|bash tests/test_no_mul.sh"
+
+demo: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL and the C model
+	@$(SIM_TB) +suite=demo
+
+bench: deps sim ## simulation speed and array utilisation for every 2B4T layer shape
+	@$(SIM_TB) +suite=bench
+
+coverage: deps cmodel ## Verilator line and toggle coverage of rtl/ over the test suites
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=cov COVERAGE=1 TRACE=0
+	@rm -rf $(BUILD)/cov && mkdir -p $(BUILD)/cov
+	@$(ABS_BUILD)/sim/cov/array_tb +jobs=2000 +seed=1 +coverage=$(ABS_BUILD)/cov/run | grep -E '^(PASS|FAIL)'
+	@verilator_coverage --write $(BUILD)/cov/merged.dat $(BUILD)/cov/run.*.dat
+	@verilator_coverage --annotate $(BUILD)/cov/annotated --annotate-min 1 $(BUILD)/cov/merged.dat >/dev/null
+	@$(PYTHON) tools/coverage_report.py $(BUILD)/cov/merged.dat --min-line 95 --markdown $(BUILD)/cov/report.md
+	@echo "coverage: report in $(BUILD)/cov/report.md, annotated sources in $(BUILD)/cov/annotated/"
+
+synth: ## Yosys + nextpnr-ice40 figures of the array into docs/synthesis.md
+	@tools/deps.sh synth
+	@$(MAKE) -C fpga synth
+
+clean: ## remove build outputs
+	rm -rf $(BUILD) fpga/build

@@ -1,0 +1,87 @@
+// tern_pnr_wrap: place-and-route wrapper for tern_mac_array on a small iCE40 (timing only).
+//
+// The array's wide ports do not fit the package pins, so one serial pin shifts a chain of
+// flip-flops that drives every wide input (weights, activations, K, N, format), the one-bit
+// control inputs are registered from pins, and the result bits are XOR-reduced into one
+// registered pin. The chain, the pin registers and the XOR are the only logic besides the
+// array, so every array path starts and ends at a flip-flop, as it would inside a device.
+// For timing and utilisation only; not a functional design.
+
+`default_nettype none
+
+`include "tern_params.vh"
+
+module tern_pnr_wrap (
+  input  wire clk_i,
+  input  wire rst_ni,
+  input  wire ser_i,       // serial data for the input chain
+  input  wire start_i,
+  input  wire w_valid_i,
+  input  wire a_valid_i,
+  input  wire r_ready_i,
+  output wire busy_o,
+  output wire err_o,
+  output wire w_ready_o,
+  output wire a_ready_o,
+  output wire r_valid_o,
+  output wire r_last_o,
+  output wire r_xor_o      // XOR of all result bits, registered
+);
+
+  localparam integer W_BITS   = `TERN_W_BEAT_BITS;
+  localparam integer A_BITS   = `TERN_ACT_BEAT_BITS;
+  localparam integer K_BITS   = `TERN_K_BITS;
+  localparam integer N_BITS   = `TERN_N_BITS;
+  localparam integer F_BITS   = `TERN_FMT_BITS;
+  localparam integer R_BITS   = `TERN_RES_BEAT_BITS;
+  localparam integer CH_BITS  = W_BITS + A_BITS + K_BITS + N_BITS + F_BITS;
+
+  reg [CH_BITS-1:0] chain_q;
+  reg               r_xor_q;
+  reg               rst_nq;
+  reg               start_q;
+  reg               w_valid_q;
+  reg               a_valid_q;
+  reg               r_ready_q;
+
+  always @(posedge clk_i) begin
+    chain_q   <= {chain_q[CH_BITS-2:0], ser_i};
+    rst_nq    <= rst_ni;
+    start_q   <= start_i;
+    w_valid_q <= w_valid_i;
+    a_valid_q <= a_valid_i;
+    r_ready_q <= r_ready_i;
+  end
+
+  wire [R_BITS-1:0] r_data;
+
+  tern_mac_array u_array (
+    .clk_i     (clk_i),
+    .rst_ni    (rst_nq),
+    .start_i   (start_q),
+    .cfg_k_i   (chain_q[0 +: K_BITS]),
+    .cfg_n_i   (chain_q[K_BITS +: N_BITS]),
+    .cfg_fmt_i (chain_q[K_BITS + N_BITS +: F_BITS]),
+    .busy_o    (busy_o),
+    .err_o     (err_o),
+    .w_valid_i (w_valid_q),
+    .w_ready_o (w_ready_o),
+    .w_data_i  (chain_q[K_BITS + N_BITS + F_BITS +: W_BITS]),
+    .a_valid_i (a_valid_q),
+    .a_ready_o (a_ready_o),
+    .a_data_i  (chain_q[K_BITS + N_BITS + F_BITS + W_BITS +: A_BITS]),
+    .r_valid_o (r_valid_o),
+    .r_ready_i (r_ready_q),
+    .r_data_o  (r_data),
+    .r_last_o  (r_last_o)
+  );
+
+  always @(posedge clk_i) begin
+    r_xor_q <= ^r_data;
+  end
+
+  assign r_xor_o = r_xor_q;
+
+endmodule
+
+`default_nettype wire

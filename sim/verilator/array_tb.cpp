@@ -1,0 +1,705 @@
+// Verilator bench of rtl/tern_mac_array.v against the C golden model (cmodel/).
+//
+// Every job is checked bit-exactly against tern_matvec() on the same packed stream, and its
+// cycle count against the cycle model (tern_job_cycles): equal when no interface stalls,
+// and within [model, model + stalled cycles] otherwise (docs/array.md).
+//
+//   +suite=random|directed|demo|bench   what to run (default: random, then directed)
+//   +jobs=N          random jobs (default 2000)      +seed=S   seed (default: from time)
+//   +job=J           replay only random job J of seed S (with +vcd=FILE for a waveform)
+//   +trace=FILE      write the RTL's result trace;   +trace_model=FILE  the C model's
+//   +vcd=FILE        waveform (benches built with --trace)
+//   +clock_mhz=F     extra clock for the demo's time figure
+// Output: one "PASS name" / "FAIL name: detail" line per case (tests/common/tern_test.h).
+#include <chrono>
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "Vtern_mac_array.h"
+#include "tb.h"
+#include "tern_cycle.h"
+#include "tern_geom.h"
+#include "tern_mac.h"
+#include "tern_pack.h"
+#include "tern_quant.h"
+#include "tern_test.h"
+#include "tern_trace.h"
+
+#ifndef TB_ROWS
+#define TB_ROWS TERN_ROWS
+#endif
+#ifndef TB_LANES
+#define TB_LANES TERN_LANES
+#endif
+#ifndef TB_K_MAX
+#define TB_K_MAX TERN_K_MAX
+#endif
+
+static const tern_geom kGeom = {TB_ROWS, TB_LANES};
+
+namespace {
+
+struct Job {
+  uint32_t k = 0, n = 0;
+  tern_format fmt = TERN_T2;
+  std::vector<uint8_t> stream;  // groups * beats * beat_bytes
+  std::vector<int8_t> x;        // beats * L lanes; lanes past K hold garbage
+  std::vector<int32_t> expect;  // groups * R, rows >= N are 0
+  std::string kind;
+};
+
+// Per-cycle probabilities that a source offers a beat and that the sink takes one.
+struct Flow {
+  double p_w = 1, p_a = 1, p_r = 1;
+  bool full_speed() const { return p_w >= 1 && p_a >= 1 && p_r >= 1; }
+};
+
+struct Outcome {
+  bool ok = true;
+  std::string why;
+  uint64_t cycles = 0;        // start cycle .. last result handshake, inclusive
+  uint64_t stall_cycles = 0;  // cycles an interface withheld a beat the job needed
+  std::vector<int32_t> got;
+};
+
+double uniform(uint64_t *s) { return (double)(tern_rand_next(s) >> 11) * (1.0 / 9007199254740992.0); }
+
+std::string fmt_str(const char *f, ...) __attribute__((format(printf, 1, 2)));
+std::string fmt_str(const char *f, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, f);
+  vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+// The expected results, from the golden model, padded to whole groups.
+void compute_expect(Job &j) {
+  uint32_t groups = tern_groups(kGeom, j.n);
+  std::vector<int32_t> acc(j.n);
+  tern_status st = tern_matvec(kGeom, j.fmt, j.stream.data(), j.k, j.n, j.x.data(), acc.data());
+  if (st != TERN_OK) {
+    std::fprintf(stderr, "tern_matvec: %s\n", tern_strerror(st));
+    std::exit(2);
+  }
+  j.expect.assign((size_t)groups * kGeom.rows, 0);
+  for (uint32_t i = 0; i < j.n; i++) j.expect[i] = acc[i];
+}
+
+// Job with weights w[n][k] packed canonically, then padding slots overwritten with random
+// codes, which the array must mask.
+Job job_from_trits(const std::vector<int8_t> &w, uint32_t k, uint32_t n, tern_format fmt,
+                   const std::vector<int8_t> &x_k, uint64_t *rng, const char *kind) {
+  Job j;
+  j.k = k;
+  j.n = n;
+  j.fmt = fmt;
+  j.kind = kind;
+  const uint32_t beats = tern_beats_per_group(kGeom, k), groups = tern_groups(kGeom, n);
+  const size_t bb = tern_beat_bytes(kGeom, fmt);
+  j.stream.assign(tern_stream_bytes(kGeom, fmt, k, n), 0);
+  if (tern_pack(kGeom, fmt, w.data(), k, n, j.stream.data()) != TERN_OK) {
+    std::fprintf(stderr, "tern_pack failed\n");
+    std::exit(2);
+  }
+  const uint32_t L = kGeom.lanes, R = kGeom.rows;
+  for (uint32_t g = 0; g < groups; g++)
+    for (uint32_t s = 0; s < beats; s++) {
+      uint8_t *beat = &j.stream[((size_t)g * beats + s) * bb];
+      for (uint32_t i = 0; i < R * L; i++) {
+        uint32_t row = g * R + i / L, col = s * L + i % L;
+        if (row < n && col < k) continue;
+        if (fmt == TERN_T2) {
+          uint8_t code = (uint8_t)(tern_rand_next(rng) & 3);
+          beat[i / 4] = (uint8_t)((beat[i / 4] & ~(3u << (2 * (i % 4)))) | (code << (2 * (i % 4))));
+        } else {
+          int8_t d[5];
+          tern_t5_decode(beat[i / 5], d);
+          d[i % 5] = (int8_t)((int)(tern_rand_next(rng) % 3) - 1);
+          beat[i / 5] = tern_t5_encode(d);
+        }
+      }
+    }
+  j.x.assign((size_t)beats * L, 0);
+  for (size_t i = 0; i < j.x.size(); i++)
+    j.x[i] = i < k ? x_k[i] : (int8_t)(tern_rand_next(rng) & 0xFF);
+  compute_expect(j);
+  // Cross-check the golden model itself against a plain multiply-accumulate.
+  for (uint32_t r = 0; r < n; r++) {
+    int64_t dot = 0;
+    for (uint32_t c = 0; c < k; c++) dot += (int64_t)w[(size_t)r * k + c] * x_k[c];
+    if (dot != j.expect[r]) {
+      std::fprintf(stderr, "golden model disagrees with a plain dot product at row %u\n", r);
+      std::exit(2);
+    }
+  }
+  return j;
+}
+
+// Job whose stream is raw random bytes: every T2 code (3 included) and every T5 byte value.
+Job job_from_raw(uint32_t k, uint32_t n, tern_format fmt, uint64_t *rng) {
+  Job j;
+  j.k = k;
+  j.n = n;
+  j.fmt = fmt;
+  j.kind = "raw";
+  j.stream.resize(tern_stream_bytes(kGeom, fmt, k, n));
+  for (auto &b : j.stream) b = (uint8_t)tern_rand_next(rng);
+  if (fmt == TERN_T2 && kGeom.rows * kGeom.lanes % 4) {
+    // Bits past the last slot of a T2 beat are padding the array never reads; keep them 0.
+    const size_t bb = tern_beat_bytes(kGeom, fmt);
+    const unsigned used = 2 * kGeom.rows * kGeom.lanes % 8;
+    for (size_t b = bb - 1; b < j.stream.size(); b += bb) j.stream[b] &= (uint8_t)((1u << used) - 1);
+  }
+  j.x.resize((size_t)tern_beats_per_group(kGeom, k) * kGeom.lanes);
+  for (auto &v : j.x) v = (int8_t)(tern_rand_next(rng) & 0xFF);
+  compute_expect(j);
+  return j;
+}
+
+int8_t random_act(uint64_t *rng) {
+  uint64_t r = tern_rand_next(rng);
+  switch (r % 8) {
+    case 0: return -128;
+    case 1: return 127;
+    case 2: return 0;
+    default: return (int8_t)(r >> 8);
+  }
+}
+
+std::vector<int8_t> random_trits(size_t count, uint64_t *rng) {
+  std::vector<int8_t> w(count);
+  unsigned mode = (unsigned)(tern_rand_next(rng) % 6);
+  for (auto &v : w) {
+    uint64_t r = tern_rand_next(rng);
+    switch (mode) {
+      case 0: v = 1; break;
+      case 1: v = -1; break;
+      case 2: v = (r % 8) ? 0 : (int8_t)((r >> 8) % 2 ? 1 : -1); break;  // sparse
+      default: v = (int8_t)((int)(r % 3) - 1); break;
+    }
+  }
+  return w;
+}
+
+class ArrayBench {
+ public:
+  explicit ArrayBench(const Plusargs &pa) : tb_(pa) {
+    std::string t = pa.str("trace", ""), tm = pa.str("trace_model", "");
+    if (!t.empty()) trace_rtl_ = std::fopen(t.c_str(), "w");
+    if (!tm.empty()) trace_model_ = std::fopen(tm.c_str(), "w");
+    auto *d = tb_.dut();
+    d->start_i = 0;
+    d->w_valid_i = 0;
+    d->a_valid_i = 0;
+    d->r_ready_i = 0;
+    tb_.reset();
+  }
+  ~ArrayBench() {
+    if (trace_rtl_) std::fclose(trace_rtl_);
+    if (trace_model_) std::fclose(trace_model_);
+  }
+  Testbench<Vtern_mac_array> &tb() { return tb_; }
+
+  void idle(unsigned cycles) {
+    auto *d = tb_.dut();
+    d->start_i = 0;
+    d->w_valid_i = 0;
+    d->a_valid_i = 0;
+    d->r_ready_i = 0;
+    for (unsigned i = 0; i < cycles; i++) tb_.tick();
+  }
+
+  // Pulse start with a configuration the array must refuse; expect one err_o pulse and no job.
+  bool refused_start(uint32_t k, uint32_t n, uint32_t fmt, std::string *why) {
+    auto *d = tb_.dut();
+    d->cfg_k_i = k;
+    d->cfg_n_i = n;
+    d->cfg_fmt_i = fmt;
+    d->start_i = 1;
+    d->w_valid_i = 1;
+    d->a_valid_i = 1;
+    d->r_ready_i = 1;
+    unsigned err_cycles = 0;
+    for (int c = 0; c < 6; c++) {
+      tb_.settle();
+      if (d->err_o) err_cycles++;
+      if (d->busy_o || d->w_ready_o || d->a_ready_o || d->r_valid_o) {
+        *why = fmt_str("start k=%u n=%u fmt=%u: array became busy or took a beat", k, n, fmt);
+        return false;
+      }
+      tb_.tick();
+      d->start_i = 0;
+    }
+    idle(1);
+    if (err_cycles != 1) {
+      *why = fmt_str("start k=%u n=%u fmt=%u: err_o high for %u cycles, expected 1", k, n, fmt, err_cycles);
+      return false;
+    }
+    return true;
+  }
+
+  // Run one job. reset_at >= 0 pulls rst_ni low in that cycle of the job (the job is then
+  // abandoned and the array must be idle and empty).
+  Outcome run(const Job &j, const Flow &fl, uint64_t flow_seed, uint32_t job_id,
+              int64_t reset_at = -1) {
+    Outcome o;
+    auto *d = tb_.dut();
+    const uint32_t beats = tern_beats_per_group(kGeom, j.k) * tern_groups(kGeom, j.n);
+    const uint32_t groups = tern_groups(kGeom, j.n);
+    const size_t bb = tern_beat_bytes(kGeom, j.fmt);
+    const uint64_t model = tern_job_cycles(kGeom, j.k, j.n);
+    const uint64_t limit = 64 * model + 100000;
+    uint64_t rng = flow_seed;
+    std::vector<uint8_t> garbage(bb + kGeom.lanes);
+    for (auto &b : garbage) b = (uint8_t)tern_rand_next(&rng);
+
+    tb_.settle();
+    if (d->busy_o) return fail(o, "busy_o high before the start");
+    d->cfg_k_i = j.k;
+    d->cfg_n_i = j.n;
+    d->cfg_fmt_i = (uint32_t)j.fmt;
+    d->start_i = 1;
+    d->w_valid_i = 0;
+    d->a_valid_i = 0;
+    d->r_ready_i = 0;
+    tb_.settle();
+    if (d->err_o) return fail(o, "err_o on a legal start");
+    tb_.tick();
+    d->start_i = 0;
+
+    uint64_t c = 1;
+    uint32_t bi = 0, results = 0;
+    bool w_hold = false, a_hold = false, r_pending = false;
+    std::vector<uint8_t> r_prev(4 * kGeom.rows), r_now(4 * kGeom.rows);
+    o.got.assign((size_t)groups * kGeom.rows, 0);
+    while (results < groups) {
+      if (c > limit) return fail(o, fmt_str("timeout after %" PRIu64 " cycles, %u of %u beats taken, %u results",
+                                            c, bi, beats, results));
+      if (reset_at >= 0 && (int64_t)c == reset_at) return do_reset(o, rng);
+      // Sources: raise valid at random and hold it (with its data) until the beat moves.
+      if (!w_hold && uniform(&rng) < fl.p_w) w_hold = bi < beats || uniform(&rng) < 0.5;
+      if (!a_hold && uniform(&rng) < fl.p_a) a_hold = bi < beats || uniform(&rng) < 0.5;
+      d->w_valid_i = w_hold;
+      d->a_valid_i = a_hold;
+      if (bi < beats) {
+        tb_put_bytes(d->w_data_i, &j.stream[(size_t)bi * bb], bb);
+        tb_put_bytes(d->a_data_i, (const uint8_t *)&j.x[(size_t)(bi % tern_beats_per_group(kGeom, j.k)) * kGeom.lanes],
+                     kGeom.lanes);
+      } else {  // a beat past the end of the job: must never be taken
+        tb_put_bytes(d->w_data_i, garbage.data(), bb);
+        tb_put_bytes(d->a_data_i, garbage.data() + bb, kGeom.lanes);
+      }
+      const bool r_rdy = uniform(&rng) < fl.p_r;
+      d->r_ready_i = r_rdy;
+      tb_.settle();
+
+      const bool wf = d->w_valid_i && d->w_ready_o, af = d->a_valid_i && d->a_ready_o;
+      if (wf != af) return fail(o, fmt_str("cycle %" PRIu64 ": weight and activation beats moved apart", c));
+      if (wf && bi >= beats) return fail(o, fmt_str("cycle %" PRIu64 ": took a beat beyond the job's %u", c, beats));
+      if (!d->busy_o) return fail(o, fmt_str("cycle %" PRIu64 ": busy_o low during the job", c));
+      if (d->err_o) return fail(o, fmt_str("cycle %" PRIu64 ": err_o during a legal job", c));
+      if (bi < beats && !(w_hold && a_hold)) o.stall_cycles++;
+      if (d->r_valid_o && !r_rdy) o.stall_cycles++;
+      if (d->r_valid_o) tb_get_bytes(d->r_data_o, r_now.data(), r_now.size());
+      if (r_pending) {  // a result not taken must stay, unchanged
+        if (!d->r_valid_o) return fail(o, fmt_str("cycle %" PRIu64 ": r_valid_o dropped before the handshake", c));
+        if (r_now != r_prev) return fail(o, fmt_str("cycle %" PRIu64 ": r_data_o changed while stalled", c));
+      }
+      if (d->r_valid_o && r_rdy) {
+        const bool last = results + 1 == groups;
+        if ((bool)d->r_last_o != last)
+          return fail(o, fmt_str("result %u: r_last_o = %d, expected %d", results, (int)d->r_last_o, (int)last));
+        for (uint32_t r = 0; r < kGeom.rows; r++) {
+          uint32_t u = (uint32_t)r_now[4 * r] | (uint32_t)r_now[4 * r + 1] << 8 |
+                       (uint32_t)r_now[4 * r + 2] << 16 | (uint32_t)r_now[4 * r + 3] << 24;
+          o.got[(size_t)results * kGeom.rows + r] = (int32_t)u;
+        }
+        if (trace_rtl_) tern_trace_result(trace_rtl_, job_id, results, kGeom.rows, &o.got[(size_t)results * kGeom.rows]);
+        results++;
+        if (last) o.cycles = c + 1;
+        r_pending = false;
+      } else {
+        r_pending = d->r_valid_o;
+        r_prev = r_now;
+      }
+      tb_.tick();
+      c++;
+      if (wf) {
+        bi++;
+        w_hold = a_hold = false;
+      }
+    }
+    if (trace_model_) tern_trace_job(trace_model_, kGeom, job_id, j.n, j.expect.data());
+    d->w_valid_i = 0;
+    d->a_valid_i = 0;
+    d->r_ready_i = 0;
+    tb_.settle();
+    if (d->busy_o) return fail(o, "busy_o still high the cycle after the last result");
+    if (d->r_valid_o) return fail(o, "r_valid_o high after the last result");
+    if (bi != beats) return fail(o, fmt_str("job ended after %u of %u beats", bi, beats));
+    for (size_t i = 0; i < o.got.size(); i++)
+      if (o.got[i] != j.expect[i])
+        return fail(o, fmt_str("first difference: group %zu row %zu (output %zu): rtl %d, cmodel %d",
+                               i / kGeom.rows, i % kGeom.rows, i, o.got[i], j.expect[i]));
+    if (fl.full_speed() && o.cycles != model)
+      return fail(o, fmt_str("cycles %" PRIu64 " != cycle model %" PRIu64, o.cycles, model));
+    if (o.cycles < model || o.cycles > model + o.stall_cycles)
+      return fail(o, fmt_str("cycles %" PRIu64 " outside [model %" PRIu64 ", model + %" PRIu64 " stalls]",
+                             o.cycles, model, o.stall_cycles));
+    return o;
+  }
+
+ private:
+  static Outcome &fail(Outcome &o, const std::string &why) {
+    o.ok = false;
+    o.why = why;
+    return o;
+  }
+  Outcome &do_reset(Outcome &o, uint64_t &rng) {
+    auto *d = tb_.dut();
+    d->rst_ni = 0;
+    int n = 1 + (int)(tern_rand_next(&rng) % 3);
+    for (int i = 0; i < n; i++) tb_.tick();
+    d->rst_ni = 1;
+    d->w_valid_i = 1;  // offers must be ignored by an idle array
+    d->a_valid_i = 1;
+    d->r_ready_i = 1;
+    tb_.settle();
+    if (d->busy_o || d->r_valid_o || d->w_ready_o || d->a_ready_o)
+      return fail(o, "after reset: busy_o, r_valid_o or a ready still high");
+    d->w_valid_i = 0;
+    d->a_valid_i = 0;
+    o.cycles = 0;
+    return o;
+  }
+
+  Testbench<Vtern_mac_array> tb_;
+  FILE *trace_rtl_ = nullptr;
+  FILE *trace_model_ = nullptr;
+};
+
+std::string geom_tag() { return fmt_str("[%ux%u]", kGeom.rows, kGeom.lanes); }
+
+Flow random_flow(uint64_t *rng) {
+  Flow f;
+  static const double ps[] = {1.0, 1.0, 0.9, 0.6, 0.3};
+  if (tern_rand_next(rng) % 10 < 4) return f;  // 40% of jobs at full speed: exact cycle check
+  f.p_w = ps[tern_rand_next(rng) % 5];
+  f.p_a = ps[tern_rand_next(rng) % 5];
+  f.p_r = ps[tern_rand_next(rng) % 5];
+  if (tern_rand_next(rng) % 8 == 0) f.p_r = 0.05;  // a very slow consumer
+  return f;
+}
+
+Job random_job(uint64_t seed) {
+  uint64_t rng = seed;
+  const uint32_t L = kGeom.lanes, R = kGeom.rows;
+  tern_format fmt = (tern_rand_next(&rng) & 1) ? TERN_T5 : TERN_T2;
+  uint32_t k, n;
+  uint64_t cls = tern_rand_next(&rng) % 100;
+  if (cls < 70) {
+    k = (uint32_t)tern_rand_range(&rng, 1, 4 * L + 3);
+    n = (uint32_t)tern_rand_range(&rng, 1, 4 * R + 1);
+  } else if (cls < 96) {
+    k = (uint32_t)tern_rand_range(&rng, 1, 700);
+    n = (uint32_t)tern_rand_range(&rng, 1, 6 * R + 1);
+  } else {
+    k = (uint32_t)tern_rand_range(&rng, 700, 4000);
+    n = (uint32_t)tern_rand_range(&rng, 1, 2 * R + 1);
+  }
+  if (k > TB_K_MAX) k = TB_K_MAX;
+  if (tern_rand_next(&rng) % 10 < 4) return job_from_raw(k, n, fmt, &rng);
+  std::vector<int8_t> w = random_trits((size_t)k * n, &rng), x(k);
+  for (auto &v : x) v = random_act(&rng);
+  return job_from_trits(w, k, n, fmt, x, &rng, "trits");
+}
+
+uint64_t job_seed(uint64_t seed, uint32_t j) {
+  uint64_t s = seed ^ (0xA24BAED4963EE407ull * (j + 1));
+  return tern_rand_next(&s);
+}
+
+void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
+  const uint32_t jobs = (uint32_t)pa.num("jobs", 2000);
+  const bool one = pa.has("job");
+  const uint32_t first = one ? (uint32_t)pa.num("job", 0) : 0, end = one ? first + 1 : jobs;
+  std::string name = "rtl/random" + geom_tag() + (one ? fmt_str(" job %u", first) : fmt_str(" %u jobs", jobs));
+  tern_test_begin(t, name.c_str());
+  ArrayBench bench(pa);
+  uint64_t exact = 0, stalled = 0, cycles = 0, beats = 0;
+  for (uint32_t j = first; j < end && !t->failed; j++) {
+    Job job = random_job(job_seed(seed, j));
+    uint64_t frng = job_seed(seed ^ 0x5555, j);
+    Flow fl = random_flow(&frng);
+    Outcome o = bench.run(job, fl, tern_rand_next(&frng), j);
+    if (!o.ok) {
+      tern_test_fail(t, "job %u (K=%u N=%u %s %s, p_w=%.2f p_a=%.2f p_r=%.2f): %s [seed=%" PRIu64
+                        "; replay: +seed=%" PRIu64 " +job=%u +vcd=job.vcd]",
+                     j, job.k, job.n, tern_format_name(job.fmt), job.kind.c_str(), fl.p_w, fl.p_a, fl.p_r,
+                     o.why.c_str(), seed, seed, j);
+      break;
+    }
+    (fl.full_speed() ? exact : stalled)++;
+    cycles += o.cycles;
+    beats += (uint64_t)tern_groups(kGeom, job.n) * tern_beats_per_group(kGeom, job.k);
+    bench.idle((unsigned)(tern_rand_next(&frng) % 4));
+  }
+  if (!t->failed)
+    std::fprintf(stderr, "  random%s: %" PRIu64 " jobs with exact cycle match, %" PRIu64
+                         " with stalls (bounded), %" PRIu64 " beats in %" PRIu64 " cycles\n",
+                 geom_tag().c_str(), exact, stalled, beats, cycles);
+  tern_test_end(t);
+}
+
+// Run a list of jobs as one test case.
+void run_case(tern_test_ctx *t, const Plusargs &pa, const std::string &name, std::vector<Job> jobs,
+              Flow fl = Flow()) {
+  std::string full = name + geom_tag();
+  tern_test_begin(t, full.c_str());
+  ArrayBench bench(pa);
+  uint32_t id = 0;
+  for (const Job &j : jobs) {
+    Outcome o = bench.run(j, fl, 12345 + id, id);
+    if (!o.ok) {
+      tern_test_fail(t, "job %u (K=%u N=%u %s %s): %s", id, j.k, j.n, tern_format_name(j.fmt), j.kind.c_str(),
+                     o.why.c_str());
+      break;
+    }
+    id++;
+  }
+  tern_test_end(t);
+}
+
+void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
+  const uint32_t L = kGeom.lanes, R = kGeom.rows, KMAX = TB_K_MAX;
+  uint64_t rng = 42;
+  const tern_format fmts[2] = {TERN_T2, TERN_T5};
+
+  {  // Extreme accumulators at the largest K: +-127 K and +-128 K.
+    std::vector<Job> jobs;
+    const int8_t ws[2] = {1, -1}, xs[2] = {127, -128};
+    for (tern_format f : fmts)
+      for (int8_t wv : ws)
+        for (int8_t xv : xs) {
+          uint32_t n = R + 1;
+          std::vector<int8_t> w((size_t)KMAX * n, wv), x(KMAX, xv);
+          jobs.push_back(job_from_trits(w, KMAX, n, f, x, &rng, "extreme"));
+          int64_t want = (int64_t)wv * xv * KMAX;
+          if (jobs.back().expect[0] != want) {
+            std::fprintf(stderr, "extreme job: golden model gives %d, expected %" PRId64 "\n",
+                         jobs.back().expect[0], want);
+            std::exit(2);
+          }
+        }
+    run_case(t, pa, "rtl/extremes_kmax", jobs);
+  }
+  {  // K around the lane count and N around the row count.
+    std::vector<Job> jobs;
+    const uint32_t ks[] = {1, L > 1 ? L - 1 : 1, L, L + 1, 2 * L - 1, 2 * L, 2 * L + 1};
+    const uint32_t ns[] = {1, R > 1 ? R - 1 : 1, R, R + 1, 2 * R + 1};
+    for (tern_format f : fmts)
+      for (uint32_t k : ks)
+        for (uint32_t n : ns) {
+          std::vector<int8_t> w = random_trits((size_t)k * n, &rng), x(k);
+          for (auto &v : x) v = random_act(&rng);
+          jobs.push_back(job_from_trits(w, k, n, f, x, &rng, "edge"));
+        }
+    run_case(t, pa, "rtl/k_n_edges", jobs);
+  }
+  {  // Every T5 byte value 0..255 (canonical and the 13 aliases) in every byte position.
+    std::vector<Job> jobs;
+    const size_t bb = tern_beat_bytes(kGeom, TERN_T5);
+    const uint32_t beats = (uint32_t)((256 + bb - 1) / bb) + 1;
+    for (uint32_t off = 0; off < 3; off++) {
+      Job j = job_from_raw(beats * L, R, TERN_T5, &rng);
+      for (size_t i = 0; i < j.stream.size(); i++) j.stream[i] = (uint8_t)(i * (2 * off + 1) + off);
+      compute_expect(j);
+      j.kind = "t5-all-bytes";
+      jobs.push_back(j);
+    }
+    run_case(t, pa, "rtl/t5_every_byte", jobs);
+  }
+  {  // Every T2 code, 3 (reserved, counts as 0) included, in every slot position.
+    std::vector<Job> jobs;
+    const uint8_t pats[] = {0x00, 0x55, 0xAA, 0xFF, 0xE4, 0x1B};
+    for (uint8_t p : pats) {
+      Job j = job_from_raw(3 * L + 1, R + 1, TERN_T2, &rng);
+      for (auto &b : j.stream) b = p;
+      compute_expect(j);
+      j.kind = fmt_str("t2-pattern-%02x", p);
+      jobs.push_back(j);
+    }
+    run_case(t, pa, "rtl/t2_every_code", jobs);
+  }
+  {  // Back-pressure: a consumer that takes one result in twenty cycles, and sparse sources.
+    std::vector<Job> jobs;
+    for (tern_format f : fmts) jobs.push_back(job_from_raw(5 * L + 3, 4 * R + 1, f, &rng));
+    Flow slow;
+    slow.p_r = 0.05;
+    run_case(t, pa, "rtl/backpressure_slow_sink", jobs, slow);
+    Flow sparse;
+    sparse.p_w = 0.2;
+    sparse.p_a = 0.35;
+    run_case(t, pa, "rtl/backpressure_sparse_sources", jobs, sparse);
+  }
+  {  // Reset in the middle of jobs, then a clean job.
+    std::string name = "rtl/reset_mid_job" + geom_tag();
+    tern_test_begin(t, name.c_str());
+    ArrayBench bench(pa);
+    for (int trial = 0; trial < 40 && !t->failed; trial++) {
+      Job j = job_from_raw((uint32_t)tern_rand_range(&rng, 1, 3 * L), (uint32_t)tern_rand_range(&rng, 1, 3 * R),
+                           fmts[trial & 1], &rng);
+      Flow fl;
+      if (trial % 3) fl.p_r = fl.p_w = 0.5;
+      uint64_t model = tern_job_cycles(kGeom, j.k, j.n);
+      int64_t at = 1 + (int64_t)(tern_rand_next(&rng) % (model + 2));
+      Outcome o = bench.run(j, fl, 99 + trial, trial, at);
+      if (!o.ok) {
+        tern_test_fail(t, "trial %d, reset in cycle %" PRId64 ": %s", trial, at, o.why.c_str());
+        break;
+      }
+      Job after = job_from_raw(2 * L + 1, R + 1, fmts[(trial + 1) & 1], &rng);
+      o = bench.run(after, Flow(), 7, 1000 + trial);
+      if (!o.ok) tern_test_fail(t, "trial %d, job after reset in cycle %" PRId64 ": %s", trial, at, o.why.c_str());
+    }
+    tern_test_end(t);
+  }
+  {  // Illegal starts are refused with one err_o pulse; a job after them works.
+    std::string name = "rtl/refused_starts" + geom_tag();
+    tern_test_begin(t, name.c_str());
+    ArrayBench bench(pa);
+    std::string why;
+    const uint32_t bad[][3] = {{0, 1, 0}, {1, 0, 1}, {0, 0, 0}, {5, 5, 2}, {5, 5, 3}};
+    for (auto &b : bad)
+      if (!bench.refused_start(b[0], b[1], b[2], &why)) {
+        tern_test_fail(t, "%s", why.c_str());
+        break;
+      }
+    Job j = job_from_raw(L + 1, R + 1, TERN_T5, &rng);
+    Outcome o = bench.run(j, Flow(), 3, 0);
+    if (!o.ok) tern_test_fail(t, "job after refused starts: %s", o.why.c_str());
+    tern_test_end(t);
+  }
+}
+
+// One BitLinear of BitNet b1.58 2B4T's shape through the RTL and the golden model.
+int demo(const Plusargs &pa) {
+  const uint32_t K = (uint32_t)pa.num("k", 2560), N = (uint32_t)pa.num("n", 6912);
+  const uint64_t seed = pa.num("seed", 2026);
+  uint64_t rng = seed;
+  std::vector<float> wf((size_t)K * N), xf(K);
+  for (auto &v : wf) v = (float)(uniform(&rng) * 2 - 1) * 0.05f;
+  for (auto &v : xf) v = (float)(uniform(&rng) * 2 - 1) * 3.0f;
+  std::vector<int8_t> w((size_t)K * N), x(K);
+  float w_scale = 0, absmax = 0;
+  if (tern_quantize_weights(wf.data(), wf.size(), w.data(), &w_scale) != TERN_OK ||
+      tern_quantize_acts(xf.data(), K, x.data(), &absmax) != TERN_OK) {
+    std::fprintf(stderr, "quantisation failed\n");
+    return 2;
+  }
+  size_t zeros = 0;
+  for (int8_t v : w) zeros += v == 0;
+  std::printf("tern demo: one BitLinear of BitNet b1.58 2B4T's FFN shape, K = %u -> N = %u, seed %" PRIu64 "\n",
+              K, N, seed);
+  std::printf("  weights: absmean-ternarised random floats, scale %.6g, %.1f%% zeros; activations: int8, absmax %.4g\n",
+              w_scale, 100.0 * zeros / w.size(), absmax);
+  std::printf("  array: %u rows x %u lanes = %u ternary MACs per cycle (rtl/tern_mac_array.v under Verilator)\n\n",
+              kGeom.rows, kGeom.lanes, kGeom.rows * kGeom.lanes);
+  int rc = 0;
+  const double clocks[] = {36.0, 100.0, pa.real("clock_mhz", 0)};
+  for (tern_format f : {TERN_T5, TERN_T2}) {
+    Job j = job_from_trits(w, K, N, f, x, &rng, "demo");
+    ArrayBench bench(pa);
+    auto t0 = std::chrono::steady_clock::now();
+    Outcome o = bench.run(j, Flow(), 1, 0);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::vector<float> y_rtl(N), y_model(N);
+    tern_epilogue(o.got.data(), N, absmax, w_scale, y_rtl.data());
+    tern_epilogue(j.expect.data(), N, absmax, w_scale, y_model.data());
+    bool floats_equal = std::memcmp(y_rtl.data(), y_model.data(), N * sizeof(float)) == 0;
+    uint64_t model = tern_job_cycles(kGeom, K, N);
+    std::printf("  %s weights (%zu bytes, %.2f bits/weight):\n", tern_format_name(f), j.stream.size(),
+                8.0 * j.stream.size() / ((double)K * N));
+    std::printf("    int32 accumulators, RTL vs C model: %s\n",
+                o.ok ? "all equal (bit-exact)" : ("DIFFER: " + o.why).c_str());
+    std::printf("    fp32 outputs after the shared epilogue: %s (y[0] = %.6g)\n",
+                floats_equal ? "identical" : "DIFFER", y_model[0]);
+    std::printf("    cycles: %" PRIu64 " measured, %" PRIu64 " predicted by the cycle model\n", o.cycles, model);
+    std::printf("    array utilisation: %.2f%% (useful MACs / (rows x lanes x cycles))\n",
+                100.0 * K * (double)N / ((double)kGeom.rows * kGeom.lanes * o.cycles));
+    for (double mhz : clocks)
+      if (mhz > 0)
+        std::printf("    at %.0f MHz: %.3f ms per token for this layer\n", mhz, o.cycles / (mhz * 1e3));
+    std::printf("    simulation: %.2f s wall, %.2f M cycles/s\n\n", secs, o.cycles / secs / 1e6);
+    if (!o.ok || !floats_equal || o.cycles != model) rc = 1;
+  }
+  // A whole 2B4T token: 30 layers of q, k, v, o, gate, up, down (cycle model, no stalls).
+  const uint32_t shapes[7][2] = {{2560, 2560}, {2560, 640}, {2560, 640}, {2560, 2560},
+                                 {2560, 6912}, {2560, 6912}, {6912, 2560}};
+  uint64_t token = 0;
+  for (auto &s : shapes) token += 30 * tern_job_cycles(kGeom, s[0], s[1]);
+  std::printf("  a whole 2B4T token (30 layers x 7 BitLinears) is %" PRIu64 " array cycles by the cycle model:\n"
+              "  %.2f tok/s at 36 MHz (iCEBreaker target clock), %.2f tok/s at 100 MHz (ULX3S target clock),\n"
+              "  with weights streamed at one beat per cycle and the host side not counted.\n",
+              token, 36e6 / token, 100e6 / token);
+  std::printf("demo: %s\n", rc ? "FAILED" : "bit-exact");
+  return rc;
+}
+
+// Simulation speed and array utilisation for every 2B4T BitLinear shape.
+int bench(const Plusargs &pa) {
+  struct Shape {
+    const char *name;
+    uint32_t k, n;
+  } shapes[] = {{"q,o 2560->2560", 2560, 2560},
+                {"k,v 2560->640", 2560, 640},
+                {"gate,up 2560->6912", 2560, 6912},
+                {"down 6912->2560", 6912, 2560}};
+  uint64_t rng = pa.num("seed", 7);
+  std::printf("| shape | format | cycles | model | utilisation | sim Mcycles/s | weight bytes |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
+  int rc = 0;
+  double min_util = 1.0;
+  for (auto &s : shapes)
+    for (tern_format f : {TERN_T2, TERN_T5}) {
+      std::vector<int8_t> w = random_trits((size_t)s.k * s.n, &rng), x(s.k);
+      for (auto &v : x) v = random_act(&rng);
+      Job j = job_from_trits(w, s.k, s.n, f, x, &rng, "bench");
+      ArrayBench b(pa);
+      auto t0 = std::chrono::steady_clock::now();
+      Outcome o = b.run(j, Flow(), 1, 0);
+      double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      double util = (double)s.k * s.n / ((double)kGeom.rows * kGeom.lanes * o.cycles);
+      if (util < min_util) min_util = util;
+      std::printf("| %s | %s | %" PRIu64 " | %" PRIu64 " | %.2f%% | %.2f | %zu |\n", s.name, tern_format_name(f),
+                  o.cycles, tern_job_cycles(kGeom, s.k, s.n), 100 * util, o.cycles / secs / 1e6, j.stream.size());
+      if (!o.ok) {
+        std::printf("FAIL %s %s: %s\n", s.name, tern_format_name(f), o.why.c_str());
+        rc = 1;
+      }
+    }
+  std::printf("\nlowest utilisation %.2f%% (target >= 97%%), array %ux%u, Verilator %s\n", 100 * min_util,
+              kGeom.rows, kGeom.lanes, Verilated::productVersion());
+  return rc;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  Plusargs pa(argc, argv);
+  Verilated::commandArgs(argc, argv);
+  std::string suite = pa.str("suite", "all");
+  if (suite == "demo") return demo(pa);
+  if (suite == "bench") return bench(pa);
+  tern_test_ctx t = {};
+  uint64_t seed = pa.has("seed") ? pa.num("seed", 0)
+                                 : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
+  if (suite == "all" || suite == "random") suite_random(pa, &t, seed);
+  if (suite == "all" || suite == "directed") suite_directed(pa, &t);
+  return tern_test_exit(&t);
+}

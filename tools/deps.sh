@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Check (and, as root with apt-get, install) what a make target needs.
+#   tools/deps.sh core    C compiler, make, python3 >= 3.11, Verilator (make test / demo / bench)
+#   tools/deps.sh synth   + yosys and nextpnr-ice40 (make synth)
+# Prints what is missing and the command that installs it. TERN_NO_INSTALL=1 only checks.
+set -u
+want=${1:-core}
+missing_pkgs=()
+missing_what=()
+
+need() {  # need COMMAND DEBIAN-PACKAGE
+  if ! command -v "$1" >/dev/null 2>&1; then
+    missing_pkgs+=("$2")
+    missing_what+=("$1")
+  fi
+}
+
+need cc gcc
+need g++ g++
+need make make
+need python3 python3
+need verilator verilator
+need perl perl
+if [ "$want" = synth ]; then
+  need yosys yosys
+  need nextpnr-ice40 nextpnr-ice40
+  need icepack fpga-icestorm
+fi
+
+if [ ${#missing_pkgs[@]} -ne 0 ]; then
+  echo "tern: missing ${missing_what[*]} (Debian packages: ${missing_pkgs[*]})"
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ "${TERN_NO_INSTALL:-0}" != 1 ]; then
+    echo "tern: installing them with apt-get"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing_pkgs[@]}"; } >/tmp/tern-apt.log 2>&1 \
+      || { echo "tern: apt-get failed, see /tmp/tern-apt.log"; exit 1; }
+  else
+    echo "tern: install them with: sudo apt-get install ${missing_pkgs[*]}"
+    exit 1
+  fi
+fi
+
+# tomllib (the parameter generator) needs Python 3.11, Debian 12's version.
+if ! python3 -c 'import tomllib' 2>/dev/null; then
+  echo "tern: python3 is $(python3 --version 2>&1); tools/gen_params.py needs 3.11 or newer (tomllib)"
+  exit 1
+fi
+vv=$(verilator --version | awk '{print $2}')
+case "$vv" in
+  [5-9].*) ;;
+  *) echo "tern: Verilator $vv found; tern needs 5.x (Debian 12 ships 5.006)"; exit 1 ;;
+esac
+exit 0
