@@ -15,7 +15,7 @@ SEED_ARG  := $(if $(SEED),+seed=$(SEED))
 # Other geometries the RTL and bench are built and tested at (rows x lanes).
 ALT_GEOMS := 1x5 3x5 4x10
 
-.PHONY: help deps gen check-gen lint cmodel sim test demo bench coverage synth clean
+.PHONY: help deps gen check-gen lint cmodel sim test fuzz demo bench coverage synth clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -57,7 +57,11 @@ test: deps ## everything: generated files, lint, C model (+ASan/UBSan), RTL vs C
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
-	  "no-multiplier|bash tests/test_no_mul.sh"
+	  "no-multiplier|bash tests/test_no_mul.sh" \
+	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
+
+fuzz: ## libFuzzer on the format decoders and GGUF-layout readers (FUZZ_SECONDS, default 600)
+	@BUILD=$(BUILD) bash tests/test_fuzz.sh $(or $(FUZZ_SECONDS),600)
 
 demo: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL and the C model
 	@$(SIM_TB) +suite=demo
