@@ -1,18 +1,22 @@
-// tern_t5_decoder: one T5 byte -> five 2-bit weight codes (T2 encoding), by shift-add.
+// tern_t5_decoder: one T5 byte -> five trits, by shift-add, as (hi, c) bit pairs.
 //
 // docs/formats.md defines the decode as a chain: for n in 0..4, p = 3*q (10 bits),
 // t[n] = p[9:8], q = p[7:0]. So q before step n is m_n = (3^n * byte) mod 256, and
-// t[n] = (3 * m_n)[9:8]. This module computes the same trits with a shallower network: m_2 =
-// 9q and m_4 = 9*m_2 (mod 256) come from one shift-add each instead of two chained steps, which
-// cuts the adder depth from 5 to 3 (the T5 decode is on the S0 -> S1 path). Only adders: no
-// multiplier, division or ROM. Trit t[n] (0 = -1, 1 = 0, 2 = +1) is codes_o[2n+1:2n], the T2
-// code of the same weight.
+// t[n] = (3 * m_n)[9:8]. With m = m_n, 3m = m + 2m and 2m has bit 8 = m[7], so
+// t[n] = m[7] + c, where c is the carry out of bit 7 of m[7:1] + m[6:0] (the low bits of
+// m + 2m). This module gives t[n] as the pair {hi_o[n], c_o[n]} = {m_n[7], c}; the weight
+// decoder turns a pair into the T2 code {hi & c, hi ^ c} together with the T2/T5 format
+// select, so that each code bit is one LUT4 of (format, T2 bit, hi, c) right at the carry
+// chain's end. m_2 = 9q and m_4 = 9*m_2 (mod 256) come from one shift-add each instead of two
+// chained steps, which cuts the adder depth from 5 to 3 (the T5 decode is on the S0 -> S1
+// path). Only adders: no multiplier, division or ROM. Trit t[n] (0 = -1, 1 = 0, 2 = +1).
 
 `default_nettype none
 
 module tern_t5_decoder (
   input  wire [7:0] byte_i,
-  output wire [9:0] codes_o
+  output wire [4:0] hi_o,    // m_n[7]
+  output wire [4:0] c_o      // carry out of bit 7 of 3 * m_n
 );
 
   // m_n = (3^n * byte_i) mod 256: the "q" of docs/formats.md before step n.
@@ -20,19 +24,20 @@ module tern_t5_decoder (
   wire [7:0] m2 = m0 + {m0[4:0], 3'b000};              // 9 * m0    (depth 1)
   wire [7:0] m4 = m2 + {m2[4:0], 3'b000};              // 9 * m2    (depth 2)
 
-  // p_n = 3 * m_n = m_n + (m_n << 1), 10 bits; t[n] = p_n[9:8], m_{n+1} = p_n[7:0].
-  wire [9:0] p0 = {2'b00, m0} + {1'b0, m0, 1'b0};      // depth 1
-  wire [7:0] m1 = p0[7:0];
-  wire [9:0] p1 = {2'b00, m1} + {1'b0, m1, 1'b0};      // depth 2
-  wire [9:0] p2 = {2'b00, m2} + {1'b0, m2, 1'b0};      // depth 2
-  wire [7:0] m3 = p2[7:0];
-  wire [9:0] p3 = {2'b00, m3} + {1'b0, m3, 1'b0};      // depth 3
-  wire [9:0] p4 = {2'b00, m4} + {1'b0, m4, 1'b0};      // depth 3
+  // s_n = {c, (3 m_n)[7:1]}: 3 m_n = m_n + 2 m_n, bit 0 is m_n[0].
+  wire [7:0] s0 = {1'b0, m0[7:1]} + {1'b0, m0[6:0]};  // depth 1
+  wire [7:0] m1 = {s0[6:0], m0[0]};
+  wire [7:0] s1 = {1'b0, m1[7:1]} + {1'b0, m1[6:0]};  // depth 2
+  wire [7:0] s2 = {1'b0, m2[7:1]} + {1'b0, m2[6:0]};  // depth 2
+  wire [7:0] m3 = {s2[6:0], m2[0]};
+  wire [7:0] s3 = {1'b0, m3[7:1]} + {1'b0, m3[6:0]};  // depth 3
+  wire [7:0] s4 = {1'b0, m4[7:1]} + {1'b0, m4[6:0]};  // depth 3
 
-  assign codes_o = {p4[9:8], p3[9:8], p2[9:8], p1[9:8], p0[9:8]};
+  assign hi_o = {m4[7], m3[7], m2[7], m1[7], m0[7]};
+  assign c_o  = {s4[7], s3[7], s2[7], s1[7], s0[7]};
 
   // Low bits of the chain that no trit needs.
-  wire unused_p = ^{p1[7:0], p3[7:0], p4[7:0]};
+  wire unused_s = ^{s1[6:0], s3[6:0], s4[6:0]};
 
 endmodule
 

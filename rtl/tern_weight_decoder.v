@@ -23,17 +23,24 @@ module tern_weight_decoder #(
   generate
     if (T5_OK != 0) begin : g_t5
       localparam integer BYTES = SLOTS / 5;
-      wire [2*SLOTS-1:0] t5_codes;
+      wire [SLOTS-1:0] t5_hi;
+      wire [SLOTS-1:0] t5_c;
 
-      genvar j;
+      genvar j, i;
       for (j = 0; j < BYTES; j = j + 1) begin : g_byte
         tern_t5_decoder u_t5 (
-          .byte_i  (beat_i[8*j +: 8]),
-          .codes_o (t5_codes[10*j +: 10])
+          .byte_i (beat_i[8*j +: 8]),
+          .hi_o   (t5_hi[5*j +: 5]),
+          .c_o    (t5_c[5*j +: 5])
         );
       end
-      // A T5 beat fills the low 8*SLOTS/5 bits of beat_i; the high bits serve T2 only.
-      assign codes_o = fmt_t5_i ? t5_codes : beat_i;
+      // A T5 beat fills the low 8*SLOTS/5 bits of beat_i; the high bits serve T2 only. Trit
+      // {hi, c} = hi + c is the T2 code {hi & c, hi ^ c}; each code bit is one function of
+      // (format, T2 bit, hi, c).
+      for (i = 0; i < SLOTS; i = i + 1) begin : g_slot
+        assign codes_o[2*i]     = fmt_t5_i ? (t5_hi[i] ^ t5_c[i]) : beat_i[2*i];
+        assign codes_o[2*i + 1] = fmt_t5_i ? (t5_hi[i] & t5_c[i]) : beat_i[2*i + 1];
+      end
     end else begin : g_t2_only
       wire unused_fmt;
       assign codes_o    = beat_i;
