@@ -44,16 +44,21 @@ sim-%: cmodel
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=r$(firstword $(subst x, ,$*))l$(lastword $(subst x, ,$*)) \
 	  ROWS=$(firstword $(subst x, ,$*)) LANES=$(lastword $(subst x, ,$*)) TRACE=0
 
-test: deps ## everything: generated files, lint, C model (+ASan/UBSan), RTL vs C model, mutants
+test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan), RTL vs C model, mutants
 	@echo "tern: building (C model, Verilator benches at $(words 1 $(ALT_GEOMS)) geometries)"
 	@$(MAKE) -s sim $(addprefix sim-,$(ALT_GEOMS))
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@tools/run_tests.sh $(BUILD)/test-logs \
 	  "gen|bash tests/test_gen.sh" \
 	  "lint|bash tests/lint_rtl.sh" \
 	  "cmodel|for t in $(ABS_BUILD)/cmodel/test_*; do \$$t || exit 1; done" \
 	  "cmodel-asan-ubsan|for t in $(ABS_BUILD)/cmodel-san/test_*; do \$$t || exit 1; done" \
+	  "driver-cpu|TERN_DEVICE=cpu $(ABS_BUILD)/driver-san/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-cpu.txt" \
+	  "driver-cmodel|TERN_DEVICE=cmodel $(ABS_BUILD)/driver-san/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-cmodel.txt" \
+	  "driver-backends-identical|bash tests/test_backends_identical.sh $(ABS_BUILD)/driver-san cpu cmodel" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \

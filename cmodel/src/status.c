@@ -11,6 +11,9 @@ const char *tern_strerror(tern_status status) {
     case TERN_ERR_NOT_TERNARY: return "value is not -1, 0 or +1";
     case TERN_ERR_MIXED_SCALES: return "blocks carry different scales";
     case TERN_ERR_BAD_SCALE: return "weight scale is negative, NaN, infinite or not representable";
+    case TERN_ERR_SIZE: return "buffer size does not match its layout";
+    case TERN_ERR_DEVICE: return "unknown device or device failure";
+    case TERN_ERR_NOMEM: return "out of memory";
   }
   return "unknown status";
 }

@@ -1,0 +1,78 @@
+/* tern: the host API that runs BitLinear layers on a tern device.
+ *
+ *   tern_device *dev;  tern_weights *w;
+ *   tern_open("cmodel", &dev);                         // or "cpu"
+ *   tern_weights_load(dev, &src, TERN_T5, &w);        // a ternary tensor, packed for the device
+ *   tern_bitlinear(dev, w, x, tokens, y);              // y[t][N] = BitLinear(x[t][K])
+ *   tern_weights_free(w); tern_close(dev);
+ *
+ * Activation quantisation and the fp32 epilogue run on the host, in the shared C code of
+ * cmodel/ (docs/numerics.md), so every device gives identical floats; a device only computes
+ * the int32 accumulators, which every device must give bit-exactly. No global state: all
+ * state lives in the tern_device. On an error a function returns a tern_status and
+ * tern_last_error(dev) says what and where. */
+#ifndef TERN_H
+#define TERN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern_geom.h"
+#include "tern_status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tern_device tern_device;
+typedef struct tern_weights tern_weights;
+
+/* Open a device by URI: "cpu" (portable C on the host) or "cmodel" (the golden model of the
+ * array). NULL or "" means the TERN_DEVICE environment variable, else "cpu". */
+tern_status tern_open(const char *uri, tern_device **dev);
+void tern_close(tern_device *dev);
+
+/* The URI the device was opened with, and its array geometry. */
+const char *tern_device_uri(const tern_device *dev);
+tern_geom tern_device_geom(const tern_device *dev);
+
+/* A message about the last failure on dev ("" if none): what failed and where. */
+const char *tern_last_error(const tern_device *dev);
+
+/* Where a ternary tensor of N rows (out features) by K columns (in features) comes from. */
+typedef enum tern_layout {
+  TERN_LAYOUT_TRITS, /* int8_t W[n][k] in {-1, 0, +1}, scale given separately */
+  TERN_LAYOUT_I2S,   /* GGUF I2_S blob (codes, then a 32-byte tail holding the scale) */
+  TERN_LAYOUT_TQ2_0, /* GGUF TQ2_0 blob */
+  TERN_LAYOUT_TQ1_0  /* GGUF TQ1_0 blob */
+} tern_layout;
+
+typedef struct tern_tensor_src {
+  tern_layout layout;
+  const void *data;
+  size_t size;   /* bytes at data: must be exactly what the layout needs for k x n */
+  uint32_t k, n;
+  float scale;   /* TERN_LAYOUT_TRITS only; the GGUF layouts carry their own */
+} tern_tensor_src;
+
+/* Convert a tensor into the device format fmt (T2 or T5) and place it on the device. */
+tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern_format fmt,
+                              tern_weights **w);
+void tern_weights_free(tern_weights *w);
+uint32_t tern_weights_k(const tern_weights *w);
+uint32_t tern_weights_n(const tern_weights *w);
+float tern_weights_scale(const tern_weights *w);
+
+/* y[t][0..N) = BitLinear(x[t][0..K)) for t < tokens: per-token int8 quantisation, the
+ * device's int32 accumulators, the fp32 epilogue. x and y must not overlap. */
+tern_status tern_bitlinear(tern_device *dev, const tern_weights *w, const float *x,
+                           uint32_t tokens, float *y);
+
+/* The integer core alone: acc[t][n] for int8 xq[t][k] (what the device computes). */
+tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const int8_t *xq,
+                               uint32_t tokens, int32_t *acc);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TERN_H */

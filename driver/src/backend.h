@@ -1,0 +1,26 @@
+/* The interface every tern device backend implements: keep a packed weight stream, and turn
+ * int8 activations into int32 accumulators. The core (tern.c) owns quantisation, the
+ * epilogue, conversions and error messages; backends are small. */
+#ifndef TERN_BACKEND_H
+#define TERN_BACKEND_H
+
+#include <stdint.h>
+
+#include "tern.h"
+
+typedef struct tern_backend_ops {
+  const char *name;
+  /* Create the backend's state for geometry g; NULL on failure. */
+  void *(*open)(tern_geom g);
+  void (*close)(void *state);
+  /* Take a packed stream (tern_stream_bytes bytes) of a k x n tensor; returns a handle or NULL. */
+  void *(*upload)(void *state, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n);
+  void (*release)(void *state, void *handle);
+  /* acc[t][n] for xq[t][k]. */
+  tern_status (*matmul)(void *state, void *handle, const int8_t *xq, uint32_t tokens, int32_t *acc);
+} tern_backend_ops;
+
+extern const tern_backend_ops tern_backend_cpu;
+extern const tern_backend_ops tern_backend_cmodel;
+
+#endif /* TERN_BACKEND_H */

@@ -1,0 +1,217 @@
+/* The transport-free core of the tern driver: device selection, weight conversion and
+ * packing, activation quantisation and the epilogue around a backend's integer matmul. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "tern_mac.h"
+#include "tern_pack.h"
+#include "tern_quant.h"
+
+struct tern_device {
+  const tern_backend_ops *ops;
+  void *state;
+  tern_geom geom;
+  char uri[64];
+  char error[256];
+};
+
+struct tern_weights {
+  tern_device *dev;
+  void *handle;
+  uint32_t k, n;
+  float scale;
+  tern_format fmt;
+};
+
+static const tern_backend_ops *const kBackends[] = {&tern_backend_cpu, &tern_backend_cmodel};
+
+static tern_status set_error(tern_device *dev, tern_status st, const char *fmt, ...) {
+  if (dev) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(dev->error, sizeof dev->error, fmt, ap);
+    va_end(ap);
+  }
+  return st;
+}
+
+tern_status tern_open(const char *uri, tern_device **out) {
+  if (!out) return TERN_ERR_ARG;
+  *out = NULL;
+  if (!uri || !*uri) uri = getenv("TERN_DEVICE");
+  if (!uri || !*uri) uri = "cpu";
+  const tern_backend_ops *ops = NULL;
+  for (size_t i = 0; i < sizeof kBackends / sizeof kBackends[0]; i++)
+    if (strcmp(uri, kBackends[i]->name) == 0) ops = kBackends[i];
+  if (!ops) return TERN_ERR_DEVICE;
+  tern_device *dev = calloc(1, sizeof *dev);
+  if (!dev) return TERN_ERR_NOMEM;
+  dev->ops = ops;
+  dev->geom = tern_geom_default();
+  snprintf(dev->uri, sizeof dev->uri, "%s", uri);
+  dev->state = ops->open(dev->geom);
+  if (!dev->state) {
+    free(dev);
+    return TERN_ERR_NOMEM;
+  }
+  *out = dev;
+  return TERN_OK;
+}
+
+void tern_close(tern_device *dev) {
+  if (!dev) return;
+  dev->ops->close(dev->state);
+  free(dev);
+}
+
+const char *tern_device_uri(const tern_device *dev) { return dev ? dev->uri : ""; }
+tern_geom tern_device_geom(const tern_device *dev) {
+  tern_geom none = {0, 0};
+  return dev ? dev->geom : none;
+}
+const char *tern_last_error(const tern_device *dev) { return dev ? dev->error : "no device"; }
+
+static const char *layout_name(tern_layout l) {
+  switch (l) {
+    case TERN_LAYOUT_TRITS: return "trits";
+    case TERN_LAYOUT_I2S: return "I2_S";
+    case TERN_LAYOUT_TQ2_0: return "TQ2_0";
+    case TERN_LAYOUT_TQ1_0: return "TQ1_0";
+  }
+  return "unknown layout";
+}
+
+/* Expected byte size of a tensor in its source layout (0: shape not allowed). */
+static size_t src_bytes(tern_layout l, uint32_t k, uint32_t n) {
+  switch (l) {
+    case TERN_LAYOUT_TRITS: return (size_t)k * n;
+    case TERN_LAYOUT_I2S: return tern_i2s_bytes(k, n);
+    case TERN_LAYOUT_TQ2_0: return tern_tq2_0_bytes(k, n);
+    case TERN_LAYOUT_TQ1_0: return tern_tq1_0_bytes(k, n);
+  }
+  return 0;
+}
+
+tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern_format fmt,
+                              tern_weights **out) {
+  if (!dev || !src || !out || !src->data) return set_error(dev, TERN_ERR_ARG, "tern_weights_load: NULL argument");
+  *out = NULL;
+  if (!tern_format_name(fmt)) return set_error(dev, TERN_ERR_ARG, "tern_weights_load: unknown device format %d", (int)fmt);
+  const char *lname = layout_name(src->layout);
+  if (src->k == 0 || src->n == 0 || src->k > TERN_K_MAX || src->n > TERN_N_MAX)
+    return set_error(dev, TERN_ERR_SHAPE, "%s tensor %ux%u: K and N must be 1..%u and 1..%u", lname, src->n, src->k,
+                     TERN_K_MAX, TERN_N_MAX);
+  size_t need = src_bytes(src->layout, src->k, src->n);
+  if (need == 0) {
+    if (src->layout > TERN_LAYOUT_TQ1_0)
+      return set_error(dev, TERN_ERR_ARG, "tensor layout %d is not supported", (int)src->layout);
+    return set_error(dev, TERN_ERR_SHAPE, "%s tensor %ux%u: shape not allowed by the layout (docs/formats.md)",
+                     lname, src->n, src->k);
+  }
+  if (src->size != need)
+    return set_error(dev, TERN_ERR_SIZE, "%s tensor %ux%u: %zu bytes given, the layout needs %zu", lname, src->n,
+                     src->k, src->size, need);
+  const size_t count = (size_t)src->k * src->n;
+  int8_t *trits = malloc(count);
+  uint8_t *stream = malloc(tern_stream_bytes(dev->geom, fmt, src->k, src->n));
+  tern_weights *w = calloc(1, sizeof *w);
+  tern_status st = TERN_OK;
+  size_t where = 0;
+  float scale = src->scale;
+  if (!trits || !stream || !w) {
+    st = set_error(dev, TERN_ERR_NOMEM, "out of memory loading a %ux%u tensor", src->n, src->k);
+    goto done;
+  }
+  switch (src->layout) {
+    case TERN_LAYOUT_TRITS:
+      memcpy(trits, src->data, count);
+      st = tern_check_trits(trits, count, &where);
+      if (st == TERN_OK && !(scale >= 0.0f && scale <= 3.4e38f)) st = TERN_ERR_BAD_SCALE;
+      break;
+    case TERN_LAYOUT_I2S: st = tern_from_i2s(src->data, src->k, src->n, trits, &scale, &where); break;
+    case TERN_LAYOUT_TQ2_0: st = tern_from_tq2_0(src->data, src->k, src->n, trits, &scale, &where); break;
+    case TERN_LAYOUT_TQ1_0: st = tern_from_tq1_0(src->data, src->k, src->n, trits, &scale, &where); break;
+  }
+  if (st != TERN_OK) {
+    const char *unit = (src->layout == TERN_LAYOUT_TQ2_0 || src->layout == TERN_LAYOUT_TQ1_0) ? "block" : "weight";
+    if (st == TERN_ERR_BAD_SCALE)
+      set_error(dev, st, "%s tensor %ux%u: %s", lname, src->n, src->k, tern_strerror(st));
+    else
+      set_error(dev, st, "%s tensor %ux%u: %s at %s %zu", lname, src->n, src->k, tern_strerror(st), unit, where);
+    goto done;
+  }
+  st = tern_pack(dev->geom, fmt, trits, src->k, src->n, stream);
+  if (st != TERN_OK) {
+    set_error(dev, st, "packing %s: %s", tern_format_name(fmt), tern_strerror(st));
+    goto done;
+  }
+  w->handle = dev->ops->upload(dev->state, fmt, stream, src->k, src->n);
+  if (!w->handle) {
+    st = set_error(dev, TERN_ERR_DEVICE, "device %s could not take a %ux%u %s tensor", dev->uri, src->n, src->k,
+                   tern_format_name(fmt));
+    goto done;
+  }
+  w->dev = dev;
+  w->k = src->k;
+  w->n = src->n;
+  w->scale = scale;
+  w->fmt = fmt;
+  *out = w;
+  w = NULL;
+done:
+  free(trits);
+  free(stream);
+  free(w);
+  return st;
+}
+
+void tern_weights_free(tern_weights *w) {
+  if (!w) return;
+  w->dev->ops->release(w->dev->state, w->handle);
+  free(w);
+}
+uint32_t tern_weights_k(const tern_weights *w) { return w ? w->k : 0; }
+uint32_t tern_weights_n(const tern_weights *w) { return w ? w->n : 0; }
+float tern_weights_scale(const tern_weights *w) { return w ? w->scale : 0.0f; }
+
+tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const int8_t *xq, uint32_t tokens,
+                               int32_t *acc) {
+  if (!dev || !w || !xq || !acc || tokens == 0)
+    return set_error(dev, TERN_ERR_ARG, "tern_bitlinear_int: NULL argument or zero tokens");
+  if (w->dev != dev) return set_error(dev, TERN_ERR_ARG, "weights were loaded on another device");
+  tern_status st = dev->ops->matmul(dev->state, w->handle, xq, tokens, acc);
+  if (st != TERN_OK) return set_error(dev, st, "device %s: %s", dev->uri, tern_strerror(st));
+  return TERN_OK;
+}
+
+tern_status tern_bitlinear(tern_device *dev, const tern_weights *w, const float *x, uint32_t tokens, float *y) {
+  if (!dev || !w || !x || !y || tokens == 0)
+    return set_error(dev, TERN_ERR_ARG, "tern_bitlinear: NULL argument or zero tokens");
+  const size_t k = w->k, n = w->n;
+  int8_t *xq = malloc(k * tokens);
+  float *absmax = malloc(sizeof(float) * tokens);
+  int32_t *acc = malloc(sizeof(int32_t) * n * tokens);
+  tern_status st = TERN_OK;
+  if (!xq || !absmax || !acc) {
+    st = set_error(dev, TERN_ERR_NOMEM, "out of memory for %u tokens", tokens);
+    goto done;
+  }
+  for (uint32_t t = 0; t < tokens; t++) {
+    st = tern_quantize_acts(x + t * k, k, xq + t * k, &absmax[t]);
+    if (st != TERN_OK) {
+      set_error(dev, st, "activations of token %u: %s", t, tern_strerror(st));
+      goto done;
+    }
+  }
+  st = tern_bitlinear_int(dev, w, xq, tokens, acc);
+  if (st != TERN_OK) goto done;
+  for (uint32_t t = 0; t < tokens; t++) tern_epilogue(acc + t * n, n, absmax[t], w->scale, y + t * n);
+done:
+  free(xq);
+  free(absmax);
+  free(acc);
+  return st;
+}
