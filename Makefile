@@ -58,6 +58,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "cmodel-asan-ubsan|for t in $(ABS_BUILD)/cmodel-san/test_*; do \$$t || exit 1; done" \
 	  "driver-cpu|TERN_DEVICE=cpu $(ABS_BUILD)/driver-san/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-cpu.txt" \
 	  "driver-cmodel|TERN_DEVICE=cmodel $(ABS_BUILD)/driver-san/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-cmodel.txt" \
+	  "driver-mock-register-bus|$(ABS_BUILD)/driver-san/test_hal_mock" \
 	  "driver-backends-identical|bash tests/test_backends_identical.sh $(ABS_BUILD)/driver-san cpu cmodel" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \

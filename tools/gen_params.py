@@ -74,6 +74,12 @@ def derive(spec):
     for name, f in fmts.items():
         d["FMT_" + name] = f["code"]
     d["FORMATS_MASK"] = sum(1 << f["code"] for f in fmts.values())
+    dev = spec["device"]
+    d["T_MAX"] = dev["t_max"]
+    d["QUEUE_DEPTH"] = dev["queue_depth"]
+    d["ADDR_ALIGN"] = dev["addr_align"]
+    for name, code in spec["errors"].items():
+        d["DEVERR_" + name] = code
     return d
 
 
@@ -143,11 +149,16 @@ def gen_doc(d, spec, regs):
         "PIPE_LATENCY": "cycles from a beat's handshake to its result (3 + TREE_LEVELS)",
         "FMT_BITS": "width of the format field",
         "FORMATS_MASK": "bit f set: format code f supported",
+        "T_MAX": "most tokens one job (one weight pass) serves",
+        "QUEUE_DEPTH": "job descriptors the device queues",
+        "ADDR_ALIGN": "byte alignment of job addresses and of activation/result rows",
     }
     for k, v in d.items():
         m = meaning.get(k)
         if m is None and k.startswith("FMT_"):
             m = "format code of " + k[4:] + ": " + spec["formats"][k[4:]]["description"]
+        if m is None and k.startswith("DEVERR_"):
+            m = "STATUS.ERR code"
         out.append("| `TERN_%s` | %d | %s |" % (k, v, m or ""))
     out += ["", "## Registers", "","The CSR window is 32-bit registers at byte offsets. It is the interface of the device top",
             "(the device issue); the array of today is driven through its streaming ports",

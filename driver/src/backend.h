@@ -21,6 +21,9 @@ typedef struct tern_backend_ops {
 } tern_backend_ops;
 
 extern const tern_backend_ops tern_backend_cpu;
-extern const tern_backend_ops tern_backend_cmodel;
+
+/* The HAL of the C device model with mem_size bytes of device memory (backend_cmodel.c). */
+struct tern_hal;
+tern_status tern_cmodel_hal_open(tern_geom g, size_t mem_size, struct tern_hal *hal);
 
 #endif /* TERN_BACKEND_H */

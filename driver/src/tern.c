@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "device.h"
 #include "tern_mac.h"
 #include "tern_pack.h"
 #include "tern_quant.h"
@@ -26,7 +27,8 @@ struct tern_weights {
   tern_format fmt;
 };
 
-static const tern_backend_ops *const kBackends[] = {&tern_backend_cpu, &tern_backend_cmodel};
+/* Device memory of the cmodel device (host RAM, allocated lazily by the OS). */
+#define TERN_CMODEL_MEM_BYTES ((size_t)1 << 30)
 
 static tern_status set_error(tern_device *dev, tern_status st, const char *fmt, ...) {
   if (dev) {
@@ -43,19 +45,48 @@ tern_status tern_open(const char *uri, tern_device **out) {
   *out = NULL;
   if (!uri || !*uri) uri = getenv("TERN_DEVICE");
   if (!uri || !*uri) uri = "cpu";
-  const tern_backend_ops *ops = NULL;
-  for (size_t i = 0; i < sizeof kBackends / sizeof kBackends[0]; i++)
-    if (strcmp(uri, kBackends[i]->name) == 0) ops = kBackends[i];
-  if (!ops) return TERN_ERR_DEVICE;
   tern_device *dev = calloc(1, sizeof *dev);
   if (!dev) return TERN_ERR_NOMEM;
-  dev->ops = ops;
   dev->geom = tern_geom_default();
   snprintf(dev->uri, sizeof dev->uri, "%s", uri);
-  dev->state = ops->open(dev->geom);
-  if (!dev->state) {
+  tern_status st = TERN_OK;
+  if (strcmp(uri, "cpu") == 0) {
+    dev->ops = &tern_backend_cpu;
+    dev->state = dev->ops->open(dev->geom);
+    if (!dev->state) st = TERN_ERR_NOMEM;
+  } else if (strcmp(uri, "cmodel") == 0) {
+    tern_hal hal;
+    dev->ops = &tern_backend_hal;
+    st = tern_cmodel_hal_open(dev->geom, TERN_CMODEL_MEM_BYTES, &hal);
+    if (st == TERN_OK) {
+      st = tern_hal_device_open(&hal, dev->geom, &dev->state, dev->error, sizeof dev->error);
+      if (st != TERN_OK) hal.close(hal.ctx);
+    }
+  } else {
+    st = TERN_ERR_DEVICE;
+  }
+  if (st != TERN_OK) {
     free(dev);
-    return TERN_ERR_NOMEM;
+    return st;
+  }
+  *out = dev;
+  return TERN_OK;
+}
+
+/* Open a device behind a caller-made HAL (tests use a mock register bus). */
+tern_status tern_open_hal(const tern_hal *hal, const char *name, tern_device **out, char *err, size_t err_size) {
+  if (!hal || !out) return TERN_ERR_ARG;
+  *out = NULL;
+  tern_device *dev = calloc(1, sizeof *dev);
+  if (!dev) return TERN_ERR_NOMEM;
+  dev->geom = tern_geom_default();
+  dev->ops = &tern_backend_hal;
+  snprintf(dev->uri, sizeof dev->uri, "%s", name ? name : "hal");
+  tern_status st = tern_hal_device_open(hal, dev->geom, &dev->state, dev->error, sizeof dev->error);
+  if (st != TERN_OK) {
+    if (err) snprintf(err, err_size, "%s", dev->error);
+    free(dev);
+    return st;
   }
   *out = dev;
   return TERN_OK;
@@ -148,10 +179,13 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
     set_error(dev, st, "packing %s: %s", tern_format_name(fmt), tern_strerror(st));
     goto done;
   }
+  dev->error[0] = 0;
   w->handle = dev->ops->upload(dev->state, fmt, stream, src->k, src->n);
   if (!w->handle) {
-    st = set_error(dev, TERN_ERR_DEVICE, "device %s could not take a %ux%u %s tensor", dev->uri, src->n, src->k,
-                   tern_format_name(fmt));
+    st = TERN_ERR_DEVICE;
+    if (!dev->error[0])
+      set_error(dev, st, "device %s could not take a %ux%u %s tensor", dev->uri, src->n, src->k,
+                tern_format_name(fmt));
     goto done;
   }
   w->dev = dev;
@@ -182,9 +216,10 @@ tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const in
   if (!dev || !w || !xq || !acc || tokens == 0)
     return set_error(dev, TERN_ERR_ARG, "tern_bitlinear_int: NULL argument or zero tokens");
   if (w->dev != dev) return set_error(dev, TERN_ERR_ARG, "weights were loaded on another device");
+  dev->error[0] = 0;
   tern_status st = dev->ops->matmul(dev->state, w->handle, xq, tokens, acc);
-  if (st != TERN_OK) return set_error(dev, st, "device %s: %s", dev->uri, tern_strerror(st));
-  return TERN_OK;
+  if (st != TERN_OK && !dev->error[0]) set_error(dev, st, "device %s: %s", dev->uri, tern_strerror(st));
+  return st;
 }
 
 tern_status tern_bitlinear(tern_device *dev, const tern_weights *w, const float *x, uint32_t tokens, float *y) {

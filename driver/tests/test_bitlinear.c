@@ -116,7 +116,7 @@ int main(int argc, char **argv) {
   for (int it = 0; it < 200 && !t.failed; it++) {
     workload wl;
     make_workload(&wl, (uint32_t)tern_rand_range(&rng, 1, 300), (uint32_t)tern_rand_range(&rng, 1, 40),
-                  (uint32_t)tern_rand_range(&rng, 1, 4), &rng);
+                  (uint32_t)tern_rand_range(&rng, 1, 2 * TERN_T_MAX + 3), &rng);
     tern_weights *w = NULL;
     st = load(dev, &wl, TERN_LAYOUT_TRITS, fmts[it & 1], &w);
     float *y = malloc(sizeof(float) * wl.n * wl.tokens);

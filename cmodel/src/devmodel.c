@@ -1,0 +1,166 @@
+/* The register-level device model (tern_devmodel.h). */
+#include "tern_devmodel.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tern_cycle.h"
+#include "tern_mac.h"
+
+typedef struct {
+  uint32_t k, n, cfg, w_addr, a_addr, o_addr;
+} descriptor;
+
+struct tern_devmodel {
+  tern_geom g;
+  uint8_t *mem;
+  size_t mem_size;
+  descriptor job;                     /* the JOB_* registers */
+  descriptor queue[TERN_QUEUE_DEPTH]; /* ring of waiting descriptors */
+  unsigned head, level;
+  uint32_t ctrl, err, irq_status, jobs_done, cycles;
+};
+
+static size_t pad(size_t v) { return (v + TERN_ADDR_ALIGN - 1) / TERN_ADDR_ALIGN * TERN_ADDR_ALIGN; }
+size_t tern_devmodel_act_stride(uint32_t k) { return pad(k); }
+size_t tern_devmodel_res_stride(uint32_t n) { return pad((size_t)n * 4); }
+
+tern_devmodel *tern_devmodel_new(tern_geom g, uint8_t *mem, size_t mem_size) {
+  if (tern_geom_check(g) != TERN_OK || (!mem && mem_size)) return NULL;
+  tern_devmodel *dm = calloc(1, sizeof *dm);
+  if (!dm) return NULL;
+  dm->g = g;
+  dm->mem = mem;
+  dm->mem_size = mem_size;
+  return dm;
+}
+
+void tern_devmodel_free(tern_devmodel *dm) { free(dm); }
+
+int tern_devmodel_irq(const tern_devmodel *dm) {
+  return (dm->ctrl & TERN_REG_CTRL_IRQ_EN_MASK) && dm->irq_status != 0;
+}
+
+int tern_devmodel_read(tern_devmodel *dm, uint32_t off, uint32_t *v) {
+  switch (off) {
+    case TERN_REG_ID_OFFSET: *v = TERN_REG_ID_RESET; return 0;
+    case TERN_REG_VERSION_OFFSET: *v = TERN_REG_VERSION_RESET; return 0;
+    case TERN_REG_PARAMS_OFFSET:
+      *v = (dm->g.rows & 0xFFu) << TERN_REG_PARAMS_ROWS_LSB | (dm->g.lanes & 0xFFu) << TERN_REG_PARAMS_LANES_LSB |
+           TERN_FORMATS_MASK << TERN_REG_PARAMS_FORMATS_LSB | TERN_T_MAX << TERN_REG_PARAMS_T_MAX_LSB;
+      return 0;
+    case TERN_REG_QUEUE_OFFSET:
+      *v = TERN_QUEUE_DEPTH << TERN_REG_QUEUE_DEPTH_LSB | dm->level << TERN_REG_QUEUE_LEVEL_LSB;
+      return 0;
+    case TERN_REG_CTRL_OFFSET: *v = dm->ctrl; return 0;
+    case TERN_REG_STATUS_OFFSET:
+      *v = (dm->level ? TERN_REG_STATUS_BUSY_MASK : 0) | dm->err << TERN_REG_STATUS_ERR_LSB;
+      return 0;
+    case TERN_REG_IRQ_STATUS_OFFSET: *v = dm->irq_status; return 0;
+    case TERN_REG_JOBS_DONE_OFFSET: *v = dm->jobs_done; return 0;
+    case TERN_REG_JOB_K_OFFSET: *v = dm->job.k; return 0;
+    case TERN_REG_JOB_N_OFFSET: *v = dm->job.n; return 0;
+    case TERN_REG_JOB_CFG_OFFSET: *v = dm->job.cfg; return 0;
+    case TERN_REG_JOB_W_ADDR_OFFSET: *v = dm->job.w_addr; return 0;
+    case TERN_REG_JOB_A_ADDR_OFFSET: *v = dm->job.a_addr; return 0;
+    case TERN_REG_JOB_O_ADDR_OFFSET: *v = dm->job.o_addr; return 0;
+    case TERN_REG_CYCLES_OFFSET: *v = dm->cycles; return 0;
+    default: return -1; /* DOORBELL is write-only; everything else is not a register */
+  }
+}
+
+static void fail(tern_devmodel *dm, uint32_t code) {
+  dm->err = code;
+  dm->irq_status |= TERN_REG_IRQ_STATUS_ERROR_MASK;
+}
+
+int tern_devmodel_write(tern_devmodel *dm, uint32_t off, uint32_t v) {
+  switch (off) {
+    case TERN_REG_CTRL_OFFSET: dm->ctrl = v & TERN_REG_CTRL_IRQ_EN_MASK; return 0;
+    case TERN_REG_IRQ_STATUS_OFFSET: dm->irq_status &= ~v; return 0;
+    case TERN_REG_JOB_K_OFFSET: dm->job.k = v; return 0;
+    case TERN_REG_JOB_N_OFFSET: dm->job.n = v; return 0;
+    case TERN_REG_JOB_CFG_OFFSET: dm->job.cfg = v & (TERN_REG_JOB_CFG_FMT_MASK | TERN_REG_JOB_CFG_TOKENS_MASK); return 0;
+    case TERN_REG_JOB_W_ADDR_OFFSET: dm->job.w_addr = v; return 0;
+    case TERN_REG_JOB_A_ADDR_OFFSET: dm->job.a_addr = v; return 0;
+    case TERN_REG_JOB_O_ADDR_OFFSET: dm->job.o_addr = v; return 0;
+    case TERN_REG_DOORBELL_OFFSET:
+      if (!(v & 1u)) return 0;
+      if (dm->level == TERN_QUEUE_DEPTH) {
+        fail(dm, TERN_DEVERR_QUEUE_FULL);
+        return 0;
+      }
+      dm->queue[(dm->head + dm->level) % TERN_QUEUE_DEPTH] = dm->job;
+      dm->level++;
+      return 0;
+    default: return -1;
+  }
+}
+
+/* [addr, addr + len) inside memory? */
+static int in_mem(const tern_devmodel *dm, uint64_t addr, uint64_t len) {
+  return addr <= dm->mem_size && len <= dm->mem_size - addr;
+}
+
+/* Check and run one job; nothing is written unless every check passed. */
+static void run_job(tern_devmodel *dm, const descriptor *d) {
+  const uint32_t fmt = (d->cfg & TERN_REG_JOB_CFG_FMT_MASK) >> TERN_REG_JOB_CFG_FMT_LSB;
+  const uint32_t tokens = (d->cfg & TERN_REG_JOB_CFG_TOKENS_MASK) >> TERN_REG_JOB_CFG_TOKENS_LSB;
+  uint32_t code = TERN_DEVERR_NONE;
+  if (d->k == 0 || d->k > TERN_K_MAX)
+    code = TERN_DEVERR_BAD_K;
+  else if (d->n == 0 || d->n > TERN_N_MAX)
+    code = TERN_DEVERR_BAD_N;
+  else if (!(TERN_FORMATS_MASK >> fmt & 1u))
+    code = TERN_DEVERR_BAD_FMT;
+  else if (tokens == 0 || tokens > TERN_T_MAX)
+    code = TERN_DEVERR_BAD_TOKENS;
+  else if ((d->w_addr | d->a_addr | d->o_addr) % TERN_ADDR_ALIGN)
+    code = TERN_DEVERR_MISALIGNED;
+  const size_t wbytes = code ? 0 : tern_stream_bytes(dm->g, (tern_format)fmt, d->k, d->n);
+  const size_t astride = tern_devmodel_act_stride(d->k), ostride = tern_devmodel_res_stride(d->n);
+  if (!code && (!in_mem(dm, d->w_addr, wbytes) || !in_mem(dm, d->a_addr, (uint64_t)astride * tokens) ||
+                !in_mem(dm, d->o_addr, (uint64_t)ostride * tokens)))
+    code = TERN_DEVERR_BUS_ERROR;
+  int8_t *x = NULL;
+  int32_t *acc = NULL;
+  if (!code) {
+    x = malloc((size_t)d->k * tokens);
+    acc = malloc(sizeof(int32_t) * d->n * tokens);
+    if (!x || !acc) code = TERN_DEVERR_BUS_ERROR; /* the model's own memory failed */
+  }
+  if (!code) {
+    for (uint32_t t = 0; t < tokens; t++) memcpy(x + (size_t)t * d->k, dm->mem + d->a_addr + t * astride, d->k);
+    tern_matmul(dm->g, (tern_format)fmt, dm->mem + d->w_addr, d->k, d->n, tokens, x, acc);
+    for (uint32_t t = 0; t < tokens; t++) {
+      uint8_t *row = dm->mem + d->o_addr + t * ostride;
+      for (uint32_t i = 0; i < d->n; i++) {
+        uint32_t u = (uint32_t)acc[(size_t)t * d->n + i];
+        row[4 * i] = (uint8_t)u, row[4 * i + 1] = (uint8_t)(u >> 8);
+        row[4 * i + 2] = (uint8_t)(u >> 16), row[4 * i + 3] = (uint8_t)(u >> 24);
+      }
+      memset(row + 4 * (size_t)d->n, 0, ostride - 4 * (size_t)d->n);
+    }
+    /* One weight pass serves every token: each beat is held for `tokens` cycles. */
+    uint64_t c = (uint64_t)tern_groups(dm->g, d->n) * tern_beats_per_group(dm->g, d->k) * tokens +
+                 tern_pipe_latency(dm->g) + 1;
+    dm->cycles = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
+  }
+  free(x);
+  free(acc);
+  if (code) fail(dm, code);
+  dm->jobs_done++;
+  dm->irq_status |= TERN_REG_IRQ_STATUS_DONE_MASK;
+}
+
+unsigned tern_devmodel_run(tern_devmodel *dm, unsigned max_jobs) {
+  unsigned ran = 0;
+  while (dm->level && (max_jobs == 0 || ran < max_jobs)) {
+    descriptor d = dm->queue[dm->head];
+    dm->head = (dm->head + 1) % TERN_QUEUE_DEPTH;
+    dm->level--;
+    run_job(dm, &d);
+    ran++;
+  }
+  return ran;
+}

@@ -1,0 +1,176 @@
+/* The register-level device model: registers, SLVERR, every job error followed by a good
+ * job, nothing written by a failed job, the queue, interrupts, results against tern_matmul. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "tern_cycle.h"
+#include "tern_devmodel.h"
+#include "tern_mac.h"
+#include "tern_pack.h"
+#include "tern_test.h"
+
+#define MEM (1u << 20)
+enum { W_AT = 0x1000, A_AT = 0x40000, O_AT = 0x80000 };
+
+static uint32_t rd(tern_devmodel *dm, uint32_t off) {
+  uint32_t v = 0xDEADBEEF;
+  if (tern_devmodel_read(dm, off, &v) != 0) return 0xDEADBEEF;
+  return v;
+}
+
+static void program(tern_devmodel *dm, uint32_t k, uint32_t n, uint32_t fmt, uint32_t tokens, uint32_t w, uint32_t a,
+                    uint32_t o) {
+  tern_devmodel_write(dm, TERN_REG_JOB_K_OFFSET, k);
+  tern_devmodel_write(dm, TERN_REG_JOB_N_OFFSET, n);
+  tern_devmodel_write(dm, TERN_REG_JOB_CFG_OFFSET, fmt << TERN_REG_JOB_CFG_FMT_LSB | tokens << TERN_REG_JOB_CFG_TOKENS_LSB);
+  tern_devmodel_write(dm, TERN_REG_JOB_W_ADDR_OFFSET, w);
+  tern_devmodel_write(dm, TERN_REG_JOB_A_ADDR_OFFSET, a);
+  tern_devmodel_write(dm, TERN_REG_JOB_O_ADDR_OFFSET, o);
+}
+
+/* Place a random k x n tensor and tokens activation rows; returns the expected results. */
+static int32_t *place_job(uint8_t *mem, tern_geom g, tern_format fmt, uint32_t k, uint32_t n, uint32_t tokens,
+                          uint64_t *rng) {
+  int8_t *w = malloc((size_t)k * n), *x = malloc((size_t)k * tokens);
+  int32_t *acc = malloc(sizeof(int32_t) * n * tokens);
+  for (size_t i = 0; i < (size_t)k * n; i++) w[i] = (int8_t)((int)(tern_rand_next(rng) % 3) - 1);
+  for (size_t i = 0; i < (size_t)k * tokens; i++) x[i] = (int8_t)tern_rand_next(rng);
+  tern_pack(g, fmt, w, k, n, mem + W_AT);
+  for (uint32_t t = 0; t < tokens; t++) memcpy(mem + A_AT + t * tern_devmodel_act_stride(k), x + (size_t)t * k, k);
+  tern_matmul(g, fmt, mem + W_AT, k, n, tokens, x, acc);
+  free(w);
+  free(x);
+  return acc;
+}
+
+static int results_match(const uint8_t *mem, const int32_t *acc, uint32_t n, uint32_t tokens) {
+  for (uint32_t t = 0; t < tokens; t++)
+    for (uint32_t i = 0; i < n; i++) {
+      const uint8_t *p = mem + O_AT + t * tern_devmodel_res_stride(n) + 4 * i;
+      int32_t v = (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+      if (v != acc[(size_t)t * n + i]) return 0;
+    }
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  uint64_t seed = 7;
+  for (int i = 1; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 0);
+  tern_test_ctx t = {0};
+  tern_geom g = tern_geom_default();
+  uint8_t *mem = calloc(1, MEM);
+  tern_devmodel *dm = tern_devmodel_new(g, mem, MEM);
+
+  tern_test_begin(&t, "devmodel/identity_and_slverr");
+  TERN_CHECK(&t, rd(dm, TERN_REG_ID_OFFSET) == 0x5445524Eu);
+  TERN_CHECK(&t, rd(dm, TERN_REG_VERSION_OFFSET) == TERN_REG_VERSION_RESET);
+  uint32_t p = rd(dm, TERN_REG_PARAMS_OFFSET);
+  TERN_CHECK(&t, (p & TERN_REG_PARAMS_ROWS_MASK) >> TERN_REG_PARAMS_ROWS_LSB == TERN_ROWS);
+  TERN_CHECK(&t, (p & TERN_REG_PARAMS_LANES_MASK) >> TERN_REG_PARAMS_LANES_LSB == TERN_LANES);
+  TERN_CHECK(&t, (p & TERN_REG_PARAMS_T_MAX_MASK) >> TERN_REG_PARAMS_T_MAX_LSB == TERN_T_MAX);
+  uint32_t v;
+  TERN_CHECK(&t, tern_devmodel_read(dm, 0x0FC, &v) == -1);              /* not a register */
+  TERN_CHECK(&t, tern_devmodel_read(dm, TERN_REG_JOB_K_OFFSET + 1, &v) == -1); /* misaligned */
+  TERN_CHECK(&t, tern_devmodel_read(dm, TERN_REG_DOORBELL_OFFSET, &v) == -1);  /* write-only */
+  TERN_CHECK(&t, tern_devmodel_write(dm, TERN_REG_ID_OFFSET, 0) == -1);         /* read-only */
+  TERN_CHECK(&t, tern_devmodel_write(dm, TERN_REG_STATUS_OFFSET, 0) == -1);
+  TERN_CHECK(&t, rd(dm, TERN_REG_ID_OFFSET) == 0x5445524Eu && rd(dm, TERN_REG_STATUS_OFFSET) == 0);
+  tern_test_end(&t);
+
+  tern_test_begin(&t, "devmodel/random_jobs_vs_matmul");
+  uint64_t rng = seed;
+  tern_devmodel_write(dm, TERN_REG_CTRL_OFFSET, TERN_REG_CTRL_IRQ_EN_MASK);
+  for (int it = 0; it < 100 && !t.failed; it++) {
+    tern_format fmt = (it & 1) ? TERN_T5 : TERN_T2;
+    uint32_t k = (uint32_t)tern_rand_range(&rng, 1, 600), n = (uint32_t)tern_rand_range(&rng, 1, 50),
+             tokens = (uint32_t)tern_rand_range(&rng, 1, TERN_T_MAX);
+    int32_t *acc = place_job(mem, g, fmt, k, n, tokens, &rng);
+    program(dm, k, n, fmt, tokens, W_AT, A_AT, O_AT);
+    tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+    TERN_CHECK(&t, rd(dm, TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_BUSY_MASK);
+    TERN_CHECK(&t, !tern_devmodel_irq(dm));
+    TERN_CHECK(&t, tern_devmodel_run(dm, 0) == 1);
+    TERN_CHECK(&t, tern_devmodel_irq(dm) && rd(dm, TERN_REG_IRQ_STATUS_OFFSET) == TERN_REG_IRQ_STATUS_DONE_MASK);
+    TERN_CHECK(&t, rd(dm, TERN_REG_JOBS_DONE_OFFSET) == (uint32_t)it + 1);
+    TERN_CHECK(&t, rd(dm, TERN_REG_CYCLES_OFFSET) ==
+                       tern_groups(g, n) * tern_beats_per_group(g, k) * tokens + tern_pipe_latency(g) + 1);
+    if (!results_match(mem, acc, n, tokens))
+      tern_test_fail(&t, "job %d (K=%u N=%u T=%u %s): results differ [seed=%llu]", it, k, n, tokens,
+                     tern_format_name(fmt), (unsigned long long)seed);
+    tern_devmodel_write(dm, TERN_REG_IRQ_STATUS_OFFSET, TERN_REG_IRQ_STATUS_DONE_MASK);
+    TERN_CHECK(&t, !tern_devmodel_irq(dm));
+    free(acc);
+  }
+  tern_test_end(&t);
+
+  tern_test_begin(&t, "devmodel/every_error_then_a_good_job");
+  {
+    struct {
+      uint32_t k, n, fmt, tokens, w, a, o, code;
+    } bad[] = {
+        {0, 4, 0, 1, W_AT, A_AT, O_AT, TERN_DEVERR_BAD_K},
+        {TERN_K_MAX + 1, 4, 0, 1, W_AT, A_AT, O_AT, TERN_DEVERR_BAD_K},
+        {40, 0, 0, 1, W_AT, A_AT, O_AT, TERN_DEVERR_BAD_N},
+        {40, TERN_N_MAX + 1, 0, 1, W_AT, A_AT, O_AT, TERN_DEVERR_BAD_N},
+        {40, 4, 2, 1, W_AT, A_AT, O_AT, TERN_DEVERR_BAD_FMT},
+        {40, 4, 3, 1, W_AT, A_AT, O_AT, TERN_DEVERR_BAD_FMT},
+        {40, 4, 0, 0, W_AT, A_AT, O_AT, TERN_DEVERR_BAD_TOKENS},
+        {40, 4, 0, TERN_T_MAX + 1, W_AT, A_AT, O_AT, TERN_DEVERR_BAD_TOKENS},
+        {40, 4, 0, 1, W_AT + 4, A_AT, O_AT, TERN_DEVERR_MISALIGNED},
+        {40, 4, 0, 1, W_AT, A_AT + 1, O_AT, TERN_DEVERR_MISALIGNED},
+        {40, 4, 0, 1, W_AT, A_AT, O_AT + 2, TERN_DEVERR_MISALIGNED},
+        {40, 4, 0, 1, MEM - 8, A_AT, O_AT, TERN_DEVERR_BUS_ERROR},
+        {40, 4, 0, 1, W_AT, 0xFFFFFFF8u, O_AT, TERN_DEVERR_BUS_ERROR},
+        {40, 4, 0, 1, W_AT, A_AT, MEM - 8, TERN_DEVERR_BUS_ERROR},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0] && !t.failed; i++) {
+      memset(mem + O_AT, 0xA5, 256);
+      program(dm, bad[i].k, bad[i].n, bad[i].fmt, bad[i].tokens, bad[i].w, bad[i].a, bad[i].o);
+      tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+      tern_devmodel_run(dm, 0);
+      uint32_t irq = rd(dm, TERN_REG_IRQ_STATUS_OFFSET), st = rd(dm, TERN_REG_STATUS_OFFSET);
+      if (irq != (TERN_REG_IRQ_STATUS_DONE_MASK | TERN_REG_IRQ_STATUS_ERROR_MASK) ||
+          (st & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB != bad[i].code || (st & TERN_REG_STATUS_BUSY_MASK))
+        tern_test_fail(&t, "case %zu: IRQ_STATUS 0x%x STATUS 0x%x, expected error %u", i, irq, st, bad[i].code);
+      for (int b = 0; b < 256; b++)
+        if (mem[O_AT + b] != 0xA5) tern_test_fail(&t, "case %zu: a failed job wrote results", i);
+      tern_devmodel_write(dm, TERN_REG_IRQ_STATUS_OFFSET, irq);
+      int32_t *acc = place_job(mem, g, TERN_T5, 45, 5, 2, &rng);
+      program(dm, 45, 5, TERN_T5, 2, W_AT, A_AT, O_AT);
+      tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+      tern_devmodel_run(dm, 0);
+      if (rd(dm, TERN_REG_IRQ_STATUS_OFFSET) != TERN_REG_IRQ_STATUS_DONE_MASK || !results_match(mem, acc, 5, 2))
+        tern_test_fail(&t, "case %zu: the good job after the error failed", i);
+      tern_devmodel_write(dm, TERN_REG_IRQ_STATUS_OFFSET, TERN_REG_IRQ_STATUS_DONE_MASK);
+      free(acc);
+    }
+  }
+  tern_test_end(&t);
+
+  tern_test_begin(&t, "devmodel/queue_full_drops_and_reports");
+  {
+    int32_t *acc = place_job(mem, g, TERN_T2, 64, 6, 3, &rng);
+    program(dm, 64, 6, TERN_T2, 3, W_AT, A_AT, O_AT);
+    for (unsigned i = 0; i < TERN_QUEUE_DEPTH; i++) tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+    TERN_CHECK(&t, (rd(dm, TERN_REG_QUEUE_OFFSET) & TERN_REG_QUEUE_LEVEL_MASK) >> TERN_REG_QUEUE_LEVEL_LSB ==
+                       TERN_QUEUE_DEPTH);
+    TERN_CHECK(&t, rd(dm, TERN_REG_IRQ_STATUS_OFFSET) == 0);
+    tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+    TERN_CHECK(&t, rd(dm, TERN_REG_IRQ_STATUS_OFFSET) == TERN_REG_IRQ_STATUS_ERROR_MASK);
+    TERN_CHECK(&t, (rd(dm, TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB ==
+                       TERN_DEVERR_QUEUE_FULL);
+    uint32_t before = rd(dm, TERN_REG_JOBS_DONE_OFFSET);
+    TERN_CHECK(&t, tern_devmodel_run(dm, 1) == 1 && tern_devmodel_run(dm, 0) == TERN_QUEUE_DEPTH - 1);
+    TERN_CHECK(&t, rd(dm, TERN_REG_JOBS_DONE_OFFSET) == before + TERN_QUEUE_DEPTH);
+    TERN_CHECK(&t, results_match(mem, acc, 6, 3));
+    tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 0); /* bit 0 clear: no push */
+    TERN_CHECK(&t, tern_devmodel_run(dm, 0) == 0);
+    free(acc);
+  }
+  tern_test_end(&t);
+
+  tern_devmodel_free(dm);
+  free(mem);
+  return tern_test_exit(&t);
+}

@@ -1,0 +1,25 @@
+/* The small hardware abstraction every register-level tern device sits behind: CSR access,
+ * device-memory access and waiting for the interrupt. The driver core (device.c) programs the
+ * device only through it, so the same core drives the C device model, the Verilated RTL or a
+ * board; a transport implements these six functions. */
+#ifndef TERN_HAL_H
+#define TERN_HAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern_status.h"
+
+typedef struct tern_hal {
+  void *ctx;
+  size_t mem_size; /* device memory the driver may use, from address 0 */
+  tern_status (*reg_read)(void *ctx, uint32_t offset, uint32_t *value);
+  tern_status (*reg_write)(void *ctx, uint32_t offset, uint32_t value);
+  tern_status (*mem_write)(void *ctx, uint64_t addr, const void *src, size_t len);
+  tern_status (*mem_read)(void *ctx, uint64_t addr, void *dst, size_t len);
+  /* Return when the interrupt line is high (TERN_OK) or after timeout_ms (TERN_ERR_DEVICE). */
+  tern_status (*wait_irq)(void *ctx, uint32_t timeout_ms);
+  void (*close)(void *ctx);
+} tern_hal;
+
+#endif /* TERN_HAL_H */

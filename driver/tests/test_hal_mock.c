@@ -1,0 +1,156 @@
+/* The driver core against a mock register bus: the exact register writes of a job, by their
+ * generated names, the identity checks, and how device errors are reported. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "device.h"
+#include "tern.h"
+#include "tern_devmodel.h"
+#include "tern_test.h"
+
+#define LOG_MAX 64
+typedef struct {
+  uint32_t id, version, params, irq_status, status;
+  int irq; /* what wait_irq answers */
+  uint32_t w_off[LOG_MAX], w_val[LOG_MAX];
+  int n_writes;
+  uint8_t mem[1 << 16];
+} mock;
+
+static tern_status m_read(void *c, uint32_t off, uint32_t *v) {
+  mock *m = c;
+  switch (off) {
+    case TERN_REG_ID_OFFSET: *v = m->id; return TERN_OK;
+    case TERN_REG_VERSION_OFFSET: *v = m->version; return TERN_OK;
+    case TERN_REG_PARAMS_OFFSET: *v = m->params; return TERN_OK;
+    case TERN_REG_IRQ_STATUS_OFFSET: *v = m->irq_status; return TERN_OK;
+    case TERN_REG_STATUS_OFFSET: *v = m->status; return TERN_OK;
+    default: return TERN_ERR_DEVICE;
+  }
+}
+static tern_status m_write(void *c, uint32_t off, uint32_t v) {
+  mock *m = c;
+  if (m->n_writes < LOG_MAX) m->w_off[m->n_writes] = off, m->w_val[m->n_writes] = v;
+  m->n_writes++;
+  return TERN_OK;
+}
+static tern_status m_mem_write(void *c, uint64_t a, const void *src, size_t len) {
+  mock *m = c;
+  if (a + len > sizeof m->mem) return TERN_ERR_DEVICE;
+  memcpy(m->mem + a, src, len);
+  return TERN_OK;
+}
+static tern_status m_mem_read(void *c, uint64_t a, void *dst, size_t len) {
+  mock *m = c;
+  if (a + len > sizeof m->mem) return TERN_ERR_DEVICE;
+  memcpy(dst, m->mem + a, len);
+  return TERN_OK;
+}
+static tern_status m_wait(void *c, uint32_t ms) {
+  (void)ms;
+  return ((mock *)c)->irq ? TERN_OK : TERN_ERR_DEVICE;
+}
+
+static mock *new_mock(void) {
+  mock *m = calloc(1, sizeof *m);
+  m->id = TERN_REG_ID_RESET;
+  m->version = TERN_REG_VERSION_RESET;
+  m->params = TERN_ROWS << TERN_REG_PARAMS_ROWS_LSB | TERN_LANES << TERN_REG_PARAMS_LANES_LSB |
+              TERN_FORMATS_MASK << TERN_REG_PARAMS_FORMATS_LSB | TERN_T_MAX << TERN_REG_PARAMS_T_MAX_LSB;
+  m->irq = 1;
+  m->irq_status = TERN_REG_IRQ_STATUS_DONE_MASK;
+  return m;
+}
+static tern_hal hal_of(mock *m) {
+  tern_hal h = {m, sizeof m->mem, m_read, m_write, m_mem_write, m_mem_read, m_wait, NULL};
+  return h;
+}
+
+static uint64_t align8(uint64_t v) { return (v + TERN_ADDR_ALIGN - 1) / TERN_ADDR_ALIGN * TERN_ADDR_ALIGN; }
+
+int main(void) {
+  tern_test_ctx t = {0};
+  char err[256];
+
+  tern_test_begin(&t, "driver-mock/open_checks_identity_and_geometry");
+  {
+    mock *m = new_mock();
+    tern_hal h = hal_of(m);
+    tern_device *dev = NULL;
+    m->id = 0x12345678;
+    TERN_CHECK(&t, tern_open_hal(&h, "mock", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev);
+    TERN_CHECK(&t, strstr(err, "ID 0x12345678") != NULL);
+    m->id = TERN_REG_ID_RESET;
+    m->params = 4u << TERN_REG_PARAMS_ROWS_LSB | 16u << TERN_REG_PARAMS_LANES_LSB;
+    TERN_CHECK(&t, tern_open_hal(&h, "mock", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev);
+    TERN_CHECK(&t, strstr(err, "4x16") != NULL);
+    free(m);
+  }
+  tern_test_end(&t);
+
+  tern_test_begin(&t, "driver-mock/exact_register_writes_of_a_job");
+  {
+    mock *m = new_mock();
+    tern_hal h = hal_of(m);
+    tern_device *dev = NULL;
+    TERN_CHECK(&t, tern_open_hal(&h, "mock", &dev, err, sizeof err) == TERN_OK);
+    /* open: clear stale causes, enable the interrupt */
+    TERN_CHECK(&t, m->n_writes == 2);
+    TERN_CHECK(&t, m->w_off[0] == TERN_REG_IRQ_STATUS_OFFSET &&
+                       m->w_val[0] == (TERN_REG_IRQ_STATUS_DONE_MASK | TERN_REG_IRQ_STATUS_ERROR_MASK));
+    TERN_CHECK(&t, m->w_off[1] == TERN_REG_CTRL_OFFSET && m->w_val[1] == TERN_REG_CTRL_IRQ_EN_MASK);
+    enum { K = 50, N = 3, T = 2 };
+    int8_t w[N * K], xq[T * K];
+    for (int i = 0; i < N * K; i++) w[i] = (int8_t)(i % 3 - 1);
+    for (int i = 0; i < T * K; i++) xq[i] = (int8_t)i;
+    tern_tensor_src src = {TERN_LAYOUT_TRITS, w, sizeof w, K, N, 1.0f};
+    tern_weights *tw = NULL;
+    TERN_CHECK(&t, tern_weights_load(dev, &src, TERN_T5, &tw) == TERN_OK);
+    const uint64_t w_addr = 0, wbytes = tern_stream_bytes(tern_geom_default(), TERN_T5, K, N);
+    const uint64_t a_addr = align8(wbytes), o_addr = align8(a_addr + T * tern_devmodel_act_stride(K));
+    /* the mock "device" has these results waiting */
+    for (int i = 0; i < T; i++)
+      for (int r = 0; r < N; r++) {
+        int32_t v = -1000 * i + r;
+        memcpy(m->mem + o_addr + i * tern_devmodel_res_stride(N) + 4 * r, &v, 4);
+      }
+    m->n_writes = 0;
+    int32_t acc[T * N];
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_OK);
+    const uint32_t want_off[] = {TERN_REG_JOB_K_OFFSET,      TERN_REG_JOB_N_OFFSET,      TERN_REG_JOB_CFG_OFFSET,
+                                 TERN_REG_JOB_W_ADDR_OFFSET, TERN_REG_JOB_A_ADDR_OFFSET, TERN_REG_JOB_O_ADDR_OFFSET,
+                                 TERN_REG_DOORBELL_OFFSET,   TERN_REG_IRQ_STATUS_OFFSET};
+    const uint32_t want_val[] = {K, N, TERN_FMT_T5 << TERN_REG_JOB_CFG_FMT_LSB | T << TERN_REG_JOB_CFG_TOKENS_LSB,
+                                 (uint32_t)w_addr, (uint32_t)a_addr, (uint32_t)o_addr, 1, TERN_REG_IRQ_STATUS_DONE_MASK};
+    TERN_CHECK(&t, m->n_writes == 8);
+    for (int i = 0; i < 8 && i < m->n_writes; i++)
+      if (m->w_off[i] != want_off[i] || m->w_val[i] != want_val[i])
+        tern_test_fail(&t, "write %d: 0x%03x <- 0x%x, expected 0x%03x <- 0x%x", i, m->w_off[i], m->w_val[i],
+                       want_off[i], want_val[i]);
+    for (int i = 0; i < T; i++)
+      for (int r = 0; r < N; r++) TERN_CHECK(&t, acc[i * N + r] == -1000 * i + r);
+    TERN_CHECK(&t, memcmp(m->mem + a_addr, xq, K) == 0 && memcmp(m->mem + a_addr + tern_devmodel_act_stride(K), xq + K, K) == 0);
+    /* more tokens than T_MAX: one job per T_MAX tokens */
+    int8_t xbig[(TERN_T_MAX + 1) * K];
+    int32_t accbig[(TERN_T_MAX + 1) * N];
+    memset(xbig, 1, sizeof xbig);
+    m->n_writes = 0;
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xbig, TERN_T_MAX + 1, accbig) == TERN_OK);
+    TERN_CHECK(&t, m->n_writes == 16 && m->w_val[2] == (TERN_FMT_T5 | TERN_T_MAX << TERN_REG_JOB_CFG_TOKENS_LSB) &&
+                       m->w_val[10] == (TERN_FMT_T5 | 1u << TERN_REG_JOB_CFG_TOKENS_LSB));
+    /* a device error: the job is refused, the message names the code */
+    m->irq_status = TERN_REG_IRQ_STATUS_DONE_MASK | TERN_REG_IRQ_STATUS_ERROR_MASK;
+    m->status = TERN_DEVERR_BUS_ERROR << TERN_REG_STATUS_ERR_LSB;
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
+    TERN_CHECK(&t, strstr(tern_last_error(dev), "BUS_ERROR") != NULL);
+    /* no interrupt: a timeout, not a hang */
+    m->irq = 0;
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
+    TERN_CHECK(&t, strstr(tern_last_error(dev), "did not complete") != NULL);
+    tern_weights_free(tw);
+    tern_close(dev);
+    free(m);
+  }
+  tern_test_end(&t);
+  return tern_test_exit(&t);
+}
