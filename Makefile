@@ -47,6 +47,7 @@ sim-%: cmodel
 test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan), RTL vs C model, mutants
 	@echo "tern: building (C model, Verilator benches at $(words 1 $(ALT_GEOMS)) geometries)"
 	@$(MAKE) -s sim $(addprefix sim-,$(ALT_GEOMS))
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests
@@ -62,6 +63,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "driver-backends-identical|bash tests/test_backends_identical.sh $(ABS_BUILD)/driver-san cpu cmodel" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
+	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
 	  "no-multiplier|bash tests/test_no_mul.sh" \
 	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
@@ -78,7 +80,9 @@ bench: deps sim ## simulation speed and array utilisation for every 2B4T layer s
 coverage: deps cmodel ## Verilator line and toggle coverage of rtl/ over the test suites
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=cov COVERAGE=1 TRACE=0
 	@rm -rf $(BUILD)/cov && mkdir -p $(BUILD)/cov
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr CFG=cov COVERAGE=1 TRACE=0
 	@$(ABS_BUILD)/sim/cov/array_tb +jobs=2000 +seed=1 +coverage=$(ABS_BUILD)/cov/run | grep -E '^(PASS|FAIL)'
+	@$(ABS_BUILD)/sim/cov-csr/csr_tb +seed=1 +coverage=$(ABS_BUILD)/cov/run | grep -E '^(PASS|FAIL)'
 	@verilator_coverage --write $(BUILD)/cov/merged.dat $(BUILD)/cov/run.*.dat
 	@verilator_coverage --annotate $(BUILD)/cov/annotated --annotate-min 1 $(BUILD)/cov/merged.dat >/dev/null
 	@$(PYTHON) tools/coverage_report.py $(BUILD)/cov/merged.dat --min-line 95 --markdown $(BUILD)/cov/report.md

@@ -14,4 +14,14 @@ for geom in "" "-GROWS=1 -GLANES=5" "-GROWS=3 -GLANES=5" "-GROWS=5 -GLANES=1" "-
     rc=1
   fi
 done
+# The CSR block (the device top's register file) at its default and at other queue depths.
+for geom in "" "-GQUEUE_DEPTH=1" "-GQUEUE_DEPTH=8"; do
+  name="lint/verilator-Wall[tern_csr ${geom:-default}]"
+  if out=$($VERILATOR --lint-only -Wall -Irtl rtl/lint/tern.vlt rtl/tern_*.v --top-module tern_csr $geom 2>&1); then
+    echo "PASS $name"
+  else
+    echo "FAIL $name: $(printf '%s' "$out" | head -n 5 | tr '\n' ' ')"
+    rc=1
+  fi
+done
 exit $rc
