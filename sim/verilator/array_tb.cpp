@@ -65,17 +65,7 @@ struct Outcome {
   std::vector<int32_t> got;
 };
 
-double uniform(uint64_t *s) { return (double)(tern_rand_next(s) >> 11) * (1.0 / 9007199254740992.0); }
 
-std::string fmt_str(const char *f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt_str(const char *f, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, f);
-  vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
 
 // The expected results, from the golden model, padded to whole groups.
 void compute_expect(Job &j) {
@@ -229,7 +219,7 @@ class ArrayBench {
       tb_.settle();
       if (d->err_o) err_cycles++;
       if (d->busy_o || d->w_ready_o || d->a_ready_o || d->r_valid_o) {
-        *why = fmt_str("start k=%u n=%u fmt=%u: array became busy or took a beat", k, n, fmt);
+        *why = tb_format("start k=%u n=%u fmt=%u: array became busy or took a beat", k, n, fmt);
         return false;
       }
       tb_.tick();
@@ -237,7 +227,7 @@ class ArrayBench {
     }
     idle(1);
     if (err_cycles != 1) {
-      *why = fmt_str("start k=%u n=%u fmt=%u: err_o high for %u cycles, expected 1", k, n, fmt, err_cycles);
+      *why = tb_format("start k=%u n=%u fmt=%u: err_o high for %u cycles, expected 1", k, n, fmt, err_cycles);
       return false;
     }
     return true;
@@ -278,12 +268,12 @@ class ArrayBench {
     std::vector<uint8_t> r_prev(4 * kGeom.rows), r_now(4 * kGeom.rows);
     o.got.assign((size_t)groups * kGeom.rows, 0);
     while (results < groups) {
-      if (c > limit) return fail(o, fmt_str("timeout after %" PRIu64 " cycles, %u of %u beats taken, %u results",
+      if (c > limit) return fail(o, tb_format("timeout after %" PRIu64 " cycles, %u of %u beats taken, %u results",
                                             c, bi, beats, results));
       if (reset_at >= 0 && (int64_t)c == reset_at) return do_reset(o, rng);
       // Sources: raise valid at random and hold it (with its data) until the beat moves.
-      if (!w_hold && uniform(&rng) < fl.p_w) w_hold = bi < beats || uniform(&rng) < 0.5;
-      if (!a_hold && uniform(&rng) < fl.p_a) a_hold = bi < beats || uniform(&rng) < 0.5;
+      if (!w_hold && tb_uniform(&rng) < fl.p_w) w_hold = bi < beats || tb_uniform(&rng) < 0.5;
+      if (!a_hold && tb_uniform(&rng) < fl.p_a) a_hold = bi < beats || tb_uniform(&rng) < 0.5;
       d->w_valid_i = w_hold;
       d->a_valid_i = a_hold;
       if (bi < beats) {
@@ -294,26 +284,26 @@ class ArrayBench {
         tb_put_bytes(d->w_data_i, garbage.data(), bb);
         tb_put_bytes(d->a_data_i, garbage.data() + bb, kGeom.lanes);
       }
-      const bool r_rdy = uniform(&rng) < fl.p_r;
+      const bool r_rdy = tb_uniform(&rng) < fl.p_r;
       d->r_ready_i = r_rdy;
       tb_.settle();
 
       const bool wf = d->w_valid_i && d->w_ready_o, af = d->a_valid_i && d->a_ready_o;
-      if (wf != af) return fail(o, fmt_str("cycle %" PRIu64 ": weight and activation beats moved apart", c));
-      if (wf && bi >= beats) return fail(o, fmt_str("cycle %" PRIu64 ": took a beat beyond the job's %u", c, beats));
-      if (!d->busy_o) return fail(o, fmt_str("cycle %" PRIu64 ": busy_o low during the job", c));
-      if (d->err_o) return fail(o, fmt_str("cycle %" PRIu64 ": err_o during a legal job", c));
+      if (wf != af) return fail(o, tb_format("cycle %" PRIu64 ": weight and activation beats moved apart", c));
+      if (wf && bi >= beats) return fail(o, tb_format("cycle %" PRIu64 ": took a beat beyond the job's %u", c, beats));
+      if (!d->busy_o) return fail(o, tb_format("cycle %" PRIu64 ": busy_o low during the job", c));
+      if (d->err_o) return fail(o, tb_format("cycle %" PRIu64 ": err_o during a legal job", c));
       if (bi < beats && !(w_hold && a_hold)) o.stall_cycles++;
       if (d->r_valid_o && !r_rdy) o.stall_cycles++;
       if (d->r_valid_o) tb_get_bytes(d->r_data_o, r_now.data(), r_now.size());
       if (r_pending) {  // a result not taken must stay, unchanged
-        if (!d->r_valid_o) return fail(o, fmt_str("cycle %" PRIu64 ": r_valid_o dropped before the handshake", c));
-        if (r_now != r_prev) return fail(o, fmt_str("cycle %" PRIu64 ": r_data_o changed while stalled", c));
+        if (!d->r_valid_o) return fail(o, tb_format("cycle %" PRIu64 ": r_valid_o dropped before the handshake", c));
+        if (r_now != r_prev) return fail(o, tb_format("cycle %" PRIu64 ": r_data_o changed while stalled", c));
       }
       if (d->r_valid_o && r_rdy) {
         const bool last = results + 1 == groups;
         if ((bool)d->r_last_o != last)
-          return fail(o, fmt_str("result %u: r_last_o = %d, expected %d", results, (int)d->r_last_o, (int)last));
+          return fail(o, tb_format("result %u: r_last_o = %d, expected %d", results, (int)d->r_last_o, (int)last));
         for (uint32_t r = 0; r < kGeom.rows; r++) {
           uint32_t u = (uint32_t)r_now[4 * r] | (uint32_t)r_now[4 * r + 1] << 8 |
                        (uint32_t)r_now[4 * r + 2] << 16 | (uint32_t)r_now[4 * r + 3] << 24;
@@ -341,15 +331,15 @@ class ArrayBench {
     tb_.settle();
     if (d->busy_o) return fail(o, "busy_o still high the cycle after the last result");
     if (d->r_valid_o) return fail(o, "r_valid_o high after the last result");
-    if (bi != beats) return fail(o, fmt_str("job ended after %u of %u beats", bi, beats));
+    if (bi != beats) return fail(o, tb_format("job ended after %u of %u beats", bi, beats));
     for (size_t i = 0; i < o.got.size(); i++)
       if (o.got[i] != j.expect[i])
-        return fail(o, fmt_str("first difference: group %zu row %zu (output %zu): rtl %d, cmodel %d",
+        return fail(o, tb_format("first difference: group %zu row %zu (output %zu): rtl %d, cmodel %d",
                                i / kGeom.rows, i % kGeom.rows, i, o.got[i], j.expect[i]));
     if (fl.full_speed() && o.cycles != model)
-      return fail(o, fmt_str("cycles %" PRIu64 " != cycle model %" PRIu64, o.cycles, model));
+      return fail(o, tb_format("cycles %" PRIu64 " != cycle model %" PRIu64, o.cycles, model));
     if (o.cycles < model || o.cycles > model + o.stall_cycles)
-      return fail(o, fmt_str("cycles %" PRIu64 " outside [model %" PRIu64 ", model + %" PRIu64 " stalls]",
+      return fail(o, tb_format("cycles %" PRIu64 " outside [model %" PRIu64 ", model + %" PRIu64 " stalls]",
                              o.cycles, model, o.stall_cycles));
     return o;
   }
@@ -383,7 +373,7 @@ class ArrayBench {
   FILE *trace_model_ = nullptr;
 };
 
-std::string geom_tag() { return fmt_str("[%ux%u]", kGeom.rows, kGeom.lanes); }
+std::string geom_tag() { return tb_format("[%ux%u]", kGeom.rows, kGeom.lanes); }
 
 Flow random_flow(uint64_t *rng) {
   Flow f;
@@ -428,7 +418,7 @@ void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   const uint32_t jobs = (uint32_t)pa.num("jobs", 2000);
   const bool one = pa.has("job");
   const uint32_t first = one ? (uint32_t)pa.num("job", 0) : 0, end = one ? first + 1 : jobs;
-  std::string name = "rtl/random" + geom_tag() + (one ? fmt_str(" job %u", first) : fmt_str(" %u jobs", jobs));
+  std::string name = "rtl/random" + geom_tag() + (one ? tb_format(" job %u", first) : tb_format(" %u jobs", jobs));
   tern_test_begin(t, name.c_str());
   ArrayBench bench(pa);
   uint64_t exact = 0, stalled = 0, cycles = 0, beats = 0;
@@ -531,7 +521,7 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
       Job j = job_from_raw(3 * L + 1, R + 1, TERN_T2, &rng);
       for (auto &b : j.stream) b = p;
       compute_expect(j);
-      j.kind = fmt_str("t2-pattern-%02x", p);
+      j.kind = tb_format("t2-pattern-%02x", p);
       jobs.push_back(j);
     }
     run_case(t, pa, "rtl/t2_every_code", jobs);
@@ -593,8 +583,8 @@ int demo(const Plusargs &pa) {
   const uint64_t seed = pa.num("seed", 2026);
   uint64_t rng = seed;
   std::vector<float> wf((size_t)K * N), xf(K);
-  for (auto &v : wf) v = (float)(uniform(&rng) * 2 - 1) * 0.05f;
-  for (auto &v : xf) v = (float)(uniform(&rng) * 2 - 1) * 3.0f;
+  for (auto &v : wf) v = (float)(tb_uniform(&rng) * 2 - 1) * 0.05f;
+  for (auto &v : xf) v = (float)(tb_uniform(&rng) * 2 - 1) * 3.0f;
   std::vector<int8_t> w((size_t)K * N), x(K);
   float w_scale = 0, absmax = 0;
   if (tern_quantize_weights(wf.data(), wf.size(), w.data(), &w_scale) != TERN_OK ||

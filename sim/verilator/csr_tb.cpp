@@ -53,17 +53,7 @@ static const int kTimeout = 2000;
 
 namespace {
 
-std::string fmt_str(const char *f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt_str(const char *f, ...) {
-  char buf[1024];
-  va_list ap;
-  va_start(ap, f);
-  vsnprintf(buf, sizeof buf, f, ap);
-  va_end(ap);
-  return buf;
-}
 
-double uniform(uint64_t *s) { return (double)(tern_rand_next(s) >> 11) * (1.0 / 9007199254740992.0); }
 
 const uint32_t kRegs[] = {TERN_REG_ID_OFFSET,        TERN_REG_VERSION_OFFSET,    TERN_REG_PARAMS_OFFSET,
                           TERN_REG_QUEUE_OFFSET,     TERN_REG_CTRL_OFFSET,       TERN_REG_STATUS_OFFSET,
@@ -170,7 +160,7 @@ class CsrBench {
 
   uint32_t model_reg(uint32_t off) {
     uint32_t v = 0;
-    if (tern_devmodel_read(dm_, off, &v) != 0) fail(fmt_str("model refused a read of 0x%03x", off));
+    if (tern_devmodel_read(dm_, off, &v) != 0) fail(tb_format("model refused a read of 0x%03x", off));
     return v;
   }
 
@@ -222,9 +212,9 @@ class CsrBench {
     d->axil_wstrb_i = d->axil_wvalid_i ? wr_.strb : (unsigned)tern_rand_next(&rng_) & 0xF;
     d->axil_arvalid_i = rd_.active && !rd_.ar_acc && rd_.ar_delay == 0;
     d->axil_araddr_i = d->axil_arvalid_i ? rd_.addr : (uint32_t)tern_rand_next(&rng_) & 0xFFF;
-    d->axil_bready_i = uniform(&rng_) < p_bready;
-    d->axil_rready_i = uniform(&rng_) < p_rready;
-    d->job_busy_i = uniform(&rng_) < p_busy;
+    d->axil_bready_i = tb_uniform(&rng_) < p_bready;
+    d->axil_rready_i = tb_uniform(&rng_) < p_rready;
+    d->job_busy_i = tb_uniform(&rng_) < p_busy;
     d->job_done_i = d->job_err_i = 0;
     d->job_err_code_i = (uint32_t)tern_rand_next(&rng_) & 0xFF;  // must be ignored without a pulse
     d->cycles_i = (uint32_t)tern_rand_next(&rng_);
@@ -242,7 +232,7 @@ class CsrBench {
         fail("BVALID without a completed write");
       } else {
         if (d->axil_bresp_o != wr_.exp_resp)
-          fail(fmt_str("write 0x%03x = 0x%08x strb %x: BRESP %d, model %d", wr_.addr, wr_.data, wr_.strb,
+          fail(tb_format("write 0x%03x = 0x%08x strb %x: BRESP %d, model %d", wr_.addr, wr_.data, wr_.strb,
                        d->axil_bresp_o, wr_.exp_resp));
         last_bresp_ = d->axil_bresp_o;
         wr_.active = false;
@@ -255,14 +245,14 @@ class CsrBench {
         rd_.got_val = d->axil_rdata_o;
         rd_.got_resp = d->axil_rresp_o;
         if (d->axil_rresp_o != rd_.exp_resp)
-          fail(fmt_str("read 0x%03x: RRESP %d, model %d", rd_.addr, d->axil_rresp_o, rd_.exp_resp));
+          fail(tb_format("read 0x%03x: RRESP %d, model %d", rd_.addr, d->axil_rresp_o, rd_.exp_resp));
         else if (rd_.exp_resp == 0 && d->axil_rdata_o != rd_.exp_val)
-          fail(fmt_str("read 0x%03x: RTL 0x%08x, model 0x%08x", rd_.addr, d->axil_rdata_o, rd_.exp_val));
+          fail(tb_format("read 0x%03x: RTL 0x%08x, model 0x%08x", rd_.addr, d->axil_rdata_o, rd_.exp_val));
         rd_.active = false;
       }
     }
-    if (wr_.active && tb_.cycle() - wr_.start > kTimeout) fail(fmt_str("write 0x%03x never completed", wr_.addr));
-    if (rd_.active && tb_.cycle() - rd_.start > kTimeout) fail(fmt_str("read 0x%03x never completed", rd_.addr));
+    if (wr_.active && tb_.cycle() - wr_.start > kTimeout) fail(tb_format("write 0x%03x never completed", wr_.addr));
+    if (rd_.active && tb_.cycle() - rd_.start > kTimeout) fail(tb_format("read 0x%03x never completed", rd_.addr));
 
     // The model, in the RTL's order of this edge: (1) the read sampled at AR.
     if (ar_hs) {
@@ -309,7 +299,7 @@ class CsrBench {
     // (Random pops are made likelier at the edge of a W1C write, and of a doorbell unless the
     // phase is one that fills the queue, so that they collide more often.)
     const double p = (exec_w1c || (exec_db && p_pop >= 0.1)) && p_pop < 0.5 ? 0.5 : p_pop;
-    bool ready = pop_mode == POP_RANDOM ? uniform(&rng_) < p : pop_mode == POP_ON_EXEC ? exec : false;
+    bool ready = pop_mode == POP_RANDOM ? tb_uniform(&rng_) < p : pop_mode == POP_ON_EXEC ? exec : false;
     d->desc_ready_i = ready;
     if (ready && d->desc_valid_o) {
       if (exec_db) {
@@ -326,10 +316,10 @@ class CsrBench {
     // After the edge.
     if (exec && !d->axil_bvalid_o) fail("BVALID did not rise at the edge the write took effect");
     if ((bool)d->irq_o != (bool)tern_devmodel_irq(dm_))
-      fail(fmt_str("irq_o %d, model %d", d->irq_o, tern_devmodel_irq(dm_)));
+      fail(tb_format("irq_o %d, model %d", d->irq_o, tern_devmodel_irq(dm_)));
     if (d->irq_o) cov.irq_high_cycles++;
     uint32_t lvl = model_reg(TERN_REG_QUEUE_OFFSET) >> TERN_REG_QUEUE_LEVEL_LSB & 0xFF;
-    if ((bool)d->desc_valid_o != (lvl != 0)) fail(fmt_str("desc_valid_o %d, model level %u", d->desc_valid_o, lvl));
+    if ((bool)d->desc_valid_o != (lvl != 0)) fail(tb_format("desc_valid_o %d, model level %u", d->desc_valid_o, lvl));
     if (lvl != shadow_.size()) fail("shadow queue out of step with the model");
     if (wr_.active) {
       if (wr_.aw_delay) wr_.aw_delay--;
@@ -342,13 +332,13 @@ class CsrBench {
   void random_traffic(uint64_t n) {
     uint64_t issued = 0;
     while (!failed() && (issued < n || wr_.active || rd_.active)) {
-      if (issued < n && !wr_.active && uniform(&rng_) < 0.5) {
+      if (issued < n && !wr_.active && tb_uniform(&rng_) < 0.5) {
         uint32_t a = random_wr_addr();
-        unsigned strb = uniform(&rng_) < 0.85 ? 0xF : (unsigned)(tern_rand_next(&rng_) & 0xF);
+        unsigned strb = tb_uniform(&rng_) < 0.85 ? 0xF : (unsigned)(tern_rand_next(&rng_) & 0xF);
         start_write(a, random_value(a), strb);
         issued++;
       }
-      if (issued < n && !rd_.active && uniform(&rng_) < 0.5) {
+      if (issued < n && !rd_.active && tb_uniform(&rng_) < 0.5) {
         start_read(random_rd_addr());
         issued++;
       }
@@ -358,7 +348,7 @@ class CsrBench {
 
  private:
   int rand_delay() {
-    if (max_delay == 0 || uniform(&rng_) < 0.4) return 0;
+    if (max_delay == 0 || tb_uniform(&rng_) < 0.4) return 0;
     return (int)tern_rand_range(&rng_, 0, max_delay);
   }
 
@@ -386,7 +376,7 @@ class CsrBench {
     shadow_.pop_front();
     Desc g = {d->desc_k_o, d->desc_n_o, d->desc_cfg_o, d->desc_w_addr_o, d->desc_a_addr_o, d->desc_o_addr_o};
     if (g.k != e.k || g.n != e.n || g.cfg != e.cfg || g.w != e.w || g.a != e.a || g.o != e.o)
-      fail(fmt_str("popped descriptor {k %u n %u cfg 0x%x w 0x%x a 0x%x o 0x%x}, model queued "
+      fail(tb_format("popped descriptor {k %u n %u cfg 0x%x w 0x%x a 0x%x o 0x%x}, model queued "
                    "{k %u n %u cfg 0x%x w 0x%x a 0x%x o 0x%x}",
                    g.k, g.n, g.cfg, g.w, g.a, g.o, e.k, e.n, e.cfg, e.w, e.a, e.o));
     // The outcome, from a probe model that runs this descriptor alone.
@@ -425,14 +415,14 @@ class CsrBench {
   }
 
   uint32_t random_wr_addr() {
-    double u = uniform(&rng_);
+    double u = tb_uniform(&rng_);
     if (u < 0.10) return TERN_REG_DOORBELL_OFFSET;
     if (u < 0.70) return kWritable[tern_rand_next(&rng_) % kNumWritable];
     if (u < 0.80) return kRegs[tern_rand_next(&rng_) % kNumRegs];  // read-only ones included
     return random_bad_addr();
   }
   uint32_t random_rd_addr() {
-    double u = uniform(&rng_);
+    double u = tb_uniform(&rng_);
     if (u < 0.85) return kRegs[tern_rand_next(&rng_) % kNumRegs];  // DOORBELL included
     return random_bad_addr();
   }
@@ -447,7 +437,7 @@ class CsrBench {
   // Values that make jobs valid often enough that some succeed (small, aligned, in memory).
   uint32_t random_value(uint32_t a) {
     const uint32_t r = (uint32_t)tern_rand_next(&rng_);
-    const bool nice = uniform(&rng_) < 0.75;
+    const bool nice = tb_uniform(&rng_) < 0.75;
     switch (a) {
       case TERN_REG_JOB_K_OFFSET:
       case TERN_REG_JOB_N_OFFSET:
@@ -455,9 +445,9 @@ class CsrBench {
         return (r & 1) ? 0 : (r & 2) ? 65536u + (r >> 16) : r;
       case TERN_REG_JOB_CFG_OFFSET: {
         if (!nice) return r;
-        uint32_t fmt = uniform(&rng_) < 0.9 ? (uint32_t)tern_rand_range(&rng_, 0, 1) : (r & 3);
-        uint32_t tok = uniform(&rng_) < 0.9 ? (uint32_t)tern_rand_range(&rng_, 1, TERN_T_MAX) : (r >> 8 & 0xFF);
-        uint32_t junk = uniform(&rng_) < 0.5 ? (r & 0xFFFF00FCu) : 0;  // bits the register drops
+        uint32_t fmt = tb_uniform(&rng_) < 0.9 ? (uint32_t)tern_rand_range(&rng_, 0, 1) : (r & 3);
+        uint32_t tok = tb_uniform(&rng_) < 0.9 ? (uint32_t)tern_rand_range(&rng_, 1, TERN_T_MAX) : (r >> 8 & 0xFF);
+        uint32_t junk = tb_uniform(&rng_) < 0.5 ? (r & 0xFFFF00FCu) : 0;  // bits the register drops
         return junk | tok << TERN_REG_JOB_CFG_TOKENS_LSB | fmt << TERN_REG_JOB_CFG_FMT_LSB;
       }
       case TERN_REG_JOB_W_ADDR_OFFSET:
@@ -465,8 +455,8 @@ class CsrBench {
       case TERN_REG_JOB_O_ADDR_OFFSET:
         if (nice) return (uint32_t)tern_rand_range(&rng_, 0, kMemBytes / 2 / TERN_ADDR_ALIGN) * TERN_ADDR_ALIGN;
         return (r & 1) ? (r & 0xFFFF) : r;
-      case TERN_REG_DOORBELL_OFFSET: return uniform(&rng_) < 0.8 ? 1u : r;
-      case TERN_REG_IRQ_STATUS_OFFSET: return uniform(&rng_) < 0.7 ? (r & 3) : r;
+      case TERN_REG_DOORBELL_OFFSET: return tb_uniform(&rng_) < 0.8 ? 1u : r;
+      case TERN_REG_IRQ_STATUS_OFFSET: return tb_uniform(&rng_) < 0.7 ? (r & 3) : r;
       default: return r;
     }
   }
@@ -510,9 +500,9 @@ void case_lockstep_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     // Vary the traffic: pop rate (queue full vs. empty), response back-pressure, delays.
     const double pops[] = {0.004, 0.1, 0.3, 0.8};
     b.p_pop = pops[ph % 4];  // every run has phases that fill the queue and ones that drain it
-    b.p_bready = 0.3 + 0.7 * uniform(&rng);
-    b.p_rready = 0.3 + 0.7 * uniform(&rng);
-    b.p_busy = uniform(&rng) < 0.5 ? 0.0 : 0.3;
+    b.p_bready = 0.3 + 0.7 * tb_uniform(&rng);
+    b.p_rready = 0.3 + 0.7 * tb_uniform(&rng);
+    b.p_busy = tb_uniform(&rng) < 0.5 ? 0.0 : 0.3;
     b.max_delay = (int)(tern_rand_next(&rng) % 4);
     b.random_traffic(txns / phases);
   }
@@ -587,7 +577,7 @@ void case_queue_full(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   if (level_of(b) != 0 || b.dut()->desc_valid_o) b.fail("the queue did not drain");
   if (b.read(TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_BUSY_MASK) b.fail("BUSY with an empty queue and an idle engine");
   uint32_t done = b.read(TERN_REG_JOBS_DONE_OFFSET);
-  if (done != TERN_QUEUE_DEPTH + 1) b.fail(fmt_str("JOBS_DONE %u, expected %u", done, TERN_QUEUE_DEPTH + 1));
+  if (done != TERN_QUEUE_DEPTH + 1) b.fail(tb_format("JOBS_DONE %u, expected %u", done, TERN_QUEUE_DEPTH + 1));
   read_all(b);
   tern_test_end(t);
 }

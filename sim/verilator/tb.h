@@ -12,6 +12,7 @@
 #include <verilated_vcd_c.h>
 #endif
 
+#include <cstdarg>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +22,24 @@
 #include <string>
 
 #include <unistd.h>
+
+#include "tern_test.h"
+
+// printf into a std::string (messages of failing checks).
+inline std::string tb_format(const char *f, ...) __attribute__((format(printf, 1, 2)));
+inline std::string tb_format(const char *f, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, f);
+  std::vsnprintf(buf, sizeof buf, f, ap);
+  va_end(ap);
+  return buf;
+}
+
+// Uniform double in [0, 1) from a splitmix64 state (tests/common/tern_test.h).
+inline double tb_uniform(uint64_t *state) {
+  return (double)(tern_rand_next(state) >> 11) * (1.0 / 9007199254740992.0);
+}
 
 // Plusargs as a map: "+name=value" -> {name: value}, "+name" -> {name: ""}.
 class Plusargs {
