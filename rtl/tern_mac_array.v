@@ -16,7 +16,8 @@ module tern_mac_array #(
   parameter integer LANES    = `TERN_LANES,
   parameter integer K_BITS   = `TERN_K_BITS,
   parameter integer N_BITS   = `TERN_N_BITS,
-  parameter integer FMT_BITS = `TERN_FMT_BITS
+  parameter integer FMT_BITS = `TERN_FMT_BITS,
+  parameter integer T_MAX    = `TERN_T_MAX      // tokens one weight beat serves
 ) (
   input  wire                      clk_i,
   input  wire                      rst_ni,     // synchronous, active low
@@ -25,6 +26,7 @@ module tern_mac_array #(
   input  wire [K_BITS-1:0]         cfg_k_i,
   input  wire [N_BITS-1:0]         cfg_n_i,
   input  wire [FMT_BITS-1:0]       cfg_fmt_i,
+  input  wire [$clog2(T_MAX+1)-1:0] cfg_tokens_i,  // 1 .. T_MAX
   output wire                      busy_o,
   output wire                      err_o,
   // weight beats (W_BEAT_BITS = 2*ROWS*LANES; T5 beats use the low 8*ROWS*LANES/5 bits)
@@ -48,6 +50,8 @@ module tern_mac_array #(
   localparam integer RCW      = $clog2(ROWS + 1);       // bits of a row count 0 .. ROWS
   localparam integer T5_OK    = ((ROWS * LANES) % 5 == 0) ? 1 : 0;
   localparam integer FLAG_STAGES = 1 + LEVELS;          // S1 + tree levels
+  localparam integer TOK_BITS = $clog2(T_MAX + 1);      // bits of a token count 1 .. T_MAX
+  localparam integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1;  // bits of a token index
 
   localparam [31:0]         LANES_U = LANES;
   localparam [31:0]         ROWS_U  = ROWS;
@@ -99,14 +103,37 @@ module tern_mac_array #(
   reg  [LANES-1:0]   k_mask_q;    // lanes valid in a group's last beat
 
   wire fmt_ok = (cfg_fmt_i == FMT_T2) || ((cfg_fmt_i == FMT_T5) && (T5_OK != 0));
-  wire cfg_ok = (cfg_k_i != {K_BITS{1'b0}}) && (cfg_n_i != {N_BITS{1'b0}}) && fmt_ok;
+  localparam [31:0] T_MAX_U = T_MAX;
+  wire [31:0] cfg_tokens_u = {{(32-TOK_BITS){1'b0}}, cfg_tokens_i};
+  wire tok_ok = (cfg_tokens_u != 32'd0) && (cfg_tokens_u <= T_MAX_U);
+  wire cfg_ok = (cfg_k_i != {K_BITS{1'b0}}) && (cfg_n_i != {N_BITS{1'b0}}) && fmt_ok && tok_ok;
   wire start_ok  = start_i & cfg_ok;    // used while idle only
   wire start_bad = start_i & ~cfg_ok;
 
+  // Prefill weight reuse: each weight beat serves TOKENS activation beats in a row (token 0
+  // .. TOKENS-1 at the same K positions). The weight beat moves with token 0's activations
+  // and stays in S0 for the others; the K/N counters step after the last token.
+  reg  [TIX_BITS-1:0] tok_q;       // token of the next activation beat
+  reg  [TIX_BITS-1:0] tok_last_q;  // TOKENS - 1
+  wire tok_first = (tok_q == {TIX_BITS{1'b0}});
+  wire tok_last  = (tok_q == tok_last_q);
+  wire [31:0] cfg_tok_m1 = cfg_tokens_u - 32'd1;   // < T_MAX when the start is taken
+  wire        unused_cfg_tok_m1 = ^cfg_tok_m1;
+
   wire take = busy_q & feed_q & en;
-  wire fire = take & w_valid_i & a_valid_i;
-  assign w_ready_o = take & a_valid_i;
-  assign a_ready_o = take & w_valid_i;
+  wire fire = take & a_valid_i & (w_valid_i | ~tok_first);
+  wire step = fire & tok_last;     // the beat's last token: the job advances one beat
+  assign w_ready_o = take & a_valid_i & tok_first;
+  assign a_ready_o = take & (w_valid_i | ~tok_first);
+
+  always @(posedge clk_i) begin
+    if (!busy_q) begin
+      tok_q      <= {TIX_BITS{1'b0}};
+      tok_last_q <= cfg_tok_m1[TIX_BITS-1:0];
+    end else if (fire) begin
+      tok_q <= tok_last ? {TIX_BITS{1'b0}} : tok_q + {{(TIX_BITS-1){1'b0}}, 1'b1};
+    end
+  end
 
   wire r_done = r_valid_q & r_ready_i & r_last_q;
 
@@ -124,7 +151,7 @@ module tern_mac_array #(
       // Busy: starts are ignored; the job ends with the handshake of its last result.
       err_q <= 1'b0;
       if (r_done) busy_q <= 1'b0;
-      if (fire && k_last_q && n_last_q) feed_q <= 1'b0;
+      if (step && k_last_q && n_last_q) feed_q <= 1'b0;
     end
   end
 
@@ -166,7 +193,7 @@ module tern_mac_array #(
       kn_q       <= cfg_kn;
       n_lo_q     <= cfg_n_i[RCW-1:0];
       k_mask_q   <= therm;
-    end else if (fire) begin
+    end else if (step) begin
       if (k_last_q) begin
         kc_q     <= kc0_q;
         kn_q     <= kn0_q;
@@ -225,9 +252,15 @@ module tern_mac_array #(
   always @(posedge clk_i) begin
     if (en) begin
       s0_last_q      <= k_last_q;
-      s0_job_last_q  <= k_last_q & n_last_q;
+      s0_job_last_q  <= k_last_q & n_last_q & tok_last;
       s0_row_valid_q <= row_valid;
-      s0_w_q         <= w_data_i;
+    end
+  end
+
+  // The weight beat loads with token 0 and is held for the other tokens.
+  always @(posedge clk_i) begin
+    if (en && tok_first) begin
+      s0_w_q <= w_data_i;
     end
   end
 
@@ -290,7 +323,8 @@ module tern_mac_array #(
     for (r = 0; r < ROWS; r = r + 1) begin : g_row
       tern_mac_row #(
         .LANES    (LANES),
-        .ACC_BITS (ACC_BITS)
+        .ACC_BITS (ACC_BITS),
+        .T_MAX    (T_MAX)
       ) u_row (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
@@ -299,6 +333,7 @@ module tern_mac_array #(
         .x_i         (s1_x_q),
         .acc_valid_i (acc_valid),
         .acc_last_i  (acc_last),
+        .tok_last_i  (tok_last_q),
         .row_valid_i (acc_row_ok[r]),
         .res_o       (r_data_o[ACC_BITS*r +: ACC_BITS])
       );

@@ -14,7 +14,9 @@
 
 module tern_mac_row #(
   parameter integer LANES    = `TERN_LANES,
-  parameter integer ACC_BITS = `TERN_ACC_BITS
+  parameter integer ACC_BITS = `TERN_ACC_BITS,
+  parameter integer T_MAX    = `TERN_T_MAX,
+  parameter integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,      // synchronous, active low
@@ -26,6 +28,7 @@ module tern_mac_row #(
   // (last), and this row is < N (row_valid).
   input  wire                  acc_valid_i,
   input  wire                  acc_last_i,
+  input  wire [TIX_BITS-1:0]   tok_last_i,  // TOKENS - 1 of the running job (constant during it)
   input  wire                  row_valid_i,
   output wire [ACC_BITS-1:0]   res_o
 );
@@ -66,24 +69,49 @@ module tern_mac_row #(
   );
 
   // ---- accumulate + result ----
-  reg  [ACC_BITS-1:0] acc_q;
+  // One accumulator per token (prefill weight reuse). Beats reach this stage in token order
+  // 0 .. TOKENS-1, again and again, so the accumulators form a ring of TOKENS registers that
+  // rotates once per beat: the head acc_q[0] belongs to the beat now here, and its new value
+  // enters at position TOKENS-1. The adder thus reads a register directly (no token mux in
+  // front of the carry chain); the TOKENS-dependent choice is only where the new value goes.
+  // A group's last beat writes 0 (the next group starts from zero); reset clears all, and
+  // positions past the ring never load, so every job finds its ring at zero.
+  reg  [ACC_BITS-1:0] acc_q [0:T_MAX-1];
   reg  [ACC_BITS-1:0] res_q;
+  wire [ACC_BITS-1:0] acc_cur = acc_q[0];
   wire [ACC_BITS-1:0] sum_x = {{(ACC_BITS-SUM_BITS){sum[SUM_BITS-1]}}, sum};
-  wire [ACC_BITS-1:0] acc_d = $signed(acc_q) + $signed(sum_x)
+  wire [ACC_BITS-1:0] acc_d = $signed(acc_cur) + $signed(sum_x)
                               + $signed({{(ACC_BITS-1){1'b0}}, sum_c});
 
-  // One synchronous clear (reset, or the group's last beat) and one enable, so that the
-  // accumulator maps onto flip-flops with clear and enable and needs no mux in front.
   wire acc_take = en_i & acc_valid_i;
-  wire acc_clr  = ~rst_ni | (acc_take & acc_last_i);
 
-  always @(posedge clk_i) begin
-    if (acc_clr) begin
-      acc_q <= {ACC_BITS{1'b0}};
-    end else if (acc_take) begin
-      acc_q <= acc_d;
+  genvar t;
+  generate
+    for (t = 0; t < T_MAX; t = t + 1) begin : g_acc
+      localparam [31:0] T_U = t;
+      wire tail = (tok_last_i == T_U[TIX_BITS-1:0]);
+      // Positions past the ring (t > TOKENS-1) stay as reset left them: 0.
+      wire in_ring;
+      if (t == 0) begin : g_head
+        assign in_ring = 1'b1;
+      end else begin : g_rest
+        assign in_ring = ({{(32-TIX_BITS){1'b0}}, tok_last_i} >= T_U);
+      end
+      wire [ACC_BITS-1:0] next;
+      if (t + 1 < T_MAX) begin : g_shift
+        assign next = tail ? acc_d : acc_q[t + 1];
+      end else begin : g_end
+        assign next = acc_d;
+      end
+      always @(posedge clk_i) begin
+        if (~rst_ni | (acc_take & acc_last_i & tail)) begin
+          acc_q[t] <= {ACC_BITS{1'b0}};
+        end else if (acc_take & in_ring) begin
+          acc_q[t] <= next;
+        end
+      end
     end
-  end
+  endgenerate
 
   always @(posedge clk_i) begin
     if (acc_take && acc_last_i) begin

@@ -28,3 +28,5 @@ mut() {  # mut NAME FILE SED-EXPRESSION
 mut t2-code3 tern_mac_row.v 's/neg  = (code == 2.d0);/neg  = (code[0] == code[1]);/'
 # the -1 lanes lose their +1 carry
 mut lost-carry tern_mac_row.v 's/assign leaf_c\[l\]      = neg;/assign leaf_c[l]      = 1'"'"'b0;/'
+# every token accumulates into one accumulator (the prefill ring ignores TOKENS)
+mut shared-acc tern_mac_row.v 's/wire tail = (tok_last_i == T_U\[TIX_BITS-1:0\]);/wire tail = (T_U == 32'"'"'d0);/'

@@ -18,6 +18,10 @@ uint32_t tern_pipe_latency(tern_geom g);
  * groups * beats_per_group + latency + 1. */
 uint64_t tern_job_cycles(tern_geom g, uint32_t k, uint32_t n);
 
+/* The same for a job of `tokens` tokens (1 .. T_MAX): each weight beat serves every token in
+ * consecutive cycles, so groups * beats_per_group * tokens + latency + 1. */
+uint64_t tern_job_cycles_tokens(tern_geom g, uint32_t k, uint32_t n, uint32_t tokens);
+
 /* Useful MACs over offered MACs for such a job: K*N / (R*L*cycles). */
 double tern_job_utilisation(tern_geom g, uint32_t k, uint32_t n);
 

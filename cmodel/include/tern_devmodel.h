@@ -6,9 +6,8 @@
  *
  * Memory is a byte array the caller owns; device address a is mem[a]. An access beyond it is
  * a bus error. Jobs run when tern_devmodel_run() is called (the model of time passing).
- * CYCLES reports the cycle model's count for the array holding each weight beat for TOKENS
- * cycles (groups * beats * tokens + latency + 1): the timing the RTL device is to have once
- * the array serves several tokens per beat; the array RTL of today serves one. */
+ * CYCLES reports the array's cycle model for the job (tern_job_cycles_tokens: each weight
+ * beat serves every token in consecutive cycles). */
 #ifndef TERN_DEVMODEL_H
 #define TERN_DEVMODEL_H
 

@@ -1,5 +1,6 @@
 /* The lock-step trace shared by the C model and the RTL harness: one line per result beat,
- *   "R <job> <group> <acc row 0> ... <acc row R-1>\n"
+ *   "R <job> <result beat> <acc row 0> ... <acc row R-1>\n"
+ * (result beats numbered in the array's order: group-major, then token)
  * so the first divergence between two runs is the first line `diff` shows. */
 #ifndef TERN_TRACE_H
 #define TERN_TRACE_H

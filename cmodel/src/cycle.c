@@ -12,9 +12,11 @@ static uint32_t tree_levels(uint32_t lanes) {
 uint32_t tern_pipe_latency(tern_geom g) { return 3u + tree_levels(g.lanes); }
 
 /* 0 for a job the array refuses (K or N zero) or a geometry with no rows or lanes. */
-uint64_t tern_job_cycles(tern_geom g, uint32_t k, uint32_t n) {
-  if (k == 0u || n == 0u || g.rows == 0u || g.lanes == 0u) return 0u;
-  uint64_t beats = (uint64_t)tern_groups(g, n) * tern_beats_per_group(g, k);
+uint64_t tern_job_cycles(tern_geom g, uint32_t k, uint32_t n) { return tern_job_cycles_tokens(g, k, n, 1u); }
+
+uint64_t tern_job_cycles_tokens(tern_geom g, uint32_t k, uint32_t n, uint32_t tokens) {
+  if (k == 0u || n == 0u || tokens == 0u || g.rows == 0u || g.lanes == 0u) return 0u;
+  uint64_t beats = (uint64_t)tern_groups(g, n) * tern_beats_per_group(g, k) * tokens;
   return beats + tern_pipe_latency(g) + 1u;
 }
 

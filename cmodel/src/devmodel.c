@@ -142,8 +142,7 @@ static void run_job(tern_devmodel *dm, const descriptor *d) {
       memset(row + 4 * (size_t)d->n, 0, ostride - 4 * (size_t)d->n);
     }
     /* One weight pass serves every token: each beat is held for `tokens` cycles. */
-    uint64_t c = (uint64_t)tern_groups(dm->g, d->n) * tern_beats_per_group(dm->g, d->k) * tokens +
-                 tern_pipe_latency(dm->g) + 1;
+    uint64_t c = tern_job_cycles_tokens(dm->g, d->k, d->n, tokens);
     dm->cycles = c > UINT32_MAX ? UINT32_MAX : (uint32_t)c;
   }
   free(x);

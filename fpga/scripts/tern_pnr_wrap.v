@@ -34,7 +34,8 @@ module tern_pnr_wrap (
   localparam integer N_BITS   = `TERN_N_BITS;
   localparam integer F_BITS   = `TERN_FMT_BITS;
   localparam integer R_BITS   = `TERN_RES_BEAT_BITS;
-  localparam integer CH_BITS  = W_BITS + A_BITS + K_BITS + N_BITS + F_BITS;
+  localparam integer T_BITS   = $clog2(`TERN_T_MAX + 1);
+  localparam integer CH_BITS  = W_BITS + A_BITS + K_BITS + N_BITS + F_BITS + T_BITS;
 
   reg [CH_BITS-1:0] chain_q;
   reg               r_xor_q;
@@ -62,6 +63,7 @@ module tern_pnr_wrap (
     .cfg_k_i   (chain_q[0 +: K_BITS]),
     .cfg_n_i   (chain_q[K_BITS +: N_BITS]),
     .cfg_fmt_i (chain_q[K_BITS + N_BITS +: F_BITS]),
+    .cfg_tokens_i (chain_q[K_BITS + N_BITS + F_BITS + W_BITS + A_BITS +: T_BITS]),
     .busy_o    (busy_o),
     .err_o     (err_o),
     .w_valid_i (w_valid_q),

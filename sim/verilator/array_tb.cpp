@@ -37,17 +37,21 @@
 #ifndef TB_K_MAX
 #define TB_K_MAX TERN_K_MAX
 #endif
+#ifndef TB_T_MAX
+#define TB_T_MAX TERN_T_MAX
+#endif
 
 static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 
 namespace {
 
 struct Job {
-  uint32_t k = 0, n = 0;
+  uint32_t k = 0, n = 0, tokens = 1;
   tern_format fmt = TERN_T2;
   std::vector<uint8_t> stream;  // groups * beats * beat_bytes
-  std::vector<int8_t> x;        // beats * L lanes; lanes past K hold garbage
-  std::vector<int32_t> expect;  // groups * R, rows >= N are 0
+  std::vector<int8_t> x;        // tokens rows of beats * L lanes; lanes past K hold garbage
+  std::vector<int32_t> expect;  // result beats in order: group-major, then token; R rows each
+                                // (rows >= N are 0)
   std::string kind;
 };
 
@@ -69,15 +73,29 @@ struct Outcome {
 
 // The expected results, from the golden model, padded to whole groups.
 void compute_expect(Job &j) {
-  uint32_t groups = tern_groups(kGeom, j.n);
-  std::vector<int32_t> acc(j.n);
-  tern_status st = tern_matvec(kGeom, j.fmt, j.stream.data(), j.k, j.n, j.x.data(), acc.data());
+  const uint32_t groups = tern_groups(kGeom, j.n), R = kGeom.rows;
+  const size_t row = (size_t)tern_beats_per_group(kGeom, j.k) * kGeom.lanes;
+  std::vector<int8_t> xk((size_t)j.tokens * j.k);
+  for (uint32_t t = 0; t < j.tokens; t++)
+    std::memcpy(&xk[(size_t)t * j.k], &j.x[t * row], j.k);
+  std::vector<int32_t> acc((size_t)j.tokens * j.n);
+  tern_status st = tern_matmul(kGeom, j.fmt, j.stream.data(), j.k, j.n, j.tokens, xk.data(), acc.data());
   if (st != TERN_OK) {
-    std::fprintf(stderr, "tern_matvec: %s\n", tern_strerror(st));
+    std::fprintf(stderr, "tern_matmul: %s\n", tern_strerror(st));
     std::exit(2);
   }
-  j.expect.assign((size_t)groups * kGeom.rows, 0);
-  for (uint32_t i = 0; i < j.n; i++) j.expect[i] = acc[i];
+  j.expect.assign((size_t)groups * j.tokens * R, 0);
+  for (uint32_t t = 0; t < j.tokens; t++)
+    for (uint32_t i = 0; i < j.n; i++) j.expect[((size_t)(i / R) * j.tokens + t) * R + i % R] = acc[(size_t)t * j.n + i];
+}
+
+// Extra tokens for a job: random activation rows after the first (garbage past K).
+void add_tokens(Job &j, uint32_t tokens, uint64_t *rng) {
+  const size_t row = (size_t)tern_beats_per_group(kGeom, j.k) * kGeom.lanes;
+  j.tokens = tokens;
+  j.x.resize(row * tokens);
+  for (size_t i = row; i < j.x.size(); i++) j.x[i] = (int8_t)(tern_rand_next(rng) & 0xFF);
+  compute_expect(j);
 }
 
 // Job with weights w[n][k] packed canonically, then padding slots overwritten with random
@@ -205,11 +223,12 @@ class ArrayBench {
   }
 
   // Pulse start with a configuration the array must refuse; expect one err_o pulse and no job.
-  bool refused_start(uint32_t k, uint32_t n, uint32_t fmt, std::string *why) {
+  bool refused_start(uint32_t k, uint32_t n, uint32_t fmt, uint32_t tokens, std::string *why) {
     auto *d = tb_.dut();
     d->cfg_k_i = k;
     d->cfg_n_i = n;
     d->cfg_fmt_i = fmt;
+    d->cfg_tokens_i = tokens;
     d->start_i = 1;
     d->w_valid_i = 1;
     d->a_valid_i = 1;
@@ -239,10 +258,12 @@ class ArrayBench {
               int64_t reset_at = -1) {
     Outcome o;
     auto *d = tb_.dut();
-    const uint32_t beats = tern_beats_per_group(kGeom, j.k) * tern_groups(kGeom, j.n);
-    const uint32_t groups = tern_groups(kGeom, j.n);
-    const size_t bb = tern_beat_bytes(kGeom, j.fmt);
-    const uint64_t model = tern_job_cycles(kGeom, j.k, j.n);
+    const uint32_t bpg = tern_beats_per_group(kGeom, j.k), T = j.tokens;
+    const uint32_t beats = bpg * tern_groups(kGeom, j.n);  // weight beats
+    const uint32_t abeats = beats * T;                      // activation beats
+    const uint32_t groups = tern_groups(kGeom, j.n), nres = groups * T;
+    const size_t bb = tern_beat_bytes(kGeom, j.fmt), row = (size_t)bpg * kGeom.lanes;
+    const uint64_t model = tern_job_cycles_tokens(kGeom, j.k, j.n, T);
     const uint64_t limit = 64 * model + 100000;
     uint64_t rng = flow_seed;
     std::vector<uint8_t> garbage(bb + kGeom.lanes);
@@ -253,6 +274,7 @@ class ArrayBench {
     d->cfg_k_i = j.k;
     d->cfg_n_i = j.n;
     d->cfg_fmt_i = (uint32_t)j.fmt;
+    d->cfg_tokens_i = j.tokens;
     d->start_i = 1;
     d->w_valid_i = 0;
     d->a_valid_i = 0;
@@ -263,37 +285,45 @@ class ArrayBench {
     d->start_i = 0;
 
     uint64_t c = 1;
-    uint32_t bi = 0, results = 0;
+    uint32_t wi = 0, ai = 0, results = 0;  // weight beats, activation beats, results moved
     bool w_hold = false, a_hold = false, r_pending = false;
     std::vector<uint8_t> r_prev(4 * kGeom.rows), r_now(4 * kGeom.rows);
-    o.got.assign((size_t)groups * kGeom.rows, 0);
-    while (results < groups) {
-      if (c > limit) return fail(o, tb_format("timeout after %" PRIu64 " cycles, %u of %u beats taken, %u results",
-                                            c, bi, beats, results));
+    o.got.assign((size_t)nres * kGeom.rows, 0);
+    while (results < nres) {
+      if (c > limit) return fail(o, tb_format("timeout after %" PRIu64 " cycles, %u of %u activation beats taken, %u results",
+                                            c, ai, abeats, results));
       if (reset_at >= 0 && (int64_t)c == reset_at) return do_reset(o, rng);
-      // Sources: raise valid at random and hold it (with its data) until the beat moves.
-      if (!w_hold && tb_uniform(&rng) < fl.p_w) w_hold = bi < beats || tb_uniform(&rng) < 0.5;
-      if (!a_hold && tb_uniform(&rng) < fl.p_a) a_hold = bi < beats || tb_uniform(&rng) < 0.5;
+      // Sources: raise valid at random and hold it (with its data) until the beat moves. The
+      // weight beat of step s goes with token 0 of that step's activation beats.
+      if (!w_hold && tb_uniform(&rng) < fl.p_w) w_hold = wi < beats || tb_uniform(&rng) < 0.5;
+      if (!a_hold && tb_uniform(&rng) < fl.p_a) a_hold = ai < abeats || tb_uniform(&rng) < 0.5;
       d->w_valid_i = w_hold;
       d->a_valid_i = a_hold;
-      if (bi < beats) {
-        tb_put_bytes(d->w_data_i, &j.stream[(size_t)bi * bb], bb);
-        tb_put_bytes(d->a_data_i, (const uint8_t *)&j.x[(size_t)(bi % tern_beats_per_group(kGeom, j.k)) * kGeom.lanes],
-                     kGeom.lanes);
-      } else {  // a beat past the end of the job: must never be taken
+      if (wi < beats)
+        tb_put_bytes(d->w_data_i, &j.stream[(size_t)wi * bb], bb);
+      else  // a beat past the end of the job: must never be taken
         tb_put_bytes(d->w_data_i, garbage.data(), bb);
+      if (ai < abeats)
+        tb_put_bytes(d->a_data_i, (const uint8_t *)&j.x[(ai % T) * row + (size_t)(ai / T % bpg) * kGeom.lanes],
+                     kGeom.lanes);
+      else
         tb_put_bytes(d->a_data_i, garbage.data() + bb, kGeom.lanes);
-      }
       const bool r_rdy = tb_uniform(&rng) < fl.p_r;
       d->r_ready_i = r_rdy;
       tb_.settle();
 
       const bool wf = d->w_valid_i && d->w_ready_o, af = d->a_valid_i && d->a_ready_o;
-      if (wf != af) return fail(o, tb_format("cycle %" PRIu64 ": weight and activation beats moved apart", c));
-      if (wf && bi >= beats) return fail(o, tb_format("cycle %" PRIu64 ": took a beat beyond the job's %u", c, beats));
+      const bool token0 = ai % T == 0;
+      if (wf && !af) return fail(o, tb_format("cycle %" PRIu64 ": a weight beat moved without activations", c));
+      if (af && ai < abeats && token0 != wf)
+        return fail(o, tb_format("cycle %" PRIu64 ": activation beat %u (token %u) moved %s a weight beat", c, ai,
+                                 ai % T, wf ? "with" : "without"));
+      if (wf && wi >= beats) return fail(o, tb_format("cycle %" PRIu64 ": took a weight beat beyond the job's %u", c, beats));
+      if (af && ai >= abeats)
+        return fail(o, tb_format("cycle %" PRIu64 ": took an activation beat beyond the job's %u", c, abeats));
       if (!d->busy_o) return fail(o, tb_format("cycle %" PRIu64 ": busy_o low during the job", c));
       if (d->err_o) return fail(o, tb_format("cycle %" PRIu64 ": err_o during a legal job", c));
-      if (bi < beats && !(w_hold && a_hold)) o.stall_cycles++;
+      if (ai < abeats && !(a_hold && (!token0 || w_hold))) o.stall_cycles++;
       if (d->r_valid_o && !r_rdy) o.stall_cycles++;
       if (d->r_valid_o) tb_get_bytes(d->r_data_o, r_now.data(), r_now.size());
       if (r_pending) {  // a result not taken must stay, unchanged
@@ -301,7 +331,7 @@ class ArrayBench {
         if (r_now != r_prev) return fail(o, tb_format("cycle %" PRIu64 ": r_data_o changed while stalled", c));
       }
       if (d->r_valid_o && r_rdy) {
-        const bool last = results + 1 == groups;
+        const bool last = results + 1 == nres;
         if ((bool)d->r_last_o != last)
           return fail(o, tb_format("result %u: r_last_o = %d, expected %d", results, (int)d->r_last_o, (int)last));
         for (uint32_t r = 0; r < kGeom.rows; r++) {
@@ -320,22 +350,29 @@ class ArrayBench {
       tb_.tick();
       c++;
       if (wf) {
-        bi++;
-        w_hold = a_hold = false;
+        wi++;
+        w_hold = false;
+      }
+      if (af) {
+        ai++;
+        a_hold = false;
       }
     }
-    if (trace_model_) tern_trace_job(trace_model_, kGeom, job_id, j.n, j.expect.data());
+    if (trace_model_)
+      for (uint32_t i = 0; i < nres; i++)
+        tern_trace_result(trace_model_, job_id, i, kGeom.rows, &j.expect[(size_t)i * kGeom.rows]);
     d->w_valid_i = 0;
     d->a_valid_i = 0;
     d->r_ready_i = 0;
     tb_.settle();
     if (d->busy_o) return fail(o, "busy_o still high the cycle after the last result");
     if (d->r_valid_o) return fail(o, "r_valid_o high after the last result");
-    if (bi != beats) return fail(o, tb_format("job ended after %u of %u beats", bi, beats));
+    if (wi != beats || ai != abeats)
+      return fail(o, tb_format("job ended after %u of %u weight and %u of %u activation beats", wi, beats, ai, abeats));
     for (size_t i = 0; i < o.got.size(); i++)
       if (o.got[i] != j.expect[i])
-        return fail(o, tb_format("first difference: group %zu row %zu (output %zu): rtl %d, cmodel %d",
-                               i / kGeom.rows, i % kGeom.rows, i, o.got[i], j.expect[i]));
+        return fail(o, tb_format("first difference: group %zu token %zu row %zu: rtl %d, cmodel %d",
+                               i / kGeom.rows / T, i / kGeom.rows % T, i % kGeom.rows, o.got[i], j.expect[i]));
     if (fl.full_speed() && o.cycles != model)
       return fail(o, tb_format("cycles %" PRIu64 " != cycle model %" PRIu64, o.cycles, model));
     if (o.cycles < model || o.cycles > model + o.stall_cycles)
@@ -403,10 +440,18 @@ Job random_job(uint64_t seed) {
     n = (uint32_t)tern_rand_range(&rng, 1, 2 * R + 1);
   }
   if (k > TB_K_MAX) k = TB_K_MAX;
-  if (tern_rand_next(&rng) % 10 < 4) return job_from_raw(k, n, fmt, &rng);
-  std::vector<int8_t> w = random_trits((size_t)k * n, &rng), x(k);
-  for (auto &v : x) v = random_act(&rng);
-  return job_from_trits(w, k, n, fmt, x, &rng, "trits");
+  // Half the jobs serve several tokens per weight pass (prefill), up to T_MAX.
+  uint32_t tokens = (tern_rand_next(&rng) & 1) ? (uint32_t)tern_rand_range(&rng, 1, TB_T_MAX) : 1;
+  Job j;
+  if (tern_rand_next(&rng) % 10 < 4) {
+    j = job_from_raw(k, n, fmt, &rng);
+  } else {
+    std::vector<int8_t> w = random_trits((size_t)k * n, &rng), x(k);
+    for (auto &v : x) v = random_act(&rng);
+    j = job_from_trits(w, k, n, fmt, x, &rng, "trits");
+  }
+  if (tokens > 1) add_tokens(j, tokens, &rng);
+  return j;
 }
 
 uint64_t job_seed(uint64_t seed, uint32_t j) {
@@ -428,15 +473,15 @@ void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     Flow fl = random_flow(&frng);
     Outcome o = bench.run(job, fl, tern_rand_next(&frng), j);
     if (!o.ok) {
-      tern_test_fail(t, "job %u (K=%u N=%u %s %s, p_w=%.2f p_a=%.2f p_r=%.2f): %s [seed=%" PRIu64
+      tern_test_fail(t, "job %u (K=%u N=%u T=%u %s %s, p_w=%.2f p_a=%.2f p_r=%.2f): %s [seed=%" PRIu64
                         "; replay: +seed=%" PRIu64 " +job=%u +vcd=job.vcd]",
-                     j, job.k, job.n, tern_format_name(job.fmt), job.kind.c_str(), fl.p_w, fl.p_a, fl.p_r,
+                     j, job.k, job.n, job.tokens, tern_format_name(job.fmt), job.kind.c_str(), fl.p_w, fl.p_a, fl.p_r,
                      o.why.c_str(), seed, seed, j);
       break;
     }
     (fl.full_speed() ? exact : stalled)++;
     cycles += o.cycles;
-    beats += (uint64_t)tern_groups(kGeom, job.n) * tern_beats_per_group(kGeom, job.k);
+    beats += (uint64_t)tern_groups(kGeom, job.n) * tern_beats_per_group(kGeom, job.k) * job.tokens;
     bench.idle((unsigned)(tern_rand_next(&frng) % 4));
   }
   if (!t->failed)
@@ -537,6 +582,23 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
     sparse.p_a = 0.35;
     run_case(t, pa, "rtl/backpressure_sparse_sources", jobs, sparse);
   }
+  {  // Prefill weight reuse: every token count 1 .. T_MAX, extremes included, both formats.
+    std::vector<Job> jobs;
+    for (uint32_t tk = 1; tk <= TB_T_MAX; tk++)
+      for (tern_format f : fmts) {
+        Job j = job_from_raw((uint32_t)tern_rand_range(&rng, 1, 3 * L + 2), (uint32_t)tern_rand_range(&rng, 1, 3 * R + 1),
+                             f, &rng);
+        add_tokens(j, tk, &rng);
+        j.kind = tb_format("prefill-T%u", tk);
+        jobs.push_back(j);
+      }
+    run_case(t, pa, "rtl/prefill_every_token_count", jobs);
+    Flow busy;
+    busy.p_w = 0.5;
+    busy.p_a = 0.7;
+    busy.p_r = 0.4;
+    run_case(t, pa, "rtl/prefill_with_stalls", jobs, busy);
+  }
   {  // Reset in the middle of jobs, then a clean job.
     std::string name = "rtl/reset_mid_job" + geom_tag();
     tern_test_begin(t, name.c_str());
@@ -546,7 +608,8 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
                            fmts[trial & 1], &rng);
       Flow fl;
       if (trial % 3) fl.p_r = fl.p_w = 0.5;
-      uint64_t model = tern_job_cycles(kGeom, j.k, j.n);
+      if (trial % 2) add_tokens(j, 1 + (uint32_t)trial % TB_T_MAX, &rng);
+      uint64_t model = tern_job_cycles_tokens(kGeom, j.k, j.n, j.tokens);
       int64_t at = 1 + (int64_t)(tern_rand_next(&rng) % (model + 2));
       Outcome o = bench.run(j, fl, 99 + trial, trial, at);
       if (!o.ok) {
@@ -564,9 +627,10 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
     tern_test_begin(t, name.c_str());
     ArrayBench bench(pa);
     std::string why;
-    const uint32_t bad[][3] = {{0, 1, 0}, {1, 0, 1}, {0, 0, 0}, {5, 5, 2}, {5, 5, 3}};
+    const uint32_t bad[][4] = {{0, 1, 0, 1}, {1, 0, 1, 1}, {0, 0, 0, 1}, {5, 5, 2, 1},
+                               {5, 5, 3, 1}, {5, 5, 0, 0}, {5, 5, 1, TB_T_MAX + 1}};
     for (auto &b : bad)
-      if (!bench.refused_start(b[0], b[1], b[2], &why)) {
+      if (!bench.refused_start(b[0], b[1], b[2], b[3], &why)) {
         tern_test_fail(t, "%s", why.c_str());
         break;
       }
@@ -673,6 +737,26 @@ int bench(const Plusargs &pa) {
         rc = 1;
       }
     }
+  // Prefill: T_MAX tokens per weight pass, T5. The weight port moves one beat per T_MAX cycles.
+  for (auto &s : shapes) {
+    std::vector<int8_t> w = random_trits((size_t)s.k * s.n, &rng), x(s.k);
+    for (auto &v : x) v = random_act(&rng);
+    Job j = job_from_trits(w, s.k, s.n, TERN_T5, x, &rng, "bench");
+    add_tokens(j, TB_T_MAX, &rng);
+    ArrayBench b(pa);
+    auto t0 = std::chrono::steady_clock::now();
+    Outcome o = b.run(j, Flow(), 1, 0);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    double util = (double)s.k * s.n * TB_T_MAX / ((double)kGeom.rows * kGeom.lanes * o.cycles);
+    if (util < min_util) min_util = util;
+    std::printf("| %s, %u tokens | T5 | %" PRIu64 " | %" PRIu64 " | %.2f%% | %.2f | %zu |\n", s.name, TB_T_MAX, o.cycles,
+                tern_job_cycles_tokens(kGeom, s.k, s.n, TB_T_MAX), 100 * util, o.cycles / secs / 1e6, j.stream.size());
+    if (!o.ok) {
+      std::printf("FAIL %s prefill: %s\n", s.name, o.why.c_str());
+      rc = 1;
+    }
+  }
+
   // The model alone: constant beats, no checking, to separate Verilator's speed from the bench's.
   {
     Testbench<Vtern_mac_array> tb(pa);
@@ -683,6 +767,7 @@ int bench(const Plusargs &pa) {
     d->cfg_k_i = K;
     d->cfg_n_i = N;
     d->cfg_fmt_i = TERN_T5;
+    d->cfg_tokens_i = 1;
     d->start_i = 1;
     tb.tick();
     d->start_i = 0;
