@@ -149,11 +149,14 @@ class Testbench {
   void settle() { dut_->eval(); }
 
   // One full clock cycle: rising edge, then falling edge; inputs change after it.
+  // (The previous tick left clk_i at 0 and evaluated; the rising-edge eval settles the new
+  // inputs before the edge, so a separate eval is needed only to dump them.)
   void tick() {
-    dut_->clk_i = 0;
-    dut_->eval();
 #if VM_TRACE
-    if (vcd_) vcd_->dump(10 * cycle_);
+    if (vcd_) {
+      dut_->eval();
+      vcd_->dump(10 * cycle_);
+    }
 #endif
     dut_->clk_i = 1;
     dut_->eval();
