@@ -10,7 +10,8 @@
 
 typedef struct tern_backend_ops {
   const char *name;
-  /* Create the backend's state for geometry g; NULL on failure. */
+  /* Create the backend's state for geometry g; NULL on failure. NULL for backends whose state
+   * comes from elsewhere (the HAL device core: tern_hal_device_open). */
   void *(*open)(tern_geom g);
   void (*close)(void *state);
   /* Take a packed stream (tern_stream_bytes bytes) of a k x n tensor; returns a handle or NULL. */

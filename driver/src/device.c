@@ -74,11 +74,6 @@ static void hd_close(void *state) {
   free(d);
 }
 
-static void *hd_open(tern_geom g) {
-  (void)g;
-  return NULL; /* devices over a HAL are opened by tern_hal_device_open */
-}
-
 static int alloc(hal_dev *d, uint64_t bytes, uint64_t *addr) {
   uint64_t a = align_up(d->next);
   if (bytes > d->hal.mem_size || a > d->hal.mem_size - bytes) return -1;
@@ -185,4 +180,4 @@ static tern_status hd_matmul(void *state, void *handle, const int8_t *xq, uint32
   return TERN_OK;
 }
 
-const tern_backend_ops tern_backend_hal = {"hal", hd_open, hd_close, hd_upload, hd_release, hd_matmul};
+const tern_backend_ops tern_backend_hal = {"hal", NULL, hd_close, hd_upload, hd_release, hd_matmul};
