@@ -34,7 +34,8 @@ module tern_csr #(
   parameter integer LANES       = `TERN_LANES,
   parameter integer FORMATS     = `TERN_FORMATS_MASK,
   parameter integer T_MAX       = `TERN_T_MAX,
-  parameter integer QUEUE_DEPTH = `TERN_QUEUE_DEPTH
+  parameter integer QUEUE_DEPTH = `TERN_QUEUE_DEPTH,
+  parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,          // synchronous, active low
@@ -84,6 +85,7 @@ module tern_csr #(
   localparam [31:0]     FORMATS_U = FORMATS;
   localparam [31:0]     T_MAX_U   = T_MAX;
   localparam [31:0]     DEPTH_U   = QUEUE_DEPTH;
+  localparam [31:0]     ACT_BUF_U = ACT_BUF_BEATS;
   localparam [31:0]     LAST_U    = QUEUE_DEPTH - 1;
   localparam [LVW-1:0]  LVL_FULL  = DEPTH_U[LVW-1:0];
   localparam [QAW-1:0]  PTR_LAST  = LAST_U[QAW-1:0];
@@ -337,6 +339,7 @@ module tern_csr #(
       `TERN_REG_JOB_W_ADDR_OFFSET: rd_val = job_w_q;
       `TERN_REG_JOB_A_ADDR_OFFSET: rd_val = job_a_q;
       `TERN_REG_JOB_O_ADDR_OFFSET: rd_val = job_o_q;
+      `TERN_REG_ACT_BUF_OFFSET:    rd_val = ACT_BUF_U;
       `TERN_REG_CYCLES_OFFSET:     rd_val = cycles_q;
       default:                     rd_ok  = 1'b0;  // DOORBELL (write-only), holes, misaligned
     endcase

@@ -78,6 +78,17 @@ def derive(spec):
     d["T_MAX"] = dev["t_max"]
     d["QUEUE_DEPTH"] = dev["queue_depth"]
     d["ADDR_ALIGN"] = dev["addr_align"]
+    d["ACT_BUF_BEATS"] = dev["act_buf_beats"]
+    d["RD_FIFO_WORDS"] = dev["rd_fifo_words"]
+    d["MAX_BURST"] = dev["max_burst"]
+    if dev["addr_align"] != 8:
+        fail("device.addr_align must be 8: the memory port is 64 bits wide")
+    if dev["rd_fifo_words"] < 2 * dev["max_burst"] or dev["rd_fifo_words"] & (dev["rd_fifo_words"] - 1):
+        fail("device.rd_fifo_words must be a power of two holding at least two bursts")
+    if not 1 <= dev["max_burst"] <= 256:
+        fail("device.max_burst must be 1 .. 256 (AXI4 INCR)")
+    if dev["act_buf_beats"] < 1:
+        fail("device.act_buf_beats must be >= 1")
     for name, code in spec["errors"].items():
         d["DEVERR_" + name] = code
     return d
@@ -152,6 +163,9 @@ def gen_doc(d, spec, regs):
         "T_MAX": "most tokens one job (one weight pass) serves",
         "QUEUE_DEPTH": "job descriptors the device queues",
         "ADDR_ALIGN": "byte alignment of job addresses and of activation/result rows",
+        "ACT_BUF_BEATS": "activation-buffer entries (LANES bytes) per bank; two banks",
+        "RD_FIFO_WORDS": "8-byte weight words buffered or in flight on the read port",
+        "MAX_BURST": "longest AXI4 burst the memory master issues (beats)",
     }
     for k, v in d.items():
         m = meaning.get(k)
@@ -160,9 +174,9 @@ def gen_doc(d, spec, regs):
         if m is None and k.startswith("DEVERR_"):
             m = "STATUS.ERR code"
         out.append("| `TERN_%s` | %d | %s |" % (k, v, m or ""))
-    out += ["", "## Registers", "","The CSR window is 32-bit registers at byte offsets. It is the interface of the device top",
-            "(the device issue); the array of today is driven through its streaming ports",
-            "(`docs/array.md`), and no RTL implements these offsets yet.", "",
+    out += ["", "## Registers", "","The CSR window is 32-bit registers at byte offsets, on the AXI4-Lite slave of the device",
+            "top `rtl/tern_device.v`; the C device model (`cmodel/include/tern_devmodel.h`) implements",
+            "the same map. `docs/architecture.md` describes the device behind it.", "",
             "| offset | name | access | reset | description |", "|---|---|---|---|---|"]
     for r in regs:
         reset = "0x%08x" % r["reset"] if "reset" in r else "-"

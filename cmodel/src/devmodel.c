@@ -64,6 +64,7 @@ int tern_devmodel_read(tern_devmodel *dm, uint32_t off, uint32_t *v) {
     case TERN_REG_JOB_W_ADDR_OFFSET: *v = dm->job.w_addr; return 0;
     case TERN_REG_JOB_A_ADDR_OFFSET: *v = dm->job.a_addr; return 0;
     case TERN_REG_JOB_O_ADDR_OFFSET: *v = dm->job.o_addr; return 0;
+    case TERN_REG_ACT_BUF_OFFSET: *v = TERN_ACT_BUF_BEATS; return 0;
     case TERN_REG_CYCLES_OFFSET: *v = dm->cycles; return 0;
     default: return -1; /* DOORBELL is write-only; everything else is not a register */
   }
@@ -117,10 +118,12 @@ static void run_job(tern_devmodel *dm, const descriptor *d) {
     code = TERN_DEVERR_BAD_TOKENS;
   else if ((d->w_addr | d->a_addr | d->o_addr) % TERN_ADDR_ALIGN)
     code = TERN_DEVERR_MISALIGNED;
+  else if ((uint64_t)tokens * ((d->k + dm->g.lanes - 1) / dm->g.lanes) > TERN_ACT_BUF_BEATS)
+    code = TERN_DEVERR_ACT_OVERFLOW;
   const size_t wbytes = code ? 0 : tern_stream_bytes(dm->g, (tern_format)fmt, d->k, d->n);
   const size_t astride = tern_devmodel_act_stride(d->k), ostride = tern_devmodel_res_stride(d->n);
   if (!code && (!in_mem(dm, d->w_addr, wbytes) || !in_mem(dm, d->a_addr, (uint64_t)astride * tokens) ||
-                !in_mem(dm, d->o_addr, (uint64_t)ostride * tokens)))
+                !in_mem(dm, d->o_addr, (uint64_t)ostride * (tokens - 1) + 4 * (uint64_t)d->n)))
     code = TERN_DEVERR_BUS_ERROR;
   int8_t *x = NULL;
   int32_t *acc = NULL;
@@ -139,7 +142,6 @@ static void run_job(tern_devmodel *dm, const descriptor *d) {
         row[4 * i] = (uint8_t)u, row[4 * i + 1] = (uint8_t)(u >> 8);
         row[4 * i + 2] = (uint8_t)(u >> 16), row[4 * i + 3] = (uint8_t)(u >> 24);
       }
-      memset(row + 4 * (size_t)d->n, 0, ostride - 4 * (size_t)d->n);
     }
     /* One weight pass serves every token: each beat is held for `tokens` cycles. */
     uint64_t c = tern_job_cycles_tokens(dm->g, d->k, d->n, tokens);

@@ -69,6 +69,7 @@ int main(int argc, char **argv) {
   TERN_CHECK(&t, (p & TERN_REG_PARAMS_ROWS_MASK) >> TERN_REG_PARAMS_ROWS_LSB == TERN_ROWS);
   TERN_CHECK(&t, (p & TERN_REG_PARAMS_LANES_MASK) >> TERN_REG_PARAMS_LANES_LSB == TERN_LANES);
   TERN_CHECK(&t, (p & TERN_REG_PARAMS_T_MAX_MASK) >> TERN_REG_PARAMS_T_MAX_LSB == TERN_T_MAX);
+  TERN_CHECK(&t, rd(dm, TERN_REG_ACT_BUF_OFFSET) == TERN_ACT_BUF_BEATS);
   uint32_t v;
   TERN_CHECK(&t, tern_devmodel_read(dm, 0x0FC, &v) == -1);              /* not a register */
   TERN_CHECK(&t, tern_devmodel_read(dm, TERN_REG_JOB_K_OFFSET + 1, &v) == -1); /* misaligned */
@@ -120,6 +121,7 @@ int main(int argc, char **argv) {
         {40, 4, 0, 1, W_AT + 4, A_AT, O_AT, TERN_DEVERR_MISALIGNED},
         {40, 4, 0, 1, W_AT, A_AT + 1, O_AT, TERN_DEVERR_MISALIGNED},
         {40, 4, 0, 1, W_AT, A_AT, O_AT + 2, TERN_DEVERR_MISALIGNED},
+        {65535, 4, 0, 2, W_AT, A_AT, O_AT, TERN_DEVERR_ACT_OVERFLOW},
         {40, 4, 0, 1, MEM - 8, A_AT, O_AT, TERN_DEVERR_BUS_ERROR},
         {40, 4, 0, 1, W_AT, 0xFFFFFFF8u, O_AT, TERN_DEVERR_BUS_ERROR},
         {40, 4, 0, 1, W_AT, A_AT, MEM - 8, TERN_DEVERR_BUS_ERROR},

@@ -12,6 +12,7 @@
 typedef struct {
   tern_hal hal;
   tern_geom g;
+  uint32_t act_buf;   /* ACT_BUF: activation-buffer beats a job may fill */
   uint64_t next;      /* bump allocator over device memory */
   unsigned live;      /* weight tensors alive; the allocator restarts when 0 */
   char *error;        /* the owning device's message buffer */
@@ -30,11 +31,12 @@ static tern_status reg_rd(hal_dev *d, uint32_t off, uint32_t *v) { return d->hal
 static tern_status reg_wr(hal_dev *d, uint32_t off, uint32_t v) { return d->hal.reg_write(d->hal.ctx, off, v); }
 
 tern_status tern_hal_device_open(const tern_hal *hal, tern_geom g, void **state, char *err, size_t err_size) {
-  uint32_t id = 0, ver = 0, params = 0;
+  uint32_t id = 0, ver = 0, params = 0, act_buf = 0;
   tern_status st;
   if ((st = hal->reg_read(hal->ctx, TERN_REG_ID_OFFSET, &id)) != TERN_OK ||
       (st = hal->reg_read(hal->ctx, TERN_REG_VERSION_OFFSET, &ver)) != TERN_OK ||
-      (st = hal->reg_read(hal->ctx, TERN_REG_PARAMS_OFFSET, &params)) != TERN_OK) {
+      (st = hal->reg_read(hal->ctx, TERN_REG_PARAMS_OFFSET, &params)) != TERN_OK ||
+      (st = hal->reg_read(hal->ctx, TERN_REG_ACT_BUF_OFFSET, &act_buf)) != TERN_OK) {
     snprintf(err, err_size, "device does not answer register reads");
     return TERN_ERR_DEVICE;
   }
@@ -53,6 +55,7 @@ tern_status tern_hal_device_open(const tern_hal *hal, tern_geom g, void **state,
   if (!d) return TERN_ERR_NOMEM;
   d->hal = *hal;
   d->g = g;
+  d->act_buf = act_buf;
   d->error = err;
   d->error_size = err_size;
   /* Clear stale interrupt causes; the driver polls with interrupts enabled. */
@@ -110,7 +113,7 @@ static void hd_release(void *state, void *handle) {
 
 static const char *deverr_name(uint32_t code) {
   static const char *const names[] = {"NONE", "BAD_K", "BAD_N", "BAD_FMT", "BAD_TOKENS", "MISALIGNED", "BUS_ERROR",
-                                      "QUEUE_FULL"};
+                                      "QUEUE_FULL", "ACT_OVERFLOW"};
   return code < sizeof names / sizeof names[0] ? names[code] : "unknown";
 }
 
@@ -172,8 +175,17 @@ done:
 static tern_status hd_matmul(void *state, void *handle, const int8_t *xq, uint32_t tokens, int32_t *acc) {
   hal_dev *d = state;
   const hal_tensor *t = handle;
-  for (uint32_t t0 = 0; t0 < tokens; t0 += TERN_T_MAX) {
-    uint32_t c = tokens - t0 < TERN_T_MAX ? tokens - t0 : TERN_T_MAX;
+  /* A job holds its tokens' activations on chip: TOKENS * ceil(K / LANES) <= ACT_BUF. */
+  const uint32_t beats = (t->k + d->g.lanes - 1) / d->g.lanes;
+  uint32_t per_job = d->act_buf / beats;
+  if (per_job > TERN_T_MAX) per_job = TERN_T_MAX;
+  if (per_job == 0) {
+    snprintf(d->error, d->error_size, "K = %u needs %u activation-buffer beats; the device has %u", t->k, beats,
+             d->act_buf);
+    return TERN_ERR_SHAPE;
+  }
+  for (uint32_t t0 = 0; t0 < tokens; t0 += per_job) {
+    uint32_t c = tokens - t0 < per_job ? tokens - t0 : per_job;
     tern_status st = run_chunk(d, t, xq + (size_t)t0 * t->k, c, acc + (size_t)t0 * t->n);
     if (st != TERN_OK) return st;
   }

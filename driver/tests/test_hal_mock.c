@@ -10,7 +10,7 @@
 
 #define LOG_MAX 64
 typedef struct {
-  uint32_t id, version, params, irq_status, status;
+  uint32_t id, version, params, act_buf, irq_status, status;
   int irq; /* what wait_irq answers */
   uint32_t w_off[LOG_MAX], w_val[LOG_MAX];
   int n_writes;
@@ -23,6 +23,7 @@ static tern_status m_read(void *c, uint32_t off, uint32_t *v) {
     case TERN_REG_ID_OFFSET: *v = m->id; return TERN_OK;
     case TERN_REG_VERSION_OFFSET: *v = m->version; return TERN_OK;
     case TERN_REG_PARAMS_OFFSET: *v = m->params; return TERN_OK;
+    case TERN_REG_ACT_BUF_OFFSET: *v = m->act_buf; return TERN_OK;
     case TERN_REG_IRQ_STATUS_OFFSET: *v = m->irq_status; return TERN_OK;
     case TERN_REG_STATUS_OFFSET: *v = m->status; return TERN_OK;
     default: return TERN_ERR_DEVICE;
@@ -57,6 +58,7 @@ static mock *new_mock(void) {
   m->version = TERN_REG_VERSION_RESET;
   m->params = TERN_ROWS << TERN_REG_PARAMS_ROWS_LSB | TERN_LANES << TERN_REG_PARAMS_LANES_LSB |
               TERN_FORMATS_MASK << TERN_REG_PARAMS_FORMATS_LSB | TERN_T_MAX << TERN_REG_PARAMS_T_MAX_LSB;
+  m->act_buf = TERN_ACT_BUF_BEATS;
   m->irq = 1;
   m->irq_status = TERN_REG_IRQ_STATUS_DONE_MASK;
   return m;

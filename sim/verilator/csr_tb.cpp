@@ -60,7 +60,7 @@ const uint32_t kRegs[] = {TERN_REG_ID_OFFSET,        TERN_REG_VERSION_OFFSET,   
                           TERN_REG_IRQ_STATUS_OFFSET, TERN_REG_JOBS_DONE_OFFSET, TERN_REG_JOB_K_OFFSET,
                           TERN_REG_JOB_N_OFFSET,     TERN_REG_JOB_CFG_OFFSET,    TERN_REG_JOB_W_ADDR_OFFSET,
                           TERN_REG_JOB_A_ADDR_OFFSET, TERN_REG_JOB_O_ADDR_OFFSET, TERN_REG_DOORBELL_OFFSET,
-                          TERN_REG_CYCLES_OFFSET};
+                          TERN_REG_ACT_BUF_OFFSET,   TERN_REG_CYCLES_OFFSET};
 const uint32_t kWritable[] = {TERN_REG_CTRL_OFFSET,       TERN_REG_IRQ_STATUS_OFFSET, TERN_REG_JOB_K_OFFSET,
                               TERN_REG_JOB_N_OFFSET,      TERN_REG_JOB_CFG_OFFSET,    TERN_REG_JOB_W_ADDR_OFFSET,
                               TERN_REG_JOB_A_ADDR_OFFSET, TERN_REG_JOB_O_ADDR_OFFSET, TERN_REG_DOORBELL_OFFSET};
@@ -428,7 +428,7 @@ class CsrBench {
   }
   uint32_t random_bad_addr() {
     switch (tern_rand_next(&rng_) % 4) {
-      case 0: return 0x03C;                                                              // the hole
+      case 0: return 0x040 + 4 * (uint32_t)tern_rand_range(&rng_, 1, 3);                // just past
       case 1: return (uint32_t)tern_rand_range(&rng_, 0x44 / 4, 0xFFC / 4) * 4;          // past the map
       case 2: return kRegs[tern_rand_next(&rng_) % kNumRegs] + (uint32_t)tern_rand_range(&rng_, 1, 3);
       default: return (uint32_t)tern_rand_next(&rng_) & 0xFFF;
