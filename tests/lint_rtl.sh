@@ -24,4 +24,8 @@ lint tern_mac_array -GROWS=4 -GLANES=16
 lint tern_csr
 lint tern_csr -GQUEUE_DEPTH=1
 lint tern_csr -GQUEUE_DEPTH=8
+lint tern_device
+lint tern_device -GROWS=1 -GLANES=5
+lint tern_device -GROWS=3 -GLANES=5 -GT_MAX=3
+lint tern_device -GROWS=4 -GLANES=10 -GT_MAX=1 -GACT_BUF_BEATS=100 -GQUEUE_DEPTH=1
 exit $rc

@@ -1,0 +1,171 @@
+// tern_device: the tern accelerator as a memory-mapped device. An AXI4-Lite slave holds the
+// registers of docs/registers.md (tern_csr); the job engine runs the queued BitLinear jobs on
+// the MAC array, reading weights and activations and writing int32 results through one AXI4
+// master port of 64 bits. docs/architecture.md describes the whole; the C device model
+// (cmodel/src/devmodel.c) is the reference for every register and every result byte.
+//
+// Memory port: 32-bit byte addresses, 8-byte beats (size 3), INCR bursts of 1 .. MAX_BURST
+// beats that never cross 4 KB, one ID (responses in order). Reads: up to 8 bursts in flight.
+// Writes: single beats with byte strobes. SLVERR/DECERR on any beat fails the job with
+// BUS_ERROR.
+
+`default_nettype none
+
+`include "tern_params.vh"
+
+module tern_device #(
+  parameter integer ROWS          = `TERN_ROWS,
+  parameter integer LANES         = `TERN_LANES,
+  parameter integer T_MAX         = `TERN_T_MAX,
+  parameter integer QUEUE_DEPTH   = `TERN_QUEUE_DEPTH,
+  parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
+  parameter integer RD_FIFO_WORDS = `TERN_RD_FIFO_WORDS,
+  parameter integer MAX_BURST     = `TERN_MAX_BURST
+) (
+  input  wire        clk_i,
+  input  wire        rst_ni,            // synchronous, active low
+  // CSR: AXI4-Lite slave
+  input  wire [11:0] axil_awaddr_i,
+  input  wire        axil_awvalid_i,
+  output wire        axil_awready_o,
+  input  wire [31:0] axil_wdata_i,
+  input  wire [3:0]  axil_wstrb_i,
+  input  wire        axil_wvalid_i,
+  output wire        axil_wready_o,
+  output wire [1:0]  axil_bresp_o,
+  output wire        axil_bvalid_o,
+  input  wire        axil_bready_i,
+  input  wire [11:0] axil_araddr_i,
+  input  wire        axil_arvalid_i,
+  output wire        axil_arready_o,
+  output wire [31:0] axil_rdata_o,
+  output wire [1:0]  axil_rresp_o,
+  output wire        axil_rvalid_o,
+  input  wire        axil_rready_i,
+  // memory: AXI4 master
+  output wire [31:0] axi_araddr_o,
+  output wire [7:0]  axi_arlen_o,
+  output wire [2:0]  axi_arsize_o,
+  output wire [1:0]  axi_arburst_o,
+  output wire        axi_arvalid_o,
+  input  wire        axi_arready_i,
+  input  wire [63:0] axi_rdata_i,
+  input  wire [1:0]  axi_rresp_i,
+  input  wire        axi_rlast_i,
+  input  wire        axi_rvalid_i,
+  output wire        axi_rready_o,
+  output wire [31:0] axi_awaddr_o,
+  output wire [7:0]  axi_awlen_o,
+  output wire [2:0]  axi_awsize_o,
+  output wire [1:0]  axi_awburst_o,
+  output wire        axi_awvalid_o,
+  input  wire        axi_awready_i,
+  output wire [63:0] axi_wdata_o,
+  output wire [7:0]  axi_wstrb_o,
+  output wire        axi_wlast_o,
+  output wire        axi_wvalid_o,
+  input  wire        axi_wready_i,
+  input  wire [1:0]  axi_bresp_i,
+  input  wire        axi_bvalid_i,
+  output wire        axi_bready_o,
+  output wire        irq_o
+);
+
+  localparam [2:0] SIZE_8B = 3'd3;
+  localparam [1:0] INCR    = 2'b01;
+
+  wire        desc_valid, desc_ready;
+  wire [31:0] desc_k, desc_n, desc_cfg, desc_w, desc_a, desc_o;
+  wire        job_busy, job_done, job_err;
+  wire [7:0]  job_err_code;
+  wire [31:0] cycles;
+
+  tern_csr #(
+    .ROWS(ROWS), .LANES(LANES), .FORMATS(`TERN_FORMATS_MASK), .T_MAX(T_MAX),
+    .QUEUE_DEPTH(QUEUE_DEPTH), .ACT_BUF_BEATS(ACT_BUF_BEATS)
+  ) u_csr (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_ni),
+    .axil_awaddr_i  (axil_awaddr_i),
+    .axil_awvalid_i (axil_awvalid_i),
+    .axil_awready_o (axil_awready_o),
+    .axil_wdata_i   (axil_wdata_i),
+    .axil_wstrb_i   (axil_wstrb_i),
+    .axil_wvalid_i  (axil_wvalid_i),
+    .axil_wready_o  (axil_wready_o),
+    .axil_bresp_o   (axil_bresp_o),
+    .axil_bvalid_o  (axil_bvalid_o),
+    .axil_bready_i  (axil_bready_i),
+    .axil_araddr_i  (axil_araddr_i),
+    .axil_arvalid_i (axil_arvalid_i),
+    .axil_arready_o (axil_arready_o),
+    .axil_rdata_o   (axil_rdata_o),
+    .axil_rresp_o   (axil_rresp_o),
+    .axil_rvalid_o  (axil_rvalid_o),
+    .axil_rready_i  (axil_rready_i),
+    .desc_valid_o   (desc_valid),
+    .desc_ready_i   (desc_ready),
+    .desc_k_o       (desc_k),
+    .desc_n_o       (desc_n),
+    .desc_cfg_o     (desc_cfg),
+    .desc_w_addr_o  (desc_w),
+    .desc_a_addr_o  (desc_a),
+    .desc_o_addr_o  (desc_o),
+    .job_busy_i     (job_busy),
+    .job_done_i     (job_done),
+    .job_err_i      (job_err),
+    .job_err_code_i (job_err_code),
+    .cycles_i       (cycles),
+    .irq_o          (irq_o)
+  );
+
+  tern_job_engine #(
+    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS),
+    .RD_FIFO_WORDS(RD_FIFO_WORDS), .MAX_BURST(MAX_BURST)
+  ) u_engine (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_ni),
+    .desc_valid_i   (desc_valid),
+    .desc_ready_o   (desc_ready),
+    .desc_k_i       (desc_k),
+    .desc_n_i       (desc_n),
+    .desc_cfg_i     (desc_cfg),
+    .desc_w_addr_i  (desc_w),
+    .desc_a_addr_i  (desc_a),
+    .desc_o_addr_i  (desc_o),
+    .job_busy_o     (job_busy),
+    .job_done_o     (job_done),
+    .job_err_o      (job_err),
+    .job_err_code_o (job_err_code),
+    .cycles_o       (cycles),
+    .axi_araddr_o   (axi_araddr_o),
+    .axi_arlen_o    (axi_arlen_o),
+    .axi_arvalid_o  (axi_arvalid_o),
+    .axi_arready_i  (axi_arready_i),
+    .axi_rdata_i    (axi_rdata_i),
+    .axi_rresp_i    (axi_rresp_i),
+    .axi_rlast_i    (axi_rlast_i),
+    .axi_rvalid_i   (axi_rvalid_i),
+    .axi_rready_o   (axi_rready_o),
+    .axi_awaddr_o   (axi_awaddr_o),
+    .axi_awvalid_o  (axi_awvalid_o),
+    .axi_awready_i  (axi_awready_i),
+    .axi_wdata_o    (axi_wdata_o),
+    .axi_wstrb_o    (axi_wstrb_o),
+    .axi_wvalid_o   (axi_wvalid_o),
+    .axi_wready_i   (axi_wready_i),
+    .axi_bresp_i    (axi_bresp_i),
+    .axi_bvalid_i   (axi_bvalid_i),
+    .axi_bready_o   (axi_bready_o)
+  );
+
+  assign axi_arsize_o  = SIZE_8B;
+  assign axi_arburst_o = INCR;
+  assign axi_awlen_o   = 8'd0;     // single-beat writes
+  assign axi_awsize_o  = SIZE_8B;
+  assign axi_awburst_o = INCR;
+  assign axi_wlast_o   = 1'b1;
+
+endmodule
+
+`default_nettype wire

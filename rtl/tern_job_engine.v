@@ -1,0 +1,609 @@
+// tern_job_engine: runs the descriptors the CSR block queues, on the MAC array, through one
+// AXI4 master port (64-bit). docs/architecture.md has the block diagram and the cycle budget.
+//
+// Jobs flow through three in-order stages over two job slots (0 and 1, used alternately):
+//   plan   tern_job_planner checks the descriptor and works out B, the weight and
+//          activation word counts; a failed check skips all memory traffic.
+//   fetch  issues the job's activation range (into activation bank <slot>) and then its
+//          weight range (into the weight FIFO, credit-checked so R is never refused);
+//          it runs one job ahead of execute, so the next job's activations and weights
+//          arrive while the current job computes (ping-pong activation banks).
+//   exec   starts the array when the job's activations are in, streams weights from the
+//          FIFO through the weight gearbox and activation beats from the bank (each weight
+//          beat serves TOKENS activation beats), writes results, and reports the job done
+//          once every write response is back.
+// A read or write error response marks its job's slot: the fetch stops issuing its weight
+// bursts, the array is reset, the job's words still in flight are drained and discarded,
+// and the job ends with BUS_ERROR; the next job runs normally.
+
+`default_nettype none
+
+`include "tern_params.vh"
+
+module tern_job_engine #(
+  parameter integer ROWS          = `TERN_ROWS,
+  parameter integer LANES         = `TERN_LANES,
+  parameter integer T_MAX         = `TERN_T_MAX,
+  parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
+  parameter integer RD_FIFO_WORDS = `TERN_RD_FIFO_WORDS,
+  parameter integer MAX_BURST     = `TERN_MAX_BURST
+) (
+  input  wire        clk_i,
+  input  wire        rst_ni,           // synchronous, active low
+  // descriptors from the CSR queue
+  input  wire        desc_valid_i,
+  output wire        desc_ready_o,
+  input  wire [31:0] desc_k_i,
+  input  wire [31:0] desc_n_i,
+  input  wire [31:0] desc_cfg_i,
+  input  wire [31:0] desc_w_addr_i,
+  input  wire [31:0] desc_a_addr_i,
+  input  wire [31:0] desc_o_addr_i,
+  // job reports to the CSR block
+  output wire        job_busy_o,
+  output wire        job_done_o,
+  output wire        job_err_o,
+  output wire [7:0]  job_err_code_o,
+  output wire [31:0] cycles_o,
+  // AXI4 master (64-bit data, one ID)
+  output wire [31:0] axi_araddr_o,
+  output wire [7:0]  axi_arlen_o,
+  output wire        axi_arvalid_o,
+  input  wire        axi_arready_i,
+  input  wire [63:0] axi_rdata_i,
+  input  wire [1:0]  axi_rresp_i,
+  input  wire        axi_rlast_i,
+  input  wire        axi_rvalid_i,
+  output wire        axi_rready_o,
+  output wire [31:0] axi_awaddr_o,
+  output wire        axi_awvalid_o,
+  input  wire        axi_awready_i,
+  output wire [63:0] axi_wdata_o,
+  output wire [7:0]  axi_wstrb_o,
+  output wire        axi_wvalid_o,
+  input  wire        axi_wready_i,
+  input  wire [1:0]  axi_bresp_i,
+  input  wire        axi_bvalid_i,
+  output wire        axi_bready_o
+);
+
+  // beat sizes of this geometry (docs/formats.md), from the parameters, not the defaults
+  localparam integer W_BITS   = 2 * ROWS * LANES;
+  localparam integer T2_BB    = (2 * ROWS * LANES + 7) / 8;
+  localparam integer T5_BB    = (ROWS * LANES) / 5;
+  localparam integer WOUT     = (T2_BB > T5_BB) ? T2_BB : T5_BB;   // weight gearbox beat bytes
+  localparam integer WOW      = $clog2(WOUT + 1);
+  localparam integer AOW      = $clog2(LANES + 1);
+  localparam integer ABW      = (ACT_BUF_BEATS > 1) ? $clog2(ACT_BUF_BEATS) : 1;  // bank index bits
+  localparam integer TOKW     = $clog2(T_MAX + 1);
+  localparam integer FWL      = $clog2(RD_FIFO_WORDS + 1);
+  localparam integer CREDIT_W = 32;
+  localparam integer OUTST    = 8;                   // read bursts in flight
+  localparam integer OUTW     = $clog2(OUTST + 1);
+  localparam [31:0]  T2_BB_U  = T2_BB;
+  localparam [31:0]  T5_BB_U  = T5_BB;
+  localparam [31:0]  LANES_U  = LANES;
+  localparam [31:0]  FIFO_U   = RD_FIFO_WORDS;
+  localparam [1:0]   FMT_T5   = `TERN_FMT_T5;
+  localparam [7:0]   E_BUS    = `TERN_DEVERR_BUS_ERROR;
+  // read tags: {weights?, slot}
+  localparam integer TAG_W = 2;
+
+  // ---------------------------------------------------------------------------------------
+  // Plan
+  // ---------------------------------------------------------------------------------------
+  wire        plan_valid, plan_ready;
+  wire [7:0]  plan_err, plan_tok;
+  wire [15:0] plan_k, plan_n, plan_b;
+  wire [1:0]  plan_fmt;
+  wire [31:0] plan_w, plan_a, plan_o, plan_ww, plan_aw;
+
+  tern_job_planner #(
+    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS)
+  ) u_planner (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_ni),
+    .desc_valid_i   (desc_valid_i),
+    .desc_ready_o   (desc_ready_o),
+    .desc_k_i       (desc_k_i),
+    .desc_n_i       (desc_n_i),
+    .desc_cfg_i     (desc_cfg_i),
+    .desc_w_addr_i  (desc_w_addr_i),
+    .desc_a_addr_i  (desc_a_addr_i),
+    .desc_o_addr_i  (desc_o_addr_i),
+    .plan_valid_o   (plan_valid),
+    .plan_ready_i   (plan_ready),
+    .plan_err_o     (plan_err),
+    .plan_k_o       (plan_k),
+    .plan_n_o       (plan_n),
+    .plan_fmt_o     (plan_fmt),
+    .plan_tokens_o  (plan_tok),
+    .plan_w_addr_o  (plan_w),
+    .plan_a_addr_o  (plan_a),
+    .plan_o_addr_o  (plan_o),
+    .plan_b_o       (plan_b),
+    .plan_w_words_o (plan_ww),
+    .plan_a_words_o (plan_aw)
+  );
+
+  // ---------------------------------------------------------------------------------------
+  // Job slots
+  // ---------------------------------------------------------------------------------------
+  reg [1:0]  s_valid_q, s_fetched_q, s_act_ready_q, s_bus_err_q;
+  reg [7:0]  s_err_q   [0:1];
+  reg [15:0] s_k_q     [0:1];
+  reg [15:0] s_n_q     [0:1];
+  reg [15:0] s_b_q     [0:1];
+  reg [1:0]  s_fmt_q   [0:1];
+  reg [7:0]  s_tok_q   [0:1];
+  reg [31:0] s_w_q     [0:1];
+  reg [31:0] s_a_q     [0:1];
+  reg [31:0] s_o_q     [0:1];
+  reg [31:0] s_ww_q    [0:1];
+  reg [31:0] s_aw_q    [0:1];
+  reg        plan_ptr_q, fetch_ptr_q, exec_ptr_q;
+
+  assign plan_ready = ~s_valid_q[plan_ptr_q];
+  wire plan_take = plan_valid & plan_ready;
+
+  always @(posedge clk_i) begin
+    if (plan_take) begin
+      s_err_q[plan_ptr_q] <= plan_err;
+      s_k_q[plan_ptr_q]   <= plan_k;
+      s_n_q[plan_ptr_q]   <= plan_n;
+      s_b_q[plan_ptr_q]   <= plan_b;
+      s_fmt_q[plan_ptr_q] <= plan_fmt;
+      s_tok_q[plan_ptr_q] <= plan_tok;
+      s_w_q[plan_ptr_q]   <= plan_w;
+      s_a_q[plan_ptr_q]   <= plan_a;
+      s_o_q[plan_ptr_q]   <= plan_o;
+      s_ww_q[plan_ptr_q]  <= plan_ww;
+      s_aw_q[plan_ptr_q]  <= plan_aw;
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------
+  // Fetch: activation range, then weight range, per job
+  // ---------------------------------------------------------------------------------------
+  localparam [1:0] F_ACT = 2'd0, F_W = 2'd1, F_WAIT = 2'd2;
+  reg  [1:0]  fphase_q;
+  wire        fs = fetch_ptr_q;
+  wire        f_go = s_valid_q[fs] & ~s_fetched_q[fs] & (s_err_q[fs] == 8'd0);
+  wire        f_skip = s_valid_q[fs] & ~s_fetched_q[fs] & (s_err_q[fs] != 8'd0);
+  wire        rd_cmd_ready, rd_busy, rd_issue;
+  wire [8:0]  rd_issue_beats;
+  wire [TAG_W-1:0] rd_issue_tag, r_tag;
+  wire        r_tag_valid;
+  wire        rd_cmd_valid = f_go & ((fphase_q == F_ACT) | (fphase_q == F_W));
+  wire        rd_cmd_w     = (fphase_q == F_W);
+  wire [31:0] rd_cmd_addr  = rd_cmd_w ? s_w_q[fs] : s_a_q[fs];
+  wire [31:0] rd_cmd_words = rd_cmd_w ? s_ww_q[fs] : s_aw_q[fs];
+  wire        rd_stop = rd_busy & rd_issue_tag[1] & s_bus_err_q[rd_issue_tag[0]];
+  reg  [9:0]  w_reserved_q;     // weight words issued and not yet popped from the FIFO
+  wire [CREDIT_W-1:0] credit = FIFO_U - {22'd0, w_reserved_q};
+
+  wire        rd_r_beat = axi_rvalid_i & axi_rready_o;
+
+  tern_rd_master #(
+    .MAX_BURST(MAX_BURST), .TAG_W(TAG_W), .OUTSTANDING(OUTST), .CREDIT_W(CREDIT_W)
+  ) u_rd (
+    .clk_i         (clk_i),
+    .rst_ni        (rst_ni),
+    .cmd_valid_i   (rd_cmd_valid),
+    .cmd_ready_o   (rd_cmd_ready),
+    .cmd_addr_i    (rd_cmd_addr),
+    .cmd_words_i   (rd_cmd_words),
+    .cmd_tag_i     ({rd_cmd_w, fs}),
+    .cmd_credit_i  (rd_cmd_w),
+    .stop_i        (rd_stop),
+    .busy_o        (rd_busy),
+    .credit_i      (credit),
+    .issue_o       (rd_issue),
+    .issue_beats_o (rd_issue_beats),
+    .issue_tag_o   (rd_issue_tag),
+    .axi_araddr_o  (axi_araddr_o),
+    .axi_arlen_o   (axi_arlen_o),
+    .axi_arvalid_o (axi_arvalid_o),
+    .axi_arready_i (axi_arready_i),
+    .r_beat_i      (rd_r_beat),
+    .r_last_i      (axi_rlast_i),
+    .r_tag_valid_o (r_tag_valid),
+    .r_tag_o       (r_tag)
+  );
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      fphase_q <= F_ACT;
+    end else if (f_go) begin
+      case (fphase_q)
+        F_ACT:   if (rd_cmd_ready) fphase_q <= F_W;
+        F_W:     if (rd_cmd_ready) fphase_q <= F_WAIT;
+        default: if (!rd_busy) fphase_q <= F_ACT;
+      endcase
+    end
+  end
+  wire f_done = (f_go & (fphase_q == F_WAIT) & ~rd_busy) | f_skip;
+
+  // read bursts in flight per slot (the drain of a failed job waits for its own)
+  reg [OUTW-1:0] s_rd_out_q [0:1];
+  wire r_burst_end = rd_r_beat & axi_rlast_i;
+  integer si;
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      s_rd_out_q[0] <= {OUTW{1'b0}};
+      s_rd_out_q[1] <= {OUTW{1'b0}};
+    end else begin
+      for (si = 0; si < 2; si = si + 1) begin
+        if ((rd_issue && rd_issue_tag[0] == si[0]) && !(r_burst_end && r_tag[0] == si[0]))
+          s_rd_out_q[si] <= s_rd_out_q[si] + 1'b1;
+        else if (!(rd_issue && rd_issue_tag[0] == si[0]) && (r_burst_end && r_tag[0] == si[0]))
+          s_rd_out_q[si] <= s_rd_out_q[si] - 1'b1;
+      end
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------
+  // R routing: activation words to the activation gearbox, weight words to the FIFO
+  // ---------------------------------------------------------------------------------------
+  wire r_is_w = r_tag[1];
+  wire r_here = axi_rvalid_i & r_tag_valid;
+  wire agb_in_ready, wf_in_ready;
+  assign axi_rready_o = r_tag_valid & (r_is_w ? wf_in_ready : agb_in_ready);
+
+  // Activation loader: counts the words of each row to mark its end (K bytes, then padding).
+  reg         ld_active_q;
+  reg         ld_slot_q;
+  reg  [15:0] ld_wl_q;          // words left in the row, this one included
+  reg  [7:0]  ld_rows_q;        // rows finished (input side)
+  wire        ld_slot  = r_tag[0];
+  wire [15:0] ld_wpr   = (s_k_q[ld_slot] + 16'd7) >> 3;
+  wire [15:0] ld_wl    = ld_active_q ? ld_wl_q : ld_wpr;
+  wire [7:0]  ld_rows  = ld_active_q ? ld_rows_q : 8'd0;
+  wire        ld_row_end = (ld_wl == 16'd1);
+  wire [3:0]  ld_tail  = {1'b0, s_k_q[ld_slot][2:0] - 3'd1} + 4'd1;   // ((K-1) mod 8) + 1
+  wire        agb_take = r_here & ~r_is_w & agb_in_ready;
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      ld_active_q <= 1'b0;
+    end else if (agb_take) begin
+      ld_slot_q <= ld_slot;
+      if (ld_row_end) begin
+        ld_wl_q   <= ld_wpr;
+        ld_rows_q <= ld_rows + 8'd1;
+        ld_active_q <= (ld_rows + 8'd1 != s_tok_q[ld_slot]);
+      end else begin
+        ld_wl_q   <= ld_wl - 16'd1;
+        ld_rows_q <= ld_rows;
+        ld_active_q <= 1'b1;
+      end
+    end
+  end
+
+  wire                  agb_out_valid, agb_out_last;
+  wire [8*LANES-1:0]    agb_out_data;
+  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(LANES)) u_act_gb (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (1'b0),
+    .out_bytes_i (LANES_U[AOW-1:0]),
+    .in_valid_i  (r_here & ~r_is_w),
+    .in_ready_o  (agb_in_ready),
+    .in_data_i   (axi_rdata_i),
+    .in_bytes_i  (ld_row_end ? ld_tail : 4'd8),
+    .in_flush_i  (ld_row_end),
+    .out_valid_o (agb_out_valid),
+    .out_ready_i (1'b1),
+    .out_data_o  (agb_out_data),
+    .out_last_o  (agb_out_last)
+  );
+
+  // Output side of the loader: beats into bank <slot>, row after row (row t at t*B).
+  // The gearbox takes no word while it empties a row, so a new range's first word (which
+  // resets these counters through ld_active_q) always finds it empty.
+  reg [ABW-1:0] ld_ptr_q;
+  reg [7:0]     ld_rows_out_q;
+  wire          ld_first = agb_take & ~ld_active_q;
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      ld_ptr_q      <= {ABW{1'b0}};
+      ld_rows_out_q <= 8'd0;
+    end else if (ld_first) begin
+      ld_ptr_q      <= {ABW{1'b0}};
+      ld_rows_out_q <= 8'd0;
+    end else if (agb_out_valid) begin
+      ld_ptr_q <= ld_ptr_q + 1'b1;
+      if (agb_out_last) ld_rows_out_q <= ld_rows_out_q + 8'd1;
+    end
+  end
+  wire act_loaded = agb_out_valid & agb_out_last & (ld_rows_out_q + 8'd1 == s_tok_q[ld_slot_q]);
+
+  // Activation banks: one RAM, bank = slot (the top address bit); one write and one read port.
+  reg [8*LANES-1:0] abuf_q [0:(2 << ABW) - 1];
+  always @(posedge clk_i) begin
+    if (agb_out_valid) abuf_q[{ld_slot_q, ld_ptr_q}] <= agb_out_data;
+  end
+
+  // Weight words: FIFO of {slot, word}.
+  wire          wf_out_valid;
+  wire [64:0]   wf_out_data;
+  wire [FWL-1:0] unused_wf_level;   // the credit counter w_reserved_q bounds it
+  wire          wf_pop;
+  tern_fifo #(.WIDTH(65), .DEPTH(RD_FIFO_WORDS)) u_wfifo (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (1'b0),
+    .in_valid_i  (r_here & r_is_w),
+    .in_ready_o  (wf_in_ready),
+    .in_data_i   ({r_tag[0], axi_rdata_i}),
+    .out_valid_o (wf_out_valid),
+    .out_ready_i (wf_pop),
+    .out_data_o  (wf_out_data),
+    .level_o     (unused_wf_level)
+  );
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      w_reserved_q <= 10'd0;
+    end else begin
+      w_reserved_q <= w_reserved_q + ((rd_issue && rd_issue_tag[1]) ? {1'b0, rd_issue_beats} : 10'd0)
+                      - {9'd0, wf_pop};
+    end
+  end
+
+  // ---------------------------------------------------------------------------------------
+  // Execute
+  // ---------------------------------------------------------------------------------------
+  localparam [2:0] E_WAIT = 3'd0, E_RUN = 3'd1, E_DRAIN = 3'd2, E_END = 3'd3;
+  reg  [2:0]  estate_q;
+  reg         abort_q;          // one-cycle reset of the array when a running job fails
+  reg  [31:0] cycles_q;
+  reg         done_q, err_q;
+  reg  [7:0]  err_code_q;
+  reg  [31:0] last_cycles_q;
+  wire        x = exec_ptr_q;
+  wire        arr_busy;
+  wire        unused_arr_err;   // cannot fire: the planner refuses every job the array would
+  wire        wr_last_done, wr_idle, wr_bus_err;
+
+  wire x_ok_start = (estate_q == E_WAIT) & s_valid_q[x] & (s_err_q[x] == 8'd0) & s_act_ready_q[x] &
+                    ~s_bus_err_q[x] & ~arr_busy & wr_idle;
+  wire x_refused  = (estate_q == E_WAIT) & s_valid_q[x] & (s_err_q[x] != 8'd0) & s_fetched_q[x];
+  wire x_failed   = (estate_q == E_WAIT) & s_valid_q[x] & (s_err_q[x] == 8'd0) & s_bus_err_q[x];
+  wire run_ok     = (estate_q == E_RUN) & ~s_bus_err_q[x] & wr_last_done & wr_idle;
+  wire run_fail   = (estate_q == E_RUN) & s_bus_err_q[x];
+  wire wf_head_x  = wf_out_valid & (wf_out_data[64] == x);
+  wire drained    = s_fetched_q[x] & (s_rd_out_q[x] == {OUTW{1'b0}}) & ~wf_head_x & wr_idle &
+                    s_act_ready_q[x];
+
+  // feed and weight path live only while running
+  wire running = (estate_q == E_RUN) & ~s_bus_err_q[x];
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      estate_q   <= E_WAIT;
+      abort_q    <= 1'b0;
+      done_q     <= 1'b0;
+      err_q      <= 1'b0;
+      err_code_q <= 8'd0;
+      cycles_q   <= 32'd0;
+      last_cycles_q <= 32'd0;
+      exec_ptr_q <= 1'b0;
+    end else begin
+      done_q  <= 1'b0;
+      err_q   <= 1'b0;
+      abort_q <= 1'b0;
+      if (cycles_q != 32'hFFFF_FFFF) cycles_q <= cycles_q + 32'd1;
+      case (estate_q)
+        E_WAIT: begin
+          if (x_ok_start) begin
+            cycles_q <= 32'd1;
+            estate_q <= E_RUN;
+          end else if (x_refused) begin
+            done_q <= 1'b1; err_q <= 1'b1; err_code_q <= s_err_q[x];
+            estate_q <= E_END;
+          end else if (x_failed) begin
+            estate_q <= E_DRAIN;
+          end
+        end
+        E_RUN: begin
+          if (run_fail) begin
+            abort_q  <= 1'b1;
+            estate_q <= E_DRAIN;
+          end else if (run_ok) begin
+            done_q <= 1'b1;
+            last_cycles_q <= cycles_q;
+            estate_q <= E_END;
+          end
+        end
+        E_DRAIN: begin
+          if (drained) begin
+            done_q <= 1'b1; err_q <= 1'b1; err_code_q <= E_BUS;
+            estate_q <= E_END;
+          end
+        end
+        default: begin   // E_END: the slot is freed below
+          exec_ptr_q <= ~exec_ptr_q;
+          estate_q   <= E_WAIT;
+        end
+      endcase
+    end
+  end
+
+  // Slot state
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      s_valid_q     <= 2'b00;
+      s_fetched_q   <= 2'b00;
+      s_act_ready_q <= 2'b00;
+      s_bus_err_q   <= 2'b00;
+      plan_ptr_q    <= 1'b0;
+      fetch_ptr_q   <= 1'b0;
+    end else begin
+      if (plan_take) begin
+        s_valid_q[plan_ptr_q] <= 1'b1;
+        plan_ptr_q <= ~plan_ptr_q;
+      end
+      if (f_done) begin
+        s_fetched_q[fs] <= 1'b1;
+        fetch_ptr_q <= ~fetch_ptr_q;
+      end
+      if (act_loaded) s_act_ready_q[ld_slot_q] <= 1'b1;
+      if (rd_r_beat && axi_rresp_i != 2'b00) s_bus_err_q[r_tag[0]] <= 1'b1;
+      if (wr_bus_err) s_bus_err_q[x] <= 1'b1;
+      if (estate_q == E_END) begin
+        s_valid_q[x]     <= 1'b0;
+        s_fetched_q[x]   <= 1'b0;
+        s_act_ready_q[x] <= 1'b0;
+        s_bus_err_q[x]   <= 1'b0;
+      end
+    end
+  end
+
+  // Weight beats: FIFO -> gearbox -> array (the gearbox is emptied at the end of each job:
+  // the stream's last word may hold padding beyond its last beat).
+  wire                 wgb_in_ready, wgb_out_valid;
+  wire                 unused_wgb_last;  // weight words never flush
+  wire [8*WOUT-1:0]    wgb_out_data;
+  wire                 arr_w_ready;
+  wire [WOW-1:0]       wbb = (s_fmt_q[x] == FMT_T5) ? T5_BB_U[WOW-1:0] : T2_BB_U[WOW-1:0];
+  assign wf_pop = wf_head_x & ((running & wgb_in_ready) | (estate_q == E_DRAIN));
+  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT)) u_w_gb (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (estate_q == E_END),
+    .out_bytes_i (wbb),
+    .in_valid_i  (wf_head_x & running),
+    .in_ready_o  (wgb_in_ready),
+    .in_data_i   (wf_out_data[63:0]),
+    .in_bytes_i  (4'd8),
+    .in_flush_i  (1'b0),
+    .out_valid_o (wgb_out_valid),
+    .out_ready_i (arr_w_ready & running),
+    .out_data_o  (wgb_out_data),
+    .out_last_o  (unused_wgb_last)
+  );
+
+  generate
+    if (8 * WOUT > W_BITS) begin : g_wpad
+      wire unused_wpad = ^wgb_out_data[8*WOUT-1:W_BITS];   // the T2 beat's last byte is not full
+    end
+  endgenerate
+
+  // Activation feed: bank x, for each K beat s of a group, tokens 0 .. T-1 (entry t*B + s);
+  // the pattern repeats for every group until the array has taken the job's last beat.
+  reg  [ABW-1:0]      fd_ptr_q;
+  reg  [15:0]         fd_s_q;
+  reg  [7:0]          fd_t_q;
+  reg                 fd_inflight_q;
+  reg  [8*LANES-1:0]  fd_rdata_q;
+  wire                ff_out_valid, arr_a_ready;
+  wire                unused_ff_ready;  // reads are issued only with room for them (level + 1 <= 3 < 4)
+  wire [8*LANES-1:0]  ff_out_data;
+  wire [2:0]          ff_level;
+  wire                fd_issue = running & ({1'b0, ff_level} + {3'd0, fd_inflight_q} <= 4'd2);
+  wire [15:0]         fd_b = s_b_q[x];
+  always @(posedge clk_i) begin
+    if (!rst_ni || x_ok_start) begin
+      fd_ptr_q      <= {ABW{1'b0}};
+      fd_s_q        <= 16'd0;
+      fd_t_q        <= 8'd0;
+      fd_inflight_q <= 1'b0;
+    end else begin
+      fd_inflight_q <= fd_issue;
+      if (fd_issue) begin
+        if (fd_t_q + 8'd1 == s_tok_q[x]) begin
+          fd_t_q <= 8'd0;
+          if (fd_s_q + 16'd1 == fd_b) begin
+            fd_s_q   <= 16'd0;
+            fd_ptr_q <= {ABW{1'b0}};
+          end else begin
+            fd_s_q   <= fd_s_q + 16'd1;
+            fd_ptr_q <= fd_s_q[ABW-1:0] + 1'b1;
+          end
+        end else begin
+          fd_t_q   <= fd_t_q + 8'd1;
+          fd_ptr_q <= fd_ptr_q + fd_b[ABW-1:0];
+        end
+      end
+    end
+  end
+  always @(posedge clk_i) begin
+    if (fd_issue) fd_rdata_q <= abuf_q[{x, fd_ptr_q}];
+  end
+  tern_fifo #(.WIDTH(8*LANES), .DEPTH(4)) u_feed (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (~running),
+    .in_valid_i  (fd_inflight_q),
+    .in_ready_o  (unused_ff_ready),
+    .in_data_i   (fd_rdata_q),
+    .out_valid_o (ff_out_valid),
+    .out_ready_i (arr_a_ready),
+    .out_data_o  (ff_out_data),
+    .level_o     (ff_level)
+  );
+
+  // The array (reset with the device, and for one cycle when a running job fails).
+  wire                    arr_r_valid, arr_r_last, wr_r_ready;
+  wire [32*ROWS-1:0]      arr_r_data;
+  wire [TOKW-1:0]         x_tokens = s_tok_q[x][TOKW-1:0];
+  tern_mac_array #(
+    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX)
+  ) u_array (
+    .clk_i        (clk_i),
+    .rst_ni       (rst_ni & ~abort_q),
+    .start_i      (x_ok_start),
+    .cfg_k_i      (s_k_q[x]),
+    .cfg_n_i      (s_n_q[x]),
+    .cfg_fmt_i    (s_fmt_q[x]),
+    .cfg_tokens_i (x_tokens),
+    .busy_o       (arr_busy),
+    .err_o        (unused_arr_err),
+    .w_valid_i    (wgb_out_valid & running),
+    .w_ready_o    (arr_w_ready),
+    .w_data_i     (wgb_out_data[W_BITS-1:0]),
+    .a_valid_i    (ff_out_valid & running),
+    .a_ready_o    (arr_a_ready),
+    .a_data_i     (ff_out_data),
+    .r_valid_o    (arr_r_valid),
+    .r_ready_i    (wr_r_ready),
+    .r_data_o     (arr_r_data),
+    .r_last_o     (arr_r_last)
+  );
+
+  tern_wr_master #(.ROWS(ROWS)) u_wr (
+    .clk_i         (clk_i),
+    .rst_ni        (rst_ni),
+    .start_i       (x_ok_start),
+    .o_addr_i      (s_o_q[x]),
+    .n_i           (s_n_q[x]),
+    .tokens_i      (s_tok_q[x]),
+    .r_valid_i     (arr_r_valid),
+    .r_ready_o     (wr_r_ready),
+    .r_data_i      (arr_r_data),
+    .r_last_i      (arr_r_last),
+    .last_done_o   (wr_last_done),
+    .idle_o        (wr_idle),
+    .bus_err_o     (wr_bus_err),
+    .axi_awaddr_o  (axi_awaddr_o),
+    .axi_awvalid_o (axi_awvalid_o),
+    .axi_awready_i (axi_awready_i),
+    .axi_wdata_o   (axi_wdata_o),
+    .axi_wstrb_o   (axi_wstrb_o),
+    .axi_wvalid_o  (axi_wvalid_o),
+    .axi_wready_i  (axi_wready_i),
+    .axi_bresp_i   (axi_bresp_i),
+    .axi_bvalid_i  (axi_bvalid_i),
+    .axi_bready_o  (axi_bready_o)
+  );
+
+  assign job_busy_o     = (|s_valid_q) | plan_valid | ~desc_ready_o;
+  assign job_done_o     = done_q;
+  assign job_err_o      = err_q;
+  assign job_err_code_o = err_code_q;
+  assign cycles_o       = last_cycles_q;
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,219 @@
+// tern_job_planner: checks a job descriptor and works out the sizes the engine needs, with
+// one shift-add / shift-subtract unit over a few dozen cycles (no multiplier, no divider; the
+// planner runs while the previous job computes, so its latency is hidden).
+//
+//   B      = ceil(K / LANES)            activation beats per token row
+//   G      = ceil(N / ROWS)             row groups
+//   W      = ceil(G * B * BB / 8)       8-byte words of the weight stream (BB = beat bytes)
+//   A      = TOKENS * ceil(K / 8)       8-byte words of the activation rows
+//   TOKENS * B <= ACT_BUF_BEATS         or the job fails with ACT_OVERFLOW
+//
+// The checks run in the order of cmodel/src/devmodel.c, so both report the same code.
+
+`default_nettype none
+
+`include "tern_params.vh"
+
+module tern_job_planner #(
+  parameter integer ROWS          = `TERN_ROWS,
+  parameter integer LANES         = `TERN_LANES,
+  parameter integer T_MAX         = `TERN_T_MAX,
+  parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS
+) (
+  input  wire        clk_i,
+  input  wire        rst_ni,          // synchronous, active low
+  // descriptor in (JOB_* register values)
+  input  wire        desc_valid_i,
+  output wire        desc_ready_o,
+  input  wire [31:0] desc_k_i,
+  input  wire [31:0] desc_n_i,
+  input  wire [31:0] desc_cfg_i,
+  input  wire [31:0] desc_w_addr_i,
+  input  wire [31:0] desc_a_addr_i,
+  input  wire [31:0] desc_o_addr_i,
+  // planned job out: held while plan_valid_o & ~plan_ready_i
+  output wire        plan_valid_o,
+  input  wire        plan_ready_i,
+  output wire [7:0]  plan_err_o,      // STATUS.ERR code, 0 = the job may run
+  output wire [15:0] plan_k_o,
+  output wire [15:0] plan_n_o,
+  output wire [1:0]  plan_fmt_o,
+  output wire [7:0]  plan_tokens_o,
+  output wire [31:0] plan_w_addr_o,
+  output wire [31:0] plan_a_addr_o,
+  output wire [31:0] plan_o_addr_o,
+  output wire [15:0] plan_b_o,        // B
+  output wire [31:0] plan_w_words_o,  // W
+  output wire [31:0] plan_a_words_o   // A
+);
+
+  localparam integer FMT_LSB = `TERN_REG_JOB_CFG_FMT_LSB;
+  localparam integer TOK_LSB = `TERN_REG_JOB_CFG_TOKENS_LSB;
+  localparam [31:0]  LANES_U = LANES;
+  localparam [31:0]  ROWS_U  = ROWS;
+  localparam [31:0]  T_MAX_U = T_MAX;
+  localparam [31:0]  ABUF_U  = ACT_BUF_BEATS;
+  localparam [31:0]  K_MAX_U = `TERN_K_MAX;
+  localparam [31:0]  N_MAX_U = `TERN_N_MAX;
+  localparam [31:0]  FORMATS_U = `TERN_FORMATS_MASK;
+  localparam [31:0]  T2_BB_U = (2 * ROWS * LANES + 7) / 8;   // beat bytes (docs/formats.md)
+  localparam [31:0]  T5_BB_U = (ROWS * LANES) / 5;
+  localparam [1:0]   FMT_T5  = `TERN_FMT_T5;
+  localparam [7:0] E_BAD_K      = `TERN_DEVERR_BAD_K;
+  localparam [7:0] E_BAD_N      = `TERN_DEVERR_BAD_N;
+  localparam [7:0] E_BAD_FMT    = `TERN_DEVERR_BAD_FMT;
+  localparam [7:0] E_BAD_TOKENS = `TERN_DEVERR_BAD_TOKENS;
+  localparam [7:0] E_MISALIGNED = `TERN_DEVERR_MISALIGNED;
+  localparam [7:0] E_ACT_OVF    = `TERN_DEVERR_ACT_OVERFLOW;
+
+  // Steps of the sequence.
+  localparam [2:0] S_IDLE = 3'd0, S_DIV_K = 3'd1, S_DIV_N = 3'd2, S_MUL_GB = 3'd3,
+                   S_MUL_BB = 3'd4, S_MUL_T = 3'd5, S_DONE = 3'd6;
+
+  reg [2:0]  state_q;
+  reg [7:0]  err_q;
+  reg [15:0] k_q, n_q;
+  reg [1:0]  fmt_q;
+  reg [7:0]  tok_q;
+  reg [31:0] w_q, a_q, o_q;
+  reg [15:0] b_q;
+  reg [31:0] wbytes_q, wwords_q, awords_q;
+  // the arithmetic unit
+  reg [16:0] num_q;        // dividend, shifted out as the quotient shifts in
+  reg [16:0] rem_q;
+  reg [4:0]  it_q;
+  reg [31:0] mc_q;         // multiplicand (shifts left)
+  reg [15:0] mp_q;         // multiplier (shifts right)
+  reg [31:0] prod_q;
+  reg [31:0] mc2_q, prod2_q;  // second product of the TOKENS step
+
+  wire [1:0] d_fmt = desc_cfg_i[FMT_LSB +: 2];
+  wire [7:0] d_tok = desc_cfg_i[TOK_LSB +: 8];
+  wire [31:0] d_tok_u = {24'd0, d_tok};
+  reg  [7:0] check;
+  always @(*) begin
+    if (desc_k_i == 32'd0 || desc_k_i > K_MAX_U)                 check = E_BAD_K;
+    else if (desc_n_i == 32'd0 || desc_n_i > N_MAX_U)            check = E_BAD_N;
+    else if (FORMATS_U[{3'd0, d_fmt}] == 1'b0)                           check = E_BAD_FMT;
+    else if (d_tok_u == 32'd0 || d_tok_u > T_MAX_U)              check = E_BAD_TOKENS;
+    else if ((desc_w_addr_i[2:0] | desc_a_addr_i[2:0] | desc_o_addr_i[2:0]) != 3'd0)
+                                                                 check = E_MISALIGNED;
+    else                                                         check = 8'd0;
+  end
+
+  assign desc_ready_o = (state_q == S_IDLE);
+  wire take = desc_valid_i & desc_ready_o;
+
+  // One restoring-division step: {rem, num} shifts left, subtract the divisor when it fits.
+  wire [16:0] divisor  = (state_q == S_DIV_K) ? LANES_U[16:0] : ROWS_U[16:0];
+  wire [17:0] rem_sh   = {rem_q, num_q[16]};
+  wire        fits     = (rem_sh >= {1'b0, divisor});
+  wire [17:0] rem_sub  = rem_sh - {1'b0, divisor};
+  wire [16:0] num_next = {num_q[15:0], fits};
+
+  wire [15:0] bb = (fmt_q == FMT_T5) ? T5_BB_U[15:0] : T2_BB_U[15:0];
+  wire        unused_rem = rem_sub[17];   // rem_sub is used only when it is not negative
+  wire [21:0] unused_cfg = {desc_cfg_i[31:16], desc_cfg_i[7:2]};  // the CSR keeps only FMT and TOKENS
+  wire [31:0] kwords = ({16'd0, k_q} + 32'd7) >> 3;
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      state_q <= S_IDLE;
+      err_q   <= 8'd0;
+    end else begin
+      case (state_q)
+        S_IDLE: if (take) begin
+          k_q   <= desc_k_i[15:0];
+          n_q   <= desc_n_i[15:0];
+          fmt_q <= d_fmt;
+          tok_q <= d_tok;
+          w_q   <= desc_w_addr_i;
+          a_q   <= desc_a_addr_i;
+          o_q   <= desc_o_addr_i;
+          err_q <= check;
+          // ceil(K / LANES) = floor((K + LANES - 1) / LANES)
+          num_q <= {1'b0, desc_k_i[15:0]} + LANES_U[16:0] - 17'd1;
+          rem_q <= 17'd0;
+          it_q  <= 5'd0;
+          state_q <= (check != 8'd0) ? S_DONE : S_DIV_K;
+        end
+        S_DIV_K, S_DIV_N: begin
+          rem_q <= fits ? rem_sub[16:0] : rem_sh[16:0];
+          num_q <= num_next;
+          it_q  <= it_q + 5'd1;
+          if (it_q == 5'd16) begin
+            rem_q <= 17'd0;
+            it_q  <= 5'd0;
+            if (state_q == S_DIV_K) begin
+              b_q   <= num_next[15:0];
+              num_q <= {1'b0, n_q} + ROWS_U[16:0] - 17'd1;
+              state_q <= S_DIV_N;
+            end else begin
+              mc_q   <= {16'd0, num_next[15:0]};  // G
+              mp_q   <= b_q;                      // B
+              prod_q <= 32'd0;
+              state_q <= S_MUL_GB;
+            end
+          end
+        end
+        // Shift-add multiplications; each ends when the multiplier has no bits left.
+        S_MUL_GB, S_MUL_BB: begin
+          if (mp_q == 16'd0) begin
+            if (state_q == S_MUL_GB) begin
+              mc_q   <= prod_q;             // G * B beats
+              mp_q   <= bb;
+              prod_q <= 32'd0;
+              state_q <= S_MUL_BB;
+            end else begin
+              wbytes_q <= prod_q;
+              mc_q    <= {16'd0, b_q};      // TOKENS * B
+              mc2_q   <= kwords;            // TOKENS * ceil(K / 8)
+              mp_q    <= {8'd0, tok_q};
+              prod_q  <= 32'd0;
+              prod2_q <= 32'd0;
+              state_q <= S_MUL_T;
+            end
+          end else begin
+            if (mp_q[0]) prod_q <= prod_q + mc_q;
+            mc_q <= mc_q << 1;
+            mp_q <= mp_q >> 1;
+          end
+        end
+        S_MUL_T: begin
+          if (mp_q == 16'd0) begin
+            awords_q <= prod2_q;
+            wwords_q <= (wbytes_q + 32'd7) >> 3;
+            if (prod_q > ABUF_U) err_q <= E_ACT_OVF;
+            state_q <= S_DONE;
+          end else begin
+            if (mp_q[0]) begin
+              prod_q  <= prod_q + mc_q;
+              prod2_q <= prod2_q + mc2_q;
+            end
+            mc_q  <= mc_q << 1;
+            mc2_q <= mc2_q << 1;
+            mp_q  <= mp_q >> 1;
+          end
+        end
+        S_DONE: if (plan_ready_i) state_q <= S_IDLE;
+        default: state_q <= S_IDLE;
+      endcase
+    end
+  end
+
+  assign plan_valid_o   = (state_q == S_DONE);
+  assign plan_err_o     = err_q;
+  assign plan_k_o       = k_q;
+  assign plan_n_o       = n_q;
+  assign plan_fmt_o     = fmt_q;
+  assign plan_tokens_o  = tok_q;
+  assign plan_w_addr_o  = w_q;
+  assign plan_a_addr_o  = a_q;
+  assign plan_o_addr_o  = o_q;
+  assign plan_b_o       = b_q;
+  assign plan_w_words_o = wwords_q;
+  assign plan_a_words_o = awords_q;
+
+endmodule
+
+`default_nettype wire

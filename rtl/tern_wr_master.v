@@ -1,0 +1,155 @@
+// tern_wr_master: writes the array's result beats to memory over AXI4 AW/W/B.
+//
+// The result beat of row group g and token t holds rows g*ROWS .. g*ROWS+ROWS-1 (those below
+// N valid) and goes to o_addr + t*stride + 4*g*ROWS, stride = the result row pitch (N int32
+// rounded up to 8 bytes). Beats come group by group, tokens in order. Each beat leaves as
+// one to ceil((4*ROWS + 4) / 8) single-beat writes (len 0: a write never crosses 4 KB),
+// with byte strobes covering exactly the valid rows: row padding is never written. AW and W
+// are offered together; B responses are counted, and idle_o says none is outstanding.
+
+`default_nettype none
+
+module tern_wr_master #(
+  parameter integer ROWS = 2
+) (
+  input  wire                 clk_i,
+  input  wire                 rst_ni,      // synchronous, active low
+  // job (sampled at start_i; start_i only while idle_o)
+  input  wire                 start_i,
+  input  wire [31:0]          o_addr_i,
+  input  wire [15:0]          n_i,
+  input  wire [7:0]           tokens_i,
+  // result beats
+  input  wire                 r_valid_i,
+  output wire                 r_ready_o,
+  input  wire [32*ROWS-1:0]   r_data_i,
+  input  wire                 r_last_i,
+  output wire                 last_done_o,  // the job's last beat has been handed to AW/W
+  output wire                 idle_o,       // no beat held, no write response outstanding
+  output wire                 bus_err_o,    // pulse: a write answered SLVERR/DECERR
+  // AXI4 write channels
+  output wire [31:0]          axi_awaddr_o,
+  output wire                 axi_awvalid_o,
+  input  wire                 axi_awready_i,
+  output wire [63:0]          axi_wdata_o,
+  output wire [7:0]           axi_wstrb_o,
+  output wire                 axi_wvalid_o,
+  input  wire                 axi_wready_i,
+  input  wire [1:0]           axi_bresp_i,
+  input  wire                 axi_bvalid_i,
+  output wire                 axi_bready_o
+);
+
+  localparam integer BW   = 32 * ROWS + 32;           // a beat with room for a 4-byte offset
+  localparam integer SW   = 4 * ROWS + 4;
+  localparam integer WMAX = (SW + 7) / 8;             // words per beat at most
+  localparam integer WCW  = $clog2(WMAX + 1);
+  localparam [31:0]  ROWS_U = ROWS;
+  localparam [31:0]  RBYTES_U = 4 * ROWS;
+
+  // job position
+  reg  [31:0] row_base_q;   // o_addr + 4*g*ROWS
+  reg  [31:0] tok_off_q;    // t * stride
+  reg  [31:0] stride_q;
+  reg  [7:0]  tok_q, tok_last_q;
+  reg  [16:0] n_rem_q;      // rows left from this group on
+  reg         last_done_q;
+  // the beat being written
+  reg              busy_q;
+  reg  [BW-1:0]    data_q;
+  reg  [SW-1:0]    strb_q;
+  reg  [31:0]      waddr_q;
+  reg  [WCW-1:0]   words_q;     // words left, this one included
+  reg              aw_sent_q, w_sent_q;
+  reg  [7:0]       b_out_q;     // write responses outstanding
+
+  wire aw_hs = axi_awvalid_o & axi_awready_i;
+  wire w_hs  = axi_wvalid_o & axi_wready_i;
+  wire word_done = busy_q & (aw_sent_q | aw_hs) & (w_sent_q | w_hs);
+  wire beat_done = word_done & (words_q == {{(WCW-1){1'b0}}, 1'b1});
+  assign r_ready_o = (~busy_q | beat_done) & ~b_out_q[7];
+  wire take = r_valid_i & r_ready_o;
+
+  // Where the incoming beat goes and which of its rows are valid.
+  wire [31:0] addr   = row_base_q + tok_off_q;
+  wire        off4   = addr[2];
+  wire [16:0] rows_u = (n_rem_q < ROWS_U[16:0]) ? n_rem_q : ROWS_U[16:0];
+  reg  [SW-1:0] strb_rows;   // 4 strobe bits per valid row
+  integer r;
+  always @(*) begin
+    for (r = 0; r < SW; r = r + 1)
+      strb_rows[r] = ($unsigned(r / 4) < {15'd0, rows_u}) && (r < 4 * ROWS);
+  end
+  wire [BW-1:0] data_in = off4 ? {r_data_i, 32'd0} : {32'd0, r_data_i};
+  wire [SW-1:0] strb_in = off4 ? {strb_rows[SW-5:0], 4'd0} : strb_rows;
+  // words = ceil((offset + 4 * valid rows) / 8)
+  wire [18:0]   span    = (off4 ? 19'd4 : 19'd0) + {rows_u, 2'b00} + 19'd7;
+  wire [WCW-1:0] nwords = span[WCW+2:3];
+  wire [18-WCW:0] unused_span = {span[18:WCW+3], span[2:0]};  // span < 8 * (WMAX + 1)
+  wire [1:0]    unused_addr = addr[1:0];   // always 0: o_addr and every offset are 4-aligned
+
+  assign axi_awaddr_o  = waddr_q;
+  assign axi_awvalid_o = busy_q & ~aw_sent_q;
+  assign axi_wdata_o   = data_q[63:0];
+  assign axi_wstrb_o   = strb_q[7:0];
+  assign axi_wvalid_o  = busy_q & ~w_sent_q;
+  assign axi_bready_o  = 1'b1;
+  assign bus_err_o     = axi_bvalid_i & (axi_bresp_i != 2'b00);
+  assign last_done_o   = last_done_q;
+  assign idle_o        = ~busy_q & (b_out_q == 8'd0);
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      busy_q      <= 1'b0;
+      b_out_q     <= 8'd0;
+      last_done_q <= 1'b0;
+    end else begin
+      if (aw_hs & ~(axi_bvalid_i & axi_bready_o)) b_out_q <= b_out_q + 8'd1;
+      else if (~aw_hs & axi_bvalid_i & axi_bready_o) b_out_q <= b_out_q - 8'd1;
+      if (start_i) begin
+        row_base_q  <= o_addr_i;
+        tok_off_q   <= 32'd0;
+        // stride = N int32 rounded up to 8 bytes = 8 * ceil(N / 2)
+        stride_q    <= ({16'd0, n_i} + 32'd1) >> 1 << 3;
+        tok_q       <= 8'd0;
+        tok_last_q  <= tokens_i - 8'd1;
+        n_rem_q     <= {1'b0, n_i};
+        last_done_q <= 1'b0;
+      end
+      if (word_done) begin
+        aw_sent_q <= 1'b0;
+        w_sent_q  <= 1'b0;
+        waddr_q   <= waddr_q + 32'd8;
+        data_q    <= data_q >> 64;
+        strb_q    <= strb_q >> 8;
+        words_q   <= words_q - 1'b1;
+        if (beat_done) busy_q <= 1'b0;
+      end else begin
+        if (aw_hs) aw_sent_q <= 1'b1;
+        if (w_hs)  w_sent_q  <= 1'b1;
+      end
+      if (take) begin
+        busy_q    <= 1'b1;
+        aw_sent_q <= 1'b0;
+        w_sent_q  <= 1'b0;
+        waddr_q   <= {addr[31:3], 3'b000};
+        data_q    <= data_in;
+        strb_q    <= strb_in;
+        words_q   <= nwords;
+        if (r_last_i) last_done_q <= 1'b1;
+        if (tok_q == tok_last_q) begin
+          tok_q      <= 8'd0;
+          tok_off_q  <= 32'd0;
+          row_base_q <= row_base_q + RBYTES_U;
+          n_rem_q    <= n_rem_q - ROWS_U[16:0];
+        end else begin
+          tok_q     <= tok_q + 8'd1;
+          tok_off_q <= tok_off_q + stride_q;
+        end
+      end
+    end
+  end
+
+endmodule
+
+`default_nettype wire
