@@ -52,6 +52,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 rtl
 	@tools/run_tests.sh $(BUILD)/test-logs \
 	  "gen|bash tests/test_gen.sh" \
 	  "lint|bash tests/lint_rtl.sh" \
@@ -59,8 +60,10 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "cmodel-asan-ubsan|for t in $(ABS_BUILD)/cmodel-san/test_*; do \$$t || exit 1; done" \
 	  "driver-cpu|TERN_DEVICE=cpu $(ABS_BUILD)/driver-san/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-cpu.txt" \
 	  "driver-cmodel|TERN_DEVICE=cmodel $(ABS_BUILD)/driver-san/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-cmodel.txt" \
+	  "driver-rtl|TERN_DEVICE=rtl $(ABS_BUILD)/driver-san/rtl/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-rtl.txt" \
+	  "driver-rtl-transport|$(ABS_BUILD)/driver-san/rtl/test_rtl $(if $(SEED),--seed $(SEED))" \
 	  "driver-mock-register-bus|$(ABS_BUILD)/driver-san/test_hal_mock" \
-	  "driver-backends-identical|bash tests/test_backends_identical.sh $(ABS_BUILD)/driver-san cpu cmodel" \
+	  "driver-backends-identical|bash tests/test_backends_identical.sh $(ABS_BUILD)/driver-san cpu cmodel rtl" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \

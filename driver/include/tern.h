@@ -1,7 +1,7 @@
 /* tern: the host API that runs BitLinear layers on a tern device.
  *
  *   tern_device *dev;  tern_weights *w;
- *   tern_open("cmodel", &dev);                         // or "cpu"
+ *   tern_open("cmodel", &dev);                         // or "cpu", "rtl"
  *   tern_weights_load(dev, &src, TERN_T5, &w);        // a ternary tensor, packed for the device
  *   tern_bitlinear(dev, w, x, tokens, y);              // y[t][N] = BitLinear(x[t][K])
  *   tern_weights_free(w); tern_close(dev);
@@ -27,9 +27,15 @@ extern "C" {
 typedef struct tern_device tern_device;
 typedef struct tern_weights tern_weights;
 
-/* Open a device by URI: "cpu" (portable C on the host) or "cmodel" (the golden model of the
- * array). NULL or "" means the TERN_DEVICE environment variable, else "cpu". */
+/* Open a device by URI: "cpu" (portable C on the host), "cmodel" (the C model of the device,
+ * registers and all) or "rtl[:options]" (the Verilated device RTL, in this process; needs a
+ * program linked with libtern_rtl.a, docs/programming.md). NULL or "" means the TERN_DEVICE
+ * environment variable, else "cpu". */
 tern_status tern_open(const char *uri, tern_device **dev);
+
+/* tern_open that also says why it failed: err (err_size bytes, may be NULL) receives the
+ * reason, e.g. "unknown device 'gpu' (devices: cpu, cmodel, rtl)". */
+tern_status tern_open_err(const char *uri, tern_device **dev, char *err, size_t err_size);
 void tern_close(tern_device *dev);
 
 /* The URI the device was opened with, and its array geometry. */
@@ -67,6 +73,20 @@ float tern_weights_scale(const tern_weights *w);
  * device's int32 accumulators, the fp32 epilogue. x and y must not overlap. */
 tern_status tern_bitlinear(tern_device *dev, const tern_weights *w, const float *x,
                            uint32_t tokens, float *y);
+
+/* One BitLinear of a batch: y[tokens][N] = BitLinear(x[tokens][K]) with weights w. */
+typedef struct tern_bitlinear_op {
+  const tern_weights *w;
+  const float *x;
+  uint32_t tokens;
+  float *y;
+} tern_bitlinear_op;
+
+/* Submit count BitLinears at once and wait for all: the device's job queue is kept full
+ * across them, so it goes from one job to the next without a host round trip (e.g. the q, k
+ * and v projections of a layer, which share their input). The results equal count separate
+ * tern_bitlinear calls, bit for bit. On failure no y is guaranteed written. */
+tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops, size_t count);
 
 /* The integer core alone: acc[t][n] for int8 xq[t][k] (what the device computes). */
 tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const int8_t *xq,

@@ -4,9 +4,18 @@
 #ifndef TERN_BACKEND_H
 #define TERN_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tern.h"
+
+/* One integer matmul of a batch: acc[t][n] for xq[t][k] with the weights behind handle. */
+typedef struct tern_matmul_item {
+  void *handle;
+  const int8_t *xq;
+  uint32_t tokens;
+  int32_t *acc;
+} tern_matmul_item;
 
 typedef struct tern_backend_ops {
   const char *name;
@@ -19,6 +28,9 @@ typedef struct tern_backend_ops {
   void (*release)(void *state, void *handle);
   /* acc[t][n] for xq[t][k]. */
   tern_status (*matmul)(void *state, void *handle, const int8_t *xq, uint32_t tokens, int32_t *acc);
+  /* Several matmuls as one submission (every job queued before waiting), or NULL: the core
+   * then calls matmul for each. */
+  tern_status (*matmul_batch)(void *state, const struct tern_matmul_item *items, size_t count);
 } tern_backend_ops;
 
 extern const tern_backend_ops tern_backend_cpu;

@@ -81,4 +81,4 @@ static tern_status cpu_matmul(void *state, void *handle, const int8_t *xq, uint3
   return TERN_OK;
 }
 
-const tern_backend_ops tern_backend_cpu = {"cpu", cpu_open, cpu_close, cpu_upload, cpu_release, cpu_matmul};
+const tern_backend_ops tern_backend_cpu = {"cpu", cpu_open, cpu_close, cpu_upload, cpu_release, cpu_matmul, NULL};

@@ -1,6 +1,7 @@
 /* The transport-free device core: a backend (backend.h) over any tern_hal. It checks the
- * device's identity and geometry, keeps weight streams in device memory, and runs each
- * matmul as jobs of up to T_MAX tokens through the descriptor registers. */
+ * device's identity and geometry, keeps weight streams in device memory, and runs matmuls
+ * as jobs of up to T_MAX tokens through the descriptor registers, keeping the device's job
+ * queue filled. */
 #include "device.h"
 
 #include <stdio.h>
@@ -13,6 +14,7 @@ typedef struct {
   tern_hal hal;
   tern_geom g;
   uint32_t act_buf;   /* ACT_BUF: activation-buffer beats a job may fill */
+  uint32_t queue_depth; /* QUEUE.DEPTH: jobs the device queues */
   uint64_t next;      /* bump allocator over device memory */
   unsigned live;      /* weight tensors alive; the allocator restarts when 0 */
   char *error;        /* the owning device's message buffer */
@@ -31,12 +33,13 @@ static tern_status reg_rd(hal_dev *d, uint32_t off, uint32_t *v) { return d->hal
 static tern_status reg_wr(hal_dev *d, uint32_t off, uint32_t v) { return d->hal.reg_write(d->hal.ctx, off, v); }
 
 tern_status tern_hal_device_open(const tern_hal *hal, tern_geom g, void **state, char *err, size_t err_size) {
-  uint32_t id = 0, ver = 0, params = 0, act_buf = 0;
+  uint32_t id = 0, ver = 0, params = 0, act_buf = 0, queue = 0;
   tern_status st;
   if ((st = hal->reg_read(hal->ctx, TERN_REG_ID_OFFSET, &id)) != TERN_OK ||
       (st = hal->reg_read(hal->ctx, TERN_REG_VERSION_OFFSET, &ver)) != TERN_OK ||
       (st = hal->reg_read(hal->ctx, TERN_REG_PARAMS_OFFSET, &params)) != TERN_OK ||
-      (st = hal->reg_read(hal->ctx, TERN_REG_ACT_BUF_OFFSET, &act_buf)) != TERN_OK) {
+      (st = hal->reg_read(hal->ctx, TERN_REG_ACT_BUF_OFFSET, &act_buf)) != TERN_OK ||
+      (st = hal->reg_read(hal->ctx, TERN_REG_QUEUE_OFFSET, &queue)) != TERN_OK) {
     snprintf(err, err_size, "device does not answer register reads");
     return TERN_ERR_DEVICE;
   }
@@ -56,6 +59,8 @@ tern_status tern_hal_device_open(const tern_hal *hal, tern_geom g, void **state,
   d->hal = *hal;
   d->g = g;
   d->act_buf = act_buf;
+  d->queue_depth = (queue & TERN_REG_QUEUE_DEPTH_MASK) >> TERN_REG_QUEUE_DEPTH_LSB;
+  if (d->queue_depth == 0) d->queue_depth = 1;
   d->error = err;
   d->error_size = err_size;
   /* Clear stale interrupt causes; the driver polls with interrupts enabled. */
@@ -117,79 +122,151 @@ static const char *deverr_name(uint32_t code) {
   return code < sizeof names / sizeof names[0] ? names[code] : "unknown";
 }
 
-/* One job of `tokens` <= T_MAX tokens: activations in, descriptor, doorbell, wait, results out. */
-static tern_status run_chunk(hal_dev *d, const hal_tensor *t, const int8_t *xq, uint32_t tokens, int32_t *acc) {
-  const size_t as = tern_devmodel_act_stride(t->k), os = tern_devmodel_res_stride(t->n);
+/* One device job: up to T_MAX tokens of one matmul, and where its data lives on the device. */
+typedef struct {
+  const hal_tensor *t;
+  const int8_t *xq;
+  uint32_t tokens;
+  int32_t *acc;
   uint64_t a_addr, o_addr;
+} job;
+
+static tern_status submit(hal_dev *d, const job *j, uint8_t *buf) {
+  const hal_tensor *t = j->t;
+  const size_t as = tern_devmodel_act_stride(t->k);
+  memset(buf, 0, as * j->tokens);
+  for (uint32_t i = 0; i < j->tokens; i++) memcpy(buf + i * as, j->xq + (size_t)i * t->k, t->k);
+  tern_status st;
+  if ((st = d->hal.mem_write(d->hal.ctx, j->a_addr, buf, as * j->tokens)) != TERN_OK ||
+      (st = reg_wr(d, TERN_REG_JOB_K_OFFSET, t->k)) != TERN_OK ||
+      (st = reg_wr(d, TERN_REG_JOB_N_OFFSET, t->n)) != TERN_OK ||
+      (st = reg_wr(d, TERN_REG_JOB_CFG_OFFSET,
+                   (uint32_t)t->fmt << TERN_REG_JOB_CFG_FMT_LSB | j->tokens << TERN_REG_JOB_CFG_TOKENS_LSB)) != TERN_OK ||
+      (st = reg_wr(d, TERN_REG_JOB_W_ADDR_OFFSET, (uint32_t)t->addr)) != TERN_OK ||
+      (st = reg_wr(d, TERN_REG_JOB_A_ADDR_OFFSET, (uint32_t)j->a_addr)) != TERN_OK ||
+      (st = reg_wr(d, TERN_REG_JOB_O_ADDR_OFFSET, (uint32_t)j->o_addr)) != TERN_OK)
+    return st;
+  return reg_wr(d, TERN_REG_DOORBELL_OFFSET, 1);
+}
+
+static tern_status collect(hal_dev *d, const job *j, uint8_t *buf) {
+  const hal_tensor *t = j->t;
+  const size_t os = tern_devmodel_res_stride(t->n);
+  tern_status st = d->hal.mem_read(d->hal.ctx, j->o_addr, buf, os * j->tokens);
+  if (st != TERN_OK) return st;
+  for (uint32_t i = 0; i < j->tokens; i++)
+    for (uint32_t r = 0; r < t->n; r++) {
+      const uint8_t *p = buf + i * os + 4 * (size_t)r;
+      j->acc[(size_t)i * t->n + r] =
+          (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
+    }
+  return TERN_OK;
+}
+
+/* Run the jobs with up to QUEUE.DEPTH of them queued on the device at any time, so the device
+ * goes from one to the next without waiting for the host. JOBS_DONE counts the completions
+ * (an interrupt may stand for several). After a failed job nothing more is queued; the
+ * jobs already queued are waited for, so the device is idle when this returns. */
+static tern_status run_jobs(hal_dev *d, job *jobs, size_t count) {
+  size_t act_max = 0, res_max = 0;
   const uint64_t mark = d->next;
-  tern_status st = TERN_OK;
-  uint8_t *buf = NULL;
-  if (alloc(d, as * tokens, &a_addr) != 0 || alloc(d, os * tokens, &o_addr) != 0) {
-    d->next = mark;
-    snprintf(d->error, d->error_size, "device memory full: no room for activations and results");
-    return TERN_ERR_DEVICE;
+  for (size_t i = 0; i < count; i++) {
+    const size_t as = tern_devmodel_act_stride(jobs[i].t->k) * jobs[i].tokens;
+    const size_t os = tern_devmodel_res_stride(jobs[i].t->n) * jobs[i].tokens;
+    if (alloc(d, as, &jobs[i].a_addr) != 0 || alloc(d, os, &jobs[i].o_addr) != 0) {
+      d->next = mark;
+      snprintf(d->error, d->error_size, "device memory full: no room for the activations and results of %zu jobs",
+               count);
+      return TERN_ERR_DEVICE;
+    }
+    if (as > act_max) act_max = as;
+    if (os > res_max) res_max = os;
   }
-  buf = calloc(1, as > os ? as * tokens : os * tokens);
+  uint8_t *buf = malloc(act_max > res_max ? act_max : res_max);
   if (!buf) {
     d->next = mark;
     return TERN_ERR_NOMEM;
   }
-  for (uint32_t i = 0; i < tokens; i++) memcpy(buf + i * as, xq + (size_t)i * t->k, t->k);
-  uint32_t irq = 0, status = 0;
-  if ((st = d->hal.mem_write(d->hal.ctx, a_addr, buf, as * tokens)) != TERN_OK ||
-      (st = reg_wr(d, TERN_REG_JOB_K_OFFSET, t->k)) != TERN_OK ||
-      (st = reg_wr(d, TERN_REG_JOB_N_OFFSET, t->n)) != TERN_OK ||
-      (st = reg_wr(d, TERN_REG_JOB_CFG_OFFSET,
-                   (uint32_t)t->fmt << TERN_REG_JOB_CFG_FMT_LSB | tokens << TERN_REG_JOB_CFG_TOKENS_LSB)) != TERN_OK ||
-      (st = reg_wr(d, TERN_REG_JOB_W_ADDR_OFFSET, (uint32_t)t->addr)) != TERN_OK ||
-      (st = reg_wr(d, TERN_REG_JOB_A_ADDR_OFFSET, (uint32_t)a_addr)) != TERN_OK ||
-      (st = reg_wr(d, TERN_REG_JOB_O_ADDR_OFFSET, (uint32_t)o_addr)) != TERN_OK ||
-      (st = reg_wr(d, TERN_REG_DOORBELL_OFFSET, 1)) != TERN_OK ||
-      (st = d->hal.wait_irq(d->hal.ctx, 60000)) != TERN_OK ||
-      (st = reg_rd(d, TERN_REG_IRQ_STATUS_OFFSET, &irq)) != TERN_OK ||
-      (st = reg_wr(d, TERN_REG_IRQ_STATUS_OFFSET, irq)) != TERN_OK) {
-    snprintf(d->error, d->error_size, "device did not complete the job (%s)", tern_strerror(st));
-    st = TERN_ERR_DEVICE;
-    goto done;
+  tern_status st = TERN_OK;
+  uint32_t base = 0, done_now = 0, irq = 0, errors = 0;
+  size_t submitted = 0, completed = 0;
+  if ((st = reg_rd(d, TERN_REG_JOBS_DONE_OFFSET, &base)) != TERN_OK) goto fail;
+  while (completed < count && !(errors && completed == submitted)) {
+    while (!errors && submitted < count && submitted - completed < d->queue_depth)
+      if ((st = submit(d, &jobs[submitted++], buf)) != TERN_OK) goto fail;
+    if ((st = d->hal.wait_irq(d->hal.ctx, 60000)) != TERN_OK ||
+        (st = reg_rd(d, TERN_REG_IRQ_STATUS_OFFSET, &irq)) != TERN_OK ||
+        (st = reg_wr(d, TERN_REG_IRQ_STATUS_OFFSET, irq)) != TERN_OK ||
+        (st = reg_rd(d, TERN_REG_JOBS_DONE_OFFSET, &done_now)) != TERN_OK)
+      goto fail;
+    if (irq & TERN_REG_IRQ_STATUS_ERROR_MASK) errors++;
+    completed = (uint32_t)(done_now - base);
+    if (completed > submitted) {
+      snprintf(d->error, d->error_size, "device reports %zu jobs done of %zu queued", completed, submitted);
+      st = TERN_ERR_DEVICE;
+      goto out;
+    }
   }
-  if (irq & TERN_REG_IRQ_STATUS_ERROR_MASK) {
+  if (errors) {
+    uint32_t status = 0;
     reg_rd(d, TERN_REG_STATUS_OFFSET, &status);
     uint32_t code = (status & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB;
-    snprintf(d->error, d->error_size, "device refused the job: error %u (%s)", code, deverr_name(code));
+    snprintf(d->error, d->error_size, "device refused a job: error %u (%s)", code, deverr_name(code));
     st = TERN_ERR_DEVICE;
-    goto done;
+    goto out;
   }
-  if ((st = d->hal.mem_read(d->hal.ctx, o_addr, buf, os * tokens)) != TERN_OK) goto done;
-  for (uint32_t i = 0; i < tokens; i++)
-    for (uint32_t r = 0; r < t->n; r++) {
-      const uint8_t *p = buf + i * os + 4 * (size_t)r;
-      acc[(size_t)i * t->n + r] =
-          (int32_t)((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
-    }
-done:
+  for (size_t i = 0; i < count && st == TERN_OK; i++) st = collect(d, &jobs[i], buf);
+  goto out;
+fail:
+  snprintf(d->error, d->error_size, "device did not complete the job (%s)", tern_strerror(st));
+  st = TERN_ERR_DEVICE;
+out:
   free(buf);
   d->next = mark;
   return st;
 }
 
-static tern_status hd_matmul(void *state, void *handle, const int8_t *xq, uint32_t tokens, int32_t *acc) {
+/* Cut the matmuls into jobs: TOKENS <= T_MAX and TOKENS * ceil(K / LANES) <= ACT_BUF (a job
+ * holds its tokens' activations on chip). */
+static tern_status hd_matmul_batch(void *state, const tern_matmul_item *items, size_t count) {
   hal_dev *d = state;
-  const hal_tensor *t = handle;
-  /* A job holds its tokens' activations on chip: TOKENS * ceil(K / LANES) <= ACT_BUF. */
-  const uint32_t beats = (t->k + d->g.lanes - 1) / d->g.lanes;
-  uint32_t per_job = d->act_buf / beats;
-  if (per_job > TERN_T_MAX) per_job = TERN_T_MAX;
-  if (per_job == 0) {
-    snprintf(d->error, d->error_size, "K = %u needs %u activation-buffer beats; the device has %u", t->k, beats,
-             d->act_buf);
-    return TERN_ERR_SHAPE;
+  size_t njobs = 0;
+  for (size_t i = 0; i < count; i++) {
+    const hal_tensor *t = items[i].handle;
+    const uint32_t beats = (t->k + d->g.lanes - 1) / d->g.lanes;
+    uint32_t per_job = d->act_buf / beats;
+    if (per_job > TERN_T_MAX) per_job = TERN_T_MAX;
+    if (per_job == 0) {
+      snprintf(d->error, d->error_size, "K = %u needs %u activation-buffer beats; the device has %u", t->k, beats,
+               d->act_buf);
+      return TERN_ERR_SHAPE;
+    }
+    njobs += (items[i].tokens + per_job - 1) / per_job;
   }
-  for (uint32_t t0 = 0; t0 < tokens; t0 += per_job) {
-    uint32_t c = tokens - t0 < per_job ? tokens - t0 : per_job;
-    tern_status st = run_chunk(d, t, xq + (size_t)t0 * t->k, c, acc + (size_t)t0 * t->n);
-    if (st != TERN_OK) return st;
+  job *jobs = calloc(njobs ? njobs : 1, sizeof *jobs);
+  if (!jobs) return TERN_ERR_NOMEM;
+  size_t n = 0;
+  for (size_t i = 0; i < count; i++) {
+    const hal_tensor *t = items[i].handle;
+    const uint32_t beats = (t->k + d->g.lanes - 1) / d->g.lanes;
+    uint32_t per_job = d->act_buf / beats;
+    if (per_job > TERN_T_MAX) per_job = TERN_T_MAX;
+    for (uint32_t t0 = 0; t0 < items[i].tokens; t0 += per_job) {
+      job *j = &jobs[n++];
+      j->t = t;
+      j->tokens = items[i].tokens - t0 < per_job ? items[i].tokens - t0 : per_job;
+      j->xq = items[i].xq + (size_t)t0 * t->k;
+      j->acc = items[i].acc + (size_t)t0 * t->n;
+    }
   }
-  return TERN_OK;
+  tern_status st = run_jobs(d, jobs, n);
+  free(jobs);
+  return st;
 }
 
-const tern_backend_ops tern_backend_hal = {"hal", NULL, hd_close, hd_upload, hd_release, hd_matmul};
+static tern_status hd_matmul(void *state, void *handle, const int8_t *xq, uint32_t tokens, int32_t *acc) {
+  tern_matmul_item item = {handle, xq, tokens, acc};
+  return hd_matmul_batch(state, &item, 1);
+}
+
+const tern_backend_ops tern_backend_hal = {"hal", NULL, hd_close, hd_upload, hd_release, hd_matmul, hd_matmul_batch};

@@ -7,6 +7,7 @@
 
 #include "backend.h"
 #include "device.h"
+#include "hal_rtl.h"
 #include "tern_mac.h"
 #include "tern_pack.h"
 #include "tern_quant.h"
@@ -16,7 +17,10 @@ struct tern_device {
   void *state;
   tern_geom geom;
   char uri[64];
-  char error[256];
+  char error[512];
+  /* The transport's account of its last failure (rtl: a hang, a protocol violation), or NULL. */
+  const char *(*detail)(void *ctx);
+  void *detail_ctx;
 };
 
 struct tern_weights {
@@ -40,7 +44,14 @@ static tern_status set_error(tern_device *dev, tern_status st, const char *fmt, 
   return st;
 }
 
-tern_status tern_open(const char *uri, tern_device **out) {
+/* After a failed device call: add the transport's reason to the core's message. */
+static void append_detail(tern_device *dev) {
+  const char *d = dev->detail ? dev->detail(dev->detail_ctx) : NULL;
+  size_t len = strlen(dev->error);
+  if (d && *d && len + 3 < sizeof dev->error) snprintf(dev->error + len, sizeof dev->error - len, ": %s", d);
+}
+
+tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t err_size) {
   if (!out) return TERN_ERR_ARG;
   *out = NULL;
   if (!uri || !*uri) uri = getenv("TERN_DEVICE");
@@ -50,28 +61,43 @@ tern_status tern_open(const char *uri, tern_device **out) {
   dev->geom = tern_geom_default();
   snprintf(dev->uri, sizeof dev->uri, "%s", uri);
   tern_status st = TERN_OK;
+  tern_hal hal;
+  int have_hal = 0;
   if (strcmp(uri, "cpu") == 0) {
     dev->ops = &tern_backend_cpu;
     dev->state = dev->ops->open(dev->geom);
-    if (!dev->state) st = TERN_ERR_NOMEM;
+    if (!dev->state) st = set_error(dev, TERN_ERR_NOMEM, "out of memory");
   } else if (strcmp(uri, "cmodel") == 0) {
-    tern_hal hal;
-    dev->ops = &tern_backend_hal;
     st = tern_cmodel_hal_open(dev->geom, TERN_CMODEL_MEM_BYTES, &hal);
-    if (st == TERN_OK) {
-      st = tern_hal_device_open(&hal, dev->geom, &dev->state, dev->error, sizeof dev->error);
-      if (st != TERN_OK) hal.close(hal.ctx);
-    }
+    if (st != TERN_OK) set_error(dev, st, "cmodel: %s", tern_strerror(st));
+    have_hal = 1;
+  } else if (strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0) {
+    /* "rtl" or "rtl:name=value,...": the Verilated device top (hal_rtl.h) */
+    st = tern_rtl_hal_open(dev->geom, uri[3] ? uri + 4 : "", &hal, dev->error, sizeof dev->error);
+    have_hal = 1;
+    if (st == TERN_OK) dev->detail = tern_rtl_hal_detail, dev->detail_ctx = hal.ctx;
   } else {
-    st = TERN_ERR_DEVICE;
+    st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: cpu, cmodel, rtl)", uri);
+  }
+  if (st == TERN_OK && have_hal) {
+    dev->ops = &tern_backend_hal;
+    st = tern_hal_device_open(&hal, dev->geom, &dev->state, dev->error, sizeof dev->error);
+    if (st != TERN_OK) {
+      append_detail(dev);
+      hal.close(hal.ctx);
+    }
   }
   if (st != TERN_OK) {
+    if (err && err_size) snprintf(err, err_size, "%s", dev->error);
     free(dev);
     return st;
   }
+  dev->error[0] = 0;
   *out = dev;
   return TERN_OK;
 }
+
+tern_status tern_open(const char *uri, tern_device **out) { return tern_open_err(uri, out, NULL, 0); }
 
 /* Open a device behind a caller-made HAL (tests use a mock register bus). */
 tern_status tern_open_hal(const tern_hal *hal, const char *name, tern_device **out, char *err, size_t err_size) {
@@ -186,6 +212,7 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
     if (!dev->error[0])
       set_error(dev, st, "device %s could not take a %ux%u %s tensor", dev->uri, src->n, src->k,
                 tern_format_name(fmt));
+    append_detail(dev);
     goto done;
   }
   w->dev = dev;
@@ -219,34 +246,76 @@ tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const in
   dev->error[0] = 0;
   tern_status st = dev->ops->matmul(dev->state, w->handle, xq, tokens, acc);
   if (st != TERN_OK && !dev->error[0]) set_error(dev, st, "device %s: %s", dev->uri, tern_strerror(st));
+  if (st != TERN_OK) append_detail(dev);
+  return st;
+}
+
+tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops, size_t count) {
+  if (!dev || (!ops && count)) return set_error(dev, TERN_ERR_ARG, "tern_bitlinear_batch: NULL argument");
+  for (size_t i = 0; i < count; i++) {
+    if (!ops[i].w || !ops[i].x || !ops[i].y || ops[i].tokens == 0)
+      return set_error(dev, TERN_ERR_ARG, "tern_bitlinear_batch: op %zu has a NULL pointer or zero tokens", i);
+    if (ops[i].w->dev != dev) return set_error(dev, TERN_ERR_ARG, "op %zu: weights were loaded on another device", i);
+  }
+  size_t xq_len = 0, acc_len = 0, tok_len = 0;
+  for (size_t i = 0; i < count; i++) {
+    xq_len += (size_t)ops[i].w->k * ops[i].tokens;
+    acc_len += (size_t)ops[i].w->n * ops[i].tokens;
+    tok_len += ops[i].tokens;
+  }
+  int8_t *xq = malloc(xq_len ? xq_len : 1);
+  int32_t *acc = malloc(sizeof(int32_t) * (acc_len ? acc_len : 1));
+  float *absmax = malloc(sizeof(float) * (tok_len ? tok_len : 1));
+  tern_matmul_item *items = malloc(sizeof *items * (count ? count : 1));
+  tern_status st = TERN_OK;
+  if (!xq || !acc || !absmax || !items) {
+    st = set_error(dev, TERN_ERR_NOMEM, "out of memory for a batch of %zu BitLinears", count);
+    goto done;
+  }
+  size_t xo = 0, ao = 0, to = 0;
+  for (size_t i = 0; i < count; i++) {
+    const size_t k = ops[i].w->k, n = ops[i].w->n;
+    for (uint32_t t = 0; t < ops[i].tokens; t++) {
+      st = tern_quantize_acts(ops[i].x + t * k, k, xq + xo + t * k, &absmax[to + t]);
+      if (st != TERN_OK) {
+        set_error(dev, st, "op %zu, activations of token %u: %s", i, t, tern_strerror(st));
+        goto done;
+      }
+    }
+    tern_matmul_item it = {ops[i].w->handle, xq + xo, ops[i].tokens, acc + ao};
+    items[i] = it;
+    xo += k * ops[i].tokens, ao += n * ops[i].tokens, to += ops[i].tokens;
+  }
+  dev->error[0] = 0;
+  if (dev->ops->matmul_batch) {
+    st = dev->ops->matmul_batch(dev->state, items, count);
+  } else {
+    for (size_t i = 0; i < count && st == TERN_OK; i++)
+      st = dev->ops->matmul(dev->state, items[i].handle, items[i].xq, items[i].tokens, items[i].acc);
+  }
+  if (st != TERN_OK) {
+    if (!dev->error[0]) set_error(dev, st, "device %s: %s", dev->uri, tern_strerror(st));
+    append_detail(dev);
+    goto done;
+  }
+  ao = 0, to = 0;
+  for (size_t i = 0; i < count; i++) {
+    const size_t n = ops[i].w->n;
+    for (uint32_t t = 0; t < ops[i].tokens; t++)
+      tern_epilogue(acc + ao + t * n, n, absmax[to + t], ops[i].w->scale, ops[i].y + t * n);
+    ao += n * ops[i].tokens, to += ops[i].tokens;
+  }
+done:
+  free(xq);
+  free(acc);
+  free(absmax);
+  free(items);
   return st;
 }
 
 tern_status tern_bitlinear(tern_device *dev, const tern_weights *w, const float *x, uint32_t tokens, float *y) {
   if (!dev || !w || !x || !y || tokens == 0)
     return set_error(dev, TERN_ERR_ARG, "tern_bitlinear: NULL argument or zero tokens");
-  const size_t k = w->k, n = w->n;
-  int8_t *xq = malloc(k * tokens);
-  float *absmax = malloc(sizeof(float) * tokens);
-  int32_t *acc = malloc(sizeof(int32_t) * n * tokens);
-  tern_status st = TERN_OK;
-  if (!xq || !absmax || !acc) {
-    st = set_error(dev, TERN_ERR_NOMEM, "out of memory for %u tokens", tokens);
-    goto done;
-  }
-  for (uint32_t t = 0; t < tokens; t++) {
-    st = tern_quantize_acts(x + t * k, k, xq + t * k, &absmax[t]);
-    if (st != TERN_OK) {
-      set_error(dev, st, "activations of token %u: %s", t, tern_strerror(st));
-      goto done;
-    }
-  }
-  st = tern_bitlinear_int(dev, w, xq, tokens, acc);
-  if (st != TERN_OK) goto done;
-  for (uint32_t t = 0; t < tokens; t++) tern_epilogue(acc + t * n, n, absmax[t], w->scale, y + t * n);
-done:
-  free(xq);
-  free(absmax);
-  free(acc);
-  return st;
+  tern_bitlinear_op op = {w, x, tokens, y};
+  return tern_bitlinear_batch(dev, &op, 1);
 }

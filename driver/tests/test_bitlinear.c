@@ -1,5 +1,6 @@
-/* The driver suite: the same binary runs on every backend (TERN_DEVICE=cpu|cmodel, or
- * --device URI) and checks BitLinear results against an independent computation.
+/* The driver suite: the same binary runs on every backend (TERN_DEVICE=cpu|cmodel|rtl, or
+ * --device URI; rtl needs the build linked with libtern_rtl.a, in $(BUILD)/driver/rtl/) and
+ * checks BitLinear results against an independent computation.
  *   test_bitlinear [--device URI] [--seed S] [--dump FILE]
  * --dump writes the float bits of a fixed workload, so two backends can be compared with cmp. */
 #include <inttypes.h>
@@ -101,9 +102,10 @@ int main(int argc, char **argv) {
   }
   tern_test_ctx t = {0};
   tern_device *dev = NULL;
-  tern_status st = tern_open(uri, &dev);
+  char why[512] = "";
+  tern_status st = tern_open_err(uri, &dev, why, sizeof why);
   if (st != TERN_OK) {
-    printf("FAIL driver/open: %s (%s)\n", tern_strerror(st), uri ? uri : "TERN_DEVICE");
+    printf("FAIL driver/open: %s (%s): %s\n", tern_strerror(st), uri ? uri : "TERN_DEVICE", why);
     return 1;
   }
   char name[128];
@@ -155,6 +157,48 @@ int main(int argc, char **argv) {
       }
     free(ref), free(y);
     free_workload(&wl);
+  }
+  tern_test_end(&t);
+
+  /* A batch (every job queued before waiting) gives exactly what separate calls give. */
+  snprintf(name, sizeof name, "driver[%s]/batch_equals_separate_calls", dn);
+  tern_test_begin(&t, name);
+  {
+    enum { OPS = 7 };
+    workload wl[OPS];
+    tern_weights *w[OPS] = {0};
+    tern_bitlinear_op ops[OPS];
+    float *sep[OPS];
+    for (int i = 0; i < OPS; i++) {
+      make_workload(&wl[i], (uint32_t)tern_rand_range(&rng, 1, 200), (uint32_t)tern_rand_range(&rng, 1, 30),
+                    (uint32_t)tern_rand_range(&rng, 1, 2 * TERN_T_MAX + 1), &rng);
+      const size_t ny = (size_t)wl[i].n * wl[i].tokens;
+      sep[i] = malloc(sizeof(float) * ny);
+      tern_bitlinear_op op = {NULL, wl[i].x, wl[i].tokens, malloc(sizeof(float) * ny)};
+      ops[i] = op;
+      if (load(dev, &wl[i], TERN_LAYOUT_TRITS, fmts[i & 1], &w[i]) != TERN_OK ||
+          tern_bitlinear(dev, w[i], wl[i].x, wl[i].tokens, sep[i]) != TERN_OK)
+        tern_test_fail(&t, "op %d: %s", i, tern_last_error(dev));
+      ops[i].w = w[i];
+    }
+    if (!t.failed && tern_bitlinear_batch(dev, ops, OPS) != TERN_OK)
+      tern_test_fail(&t, "batch: %s", tern_last_error(dev));
+    for (int i = 0; i < OPS && !t.failed; i++) {
+      if (memcmp(sep[i], ops[i].y, sizeof(float) * wl[i].n * wl[i].tokens) != 0)
+        tern_test_fail(&t, "op %d (K=%u N=%u T=%u): batch differs from a separate call", i, wl[i].k, wl[i].n,
+                       wl[i].tokens);
+      else if (!check_outputs(&t, &wl[i], ops[i].y))
+        tern_test_fail(&t, "op %d", i);
+    }
+    TERN_CHECK(&t, tern_bitlinear_batch(dev, ops, 0) == TERN_OK);
+    ops[3].tokens = 0;
+    TERN_CHECK(&t, tern_bitlinear_batch(dev, ops, OPS) == TERN_ERR_ARG && strstr(tern_last_error(dev), "op 3"));
+    for (int i = 0; i < OPS; i++) {
+      free(sep[i]);
+      free(ops[i].y);
+      tern_weights_free(w[i]);
+      free_workload(&wl[i]);
+    }
   }
   tern_test_end(&t);
 

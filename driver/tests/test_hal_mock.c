@@ -10,7 +10,7 @@
 
 #define LOG_MAX 64
 typedef struct {
-  uint32_t id, version, params, act_buf, irq_status, status;
+  uint32_t id, version, params, act_buf, irq_status, status, jobs_done;
   int irq; /* what wait_irq answers */
   uint32_t w_off[LOG_MAX], w_val[LOG_MAX];
   int n_writes;
@@ -24,6 +24,8 @@ static tern_status m_read(void *c, uint32_t off, uint32_t *v) {
     case TERN_REG_VERSION_OFFSET: *v = m->version; return TERN_OK;
     case TERN_REG_PARAMS_OFFSET: *v = m->params; return TERN_OK;
     case TERN_REG_ACT_BUF_OFFSET: *v = m->act_buf; return TERN_OK;
+    case TERN_REG_QUEUE_OFFSET: *v = TERN_QUEUE_DEPTH << TERN_REG_QUEUE_DEPTH_LSB; return TERN_OK;
+    case TERN_REG_JOBS_DONE_OFFSET: *v = m->jobs_done; return TERN_OK;
     case TERN_REG_IRQ_STATUS_OFFSET: *v = m->irq_status; return TERN_OK;
     case TERN_REG_STATUS_OFFSET: *v = m->status; return TERN_OK;
     default: return TERN_ERR_DEVICE;
@@ -33,6 +35,7 @@ static tern_status m_write(void *c, uint32_t off, uint32_t v) {
   mock *m = c;
   if (m->n_writes < LOG_MAX) m->w_off[m->n_writes] = off, m->w_val[m->n_writes] = v;
   m->n_writes++;
+  if (off == TERN_REG_DOORBELL_OFFSET && (v & 1)) m->jobs_done++; /* the mock finishes at once */
   return TERN_OK;
 }
 static tern_status m_mem_write(void *c, uint64_t a, const void *src, size_t len) {
@@ -132,14 +135,18 @@ int main(void) {
     for (int i = 0; i < T; i++)
       for (int r = 0; r < N; r++) TERN_CHECK(&t, acc[i * N + r] == -1000 * i + r);
     TERN_CHECK(&t, memcmp(m->mem + a_addr, xq, K) == 0 && memcmp(m->mem + a_addr + tern_devmodel_act_stride(K), xq + K, K) == 0);
-    /* more tokens than T_MAX: one job per T_MAX tokens */
+    /* more tokens than T_MAX: one job per T_MAX tokens, both queued before the one wait */
     int8_t xbig[(TERN_T_MAX + 1) * K];
     int32_t accbig[(TERN_T_MAX + 1) * N];
     memset(xbig, 1, sizeof xbig);
     m->n_writes = 0;
     TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xbig, TERN_T_MAX + 1, accbig) == TERN_OK);
-    TERN_CHECK(&t, m->n_writes == 16 && m->w_val[2] == (TERN_FMT_T5 | TERN_T_MAX << TERN_REG_JOB_CFG_TOKENS_LSB) &&
-                       m->w_val[10] == (TERN_FMT_T5 | 1u << TERN_REG_JOB_CFG_TOKENS_LSB));
+    TERN_CHECK(&t, m->n_writes == 15 && m->w_val[2] == (TERN_FMT_T5 | TERN_T_MAX << TERN_REG_JOB_CFG_TOKENS_LSB) &&
+                       m->w_off[6] == TERN_REG_DOORBELL_OFFSET &&
+                       m->w_val[9] == (TERN_FMT_T5 | 1u << TERN_REG_JOB_CFG_TOKENS_LSB) &&
+                       m->w_off[13] == TERN_REG_DOORBELL_OFFSET && m->w_off[14] == TERN_REG_IRQ_STATUS_OFFSET);
+    /* the two jobs' activations and results do not overlap */
+    TERN_CHECK(&t, m->w_val[4] != m->w_val[11] && m->w_val[5] != m->w_val[12]);
     /* a device error: the job is refused, the message names the code */
     m->irq_status = TERN_REG_IRQ_STATUS_DONE_MASK | TERN_REG_IRQ_STATUS_ERROR_MASK;
     m->status = TERN_DEVERR_BUS_ERROR << TERN_REG_STATUS_ERR_LSB;
@@ -152,6 +159,18 @@ int main(void) {
     tern_weights_free(tw);
     tern_close(dev);
     free(m);
+  }
+  tern_test_end(&t);
+  tern_test_begin(&t, "driver-mock/open_errors_say_why");
+  {
+    /* this binary is linked with libtern.a, whose rtl device is only a stand-in */
+    tern_device *dev = NULL;
+    TERN_CHECK(&t, tern_open_err("rtl", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev);
+    TERN_CHECK(&t, strstr(err, "no rtl device") && strstr(err, "libtern_rtl.a") && strstr(err, "make -C driver rtl"));
+    TERN_CHECK(&t, tern_open_err("rtl:latency=3", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev);
+    TERN_CHECK(&t, tern_open_err("fpga", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev);
+    TERN_CHECK(&t, strstr(err, "unknown device 'fpga'") != NULL);
+    TERN_CHECK(&t, tern_open("rtl", &dev) == TERN_ERR_DEVICE && !dev);
   }
   tern_test_end(&t);
   return tern_test_exit(&t);

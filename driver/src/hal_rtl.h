@@ -1,0 +1,37 @@
+/* Transport "rtl": the HAL (hal.h) over the Verilated device top rtl/tern_device.v, run
+ * in-process with an AXI4 memory model over a host buffer (device memory). It is a separate
+ * link unit: libtern.a holds a stand-in (hal_rtl_none.c) that fails with a message naming
+ * the library to link; libtern_rtl.a (`make -C driver rtl`) is libtern.a with the real one
+ * (driver/rtl/hal_rtl.cpp, C++) and the Verilated model inside.
+ *
+ * options: the part of the URI after "rtl:" ("" or NULL for none), comma-separated
+ * name=value pairs; each name also has an environment variable TERN_RTL_<NAME>, which the URI
+ * overrides (docs/programming.md lists them: latency, read_latency, write_latency, throttle,
+ * seed, mem, max_cycles, vcd, slverr). */
+#ifndef TERN_HAL_RTL_H
+#define TERN_HAL_RTL_H
+
+#include <stddef.h>
+
+#include "hal.h"
+#include "tern_geom.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Device memory of the rtl device unless the mem option says otherwise. */
+#define TERN_RTL_MEM_BYTES ((size_t)64 << 20)
+
+/* Build and reset a simulated device for geometry g and fill in hal. On failure writes the
+ * reason to err (a bad option: TERN_ERR_ARG; no rtl device in this build: TERN_ERR_DEVICE). */
+tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_hal *hal, char *err, size_t err_size);
+
+/* Why the last call of that HAL (hal->ctx) failed, "" if it did not: a hang, a protocol
+ * violation, an error response. The core appends it to the device's message. */
+const char *tern_rtl_hal_detail(void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TERN_HAL_RTL_H */

@@ -1,0 +1,262 @@
+// DeviceSim: rtl/tern_device.v under Verilator with its memory (AxiMem, axi_mem.h) and an
+// AXI4-Lite master for the CSRs. Used by sim/verilator/device_tb.cpp and by the driver's
+// in-process `rtl` backend. Needs the Verilated model Vtern_device (a bench built with
+// `--top-module tern_device`).
+//
+//   DeviceSim sim(mem, size, cfg, seed);  // device over mem[0..size) (the caller's bytes; size a
+//                                         // multiple of 8), memory model cfg (AxiMemConfig),
+//                                         // seed for the CSR bus's random delays. The device is
+//                                         // reset by the constructor. Optional 5th argument:
+//                                         // const Plusargs * for +vcd=FILE / +coverage=PFX.
+//   int  sim.reg_read(off, &val)          // AXI4-Lite read at byte offset off: returns RRESP
+//                                         // (0 OKAY, 2 SLVERR) or -1 if it did not complete
+//                                         // within 1000 cycles (val is then 0)
+//   int  sim.reg_write(off, val[, strb])  // AXI4-Lite write: returns BRESP (0, 2) or -1 (timeout)
+//   bool sim.irq()                        // irq_o now
+//   void sim.step(n = 1)                  // n clock cycles, CSR bus idle (the device runs)
+//   bool sim.run_until_irq(max_cycles)    // step until irq_o is 1: true, or false after max_cycles
+//   uint64_t sim.cycles()                 // clock cycles since construction (reset ones included)
+//   void sim.reset(n = 4)                 // rst_ni low for n cycles; the memory model drops
+//                                         // every transaction in flight
+//   AxiMem &sim.mem()                     // memory model: stats(), violation(), configure(),
+//                                         // add_error_range(), add_tag()/tag_bytes(), idle()
+//   void sim.set_lite(LiteConfig)         // random VALID delays (0..max_delay cycles) on AW, W, AR
+//                                         // and READY probability on B, R (default: none, 1.0)
+//   const std::string &sim.lite_violation()  // "" or the first AXI4-Lite protocol fault seen
+//                                         // (a response without a request, RVALID/BVALID dropped
+//                                         // or RDATA/RRESP/BRESP changed before READY)
+//   void sim.open_vcd(path)               // waveform from now on (bench built with --trace)
+//   Vtern_device *sim.dut()               // the model, for direct peeking
+//
+// Each cycle: AxiMem::drive() -> device inputs -> eval -> device outputs -> AxiMem::commit()
+// and the CSR handshakes -> clock edge (tb.h's Testbench::tick()).
+#ifndef TERN_DEVICE_SIM_H
+#define TERN_DEVICE_SIM_H
+
+#include <cstdint>
+#include <string>
+
+#include "Vtern_device.h"
+#include "axi_mem.h"
+#include "tb.h"
+#include "tern_test.h"
+
+class DeviceSim {
+ public:
+  struct LiteConfig {
+    unsigned max_delay = 0;  // AW/W/AR VALID raised after 0..max_delay cycles (uniform)
+    double p_ready = 1.0;    // BREADY/RREADY probability per cycle
+  };
+  static constexpr uint64_t kLiteTimeout = 1000;
+
+  DeviceSim(uint8_t *mem, size_t size, const AxiMemConfig &cfg, uint64_t seed, const Plusargs *pa = nullptr)
+      : tb_(pa ? *pa : no_args()), mem_(mem, size, cfg), rng_(seed ^ 0x6C69746542555321ull) {
+    reset();
+  }
+
+  Vtern_device *dut() { return tb_.dut(); }
+  AxiMem &mem() { return mem_; }
+  const AxiMem &mem() const { return mem_; }
+  uint64_t cycles() const { return tb_.cycle(); }
+  bool irq() { return tb_.dut()->irq_o; }
+  void set_lite(const LiteConfig &c) { lite_ = c; }
+  const LiteConfig &lite() const { return lite_; }
+  const std::string &lite_violation() const { return lite_violation_; }
+  void open_vcd(const std::string &path) { tb_.open_vcd(path); }
+
+  void reset(int n = 4) {
+    auto *d = tb_.dut();
+    lite_idle();
+    d->axi_arready_i = d->axi_rvalid_i = d->axi_awready_i = d->axi_wready_i = d->axi_bvalid_i = 0;
+    d->axi_rdata_i = 0;
+    d->axi_rresp_i = d->axi_bresp_i = 0;
+    d->axi_rlast_i = 0;
+    mem_.reset();
+    tb_.reset(n);
+    mem_.skip((uint64_t)n);
+  }
+
+  void step(uint64_t n = 1) {
+    lite_idle();
+    for (uint64_t i = 0; i < n; i++) {
+      pre_edge();
+      lite_check_idle();
+      tb_.tick();
+    }
+  }
+
+  bool run_until_irq(uint64_t max_cycles) {
+    lite_idle();
+    for (uint64_t i = 0; i < max_cycles; i++) {
+      if (tb_.dut()->irq_o) return true;
+      pre_edge();
+      lite_check_idle();
+      tb_.tick();
+    }
+    return tb_.dut()->irq_o;
+  }
+
+  int reg_write(uint32_t off, uint32_t val, unsigned strb = 0xF) {
+    auto *d = tb_.dut();
+    unsigned aw_delay = delay(), w_delay = delay();
+    bool aw_done = false, w_done = false;
+    for (uint64_t n = 0; n < kLiteTimeout; n++) {
+      d->axil_awvalid_i = !aw_done && aw_delay == 0;
+      d->axil_awaddr_i = d->axil_awvalid_i ? (off & 0xFFF) : junk() & 0xFFF;
+      d->axil_wvalid_i = !w_done && w_delay == 0;
+      d->axil_wdata_i = d->axil_wvalid_i ? val : (uint32_t)junk();
+      d->axil_wstrb_i = d->axil_wvalid_i ? (strb & 0xF) : junk() & 0xF;
+      d->axil_arvalid_i = 0;
+      d->axil_araddr_i = junk() & 0xFFF;
+      d->axil_bready_i = ready();
+      d->axil_rready_i = ready();
+      pre_edge();
+      const bool aw_hs = d->axil_awvalid_i && d->axil_awready_o;
+      const bool w_hs = d->axil_wvalid_i && d->axil_wready_o;
+      const bool b_hs = d->axil_bvalid_o && d->axil_bready_i;
+      if (d->axil_rvalid_o) lite_fault("RVALID without a read");
+      if (d->axil_bvalid_o && (!aw_done || !w_done)) lite_fault("BVALID before the write's AW and W were accepted");
+      check_b_stable();
+      const int bresp = d->axil_bresp_o;
+      tb_.tick();
+      if (aw_hs) aw_done = true;
+      if (w_hs) w_done = true;
+      if (b_hs) {
+        lite_idle();
+        return bresp;
+      }
+      if (aw_delay) aw_delay--;
+      if (w_delay) w_delay--;
+    }
+    lite_idle();
+    return -1;
+  }
+
+  int reg_read(uint32_t off, uint32_t *val) {
+    auto *d = tb_.dut();
+    unsigned ar_delay = delay();
+    bool ar_done = false;
+    *val = 0;
+    for (uint64_t n = 0; n < kLiteTimeout; n++) {
+      d->axil_awvalid_i = d->axil_wvalid_i = 0;
+      d->axil_awaddr_i = junk() & 0xFFF;
+      d->axil_wdata_i = (uint32_t)junk();
+      d->axil_arvalid_i = !ar_done && ar_delay == 0;
+      d->axil_araddr_i = d->axil_arvalid_i ? (off & 0xFFF) : junk() & 0xFFF;
+      d->axil_bready_i = ready();
+      d->axil_rready_i = ready();
+      pre_edge();
+      const bool ar_hs = d->axil_arvalid_i && d->axil_arready_o;
+      const bool r_hs = d->axil_rvalid_o && d->axil_rready_i;
+      if (d->axil_bvalid_o) lite_fault("BVALID without a write");
+      if (d->axil_rvalid_o && !ar_done) lite_fault("RVALID before the read's AR was accepted");
+      check_r_stable();
+      const uint32_t rdata = d->axil_rdata_o;
+      const int rresp = d->axil_rresp_o;
+      tb_.tick();
+      if (ar_hs) ar_done = true;
+      if (r_hs) {
+        lite_idle();
+        *val = rdata;
+        return rresp;
+      }
+      if (ar_delay) ar_delay--;
+    }
+    lite_idle();
+    return -1;
+  }
+
+ private:
+  static const Plusargs &no_args() {
+    static const Plusargs none(0, nullptr);
+    return none;
+  }
+
+  // Memory side of one cycle, up to (not including) the edge.
+  void pre_edge() {
+    auto *d = tb_.dut();
+    AxiPorts &p = ports_;
+    mem_.drive(p);
+    d->axi_arready_i = p.arready;
+    d->axi_rvalid_i = p.rvalid;
+    d->axi_rdata_i = p.rdata;
+    d->axi_rresp_i = p.rresp;
+    d->axi_rlast_i = p.rlast;
+    d->axi_awready_i = p.awready;
+    d->axi_wready_i = p.wready;
+    d->axi_bvalid_i = p.bvalid;
+    d->axi_bresp_i = p.bresp;
+    tb_.settle();
+    p.arvalid = d->axi_arvalid_o;
+    if (p.arvalid) {
+      p.araddr = d->axi_araddr_o;
+      p.arlen = d->axi_arlen_o;
+      p.arsize = d->axi_arsize_o;
+      p.arburst = d->axi_arburst_o;
+    }
+    p.rready = d->axi_rready_o;
+    p.awvalid = d->axi_awvalid_o;
+    if (p.awvalid) {
+      p.awaddr = d->axi_awaddr_o;
+      p.awlen = d->axi_awlen_o;
+      p.awsize = d->axi_awsize_o;
+      p.awburst = d->axi_awburst_o;
+    }
+    p.wvalid = d->axi_wvalid_o;
+    if (p.wvalid) {
+      p.wdata = d->axi_wdata_o;
+      p.wstrb = d->axi_wstrb_o;
+      p.wlast = d->axi_wlast_o;
+    }
+    p.bready = d->axi_bready_o;
+    mem_.commit(p);
+  }
+
+  void lite_idle() {
+    auto *d = tb_.dut();
+    d->axil_awvalid_i = d->axil_wvalid_i = d->axil_arvalid_i = 0;
+    d->axil_bready_i = d->axil_rready_i = 0;
+    b_seen_ = r_seen_ = false;
+  }
+  // While no transaction is outstanding, the slave must not answer.
+  void lite_check_idle() {
+    auto *d = tb_.dut();
+    if (d->axil_bvalid_o) lite_fault("BVALID without a write");
+    if (d->axil_rvalid_o) lite_fault("RVALID without a read");
+  }
+  void check_b_stable() {
+    auto *d = tb_.dut();
+    if (b_seen_ && (!d->axil_bvalid_o || d->axil_bresp_o != b_resp_)) lite_fault("BVALID or BRESP changed before BREADY");
+    b_seen_ = d->axil_bvalid_o && !d->axil_bready_i;
+    b_resp_ = d->axil_bresp_o;
+  }
+  void check_r_stable() {
+    auto *d = tb_.dut();
+    if (r_seen_ && (!d->axil_rvalid_o || d->axil_rdata_o != r_data_ || d->axil_rresp_o != r_resp_))
+      lite_fault("RVALID, RDATA or RRESP changed before RREADY");
+    r_seen_ = d->axil_rvalid_o && !d->axil_rready_i;
+    r_data_ = d->axil_rdata_o;
+    r_resp_ = d->axil_rresp_o;
+  }
+  void lite_fault(const char *what) {
+    if (lite_violation_.empty()) lite_violation_ = tb_format("%s (cycle %llu)", what, (unsigned long long)tb_.cycle());
+  }
+  unsigned delay() {
+    if (lite_.max_delay == 0) return 0;
+    return (unsigned)(tern_rand_next(&rng_) % (lite_.max_delay + 1));
+  }
+  bool ready() { return lite_.p_ready >= 1.0 || tb_uniform(&rng_) < lite_.p_ready; }
+  uint64_t junk() { return lite_.max_delay ? tern_rand_next(&rng_) : 0; }
+
+  Testbench<Vtern_device> tb_;
+  AxiMem mem_;
+  AxiPorts ports_;
+  uint64_t rng_;
+  LiteConfig lite_;
+  std::string lite_violation_;
+  bool b_seen_ = false, r_seen_ = false;
+  uint8_t b_resp_ = 0, r_resp_ = 0;
+  uint32_t r_data_ = 0;
+};
+
+#endif  // TERN_DEVICE_SIM_H
