@@ -226,19 +226,23 @@ out:
   return st;
 }
 
-/* Cut the matmuls into jobs: TOKENS <= T_MAX and TOKENS * ceil(K / LANES) <= ACT_BUF (a job
- * holds its tokens' activations on chip). */
+/* Most tokens one job of input width k may have: TOKENS <= T_MAX and TOKENS * ceil(K / LANES)
+ * <= ACT_BUF (a job holds its tokens' activations on chip). 0: not even one fits. */
+static uint32_t tokens_per_job(const hal_dev *d, uint32_t k) {
+  const uint32_t per_job = d->act_buf / ((k + d->g.lanes - 1) / d->g.lanes);
+  return per_job > TERN_T_MAX ? TERN_T_MAX : per_job;
+}
+
+/* Cut the matmuls into jobs of at most tokens_per_job tokens and run them. */
 static tern_status hd_matmul_batch(void *state, const tern_matmul_item *items, size_t count) {
   hal_dev *d = state;
   size_t njobs = 0;
   for (size_t i = 0; i < count; i++) {
     const hal_tensor *t = items[i].handle;
-    const uint32_t beats = (t->k + d->g.lanes - 1) / d->g.lanes;
-    uint32_t per_job = d->act_buf / beats;
-    if (per_job > TERN_T_MAX) per_job = TERN_T_MAX;
+    const uint32_t per_job = tokens_per_job(d, t->k);
     if (per_job == 0) {
-      snprintf(d->error, d->error_size, "K = %u needs %u activation-buffer beats; the device has %u", t->k, beats,
-               d->act_buf);
+      snprintf(d->error, d->error_size, "K = %u needs %u activation-buffer beats; the device has %u", t->k,
+               (t->k + d->g.lanes - 1) / d->g.lanes, d->act_buf);
       return TERN_ERR_SHAPE;
     }
     njobs += (items[i].tokens + per_job - 1) / per_job;
@@ -248,9 +252,7 @@ static tern_status hd_matmul_batch(void *state, const tern_matmul_item *items, s
   size_t n = 0;
   for (size_t i = 0; i < count; i++) {
     const hal_tensor *t = items[i].handle;
-    const uint32_t beats = (t->k + d->g.lanes - 1) / d->g.lanes;
-    uint32_t per_job = d->act_buf / beats;
-    if (per_job > TERN_T_MAX) per_job = TERN_T_MAX;
+    const uint32_t per_job = tokens_per_job(d, t->k);
     for (uint32_t t0 = 0; t0 < items[i].tokens; t0 += per_job) {
       job *j = &jobs[n++];
       j->t = t;
