@@ -16,3 +16,13 @@ if out=$("$YOSYS" -q -p "$script" 2>&1); then
 else
   echo "FAIL synth/no-multiplier: $(printf '%s' "$out" | grep -i -m3 'error\|assert')"
 fi
+# The whole device (job planner, masters, gearboxes) computes its sizes and addresses with
+# shifts and adds too: no multiplier, divider or modulo anywhere (a small buffer keeps it quick).
+script="read_verilog -Irtl $(ls rtl/tern_*.v | tr '\n' ' '); chparam -set ACT_BUF_BEATS 64 tern_device;
+hierarchy -check -top tern_device; proc; flatten; opt -fast;
+select -assert-none t:\$mul t:\$macc t:\$div t:\$mod t:\$pow"
+if out=$("$YOSYS" -q -p "$script" 2>&1); then
+  echo "PASS synth/no-multiplier-device"
+else
+  echo "FAIL synth/no-multiplier-device: $(printf '%s' "$out" | grep -i -m3 'error\|assert')"
+fi
