@@ -15,7 +15,7 @@ SEED_ARG  := $(if $(SEED),+seed=$(SEED))
 # Other geometries the RTL and bench are built and tested at (rows x lanes).
 ALT_GEOMS := 1x5 3x5 4x10
 
-.PHONY: help deps gen check-gen lint cmodel sim test fuzz demo bench coverage synth clean
+.PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo bench coverage synth clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -41,12 +41,15 @@ sim: cmodel ## the Verilator bench of the array at the default geometry
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array
 
 sim-%: cmodel
-	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=r$(firstword $(subst x, ,$*))l$(lastword $(subst x, ,$*)) \
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array device CFG=r$(firstword $(subst x, ,$*))l$(lastword $(subst x, ,$*)) \
 	  ROWS=$(firstword $(subst x, ,$*)) LANES=$(lastword $(subst x, ,$*)) TRACE=0
+
+device: cmodel ## the Verilator bench of the device top (CSRs, job engine, AXI4 master, array)
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device TRACE=0
 
 test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan), RTL vs C model, mutants
 	@echo "tern: building (C model, Verilator benches at $(words 1 $(ALT_GEOMS)) geometries)"
-	@$(MAKE) -s sim $(addprefix sim-,$(ALT_GEOMS))
+	@$(MAKE) -s sim device $(addprefix sim-,$(ALT_GEOMS))
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
@@ -67,6 +70,8 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
+	  "rtl-device|$(ABS_BUILD)/sim/device/device_tb +jobs=600 $(SEED_ARG)" \
+	  $(foreach g,$(ALT_GEOMS),"rtl-device-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))-device/device_tb +jobs=300 $(SEED_ARG)") \
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
 	  "no-multiplier|bash tests/test_no_mul.sh" \
 	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
@@ -77,15 +82,18 @@ fuzz: ## libFuzzer on the format decoders and GGUF-layout readers (FUZZ_SECONDS,
 demo: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL and the C model
 	@$(SIM_TB) +suite=demo
 
-bench: deps sim ## simulation speed and array utilisation for every 2B4T layer shape
+bench: deps sim device ## array and device throughput for every 2B4T layer shape, tokens/s vs the roofline
 	@$(SIM_TB) +suite=bench
+	@$(ABS_BUILD)/sim/device/device_tb +suite=bench
 
 coverage: deps cmodel ## Verilator line and toggle coverage of rtl/ over the test suites
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=cov COVERAGE=1 TRACE=0
 	@rm -rf $(BUILD)/cov && mkdir -p $(BUILD)/cov
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr CFG=cov COVERAGE=1 TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device CFG=cov COVERAGE=1 TRACE=0
 	@$(ABS_BUILD)/sim/cov/array_tb +jobs=2000 +seed=1 +coverage=$(ABS_BUILD)/cov/run | grep -E '^(PASS|FAIL)'
 	@$(ABS_BUILD)/sim/cov-csr/csr_tb +seed=1 +coverage=$(ABS_BUILD)/cov/run | grep -E '^(PASS|FAIL)'
+	@$(ABS_BUILD)/sim/cov-device/device_tb +jobs=600 +seed=1 +coverage=$(ABS_BUILD)/cov/run | grep -E '^(PASS|FAIL)'
 	@verilator_coverage --write $(BUILD)/cov/merged.dat $(BUILD)/cov/run.*.dat
 	@verilator_coverage --annotate $(BUILD)/cov/annotated --annotate-min 1 $(BUILD)/cov/merged.dat >/dev/null
 	@$(PYTHON) tools/coverage_report.py $(BUILD)/cov/merged.dat --min-line 95 --markdown $(BUILD)/cov/report.md

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The bench must be able to fail: build copies of rtl/ with one deliberate bug each and check
-# that the random bit-exact suite catches every one.
+# The benches must be able to fail: build copies of rtl/ with one deliberate bug each and check
+# that the random bit-exact suite of the array bench (or of the device bench) catches every one.
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 root=$PWD
-mut() {  # mut NAME FILE SED-EXPRESSION
-  local name=$1 file=$2 expr=$3 dir="$root/$BUILD/mutants/$1"
+mut() {  # mut NAME FILE SED-EXPRESSION [array|device]
+  local name=$1 file=$2 expr=$3 bench=${4:-array} dir="$root/$BUILD/mutants/$1"
   rm -rf "$dir"; mkdir -p "$dir/rtl"
   cp rtl/*.v rtl/*.vh "$dir/rtl/"
   sed -i "$expr" "$dir/rtl/$file"
@@ -14,14 +14,16 @@ mut() {  # mut NAME FILE SED-EXPRESSION
     echo "FAIL mutation/$name: the mutation did not apply to rtl/$file (update tests/test_mutation.sh)"
     return
   fi
-  if ! make -s -C sim array BUILD="$root/$BUILD" CFG="mutant-$name" TRACE=0 RTL_DIR="$dir/rtl" >/dev/null 2>&1; then
+  if ! make -s -C sim "$bench" BUILD="$root/$BUILD" CFG="mutant-$name" TRACE=0 RTL_DIR="$dir/rtl" >/dev/null 2>&1; then
     echo "PASS mutation/$name (the mutant does not even build)"
     return
   fi
-  if "$root/$BUILD/sim/mutant-$name/array_tb" +suite=random +jobs=300 +seed=1 | grep -q '^FAIL'; then
+  local run=("$root/$BUILD/sim/mutant-$name/array_tb" +suite=random)
+  [ "$bench" = device ] && run=("$root/$BUILD/sim/mutant-$name-device/device_tb" +suite=all)  # random, errors, reset
+  if "${run[@]}" +jobs=300 +seed=1 2>&1 | grep -q '^FAIL'; then
     echo "PASS mutation/$name: caught"
   else
-    echo "FAIL mutation/$name: the random suite did not notice the bug"
+    echo "FAIL mutation/$name: the $bench bench did not notice the bug"
   fi
 }
 # T2 code 3 decoded as -1 instead of 0
@@ -30,3 +32,9 @@ mut t2-code3 tern_mac_row.v 's/neg  = (code == 2.d0);/neg  = (code[0] == code[1]
 mut lost-carry tern_mac_row.v 's/assign leaf_c\[l\]      = neg;/assign leaf_c[l]      = 1'"'"'b0;/'
 # every token accumulates into one accumulator (the prefill ring ignores TOKENS)
 mut shared-acc tern_mac_row.v 's/wire tail = (tok_last_i == T_U\[TIX_BITS-1:0\]);/wire tail = (T_U == 32'"'"'d0);/'
+# device: result-row padding written (the strobes cover the whole beat)
+mut pad-written tern_wr_master.v 's/strb_rows\[r\] = (\$unsigned(r \/ 4) < {15.d0, rows_u}) \&\& (r < 4 \* ROWS);/strb_rows[r] = (r < 4 * ROWS);/' device
+# device: read error responses ignored (a failed read passes as data)
+mut rresp-ignored tern_job_engine.v 's/if (rd_r_beat \&\& axi_rresp_i != 2.b00)/if (1'"'"'b0)/' device
+# device: the feed walks tokens with the wrong stride (entry t + s instead of t*B + s)
+mut feed-stride tern_job_engine.v 's/fd_ptr_q <= fd_ptr_q + fd_b\[ABW-1:0\];/fd_ptr_q <= fd_ptr_q + 1'"'"'b1;/' device
