@@ -28,12 +28,6 @@
 #include "tern_test.h"
 #include "tern_trace.h"
 
-#ifndef TB_ROWS
-#define TB_ROWS TERN_ROWS
-#endif
-#ifndef TB_LANES
-#define TB_LANES TERN_LANES
-#endif
 #ifndef TB_K_MAX
 #define TB_K_MAX TERN_K_MAX
 #endif

@@ -39,12 +39,6 @@
 #include "tern_params.h"
 #include "tern_test.h"
 
-#ifndef TB_ROWS
-#define TB_ROWS TERN_ROWS
-#endif
-#ifndef TB_LANES
-#define TB_LANES TERN_LANES
-#endif
 
 static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 static const size_t kMemBytes = 64 * 1024;

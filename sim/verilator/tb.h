@@ -24,6 +24,16 @@
 #include <unistd.h>
 
 #include "tern_test.h"
+#include "tern_params.h"
+
+// The array geometry a bench is built for: the spec's default unless the build passes
+// -DTB_ROWS / -DTB_LANES (sim/Makefile ROWS= LANES=), matching the RTL's -G parameters.
+#ifndef TB_ROWS
+#define TB_ROWS TERN_ROWS
+#endif
+#ifndef TB_LANES
+#define TB_LANES TERN_LANES
+#endif
 
 // printf into a std::string (messages of failing checks).
 inline std::string tb_format(const char *f, ...) __attribute__((format(printf, 1, 2)));
