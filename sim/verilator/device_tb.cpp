@@ -1269,8 +1269,8 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   b.set_irq_en(true);
   // The targets of the device issue, checked with a memory that can deliver a beat per cycle:
   // weight-stream efficiency >= 95% at T=1 (every shape, T5 and T2), utilisation >= 90% at
-  // T=T_MAX. With latency or throttling they are reported, not enforced.
-  const bool ideal_port = mc.p_arready == 1.0 && mc.p_rvalid == 1.0;
+  // T=T_MAX. With +latency, +throttle or +reads they are reported, not enforced.
+  const bool ideal_port = !pa.has("latency") && !pa.has("throttle") && !pa.has("reads");
   double layer_cycles_t5 = 0, layer_cycles_t2 = 0, layer_cycles_prefill = 0, layer_wbytes_t5 = 0, layer_wbytes_t2 = 0;
   for (const RunSpec &r : runs) {
     const std::string name =
@@ -1317,20 +1317,23 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
       const double eff = (double)f.wbytes / (8.0 * (double)f.cycles), util = (double)f.ideal / (double)f.cycles;
       if (r.tokens == 1 && eff < 0.95) {
         if (ideal_port) tern_test_fail(&t, "weight-stream efficiency %.4f < 0.95 at T=1", eff);
-        else std::printf("NOTE weight-stream efficiency %.4f < 0.95 (memory latency/throttle)\n", eff);
+        else std::printf("NOTE weight-stream efficiency %.4f < 0.95 with this memory\n", eff);
       }
       if (r.tokens == TERN_T_MAX && util < 0.90) {
         if (ideal_port) tern_test_fail(&t, "array utilisation %.4f < 0.90 at T=T_MAX", util);
-        else std::printf("NOTE utilisation %.4f < 0.90 (memory latency/throttle)\n", util);
+        else std::printf("NOTE utilisation %.4f < 0.90 with this memory\n", util);
       }
       if (r.name == "layer" && r.tokens == 1 && r.fmt == TERN_FMT_T5) layer_cycles_t5 = (double)f.cycles, layer_wbytes_t5 = (double)f.wbytes;
       if (r.name == "layer" && r.tokens == 1 && r.fmt == TERN_FMT_T2) layer_cycles_t2 = (double)f.cycles, layer_wbytes_t2 = (double)f.wbytes;
       if (r.name == "layer" && r.tokens == TERN_T_MAX) layer_cycles_prefill = (double)f.cycles;
       std::fflush(stdout);
     }
-    if (t.failed) rc = 1;
+    const bool failed = t.failed;
     tern_test_end(&t);
-    if (t.failed) b.recover();
+    if (failed) {  // the figures after a failed run would mean nothing: stop here
+      rc = 1;
+      break;
+    }
   }
   // The whole 2B4T model: 30 layers of these seven projections per token, at a stated clock
   // and this 64-bit port; next to the memory roofline (ternary weight bytes per token / port
