@@ -45,7 +45,7 @@ sim-%: cmodel
 	  ROWS=$(firstword $(subst x, ,$*)) LANES=$(lastword $(subst x, ,$*)) TRACE=0
 
 device: cmodel ## the Verilator bench of the device top (CSRs, job engine, AXI4 master, array)
-	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device
 
 test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan), RTL vs C model, mutants
 	@echo "tern: building (C model, Verilator benches at $(words 1 $(ALT_GEOMS)) geometries)"

@@ -268,6 +268,8 @@ tern_status rtl_wait_irq(void *c, uint32_t timeout_ms) {
   return TERN_ERR_DEVICE;
 }
 
+const char *rtl_last_error(void *c) { return c ? ctx(c)->detail.c_str() : ""; }
+
 void rtl_close(void *c) {
   Rtl *r = ctx(c);
   if (!r) return;
@@ -322,10 +324,10 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
   lc.max_delay = o.lite_delay;
   r->sim->set_lite(lc);
   if (!o.vcd.empty()) r->sim->open_vcd(o.vcd);
-  tern_hal h = {r,           r->size,       rtl_reg_read, rtl_reg_write, rtl_mem_write,
-                rtl_mem_read, rtl_wait_irq, rtl_close};
+  tern_hal h = {r,           r->size,       rtl_reg_read, rtl_reg_write,  rtl_mem_write,
+                rtl_mem_read, rtl_wait_irq, rtl_close,    rtl_last_error};
   *hal = h;
   return TERN_OK;
 }
 
-extern "C" const char *tern_rtl_hal_detail(void *c) { return c ? ctx(c)->detail.c_str() : ""; }
+extern "C" const char *tern_rtl_hal_detail(void *c) { return rtl_last_error(c); }

@@ -1,5 +1,6 @@
 /* The small hardware abstraction every register-level tern device sits behind: CSR access,
- * device-memory access and waiting for the interrupt. The driver core (device.c) programs the
+ * device-memory access and waiting for the interrupt (and, optionally, the transport's own
+ * account of a failure). The driver core (device.c) programs the
  * device only through it, so the same core drives the C device model, the Verilated RTL or a
  * board; a transport implements these six functions. */
 #ifndef TERN_HAL_H
@@ -20,6 +21,9 @@ typedef struct tern_hal {
   /* Return when the interrupt line is high (TERN_OK) or after timeout_ms (TERN_ERR_DEVICE). */
   tern_status (*wait_irq)(void *ctx, uint32_t timeout_ms);
   void (*close)(void *ctx);
+  /* Optional (may be NULL): why the transport's last call failed ("" if it did not), e.g. a
+   * hang or a protocol violation; the core appends it to the device's message. */
+  const char *(*last_error)(void *ctx);
 } tern_hal;
 
 #endif /* TERN_HAL_H */

@@ -28,7 +28,7 @@ extern "C" {
 tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_hal *hal, char *err, size_t err_size);
 
 /* Why the last call of that HAL (hal->ctx) failed, "" if it did not: a hang, a protocol
- * violation, an error response. The core appends it to the device's message. */
+ * violation, an error response (the same as hal->last_error; for tests). */
 const char *tern_rtl_hal_detail(void *ctx);
 
 #ifdef __cplusplus

@@ -75,12 +75,12 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
     /* "rtl" or "rtl:name=value,...": the Verilated device top (hal_rtl.h) */
     st = tern_rtl_hal_open(dev->geom, uri[3] ? uri + 4 : "", &hal, dev->error, sizeof dev->error);
     have_hal = 1;
-    if (st == TERN_OK) dev->detail = tern_rtl_hal_detail, dev->detail_ctx = hal.ctx;
   } else {
     st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: cpu, cmodel, rtl)", uri);
   }
   if (st == TERN_OK && have_hal) {
     dev->ops = &tern_backend_hal;
+    dev->detail = hal.last_error, dev->detail_ctx = hal.ctx;
     st = tern_hal_device_open(&hal, dev->geom, &dev->state, dev->error, sizeof dev->error);
     if (st != TERN_OK) {
       append_detail(dev);
