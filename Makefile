@@ -12,6 +12,8 @@ export VERILATOR YOSYS
 ABS_BUILD := $(abspath $(BUILD))
 SIM_TB    := $(ABS_BUILD)/sim/default/array_tb
 SEED_ARG  := $(if $(SEED),+seed=$(SEED))
+# Test-only Python packages (numpy, gguf) live in a venv under build/ (tools/deps.sh py).
+PYVENV    := $(ABS_BUILD)/pyenv/bin/python
 # Other geometries the RTL and bench are built and tested at (rows x lanes).
 ALT_GEOMS := 1x5 3x5 4x10
 
@@ -56,6 +58,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 rtl
+	@bash tools/deps.sh py $(BUILD)/pyenv || echo "tern: the tests that need numpy/gguf will SKIP"
 	@tools/run_tests.sh $(BUILD)/test-logs \
 	  "gen|bash tests/test_gen.sh" \
 	  "lint|bash tests/lint_rtl.sh" \
@@ -67,6 +70,11 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "driver-rtl-transport|$(ABS_BUILD)/driver-san/rtl/test_rtl $(if $(SEED),--seed $(SEED))" \
 	  "driver-mock-register-bus|$(ABS_BUILD)/driver-san/test_hal_mock" \
 	  "driver-backends-identical|bash tests/test_backends_identical.sh $(ABS_BUILD)/driver-san cpu cmodel rtl" \
+	  "driver-gguf|$(ABS_BUILD)/driver-san/test_gguf $(if $(SEED),--seed $(SEED))" \
+	  "driver-tokenizer|$(ABS_BUILD)/driver-san/test_tokenizer $(if $(SEED),--seed $(SEED))" \
+	  "driver-kernels|$(ABS_BUILD)/driver/test_kernels $(if $(SEED),--seed $(SEED))" \
+	  "gguf-compat|BUILD=$(BUILD) PYTHON=$(PYVENV) bash tests/test_gguf_compat.sh" \
+	  "inference|PYTHON=$(PYVENV) bash tests/test_inference.sh $(ABS_BUILD)/driver-san $(SEED)" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
@@ -85,6 +93,9 @@ demo: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL and the C 
 bench: deps sim device ## array and device throughput for every 2B4T layer shape, tokens/s vs the roofline
 	@$(SIM_TB) +suite=bench
 	@$(ABS_BUILD)/sim/device/device_tb +suite=bench
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) bench
+	@$(ABS_BUILD)/driver/bench_stream
+	@$(ABS_BUILD)/driver/bench_ternary
 
 coverage: deps cmodel ## Verilator line and toggle coverage of rtl/ over the test suites
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=cov COVERAGE=1 TRACE=0

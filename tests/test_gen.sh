@@ -22,3 +22,10 @@ if python3 tools/gen_params.py --check --out-dir "$tmp" --set array.lanes=7 >/de
 else
   echo "PASS gen/bad-geometry-refused"
 fi
+# The tokenizer's Unicode category table (driver/src/unicode_tables.h) is generated from
+# Python's unicodedata by tools/gen_unicode_tables.py.
+if out=$(python3 tools/gen_unicode_tables.py --check 2>&1); then
+  echo "PASS gen/unicode-tables-fresh"
+else
+  echo "FAIL gen/unicode-tables-fresh: $out"
+fi

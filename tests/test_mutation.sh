@@ -4,9 +4,10 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
+case "$BUILD" in /*) bdir=$BUILD ;; *) bdir=$PWD/$BUILD ;; esac
 root=$PWD
 mut() {  # mut NAME FILE SED-EXPRESSION [array|device]
-  local name=$1 file=$2 expr=$3 bench=${4:-array} dir="$root/$BUILD/mutants/$1"
+  local name=$1 file=$2 expr=$3 bench=${4:-array} dir="$bdir/mutants/$1"
   rm -rf "$dir"; mkdir -p "$dir/rtl"
   cp rtl/*.v rtl/*.vh "$dir/rtl/"
   sed -i "$expr" "$dir/rtl/$file"
@@ -14,12 +15,12 @@ mut() {  # mut NAME FILE SED-EXPRESSION [array|device]
     echo "FAIL mutation/$name: the mutation did not apply to rtl/$file (update tests/test_mutation.sh)"
     return
   fi
-  if ! make -s -C sim "$bench" BUILD="$root/$BUILD" CFG="mutant-$name" TRACE=0 RTL_DIR="$dir/rtl" >/dev/null 2>&1; then
+  if ! make -s -C sim "$bench" BUILD="$bdir" CFG="mutant-$name" TRACE=0 RTL_DIR="$dir/rtl" >/dev/null 2>&1; then
     echo "PASS mutation/$name (the mutant does not even build)"
     return
   fi
-  local run=("$root/$BUILD/sim/mutant-$name/array_tb" +suite=random)
-  [ "$bench" = device ] && run=("$root/$BUILD/sim/mutant-$name-device/device_tb" +suite=all)  # random, errors, reset
+  local run=("$bdir/sim/mutant-$name/array_tb" +suite=random)
+  [ "$bench" = device ] && run=("$bdir/sim/mutant-$name-device/device_tb" +suite=all)  # random, errors, reset
   if "${run[@]}" +jobs=300 +seed=1 2>&1 | grep -q '^FAIL'; then
     echo "PASS mutation/$name: caught"
   else

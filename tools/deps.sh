@@ -2,9 +2,27 @@
 # Check (and, as root with apt-get, install) what a make target needs.
 #   tools/deps.sh core    C compiler, make, python3 >= 3.11, Verilator (make test / demo / bench)
 #   tools/deps.sh synth   + yosys and nextpnr-ice40 (make synth)
+#   tools/deps.sh py DIR  a Python virtual environment in DIR with the test-only packages
+#                         (numpy, gguf: the independent reference and the GGUF cross-check);
+#                         prints why and exits 1 when it cannot be made (no network, no venv)
 # Prints what is missing and the command that installs it. TERN_NO_INSTALL=1 only checks.
 set -u
 want=${1:-core}
+# Versions the offline tests were written against (PyPI).
+PY_PKGS="numpy==2.4.6 gguf==0.19.0"
+if [ "$want" = py ]; then
+  dir=${2:?usage: tools/deps.sh py DIR}
+  if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c 'import numpy, gguf' 2>/dev/null; then exit 0; fi
+  if ! python3 -m venv "$dir" >/tmp/tern-venv.log 2>&1; then
+    echo "tern: cannot create a Python venv in $dir (Debian: apt-get install python3-venv); see /tmp/tern-venv.log"
+    exit 1
+  fi
+  if ! "$dir/bin/python" -m pip install -q $PY_PKGS >>/tmp/tern-venv.log 2>&1; then
+    echo "tern: pip could not install $PY_PKGS into $dir (network?); see /tmp/tern-venv.log"
+    exit 1
+  fi
+  exit 0
+fi
 missing_pkgs=()
 missing_what=()
 

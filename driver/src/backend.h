@@ -9,6 +9,8 @@
 
 #include "tern.h"
 
+struct tern_pool;
+
 /* One integer matmul of a batch: acc[t][n] for xq[t][k] with the weights behind handle. */
 typedef struct tern_matmul_item {
   void *handle;
@@ -19,9 +21,10 @@ typedef struct tern_matmul_item {
 
 typedef struct tern_backend_ops {
   const char *name;
-  /* Create the backend's state for geometry g; NULL on failure. NULL for backends whose state
+  /* Create the backend's state for geometry g; NULL on failure. pool is the device's thread
+   * pool (owned by the device, outlives the state; never NULL). NULL for backends whose state
    * comes from elsewhere (the HAL device core: tern_hal_device_open). */
-  void *(*open)(tern_geom g);
+  void *(*open)(tern_geom g, struct tern_pool *pool);
   void (*close)(void *state);
   /* Take a packed stream (tern_stream_bytes bytes) of a k x n tensor; returns a handle or NULL. */
   void *(*upload)(void *state, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n);

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "device.h"
 #include "hal_rtl.h"
+#include "pool.h"
 #include "tern_mac.h"
 #include "tern_pack.h"
 #include "tern_quant.h"
@@ -21,6 +22,8 @@ struct tern_device {
   /* The transport's account of its last failure (rtl: a hang, a protocol violation), or NULL. */
   const char *(*detail)(void *ctx);
   void *detail_ctx;
+  /* Host threads: the cpu backend's kernels and the forward pass's host-side work. */
+  tern_pool *pool;
 };
 
 struct tern_weights {
@@ -51,6 +54,44 @@ static void append_detail(tern_device *dev) {
   if (d && *d && len + 3 < sizeof dev->error) snprintf(dev->error + len, sizeof dev->error - len, ": %s", d);
 }
 
+/* Split "name[:options]" of a cpu or cmodel URI: options are "threads=N" (N >= 1; none
+ * other). Returns 0 and sets *threads (0 when not given), or -1 with a message in dev->error. */
+static int parse_local_options(tern_device *dev, const char *name, const char *opts, unsigned *threads) {
+  *threads = 0;
+  while (opts && *opts) {
+    const char *end = strchr(opts, ',');
+    size_t len = end ? (size_t)(end - opts) : strlen(opts);
+    if (len > 8 && strncmp(opts, "threads=", 8) == 0) {
+      unsigned long v = 0;
+      size_t i = 8;
+      for (; i < len && opts[i] >= '0' && opts[i] <= '9' && v <= 100000; i++) v = v * 10 + (unsigned long)(opts[i] - '0');
+      if (i != len || v < 1 || v > 1024) {
+        set_error(dev, TERN_ERR_ARG, "%s: option '%.*s': threads must be 1..1024", name, (int)len, opts);
+        return -1;
+      }
+      *threads = (unsigned)v;
+    } else {
+      set_error(dev, TERN_ERR_ARG, "%s: unknown option '%.*s' (options: threads=N)", name, (int)len, opts);
+      return -1;
+    }
+    opts = end ? end + 1 : NULL;
+  }
+  return 0;
+}
+
+/* "cpu" / "cpu:opts" (kind 1), "cmodel" / "cmodel:opts" (kind 2), else 0; *opts -> the options. */
+static int local_kind(const char *uri, const char **opts) {
+  static const char *const names[] = {"cpu", "cmodel"};
+  for (int i = 0; i < 2; i++) {
+    size_t l = strlen(names[i]);
+    if (strncmp(uri, names[i], l) == 0 && (uri[l] == 0 || uri[l] == ':')) {
+      *opts = uri[l] ? uri + l + 1 : "";
+      return i + 1;
+    }
+  }
+  return 0;
+}
+
 tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t err_size) {
   if (!out) return TERN_ERR_ARG;
   *out = NULL;
@@ -63,11 +104,24 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
   tern_status st = TERN_OK;
   tern_hal hal;
   int have_hal = 0;
-  if (strcmp(uri, "cpu") == 0) {
+  const char *opts = "";
+  const int kind = local_kind(uri, &opts);
+  unsigned threads = 0;
+  if (kind && parse_local_options(dev, kind == 1 ? "cpu" : "cmodel", opts, &threads) != 0) {
+    st = TERN_ERR_ARG;
+  } else if (kind || strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0) {
+    /* rtl options belong to the transport: its threads come from TERN_THREADS only */
+    if (!threads) threads = tern_pool_env_threads();
+    dev->pool = tern_pool_new(threads);
+    if (!dev->pool) st = set_error(dev, TERN_ERR_NOMEM, "could not start a pool of %u host threads", threads);
+  }
+  if (st != TERN_OK) {
+    /* reported below */
+  } else if (kind == 1) {
     dev->ops = &tern_backend_cpu;
-    dev->state = dev->ops->open(dev->geom);
+    dev->state = dev->ops->open(dev->geom, dev->pool);
     if (!dev->state) st = set_error(dev, TERN_ERR_NOMEM, "out of memory");
-  } else if (strcmp(uri, "cmodel") == 0) {
+  } else if (kind == 2) {
     st = tern_cmodel_hal_open(dev->geom, TERN_CMODEL_MEM_BYTES, &hal);
     if (st != TERN_OK) set_error(dev, st, "cmodel: %s", tern_strerror(st));
     have_hal = 1;
@@ -89,6 +143,7 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
   }
   if (st != TERN_OK) {
     if (err && err_size) snprintf(err, err_size, "%s", dev->error);
+    tern_pool_free(dev->pool);
     free(dev);
     return st;
   }
@@ -108,9 +163,13 @@ tern_status tern_open_hal(const tern_hal *hal, const char *name, tern_device **o
   dev->geom = tern_geom_default();
   dev->ops = &tern_backend_hal;
   snprintf(dev->uri, sizeof dev->uri, "%s", name ? name : "hal");
-  tern_status st = tern_hal_device_open(hal, dev->geom, &dev->state, dev->error, sizeof dev->error);
+  dev->pool = tern_pool_new(tern_pool_env_threads());
+  tern_status st = dev->pool ? tern_hal_device_open(hal, dev->geom, &dev->state, dev->error, sizeof dev->error)
+                             : TERN_ERR_NOMEM;
   if (st != TERN_OK) {
+    if (!dev->pool) snprintf(dev->error, sizeof dev->error, "could not start a pool of host threads");
     if (err) snprintf(err, err_size, "%s", dev->error);
+    tern_pool_free(dev->pool);
     free(dev);
     return st;
   }
@@ -121,8 +180,11 @@ tern_status tern_open_hal(const tern_hal *hal, const char *name, tern_device **o
 void tern_close(tern_device *dev) {
   if (!dev) return;
   dev->ops->close(dev->state);
+  tern_pool_free(dev->pool);
   free(dev);
 }
+
+tern_pool *tern_device_pool(tern_device *dev) { return dev ? dev->pool : NULL; }
 
 const char *tern_device_uri(const tern_device *dev) { return dev ? dev->uri : ""; }
 tern_geom tern_device_geom(const tern_device *dev) {

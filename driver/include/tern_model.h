@@ -1,0 +1,117 @@
+/* tern_model: a BitNet b1.58 transformer from a GGUF file, every BitLinear on a tern device.
+ *
+ *   tern_gguf *g;  tern_model *m;  tern_ctx *c;
+ *   tern_gguf_open("model.gguf", &g, err, sizeof err);
+ *   tern_model_load(dev, g, NULL, &m, err, sizeof err);   // weights converted onto dev
+ *   tern_ctx_new(m, 512, &c, err, sizeof err);            // KV cache for 512 positions
+ *   tern_ctx_eval(c, tokens, n, logits, 0, err, sizeof err); // logits of the last token
+ *   ...  tern_ctx_free(c); tern_model_free(m); tern_gguf_close(g);
+ *
+ * The forward pass is the 2B4T one (docs/inference.md): RMSNorm, q/k/v BitLinear, NEOX RoPE,
+ * causal GQA attention over an fp32 KV cache, attn_sub_norm before o, residual, ffn_norm,
+ * act(gate) * up, ffn_sub_norm before down, residual, final norm, lm_head (output.weight or
+ * the tied token_embd). The BitLinears run on the device (q, k, v as one batch, gate and up
+ * as one batch), several tokens at a time when prompt tokens are evaluated together; all the
+ * floating-point work around them is host C shared by every backend and computed in an order
+ * that does not depend on the thread count, so logits are bit-identical on cpu, cmodel, rtl.
+ *
+ * The model keeps pointers into the tern_gguf (embedding, norms): keep it open while the
+ * model lives. No global state; a model and its contexts are used from one thread at a time
+ * (they use the device's thread pool inside). */
+#ifndef TERN_MODEL_H
+#define TERN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tern.h"
+#include "tern_gguf.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tern_model tern_model;
+typedef struct tern_ctx tern_ctx;
+
+typedef enum tern_act {
+  TERN_ACT_RELU2 = 0, /* relu(x)^2: bitnet-b1.58, bitnet-25 (2B4T) */
+  TERN_ACT_SILU,      /* x * sigmoid(x): the older "bitnet" arch */
+  TERN_ACT_GELU,      /* tanh approximation */
+  TERN_ACT_RELU
+} tern_act;
+
+/* Hyper-parameters, from the GGUF metadata ({arch}.* keys) and the tensor shapes. */
+typedef struct tern_model_params {
+  char arch[32];        /* general.architecture */
+  uint32_t n_vocab;     /* rows of token_embd */
+  uint32_t n_embd;      /* {arch}.embedding_length */
+  uint32_t n_layer;     /* {arch}.block_count */
+  uint32_t n_ff;        /* {arch}.feed_forward_length */
+  uint32_t n_head;      /* {arch}.attention.head_count */
+  uint32_t n_head_kv;   /* {arch}.attention.head_count_kv (default n_head) */
+  uint32_t head_dim;    /* n_embd / n_head */
+  uint32_t n_rot;       /* {arch}.rope.dimension_count (default head_dim) */
+  uint32_t n_ctx_train; /* {arch}.context_length (0 if absent) */
+  float eps;            /* {arch}.attention.layer_norm_rms_epsilon */
+  float rope_theta;     /* {arch}.rope.freq_base (default 10000) */
+  float rope_scale;     /* 1 / {arch}.rope.scaling.factor for linear scaling, else 1 */
+  tern_act act;         /* by arch, or {arch}.hidden_activation */
+  int tied;             /* lm_head is token_embd (no output.weight) */
+  uint32_t weight_type; /* GGML type of the BitLinear tensors (36 I2_S, 35 TQ2_0, 34 TQ1_0) */
+} tern_model_params;
+
+/* Progress of a load: done of total BitLinear tensors converted and on the device. */
+typedef void (*tern_progress_fn)(void *ctx, size_t done, size_t total);
+
+typedef struct tern_model_opts {
+  tern_format fmt;           /* device weight format: TERN_T5 (default) or TERN_T2 */
+  uint32_t batch;            /* tokens per BitLinear call when evaluating many: 1.., 0 = TERN_T_MAX */
+  tern_progress_fn progress; /* may be NULL */
+  void *progress_ctx;
+} tern_model_opts;
+
+/* The defaults: T5, batch TERN_T_MAX, no progress. */
+tern_model_opts tern_model_opts_default(void);
+
+/* Read the hyper-parameters of a GGUF without loading anything (clear errors for missing or
+ * inconsistent keys and tensors). */
+tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, char *err, size_t err_size);
+
+/* Load every tensor the forward pass needs: BitLinears onto dev (via tern_weights_load; a
+ * separate blk.N.<name>.scale F32 tensor multiplies the scale in the blob, as llama.cpp
+ * applies it), norms copied as floats, the embedding as a pointer into g (F32, F16 or BF16).
+ * opts may be NULL (defaults). On failure err names the tensor and the reason, and nothing
+ * stays loaded. */
+tern_status tern_model_load(tern_device *dev, const tern_gguf *g, const tern_model_opts *opts, tern_model **out,
+                            char *err, size_t err_size);
+void tern_model_free(tern_model *m);
+const tern_model_params *tern_model_get_params(const tern_model *m);
+tern_device *tern_model_device(const tern_model *m);
+/* Bytes of device weight streams (the packed BitLinears) and of source tensors loaded. */
+size_t tern_model_weight_bytes(const tern_model *m);
+
+/* A sequence being evaluated: the KV cache for n_ctx positions and scratch buffers. */
+tern_status tern_ctx_new(tern_model *m, uint32_t n_ctx, tern_ctx **out, char *err, size_t err_size);
+void tern_ctx_free(tern_ctx *c);
+uint32_t tern_ctx_size(const tern_ctx *c);
+/* Positions evaluated so far (the next token's position). */
+uint32_t tern_ctx_pos(const tern_ctx *c);
+/* Forget positions >= pos (pos <= tern_ctx_pos): the next token goes at pos. */
+void tern_ctx_rewind(tern_ctx *c, uint32_t pos);
+
+/* Evaluate n tokens at positions pos .. pos+n-1 (in chunks of the model's batch). logits may be
+ * NULL (nothing computed for the lm_head); else all_logits != 0 writes n x n_vocab floats (one
+ * row per token), all_logits == 0 only the last token's n_vocab floats. TERN_ERR_SIZE when the
+ * cache has no room, TERN_ERR_ARG for a token id out of range; err says which. A device
+ * failure leaves the cache at the positions evaluated before the failing chunk. */
+tern_status tern_ctx_eval(tern_ctx *c, const int32_t *tokens, uint32_t n, float *logits, int all_logits, char *err,
+                          size_t err_size);
+
+/* Name of an activation ("relu2", "silu", "gelu", "relu"). */
+const char *tern_act_name(tern_act a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TERN_MODEL_H */

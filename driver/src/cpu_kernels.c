@@ -1,0 +1,258 @@
+/* The cpu backend's kernels: weight layout conversion, variant selection, the portable row
+ * kernel and the threaded driver (cpu_kernels.h). */
+#define _DEFAULT_SOURCE /* madvise */
+#include "cpu_kernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
+#include "tern_pack.h"
+
+const char *tern_cpu_isa_name(tern_cpu_isa isa) {
+  switch (isa) {
+    case TERN_CPU_PORTABLE: return "portable";
+    case TERN_CPU_AVX2: return "avx2";
+    case TERN_CPU_AVX512: return "avx512";
+    default: return "unknown";
+  }
+}
+
+int tern_cpu_isa_supported(tern_cpu_isa isa) {
+  switch (isa) {
+    case TERN_CPU_PORTABLE: return 1;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    case TERN_CPU_AVX2: return __builtin_cpu_supports("avx2");
+    case TERN_CPU_AVX512:
+      return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+             __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi");
+#endif
+    default: return 0;
+  }
+}
+
+tern_cpu_isa tern_cpu_isa_select(void) {
+  const char *e = getenv("TERN_CPU_KERNEL");
+  if (e && *e)
+    for (int i = 0; i < TERN_CPU_ISA_COUNT; i++)
+      if (strcmp(e, tern_cpu_isa_name((tern_cpu_isa)i)) == 0 && tern_cpu_isa_supported((tern_cpu_isa)i))
+        return (tern_cpu_isa)i;
+  for (int i = TERN_CPU_ISA_COUNT - 1; i > 0; i--)
+    if (tern_cpu_isa_supported((tern_cpu_isa)i)) return (tern_cpu_isa)i;
+  return TERN_CPU_PORTABLE;
+}
+
+size_t tern_cpu_weights_bytes(const tern_cpu_weights *w) { return w ? (size_t)w->n * w->row_bytes : 0; }
+
+void tern_cpu_weights_free(tern_cpu_weights *w) {
+  if (!w) return;
+  free(w->data);
+  w->data = NULL;
+}
+
+/* Weight memory: 64-byte aligned; large tensors 2 MiB aligned and, where the OS has them on
+ * request (Linux THP "madvise"), on huge pages: a decode step streams every weight once, and
+ * 4 KiB pages cost a TLB miss every 4 KiB of it. */
+static uint8_t *weights_alloc(size_t bytes) {
+  const size_t huge = (size_t)2 << 20;
+  if (bytes < 2 * huge) return aligned_alloc(64, (bytes + 63) / 64 * 64);
+  const size_t rounded = (bytes + huge - 1) / huge * huge;
+  uint8_t *p = aligned_alloc(huge, rounded);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  if (p) (void)madvise(p, rounded, MADV_HUGEPAGE);
+#endif
+  return p;
+}
+
+tern_status tern_cpu_weights_copy(const tern_cpu_weights *src, tern_cpu_weights *dst) {
+  if (!src || !dst || !src->data) return TERN_ERR_ARG;
+  *dst = *src;
+  dst->data = weights_alloc(tern_cpu_weights_bytes(src));
+  if (!dst->data) return TERN_ERR_NOMEM;
+  memcpy(dst->data, src->data, tern_cpu_weights_bytes(src));
+  return TERN_OK;
+}
+
+/* Allocate the layout filled with 0 weights: T2 bytes 0x55 (code 1 everywhere), T5 digit sums
+ * v = 121 (all digits 1), converted to q at finish(). */
+static tern_status layout_alloc(tern_format fmt, uint32_t k, uint32_t n, tern_cpu_weights *out) {
+  memset(out, 0, sizeof *out);
+  if (fmt != TERN_T2 && fmt != TERN_T5) return TERN_ERR_ARG;
+  if (k == 0 || n == 0 || k > TERN_K_MAX || n > TERN_N_MAX) return TERN_ERR_SHAPE;
+  const uint32_t per_block = fmt == TERN_T2 ? 256 : 320;
+  out->fmt = fmt;
+  out->k = k;
+  out->n = n;
+  out->blocks = (k + per_block - 1) / per_block;
+  out->kp = out->blocks * per_block;
+  out->row_bytes = (size_t)out->blocks * 64;
+  const size_t bytes = out->row_bytes * n;
+  out->data = weights_alloc(bytes);
+  if (!out->data) return TERN_ERR_NOMEM;
+  memset(out->data, fmt == TERN_T2 ? 0x55 : 121, bytes);
+  return TERN_OK;
+}
+
+static void layout_set(tern_cpu_weights *o, uint32_t row, uint32_t col, int w) {
+  uint8_t *r = o->data + (size_t)row * o->row_bytes;
+  if (o->fmt == TERN_T2) {
+    const uint32_t blk = col / 256, j = col % 256, sh = 2 * (j / 64);
+    uint8_t *b = r + (size_t)blk * 64 + j % 64;
+    *b = (uint8_t)((*b & ~(3u << sh)) | (uint32_t)(w + 1) << sh);
+  } else {
+    static const uint8_t pow3[5] = {81, 27, 9, 3, 1};
+    const uint32_t blk = col / 320, j = col % 320;
+    uint8_t *b = r + (size_t)blk * 64 + j % 64;
+    *b = (uint8_t)(*b + w * pow3[j / 64]); /* the digit was 1 (w = 0): v += w * 3^(4-d) */
+  }
+}
+
+static void layout_finish(tern_cpu_weights *o) {
+  if (o->fmt != TERN_T5) return;
+  const size_t bytes = o->row_bytes * o->n;
+  for (size_t i = 0; i < bytes; i++) o->data[i] = (uint8_t)(((uint32_t)o->data[i] * 256 + 242) / 243);
+}
+
+tern_status tern_cpu_weights_from_trits(tern_format fmt, const int8_t *w, uint32_t k, uint32_t n,
+                                        tern_cpu_weights *out) {
+  if (!w || !out) return TERN_ERR_ARG;
+  tern_status st = layout_alloc(fmt, k, n, out);
+  if (st != TERN_OK) return st;
+  for (uint32_t r = 0; r < n; r++)
+    for (uint32_t c = 0; c < k; c++) {
+      int8_t v = w[(size_t)r * k + c];
+      layout_set(out, r, c, v > 0 ? 1 : v < 0 ? -1 : 0);
+    }
+  layout_finish(out);
+  return TERN_OK;
+}
+
+tern_status tern_cpu_weights_from_stream(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k,
+                                         uint32_t n, tern_cpu_weights *out) {
+  if (!stream || !out) return TERN_ERR_ARG;
+  memset(out, 0, sizeof *out);
+  if (tern_geom_check(g) != TERN_OK) return TERN_ERR_ARG;
+  tern_status st = layout_alloc(fmt, k, n, out);
+  if (st != TERN_OK) return st;
+  const uint32_t R = g.rows, L = g.lanes, G = tern_groups(g, n), B = tern_beats_per_group(g, k);
+  const size_t beat_bytes = tern_beat_bytes(g, fmt);
+  for (uint32_t gi = 0; gi < G; gi++)
+    for (uint32_t s = 0; s < B; s++) {
+      const uint8_t *beat = stream + ((size_t)gi * B + s) * beat_bytes;
+      for (uint32_t r = 0; r < R; r++) {
+        const uint32_t row = gi * R + r;
+        if (row >= n) break;
+        for (uint32_t l = 0; l < L; l++) {
+          const uint32_t col = s * L + l;
+          if (col >= k) break;
+          const uint32_t i = r * L + l;
+          int w;
+          if (fmt == TERN_T2) {
+            const uint32_t c = (beat[i / 4] >> (2 * (i % 4))) & 3;
+            w = c == 3 ? 0 : (int)c - 1;
+          } else {
+            int8_t d[5];
+            tern_t5_decode(beat[i / 5], d);
+            w = d[i % 5];
+          }
+          layout_set(out, row, col, w);
+        }
+      }
+    }
+  layout_finish(out);
+  return TERN_OK;
+}
+
+/* ---- portable kernel ---- */
+void tern_cpu_rows_portable(const tern_cpu_job *job, size_t r0, size_t r1) {
+  const tern_cpu_weights *w = job->w;
+  for (size_t r = r0; r < r1; r++) {
+    const uint8_t *row = w->data + r * w->row_bytes;
+    for (uint32_t t = 0; t < job->tokens; t++) {
+      const int8_t *x = job->xp + (size_t)t * w->kp;
+      int32_t dot = 0;
+      if (w->fmt == TERN_T2) {
+        for (uint32_t blk = 0; blk < w->blocks; blk++) {
+          const uint8_t *b = row + (size_t)blk * 64;
+          const int8_t *xb = x + (size_t)blk * 256;
+          for (uint32_t s = 0; s < 4; s++)
+            for (uint32_t j = 0; j < 64; j++) dot += (int32_t)((b[j] >> (2 * s)) & 3) * xb[64 * s + j];
+        }
+      } else {
+        for (uint32_t blk = 0; blk < w->blocks; blk++) {
+          const uint8_t *b = row + (size_t)blk * 64;
+          const int8_t *xb = x + (size_t)blk * 320;
+          for (uint32_t j = 0; j < 64; j++) {
+            uint32_t q = b[j];
+            for (uint32_t d = 0; d < 5; d++) {
+              const uint32_t p = 3 * q;
+              dot += (int32_t)(p >> 8) * xb[64 * d + j];
+              q = p & 0xFF;
+            }
+          }
+        }
+      }
+      job->acc[(size_t)t * w->n + r] = dot - job->sumx[t];
+    }
+  }
+}
+
+/* ---- the threaded driver ---- */
+struct rows_task {
+  const tern_cpu_job *job;
+  tern_cpu_rows_fn fn;
+  uint32_t rows_per_unit;
+};
+
+static void rows_chunk(void *arg, size_t begin, size_t end, unsigned thread) {
+  (void)thread;
+  const struct rows_task *t = arg;
+  size_t r0 = begin * t->rows_per_unit, r1 = end * t->rows_per_unit;
+  if (r1 > t->job->w->n) r1 = t->job->w->n;
+  if (r0 < r1) t->fn(t->job, r0, r1);
+}
+
+tern_status tern_cpu_matmul(const tern_cpu_weights *w, tern_cpu_isa isa, tern_pool *pool, const int8_t *x,
+                            uint32_t tokens, int32_t *acc) {
+  if (!w || !w->data || !x || !acc || tokens == 0) return TERN_ERR_ARG;
+  tern_cpu_rows_fn fn = tern_cpu_rows_portable;
+  if (isa == TERN_CPU_AVX2 && tern_cpu_isa_supported(isa)) fn = tern_cpu_rows_avx2;
+  if (isa == TERN_CPU_AVX512 && tern_cpu_isa_supported(isa)) fn = tern_cpu_rows_avx512;
+  const size_t xbytes = (size_t)tokens * w->kp;
+  int8_t *xp = aligned_alloc(64, (xbytes + 63) / 64 * 64);
+  int32_t *sumx = malloc(sizeof *sumx * tokens);
+  uint8_t *lut = w->fmt == TERN_T5 ? malloc(2 * 256) : NULL;
+  if (!xp || !sumx || (w->fmt == TERN_T5 && !lut)) {
+    free(xp);
+    free(sumx);
+    free(lut);
+    return TERN_ERR_NOMEM;
+  }
+  for (uint32_t t = 0; t < tokens; t++) {
+    int8_t *d = xp + (size_t)t * w->kp;
+    const int8_t *s = x + (size_t)t * w->k;
+    int32_t sum = 0;
+    memcpy(d, s, w->k);
+    memset(d + w->k, 0, w->kp - w->k);
+    for (uint32_t i = 0; i < w->k; i++) sum += s[i];
+    sumx[t] = sum;
+  }
+  if (lut)
+    for (uint32_t q = 0; q < 256; q++) {
+      int8_t dg[5];
+      tern_t5_decode((uint8_t)q, dg);
+      lut[q] = (uint8_t)((dg[0] + 1) | (dg[1] + 1) << 2 | (dg[2] + 1) << 4 | (dg[3] + 1) << 6);
+      lut[256 + q] = (uint8_t)(dg[4] + 1);
+    }
+  tern_cpu_job job = {w, xp, sumx, tokens, acc, lut};
+  /* units of 4 rows keep each thread's rows whole cache-line runs of acc */
+  struct rows_task task = {&job, fn, 4};
+  /* several chunks a thread: a thread the OS slows down leaves its share to the others */
+  tern_pool_for_chunks(pool, (w->n + 3) / 4, 8 * tern_pool_threads(pool), rows_chunk, &task);
+  free(xp);
+  free(sumx);
+  free(lut);
+  return TERN_OK;
+}
