@@ -371,9 +371,13 @@ static int64_t find_sorted(const name_idx *v, size_t n, const char *s) {
   return -1;
 }
 
-/* Copy a key/name out of the file, refusing NUL bytes. */
-static tern_status copy_name(reader *r, size_t at, uint64_t len, const char *where,
-                             const char *field, char **out) {
+/* Read a key/name string and copy it out of the file (NUL-terminated), refusing NUL bytes. */
+static tern_status rd_name(reader *r, const char *where, const char *field, char **out, uint64_t *out_len) {
+  size_t at;
+  uint64_t len;
+  tern_status st = rd_str(r, &at, &len, where, field);
+  if (st != TERN_OK) return st;
+  *out_len = len;
   const char *s = (const char *)r->p + at;
   const void *nul = memchr(s, 0, (size_t)len);
   if (nul != NULL)
@@ -392,11 +396,8 @@ static tern_status parse_kvs(tern_gguf *g, reader *r) {
     gguf_kv *kv = &g->kv[i];
     char where[256];
     snprintf(where, sizeof where, "kv %zu", i);
-    size_t key_at;
     uint64_t key_len;
-    tern_status st = rd_str(r, &key_at, &key_len, where, "key");
-    if (st != TERN_OK) return st;
-    st = copy_name(r, key_at, key_len, where, "key", &kv->key);
+    tern_status st = rd_name(r, where, "key", &kv->key, &key_len);
     if (st != TERN_OK) return st;
     char q[200];
     quote(q, sizeof q, kv->key, (size_t)key_len);
@@ -603,12 +604,9 @@ static tern_status parse_tensors(tern_gguf *g, reader *r) {
     tern_gguf_tensor *t = &g->tensors[i];
     char where[256];
     snprintf(where, sizeof where, "tensor %zu", i);
-    size_t name_at;
     uint64_t name_len;
-    tern_status st = rd_str(r, &name_at, &name_len, where, "name");
-    if (st != TERN_OK) return st;
     char *name;
-    st = copy_name(r, name_at, name_len, where, "name", &name);
+    tern_status st = rd_name(r, where, "name", &name, &name_len);
     if (st != TERN_OK) return st;
     t->name = name;
     char q[200];
