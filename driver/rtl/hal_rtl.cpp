@@ -330,4 +330,3 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
   return TERN_OK;
 }
 
-extern "C" const char *tern_rtl_hal_detail(void *c) { return rtl_last_error(c); }

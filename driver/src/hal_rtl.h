@@ -27,9 +27,6 @@ extern "C" {
  * reason to err (a bad option: TERN_ERR_ARG; no rtl device in this build: TERN_ERR_DEVICE). */
 tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_hal *hal, char *err, size_t err_size);
 
-/* Why the last call of that HAL (hal->ctx) failed, "" if it did not: a hang, a protocol
- * violation, an error response (the same as hal->last_error; for tests). */
-const char *tern_rtl_hal_detail(void *ctx);
 
 #ifdef __cplusplus
 }

@@ -12,8 +12,3 @@ tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_hal *hal, c
              "(make -C driver rtl; Verilator needed)");
   return TERN_ERR_DEVICE;
 }
-
-const char *tern_rtl_hal_detail(void *ctx) {
-  (void)ctx;
-  return "";
-}

@@ -231,9 +231,9 @@ int main(int argc, char **argv) {
     } else {
       uint32_t v = 0;
       TERN_CHECK(&t, h.wait_irq(h.ctx, 1) == TERN_ERR_DEVICE); /* nothing queued: no interrupt */
-      TERN_CHECK(&t, contains(tern_rtl_hal_detail(h.ctx), "no interrupt within 1 ms", "memory model"));
+      TERN_CHECK(&t, contains(h.last_error(h.ctx), "no interrupt within 1 ms", "memory model"));
       TERN_CHECK(&t, h.reg_read(h.ctx, TERN_REG_ID_OFFSET, &v) == TERN_ERR_DEVICE);
-      TERN_CHECK(&t, contains(tern_rtl_hal_detail(h.ctx), "no interrupt within 1 ms", NULL));
+      TERN_CHECK(&t, contains(h.last_error(h.ctx), "no interrupt within 1 ms", NULL));
       h.close(h.ctx);
     }
   }
@@ -322,7 +322,7 @@ int main(int argc, char **argv) {
       for (int i = 0; i < 2; i++) {
         submit(&hs[i], &jobs[j].d);
         if (wait_jobs(&hs[i], (uint32_t)j + 1) != 0)
-          tern_test_fail(&t, "%s: %s did not finish: %s", when, i ? "rtl" : "cmodel", tern_rtl_hal_detail(hs[1].ctx));
+          tern_test_fail(&t, "%s: %s did not finish: %s", when, i ? "rtl" : "cmodel", hs[1].last_error(hs[1].ctx));
       }
       tern_status st;
       uint32_t status = rd(&hs[1], TERN_REG_STATUS_OFFSET, &st);
