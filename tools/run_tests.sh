@@ -8,6 +8,7 @@ logdir=$1
 shift
 mkdir -p "$logdir"
 pass=0 fail=0 skip=0
+failures=()
 for spec in "$@"; do
   name=${spec%%|*}
   cmd=${spec#*|}
@@ -25,8 +26,15 @@ for spec in "$@"; do
     tail -n 15 "$log" | sed 's/^/      /'
     f=1
   fi
+  while IFS= read -r line; do failures+=("[$name] $line (log: $log)"); done < <(grep -E '^FAIL ' "$log")
+  [ "$rc" -ne 0 ] && [ "$(grep -c '^FAIL ' "$log")" -eq 0 ] && failures+=("[$name] exited with status $rc (log: $log)")
   echo "  -- $name: $p passed, $f failed, $s skipped (${secs}s)"
   pass=$((pass + p)) fail=$((fail + f)) skip=$((skip + s))
 done
+# CI shows only the tail of the output: repeat every failure just above the summary line
+if [ "${#failures[@]}" -gt 0 ]; then
+  echo "FAILURES:"
+  printf '  %s\n' "${failures[@]}"
+fi
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]

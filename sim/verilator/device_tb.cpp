@@ -706,6 +706,9 @@ bool random_good_job(DevBench &b, Placer &pl, Job &j, uint64_t *rng) {
   j.n = random_n(rng);
   j.fmt = (uint32_t)(tern_rand_next(rng) & 1);
   j.tokens = (tern_rand_next(rng) & 1) ? (uint32_t)tern_rand_range(rng, 1, TERN_T_MAX) : 1;
+  // a good job fits the activation bank: ceil(K/lanes) beats per token (narrow arrays, long K)
+  const uint32_t beats = (j.k + kGeom.lanes - 1) / kGeom.lanes;
+  if (beats * j.tokens > TERN_ACT_BUF_BEATS) j.tokens = TERN_ACT_BUF_BEATS / beats;
   if (tern_rand_next(rng) % 10 == 0) j.cfg_junk = (uint32_t)tern_rand_next(rng) & 0xFFFF00FCu;
   return make_job(b, pl, j, rng, tern_rand_next(rng) % 10 < 4, true);
 }
