@@ -17,7 +17,7 @@ PYVENV    := $(ABS_BUILD)/pyenv/bin/python
 # Other geometries the RTL and bench are built and tested at (rows x lanes).
 ALT_GEOMS := 1x5 3x5 4x10
 
-.PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo bench coverage synth clean
+.PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo bench bench-model coverage synth clean
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -90,12 +90,26 @@ fuzz: ## libFuzzer on the format decoders and GGUF-layout readers (FUZZ_SECONDS,
 demo: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL and the C model
 	@$(SIM_TB) +suite=demo
 
-bench: deps sim device ## array and device throughput for every 2B4T layer shape, tokens/s vs the roofline
+BENCH_MODEL := $(BUILD)/bench/2b4t-random.gguf
+bench: deps sim device ## array/device throughput at 2B4T shapes; cpu kernels vs memory bandwidth; 2B4T-shaped model tok/s
 	@$(SIM_TB) +suite=bench
 	@$(ABS_BUILD)/sim/device/device_tb +suite=bench
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) bench
 	@$(ABS_BUILD)/driver/bench_stream
 	@$(ABS_BUILD)/driver/bench_ternary
+	@$(MAKE) -s bench-model
+
+# The 2B4T-shaped model with random ternary weights (1.2 GB, ~20 s) is made on first use and
+# kept in build/bench/; never in CI.
+$(BENCH_MODEL):
+	@bash tools/deps.sh py $(BUILD)/pyenv || { echo "tern: bench-model needs numpy (tools/deps.sh py)"; exit 1; }
+	@echo "tern: generating $@ (2B4T shapes, random I2_S weights; once)"
+	@mkdir -p $(dir $@)
+	@$(PYVENV) tools/gen_test_model.py --2b4t-shape --quiet --out $@.tmp && mv $@.tmp $@
+
+bench-model: $(BENCH_MODEL) ## decode and prefill tok/s of the 2B4T-shaped random model on the cpu backend
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) bench
+	@$(ABS_BUILD)/driver/bench_model -m $(BENCH_MODEL)
 
 coverage: deps cmodel ## Verilator line and toggle coverage of rtl/ over the test suites
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=cov COVERAGE=1 TRACE=0

@@ -20,6 +20,7 @@ int main(int argc, char **argv) {
   size_t mib = 1024;
   double secs = 1.0;
   unsigned only_threads = 0, only_tokens = 0;
+  const char *only_shape = NULL;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!strcmp(argv[i], "--isa")) {
       for (int v = 0; v < TERN_CPU_ISA_COUNT; v++)
@@ -28,6 +29,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--secs")) secs = atof(argv[i + 1]);
     else if (!strcmp(argv[i], "--threads")) only_threads = (unsigned)atoi(argv[i + 1]);
     else if (!strcmp(argv[i], "--tokens")) only_tokens = (unsigned)atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--shape")) only_shape = argv[i + 1];
   }
   if (!tern_cpu_isa_supported(isa)) {
     fprintf(stderr, "bench_ternary: %s not supported here\n", tern_cpu_isa_name(isa));
@@ -49,6 +51,7 @@ int main(int argc, char **argv) {
     for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++)
       for (size_t fi = 0; fi < 2; fi++) {
         const shape sh = shapes[si];
+        if (only_shape && strcmp(only_shape, sh.what)) continue;
         const tern_format fmt = fmts[fi];
         /* one valid matrix, copied into enough distinct buffers to overflow the caches */
         int8_t *trits = malloc((size_t)sh.k * sh.n);
@@ -107,6 +110,77 @@ int main(int argc, char **argv) {
         for (size_t m = 0; m < count; m++) tern_cpu_weights_free(&ws[m]);
         free(ws);
       }
+    /* A decode step's weight stream: each layer's q, k, v as one batch, o, gate and up as one
+     * batch, down (as the forward pass submits them), over enough distinct layers to overflow
+     * the caches. This is the figure decode speed follows; the k/v shape alone is too small
+     * to amortise a call. */
+    for (size_t fi = 0; fi < 2 && !only_shape; fi++) {
+      const tern_format fmt = fmts[fi];
+      enum { Q, K, V, O, G, U, D, NM };
+      static const uint32_t lk[NM] = {2560, 2560, 2560, 2560, 2560, 2560, 6912};
+      static const uint32_t ln[NM] = {2560, 640, 640, 2560, 6912, 6912, 2560};
+      tern_cpu_weights base[NM];
+      size_t layer_bytes = 0;
+      double layer_weights = 0;
+      for (int mi = 0; mi < NM; mi++) {
+        int8_t *trits = malloc((size_t)lk[mi] * ln[mi]);
+        if (!trits) return 1;
+        for (size_t i = 0; i < (size_t)lk[mi] * ln[mi]; i++)
+          trits[i] = (int8_t)((int)(tern_rand_next_bench(&rng) % 3) - 1);
+        if (tern_cpu_weights_from_trits(fmt, trits, lk[mi], ln[mi], &base[mi]) != TERN_OK) return 1;
+        free(trits);
+        layer_bytes += tern_cpu_weights_bytes(&base[mi]);
+        layer_weights += (double)lk[mi] * ln[mi];
+      }
+      size_t layers = (mib << 20) / layer_bytes;
+      if (layers < 2) layers = 2;
+      tern_cpu_weights *lw = calloc(layers * NM, sizeof *lw);
+      if (!lw) return 1;
+      for (size_t l = 0; l < layers; l++)
+        for (int mi = 0; mi < NM; mi++)
+          if (tern_cpu_weights_copy(&base[mi], &lw[l * NM + mi]) != TERN_OK) {
+            fprintf(stderr, "bench_ternary: out of memory\n");
+            return 1;
+          }
+      for (int mi = 0; mi < NM; mi++) tern_cpu_weights_free(&base[mi]);
+      for (unsigned tokens = 1; tokens <= 8; tokens += 7) {
+        if (only_tokens && tokens != only_tokens) continue;
+        int8_t *x = malloc((size_t)6912 * tokens);
+        int32_t *acc = malloc(sizeof(int32_t) * 6912 * tokens * 3);
+        if (!x || !acc) return 1;
+        for (size_t i = 0; i < (size_t)6912 * tokens; i++) x[i] = (int8_t)(tern_rand_next_bench(&rng) & 0xFF);
+        double best = 1e30;
+        size_t passes = 0;
+        const double t0 = bench_now();
+        do {
+          const double p0 = bench_now();
+          for (size_t l = 0; l < layers; l++) {
+            const tern_cpu_weights *w = &lw[l * NM];
+            tern_cpu_matmul_item qkv[3] = {{&w[Q], x, tokens, acc},
+                                           {&w[K], x, tokens, acc + 2560 * tokens},
+                                           {&w[V], x, tokens, acc + 3200 * tokens}};
+            tern_cpu_matmul_item gu[2] = {{&w[G], x, tokens, acc}, {&w[U], x, tokens, acc + 6912 * tokens}};
+            tern_cpu_matmul_many(qkv, 3, isa, pool);
+            tern_cpu_matmul(&w[O], isa, pool, x, tokens, acc);
+            tern_cpu_matmul_many(gu, 2, isa, pool);
+            tern_cpu_matmul(&w[D], isa, pool, x, tokens, acc);
+          }
+          const double p1 = bench_now();
+          if (p1 - p0 < best) best = p1 - p0;
+          passes++;
+        } while (bench_now() - t0 < secs || passes < 3);
+        const double per = best / (double)layers, bw = (double)layer_bytes / per;
+        printf("BENCH name=ternary_decode_layer isa=%s fmt=%s tokens=%u threads=%u layers=%zu passes=%zu "
+               "us_per_layer=%.1f weight_gbs=%.2f of_triad=%.3f of_read=%.3f gweights_per_s=%.2f\n",
+               tern_cpu_isa_name(isa), tern_format_name(fmt), tokens, threads, layers, passes, per * 1e6, bw / 1e9,
+               bw / triad_bw, bw / read_bw, layer_weights * tokens / per / 1e9);
+        fflush(stdout);
+        free(x);
+        free(acc);
+      }
+      for (size_t i = 0; i < layers * NM; i++) tern_cpu_weights_free(&lw[i]);
+      free(lw);
+    }
     tern_pool_free(pool);
     if (only_threads) break;
   }

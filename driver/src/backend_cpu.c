@@ -46,4 +46,20 @@ static tern_status cpu_matmul(void *state, void *handle, const int8_t *xq, uint3
   return tern_cpu_matmul(handle, s->isa, s->pool, xq, tokens, acc);
 }
 
-const tern_backend_ops tern_backend_cpu = {"cpu", cpu_open, cpu_close, cpu_upload, cpu_release, cpu_matmul, NULL};
+/* a batch (a layer's q, k, v; gate and up) as one pass of the pool */
+static tern_status cpu_matmul_batch(void *state, const tern_matmul_item *items, size_t count) {
+  const cpu_state *s = state;
+  enum { STACK_ITEMS = 8 };
+  tern_cpu_matmul_item local[STACK_ITEMS] = {{0}}, *many = count <= STACK_ITEMS ? local : malloc(sizeof *many * count);
+  if (!many) return TERN_ERR_NOMEM;
+  for (size_t i = 0; i < count; i++) {
+    const tern_cpu_matmul_item it = {items[i].handle, items[i].xq, items[i].tokens, items[i].acc};
+    many[i] = it;
+  }
+  const tern_status st = tern_cpu_matmul_many(many, count, s->isa, s->pool);
+  if (many != local) free(many);
+  return st;
+}
+
+const tern_backend_ops tern_backend_cpu = {"cpu",       cpu_open,   cpu_close,       cpu_upload,
+                                           cpu_release, cpu_matmul, cpu_matmul_batch};

@@ -92,6 +92,13 @@ static tern_status layout_alloc(tern_format fmt, uint32_t k, uint32_t n, tern_cp
   out->data = weights_alloc(bytes);
   if (!out->data) return TERN_ERR_NOMEM;
   memset(out->data, fmt == TERN_T2 ? 0x55 : 121, bytes);
+  if (fmt == TERN_T5)
+    for (uint32_t q = 0; q < 256; q++) {
+      int8_t dg[5];
+      tern_t5_decode((uint8_t)q, dg);
+      out->t5_lut[q] = (uint8_t)((dg[0] + 1) | (dg[1] + 1) << 2 | (dg[2] + 1) << 4 | (dg[3] + 1) << 6);
+      out->t5_lut[256 + q] = (uint8_t)(dg[4] + 1);
+    }
   return TERN_OK;
 }
 
@@ -200,59 +207,89 @@ void tern_cpu_rows_portable(const tern_cpu_job *job, size_t r0, size_t r1) {
 }
 
 /* ---- the threaded driver ---- */
+/* Work is cut into units of 4 rows of one item (whole cache-line runs of acc per thread);
+ * units are numbered item after item, and a chunk of units may span items. */
 struct rows_task {
-  const tern_cpu_job *job;
+  tern_cpu_job *jobs;      /* one per item */
+  size_t *first_unit;      /* count + 1 entries: item i owns units [first_unit[i], first_unit[i+1]) */
+  size_t count;
   tern_cpu_rows_fn fn;
-  uint32_t rows_per_unit;
 };
 
 static void rows_chunk(void *arg, size_t begin, size_t end, unsigned thread) {
   (void)thread;
   const struct rows_task *t = arg;
-  size_t r0 = begin * t->rows_per_unit, r1 = end * t->rows_per_unit;
-  if (r1 > t->job->w->n) r1 = t->job->w->n;
-  if (r0 < r1) t->fn(t->job, r0, r1);
+  size_t i = 0;
+  while (t->first_unit[i + 1] <= begin) i++;
+  for (; i < t->count && t->first_unit[i] < end; i++) {
+    const size_t u0 = begin > t->first_unit[i] ? begin : t->first_unit[i];
+    const size_t u1 = end < t->first_unit[i + 1] ? end : t->first_unit[i + 1];
+    const tern_cpu_job *job = &t->jobs[i];
+    const size_t r0 = (u0 - t->first_unit[i]) * 4;
+    size_t r1 = (u1 - t->first_unit[i]) * 4;
+    if (r1 > job->w->n) r1 = job->w->n;
+    if (r0 < r1) t->fn(job, r0, r1);
+  }
+}
+
+tern_status tern_cpu_matmul_many(const tern_cpu_matmul_item *items, size_t count, tern_cpu_isa isa, tern_pool *pool) {
+  if (!items && count) return TERN_ERR_ARG;
+  for (size_t i = 0; i < count; i++)
+    if (!items[i].w || !items[i].w->data || !items[i].x || !items[i].acc || items[i].tokens == 0) return TERN_ERR_ARG;
+  if (count == 0) return TERN_OK;
+  tern_cpu_rows_fn fn = tern_cpu_rows_portable;
+  if (isa == TERN_CPU_AVX2 && tern_cpu_isa_supported(isa)) fn = tern_cpu_rows_avx2;
+  if (isa == TERN_CPU_AVX512 && tern_cpu_isa_supported(isa)) fn = tern_cpu_rows_avx512;
+  /* scratch: every item's padded activations (64-byte aligned each), sums, jobs, unit table */
+  size_t xbytes = 0, tokens = 0, work = 0;
+  for (size_t i = 0; i < count; i++) {
+    xbytes += ((size_t)items[i].tokens * items[i].w->kp + 63) / 64 * 64;
+    tokens += items[i].tokens;
+    work += tern_cpu_weights_bytes(items[i].w) * items[i].tokens;
+  }
+  int8_t *xp = aligned_alloc(64, xbytes);
+  int32_t *sumx = malloc(sizeof *sumx * tokens);
+  tern_cpu_job *jobs = malloc(sizeof *jobs * count);
+  size_t *first_unit = malloc(sizeof *first_unit * (count + 1));
+  if (!xp || !sumx || !jobs || !first_unit) {
+    free(xp), free(sumx), free(jobs), free(first_unit);
+    return TERN_ERR_NOMEM;
+  }
+  size_t xo = 0, so = 0;
+  first_unit[0] = 0;
+  for (size_t i = 0; i < count; i++) {
+    const tern_cpu_weights *w = items[i].w;
+    for (uint32_t t = 0; t < items[i].tokens; t++) {
+      int8_t *d = xp + xo + (size_t)t * w->kp;
+      const int8_t *src = items[i].x + (size_t)t * w->k;
+      int32_t sum = 0;
+      memcpy(d, src, w->k);
+      memset(d + w->k, 0, w->kp - w->k);
+      for (uint32_t c = 0; c < w->k; c++) sum += src[c];
+      sumx[so + t] = sum;
+    }
+    tern_cpu_job job = {w, xp + xo, sumx + so, items[i].tokens, items[i].acc, w->fmt == TERN_T5 ? w->t5_lut : NULL};
+    jobs[i] = job;
+    first_unit[i + 1] = first_unit[i] + (w->n + 3) / 4;
+    xo += ((size_t)items[i].tokens * w->kp + 63) / 64 * 64;
+    so += items[i].tokens;
+  }
+  struct rows_task task = {jobs, first_unit, count, fn};
+  /* Several chunks a thread, so a thread the OS slows down leaves its share to the others;
+   * but each chunk at least ~64 KiB of weights (per token): every claim is a contended
+   * atomic and every chunk start a cold weight stream, which a 300 KiB matrix (2B4T k/v)
+   * cannot amortise over 16 chunks. */
+  const unsigned threads = tern_pool_threads(pool);
+  size_t per_thread = work / ((size_t)threads << 16);
+  per_thread = per_thread < 1 ? 1 : per_thread > 8 ? 8 : per_thread;
+  tern_pool_for_chunks(pool, first_unit[count], (unsigned)per_thread * threads, rows_chunk, &task);
+  free(xp), free(sumx), free(jobs), free(first_unit);
+  return TERN_OK;
 }
 
 tern_status tern_cpu_matmul(const tern_cpu_weights *w, tern_cpu_isa isa, tern_pool *pool, const int8_t *x,
                             uint32_t tokens, int32_t *acc) {
   if (!w || !w->data || !x || !acc || tokens == 0) return TERN_ERR_ARG;
-  tern_cpu_rows_fn fn = tern_cpu_rows_portable;
-  if (isa == TERN_CPU_AVX2 && tern_cpu_isa_supported(isa)) fn = tern_cpu_rows_avx2;
-  if (isa == TERN_CPU_AVX512 && tern_cpu_isa_supported(isa)) fn = tern_cpu_rows_avx512;
-  const size_t xbytes = (size_t)tokens * w->kp;
-  int8_t *xp = aligned_alloc(64, (xbytes + 63) / 64 * 64);
-  int32_t *sumx = malloc(sizeof *sumx * tokens);
-  uint8_t *lut = w->fmt == TERN_T5 ? malloc(2 * 256) : NULL;
-  if (!xp || !sumx || (w->fmt == TERN_T5 && !lut)) {
-    free(xp);
-    free(sumx);
-    free(lut);
-    return TERN_ERR_NOMEM;
-  }
-  for (uint32_t t = 0; t < tokens; t++) {
-    int8_t *d = xp + (size_t)t * w->kp;
-    const int8_t *s = x + (size_t)t * w->k;
-    int32_t sum = 0;
-    memcpy(d, s, w->k);
-    memset(d + w->k, 0, w->kp - w->k);
-    for (uint32_t i = 0; i < w->k; i++) sum += s[i];
-    sumx[t] = sum;
-  }
-  if (lut)
-    for (uint32_t q = 0; q < 256; q++) {
-      int8_t dg[5];
-      tern_t5_decode((uint8_t)q, dg);
-      lut[q] = (uint8_t)((dg[0] + 1) | (dg[1] + 1) << 2 | (dg[2] + 1) << 4 | (dg[3] + 1) << 6);
-      lut[256 + q] = (uint8_t)(dg[4] + 1);
-    }
-  tern_cpu_job job = {w, xp, sumx, tokens, acc, lut};
-  /* units of 4 rows keep each thread's rows whole cache-line runs of acc */
-  struct rows_task task = {&job, fn, 4};
-  /* several chunks a thread: a thread the OS slows down leaves its share to the others */
-  tern_pool_for_chunks(pool, (w->n + 3) / 4, 8 * tern_pool_threads(pool), rows_chunk, &task);
-  free(xp);
-  free(sumx);
-  free(lut);
-  return TERN_OK;
+  const tern_cpu_matmul_item item = {w, x, tokens, acc};
+  return tern_cpu_matmul_many(&item, 1, isa, pool);
 }

@@ -42,6 +42,10 @@ typedef struct tern_cpu_weights {
   uint32_t blocks;    /* 64-byte blocks per row */
   size_t row_bytes;   /* blocks * 64 */
   uint8_t *data;      /* n * row_bytes, 64-byte aligned */
+  /* T5 decode table, built once with the layout (a matvec of a small matrix is a few
+   * microseconds: rebuilding it per call cost a fifth of that). Byte q: t5_lut[q] = codes
+   * (0..2) of digits 0..3, 2 bits each (digit d at bits 2d), t5_lut[256 + q] = digit 4's. */
+  uint8_t t5_lut[512];
 } tern_cpu_weights;
 
 /* Bytes the kernels read per matmul pass over the weights (n * row_bytes). */
@@ -64,6 +68,18 @@ void tern_cpu_weights_free(tern_cpu_weights *w);
 tern_status tern_cpu_matmul(const tern_cpu_weights *w, tern_cpu_isa isa, tern_pool *pool, const int8_t *x,
                             uint32_t tokens, int32_t *acc);
 
+/* Several matmuls in one pass of the pool (one fork-join; the threads stream the matrices'
+ * rows back to back): item i computes acc[t][n] for x[t][k] of its own weights. Results are
+ * those of tern_cpu_matmul on each item. A decode step's q, k and v (2B4T: 1.3, 0.33, 0.33
+ * MB in T5) are each too small to amortise a fork-join and a cold stream start. */
+typedef struct tern_cpu_matmul_item {
+  const tern_cpu_weights *w;
+  const int8_t *x;
+  uint32_t tokens;
+  int32_t *acc;
+} tern_cpu_matmul_item;
+tern_status tern_cpu_matmul_many(const tern_cpu_matmul_item *items, size_t count, tern_cpu_isa isa, tern_pool *pool);
+
 /* ---- internal: the per-variant row kernels (cpu_kernels*.c) ---- */
 typedef struct tern_cpu_job {
   const tern_cpu_weights *w;
@@ -71,8 +87,7 @@ typedef struct tern_cpu_job {
   const int32_t *sumx;  /* per token: sum of x */
   uint32_t tokens;
   int32_t *acc;         /* tokens x n */
-  const uint8_t *lut;   /* T5, byte q: lut[q] = codes (0..2) of digits 0..3, 2 bits each
-                         * (digit d at bits 2d), lut[256 + q] = code of digit 4 */
+  const uint8_t *lut;   /* T5: w->t5_lut */
 } tern_cpu_job;
 typedef void (*tern_cpu_rows_fn)(const tern_cpu_job *job, size_t r0, size_t r1);
 void tern_cpu_rows_portable(const tern_cpu_job *job, size_t r0, size_t r1);

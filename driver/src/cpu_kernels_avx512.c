@@ -31,7 +31,7 @@ AVX512_INLINE void tile_t2(const tern_cpu_job *job, size_t r, uint32_t t0, const
   const int8_t *xb = job->xp + (size_t)t0 * kp;
   for (uint32_t blk = 0; blk < w->blocks; blk++, xb += 256, row += 64) {
     __m512i wv[4];
-    if (RT == 1) _mm_prefetch((const char *)(row + PREFETCH_AHEAD), _MM_HINT_T0);
+    if (NT <= 2) UNROLL for (int i = 0; i < RT; i++) _mm_prefetch((const char *)(row + i * rb + PREFETCH_AHEAD), _MM_HINT_T0);
     UNROLL for (int i = 0; i < RT; i++) wv[i] = _mm512_load_si512((const void *)(row + i * rb));
     UNROLL for (int s = 0; s < 4; s++) {
       __m512i xv[8];
@@ -64,7 +64,7 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
   for (uint32_t blk = 0; blk < w->blocks; blk++, xb += 320, row += 64) {
     __m512i q[4];
     __mmask64 hi[4];
-    if (RT == 1) _mm_prefetch((const char *)(row + PREFETCH_AHEAD), _MM_HINT_T0);
+    if (NT <= 2) UNROLL for (int i = 0; i < RT; i++) _mm_prefetch((const char *)(row + i * rb + PREFETCH_AHEAD), _MM_HINT_T0);
     UNROLL for (int i = 0; i < RT; i++) {
       q[i] = _mm512_load_si512((const void *)(row + i * rb));
       hi[i] = _mm512_movepi8_mask(q[i]);
@@ -100,7 +100,13 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
  * token tiles of 8 (BIG; unused: 4 rows x 4 tokens loads less), 4 (RT4 rows a pass), 2 (two
  * rows a pass) and 1 (one row, ACC1 accumulators, so the weight stream stays sequential). */
 #define ROW_BLOCK 32
-#define DISPATCH(BIG, RT4, ACC1, FN, ...)                                                         \
+#ifndef ACC2_T2
+#define ACC2_T2 4
+#endif
+#ifndef ACC2_T5
+#define ACC2_T5 5
+#endif
+#define DISPATCH(BIG, RT4, ACC1, ACC2, FN, ...)                                                         \
   do {                                                                                       \
     const uint32_t T = job->tokens;                                                          \
     for (size_t rb = r0; rb < r1; rb += ROW_BLOCK) {                                         \
@@ -119,19 +125,33 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
         for (; r + 2 <= re; r += 2) FN(job, r, t0, 2, 2, 2 __VA_ARGS__);                     \
         for (; r < re; r++) FN(job, r, t0, 1, 2, 2 __VA_ARGS__);                             \
       }                                                                                      \
-      if (t0 < T)                                                                            \
-        for (size_t r = rb; r < re; r++) FN(job, r, t0, 1, 1, ACC1 __VA_ARGS__);             \
+      if (t0 < T) {                                                                          \
+        size_t r = rb;                                                                       \
+        for (; r + 2 <= re; r += 2) FN(job, r, t0, 2, 1, ACC2 __VA_ARGS__);                  \
+        for (; r < re; r++) FN(job, r, t0, 1, 1, ACC1 __VA_ARGS__);                          \
+      }                                                                                      \
     }                                                                                        \
   } while (0)
 
+/* A chunk's first PREFETCH_AHEAD bytes: the in-loop prefetch only covers what follows them,
+ * and a small matrix (2B4T k/v: 160 KiB a thread) would start on demand misses. */
+AVX512_INLINE void prefetch_start(const tern_cpu_job *job, size_t r0, size_t r1) {
+  if (job->tokens >= 4) return;
+  const uint8_t *p = job->w->data + r0 * job->w->row_bytes;
+  size_t bytes = (r1 - r0) * job->w->row_bytes;
+  if (bytes > PREFETCH_AHEAD) bytes = PREFETCH_AHEAD;
+  for (size_t off = 0; off < bytes; off += 64) _mm_prefetch((const char *)(p + off), _MM_HINT_T0);
+}
+
 AVX512 void tern_cpu_rows_avx512(const tern_cpu_job *job, size_t r0, size_t r1) {
+  prefetch_start(job, r0, r1);
   if (job->w->fmt == TERN_T2) {
-    DISPATCH(0, 4, 4, tile_t2, );
+    DISPATCH(0, 4, 4, ACC2_T2, tile_t2, );
     return;
   }
   __m512i lut[8];
   for (int i = 0; i < 8; i++) lut[i] = _mm512_loadu_si512((const void *)(job->lut + 64 * i));
-  DISPATCH(0, 1, 5, tile_t5, , lut);
+  DISPATCH(0, 1, 5, ACC2_T5, tile_t5, , lut);
 }
 
 #else

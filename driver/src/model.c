@@ -111,25 +111,64 @@ static void row_to_float_portable(const uint8_t *src, uint32_t type, size_t n, f
   }
 }
 
-/* 8 lanes: lane j sums products i = j (mod 8) in increasing i; then a fixed tree. */
+/* The dot product every backend and ISA computes the same way (so logits do not depend on
+ * the machine's SIMD): 32 lanes, lane j sums the products i = j (mod 32) in increasing i
+ * (four independent 8-wide accumulators in SIMD: no add-latency chain), then a fixed tree. */
+#define DOT_LANES 32
+static float dot_reduce(const float l[DOT_LANES]) {
+  float v[8];
+  for (int j = 0; j < 8; j++) v[j] = (l[j] + l[8 + j]) + (l[16 + j] + l[24 + j]);
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+}
+
 static float dot_portable(const float *a, const float *b, size_t n) {
-  float l[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8)
-    for (int j = 0; j < 8; j++) l[j] = l[j] + a[i + j] * b[i + j];
-  for (int j = 0; i < n; i++, j++) l[j] = l[j] + a[i] * b[i];
-  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+  float l[DOT_LANES] = {0};
+  for (size_t i = 0; i < n; i++) l[i % DOT_LANES] = l[i % DOT_LANES] + a[i] * b[i];
+  return dot_reduce(l);
 }
 
 #if TERN_X86
-__attribute__((target("avx2,f16c"))) static float dot_avx2(const float *a, const float *b, size_t n) {
-  __m256 acc = _mm256_setzero_ps();
+/* b given as floats (f16 == 0) or as F16 halves (f16 != 0, converted exactly by F16C): the
+ * lm_head streams its F16 rows straight into the dot product. */
+__attribute__((target("avx2,f16c"))) static inline float dot_avx2_any(const float *a, const void *b, size_t n,
+                                                                       int f16) {
+  /* four named accumulators (an array of them would live on the stack) */
+  __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+  const float *bf = b;
+  const uint8_t *bh = b;
+#define DOT_LOAD_B(i) \
+  (f16 ? _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(const void *)(bh + 2 * (i)))) : _mm256_loadu_ps(bf + (i)))
+#define DOT_STEP(acc, i) acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(a + (i)), DOT_LOAD_B(i)))
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
-  float l[8];
-  _mm256_storeu_ps(l, acc);
-  for (int j = 0; i < n; i++, j++) l[j] = l[j] + a[i] * b[i];
-  return ((l[0] + l[1]) + (l[2] + l[3])) + ((l[4] + l[5]) + (l[6] + l[7]));
+  for (; i + DOT_LANES <= n; i += DOT_LANES) {
+    DOT_STEP(acc0, i);
+    DOT_STEP(acc1, i + 8);
+    DOT_STEP(acc2, i + 16);
+    DOT_STEP(acc3, i + 24);
+  }
+  if (i + 8 <= n) DOT_STEP(acc0, i), i += 8;
+  if (i + 8 <= n) DOT_STEP(acc1, i), i += 8;
+  if (i + 8 <= n) DOT_STEP(acc2, i), i += 8;
+#undef DOT_STEP
+#undef DOT_LOAD_B
+  float l[DOT_LANES];
+  _mm256_storeu_ps(l, acc0);
+  _mm256_storeu_ps(l + 8, acc1);
+  _mm256_storeu_ps(l + 16, acc2);
+  _mm256_storeu_ps(l + 24, acc3);
+  for (; i < n; i++) {
+    const float bi = f16 ? tern_half_to_float((uint16_t)(bh[2 * i] | (bh[2 * i + 1] << 8))) : bf[i];
+    l[i % DOT_LANES] = l[i % DOT_LANES] + a[i] * bi;
+  }
+  return dot_reduce(l);
+}
+
+__attribute__((target("avx2,f16c"))) static float dot_avx2(const float *a, const float *b, size_t n) {
+  return dot_avx2_any(a, b, n, 0);
+}
+
+__attribute__((target("avx2,f16c"))) static float dot_f16_avx2(const float *a, const uint8_t *b, size_t n) {
+  return dot_avx2_any(a, b, n, 1);
 }
 
 __attribute__((target("avx2,f16c"))) static void row_to_float_avx2(const uint8_t *src, uint32_t type, size_t n,
@@ -824,6 +863,14 @@ static void head_task(void *arg, size_t begin, size_t end, unsigned thread) {
   const uint32_t n = m->p.n_embd;
   const size_t V = m->p.n_vocab, rb = (size_t)n * type_size(m->out.type);
   float *row = j->c->rows + (size_t)thread * n;
+#if TERN_X86
+  if (m->simd && m->out.type == GT_F16 && j->ntok == 1) {
+    /* decode: one pass over the F16 rows at memory speed, no float copy of each row (the
+     * same products in the same order as below, so the same logits) */
+    for (size_t r = begin; r < end; r++) j->logits[r] = dot_f16_avx2(j->xn, m->out.data + r * rb, n);
+    return;
+  }
+#endif
   for (size_t r = begin; r < end; r++) {
     row_to_float(m, m->out.data + r * rb, m->out.type, n, row);
     for (uint32_t t = 0; t < j->ntok; t++) j->logits[t * V + r] = dot(m, row, j->xn + (size_t)t * n, n);

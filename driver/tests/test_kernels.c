@@ -128,6 +128,75 @@ static void test_variant(tern_test_ctx *t, tern_cpu_isa isa, unsigned threads) {
     tern_test_end(t);
   }
 
+  /* batches of matrices in one pass of the pool (tern_cpu_matmul_many): chunks that span
+   * items, items of both formats, different K, N and token counts in one batch */
+  {
+    static const uint32_t ks[] = {1, 21, 255, 320, 641, 2560};
+    static const uint32_t ns[] = {1, 3, 4, 5, 33, 130, 640};
+    snprintf(name, sizeof name, "kernels[%s,threads=%u]/many", tern_cpu_isa_name(isa), threads);
+    tern_test_begin(t, name);
+    for (int it = 0; it < 30 && !t->failed; it++) {
+      enum { MAXI = 5 };
+      const size_t count = (size_t)tern_rand_range(&rng, 1, MAXI);
+      tern_cpu_matmul_item items[MAXI];
+      tern_cpu_weights cw[MAXI];
+      int32_t *ref[MAXI] = {0};
+      int8_t *xs[MAXI] = {0};
+      size_t made = 0;
+      int ok = 1;
+      for (size_t i = 0; i < count && ok; i++) {
+        const uint32_t k = ks[tern_rand_range(&rng, 0, sizeof ks / sizeof ks[0] - 1)];
+        const uint32_t n = ns[tern_rand_range(&rng, 0, sizeof ns / sizeof ns[0] - 1)];
+        const uint32_t tokens = (uint32_t)tern_rand_range(&rng, 1, 9);
+        const tern_format fmt = fmts[tern_rand_next(&rng) & 1];
+        int8_t *w = malloc((size_t)k * n);
+        uint8_t *stream = malloc(tern_stream_bytes(gd, fmt, k, n));
+        xs[i] = malloc((size_t)k * tokens);
+        ref[i] = malloc(sizeof(int32_t) * n * tokens);
+        int32_t *got = malloc(sizeof(int32_t) * n * tokens);
+        ok = w && stream && xs[i] && ref[i] && got;
+        if (ok) {
+          rand_trits(&rng, w, (size_t)k * n);
+          rand_x(&rng, xs[i], (size_t)k * tokens);
+          ok = tern_pack(gd, fmt, w, k, n, stream) == TERN_OK &&
+               tern_matmul(gd, fmt, stream, k, n, tokens, xs[i], ref[i]) == TERN_OK &&
+               tern_cpu_weights_from_stream(gd, fmt, stream, k, n, &cw[i]) == TERN_OK;
+        }
+        free(w);
+        free(stream);
+        if (ok) {
+          memset(got, 0x5A, sizeof(int32_t) * n * tokens);
+          const tern_cpu_matmul_item item = {&cw[i], xs[i], tokens, got};
+          items[i] = item;
+          made++;
+        } else {
+          free(got);
+        }
+      }
+      if (!ok) {
+        tern_test_fail(t, "iteration %d: setup failed (seed=%" PRIu64 ")", it, g_seed);
+      } else {
+        const tern_status st = tern_cpu_matmul_many(items, count, isa, pool);
+        if (st != TERN_OK) tern_test_fail(t, "iteration %d: %s", it, tern_strerror(st));
+        for (size_t i = 0; i < count && !t->failed; i++)
+          for (size_t e = 0; e < (size_t)items[i].w->n * items[i].tokens; e++)
+            if (items[i].acc[e] != ref[i][e]) {
+              tern_test_fail(t, "iteration %d, item %zu of %zu (%s k=%u n=%u tokens=%u): acc[%zu] = %" PRId32
+                             ", C model %" PRId32 " (seed=%" PRIu64 ")",
+                             it, i, count, tern_format_name(items[i].w->fmt), items[i].w->k, items[i].w->n,
+                             items[i].tokens, e, items[i].acc[e], ref[i][e], g_seed);
+              break;
+            }
+      }
+      for (size_t i = 0; i < made; i++) {
+        tern_cpu_weights_free(&cw[i]);
+        free(items[i].acc);
+      }
+      for (size_t i = 0; i < count; i++) free(xs[i]), free(ref[i]);
+    }
+    tern_test_end(t);
+  }
+
   /* every token count 1..9 at a 2B4T-like K, both formats */
   {
     snprintf(name, sizeof name, "kernels[%s,threads=%u]/tokens_1_to_9", tern_cpu_isa_name(isa), threads);
