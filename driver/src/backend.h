@@ -26,7 +26,8 @@ typedef struct tern_backend_ops {
    * comes from elsewhere (the HAL device core: tern_hal_device_open). */
   void *(*open)(tern_geom g, struct tern_pool *pool);
   void (*close)(void *state);
-  /* Take a packed stream (tern_stream_bytes bytes) of a k x n tensor; returns a handle or NULL. */
+  /* Take a packed stream (tern_stream_bytes bytes) of a k x n tensor; returns a handle or NULL.
+   * May be NULL when upload_trits is given. */
   void *(*upload)(void *state, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n);
   void (*release)(void *state, void *handle);
   /* acc[t][n] for xq[t][k]. */
@@ -34,6 +35,10 @@ typedef struct tern_backend_ops {
   /* Several matmuls as one submission (every job queued before waiting), or NULL: the core
    * then calls matmul for each. */
   tern_status (*matmul_batch)(void *state, const struct tern_matmul_item *items, size_t count);
+  /* Take a k x n tensor as checked trits (W[n][k], -1/0/+1) to hold in format fmt, or NULL:
+   * the core then packs the device stream and calls upload. For a backend whose own layout is
+   * not the device stream (cpu), this skips a pack and an unpack at load. */
+  void *(*upload_trits)(void *state, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n);
 } tern_backend_ops;
 
 extern const tern_backend_ops tern_backend_cpu;

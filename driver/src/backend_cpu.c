@@ -1,5 +1,5 @@
-/* Backend "cpu": ternary matmul on the host CPU. At upload the device stream is converted
- * into a compact row-major layout of the same format (T2: 2 bits per weight, T5: 5 weights a
+/* Backend "cpu": ternary matmul on the host CPU. At upload the tensor's trits are put into a
+ * compact row-major layout of the same format (T2: 2 bits per weight, T5: 5 weights a
  * byte), and the kernels (cpu_kernels.h: portable, AVX2 or AVX-512, chosen at open, forced by
  * TERN_CPU_KERNEL) read it from there, split over output rows on the device's thread pool. */
 #include <stdlib.h>
@@ -30,11 +30,11 @@ static void cpu_release(void *state, void *handle) {
   free(t);
 }
 
-static void *cpu_upload(void *state, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n) {
-  const cpu_state *s = state;
+static void *cpu_upload_trits(void *state, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n) {
+  (void)state;
   tern_cpu_weights *t = malloc(sizeof *t);
   if (!t) return NULL;
-  if (tern_cpu_weights_from_stream(s->geom, fmt, stream, k, n, t) != TERN_OK) {
+  if (tern_cpu_weights_from_trits(fmt, w, k, n, t) != TERN_OK) {
     free(t);
     return NULL;
   }
@@ -61,5 +61,5 @@ static tern_status cpu_matmul_batch(void *state, const tern_matmul_item *items, 
   return st;
 }
 
-const tern_backend_ops tern_backend_cpu = {"cpu",       cpu_open,   cpu_close,       cpu_upload,
-                                           cpu_release, cpu_matmul, cpu_matmul_batch};
+const tern_backend_ops tern_backend_cpu = {"cpu",       cpu_open,   cpu_close,        NULL,
+                                           cpu_release, cpu_matmul, cpu_matmul_batch, cpu_upload_trits};

@@ -102,24 +102,34 @@ static tern_status layout_alloc(tern_format fmt, uint32_t k, uint32_t n, tern_cp
   return TERN_OK;
 }
 
-static void layout_set(tern_cpu_weights *o, uint32_t row, uint32_t col, int w) {
-  uint8_t *r = o->data + (size_t)row * o->row_bytes;
+/* One row of trits (-1/0/+1, k of them) into its layout row. T2: byte j of a 256-weight block
+ * holds the codes (w + 1) of columns j, 64 + j, 128 + j, 192 + j at bits 0, 2, 4, 6 (padding
+ * code 1: weight 0). T5: byte j of a 320-weight block holds columns j, 64 + j, ..., 256 + j as
+ * the base-3 digits of v (the first column most significant), stored as q = ceil(v * 256 / 243)
+ * so that the kernels' decode (3q >> 8 per digit) returns them. */
+static void layout_row(const tern_cpu_weights *o, const int8_t *w, uint8_t *row) {
+  const uint32_t k = o->k;
   if (o->fmt == TERN_T2) {
-    const uint32_t blk = col / 256, j = col % 256, sh = 2 * (j / 64);
-    uint8_t *b = r + (size_t)blk * 64 + j % 64;
-    *b = (uint8_t)((*b & ~(3u << sh)) | (uint32_t)(w + 1) << sh);
+    for (uint32_t blk = 0; blk < o->blocks; blk++)
+      for (uint32_t j = 0; j < 64; j++) {
+        uint32_t byte = 0;
+        for (uint32_t d = 0; d < 4; d++) {
+          const uint32_t col = blk * 256 + d * 64 + j;
+          byte |= (uint32_t)(col < k ? w[col] + 1 : 1) << (2 * d);
+        }
+        row[(size_t)blk * 64 + j] = (uint8_t)byte;
+      }
   } else {
-    static const uint8_t pow3[5] = {81, 27, 9, 3, 1};
-    const uint32_t blk = col / 320, j = col % 320;
-    uint8_t *b = r + (size_t)blk * 64 + j % 64;
-    *b = (uint8_t)(*b + w * pow3[j / 64]); /* the digit was 1 (w = 0): v += w * 3^(4-d) */
+    for (uint32_t blk = 0; blk < o->blocks; blk++)
+      for (uint32_t j = 0; j < 64; j++) {
+        uint32_t v = 0;
+        for (uint32_t d = 0; d < 5; d++) {
+          const uint32_t col = blk * 320 + d * 64 + j;
+          v = v * 3 + (uint32_t)(col < k ? w[col] + 1 : 1);
+        }
+        row[(size_t)blk * 64 + j] = (uint8_t)((v * 256 + 242) / 243);
+      }
   }
-}
-
-static void layout_finish(tern_cpu_weights *o) {
-  if (o->fmt != TERN_T5) return;
-  const size_t bytes = o->row_bytes * o->n;
-  for (size_t i = 0; i < bytes; i++) o->data[i] = (uint8_t)(((uint32_t)o->data[i] * 256 + 242) / 243);
 }
 
 tern_status tern_cpu_weights_from_trits(tern_format fmt, const int8_t *w, uint32_t k, uint32_t n,
@@ -127,12 +137,12 @@ tern_status tern_cpu_weights_from_trits(tern_format fmt, const int8_t *w, uint32
   if (!w || !out) return TERN_ERR_ARG;
   tern_status st = layout_alloc(fmt, k, n, out);
   if (st != TERN_OK) return st;
-  for (uint32_t r = 0; r < n; r++)
-    for (uint32_t c = 0; c < k; c++) {
-      int8_t v = w[(size_t)r * k + c];
-      layout_set(out, r, c, v > 0 ? 1 : v < 0 ? -1 : 0);
+  for (size_t i = 0; i < (size_t)k * n; i++)
+    if (w[i] < -1 || w[i] > 1) {
+      tern_cpu_weights_free(out);
+      return TERN_ERR_CODE;
     }
-  layout_finish(out);
+  for (uint32_t r = 0; r < n; r++) layout_row(out, w + (size_t)r * k, out->data + (size_t)r * out->row_bytes);
   return TERN_OK;
 }
 
@@ -141,35 +151,36 @@ tern_status tern_cpu_weights_from_stream(tern_geom g, tern_format fmt, const uin
   if (!stream || !out) return TERN_ERR_ARG;
   memset(out, 0, sizeof *out);
   if (tern_geom_check(g) != TERN_OK) return TERN_ERR_ARG;
-  tern_status st = layout_alloc(fmt, k, n, out);
-  if (st != TERN_OK) return st;
+  if (k == 0 || n == 0 || k > TERN_K_MAX || n > TERN_N_MAX) return TERN_ERR_SHAPE;
+  int8_t *trits = malloc((size_t)k * n);
+  if (!trits) return TERN_ERR_NOMEM;
+  /* the stream's beats (docs/formats.md) back into W[n][k]; a T2 code 3 reads as weight 0, as
+   * the array decodes it (the C model's tern_matmul does the same) */
+  int8_t t5[256][5];
+  if (fmt == TERN_T5)
+    for (uint32_t q = 0; q < 256; q++) tern_t5_decode((uint8_t)q, t5[q]);
   const uint32_t R = g.rows, L = g.lanes, G = tern_groups(g, n), B = tern_beats_per_group(g, k);
   const size_t beat_bytes = tern_beat_bytes(g, fmt);
   for (uint32_t gi = 0; gi < G; gi++)
     for (uint32_t s = 0; s < B; s++) {
       const uint8_t *beat = stream + ((size_t)gi * B + s) * beat_bytes;
-      for (uint32_t r = 0; r < R; r++) {
-        const uint32_t row = gi * R + r;
-        if (row >= n) break;
-        for (uint32_t l = 0; l < L; l++) {
-          const uint32_t col = s * L + l;
-          if (col >= k) break;
+      for (uint32_t r = 0; r < R && gi * R + r < n; r++) {
+        int8_t *dst = trits + (size_t)(gi * R + r) * k + (size_t)s * L;
+        for (uint32_t l = 0; l < L && s * L + l < k; l++) {
           const uint32_t i = r * L + l;
-          int w;
           if (fmt == TERN_T2) {
             const uint32_t c = (beat[i / 4] >> (2 * (i % 4))) & 3;
-            w = c == 3 ? 0 : (int)c - 1;
+            dst[l] = (int8_t)(c == 3 ? 0 : (int)c - 1);
           } else {
-            int8_t d[5];
-            tern_t5_decode(beat[i / 5], d);
-            w = d[i % 5];
+            dst[l] = t5[beat[i / 5]][i % 5];
           }
-          layout_set(out, row, col, w);
         }
       }
     }
-  layout_finish(out);
-  return TERN_OK;
+  tern_status st = TERN_OK;
+  if (st == TERN_OK) st = tern_cpu_weights_from_trits(fmt, trits, k, n, out);
+  free(trits);
+  return st;
 }
 
 /* ---- portable kernel ---- */

@@ -271,4 +271,4 @@ static tern_status hd_matmul(void *state, void *handle, const int8_t *xq, uint32
   return hd_matmul_batch(state, &item, 1);
 }
 
-const tern_backend_ops tern_backend_hal = {"hal", NULL, hd_close, hd_upload, hd_release, hd_matmul, hd_matmul_batch};
+const tern_backend_ops tern_backend_hal = {"hal", NULL, hd_close, hd_upload, hd_release, hd_matmul, hd_matmul_batch, NULL};

@@ -235,12 +235,12 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
                      src->k, src->size, need);
   const size_t count = (size_t)src->k * src->n;
   int8_t *trits = malloc(count);
-  uint8_t *stream = malloc(tern_stream_bytes(dev->geom, fmt, src->k, src->n));
+  uint8_t *stream = dev->ops->upload_trits ? NULL : malloc(tern_stream_bytes(dev->geom, fmt, src->k, src->n));
   tern_weights *w = calloc(1, sizeof *w);
   tern_status st = TERN_OK;
   size_t where = 0;
   float scale = src->scale;
-  if (!trits || !stream || !w) {
+  if (!trits || (!stream && !dev->ops->upload_trits) || !w) {
     st = set_error(dev, TERN_ERR_NOMEM, "out of memory loading a %ux%u tensor", src->n, src->k);
     goto done;
   }
@@ -262,13 +262,17 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
       set_error(dev, st, "%s tensor %ux%u: %s at %s %zu", lname, src->n, src->k, tern_strerror(st), unit, where);
     goto done;
   }
-  st = tern_pack(dev->geom, fmt, trits, src->k, src->n, stream);
-  if (st != TERN_OK) {
-    set_error(dev, st, "packing %s: %s", tern_format_name(fmt), tern_strerror(st));
-    goto done;
-  }
   dev->error[0] = 0;
-  w->handle = dev->ops->upload(dev->state, fmt, stream, src->k, src->n);
+  if (dev->ops->upload_trits) {
+    w->handle = dev->ops->upload_trits(dev->state, fmt, trits, src->k, src->n);
+  } else {
+    st = tern_pack(dev->geom, fmt, trits, src->k, src->n, stream);
+    if (st != TERN_OK) {
+      set_error(dev, st, "packing %s: %s", tern_format_name(fmt), tern_strerror(st));
+      goto done;
+    }
+    w->handle = dev->ops->upload(dev->state, fmt, stream, src->k, src->n);
+  }
   if (!w->handle) {
     st = TERN_ERR_DEVICE;
     if (!dev->error[0])
