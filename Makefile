@@ -84,7 +84,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "no-multiplier|bash tests/test_no_mul.sh" \
 	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
 
-fuzz: ## libFuzzer on the format decoders and GGUF-layout readers (FUZZ_SECONDS, default 600)
+fuzz: ## libFuzzer on the format decoders, the GGUF reader and the tokenizer (FUZZ_SECONDS each, default 600)
 	@BUILD=$(BUILD) bash tests/test_fuzz.sh $(or $(FUZZ_SECONDS),600)
 
 demo: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL and the C model
