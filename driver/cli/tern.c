@@ -34,6 +34,9 @@ typedef struct opts {
   uint32_t batch, ctx;
   tern_sampler_params sp;
   int ignore_eos, no_bos, quiet;
+  int check;        /* --check: every BitLinear compared with the C golden model */
+  int stats;        /* --stats: what the device did, per generated token */
+  const char *clocks; /* --clock-mhz LIST: device clocks to project tokens/s at */
 } opts;
 
 static const char *prog = "tern";
@@ -85,7 +88,9 @@ static const char usage_common[] =
     "  --fmt t5|t2          device weight format (default t5)\n"
     "  --batch T            tokens per BitLinear call when evaluating a prompt (default %u)\n"
     "  --threads N          host threads (sets TERN_THREADS; default all CPUs)\n"
-    "  --ctx N              context size in tokens (KV cache positions)\n";
+    "  --ctx N              context size in tokens (KV cache positions)\n"
+    "  --check              compare every BitLinear's int32 results with the C golden model as it\n"
+    "                       runs; the first difference stops the run with its tensor, token, row\n";
 
 static const char usage_sampling[] =
     "sampling (default greedy):\n"
@@ -111,7 +116,12 @@ static void help(const char *cmd) {
            "  --ignore-eos         keep generating after an end-of-generation token\n"
            "  --dump-logits FILE   write the prompt ids, the logits of every prompt position and the\n"
            "                       generated ids to FILE (docs/inference.md, 'Logits dump')\n"
-           "  -q, --quiet          no progress and no speed line\n\n");
+           "  -q, --quiet          no progress and no speed line\n"
+           "  --stats              end with what the device did per generated token: BitLinear calls,\n"
+           "                       MACs, weight and activation bytes, device cycles and array\n"
+           "                       utilisation (devices with a clock: rtl), and the golden check\n"
+           "  --clock-mhz LIST     with --stats: the tokens/s those cycles give at these clocks\n"
+           "                       (comma separated, e.g. 45.9,100)\n\n");
     printf(usage_common, TERN_T_MAX);
     printf("\n%s", usage_sampling);
   } else if (strcmp(cmd, "chat") == 0) {
@@ -200,6 +210,14 @@ static void parse_opts(const char *cmd, int argc, char **argv, int first, opts *
       o->quiet = 1;
       continue;
     }
+    if (FLAG("--check")) {
+      o->check = 1;
+      continue;
+    }
+    if (FLAG("--stats") && strcmp(cmd, "run") == 0) {
+      o->stats = 1;
+      continue;
+    }
     if (!val) {
       if (i + 1 >= argc) die_usage(cmd, "option %s needs a value", name);
       val = argv[++i];
@@ -211,6 +229,16 @@ static void parse_opts(const char *cmd, int argc, char **argv, int first, opts *
     else if (FLAG("--dump-logits")) o->dump = val;
     else if (FLAG("-f") || FLAG("--file")) o->file = val;
     else if (FLAG("--system")) o->system = val;
+    else if (FLAG("--clock-mhz") && strcmp(cmd, "run") == 0) {
+      const char *c = val;
+      while (*c) { /* validate now: a list of positive numbers */
+        char *end;
+        double mhz = strtod(c, &end);
+        if (end == c || !(mhz > 0 && mhz < 1e6) || (*end && *end != ',')) die_usage(cmd, "--clock-mhz '%s': expected MHz values like 45.9,100", val);
+        c = *end ? end + 1 : end;
+      }
+      o->clocks = val;
+    }
     else if (FLAG("-n") || FLAG("--n-predict")) o->n_predict = parse_long(cmd, name, val, 0, 1L << 24);
     else if (FLAG("--batch")) o->batch = (uint32_t)parse_long(cmd, name, val, 1, 4096);
     else if (FLAG("--ctx")) o->ctx = (uint32_t)parse_long(cmd, name, val, 2, 1L << 24);
@@ -298,6 +326,7 @@ static int session_open(session *s, const opts *o, int need_tok, const char *cmd
       fprintf(stderr, "%s: the rtl-capable CLI is build/driver/rtl/tern (make -C driver rtl)\n", prog);
     goto bad;
   }
+  if (o->check) tern_device_set_check(s->dev, 1); /* before loading: tensors keep their streams */
   progress pr = {t0, isatty(2), 0, o->quiet};
   tern_model_opts mo = tern_model_opts_default();
   mo.fmt = o->fmt;
@@ -436,6 +465,50 @@ static int write_dump(const char *path, const int32_t *prompt, size_t np, const 
   return 1;
 }
 
+/* The --stats summary (stdout, after the text): the prompt's share and, per generated token,
+ * what the device did. Generated tokens are those fed back through the model: the last
+ * sampled one is not evaluated, so ng - 1 of them (at least 1) divide the generation figures. */
+static void print_stats(session *s, const opts *o, const tern_device_stats *at_prompt, size_t ng) {
+  tern_device_stats all;
+  tern_device_get_stats(s->dev, &all);
+  const tern_geom g = tern_device_geom(s->dev);
+  const double steps = ng > 1 ? (double)(ng - 1) : 1.0;
+  const uint64_t calls = all.calls - at_prompt->calls, macs = all.macs - at_prompt->macs;
+  const uint64_t wbytes = all.weight_bytes - at_prompt->weight_bytes;
+  const uint64_t io = (all.act_bytes - at_prompt->act_bytes) + (all.result_bytes - at_prompt->result_bytes);
+  printf("-- device %s (array %ux%u), per generated token (%.0f decode steps):\n", tern_device_uri(s->dev), g.rows,
+         g.lanes, ng > 1 ? steps : 0.0);
+  if (ng < 2) {
+    printf("   no decode steps (generate at least 2 tokens)\n");
+  } else {
+    printf("   BitLinear calls %.0f, ternary MACs %.0f, weight bytes %.0f, activation+result bytes %.0f\n",
+           calls / steps, macs / steps, wbytes / steps, io / steps);
+    if (all.has_cycles) {
+      const double cyc = (double)(all.device_cycles - at_prompt->device_cycles) / steps;
+      const double ideal = (double)macs / steps / ((double)g.rows * g.lanes);
+      printf("   device cycles %.0f (the MACs alone need %.0f on %u x %u lanes: utilisation %.1f%%)\n", cyc, ideal,
+             g.rows, g.lanes, cyc > 0 ? 100.0 * ideal / cyc : 0.0);
+      if (o->clocks) {
+        printf("   device-bound tokens/s:");
+        for (const char *c = o->clocks; *c;) {
+          char *end;
+          const double mhz = strtod(c, &end);
+          printf(" %.1f at %g MHz%s", cyc > 0 ? mhz * 1e6 / cyc : 0.0, mhz, *end ? ";" : "");
+          c = *end ? end + 1 : end;
+        }
+        printf("\n");
+      }
+    } else {
+      printf("   device cycles: none counted (device %s has no clock; rtl has)\n", tern_device_uri(s->dev));
+    }
+  }
+  printf("   prompt and generation together: %llu BitLinear calls, %llu MACs\n", (unsigned long long)all.calls,
+         (unsigned long long)all.macs);
+  if (o->check)
+    printf("   golden check: %llu BitLinear calls compared with the C model, %llu differed\n",
+           (unsigned long long)all.checked, (unsigned long long)all.check_failures);
+}
+
 static int cmd_run(int argc, char **argv) {
   opts o;
   parse_opts("run", argc, argv, 2, &o, NULL);
@@ -509,6 +582,8 @@ static int cmd_run(int argc, char **argv) {
     memcpy(cur, last, sizeof(float) * V);
   }
   float *lg = cur ? cur : logits;
+  tern_device_stats st_prompt;
+  tern_device_get_stats(s.dev, &st_prompt);
   t0 = now();
   for (long i = 0; i < o.n_predict; i++) {
     int32_t id = tern_sample(&smp, lg, V);
@@ -532,6 +607,7 @@ static int cmd_run(int argc, char **argv) {
             "[%s, %s, batch %u]\n",
             np, t_prompt, t_prompt > 0 ? np / t_prompt : 0.0, ng, t_gen, t_gen > 0 ? ng / t_gen : 0.0,
             tern_device_uri(s.dev), o.fmt == TERN_T2 ? "T2" : "T5", o.batch ? o.batch : TERN_T_MAX);
+  if (o.stats) print_stats(&s, &o, &st_prompt, ng);
   if (o.dump && !write_dump(o.dump, prompt, np, logits, (uint32_t)V, gen, ng)) goto out;
   rc = 0;
 out:

@@ -92,6 +92,30 @@ tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops,
 tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const int8_t *xq,
                                uint32_t tokens, int32_t *acc);
 
+/* ---- golden check and counters ---------------------------------------------------------- */
+/* Golden check: with on != 0, every tensor loaded from then on keeps its packed device stream
+ * on the host, and every BitLinear on it has its int32 accumulators compared with the C golden
+ * model's (tern_matmul of cmodel/) as it runs. A difference fails the call with
+ * TERN_ERR_DEVICE and tern_last_error names the tensor, token, row and both values. Costs the
+ * stream's memory and a C-model matmul per call: a verification mode (the demo runs the RTL
+ * with it), not a fast path. Returns TERN_ERR_ARG for a NULL device. */
+tern_status tern_device_set_check(tern_device *dev, int on);
+/* What the device has done since it was opened (or the counters were reset). */
+typedef struct tern_device_stats {
+  uint64_t calls;           /* BitLinear matmuls (a batch of c ops counts c) */
+  uint64_t tokens;          /* their tokens, summed */
+  uint64_t macs;            /* K * N * tokens, summed: the ternary multiply-accumulates done */
+  uint64_t weight_bytes;    /* device-stream bytes of the weights, one pass per call */
+  uint64_t act_bytes;       /* int8 activations sent (K * tokens) and ... */
+  uint64_t result_bytes;    /* ... int32 accumulators returned (4 * N * tokens) */
+  int has_cycles;           /* the device has a clock (rtl, a board) */
+  uint64_t device_cycles;   /* its cycles while the calls ran (has_cycles only) */
+  uint64_t checked;         /* calls whose accumulators were compared with the golden model */
+  uint64_t check_failures;  /* ... and differed */
+} tern_device_stats;
+void tern_device_get_stats(const tern_device *dev, tern_device_stats *stats);
+void tern_device_reset_stats(tern_device *dev);
+
 #ifdef __cplusplus
 }
 #endif

@@ -269,6 +269,7 @@ tern_status rtl_wait_irq(void *c, uint32_t timeout_ms) {
 }
 
 const char *rtl_last_error(void *c) { return c ? ctx(c)->detail.c_str() : ""; }
+uint64_t rtl_cycles(void *c) { return c && ctx(c)->sim ? ctx(c)->sim->cycles() : 0; }
 
 void rtl_close(void *c) {
   Rtl *r = ctx(c);
@@ -325,7 +326,7 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
   r->sim->set_lite(lc);
   if (!o.vcd.empty()) r->sim->open_vcd(o.vcd);
   tern_hal h = {r,           r->size,       rtl_reg_read, rtl_reg_write,  rtl_mem_write,
-                rtl_mem_read, rtl_wait_irq, rtl_close,    rtl_last_error};
+                rtl_mem_read, rtl_wait_irq, rtl_close,    rtl_last_error, rtl_cycles};
   *hal = h;
   return TERN_OK;
 }

@@ -39,6 +39,9 @@ typedef struct tern_backend_ops {
    * the core then packs the device stream and calls upload. For a backend whose own layout is
    * not the device stream (cpu), this skips a pack and an unpack at load. */
   void *(*upload_trits)(void *state, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n);
+  /* Device clock cycles since open into *cycles, returning 1; 0 when the backend has no
+   * device clock (cpu, the untimed C model). May be NULL (no clock). */
+  int (*cycles)(void *state, uint64_t *cycles);
 } tern_backend_ops;
 
 extern const tern_backend_ops tern_backend_cpu;

@@ -271,4 +271,12 @@ static tern_status hd_matmul(void *state, void *handle, const int8_t *xq, uint32
   return hd_matmul_batch(state, &item, 1);
 }
 
-const tern_backend_ops tern_backend_hal = {"hal", NULL, hd_close, hd_upload, hd_release, hd_matmul, hd_matmul_batch, NULL};
+static int hd_cycles(void *state, uint64_t *cycles) {
+  const hal_dev *d = state;
+  if (!d->hal.cycles) return 0;
+  *cycles = d->hal.cycles(d->hal.ctx);
+  return 1;
+}
+
+const tern_backend_ops tern_backend_hal = {"hal",     NULL,      hd_close,        hd_upload, hd_release,
+                                           hd_matmul, hd_matmul_batch, NULL, hd_cycles};

@@ -2,7 +2,7 @@
  * device-memory access and waiting for the interrupt (and, optionally, the transport's own
  * account of a failure). The driver core (device.c) programs the
  * device only through it, so the same core drives the C device model, the Verilated RTL or a
- * board; a transport implements these six functions. */
+ * board; a transport implements these six functions (and, optionally, two more). */
 #ifndef TERN_HAL_H
 #define TERN_HAL_H
 
@@ -24,6 +24,9 @@ typedef struct tern_hal {
   /* Optional (may be NULL): why the transport's last call failed ("" if it did not), e.g. a
    * hang or a protocol violation; the core appends it to the device's message. */
   const char *(*last_error)(void *ctx);
+  /* Optional (may be NULL): clock cycles the device has run since the transport opened it
+   * (rtl: simulated cycles; a board: a cycle counter). Device time for tern_device_stats. */
+  uint64_t (*cycles)(void *ctx);
 } tern_hal;
 
 #endif /* TERN_HAL_H */

@@ -24,6 +24,8 @@ struct tern_device {
   void *detail_ctx;
   /* Host threads: the cpu backend's kernels and the forward pass's host-side work. */
   tern_pool *pool;
+  int check; /* golden check of every call (tern_device_set_check) */
+  tern_device_stats stats;
 };
 
 struct tern_weights {
@@ -32,6 +34,7 @@ struct tern_weights {
   uint32_t k, n;
   float scale;
   tern_format fmt;
+  uint8_t *golden; /* the packed stream, kept when the device checks calls (else NULL) */
 };
 
 /* Device memory of the cmodel device (host RAM, allocated lazily by the OS). */
@@ -235,12 +238,13 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
                      src->k, src->size, need);
   const size_t count = (size_t)src->k * src->n;
   int8_t *trits = malloc(count);
-  uint8_t *stream = dev->ops->upload_trits ? NULL : malloc(tern_stream_bytes(dev->geom, fmt, src->k, src->n));
+  const int need_stream = dev->check || !dev->ops->upload_trits;
+  uint8_t *stream = need_stream ? malloc(tern_stream_bytes(dev->geom, fmt, src->k, src->n)) : NULL;
   tern_weights *w = calloc(1, sizeof *w);
   tern_status st = TERN_OK;
   size_t where = 0;
   float scale = src->scale;
-  if (!trits || (!stream && !dev->ops->upload_trits) || !w) {
+  if (!trits || (need_stream && !stream) || !w) {
     st = set_error(dev, TERN_ERR_NOMEM, "out of memory loading a %ux%u tensor", src->n, src->k);
     goto done;
   }
@@ -263,16 +267,14 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
     goto done;
   }
   dev->error[0] = 0;
-  if (dev->ops->upload_trits) {
-    w->handle = dev->ops->upload_trits(dev->state, fmt, trits, src->k, src->n);
-  } else {
-    st = tern_pack(dev->geom, fmt, trits, src->k, src->n, stream);
-    if (st != TERN_OK) {
-      set_error(dev, st, "packing %s: %s", tern_format_name(fmt), tern_strerror(st));
-      goto done;
-    }
-    w->handle = dev->ops->upload(dev->state, fmt, stream, src->k, src->n);
+  if (stream && (st = tern_pack(dev->geom, fmt, trits, src->k, src->n, stream)) != TERN_OK) {
+    set_error(dev, st, "packing %s: %s", tern_format_name(fmt), tern_strerror(st));
+    goto done;
   }
+  if (dev->ops->upload_trits)
+    w->handle = dev->ops->upload_trits(dev->state, fmt, trits, src->k, src->n);
+  else
+    w->handle = dev->ops->upload(dev->state, fmt, stream, src->k, src->n);
   if (!w->handle) {
     st = TERN_ERR_DEVICE;
     if (!dev->error[0])
@@ -286,6 +288,7 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
   w->n = src->n;
   w->scale = scale;
   w->fmt = fmt;
+  if (dev->check) w->golden = stream, stream = NULL;
   *out = w;
   w = NULL;
 done:
@@ -298,11 +301,77 @@ done:
 void tern_weights_free(tern_weights *w) {
   if (!w) return;
   w->dev->ops->release(w->dev->state, w->handle);
+  free(w->golden);
   free(w);
 }
 uint32_t tern_weights_k(const tern_weights *w) { return w ? w->k : 0; }
 uint32_t tern_weights_n(const tern_weights *w) { return w ? w->n : 0; }
 float tern_weights_scale(const tern_weights *w) { return w ? w->scale : 0.0f; }
+
+/* ---- counters and the golden check ---- */
+
+static int device_clock(tern_device *dev, uint64_t *cycles) {
+  return dev->ops->cycles && dev->ops->cycles(dev->state, cycles);
+}
+
+/* Count one finished call; with_clock: also the device cycles since c0 (once per submission). */
+static void account(tern_device *dev, const tern_weights *w, uint32_t tokens, int with_clock, uint64_t c0) {
+  tern_device_stats *s = &dev->stats;
+  s->calls++;
+  s->tokens += tokens;
+  s->macs += (uint64_t)w->k * w->n * tokens;
+  s->weight_bytes += tern_stream_bytes(dev->geom, w->fmt, w->k, w->n);
+  s->act_bytes += (uint64_t)w->k * tokens;
+  s->result_bytes += 4ull * w->n * tokens;
+  uint64_t c1 = 0;
+  if (with_clock && device_clock(dev, &c1)) {
+    s->has_cycles = 1;
+    s->device_cycles += c1 - c0;
+  }
+}
+
+/* The golden check of one call (op index `op` of its submission), when the device does it. */
+static tern_status check_call(tern_device *dev, const tern_weights *w, const int8_t *xq, uint32_t tokens,
+                              const int32_t *acc, size_t op) {
+  if (!dev->check || !w->golden) return TERN_OK;
+  int32_t *ref = malloc(sizeof(int32_t) * w->n * tokens);
+  if (!ref) return set_error(dev, TERN_ERR_NOMEM, "golden check: out of memory");
+  tern_status st = tern_matmul(dev->geom, w->fmt, w->golden, w->k, w->n, tokens, xq, ref);
+  dev->stats.checked++;
+  if (st != TERN_OK) {
+    set_error(dev, st, "golden check: the C model failed: %s", tern_strerror(st));
+  } else {
+    for (size_t i = 0; i < (size_t)w->n * tokens; i++)
+      if (acc[i] != ref[i]) {
+        dev->stats.check_failures++;
+        st = set_error(dev, TERN_ERR_DEVICE,
+                       "golden check: device %s, op %zu (%ux%u %s): acc[token %zu][row %zu] = %ld, the C model gives %ld",
+                       dev->uri, op, w->n, w->k, tern_format_name(w->fmt), i / w->n, i % w->n, (long)acc[i], (long)ref[i]);
+        break;
+      }
+  }
+  free(ref);
+  return st;
+}
+
+tern_status tern_device_set_check(tern_device *dev, int on) {
+  if (!dev) return TERN_ERR_ARG;
+  dev->check = on != 0;
+  return TERN_OK;
+}
+
+void tern_device_get_stats(const tern_device *dev, tern_device_stats *stats) {
+  if (!stats) return;
+  if (!dev) {
+    memset(stats, 0, sizeof *stats);
+    return;
+  }
+  *stats = dev->stats;
+}
+
+void tern_device_reset_stats(tern_device *dev) {
+  if (dev) memset(&dev->stats, 0, sizeof dev->stats);
+}
 
 tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const int8_t *xq, uint32_t tokens,
                                int32_t *acc) {
@@ -310,10 +379,16 @@ tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const in
     return set_error(dev, TERN_ERR_ARG, "tern_bitlinear_int: NULL argument or zero tokens");
   if (w->dev != dev) return set_error(dev, TERN_ERR_ARG, "weights were loaded on another device");
   dev->error[0] = 0;
+  uint64_t c0 = 0;
+  const int timed = device_clock(dev, &c0);
   tern_status st = dev->ops->matmul(dev->state, w->handle, xq, tokens, acc);
   if (st != TERN_OK && !dev->error[0]) set_error(dev, st, "device %s: %s", dev->uri, tern_strerror(st));
-  if (st != TERN_OK) append_detail(dev);
-  return st;
+  if (st != TERN_OK) {
+    append_detail(dev);
+    return st;
+  }
+  account(dev, w, tokens, timed, c0);
+  return check_call(dev, w, xq, tokens, acc, 0);
 }
 
 tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops, size_t count) {
@@ -353,6 +428,8 @@ tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops,
     xo += k * ops[i].tokens, ao += n * ops[i].tokens, to += ops[i].tokens;
   }
   dev->error[0] = 0;
+  uint64_t c0 = 0;
+  const int timed = device_clock(dev, &c0);
   if (dev->ops->matmul_batch) {
     st = dev->ops->matmul_batch(dev->state, items, count);
   } else {
@@ -364,6 +441,9 @@ tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops,
     append_detail(dev);
     goto done;
   }
+  for (size_t i = 0; i < count; i++) account(dev, ops[i].w, ops[i].tokens, timed && i == 0, c0);
+  for (size_t i = 0; i < count && st == TERN_OK; i++) st = check_call(dev, ops[i].w, items[i].xq, ops[i].tokens, items[i].acc, i);
+  if (st != TERN_OK) goto done;
   ao = 0, to = 0;
   for (size_t i = 0; i < count; i++) {
     const size_t n = ops[i].w->n;

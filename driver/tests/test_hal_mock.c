@@ -12,6 +12,7 @@
 typedef struct {
   uint32_t id, version, params, act_buf, irq_status, status, jobs_done;
   int irq; /* what wait_irq answers */
+  uint64_t clock; /* the mock's device clock: 100 cycles per doorbell */
   uint32_t w_off[LOG_MAX], w_val[LOG_MAX];
   int n_writes;
   uint8_t mem[1 << 16];
@@ -35,7 +36,7 @@ static tern_status m_write(void *c, uint32_t off, uint32_t v) {
   mock *m = c;
   if (m->n_writes < LOG_MAX) m->w_off[m->n_writes] = off, m->w_val[m->n_writes] = v;
   m->n_writes++;
-  if (off == TERN_REG_DOORBELL_OFFSET && (v & 1)) m->jobs_done++; /* the mock finishes at once */
+  if (off == TERN_REG_DOORBELL_OFFSET && (v & 1)) m->jobs_done++, m->clock += 100; /* the mock finishes at once */
   return TERN_OK;
 }
 static tern_status m_mem_write(void *c, uint64_t a, const void *src, size_t len) {
@@ -55,6 +56,8 @@ static tern_status m_wait(void *c, uint32_t ms) {
   return ((mock *)c)->irq ? TERN_OK : TERN_ERR_DEVICE;
 }
 
+static uint64_t m_cycles(void *c) { return ((mock *)c)->clock; }
+
 static mock *new_mock(void) {
   mock *m = calloc(1, sizeof *m);
   m->id = TERN_REG_ID_RESET;
@@ -67,7 +70,7 @@ static mock *new_mock(void) {
   return m;
 }
 static tern_hal hal_of(mock *m) {
-  tern_hal h = {m, sizeof m->mem, m_read, m_write, m_mem_write, m_mem_read, m_wait, NULL, NULL};
+  tern_hal h = {m, sizeof m->mem, m_read, m_write, m_mem_write, m_mem_read, m_wait, NULL, NULL, m_cycles};
   return h;
 }
 
@@ -157,6 +160,65 @@ int main(void) {
     TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
     TERN_CHECK(&t, strstr(tern_last_error(dev), "did not complete") != NULL);
     tern_weights_free(tw);
+    tern_close(dev);
+    free(m);
+  }
+  tern_test_end(&t);
+  tern_test_begin(&t, "driver-mock/golden_check_catches_wrong_results_and_stats_count");
+  {
+    /* The mock "finishes" every job without computing it: whatever sits at the result address
+     * comes back. Unchecked, that is silently wrong; with the golden check on, the call fails
+     * and names the first wrong accumulator. */
+    mock *m = new_mock();
+    tern_hal h = hal_of(m);
+    tern_device *dev = NULL;
+    TERN_CHECK(&t, tern_open_hal(&h, "mock", &dev, err, sizeof err) == TERN_OK);
+    enum { K = 40, N = 5, T = 3 };
+    int8_t w[N * K], xq[T * K];
+    for (int i = 0; i < N * K; i++) w[i] = (int8_t)((i * 7) % 3 - 1);
+    for (int i = 0; i < T * K; i++) xq[i] = (int8_t)(i * 13 - 100);
+    tern_tensor_src src = {TERN_LAYOUT_TRITS, w, sizeof w, K, N, 1.0f};
+    tern_weights *plain = NULL, *checked = NULL;
+    int32_t acc[T * N], want[T * N];
+    for (int tk = 0; tk < T; tk++) /* the plain dot products: independent of the C model */
+      for (int r = 0; r < N; r++) {
+        int32_t d = 0;
+        for (int c = 0; c < K; c++) d += w[r * K + c] * xq[tk * K + c];
+        want[tk * N + r] = d;
+      }
+    TERN_CHECK(&t, tern_weights_load(dev, &src, TERN_T5, &plain) == TERN_OK);
+    TERN_CHECK(&t, tern_device_set_check(dev, 1) == TERN_OK && tern_device_set_check(NULL, 1) == TERN_ERR_ARG);
+    TERN_CHECK(&t, tern_weights_load(dev, &src, TERN_T5, &checked) == TERN_OK);
+    tern_device_reset_stats(dev);
+    /* unchecked weights (loaded before check was on): the wrong zeros pass */
+    memset(m->mem, 0, sizeof m->mem);
+    TERN_CHECK(&t, tern_bitlinear_int(dev, plain, xq, T, acc) == TERN_OK && acc[0] == 0);
+    /* checked: the same wrong results fail, naming token, row and both values */
+    memset(m->mem, 0, sizeof m->mem);
+    TERN_CHECK(&t, tern_bitlinear_int(dev, checked, xq, T, acc) == TERN_ERR_DEVICE);
+    char expect[128];
+    int first = 0;
+    while (first < T * N && want[first] == 0) first++;
+    snprintf(expect, sizeof expect, "acc[token %d][row %d] = 0, the C model gives %d", first / N, first % N,
+             first < T * N ? want[first] : 0);
+    TERN_CHECK(&t, strstr(tern_last_error(dev), "golden check") && strstr(tern_last_error(dev), expect));
+    /* checked, and the mock has the right results waiting (where the next job's go): passes */
+    const uint64_t wb = tern_stream_bytes(tern_geom_default(), TERN_T5, K, N);
+    const uint64_t a_addr = align8(2 * align8(wb)), o_addr = align8(a_addr + T * tern_devmodel_act_stride(K));
+    for (int tk = 0; tk < T; tk++) memcpy(m->mem + o_addr + tk * tern_devmodel_res_stride(N), want + tk * N, 4 * N);
+    TERN_CHECK(&t, tern_bitlinear_int(dev, checked, xq, T, acc) == TERN_OK && memcmp(acc, want, sizeof want) == 0);
+    tern_device_stats st;
+    tern_device_get_stats(dev, &st);
+    /* three calls ran on the device; the two on checked weights were compared, one differed */
+    TERN_CHECK(&t, st.calls == 3 && st.tokens == 3 * T && st.macs == 3ull * K * N * T);
+    TERN_CHECK(&t, st.checked == 2 && st.check_failures == 1);
+    TERN_CHECK(&t, st.weight_bytes == 3 * wb && st.act_bytes == 3ull * K * T && st.result_bytes == 3ull * 4 * N * T);
+    TERN_CHECK(&t, st.has_cycles && st.device_cycles == 300); /* one doorbell a call */
+    tern_device_reset_stats(dev);
+    tern_device_get_stats(dev, &st);
+    TERN_CHECK(&t, st.calls == 0 && st.device_cycles == 0);
+    tern_weights_free(plain);
+    tern_weights_free(checked);
     tern_close(dev);
     free(m);
   }
