@@ -112,13 +112,13 @@ if [ -x "$rtl_tern" ]; then
   run rtl_t2 tq2 --device rtl --fmt t2 --batch 3 && same devices[rtl-t2-batch3] i2s rtl_t2
   # the golden check and the device counters: 17 prompt tokens in 3 chunks of 8, then 9 decode
   # steps (the 10th token is not fed back), 7 BitLinears in each of 2 layers: 168 calls
-  if run rtl_check i2s --device rtl --check --stats --clock-mhz 50,100 && same devices[rtl-check] i2s rtl_check; then
+  if run rtl_check i2s --device rtl --check --stats --clock-mhz 50,fpga=100 && same devices[rtl-check] i2s rtl_check; then
     o=$tmp/rtl_check.out
     if grep -q 'golden check: 168 BitLinear calls compared with the C model, 0 differed' "$o" &&
        grep -q 'prompt and generation together: 168 BitLinear calls' "$o" &&
        grep -Eq 'device cycles [0-9]+ \(the MACs alone need [0-9]+ on [0-9]+ x [0-9]+ lanes: utilisation [0-9.]+%\)' "$o" &&
        grep -Eq 'BitLinear calls 14, ternary MACs 1572864,' "$o" &&
-       grep -Eq 'device-bound tokens/s: [0-9.]+ at 50 MHz; [0-9.]+ at 100 MHz' "$o"; then
+       grep -Eq 'device-bound tokens/s: [0-9.]+ at 50 MHz; [0-9.]+ at fpga \(100 MHz\)' "$o"; then
       pass stats[rtl-check] "$(grep -o 'device cycles [0-9]*' "$o"), $(grep -o 'utilisation [0-9.]*%' "$o")"
     else
       failc stats[rtl-check] "summary not as expected: $(grep -A6 '^-- device' "$o" | tr '\n' '|' | head -c 600)"

@@ -121,7 +121,7 @@ static void help(const char *cmd) {
            "                       MACs, weight and activation bytes, device cycles and array\n"
            "                       utilisation (devices with a clock: rtl), and the golden check\n"
            "  --clock-mhz LIST     with --stats: the tokens/s those cycles give at these clocks\n"
-           "                       (comma separated, e.g. 45.9,100)\n\n");
+           "                       ([NAME=]MHz, comma separated, e.g. icebreaker=45.9,100)\n\n");
     printf(usage_common, TERN_T_MAX);
     printf("\n%s", usage_sampling);
   } else if (strcmp(cmd, "chat") == 0) {
@@ -166,6 +166,12 @@ static double parse_double(const char *cmd, const char *name, const char *v) {
   double x = strtod(v, &end);
   if (errno || end == v || *end || isnan(x)) die_usage(cmd, "%s '%s': expected a number", name, v);
   return x;
+}
+
+/* In a --clock-mhz item "[NAME=]MHz[,...]" at c: where the number starts. */
+static const char *clock_number(const char *c) {
+  const char *eq = strchr(c, '='), *comma = strchr(c, ',');
+  return eq && (!comma || eq < comma) ? eq + 1 : c;
 }
 
 /* Parse argv[first..] of a command. Options take "--opt value" or "--opt=value". */
@@ -231,10 +237,12 @@ static void parse_opts(const char *cmd, int argc, char **argv, int first, opts *
     else if (FLAG("--system")) o->system = val;
     else if (FLAG("--clock-mhz") && strcmp(cmd, "run") == 0) {
       const char *c = val;
-      while (*c) { /* validate now: a list of positive numbers */
+      while (*c) { /* validate now: [NAME=]MHz, comma separated */
         char *end;
-        double mhz = strtod(c, &end);
-        if (end == c || !(mhz > 0 && mhz < 1e6) || (*end && *end != ',')) die_usage(cmd, "--clock-mhz '%s': expected MHz values like 45.9,100", val);
+        const char *num = clock_number(c);
+        double mhz = strtod(num, &end);
+        if (end == num || num == c + 1 || !(mhz > 0 && mhz < 1e6) || (*end && *end != ','))
+          die_usage(cmd, "--clock-mhz '%s': expected [NAME=]MHz items like icebreaker=45.9,100", val);
         c = *end ? end + 1 : end;
       }
       o->clocks = val;
@@ -492,8 +500,13 @@ static void print_stats(session *s, const opts *o, const tern_device_stats *at_p
         printf("   device-bound tokens/s:");
         for (const char *c = o->clocks; *c;) {
           char *end;
-          const double mhz = strtod(c, &end);
-          printf(" %.1f at %g MHz%s", cyc > 0 ? mhz * 1e6 / cyc : 0.0, mhz, *end ? ";" : "");
+          const char *num = clock_number(c);
+          const double mhz = strtod(num, &end);
+          if (num != c)
+            printf(" %.1f at %.*s (%g MHz)%s", cyc > 0 ? mhz * 1e6 / cyc : 0.0, (int)(num - 1 - c), c, mhz,
+                   *end ? ";" : "");
+          else
+            printf(" %.1f at %g MHz%s", cyc > 0 ? mhz * 1e6 / cyc : 0.0, mhz, *end ? ";" : "");
           c = *end ? end + 1 : end;
         }
         printf("\n");
