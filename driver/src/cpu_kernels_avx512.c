@@ -37,7 +37,9 @@ AVX512_INLINE void tile_t2(const tern_cpu_job *job, size_t r, uint32_t t0, const
       __m512i xv[8];
       UNROLL for (int t = 0; t < NT; t++) xv[t] = _mm512_load_si512((const void *)(xb + (size_t)t * kp + 64 * s));
       UNROLL for (int i = 0; i < RT; i++) {
-        const __m512i c = _mm512_and_si512(_mm512_srli_epi16(wv[i], 2 * s), m3);
+        /* A == 4: each digit has its own accumulator, so its code stays in place (as in tile_t5) */
+        const __m512i c = A == 4 ? _mm512_and_si512(wv[i], _mm512_set1_epi8((char)(3 << (2 * s))))
+                                 : _mm512_and_si512(_mm512_srli_epi16(wv[i], 2 * s), m3);
         UNROLL for (int t = 0; t < NT; t++) {
           const int a = (i * NT + t) * A + s % A;
           acc[a] = _mm512_dpbusd_epi32(acc[a], c, xv[t]);
@@ -47,7 +49,8 @@ AVX512_INLINE void tile_t2(const tern_cpu_job *job, size_t r, uint32_t t0, const
   }
   UNROLL for (int i = 0; i < RT; i++) UNROLL for (int t = 0; t < NT; t++) {
     __m512i v = acc[(i * NT + t) * A];
-    UNROLL for (int a = 1; a < A; a++) v = _mm512_add_epi32(v, acc[(i * NT + t) * A + a]);
+    UNROLL for (int a = 1; a < A; a++)
+      v = _mm512_add_epi32(v, A == 4 ? _mm512_srai_epi32(acc[(i * NT + t) * A + a], 2 * a) : acc[(i * NT + t) * A + a]);
     job->acc[(size_t)(t0 + t) * w->n + r + i] = _mm512_reduce_add_epi32(v) - job->sumx[t0 + t];
   }
 }
@@ -81,7 +84,12 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
       __m512i xv[8];
       UNROLL for (int t = 0; t < NT; t++) xv[t] = _mm512_loadu_si512((const void *)(xb + (size_t)t * kp + 64 * d));
       UNROLL for (int i = 0; i < RT; i++) {
-        const __m512i c = d == 4 ? c4[i] : _mm512_and_si512(_mm512_srli_epi16(p4[i], 2 * d), m3);
+        /* with a digit's own accumulator (A == 5), its code stays in place (4^d times the code,
+         * at most 128: still a u8) and the sum is scaled back once at the end: one op a digit
+         * fewer. Otherwise digits share accumulators and are shifted down first. */
+        const __m512i c = d == 4   ? c4[i]
+                          : A == 5 ? _mm512_and_si512(p4[i], _mm512_set1_epi8((char)(3 << (2 * d))))
+                                   : _mm512_and_si512(_mm512_srli_epi16(p4[i], 2 * d), m3);
         UNROLL for (int t = 0; t < NT; t++) {
           const int a = (i * NT + t) * A + d % A;
           acc[a] = _mm512_dpbusd_epi32(acc[a], c, xv[t]);
@@ -91,7 +99,10 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
   }
   UNROLL for (int i = 0; i < RT; i++) UNROLL for (int t = 0; t < NT; t++) {
     __m512i v = acc[(i * NT + t) * A];
-    UNROLL for (int a = 1; a < A; a++) v = _mm512_add_epi32(v, acc[(i * NT + t) * A + a]);
+    /* A == 5: digit a's lanes are exact multiples of 4^a (an arithmetic shift divides exactly) */
+    UNROLL for (int a = 1; a < A; a++)
+      v = _mm512_add_epi32(v, A == 5 && a < 4 ? _mm512_srai_epi32(acc[(i * NT + t) * A + a], 2 * a)
+                                              : acc[(i * NT + t) * A + a]);
     job->acc[(size_t)(t0 + t) * w->n + r + i] = _mm512_reduce_add_epi32(v) - job->sumx[t0 + t];
   }
 }
