@@ -34,7 +34,7 @@ typedef struct tern_weights tern_weights;
 tern_status tern_open(const char *uri, tern_device **dev);
 
 /* tern_open that also says why it failed: err (err_size bytes, may be NULL) receives the
- * reason, e.g. "unknown device 'gpu' (devices: cpu, cmodel, rtl)". */
+ * reason, e.g. "unknown device 'gpu' (devices: cpu, cmodel, rtl, uart:TTY, uart-tcp:HOST:PORT)". */
 tern_status tern_open_err(const char *uri, tern_device **dev, char *err, size_t err_size);
 void tern_close(tern_device *dev);
 

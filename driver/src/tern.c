@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "device.h"
 #include "hal_rtl.h"
+#include "hal_uart.h"
 #include "pool.h"
 #include "tern_mac.h"
 #include "tern_pack.h"
@@ -112,7 +113,7 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
   unsigned threads = 0;
   if (kind && parse_local_options(dev, kind == 1 ? "cpu" : "cmodel", opts, &threads) != 0) {
     st = TERN_ERR_ARG;
-  } else if (kind || strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0) {
+  } else if (kind || strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0 || tern_uart_hal_handles(uri)) {
     /* rtl options belong to the transport: its threads come from TERN_THREADS only */
     if (!threads) threads = tern_pool_env_threads();
     dev->pool = tern_pool_new(threads);
@@ -132,8 +133,12 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
     /* "rtl" or "rtl:name=value,...": the Verilated device top (hal_rtl.h) */
     st = tern_rtl_hal_open(dev->geom, uri[3] ? uri + 4 : "", &hal, dev->error, sizeof dev->error);
     have_hal = 1;
+  } else if (tern_uart_hal_handles(uri)) {
+    /* "uart:/dev/ttyUSB1?baud=..." or "uart-tcp:HOST:PORT": a board behind the UART bridge */
+    st = tern_uart_hal_open_geom(uri, &dev->geom, &hal, dev->error, sizeof dev->error);
+    have_hal = 1;
   } else {
-    st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: cpu, cmodel, rtl)", uri);
+    st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: cpu, cmodel, rtl, uart:TTY, uart-tcp:HOST:PORT)", uri);
   }
   if (st == TERN_OK && have_hal) {
     dev->ops = &tern_backend_hal;

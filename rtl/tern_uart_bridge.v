@@ -1,0 +1,602 @@
+// tern_uart_bridge: the host link of a tern board. It receives framed requests on an 8N1 UART,
+// checks them (CRC-16/CCITT-FALSE, length, command, address), executes them on an AXI4-Lite
+// master (the device's CSRs) or on a simple 64-bit memory port (the board's on-chip RAM), and
+// answers every request with exactly one frame carrying the same sequence number: an ACK with
+// the result, or a NAK with a reason. docs/uart.md is the protocol; in short:
+//
+//   frame    = SYNC 0xA5 | CMD | SEQ | LEN (2, little endian) | PAYLOAD (LEN) | CRC (2, MSB first)
+//              CRC-16/CCITT-FALSE over CMD .. PAYLOAD
+//   requests   IDENTIFY 0x01 (LEN 0)          -> 28 bytes: magic, protocol, limits, ID/VERSION/PARAMS
+//              REG_READ 0x02 (addr32)         -> value32
+//              REG_WRITE 0x03 (addr32 value32) -> -
+//              MEM_WRITE 0x04 (addr32 data)   -> -
+//              MEM_READ 0x05 (addr32 len16)   -> data
+//              IRQ 0x06 (LEN 0)               -> 1 byte: bit 0 = irq_i (the host polls)
+//   answers    CMD | 0x80 (ACK) or 0xFF (NAK, payload: reason, request CMD)
+//
+// Strict stop-and-wait: the bridge ignores bytes that arrive while it executes or answers.
+// Between SYNC and the last CRC byte, IDLE_BITS bit times without a byte abandon the frame
+// (a lost byte), and the receiver hunts for SYNC again, skipping anything else. A request
+// whose SEQ and CMD equal those of the last executed one is a retry: REG_WRITE and MEM_WRITE
+// are then not executed again, the bridge answers what it answered the first time (so a
+// retried DOORBELL queues one job). IDENTIFY forgets the last request.
+//
+// MEM_WRITE data is buffered (MAX_DATA bytes, block RAM) and written only once its CRC has
+// been checked; MEM_READ data is read while it is sent. Memory port: one request at a time,
+// mem_req_o held until mem_gnt_i; a write is done at its grant; a read's data comes with
+// mem_rvalid_i one or more cycles after its grant. mem_addr_o is a byte address, 8-aligned.
+// The bridge moves 32 bits per request (a write's strobes cover at most one half of the word,
+// a read uses one half), which keeps its datapath 32 bits wide.
+
+`default_nettype none
+
+module tern_uart_bridge #(
+  parameter integer CLKS_PER_BIT = 16,     // clock / baud rate
+  parameter integer IDLE_BITS    = 256,    // inter-byte timeout inside a frame, in bit times
+  parameter integer MAX_DATA     = 1024,   // largest MEM_WRITE / MEM_READ data (256 .. 4096, 2^n)
+  parameter integer MEM_BYTES    = 65536,  // memory window [0, MEM_BYTES): 64 .. 2^30, a multiple of 8
+  parameter integer CLK_HZ       = 0,      // reported by IDENTIFY (0: not known)
+  parameter integer CSR_AW       = 12      // CSR address bits (6 .. 30)
+) (
+  input  wire              clk_i,
+  input  wire              rst_ni,          // synchronous, active low
+  // UART pins
+  input  wire              uart_rx_i,
+  output wire              uart_tx_o,
+  // CSRs: AXI4-Lite master
+  output wire [CSR_AW-1:0] axil_awaddr_o,
+  output wire              axil_awvalid_o,
+  input  wire              axil_awready_i,
+  output wire [31:0]       axil_wdata_o,
+  output wire [3:0]        axil_wstrb_o,
+  output wire              axil_wvalid_o,
+  input  wire              axil_wready_i,
+  input  wire [1:0]        axil_bresp_i,
+  input  wire              axil_bvalid_i,
+  output wire              axil_bready_o,
+  output wire [CSR_AW-1:0] axil_araddr_o,
+  output wire              axil_arvalid_o,
+  input  wire              axil_arready_i,
+  input  wire [31:0]       axil_rdata_i,
+  input  wire [1:0]        axil_rresp_i,
+  input  wire              axil_rvalid_i,
+  output wire              axil_rready_o,
+  // memory: 64-bit words with byte strobes
+  output wire              mem_req_o,
+  input  wire              mem_gnt_i,
+  output wire              mem_we_o,
+  output wire [31:0]       mem_addr_o,
+  output wire [63:0]       mem_wdata_o,
+  output wire [7:0]        mem_wstrb_o,
+  input  wire              mem_rvalid_i,
+  input  wire [63:0]       mem_rdata_i,
+  // the device's interrupt line (IRQ command)
+  input  wire              irq_i
+);
+
+  // ---- protocol constants (docs/uart.md) ----------------------------------------------------
+  localparam [7:0]  SYNC       = 8'hA5;
+  localparam [7:0]  PROTO      = 8'd1;
+  localparam [31:0] MAGIC      = 32'h424E5254;   // bytes "TRNB"
+  localparam [7:0]  C_IDENT    = 8'h01;
+  localparam [7:0]  C_REG_RD   = 8'h02;
+  localparam [7:0]  C_REG_WR   = 8'h03;
+  localparam [7:0]  C_MEM_WR   = 8'h04;
+  localparam [7:0]  C_MEM_RD   = 8'h05;
+  localparam [7:0]  C_IRQ      = 8'h06;
+  localparam [7:0]  C_NAK      = 8'hFF;
+  localparam [2:0]  N_NONE     = 3'd0;
+  localparam [2:0]  N_CRC      = 3'd1;   // CRC mismatch or a framing error inside the frame
+  localparam [2:0]  N_LEN      = 3'd2;   // LEN out of range, or wrong for the command
+  localparam [2:0]  N_CMD      = 3'd3;   // unknown command
+  localparam [2:0]  N_ADDR     = 3'd4;   // address misaligned or outside the CSR/memory window
+  localparam [2:0]  N_BUS      = 3'd5;   // the CSR bus answered SLVERR/DECERR
+
+  // ---- sizes --------------------------------------------------------------------------------
+  localparam integer LW  = $clog2(MAX_DATA + 5);           // LEN values 0 .. MAX_DATA + 4
+  localparam integer BW  = $clog2(MAX_DATA);               // buffer address
+  localparam integer MAB = $clog2(MEM_BYTES);              // memory address bits
+  localparam integer EW  = ((MAB > 16) ? MAB : 16) + 1;    // address + length
+  localparam integer AW  = (MAB > CSR_AW) ? MAB : CSR_AW;  // address bits kept (the rest: hi_q)
+  localparam integer IDLE_CLKS = CLKS_PER_BIT * IDLE_BITS;
+  localparam integer TW  = $clog2(IDLE_CLKS + 1);
+  localparam [31:0]  IDLE_M1_U   = IDLE_CLKS - 1;
+  localparam [TW-1:0] IDLE_M1    = IDLE_M1_U[TW-1:0];
+  localparam [31:0]  MAX_DATA_U  = MAX_DATA;
+  localparam [31:0]  MAX_LEN_U   = MAX_DATA + 4;
+  localparam [31:0]  MEM_BYTES_U = MEM_BYTES;
+  localparam [31:0]  CLK_HZ_U    = CLK_HZ;
+  localparam [EW-1:0] MEM_END    = MEM_BYTES_U[EW-1:0];
+  localparam [LW-1:0] LW_ZERO    = {LW{1'b0}};
+  localparam [31:0]  TWO_U = 2, FOUR_U = 4, IDENT_LEN_U = 28;
+  localparam [LW-1:0] LW_ONE     = {{(LW-1){1'b0}}, 1'b1};
+  localparam [LW-1:0] LW_TWO     = TWO_U[LW-1:0];
+  localparam [LW-1:0] LW_FOUR    = FOUR_U[LW-1:0];
+  localparam [LW-1:0] LW_IDENT   = IDENT_LEN_U[LW-1:0];
+  localparam [BW-1:0] BW_FOUR    = FOUR_U[BW-1:0];
+
+  // ---- states -------------------------------------------------------------------------------
+  localparam [4:0] S_HUNT   = 5'd0;
+  localparam [4:0] S_CMD    = 5'd1;
+  localparam [4:0] S_SEQ    = 5'd2;
+  localparam [4:0] S_LEN0   = 5'd3;
+  localparam [4:0] S_LEN1   = 5'd4;
+  localparam [4:0] S_PAY    = 5'd5;
+  localparam [4:0] S_CRC0   = 5'd6;
+  localparam [4:0] S_CRC1   = 5'd7;
+  localparam [4:0] S_EXEC   = 5'd8;    // check the frame, start its command
+  localparam [4:0] S_CSR_AR = 5'd9;    // AXI4-Lite read address
+  localparam [4:0] S_CSR_R  = 5'd10;   // AXI4-Lite read data
+  localparam [4:0] S_CSR_W  = 5'd11;   // AXI4-Lite write address, data and response
+  localparam [4:0] S_MW_RD  = 5'd12;   // MEM_WRITE: buffer read
+  localparam [4:0] S_MW_PUT = 5'd13;   // MEM_WRITE: byte into the word
+  localparam [4:0] S_MEM    = 5'd14;   // memory request until granted
+  localparam [4:0] S_MEM_R  = 5'd15;   // memory read data
+  localparam [4:0] S_TX     = 5'd16;   // send the answer
+  localparam [4:0] S_CHK    = 5'd17;   // the last CRC byte goes in; the checks are registered
+
+  // answer phases
+  localparam [2:0] P_SYNC = 3'd0;
+  localparam [2:0] P_CMD  = 3'd1;
+  localparam [2:0] P_SEQ  = 3'd2;
+  localparam [2:0] P_LEN0 = 3'd3;
+  localparam [2:0] P_LEN1 = 3'd4;
+  localparam [2:0] P_PAY  = 3'd5;
+  localparam [2:0] P_CRC0 = 3'd6;
+  localparam [2:0] P_CRC1 = 3'd7;
+
+  // ---- UART ---------------------------------------------------------------------------------
+  wire       rx_valid, rx_ferr;
+  wire [7:0] rx_data;
+  reg        tx_valid;
+  reg  [7:0] tx_byte;
+  wire       tx_ready;
+
+  tern_uart_rx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_rx (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .rx_i    (uart_rx_i),
+    .valid_o (rx_valid),
+    .data_o  (rx_data),
+    .ferr_o  (rx_ferr)
+  );
+
+  tern_uart_tx #(.CLKS_PER_BIT(CLKS_PER_BIT)) u_tx (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .valid_i (tx_valid),
+    .ready_o (tx_ready),
+    .data_i  (tx_byte),
+    .tx_o    (uart_tx_o)
+  );
+
+  // ---- state --------------------------------------------------------------------------------
+  reg [4:0]    st_q, st_d;
+  reg [7:0]    cmd_q, cmd_d;
+  reg [7:0]    seq_q, seq_d;
+  reg [LW-1:0] len_q, len_d;      // the request's LEN (at most MAX_DATA + 4), then the answer's
+  reg [LW-1:0] cnt_q, cnt_d;      // payload bytes received / written to memory / sent
+  reg [15:0]   crc_q;
+  reg          crc_init;          // start a CRC (0xFFFF)
+  reg          push_q, push_d;    // pushb_q goes into the CRC this cycle
+  reg [7:0]    pushb_q, pushb_d;
+  reg          ferr_q, ferr_d;    // a framing error inside the current frame
+  reg [AW-1:0] addr_q, addr_d;    // request address; while answering: the payload byte address
+  reg          hi_q, hi_d;        // the request address has a bit set at AW or above
+  reg [31:0]   dat_q, dat_d;      // request bytes 4..7; data being written or sent
+  reg [3:0]    strb_q, strb_d;
+  reg [2:0]    nak_q, nak_d;
+  reg          have_q, have_d;    // dat_q holds the payload chunk addr_q points into
+  reg [2:0]    ph_q, ph_d;
+  reg [TW-1:0] tmr_q, tmr_d;
+  reg          awd_q, awd_d, wd_q, wd_d;
+  reg [7:0]    lseq_q, lseq_d;    // the last executed request: SEQ, CMD, answer, valid
+  reg [2:0]    lcmd_q, lcmd_d;
+  reg [2:0]    lres_q, lres_d;
+  reg          lvld_q, lvld_d;
+
+  // ---- MEM_WRITE buffer (block RAM: one write port, one registered read port). Payload byte
+  // cnt (4 .. LEN-1, after the address) is data byte cnt - 4, received and later written out.
+  reg [7:0]    buf_q [0:MAX_DATA-1];
+  reg [7:0]    buf_rd_q;
+  wire         cnt_lt4 = (cnt_q[LW-1:2] == {(LW-2){1'b0}});   // payload bytes 0..3: the address
+  wire [BW-1:0] buf_a  = cnt_q[BW-1:0] - BW_FOUR;
+  wire          buf_we = (st_q == S_PAY) && rx_valid && !cnt_lt4;
+
+  always @(posedge clk_i) begin
+    if (buf_we) buf_q[buf_a] <= rx_data;
+    buf_rd_q <= buf_q[buf_a];
+  end
+
+  // ---- CRC: one unit, shared by the receiver and the answer (they never overlap). A byte is
+  // registered first (pushb_q) and goes into the CRC the cycle after it was received or sent,
+  // which keeps the byte multiplexers out of the XOR network.
+  wire [15:0] crc_next;
+  tern_crc16 u_crc (
+    .crc_i  (crc_q),
+    .data_i (pushb_q),
+    .crc_o  (crc_next)
+  );
+
+  always @(posedge clk_i) begin
+    if (!rst_ni || crc_init) crc_q <= 16'hFFFF;
+    else if (push_q)         crc_q <= crc_next;
+  end
+
+  // ---- request checks (valid in S_EXEC) -----------------------------------------------------
+  wire [15:0] len16    = {{(16-LW){1'b0}}, len_q};
+  // The checks run through three flip-flop stages (mem_n_q, mem_ok_q, verdict_q): the
+  // request's fields are stable from its last payload byte on, two bytes (the CRC) before
+  // S_EXEC needs the verdict.
+  wire [15:0] mem_n    = (cmd_q == C_MEM_WR) ? (len16 - 16'd4) : dat_q[15:0];
+  reg  [15:0] mem_n_q;
+  wire [AW:0] addr_ext = {hi_q, addr_q};
+  wire [EW-1:0] mem_end = {{(EW-MAB){1'b0}}, addr_q[MAB-1:0]} + {{(EW-16){1'b0}}, mem_n_q};
+  wire        mem_ok   = ((addr_ext >> MAB) == {(AW+1){1'b0}}) && (mem_end <= MEM_END);
+  reg         mem_ok_q;
+  wire        csr_ok   = (addr_q[1:0] == 2'b00) && ((addr_ext >> CSR_AW) == {(AW+1){1'b0}});
+  wire        is_write = (cmd_q == C_REG_WR) || (cmd_q == C_MEM_WR);
+  wire        retry    = is_write && lvld_q && (lseq_q == seq_q) && (lcmd_q == cmd_q[2:0]);
+  reg         len_ok;
+  reg         cmd_known;
+  always @* begin
+    cmd_known = 1'b1;
+    len_ok    = 1'b0;
+    case (cmd_q)
+      C_IDENT:  len_ok = (len16 == 16'd0);
+      C_REG_RD: len_ok = (len16 == 16'd4);
+      C_REG_WR: len_ok = (len16 == 16'd8);
+      C_MEM_WR: len_ok = (len16 >= 16'd5);
+      C_MEM_RD: len_ok = (len16 == 16'd6) && (mem_n_q != 16'd0) && ({16'd0, mem_n_q} <= MAX_DATA_U);
+      C_IRQ:    len_ok = (len16 == 16'd0);
+      default:  cmd_known = 1'b0;
+    endcase
+  end
+  wire addr_ok = ((cmd_q == C_REG_RD) || (cmd_q == C_REG_WR)) ? csr_ok :
+                 ((cmd_q == C_MEM_RD) || (cmd_q == C_MEM_WR)) ? mem_ok_q : 1'b1;
+  wire [2:0] verdict = !cmd_known ? N_CMD : !len_ok ? N_LEN : !addr_ok ? N_ADDR : N_NONE;
+  reg  [2:0] verdict_q;
+  reg        retry_q;
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      mem_n_q   <= 16'd0;
+      mem_ok_q  <= 1'b0;
+      verdict_q <= N_NONE;
+      retry_q   <= 1'b0;
+    end else begin
+      mem_n_q   <= mem_n;
+      mem_ok_q  <= mem_ok;
+      verdict_q <= verdict;
+      retry_q   <= retry;
+    end
+  end
+
+  // ---- answer payload: constants of IDENTIFY and IRQ, chunk by chunk ------------------------
+  wire [2:0]  chunk     = addr_q[4:2];
+  wire [2:0]  ident_reg = chunk - 3'd2;           // chunks 2, 3, 4: ID, VERSION, PARAMS
+  wire        chunk_csr = (cmd_q == C_IDENT) && (chunk >= 3'd2) && (chunk <= 3'd4);
+  reg  [31:0] chunk_const;
+  always @* begin
+    chunk_const = 32'd0;
+    if (cmd_q == C_IDENT) begin
+      case (chunk)
+        3'd0:    chunk_const = MAGIC;
+        3'd1:    chunk_const = {MAX_DATA_U[15:0], 8'h00, PROTO};
+        3'd5:    chunk_const = MEM_BYTES_U;
+        3'd6:    chunk_const = CLK_HZ_U;
+        default: chunk_const = 32'd0;
+      endcase
+    end else begin  // C_IRQ
+      chunk_const = {31'd0, irq_i};
+    end
+  end
+
+  // a NAK's payload is its reason, then the request's CMD; others come from dat_q
+  wire [7:0]  pay_byte = (nak_q != N_NONE) ? (cnt_q[0] ? cmd_q : {5'd0, nak_q}) :
+                         dat_q[{addr_q[1:0], 3'b000} +: 8];
+  wire        need_chunk = (ph_q == P_PAY) && !have_q && (nak_q == N_NONE);
+
+  always @* begin
+    case (ph_q)
+      P_SYNC:  tx_byte = SYNC;
+      P_CMD:   tx_byte = (nak_q != N_NONE) ? C_NAK : {1'b1, cmd_q[6:0]};
+      P_SEQ:   tx_byte = seq_q;
+      P_LEN0:  tx_byte = len16[7:0];
+      P_LEN1:  tx_byte = len16[15:8];
+      P_PAY:   tx_byte = pay_byte;
+      P_CRC0:  tx_byte = crc_q[15:8];
+      default: tx_byte = crc_q[7:0];
+    endcase
+    tx_valid = (st_q == S_TX) && !need_chunk && !push_q;
+  end
+
+  // ---- bus ports ----------------------------------------------------------------------------
+  wire [CSR_AW-1:0] ident_addr = {{(CSR_AW-5){1'b0}}, ident_reg, 2'b00};
+  assign axil_araddr_o  = (cmd_q == C_IDENT) ? ident_addr : addr_q[CSR_AW-1:0];
+  assign axil_arvalid_o = (st_q == S_CSR_AR);
+  assign axil_rready_o  = (st_q == S_CSR_R);
+  assign axil_awaddr_o  = addr_q[CSR_AW-1:0];
+  assign axil_awvalid_o = (st_q == S_CSR_W) && !awd_q;
+  assign axil_wdata_o   = dat_q;
+  assign axil_wstrb_o   = 4'hF;
+  assign axil_wvalid_o  = (st_q == S_CSR_W) && !wd_q;
+  assign axil_bready_o  = (st_q == S_CSR_W);
+  assign mem_req_o      = (st_q == S_MEM);
+  assign mem_we_o       = (cmd_q == C_MEM_WR);
+  assign mem_addr_o     = {{(32-AW){1'b0}}, addr_q[AW-1:3], 3'b000};
+  assign mem_wdata_o    = {dat_q, dat_q};
+  assign mem_wstrb_o    = addr_q[2] ? {strb_q, 4'h0} : {4'h0, strb_q};
+
+  // ---- the frame machine ----------------------------------------------------------------------
+  wire in_frame = (st_q == S_CMD) || (st_q == S_SEQ) || (st_q == S_LEN0) || (st_q == S_LEN1) ||
+                  (st_q == S_PAY) || (st_q == S_CRC0) || (st_q == S_CRC1);
+  wire [15:0] len_rx = {rx_data, len_q[7:0]};
+  wire [AW-1:0] addr_inc = addr_q + 1'b1;
+  // a request byte into lane cnt[1:0] of addr_q (bytes 0..3) or dat_q (bytes 4..7); a MEM_WRITE
+  // data byte from the buffer into lane addr[1:0] of dat_q
+  wire [1:0]  ins_lane = (st_q == S_PAY) ? cnt_q[1:0] : addr_q[1:0];
+  wire [7:0]  ins_byte = (st_q == S_PAY) ? rx_data : buf_rd_q;
+  wire [31:0] ins_mask = {{8{ins_lane == 2'd3}}, {8{ins_lane == 2'd2}}, {8{ins_lane == 2'd1}},
+                          {8{ins_lane == 2'd0}}};
+  wire [31:0] ins_data = {4{ins_byte}} & ins_mask;
+  wire [LW-1:0] cnt_inc = cnt_q + 1'b1;
+  // cnt_last: cnt is at the last byte of a payload (cnt = LEN - 1). Both compare terms are
+  // registered and so is the result, two cycles behind LEN and one behind cnt: every user acts
+  // at least a cycle after cnt last moved (a UART byte apart while receiving or sending; S_MW_RD
+  // before S_MW_PUT and S_MEM) and many after LEN was set.
+  reg  [LW-1:0] len_m1_q;
+  reg           cnt_last;
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      len_m1_q <= {LW{1'b1}};
+      cnt_last <= 1'b0;
+    end else begin
+      len_m1_q <= len_q - 1'b1;
+      cnt_last <= (cnt_q == len_m1_q);
+    end
+  end
+
+  always @* begin
+    st_d   = st_q;
+    cmd_d  = cmd_q;
+    seq_d  = seq_q;
+    len_d  = len_q;
+    cnt_d  = cnt_q;
+    crc_init = 1'b0;
+    push_d   = 1'b0;
+    pushb_d  = rx_data;
+    ferr_d = ferr_q;
+    addr_d = addr_q;
+    hi_d   = hi_q;
+    dat_d  = dat_q;
+    strb_d = strb_q;
+    nak_d  = nak_q;
+    have_d = have_q;
+    ph_d   = ph_q;
+    tmr_d  = {TW{1'b0}};
+    awd_d  = awd_q;
+    wd_d   = wd_q;
+    lseq_d = lseq_q;
+    lcmd_d = lcmd_q;
+    lres_d = lres_q;
+    lvld_d = lvld_q;
+
+    // receiving: every byte goes into the CRC; a silent line abandons the frame
+    if (in_frame) begin
+      if (rx_valid) begin
+        push_d = 1'b1;
+        ferr_d = ferr_q | rx_ferr;
+      end else if (tmr_q == IDLE_M1) begin
+        st_d = S_HUNT;
+      end else begin
+        tmr_d = tmr_q + 1'b1;
+      end
+    end
+
+    case (st_q)
+      S_HUNT: begin
+        crc_init = 1'b1;
+        ferr_d   = 1'b0;
+        hi_d     = 1'b0;
+        nak_d  = N_NONE;
+        if (rx_valid && !rx_ferr && rx_data == SYNC) st_d = S_CMD;
+      end
+      S_CMD:  if (rx_valid) begin cmd_d = rx_data; st_d = S_SEQ; end
+      S_SEQ:  if (rx_valid) begin seq_d = rx_data; st_d = S_LEN0; end
+      S_LEN0: if (rx_valid) begin len_d = {{(LW-8){1'b0}}, rx_data}; st_d = S_LEN1; end
+      S_LEN1: if (rx_valid) begin
+        len_d = len_rx[LW-1:0];
+        cnt_d = LW_ZERO;
+        if ({16'd0, len_rx} > MAX_LEN_U) begin
+          // no frame is that long: answer at once, the rest of it is skipped as garbage
+          nak_d  = N_LEN;
+          len_d  = LW_TWO;
+          ph_d   = P_SYNC;
+          st_d   = S_TX;
+        end else begin
+          st_d = (len_rx == 16'd0) ? S_CRC0 : S_PAY;
+        end
+      end
+      S_PAY: if (rx_valid) begin
+        if (cnt_lt4) begin
+          addr_d = (addr_q & ~ins_mask[AW-1:0]) | ins_data[AW-1:0];
+          hi_d   = hi_q | (|ins_data[31:AW]);
+        end else begin
+          dat_d  = (dat_q & ~ins_mask) | ins_data;
+        end
+        cnt_d = cnt_inc;
+        if (cnt_last) st_d = S_CRC0;
+      end
+      S_CRC0: if (rx_valid) st_d = S_CRC1;
+      S_CRC1: if (rx_valid) st_d = S_CHK;
+      S_CHK:  st_d = S_EXEC;
+
+      S_EXEC: begin
+        ph_d   = P_SYNC;
+        cnt_d  = LW_ZERO;
+        strb_d = 4'h0;
+        st_d   = S_TX;
+        // the CRC of CMD .. CRC is 0 for an intact frame
+        if ((crc_q != 16'd0) || ferr_q) nak_d = N_CRC;
+        else if (verdict_q != N_NONE)   nak_d = verdict_q;
+        else if (retry_q)               nak_d = lres_q;   // answer the retry as before
+        else begin
+          // execute: remember this request for a retry of it
+          lseq_d = seq_q;
+          lcmd_d = cmd_q[2:0];
+          lres_d = N_NONE;
+          lvld_d = (cmd_q != C_IDENT);
+          have_d = 1'b0;
+          case (cmd_q)
+            C_IDENT:  begin len_d = LW_IDENT; addr_d = {AW{1'b0}}; end
+            C_REG_RD: begin len_d = LW_FOUR; st_d = S_CSR_AR; end
+            C_REG_WR: begin len_d = LW_ZERO; awd_d = 1'b0; wd_d = 1'b0; st_d = S_CSR_W; end
+            C_MEM_WR: begin cnt_d = LW_FOUR; st_d = S_MW_RD; end   // bytes 4 .. LEN-1
+            C_MEM_RD: len_d = mem_n_q[LW-1:0];
+            default:  begin len_d = LW_ONE; addr_d = {AW{1'b0}}; end   // C_IRQ
+          endcase
+        end
+        if (nak_d != N_NONE) begin
+          len_d  = LW_TWO;
+          st_d   = S_TX;
+        end else if (retry_q) begin
+          len_d = LW_ZERO;
+        end
+      end
+
+      S_CSR_AR: if (axil_arready_i) st_d = S_CSR_R;
+      S_CSR_R: if (axil_rvalid_i) begin
+        st_d   = S_TX;
+        have_d = 1'b1;
+        dat_d  = axil_rdata_i;
+        if (cmd_q == C_REG_RD && axil_rresp_i != 2'b00) begin
+          nak_d  = N_BUS;
+          len_d  = LW_TWO;
+        end
+      end
+      S_CSR_W: begin
+        awd_d = awd_q | axil_awready_i;
+        wd_d  = wd_q | axil_wready_i;
+        if (axil_bvalid_i) begin
+          st_d = S_TX;
+          if (axil_bresp_i != 2'b00) begin
+            nak_d  = N_BUS;
+            lres_d = N_BUS;
+            len_d  = LW_TWO;
+          end
+        end
+      end
+
+      S_MW_RD: st_d = S_MW_PUT;
+      S_MW_PUT: begin
+        dat_d  = (dat_q & ~ins_mask) | ins_data;
+        strb_d = strb_q | {ins_mask[24], ins_mask[16], ins_mask[8], ins_mask[0]};
+        if (addr_q[1:0] == 2'd3 || cnt_last) begin
+          st_d = S_MEM;
+        end else begin
+          addr_d = addr_inc;
+          cnt_d  = cnt_inc;
+          st_d   = S_MW_RD;
+        end
+      end
+      S_MEM: if (mem_gnt_i) begin
+        if (cmd_q == C_MEM_WR) begin
+          strb_d = 4'h0;
+          addr_d = addr_inc;
+          cnt_d  = cnt_inc;
+          st_d   = S_MW_RD;
+          if (cnt_last) begin
+            len_d = LW_ZERO;   // done: an empty ACK
+            st_d  = S_TX;
+          end
+        end else begin
+          st_d = S_MEM_R;
+        end
+      end
+      S_MEM_R: if (mem_rvalid_i) begin
+        dat_d  = addr_q[2] ? mem_rdata_i[63:32] : mem_rdata_i[31:0];
+        have_d = 1'b1;
+        st_d   = S_TX;
+      end
+
+      default: begin  // S_TX
+        if (need_chunk) begin
+          if (cmd_q == C_MEM_RD)  st_d = S_MEM;
+          else if (chunk_csr)     st_d = S_CSR_AR;
+          else begin
+            dat_d  = chunk_const;
+            have_d = 1'b1;
+          end
+        end else if (tx_ready && !push_q) begin   // = tx_valid && tx_ready
+          crc_init = (ph_q == P_SYNC);
+          push_d   = (ph_q != P_SYNC) && (ph_q <= P_PAY);   // CMD .. PAYLOAD
+          pushb_d  = tx_byte;
+          case (ph_q)
+            P_LEN1: ph_d = (len_q == LW_ZERO) ? P_CRC0 : P_PAY;
+            P_PAY: begin
+              addr_d = addr_inc;
+              cnt_d  = cnt_inc;
+              if (addr_inc[1:0] == 2'b00) have_d = 1'b0;
+              if (cnt_last) ph_d = P_CRC0;
+            end
+            P_CRC1:  st_d = S_HUNT;
+            default: ph_d = ph_q + 1'b1;
+          endcase
+        end
+      end
+    endcase
+  end
+
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      st_q     <= S_HUNT;
+      cmd_q    <= 8'd0;
+      seq_q    <= 8'd0;
+      len_q    <= LW_ZERO;
+      cnt_q    <= LW_ZERO;
+      push_q   <= 1'b0;
+      pushb_q  <= 8'h00;
+      ferr_q   <= 1'b0;
+      addr_q   <= {AW{1'b0}};
+      hi_q     <= 1'b0;
+      dat_q    <= 32'd0;
+      strb_q   <= 4'd0;
+      nak_q    <= N_NONE;
+      have_q   <= 1'b0;
+      ph_q     <= P_SYNC;
+      tmr_q    <= {TW{1'b0}};
+      awd_q    <= 1'b0;
+      wd_q     <= 1'b0;
+      lseq_q   <= 8'd0;
+      lcmd_q   <= 3'd0;
+      lres_q   <= N_NONE;
+      lvld_q   <= 1'b0;
+    end else begin
+      st_q     <= st_d;
+      cmd_q    <= cmd_d;
+      seq_q    <= seq_d;
+      len_q    <= len_d;
+      cnt_q    <= cnt_d;
+      push_q   <= push_d;
+      pushb_q  <= pushb_d;
+      ferr_q   <= ferr_d;
+      addr_q   <= addr_d;
+      hi_q     <= hi_d;
+      dat_q    <= dat_d;
+      strb_q   <= strb_d;
+      nak_q    <= nak_d;
+      have_q   <= have_d;
+      ph_q     <= ph_d;
+      tmr_q    <= tmr_d;
+      awd_q    <= awd_d;
+      wd_q     <= wd_d;
+      lseq_q   <= lseq_d;
+      lcmd_q   <= lcmd_d;
+      lres_q   <= lres_d;
+      lvld_q   <= lvld_d;
+    end
+  end
+
+endmodule
+
+`default_nettype wire
