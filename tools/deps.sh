@@ -5,6 +5,9 @@
 #   tools/deps.sh py DIR  a Python virtual environment in DIR with the test-only packages
 #                         (numpy, gguf: the independent reference and the GGUF cross-check);
 #                         prints why and exits 1 when it cannot be made (no network, no venv)
+#   tools/deps.sh train DIR  a Python virtual environment in DIR for tools/train/ (the built-in
+#                         model: JAX on the CPU, numpy, gguf, regex for the LLaMA-3 split);
+#                         same messages and exit codes as py
 # Prints what is missing and the command that installs it. TERN_NO_INSTALL=1 only checks.
 set -u
 want=${1:-core}
@@ -19,6 +22,21 @@ if [ "$want" = py ]; then
   fi
   if ! "$dir/bin/python" -m pip install -q $PY_PKGS >>/tmp/tern-venv.log 2>&1; then
     echo "tern: pip could not install $PY_PKGS into $dir (network?); see /tmp/tern-venv.log"
+    exit 1
+  fi
+  exit 0
+fi
+# Versions tools/train/ was written and its shipped model trained with (PyPI).
+TRAIN_PKGS="jax[cpu]==0.10.2 jaxlib==0.10.2 numpy==2.4.6 gguf==0.19.0 regex==2026.11.15"
+if [ "$want" = train ]; then
+  dir=${2:?usage: tools/deps.sh train DIR}
+  if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c 'import jax, numpy, gguf, regex' 2>/dev/null; then exit 0; fi
+  if ! python3 -m venv "$dir" >/tmp/tern-venv.log 2>&1; then
+    echo "tern: cannot create a Python venv in $dir (Debian: apt-get install python3-venv); see /tmp/tern-venv.log"
+    exit 1
+  fi
+  if ! "$dir/bin/python" -m pip install -q $TRAIN_PKGS >>/tmp/tern-venv.log 2>&1; then
+    echo "tern: pip could not install $TRAIN_PKGS into $dir (network?); see /tmp/tern-venv.log"
     exit 1
   fi
   exit 0
