@@ -21,6 +21,20 @@
 #define PREFETCH_AHEAD 8192
 #endif
 
+/* acc[t0 + t][r + i] of a tile: the sum of the A accumulators of (row i, token t) minus the
+ * token's activation sum (codes are weight + 1). in_place: accumulator a in 1..3 holds digit a
+ * with its code left in place, i.e. 4^a times the code; its lanes are exact multiples of 4^a,
+ * so an arithmetic shift divides them back exactly. */
+AVX512_INLINE void store_sums(const tern_cpu_job *job, const __m512i *acc, size_t r, uint32_t t0, const int RT,
+                              const int NT, const int A, const int in_place) {
+  UNROLL for (int i = 0; i < RT; i++) UNROLL for (int t = 0; t < NT; t++) {
+    const __m512i *ac = acc + (i * NT + t) * A;
+    __m512i v = ac[0];
+    UNROLL for (int a = 1; a < A; a++) v = _mm512_add_epi32(v, in_place && a < 4 ? _mm512_srai_epi32(ac[a], 2 * a) : ac[a]);
+    job->acc[(size_t)(t0 + t) * job->w->n + r + i] = _mm512_reduce_add_epi32(v) - job->sumx[t0 + t];
+  }
+}
+
 AVX512_INLINE void tile_t2(const tern_cpu_job *job, size_t r, uint32_t t0, const int RT, const int NT, const int A) {
   const tern_cpu_weights *w = job->w;
   const uint8_t *row = w->data + r * w->row_bytes;
@@ -47,12 +61,7 @@ AVX512_INLINE void tile_t2(const tern_cpu_job *job, size_t r, uint32_t t0, const
       }
     }
   }
-  UNROLL for (int i = 0; i < RT; i++) UNROLL for (int t = 0; t < NT; t++) {
-    __m512i v = acc[(i * NT + t) * A];
-    UNROLL for (int a = 1; a < A; a++)
-      v = _mm512_add_epi32(v, A == 4 ? _mm512_srai_epi32(acc[(i * NT + t) * A + a], 2 * a) : acc[(i * NT + t) * A + a]);
-    job->acc[(size_t)(t0 + t) * w->n + r + i] = _mm512_reduce_add_epi32(v) - job->sumx[t0 + t];
-  }
+  store_sums(job, acc, r, t0, RT, NT, A, A == 4);
 }
 
 AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const int RT, const int NT, const int A,
@@ -97,14 +106,7 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
       }
     }
   }
-  UNROLL for (int i = 0; i < RT; i++) UNROLL for (int t = 0; t < NT; t++) {
-    __m512i v = acc[(i * NT + t) * A];
-    /* A == 5: digit a's lanes are exact multiples of 4^a (an arithmetic shift divides exactly) */
-    UNROLL for (int a = 1; a < A; a++)
-      v = _mm512_add_epi32(v, A == 5 && a < 4 ? _mm512_srai_epi32(acc[(i * NT + t) * A + a], 2 * a)
-                                              : acc[(i * NT + t) * A + a]);
-    job->acc[(size_t)(t0 + t) * w->n + r + i] = _mm512_reduce_add_epi32(v) - job->sumx[t0 + t];
-  }
+  store_sums(job, acc, r, t0, RT, NT, A, A == 5);
 }
 
 /* Rows in blocks of 32 (their weights stay in L1/L2 while every token tile passes over them);
