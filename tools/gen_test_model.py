@@ -229,6 +229,20 @@ def gen_embd(seed, n_vocab, dim):
     return out
 
 
+def add_hparams(w, arch, *, vocab, ctx, dim, layers, ff, heads, kv_heads, eps, head_dim, rope_base):
+    """The {arch}.* hyper-parameter keys tern reads (docs/inference.md), in one fixed order."""
+    w.add_uint32(arch + ".vocab_size", vocab)
+    w.add_uint32(arch + ".context_length", ctx)
+    w.add_uint32(arch + ".embedding_length", dim)
+    w.add_uint32(arch + ".block_count", layers)
+    w.add_uint32(arch + ".feed_forward_length", ff)
+    w.add_uint32(arch + ".attention.head_count", heads)
+    w.add_uint32(arch + ".attention.head_count_kv", kv_heads)
+    w.add_float32(arch + ".attention.layer_norm_rms_epsilon", eps)
+    w.add_uint32(arch + ".rope.dimension_count", head_dim)
+    w.add_float32(arch + ".rope.freq_base", rope_base)
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", required=True)
@@ -286,16 +300,8 @@ def main(argv=None):
     w.add_string("general.name", "tern random BitNet b1.58 test model (seed %d)" % a.seed)
     w.add_uint32("general.file_type", FTYPE[a.format])
     w.add_uint32("general.quantization_version", 2)
-    w.add_uint32(arch + ".vocab_size", n_vocab)
-    w.add_uint32(arch + ".context_length", a.ctx)
-    w.add_uint32(arch + ".embedding_length", a.dim)
-    w.add_uint32(arch + ".block_count", a.layers)
-    w.add_uint32(arch + ".feed_forward_length", a.ff)
-    w.add_uint32(arch + ".attention.head_count", a.heads)
-    w.add_uint32(arch + ".attention.head_count_kv", a.kv_heads)
-    w.add_float32(arch + ".attention.layer_norm_rms_epsilon", 1e-5)
-    w.add_uint32(arch + ".rope.dimension_count", head_dim)
-    w.add_float32(arch + ".rope.freq_base", a.rope_base)
+    add_hparams(w, arch, vocab=n_vocab, ctx=a.ctx, dim=a.dim, layers=a.layers, ff=a.ff, heads=a.heads,
+                kv_heads=a.kv_heads, eps=1e-5, head_dim=head_dim, rope_base=a.rope_base)
     w.add_string("tokenizer.ggml.model", "gpt2")
     w.add_string("tokenizer.ggml.pre", "llama-bpe")
     w.add_array("tokenizer.ggml.tokens", tokens)

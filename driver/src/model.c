@@ -430,7 +430,10 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
 static int is_host_type(uint32_t t) { return t == GT_F32 || t == GT_F16 || t == GT_BF16; }
 
 /* A 1-D weight vector of n values as floats (a fresh copy). */
-static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, float **out, char *err, size_t es) {
+/* The tensor called name, present and of a host float type; else an error naming it (`role`
+ * completes "...has type X; <role> F32, F16 or BF16"). */
+static tern_status find_host_tensor(const tern_gguf *g, const char *name, const char *role,
+                                    const tern_gguf_tensor **out, char *err, size_t es) {
   const tern_gguf_tensor *t = find_tensor(g, name);
   if (!t) {
     set_err(err, es, "model: tensor '%s' not found", name);
@@ -438,9 +441,17 @@ static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, fl
   }
   if (!is_host_type(t->type)) {
     const char *tn = tern_gguf_type_name(t->type);
-    set_err(err, es, "model: tensor '%s' has type %s; norms must be F32, F16 or BF16", name, tn ? tn : "?");
+    set_err(err, es, "model: tensor '%s' has type %s; %s F32, F16 or BF16", name, tn ? tn : "?", role);
     return TERN_ERR_CODE;
   }
+  *out = t;
+  return TERN_OK;
+}
+
+static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, float **out, char *err, size_t es) {
+  const tern_gguf_tensor *t = NULL;
+  tern_status st = find_host_tensor(g, name, "norms must be", &t, err, es);
+  if (st != TERN_OK) return st;
   if (tensor_elems(t) != n || t->ne[0] != n || t->nbytes != (size_t)n * type_size(t->type)) {
     set_err(err, es, "model: tensor '%s' has %llu elements (ne0 %llu), expected %u", name,
             (unsigned long long)tensor_elems(t), (unsigned long long)t->ne[0], n);
@@ -463,16 +474,9 @@ static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, fl
 }
 
 static tern_status load_mat(const tern_gguf *g, const char *name, uint32_t cols, hmat *out, char *err, size_t es) {
-  const tern_gguf_tensor *t = find_tensor(g, name);
-  if (!t) {
-    set_err(err, es, "model: tensor '%s' not found", name);
-    return TERN_ERR_ARG;
-  }
-  if (!is_host_type(t->type)) {
-    const char *tn = tern_gguf_type_name(t->type);
-    set_err(err, es, "model: tensor '%s' has type %s; tern reads it as F32, F16 or BF16", name, tn ? tn : "?");
-    return TERN_ERR_CODE;
-  }
+  const tern_gguf_tensor *t = NULL;
+  tern_status st = find_host_tensor(g, name, "tern reads it as", &t, err, es);
+  if (st != TERN_OK) return st;
   if (t->n_dims != 2 || t->ne[0] != cols || t->ne[1] == 0 || t->ne[1] > 0x7fffffff ||
       t->nbytes != (size_t)(t->ne[0] * t->ne[1]) * type_size(t->type)) {
     set_err(err, es, "model: tensor '%s' has shape [%llu, %llu], expected [%u, rows]", name,

@@ -30,7 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, ".."))
 import gguf  # noqa: E402
-from gen_test_model import FTYPE, PACK, packed_nbytes  # noqa: E402
+from gen_test_model import FTYPE, PACK, add_hparams, packed_nbytes  # noqa: E402
 
 import bpe  # noqa: E402
 import model  # noqa: E402
@@ -62,16 +62,8 @@ def write_gguf(path, cfg, values, tok, fmt, name, description):
     w.add_string("general.description", description)
     w.add_uint32("general.file_type", FTYPE[fmt])
     w.add_uint32("general.quantization_version", 2)
-    w.add_uint32(ARCH + ".vocab_size", cfg.vocab)
-    w.add_uint32(ARCH + ".context_length", cfg.ctx)
-    w.add_uint32(ARCH + ".embedding_length", cfg.dim)
-    w.add_uint32(ARCH + ".block_count", cfg.layers)
-    w.add_uint32(ARCH + ".feed_forward_length", cfg.ff)
-    w.add_uint32(ARCH + ".attention.head_count", cfg.heads)
-    w.add_uint32(ARCH + ".attention.head_count_kv", cfg.kv_heads)
-    w.add_float32(ARCH + ".attention.layer_norm_rms_epsilon", cfg.eps)
-    w.add_uint32(ARCH + ".rope.dimension_count", cfg.head_dim)
-    w.add_float32(ARCH + ".rope.freq_base", cfg.rope_base)
+    add_hparams(w, ARCH, vocab=cfg.vocab, ctx=cfg.ctx, dim=cfg.dim, layers=cfg.layers, ff=cfg.ff, heads=cfg.heads,
+                kv_heads=cfg.kv_heads, eps=cfg.eps, head_dim=cfg.head_dim, rope_base=cfg.rope_base)
     w.add_string("tokenizer.ggml.model", "gpt2")
     w.add_string("tokenizer.ggml.pre", "llama-bpe")
     w.add_array("tokenizer.ggml.tokens", tok.tokens)
