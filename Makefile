@@ -17,7 +17,8 @@ PYVENV    := $(ABS_BUILD)/pyenv/bin/python
 # Other geometries the RTL and bench are built and tested at (rows x lanes).
 ALT_GEOMS := 1x5 3x5 4x10
 
-.PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo demo-layer bench bench-model coverage synth clean
+.PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo demo-layer bench bench-model coverage synth clean \
+        sim-board
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -77,6 +78,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "inference|PYTHON=$(PYVENV) bash tests/test_inference.sh $(ABS_BUILD)/driver-san $(SEED)" \
 	  "model|bash tests/test_model.sh $(ABS_BUILD)/driver-san" \
 	  "uart-bridge|bash tests/test_uart_bridge.sh $(ABS_BUILD)/uart $(SEED)" \
+	  "sim-board|BUILD=$(BUILD) bash tests/test_sim_board.sh $(ABS_BUILD)/driver-san $(SEED)" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
@@ -148,6 +150,16 @@ coverage: deps cmodel ## Verilator line and toggle coverage of rtl/ over the tes
 synth: ## Yosys + nextpnr-ice40 figures of the array into docs/synthesis.md
 	@tools/deps.sh synth
 	@$(MAKE) -C fpga synth
+
+# A board top (fpga/boards/$(BOARD)/) under Verilator, its UART on a TCP port: the same driver
+# reaches it as it reaches a board (docs/boards.md). One client; the bench exits when it leaves.
+BOARD ?= icebreaker
+PORT  ?= 0
+sim-board: deps cmodel ## the board top (BOARD=icebreaker|ulx3s) under Verilator, its UART on TCP (PORT=0: any)
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) board BOARD=$(BOARD) TRACE=0
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) cli
+	@echo "tern: connect with: $(BUILD)/driver/tern run -m models/tern-kjv.gguf -p 'And God said' --device uart-tcp:127.0.0.1:PORT"
+	@$(ABS_BUILD)/sim/board-$(BOARD)/board_tb +tcp=$(PORT)
 
 clean: ## remove build outputs
 	rm -rf $(BUILD) fpga/build

@@ -32,4 +32,19 @@ lint tern_uart_bridge
 lint tern_uart_bridge -GMAX_DATA=256 -GMEM_BYTES=64
 lint tern_uart_bridge -GCLKS_PER_BIT=4 -GIDLE_BITS=20 -GMAX_DATA=4096 -GMEM_BYTES=131072
 lint tern_uart_bridge -GCSR_AW=16 -GMEM_BYTES=98304
+# The board tops (fpga/boards/<board>/*.v) as they go into the bitstreams, with the simulation
+# stand-ins of the PLL primitives.
+lint_board() {  # lint_board BOARD
+  local name="lint/verilator-Wall[${1}_top]"
+  if out=$($VERILATOR --lint-only -Wall -Irtl rtl/lint/tern.vlt rtl/tern_*.v fpga/boards/"$1"/*.v sim/models/*.v \
+      --top-module "${1}_top" 2>&1); then
+    echo "PASS $name"
+  else
+    echo "FAIL $name: $(printf '%s' "$out" | head -n 5 | tr '\n' ' ')"
+    rc=1
+  fi
+}
+lint_board icebreaker
+lint_board ulx3s
+lint tern_board -GMEM_BYTES=4096 -GROWS=1 -GLANES=5
 exit $rc

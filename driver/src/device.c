@@ -15,6 +15,7 @@ typedef struct {
   tern_geom g;
   uint32_t act_buf;   /* ACT_BUF: activation-buffer beats a job may fill */
   uint32_t queue_depth; /* QUEUE.DEPTH: jobs the device queues */
+  uint32_t t_max;     /* PARAMS.T_MAX: most tokens per job (a board may build fewer) */
   uint64_t next;      /* bump allocator over device memory */
   unsigned live;      /* weight tensors alive; the allocator restarts when 0 */
   char *error;        /* the owning device's message buffer */
@@ -59,6 +60,8 @@ tern_status tern_hal_device_open(const tern_hal *hal, tern_geom g, void **state,
   d->hal = *hal;
   d->g = g;
   d->act_buf = act_buf;
+  d->t_max = (params & TERN_REG_PARAMS_T_MAX_MASK) >> TERN_REG_PARAMS_T_MAX_LSB;
+  if (d->t_max == 0 || d->t_max > TERN_T_MAX) d->t_max = TERN_T_MAX;
   d->queue_depth = (queue & TERN_REG_QUEUE_DEPTH_MASK) >> TERN_REG_QUEUE_DEPTH_LSB;
   if (d->queue_depth == 0) d->queue_depth = 1;
   d->error = err;
@@ -163,11 +166,12 @@ static tern_status collect(hal_dev *d, const job *j, uint8_t *buf) {
   return TERN_OK;
 }
 
-/* Run the jobs with up to QUEUE.DEPTH of them queued on the device at any time, so the device
+/* Run a group of jobs whose activations and results all fit in device memory at once, with up
+ * to QUEUE.DEPTH of them queued on the device at any time, so the device
  * goes from one to the next without waiting for the host. JOBS_DONE counts the completions
  * (an interrupt may stand for several). After a failed job nothing more is queued; the
  * jobs already queued are waited for, so the device is idle when this returns. */
-static tern_status run_jobs(hal_dev *d, job *jobs, size_t count) {
+static tern_status run_group(hal_dev *d, job *jobs, size_t count) {
   size_t act_max = 0, res_max = 0;
   const uint64_t mark = d->next;
   for (size_t i = 0; i < count; i++) {
@@ -226,11 +230,46 @@ out:
   return st;
 }
 
-/* Most tokens one job of input width k may have: TOKENS <= T_MAX and TOKENS * ceil(K / LANES)
+/* Run the jobs in groups that fit the device memory left over by the weights (a board with
+ * its weights on chip has little), each group as one run_group. */
+static tern_status run_jobs(hal_dev *d, job *jobs, size_t count) {
+  size_t start = 0;
+  while (start < count) {
+    uint64_t at = d->next, a;
+    size_t end = start;
+    for (; end < count; end++) {
+      const uint64_t need[2] = {tern_devmodel_act_stride(jobs[end].t->k) * (uint64_t)jobs[end].tokens,
+                                tern_devmodel_res_stride(jobs[end].t->n) * (uint64_t)jobs[end].tokens};
+      int fits = 1;
+      for (int b = 0; b < 2 && fits; b++) {
+        a = align_up(at);
+        fits = need[b] <= d->hal.mem_size && a <= d->hal.mem_size - need[b];
+        at = a + need[b];
+      }
+      if (!fits) break;
+    }
+    if (end == start) {
+      snprintf(d->error, d->error_size,
+               "device memory full: one job (K %u, N %u, %u tokens) needs %zu bytes for its activations and results; "
+               "%llu of %zu bytes are free after the weights",
+               jobs[start].t->k, jobs[start].t->n, jobs[start].tokens,
+               (tern_devmodel_act_stride(jobs[start].t->k) + tern_devmodel_res_stride(jobs[start].t->n)) *
+                   jobs[start].tokens,
+               (unsigned long long)(d->hal.mem_size > d->next ? d->hal.mem_size - d->next : 0), d->hal.mem_size);
+      return TERN_ERR_DEVICE;
+    }
+    tern_status st = run_group(d, jobs + start, end - start);
+    if (st != TERN_OK) return st;
+    start = end;
+  }
+  return TERN_OK;
+}
+
+/* Most tokens one job of input width k may have: TOKENS <= PARAMS.T_MAX and TOKENS * ceil(K / LANES)
  * <= ACT_BUF (a job holds its tokens' activations on chip). 0: not even one fits. */
 static uint32_t tokens_per_job(const hal_dev *d, uint32_t k) {
   const uint32_t per_job = d->act_buf / ((k + d->g.lanes - 1) / d->g.lanes);
-  return per_job > TERN_T_MAX ? TERN_T_MAX : per_job;
+  return per_job > d->t_max ? d->t_max : per_job;
 }
 
 /* Cut the matmuls into jobs of at most tokens_per_job tokens and run them. */

@@ -34,6 +34,7 @@ typedef struct {
   char name[256]; /* the spec without its options, for messages */
   unsigned baud, timeout_ms, retries, quiet_ms, poll_ms;
   int timeout_set, quiet_set;
+  unsigned want_rows, want_lanes; /* option array=RxL (0: take the board's) */
   uint8_t seq;
   tern_uart_identity ident;
   tern_uart_stats stats;
@@ -516,7 +517,7 @@ static int parse_uint(const char *s, size_t len, unsigned lo, unsigned hi, unsig
 }
 
 static tern_status parse_options(uart_ctx *c, const char *opts) {
-  static const char *kNames = "baud, timeout_ms, retries, quiet_ms, poll_ms";
+  static const char *kNames = "baud, timeout_ms, retries, quiet_ms, poll_ms, array";
   while (opts && *opts) {
     size_t len = strcspn(opts, "&,");
     const char *eq = memchr(opts, '=', len);
@@ -534,6 +535,11 @@ static tern_status parse_options(uart_ctx *c, const char *opts) {
       bad = parse_uint(v, vlen, 0, 60000u, &c->quiet_ms), c->quiet_set = 1;
     else if (nlen == 7 && !memcmp(opts, "poll_ms", 7))
       bad = parse_uint(v, vlen, 0, 60000u, &c->poll_ms);
+    else if (nlen == 5 && !memcmp(opts, "array", 5)) {
+      const char *x = memchr(v, 'x', vlen);
+      bad = !x || parse_uint(v, (size_t)(x - v), 1, 255u, &c->want_rows) ||
+            parse_uint(x + 1, vlen - (size_t)(x - v) - 1, 1, 255u, &c->want_lanes);
+    }
     else
       return fail(c, TERN_ERR_ARG, "unknown option '%.*s' (options: %s)", (int)nlen, opts, kNames);
     if (bad) return fail(c, TERN_ERR_ARG, "bad value '%.*s' for option %.*s", (int)vlen, v, (int)nlen, opts);
@@ -547,8 +553,8 @@ int tern_uart_hal_handles(const char *spec) {
   return spec && (strncmp(spec, "uart:", 5) == 0 || strncmp(spec, "uart-tcp:", 9) == 0);
 }
 
-tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, tern_hal *hal, char *err,
-                                    size_t err_size) {
+tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, tern_geom *found, tern_hal *hal,
+                                    char *err, size_t err_size) {
   if (err && err_size) err[0] = 0;
   if (!spec || !hal) return TERN_ERR_ARG;
   uart_ctx *c = calloc(1, sizeof *c);
@@ -589,21 +595,25 @@ tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, t
     if (st == TERN_OK && tern_uart_parse_identity(a, sizeof a, &c->ident, why, sizeof why) != TERN_OK)
       st = fail(c, TERN_ERR_DEVICE, "%s", why);
   }
-  if (st == TERN_OK && expect) {
-    uint32_t rows = (c->ident.params & TERN_REG_PARAMS_ROWS_MASK) >> TERN_REG_PARAMS_ROWS_LSB;
-    uint32_t lanes = (c->ident.params & TERN_REG_PARAMS_LANES_MASK) >> TERN_REG_PARAMS_LANES_LSB;
-    if (rows != expect->rows || lanes != expect->lanes)
-      st = fail(c, TERN_ERR_DEVICE,
-                "board reports array %ux%u (PARAMS 0x%08x), but the driver packs weights for %ux%u: flash a "
-                "bitstream built for %ux%u or build the driver for %ux%u",
-                rows, lanes, c->ident.params, expect->rows, expect->lanes, expect->rows, expect->lanes, rows, lanes);
-  }
+  uint32_t rows = (c->ident.params & TERN_REG_PARAMS_ROWS_MASK) >> TERN_REG_PARAMS_ROWS_LSB;
+  uint32_t lanes = (c->ident.params & TERN_REG_PARAMS_LANES_MASK) >> TERN_REG_PARAMS_LANES_LSB;
+  if (st == TERN_OK && c->want_rows && (rows != c->want_rows || lanes != c->want_lanes))
+    st = fail(c, TERN_ERR_DEVICE,
+              "board reports array %ux%u (PARAMS 0x%08x), but the spec asks for array=%ux%u: flash a bitstream built "
+              "for %ux%u or drop the option",
+              rows, lanes, c->ident.params, c->want_rows, c->want_lanes, c->want_rows, c->want_lanes);
+  else if (st == TERN_OK && expect && (rows != expect->rows || lanes != expect->lanes))
+    st = fail(c, TERN_ERR_DEVICE,
+              "board reports array %ux%u (PARAMS 0x%08x), but the driver packs weights for %ux%u: flash a "
+              "bitstream built for %ux%u or build the driver for %ux%u",
+              rows, lanes, c->ident.params, expect->rows, expect->lanes, expect->rows, expect->lanes, rows, lanes);
   if (st != TERN_OK) {
     if (err && err_size) snprintf(err, err_size, "%s", c->err[0] ? c->err : tern_strerror(st));
     u_close(c);
     return st;
   }
   c->err[0] = 0;
+  if (found) found->rows = rows, found->lanes = lanes;
   tern_hal h = {c, c->ident.mem_bytes, u_reg_read, u_reg_write, u_mem_write, u_mem_read, u_wait_irq, u_close,
                 u_last_error, NULL};
   *hal = h;
@@ -611,5 +621,5 @@ tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, t
 }
 
 tern_status tern_uart_hal_open(const char *spec, tern_hal *hal, char *err, size_t err_size) {
-  return tern_uart_hal_open_geom(spec, NULL, hal, err, err_size);
+  return tern_uart_hal_open_geom(spec, NULL, NULL, hal, err, err_size);
 }

@@ -14,6 +14,8 @@
  *                 the next try (default: uart: 40 ms + 20 byte times, above the 16 ms a USB
  *                 adapter may hold bytes; uart-tcp: 20 ms)
  *   poll_ms=N     pause between IRQ polls in wait_irq (default 0: back to back)
+ *   array=RxL     refuse a board whose array is not R rows x L lanes (default: any; the
+ *                 driver packs the weights for the board's geometry)
  *
  * Opening sends IDENTIFY and checks the bridge's magic and protocol version (and, with
  * tern_uart_hal_open_geom, the array geometry). mem_size is the memory the bridge reports.
@@ -40,10 +42,11 @@ extern "C" {
  * cannot be opened or the board does not answer or is not a tern bridge, TERN_ERR_NOMEM. */
 tern_status tern_uart_hal_open(const char *spec, tern_hal *hal, char *err, size_t err_size);
 
-/* The same, and fail with TERN_ERR_DEVICE unless the board's PARAMS register reports the array
- * geometry *expect (rows x lanes); expect may be NULL (no check). */
-tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, tern_hal *hal, char *err,
-                                    size_t err_size);
+/* The same; fail with TERN_ERR_DEVICE unless the board's PARAMS register reports the array
+ * geometry *expect (rows x lanes) and the one an array= option asks for; expect may be NULL (no
+ * check). On success *found (may be NULL) is the board's geometry. */
+tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, tern_geom *found, tern_hal *hal,
+                                    char *err, size_t err_size);
 
 /* 1 if spec names this transport ("uart:" or "uart-tcp:"), else 0. */
 int tern_uart_hal_handles(const char *spec);

@@ -134,8 +134,9 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
     st = tern_rtl_hal_open(dev->geom, uri[3] ? uri + 4 : "", &hal, dev->error, sizeof dev->error);
     have_hal = 1;
   } else if (tern_uart_hal_handles(uri)) {
-    /* "uart:/dev/ttyUSB1?baud=..." or "uart-tcp:HOST:PORT": a board behind the UART bridge */
-    st = tern_uart_hal_open_geom(uri, &dev->geom, &hal, dev->error, sizeof dev->error);
+    /* "uart:/dev/ttyUSB1?baud=..." or "uart-tcp:HOST:PORT": a board behind the UART bridge; the
+     * weights are packed for the board's array (its bitstream sizes it), unless ?array= insists */
+    st = tern_uart_hal_open_geom(uri, NULL, &dev->geom, &hal, dev->error, sizeof dev->error);
     have_hal = 1;
   } else {
     st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: cpu, cmodel, rtl, uart:TTY, uart-tcp:HOST:PORT)", uri);

@@ -742,13 +742,31 @@ static void test_hal_refusals(tern_test_ctx *t) {
   g_emu.params = 2 | 10 << 8 | 3 << 16 | 8u << 24;
   emu_start_tcp(&g_emu, spec, sizeof spec, NULL);
   tern_geom g = {2, 20};
-  TERN_CHECK(t, tern_uart_hal_open_geom(spec, &g, &h, err, sizeof err) == TERN_ERR_DEVICE &&
+  TERN_CHECK(t, tern_uart_hal_open_geom(spec, &g, NULL, &h, err, sizeof err) == TERN_ERR_DEVICE &&
                     strstr(err, "board reports array 2x10") && strstr(err, "2x20"));
+  emu_stop(&g_emu);
+  /* the same board: adopted without an expectation, refused by ?array=2x20 */
+  emu_init(&g_emu, 7);
+  g_emu.params = 2 | 10 << 8 | 3 << 16 | 8u << 24;
+  emu_start_tcp(&g_emu, spec, sizeof spec, NULL);
+  tern_geom found = {0, 0};
+  if (tern_uart_hal_open_geom(spec, NULL, &found, &h, err, sizeof err) == TERN_OK) {
+    TERN_CHECK(t, found.rows == 2 && found.lanes == 10);
+    h.close(h.ctx);
+  } else {
+    tern_test_fail(t, "open adopting the board's geometry: %s", err);
+  }
+  emu_stop(&g_emu);
+  emu_init(&g_emu, 7);
+  g_emu.params = 2 | 10 << 8 | 3 << 16 | 8u << 24;
+  emu_start_tcp(&g_emu, spec, sizeof spec, "array=2x20");
+  TERN_CHECK(t, tern_uart_hal_open_geom(spec, NULL, NULL, &h, err, sizeof err) == TERN_ERR_DEVICE &&
+                    strstr(err, "board reports array 2x10") && strstr(err, "array=2x20"));
   emu_stop(&g_emu);
   emu_init(&g_emu, 8);
   g_emu.params = 2 | 20 << 8;
   emu_start_tcp(&g_emu, spec, sizeof spec, NULL);
-  if (tern_uart_hal_open_geom(spec, &g, &h, err, sizeof err) == TERN_OK)
+  if (tern_uart_hal_open_geom(spec, &g, NULL, &h, err, sizeof err) == TERN_OK)
     h.close(h.ctx);
   else
     tern_test_fail(t, "open with the right geometry: %s", err);
