@@ -18,7 +18,7 @@ PYVENV    := $(ABS_BUILD)/pyenv/bin/python
 ALT_GEOMS := 1x5 3x5 4x10
 
 .PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo demo-layer bench bench-model coverage synth clean \
-        sim-board
+        sim-board bench-board
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -53,7 +53,7 @@ device: cmodel ## the Verilator bench of the device top (CSRs, job engine, AXI4 
 test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan), RTL vs C model, mutants
 	@echo "tern: building (C model, Verilator benches at $(words 1 $(ALT_GEOMS)) geometries)"
 	@$(MAKE) -s sim device $(addprefix sim-,$(ALT_GEOMS))
-	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests
@@ -82,6 +82,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
+	  "rtl-board-memctl|$(ABS_BUILD)/sim/memctl/memctl_tb $(SEED_ARG)" \
 	  "rtl-device|$(ABS_BUILD)/sim/device/device_tb +jobs=600 $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-device-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))-device/device_tb +jobs=300 $(SEED_ARG)") \
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
@@ -160,6 +161,12 @@ sim-board: deps cmodel ## the board top (BOARD=icebreaker|ulx3s) under Verilator
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) cli
 	@echo "tern: connect with: $(BUILD)/driver/tern run -m models/tern-kjv.gguf -p 'And God said' --device uart-tcp:127.0.0.1:PORT"
 	@$(ABS_BUILD)/sim/board-$(BOARD)/board_tb +tcp=$(PORT)
+
+bench-board: deps cmodel ## tokens/s each board's UART allows (simulated boards, the shipped model)
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) board BOARD=icebreaker TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) board BOARD=ulx3s TRACE=0
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) cli
+	@BUILD=$(BUILD) tools/bench_board.sh
 
 clean: ## remove build outputs
 	rm -rf $(BUILD) fpga/build
