@@ -16,6 +16,7 @@ module tern_board #(
   parameter integer RD_FIFO_WORDS = 128,
   parameter integer MAX_BURST     = 16,
   parameter integer MEM_BYTES     = 131072,   // on-chip RAM (a power of two >= 4096)
+  parameter integer MEM_OUT_REGS  = 0,        // read pipeline registers of the RAM (0 .. 3)
   parameter integer CLKS_PER_BIT  = 12,       // clock / baud rate
   parameter integer IDLE_BITS     = 256,      // UART inter-byte timeout inside a frame
   parameter integer MAX_DATA      = 1024,     // largest MEM_WRITE / MEM_READ payload
@@ -154,7 +155,7 @@ module tern_board #(
     .irq_o          (irq_o)
   );
 
-  tern_board_memctl #(.WORDS(WORDS)) u_memctl (
+  tern_board_memctl #(.WORDS(WORDS), .RD_LATENCY(1 + MEM_OUT_REGS)) u_memctl (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
     .axi_araddr_i  (ar_addr),
@@ -191,7 +192,7 @@ module tern_board #(
     .ram_rdata_i   (ram_rdata)
   );
 
-  tern_board_mem #(.WORDS(WORDS)) u_mem (
+  tern_board_mem #(.WORDS(WORDS), .OUT_REGS(MEM_OUT_REGS)) u_mem (
     .clk_i   (clk_i),
     .en_i    (ram_en),
     .we_i    (ram_we),

@@ -5,10 +5,19 @@
 // Device side (AXI4 slave, the subset tern_device issues): INCR read bursts of 8-byte beats that
 // never cross 4 KB, and single-beat writes (AWLEN 0, WLAST 1). One read burst runs while the
 // next waits in a one-deep address slot, so back-to-back bursts stream one beat per cycle.
-// Read data passes through a three-entry queue: a RAM read is started only when the queue has
-// room for its data even if RREADY stays low, so RREADY never reaches the RAM in a
-// combinational path. An access at or above the RAM's size answers SLVERR (the device then
-// fails the job with BUS_ERROR) and touches nothing.
+// An access at or above the RAM's size answers SLVERR (the device then fails the job with
+// BUS_ERROR) and touches nothing; the data of such a beat is not defined.
+//
+// Read data, two ways (RD_LATENCY: cycles from a RAM read to its data at ram_rdata_i):
+//   RD_LATENCY = 1  (small FPGAs) the RAM's own output register holds a beat until RREADY takes
+//                   it: the next read starts only in a cycle that frees it, so RREADY reaches
+//                   the RAM's enable through a few gates, and no data is stored twice. A bridge
+//                   read waits while the output holds a device beat (it would overwrite it);
+//                   writes never change the RAM's output.
+//   RD_LATENCY > 1  (RAM with output pipeline registers, for speed) a queue of RD_LATENCY + 2
+//                   beats: a read starts only when the queue has room for its data even if
+//                   RREADY stays low, so RREADY never reaches the RAM, and one beat per cycle
+//                   still streams.
 //
 // Arbitration, per cycle: the bridge (it asks at most once per few UART bytes, and the host
 // waits on it), then a device write, then a device read beat.
@@ -16,7 +25,8 @@
 `default_nettype none
 
 module tern_board_memctl #(
-  parameter integer WORDS = 16384   // RAM size in 64-bit words (a power of two, >= 512)
+  parameter integer WORDS      = 16384,  // RAM size in 64-bit words (a power of two, >= 512)
+  parameter integer RD_LATENCY = 1       // RAM read latency in cycles (1 .. 4)
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,      // synchronous, active low
@@ -59,39 +69,38 @@ module tern_board_memctl #(
 
   localparam integer WAB = $clog2(WORDS);   // word address bits
   localparam integer MAB = WAB + 3;         // byte address bits
+  localparam integer L   = RD_LATENCY;
   localparam [1:0]   OKAY = 2'b00, SLVERR = 2'b10;
-  localparam integer QW = 66;               // queue entry: {err, last, data}
 
   // ---- who uses the RAM this cycle ----------------------------------------------------------
   reg              bvalid_q, bresp_err_q;
   reg              act_q, rd_err_q;
   reg  [WAB-1:0]   rd_addr_q;
   reg  [7:0]       rd_left_q;                // beats after the current one
-  reg  [1:0]       cnt_q;                    // read data queue level
-  reg              dinf_q, dinf_last_q, dinf_err_q;   // a device read whose data arrives now
-  reg              binf_q;                   // a bridge read whose data arrives now
+  wire             rd_room;                  // a device read may start (read data has room)
+  wire             br_ok;                    // the bridge may have the RAM
 
   wire wr_oob   = |axi_awaddr_i[31:MAB];
+  wire br_go    = br_req_i & br_ok;
   wire dev_wr   = ~br_req_i & axi_awvalid_i & axi_wvalid_i & ~bvalid_q;
-  wire room     = ({1'b0, cnt_q} + {2'b00, dinf_q}) < 3'd3;
-  wire rd_issue = ~br_req_i & ~dev_wr & act_q & room;
+  wire rd_issue = ~br_req_i & ~dev_wr & act_q & rd_room;
   wire rd_last  = (rd_left_q == 8'd0);
 
-  assign br_gnt_o      = br_req_i;
+  assign br_gnt_o      = br_go;
   assign axi_awready_o = dev_wr;
   assign axi_wready_o  = dev_wr;
   assign axi_bvalid_o  = bvalid_q;
   assign axi_bresp_o   = bresp_err_q ? SLVERR : OKAY;
 
-  assign ram_en_o    = br_req_i | (dev_wr & ~wr_oob) | (rd_issue & ~rd_err_q);
-  assign ram_we_o    = br_req_i ? (br_we_i ? br_wstrb_i : 8'h00)
+  // A write with no strobe set is no access at all (the RAM would take it for a read, which
+  // replaces its output: a device beat waiting there, with RD_LATENCY = 1).
+  assign ram_en_o    = (br_go & (~br_we_i | (|br_wstrb_i))) | (dev_wr & ~wr_oob & (|axi_wstrb_i))
+                     | (rd_issue & ~rd_err_q);
+  assign ram_we_o    = br_go ? (br_we_i ? br_wstrb_i : 8'h00)
                      : (dev_wr ? axi_wstrb_i : 8'h00);
-  assign ram_addr_o  = br_req_i ? br_addr_i[MAB-1:3]
+  assign ram_addr_o  = br_go ? br_addr_i[MAB-1:3]
                      : (dev_wr ? axi_awaddr_i[MAB-1:3] : rd_addr_q);
-  assign ram_wdata_o = br_req_i ? br_wdata_i : axi_wdata_i;
-
-  assign br_rvalid_o = binf_q;
-  assign br_rdata_o  = ram_rdata_i;
+  assign ram_wdata_o = br_go ? br_wdata_i : axi_wdata_i;
 
   // ---- write response -----------------------------------------------------------------------
   always @(posedge clk_i) begin
@@ -154,60 +163,91 @@ module tern_board_memctl #(
     end
   end
 
-  // ---- data arriving from the RAM -----------------------------------------------------------
-  always @(posedge clk_i) begin
-    if (!rst_ni) begin
-      dinf_q <= 1'b0;
-      binf_q <= 1'b0;
-    end else begin
-      dinf_q <= rd_issue;
-      binf_q <= br_req_i & ~br_we_i;
-    end
-  end
+  // ---- read data ----------------------------------------------------------------------------
+  assign br_rdata_o = ram_rdata_i;
 
-  always @(posedge clk_i) begin
-    if (rd_issue) begin
-      dinf_last_q <= rd_last;
-      dinf_err_q  <= rd_err_q;
-    end
-  end
+  generate
+    if (L == 1) begin : g_hold
+      // The RAM's output register is the one place a device beat waits for RREADY.
+      reg  out_v_q, out_last_q, out_err_q, br_rd_q;
+      wire pop = out_v_q & axi_rready_i;
 
-  // ---- read data queue (three entries, head at 0) -------------------------------------------
-  reg  [QW-1:0] ent_q [0:2];
-  reg  [QW-1:0] ent_d [0:2];
-  wire          pop  = (cnt_q != 2'd0) & axi_rready_i;
-  wire          push = dinf_q;
-  wire [QW-1:0] in_w = {dinf_err_q, dinf_last_q, dinf_err_q ? 64'd0 : ram_rdata_i};
-  wire [1:0]    slot = cnt_q - {1'b0, pop};
+      assign rd_room = ~out_v_q | pop;
+      assign br_ok   = ~br_we_i ? (~out_v_q | pop) : 1'b1;
 
-  integer i;
-  always @(*) begin
-    ent_d[0] = pop ? ent_q[1] : ent_q[0];
-    ent_d[1] = pop ? ent_q[2] : ent_q[1];
-    ent_d[2] = ent_q[2];
-    if (push) begin
-      for (i = 0; i < 3; i = i + 1) begin
-        if (slot == i[1:0]) ent_d[i] = in_w;
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          out_v_q <= 1'b0;
+          br_rd_q <= 1'b0;
+        end else begin
+          out_v_q <= rd_issue | (out_v_q & ~pop);
+          br_rd_q <= br_go & ~br_we_i;
+        end
       end
+
+      always @(posedge clk_i) begin
+        if (rd_issue) begin
+          out_last_q <= rd_last;
+          out_err_q  <= rd_err_q;
+        end
+      end
+
+      assign br_rvalid_o  = br_rd_q;
+      assign axi_rvalid_o = out_v_q;
+      assign axi_rdata_o  = ram_rdata_i;
+      assign axi_rlast_o  = out_last_q;
+      assign axi_rresp_o  = out_err_q ? SLVERR : OKAY;
+    end else begin : g_queue
+      // Reads in flight (a shift register per flag, oldest at L-1) and a queue of L + 2 beats.
+      localparam integer D  = L + 2;
+      localparam integer CW = $clog2(D + 1);
+      localparam integer QW = 66;                         // {err, last, data}
+      localparam [CW-1:0] D_C = D[CW-1:0];
+      reg  [L-1:0]    dv_q, dl_q, de_q, bv_q;
+      reg  [CW-1:0]   cnt_q, res_q;                        // beats queued; queued + in flight
+      reg  [D*QW-1:0] ent_q;
+      wire            pop  = (cnt_q != {CW{1'b0}}) & axi_rready_i;
+      wire            push = dv_q[L-1];
+      wire [QW-1:0]   in_w = {de_q[L-1], dl_q[L-1], ram_rdata_i};
+      wire [CW-1:0]   slot = cnt_q - {{(CW-1){1'b0}}, pop};
+
+      assign rd_room = (res_q < D_C);
+      assign br_ok   = 1'b1;
+
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          dv_q  <= {L{1'b0}};
+          bv_q  <= {L{1'b0}};
+          cnt_q <= {CW{1'b0}};
+          res_q <= {CW{1'b0}};
+        end else begin
+          dv_q  <= {dv_q[L-2:0], rd_issue};
+          bv_q  <= {bv_q[L-2:0], br_go & ~br_we_i};
+          cnt_q <= cnt_q + {{(CW-1){1'b0}}, push} - {{(CW-1){1'b0}}, pop};
+          res_q <= res_q + {{(CW-1){1'b0}}, rd_issue} - {{(CW-1){1'b0}}, pop};
+        end
+      end
+
+      always @(posedge clk_i) begin
+        dl_q <= {dl_q[L-2:0], rd_last};
+        de_q <= {de_q[L-2:0], rd_err_q};
+      end
+
+      genvar e;
+      for (e = 0; e < D; e = e + 1) begin : g_ent
+        wire [QW-1:0] next = (pop && e + 1 < D) ? ent_q[((e + 1) % D)*QW +: QW] : ent_q[e*QW +: QW];
+        always @(posedge clk_i) begin
+          ent_q[e*QW +: QW] <= (push && slot == e[CW-1:0]) ? in_w : next;
+        end
+      end
+
+      assign br_rvalid_o  = bv_q[L-1];
+      assign axi_rvalid_o = (cnt_q != {CW{1'b0}});
+      assign axi_rdata_o  = ent_q[63:0];
+      assign axi_rlast_o  = ent_q[64];
+      assign axi_rresp_o  = ent_q[65] ? SLVERR : OKAY;
     end
-  end
-
-  always @(posedge clk_i) begin
-    for (i = 0; i < 3; i = i + 1) ent_q[i] <= ent_d[i];
-  end
-
-  always @(posedge clk_i) begin
-    if (!rst_ni) begin
-      cnt_q <= 2'd0;
-    end else begin
-      cnt_q <= cnt_q + {1'b0, push} - {1'b0, pop};
-    end
-  end
-
-  assign axi_rvalid_o = (cnt_q != 2'd0);
-  assign axi_rdata_o  = ent_q[0][63:0];
-  assign axi_rlast_o  = ent_q[0][64];
-  assign axi_rresp_o  = ent_q[0][65] ? SLVERR : OKAY;
+  endgenerate
 
   // Beats are 8-aligned (tern_device only issues such addresses); the bridge checks its own
   // window, so the bits above the RAM are zero.

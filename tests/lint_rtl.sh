@@ -47,4 +47,6 @@ lint_board() {  # lint_board BOARD
 lint_board icebreaker
 lint_board ulx3s
 lint tern_board -GMEM_BYTES=4096 -GROWS=1 -GLANES=5
+lint tern_board -GMEM_BYTES=8192 -GMEM_OUT_REGS=3
+lint tern_board_memctl -GWORDS=512 -GRD_LATENCY=2
 exit $rc

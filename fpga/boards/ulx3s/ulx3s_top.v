@@ -18,6 +18,7 @@ module ulx3s_top #(
   parameter integer RD_FIFO_WORDS = 128,
   parameter integer MAX_BURST     = 16,
   parameter integer MEM_BYTES     = 262144,
+  parameter integer MEM_OUT_REGS  = 2,         // the block-RAM array spans the chip: pipeline its reads
   parameter integer CLK_HZ        = 100000000,
   parameter integer BAUD          = 3000000
 ) (
@@ -57,6 +58,7 @@ module ulx3s_top #(
     .RD_FIFO_WORDS (RD_FIFO_WORDS),
     .MAX_BURST     (MAX_BURST),
     .MEM_BYTES     (MEM_BYTES),
+    .MEM_OUT_REGS  (MEM_OUT_REGS),
     .CLKS_PER_BIT  (CLK_HZ / BAUD),
     .CLK_HZ        (CLK_HZ)
   ) u_board (
