@@ -18,7 +18,7 @@ PYVENV    := $(ABS_BUILD)/pyenv/bin/python
 ALT_GEOMS := 1x5 3x5 4x10
 
 .PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo demo-layer bench bench-model coverage synth clean \
-        sim-board bench-board
+        sim-board bench-board fpga fpga-report postsynth
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -88,6 +88,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "rtl-device|$(ABS_BUILD)/sim/device/device_tb +jobs=600 $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-device-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))-device/device_tb +jobs=300 $(SEED_ARG)") \
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
+	  "postsynth|bash tests/test_postsynth.sh $(SEED)" \
 	  "no-multiplier|bash tests/test_no_mul.sh" \
 	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
 
@@ -149,6 +150,17 @@ coverage: deps cmodel ## Verilator line and toggle coverage of rtl/ over the tes
 	@verilator_coverage --annotate $(BUILD)/cov/annotated --annotate-min 1 $(BUILD)/cov/merged.dat >/dev/null
 	@$(PYTHON) tools/coverage_report.py $(BUILD)/cov/merged.dat --min-line 95 --markdown $(BUILD)/cov/report.md
 	@echo "coverage: report in $(BUILD)/cov/report.md, annotated sources in $(BUILD)/cov/annotated/"
+
+# Board bitstreams (fpga/common.mk, fpga/boards/<board>/): make fpga BOARD=icebreaker|ulx3s, or
+# both boards then docs/fpga.md. The build fails (no bitstream) when a board misses its clock.
+fpga: ## bitstream(s) of the board tops (BOARD=icebreaker|ulx3s; none: both, then fpga-report)
+	@$(MAKE) --no-print-directory -C fpga fpga
+
+fpga-report: ## docs/fpga.md (LUTs, FFs, RAMs, Fmax per board) from the board builds in fpga/build/
+	@$(MAKE) --no-print-directory -C fpga fpga-report
+
+postsynth: deps cmodel ## gate-level simulation of the iCE40 netlist of the MAC array against the C model
+	@bash tests/test_postsynth.sh $(SEED)
 
 synth: ## Yosys + nextpnr-ice40 figures of the array into docs/synthesis.md
 	@tools/deps.sh synth

@@ -1,12 +1,26 @@
 // tern_fifo: synchronous first-word-fall-through FIFO (valid/ready on both sides), DEPTH a
 // power of two. clear_i empties it in one cycle (job end or abort); a push in the same cycle
-// as clear_i is dropped.
+// as clear_i is dropped. level_o counts the words held (0 .. DEPTH).
+//
+// Two implementations, chosen by RAM_MIN_DEPTH:
+// - RAM_MIN_DEPTH = 0 (the default) or DEPTH < RAM_MIN_DEPTH: an array with a combinational
+//   read (out_data_o is the head entry itself); a pushed word is visible the next cycle. Yosys
+//   maps a deep one to block RAM too, but with a read-during-write bypass (WIDTH flip-flops
+//   and WIDTH LUT4 on iCE40).
+// - DEPTH >= RAM_MIN_DEPTH > 0: a RAM with a synchronous read and one write port, no reset of the
+//   array, so that Yosys maps it to block RAM (SB_RAM40_4K on iCE40, DP16KD on ECP5), plus
+//   the RAM's own output register as the head of the FIFO. A word pushed at cycle t is read
+//   at t+1 and visible at t+2; after that one word leaves per cycle. The RAM is read at an
+//   address that is never written in the same cycle (only a full RAM has rd = wr, and then
+//   nothing is pushed), so no read-during-write bypass is needed. A user must allow for the
+//   extra cycle: a word can be held (level_o != 0) while out_valid_o is still low.
 
 `default_nettype none
 
 module tern_fifo #(
   parameter integer WIDTH = 8,
-  parameter integer DEPTH = 4
+  parameter integer DEPTH = 4,
+  parameter integer RAM_MIN_DEPTH = 0
 ) (
   input  wire             clk_i,
   input  wire             rst_ni,    // synchronous, active low
@@ -24,7 +38,9 @@ module tern_fifo #(
   localparam integer LW = $clog2(DEPTH + 1);
   localparam [31:0]  DEPTH_U = DEPTH;
   localparam [LW-1:0] FULL = DEPTH_U[LW-1:0];
+  localparam [LW-1:0] ONE  = {{(LW-1){1'b0}}, 1'b1};
 
+  (* no_rw_check *)
   reg [WIDTH-1:0] mem_q [0:DEPTH-1];
   reg [AW-1:0]    rd_q, wr_q;
   reg [LW-1:0]    level_q;
@@ -32,10 +48,8 @@ module tern_fifo #(
   wire push = in_valid_i & in_ready_o & ~clear_i;
   wire pop  = out_valid_o & out_ready_i & ~clear_i;
 
-  assign in_ready_o  = (level_q != FULL);
-  assign out_valid_o = (level_q != {LW{1'b0}});
-  assign out_data_o  = mem_q[rd_q];
-  assign level_o     = level_q;
+  assign in_ready_o = (level_q != FULL);
+  assign level_o    = level_q;
 
   always @(posedge clk_i) begin
     if (push) mem_q[wr_q] <= in_data_i;
@@ -43,16 +57,57 @@ module tern_fifo #(
 
   always @(posedge clk_i) begin
     if (!rst_ni || clear_i) begin
-      rd_q    <= {AW{1'b0}};
-      wr_q    <= {AW{1'b0}};
       level_q <= {LW{1'b0}};
-    end else begin
-      if (push) wr_q <= wr_q + 1'b1;
-      if (pop)  rd_q <= rd_q + 1'b1;
-      if (push & ~pop) level_q <= level_q + 1'b1;
-      else if (pop & ~push) level_q <= level_q - 1'b1;
+    end else if (push & ~pop) begin
+      level_q <= level_q + 1'b1;
+    end else if (pop & ~push) begin
+      level_q <= level_q - 1'b1;
     end
   end
+
+  generate
+    if ((RAM_MIN_DEPTH == 0) || (DEPTH < RAM_MIN_DEPTH)) begin : g_ff
+      assign out_valid_o = (level_q != {LW{1'b0}});
+      assign out_data_o  = mem_q[rd_q];
+
+      always @(posedge clk_i) begin
+        if (!rst_ni || clear_i) begin
+          rd_q <= {AW{1'b0}};
+          wr_q <= {AW{1'b0}};
+        end else begin
+          if (push) wr_q <= wr_q + 1'b1;
+          if (pop)  rd_q <= rd_q + 1'b1;
+        end
+      end
+    end else begin : g_ram
+      // The head word sits in the RAM's read register (head_valid_q); the other words held
+      // are in the RAM. The head is refilled from the RAM when it is empty or leaves.
+      reg             head_valid_q;
+      reg [WIDTH-1:0] head_q;
+      wire ram_any  = (level_q != {LW{1'b0}}) & ~(head_valid_q & (level_q == ONE));
+      wire ram_read = ram_any & (~head_valid_q | pop) & ~clear_i;
+
+      assign out_valid_o = head_valid_q;
+      assign out_data_o  = head_q;
+
+      always @(posedge clk_i) begin
+        if (ram_read) head_q <= mem_q[rd_q];
+      end
+
+      always @(posedge clk_i) begin
+        if (!rst_ni || clear_i) begin
+          rd_q         <= {AW{1'b0}};
+          wr_q         <= {AW{1'b0}};
+          head_valid_q <= 1'b0;
+        end else begin
+          if (push)     wr_q <= wr_q + 1'b1;
+          if (ram_read) rd_q <= rd_q + 1'b1;
+          if (ram_read)     head_valid_q <= 1'b1;
+          else if (pop)     head_valid_q <= 1'b0;
+        end
+      end
+    end
+  endgenerate
 
 endmodule
 

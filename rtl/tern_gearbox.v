@@ -1,14 +1,22 @@
 // tern_gearbox: turns a stream of IN_BYTES-wide memory words into beats of out_bytes_i bytes
 // (1 .. OUT_MAX, fixed for the duration of a job), byte order preserved (byte 0 of the first
-// word is byte 0 of the first beat).
+// word is byte 0 of the first beat). Bytes at or above a beat's length are 0.
 //
-// A word carries in_bytes_i valid low bytes (1 .. IN_BYTES; the rest are ignored). A word with
-// in_flush_i ends a record (an activation row): its remaining bytes leave as a last, possibly
-// partial, beat zero-padded above them, marked out_last_o; no word is taken until then. The
-// buffer holds CAP = OUT_MAX + IN_BYTES bytes, enough to take a word in every cycle in which
-// a beat leaves, so a port of IN_BYTES per cycle is never throttled by the gearbox.
-// clear_i drops everything (the end of a job's weight stream, whose last word may hold
-// padding beyond the last beat).
+// A word carries in_bytes_i valid low bytes (the rest are ignored); only a record's last word
+// may carry fewer than IN_BYTES. A word with in_flush_i ends a record (an activation row): its
+// remaining bytes leave as a last, possibly partial, beat zero-padded above them, marked
+// out_last_o; no word is taken until then. clear_i drops everything (the end of a job's weight
+// stream, whose last word may hold padding beyond the last beat). IN_BYTES is a power of two.
+//
+// The words are kept whole, never shifted by a byte count: a window of NW word slots, the
+// oldest in slot 0, and q, the offset of the next byte in slot 0. A beat is the window shifted
+// down by q bytes (q < IN_BYTES: one small byte shifter at the output, whose stages prune to
+// the offsets a geometry can reach, e.g. q in {0, 4} for 20-byte beats); a beat that ends past
+// slot 0 pops the slots it used up, and a word goes into the lowest free slot. Free slots hold
+// zeros and the bytes of a short last word are zeroed on entry, so a last beat is zero-padded
+// without a mask. NW is the least number of slots that hold any beat at any reachable offset,
+// so a word is taken in every cycle in which the oldest one is used up: IN_BYTES per cycle is
+// never throttled by the gearbox.
 
 `default_nettype none
 
@@ -31,59 +39,135 @@ module tern_gearbox #(
   output wire                     out_last_o
 );
 
-  localparam integer CAP = OUT_MAX + IN_BYTES;
-  localparam integer CW  = $clog2(CAP + 1);
+  // Offsets a beat of v bytes can start at within a word are the multiples of gcd(IN, v); a
+  // beat at the last of them ends IN - gcd + v bytes past the word's start.
+  function automatic integer slots_f(input integer in_b, input integer out_max);
+    integer v, t, g, need, best;
+    begin
+      best = 1;
+      for (v = 1; v <= out_max; v = v + 1) begin
+        g = 1;
+        for (t = 1; t <= in_b; t = t + 1)
+          if ((in_b % t == 0) && (v % t == 0)) g = t;
+        need = (in_b - g + v + in_b - 1) / in_b;
+        if (need > best) best = need;
+      end
+      slots_f = best;
+    end
+  endfunction
+
+  localparam integer NW  = slots_f(IN_BYTES, OUT_MAX);   // window slots (words)
+  localparam integer WB  = 8 * IN_BYTES;                  // bits per word
+  localparam integer QW  = (IN_BYTES > 1) ? $clog2(IN_BYTES) : 1;
   localparam integer OW  = $clog2(OUT_MAX + 1);
   localparam integer IW  = $clog2(IN_BYTES + 1);
-  localparam [31:0]  IN_U  = IN_BYTES;
-  localparam [31:0]  CAP_U = CAP;
+  localparam integer CW  = $clog2(NW * IN_BYTES + 1);    // bytes held
+  localparam integer NVW = $clog2(NW + 1);                // slots in use
+  localparam integer SW  = $clog2(IN_BYTES + OUT_MAX);   // q + beat length
+  localparam integer PW  = SW - QW;                       // slots a beat pops
+  localparam integer MW  = (NVW > PW) ? NVW : PW;
+  localparam [31:0]  NW_U = NW;
 
-  reg  [8*CAP-1:0] buf_q;    // bytes 0 .. cnt-1 valid, the rest 0
-  reg  [CW-1:0]    cnt_q;
-  reg              flush_q;  // a record's last word is in: emit its tail, take nothing
+  reg  [CW-1:0]   cnt_q;      // bytes held, from offset q of slot 0 on
+  reg  [NVW-1:0]  nv_q;       // slots in use
+  reg  [QW-1:0]   q_q;        // offset of the next byte in slot 0
+  reg             flush_q;    // a record's last word is in: emit its tail, take nothing
 
   wire [CW-1:0] out_bytes = {{(CW-OW){1'b0}}, out_bytes_i};
-  wire [CW-1:0] in_bytes  = {{(CW-IW){1'b0}}, in_bytes_i};
   wire full_beat = (cnt_q >= out_bytes);
   assign out_last_o  = flush_q & (cnt_q <= out_bytes);
   assign out_valid_o = full_beat | (flush_q & (cnt_q != {CW{1'b0}}));
-  assign out_data_o  = buf_q[8*OUT_MAX-1:0] & out_mask;
+  wire emit      = out_valid_o & out_ready_i;
+  wire emit_last = emit & out_last_o;
+  wire emit_full = emit & ~out_last_o;
 
-  // Bytes at or above the beat's length belong to the next beat: masked out.
+  // The beat: the window from byte q of slot 0 on; bytes at or above the beat's length masked.
+  wire [NW*WB-1:0] win_flat;   // slot s at bits [s*WB +: WB]
+  genvar s;
+  wire [NW*WB-1:0] win_at_q = win_flat >> {q_q, 3'b000};
+
   reg [8*OUT_MAX-1:0] out_mask;
   integer b;
   always @(*) begin
     for (b = 0; b < OUT_MAX; b = b + 1)
-      out_mask[8*b +: 8] = ($unsigned(b) < {{(32-CW){1'b0}}, out_bytes}) ? 8'hFF : 8'h00;
+      out_mask[8*b +: 8] = ($unsigned(b) < {{(32-OW){1'b0}}, out_bytes_i}) ? 8'hFF : 8'h00;
   end
+  assign out_data_o = win_at_q[8*OUT_MAX-1:0] & out_mask;
+  generate
+    if (NW * WB > 8 * OUT_MAX) begin : g_unused
+      wire unused_win = ^win_at_q[NW*WB-1:8*OUT_MAX];   // beyond the longest beat
+    end
+  endgenerate
 
-  wire emit = out_valid_o & out_ready_i;
-  wire [CW-1:0] take = out_last_o ? cnt_q : out_bytes;
-  wire [CW-1:0] cnt_after = emit ? (cnt_q - take) : cnt_q;
-  wire [31:0] room_needed = {{(32-CW){1'b0}}, cnt_after} + IN_U;
-  assign in_ready_o = ~flush_q & (room_needed <= CAP_U);
+  // A full beat moves q on by its length and pops the slots it used up; a last beat empties all.
+  wire [SW-1:0]  q_sum = {{(SW-QW){1'b0}}, q_q} + {{(SW-OW){1'b0}}, out_bytes_i};
+  wire [PW-1:0]  pops  = emit_full ? q_sum[SW-1:QW] : {PW{1'b0}};
+  wire [MW-1:0]  nv_left  = {{(MW-NVW){1'b0}}, nv_q} - {{(MW-PW){1'b0}}, pops};
+  wire [NVW-1:0] nv_after = emit_last ? {NVW{1'b0}} : nv_left[NVW-1:0];
+  assign in_ready_o = ~flush_q & ({{(32-NVW){1'b0}}, nv_after} < NW_U);
   wire accept = in_valid_i & in_ready_o;
 
-  // The incoming word with its invalid bytes zeroed, placed above the bytes kept.
-  reg [8*IN_BYTES-1:0] in_masked;
+  // Bytes of the incoming word that are valid (the others enter as zeros).
+  reg [IN_BYTES-1:0] in_byte_ok;
   integer i;
   always @(*) begin
     for (i = 0; i < IN_BYTES; i = i + 1)
-      in_masked[8*i +: 8] = ($unsigned(i) < {{(32-IW){1'b0}}, in_bytes_i}) ? in_data_i[8*i +: 8] : 8'h00;
+      in_byte_ok[i] = ($unsigned(i) < {{(32-IW){1'b0}}, in_bytes_i});
   end
-  wire [8*CAP-1:0] buf_shifted = emit ? (buf_q >> {take, 3'b000}) : buf_q;
-  wire [8*CAP-1:0] in_placed   = {{(8*OUT_MAX){1'b0}}, in_masked} << {cnt_after, 3'b000};
 
+  // Slot j takes the slot pops above it (zeros past the top), or the new word if it is the
+  // lowest free slot after the pops. A byte is zeroed by the flip-flop's synchronous reset, not
+  // by a mask, so the top slot needs no logic in its data path.
+  // (pops = 0 needs no source: the slot holds.)
+  reg  [NW*WB-1:0] win_popped;
+  integer ps, pp;
+  always @(*) begin
+    win_popped = {(NW*WB){1'b0}};
+    for (ps = 0; ps < NW; ps = ps + 1)
+      for (pp = 1; ps + pp < NW; pp = pp + 1)
+        if ({{(32-PW){1'b0}}, pops} == $unsigned(pp))
+          win_popped[ps*WB +: WB] = win_flat[(ps+pp)*WB +: WB];
+  end
+  wire             any_pop    = (pops != {PW{1'b0}});
+  wire             win_clear  = ~rst_ni | clear_i | emit_last;
+  genvar k;
+  generate
+    for (s = 0; s < NW; s = s + 1) begin : g_slot
+      wire [31:0] s_u  = s;
+      wire        land = accept & ({{(32-NVW){1'b0}}, nv_after} == s_u);
+      reg  [WB-1:0] slot_q;
+      for (k = 0; k < IN_BYTES; k = k + 1) begin : g_byte
+        always @(posedge clk_i) begin
+          if (win_clear || (land && !in_byte_ok[k])) begin
+            slot_q[8*k +: 8] <= 8'h00;
+          end else if (land) begin
+            slot_q[8*k +: 8] <= in_data_i[8*k +: 8];
+          end else if (any_pop) begin
+            slot_q[8*k +: 8] <= win_popped[s*WB + 8*k +: 8];
+          end
+        end
+      end
+      assign win_flat[s*WB +: WB] = slot_q;
+    end
+  endgenerate
+
+  wire [CW-1:0] in_bytes = {{(CW-IW){1'b0}}, in_bytes_i};
   always @(posedge clk_i) begin
     if (!rst_ni || clear_i) begin
-      buf_q   <= {(8*CAP){1'b0}};
       cnt_q   <= {CW{1'b0}};
+      nv_q    <= {NVW{1'b0}};
+      q_q     <= {QW{1'b0}};
+      flush_q <= 1'b0;
+    end else if (emit_last) begin
+      cnt_q   <= {CW{1'b0}};
+      nv_q    <= {NVW{1'b0}};
+      q_q     <= {QW{1'b0}};
       flush_q <= 1'b0;
     end else begin
-      buf_q <= accept ? (buf_shifted | in_placed) : buf_shifted;
-      cnt_q <= accept ? (cnt_after + in_bytes) : cnt_after;
+      cnt_q <= cnt_q - (emit_full ? out_bytes : {CW{1'b0}}) + (accept ? in_bytes : {CW{1'b0}});
+      nv_q  <= nv_after + {{(NVW-1){1'b0}}, accept};
+      if (emit_full) q_q <= q_sum[QW-1:0];
       if (accept && in_flush_i) flush_q <= 1'b1;
-      else if (emit && out_last_o) flush_q <= 1'b0;
     end
   end
 

