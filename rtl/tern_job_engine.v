@@ -77,7 +77,7 @@ module tern_job_engine #(
   localparam integer ABW      = (ACT_BUF_BEATS > 1) ? $clog2(ACT_BUF_BEATS) : 1;  // bank index bits
   localparam integer TOKW     = $clog2(T_MAX + 1);
   localparam integer FWL      = $clog2(RD_FIFO_WORDS + 1);
-  localparam integer CREDIT_W = 32;
+  localparam integer CREDIT_W = FWL;                 // credit 0 .. RD_FIFO_WORDS
   localparam integer OUTST    = 8;                   // read bursts in flight
   localparam integer OUTW     = $clog2(OUTST + 1);
   localparam [31:0]  T2_BB_U  = T2_BB;
@@ -141,9 +141,14 @@ module tern_job_engine #(
   reg [31:0] s_o_q     [0:1];
   reg [31:0] s_ww_q    [0:1];
   reg [31:0] s_aw_q    [0:1];
+  reg [15:0] s_wpr_q   [0:1];   // ceil(K / 8): words per activation row
+  reg [1:0]  s_wpr1_q;          // ... == 1
+  reg [3:0]  s_tail_q  [0:1];   // ((K-1) mod 8) + 1: valid bytes of a row's last word
   reg        plan_ptr_q, fetch_ptr_q, exec_ptr_q;
 
   assign plan_ready = ~s_valid_q[plan_ptr_q];
+  wire [16:0] plan_wpr = ({1'b0, plan_k} + 17'd7) >> 3;
+  wire        unused_plan_wpr = plan_wpr[16];
   wire plan_take = plan_valid & plan_ready;
 
   always @(posedge clk_i) begin
@@ -159,6 +164,9 @@ module tern_job_engine #(
       s_o_q[plan_ptr_q]   <= plan_o;
       s_ww_q[plan_ptr_q]  <= plan_ww;
       s_aw_q[plan_ptr_q]  <= plan_aw;
+      s_wpr_q[plan_ptr_q] <= plan_wpr[15:0];
+      s_wpr1_q[plan_ptr_q] <= (plan_wpr[15:0] == 16'd1);
+      s_tail_q[plan_ptr_q] <= {1'b0, plan_k[2:0] - 3'd1} + 4'd1;
     end
   end
 
@@ -179,8 +187,9 @@ module tern_job_engine #(
   wire [31:0] rd_cmd_addr  = rd_cmd_w ? s_w_q[fs] : s_a_q[fs];
   wire [31:0] rd_cmd_words = rd_cmd_w ? s_ww_q[fs] : s_aw_q[fs];
   wire        rd_stop = rd_busy & rd_issue_tag[1] & s_bus_err_q[rd_issue_tag[0]];
-  reg  [9:0]  w_reserved_q;     // weight words issued and not yet popped from the FIFO
-  wire [CREDIT_W-1:0] credit = FIFO_U - {22'd0, w_reserved_q};
+  // Weight-FIFO credit: RD_FIFO_WORDS minus the weight words issued and not yet popped from
+  // the FIFO, kept as a register so the burst decision compares registers only.
+  reg  [CREDIT_W-1:0] credit_q;
 
   wire        rd_r_beat = axi_rvalid_i & axi_rready_o;
 
@@ -197,7 +206,7 @@ module tern_job_engine #(
     .cmd_credit_i  (rd_cmd_w),
     .stop_i        (rd_stop),
     .busy_o        (rd_busy),
-    .credit_i      (credit),
+    .credit_i      (credit_q),
     .issue_o       (rd_issue),
     .issue_beats_o (rd_issue_beats),
     .issue_tag_o   (rd_issue_tag),
@@ -247,27 +256,27 @@ module tern_job_engine #(
   // ---------------------------------------------------------------------------------------
   wire r_is_w = r_tag[1];
   wire r_here = axi_rvalid_i & r_tag_valid;
-  wire agb_in_ready, wf_in_ready;
-  assign axi_rready_o = r_tag_valid & (r_is_w ? wf_in_ready : agb_in_ready);
+  wire as_in_ready, wf_in_ready;
+  assign axi_rready_o = r_tag_valid & (r_is_w ? wf_in_ready : as_in_ready);
 
   // Activation loader: counts the words of each row to mark its end (K bytes, then padding).
+  // Words (with their row-end mark, valid bytes, slot and range-start flag) pass through a
+  // 2-word register FIFO before the gearbox, so R's ready and the gearbox decouple.
   reg         ld_active_q;
-  reg         ld_slot_q;
   reg  [15:0] ld_wl_q;          // words left in the row, this one included
   reg  [7:0]  ld_rows_q;        // rows finished (input side)
   wire        ld_slot  = r_tag[0];
-  wire [15:0] ld_wpr   = (s_k_q[ld_slot] + 16'd7) >> 3;
+  wire [15:0] ld_wpr   = s_wpr_q[ld_slot];
   wire [15:0] ld_wl    = ld_active_q ? ld_wl_q : ld_wpr;
   wire [7:0]  ld_rows  = ld_active_q ? ld_rows_q : 8'd0;
-  wire        ld_row_end = (ld_wl == 16'd1);
-  wire [3:0]  ld_tail  = {1'b0, s_k_q[ld_slot][2:0] - 3'd1} + 4'd1;   // ((K-1) mod 8) + 1
-  wire        agb_take = r_here & ~r_is_w & agb_in_ready;
+  wire        ld_row_end = ld_active_q ? (ld_wl_q == 16'd1) : s_wpr1_q[ld_slot];
+  wire [3:0]  ld_tail  = s_tail_q[ld_slot];
+  wire        as_push  = r_here & ~r_is_w & as_in_ready;
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       ld_active_q <= 1'b0;
-    end else if (agb_take) begin
-      ld_slot_q <= ld_slot;
+    end else if (as_push) begin
       if (ld_row_end) begin
         ld_wl_q   <= ld_wpr;
         ld_rows_q <= ld_rows + 8'd1;
@@ -280,6 +289,29 @@ module tern_job_engine #(
     end
   end
 
+  // {range start, slot, row end, valid bytes, word}
+  localparam integer ASW = 3 + 4 + 64;
+  wire            as_out_valid, agb_in_ready;
+  wire [ASW-1:0]  as_out;
+  wire [1:0]      unused_as_level;
+  tern_fifo #(.WIDTH(ASW), .DEPTH(2)) u_askid (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (1'b0),
+    .in_valid_i  (r_here & ~r_is_w),
+    .in_ready_o  (as_in_ready),
+    .in_data_i   ({~ld_active_q, ld_slot, ld_row_end, ld_row_end ? ld_tail : 4'd8, axi_rdata_i}),
+    .out_valid_o (as_out_valid),
+    .out_ready_i (agb_in_ready),
+    .out_data_o  (as_out),
+    .level_o     (unused_as_level)
+  );
+  wire        as_first = as_out[ASW-1];
+  wire        as_slot  = as_out[ASW-2];
+  wire        as_end   = as_out[ASW-3];
+  wire [3:0]  as_bytes = as_out[64 +: 4];
+  wire        agb_take = as_out_valid & agb_in_ready;
+
   wire                  agb_out_valid, agb_out_last;
   wire [8*LANES-1:0]    agb_out_data;
   tern_gearbox #(.IN_BYTES(8), .OUT_MAX(LANES)) u_act_gb (
@@ -287,11 +319,11 @@ module tern_job_engine #(
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
     .out_bytes_i (LANES_U[AOW-1:0]),
-    .in_valid_i  (r_here & ~r_is_w),
+    .in_valid_i  (as_out_valid),
     .in_ready_o  (agb_in_ready),
-    .in_data_i   (axi_rdata_i),
-    .in_bytes_i  (ld_row_end ? ld_tail : 4'd8),
-    .in_flush_i  (ld_row_end),
+    .in_data_i   (as_out[63:0]),
+    .in_bytes_i  (as_bytes),
+    .in_flush_i  (as_end),
     .out_valid_o (agb_out_valid),
     .out_ready_i (1'b1),
     .out_data_o  (agb_out_data),
@@ -300,10 +332,14 @@ module tern_job_engine #(
 
   // Output side of the loader: beats into bank <slot>, row after row (row t at t*B).
   // The gearbox takes no word while it empties a row, so a new range's first word (which
-  // resets these counters through ld_active_q) always finds it empty.
+  // resets these counters) always finds it empty.
+  reg           ld_slot_q;
   reg [ABW-1:0] ld_ptr_q;
   reg [7:0]     ld_rows_out_q;
-  wire          ld_first = agb_take & ~ld_active_q;
+  wire          ld_first = agb_take & as_first;
+  always @(posedge clk_i) begin
+    if (agb_take) ld_slot_q <= as_slot;
+  end
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       ld_ptr_q      <= {ABW{1'b0}};
@@ -318,36 +354,96 @@ module tern_job_engine #(
   end
   wire act_loaded = agb_out_valid & agb_out_last & (ld_rows_out_q + 8'd1 == s_tok_q[ld_slot_q]);
 
-  // Activation banks: one RAM, bank = slot (the top address bit); one write and one read port.
-  reg [8*LANES-1:0] abuf_q [0:(2 << ABW) - 1];
-  always @(posedge clk_i) begin
-    if (agb_out_valid) abuf_q[{ld_slot_q, ld_ptr_q}] <= agb_out_data;
-  end
+  // Activation banks: bank = slot (the top address bit); one write and one read port. The RAM
+  // is cut into chunks of at most 1024 entries (one block RAM deep as 1024 x 18 on ECP5), each
+  // with its own read register and a second register in the fabric, so the slow block RAM
+  // outputs reach only registers; the chunk mux comes after them (see the feed below).
+  localparam integer AB_BITS = ABW + 1;                           // entry index bits
+  localparam integer CH_BITS = (AB_BITS > 10) ? 10 : AB_BITS;     // entry bits in a chunk
+  localparam integer NCH     = 1 << (AB_BITS - CH_BITS);          // chunks
+  localparam integer CS_BITS = (NCH > 1) ? (AB_BITS - CH_BITS) : 1;
+  wire [AB_BITS-1:0]     ab_waddr = {ld_slot_q, ld_ptr_q};
+  wire [AB_BITS-1:0]     ab_raddr;                                // feed read address
+  wire [8*LANES*NCH-1:0] ab_rdata;                                // per chunk, 2 cycles later
+  genvar gc;
+  generate
+    for (gc = 0; gc < NCH; gc = gc + 1) begin : g_abuf
+      // A bank is never read while it is written (the loader fills a slot that is not
+      // running), so no read-during-write bypass is needed.
+      (* no_rw_check *)
+      reg [8*LANES-1:0] mem_q [0:(1 << CH_BITS) - 1];
+      reg [8*LANES-1:0] rd_q, rd2_q;
+      wire wsel;
+      if (NCH > 1) begin : g_sel
+        localparam [CS_BITS-1:0] C = gc;
+        assign wsel = (ab_waddr[AB_BITS-1 -: CS_BITS] == C);
+      end else begin : g_one
+        assign wsel = 1'b1;
+      end
+      always @(posedge clk_i) begin
+        if (agb_out_valid && wsel) mem_q[ab_waddr[CH_BITS-1:0]] <= agb_out_data;
+      end
+      always @(posedge clk_i) begin
+        rd_q  <= mem_q[ab_raddr[CH_BITS-1:0]];   // every cycle: no read enable to emulate
+        rd2_q <= rd_q;
+      end
+      assign ab_rdata[8*LANES*gc +: 8*LANES] = rd2_q;
+    end
+  endgenerate
 
-  // Weight words: FIFO of {slot, word}.
+  // Weight words: FIFO of words (in one RAM). Words of a job enter after all of the previous
+  // job's (fetch runs the jobs in order), so the head word belongs to slot x exactly when
+  // the FIFO holds words of slot x: per-slot counts say so without reading the RAM.
   wire          wf_out_valid;
-  wire [64:0]   wf_out_data;
-  wire [FWL-1:0] unused_wf_level;   // the credit counter w_reserved_q bounds it
+  wire [63:0]   wf_out_data;
+  wire [FWL-1:0] unused_wf_level;   // the credit counter credit_q bounds it
   wire          wf_pop;
-  tern_fifo #(.WIDTH(65), .DEPTH(RD_FIFO_WORDS)) u_wfifo (
+  wire          wf_push = r_here & r_is_w & wf_in_ready;
+  tern_fifo #(.WIDTH(64), .DEPTH(RD_FIFO_WORDS)) u_wfifo (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
     .in_valid_i  (r_here & r_is_w),
     .in_ready_o  (wf_in_ready),
-    .in_data_i   ({r_tag[0], axi_rdata_i}),
+    .in_data_i   (axi_rdata_i),
     .out_valid_o (wf_out_valid),
     .out_ready_i (wf_pop),
     .out_data_o  (wf_out_data),
     .level_o     (unused_wf_level)
   );
 
+  // Per slot s: cnt_q = words of slot s in the weight FIFO, s_wf_nz_q[s] = (cnt_q != 0)
+  // (registered, for the pop decision).
+  reg [1:0]     s_wf_nz_q;
+  genvar gs;
+  generate
+    for (gs = 0; gs < 2; gs = gs + 1) begin : g_wf_cnt
+      wire inc = wf_push & (r_tag[0] == gs[0]);
+      wire dec = wf_pop & (exec_ptr_q == gs[0]);
+      reg  [FWL-1:0] cnt_q;
+      wire [FWL-1:0] cnt_d = (inc & ~dec) ? cnt_q + 1'b1 :
+                             (dec & ~inc) ? cnt_q - 1'b1 : cnt_q;
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          cnt_q          <= {FWL{1'b0}};
+          s_wf_nz_q[gs]  <= 1'b0;
+        end else begin
+          cnt_q          <= cnt_d;
+          s_wf_nz_q[gs]  <= (cnt_d != {FWL{1'b0}});
+        end
+      end
+    end
+  endgenerate
+
+  wire [CREDIT_W+8:0] issued_w = (rd_issue && rd_issue_tag[1]) ? {{CREDIT_W{1'b0}}, rd_issue_beats}
+                                                                : {(CREDIT_W+9){1'b0}};
+  wire [CREDIT_W+8:0] credit_d = {9'd0, credit_q} - issued_w + {{(CREDIT_W+8){1'b0}}, wf_pop};
+  wire [8:0]          unused_credit_d = credit_d[CREDIT_W+8:CREDIT_W];   // 0 .. RD_FIFO_WORDS
   always @(posedge clk_i) begin
     if (!rst_ni) begin
-      w_reserved_q <= 10'd0;
+      credit_q <= FIFO_U[CREDIT_W-1:0];
     end else begin
-      w_reserved_q <= w_reserved_q + ((rd_issue && rd_issue_tag[1]) ? {1'b0, rd_issue_beats} : 10'd0)
-                      - {9'd0, wf_pop};
+      credit_q <= credit_d[CREDIT_W-1:0];
     end
   end
 
@@ -372,12 +468,24 @@ module tern_job_engine #(
   wire x_failed   = (estate_q == E_WAIT) & s_valid_q[x] & (s_err_q[x] == 8'd0) & s_bus_err_q[x];
   wire run_ok     = (estate_q == E_RUN) & ~s_bus_err_q[x] & wr_last_done & wr_idle;
   wire run_fail   = (estate_q == E_RUN) & s_bus_err_q[x];
-  wire wf_head_x  = wf_out_valid & (wf_out_data[64] == x);
+  wire wf_head_x  = s_wf_nz_q[x];
+  wire unused_wf_out_valid = wf_out_valid;   // implied by wf_head_x
   wire drained    = s_fetched_q[x] & (s_rd_out_q[x] == {OUTW{1'b0}}) & ~wf_head_x & wr_idle &
                     s_act_ready_q[x];
 
-  // feed and weight path live only while running
-  wire running = (estate_q == E_RUN) & ~s_bus_err_q[x];
+  // Feed and weight path live only while running = (estate_q == E_RUN) & ~s_bus_err_q[x],
+  // kept as a register (running_q) from the next values of both.
+  reg  running_q;
+  wire running = running_q;
+  wire x_bus_err_d = s_bus_err_q[x] | (rd_r_beat & (axi_rresp_i != 2'b00) & (r_tag[0] == x)) |
+                     wr_bus_err;
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      running_q <= 1'b0;
+    end else begin
+      running_q <= (x_ok_start | ((estate_q == E_RUN) & ~run_ok)) & ~x_bus_err_d;
+    end
+  end
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -462,26 +570,70 @@ module tern_job_engine #(
 
   // Weight beats: FIFO -> gearbox -> array (the gearbox is emptied at the end of each job:
   // the stream's last word may hold padding beyond its last beat).
-  wire                 wgb_in_ready, wgb_out_valid;
+  wire                 wgb_in_ready, wgb_out_valid, wq_in_ready;
   wire                 unused_wgb_last;  // weight words never flush
   wire [8*WOUT-1:0]    wgb_out_data;
   wire                 arr_w_ready;
-  wire [WOW-1:0]       wbb = (s_fmt_q[x] == FMT_T5) ? T5_BB_U[WOW-1:0] : T2_BB_U[WOW-1:0];
-  assign wf_pop = wf_head_x & ((running & wgb_in_ready) | (estate_q == E_DRAIN));
+  // Per-job values of the exec slot, registered: they follow x one cycle late, and x changes
+  // at E_END, at least a cycle before the next job runs.
+  reg  [WOW-1:0]       wbb_q;        // weight beat bytes
+  reg  [7:0]           x_tok_m1_q;   // TOKENS - 1
+  reg  [15:0]          x_b_m1_q;     // B - 1
+  always @(posedge clk_i) begin
+    wbb_q      <= (s_fmt_q[x] == FMT_T5) ? T5_BB_U[WOW-1:0] : T2_BB_U[WOW-1:0];
+    x_tok_m1_q <= s_tok_q[x] - 8'd1;
+    x_b_m1_q   <= s_b_q[x] - 16'd1;
+  end
+  wire [WOW-1:0]       wbb = wbb_q;
+  // A 2-word register FIFO after the RAM, so the RAM's output only reaches registers.
+  wire                 ws_in_ready, ws_out_valid;
+  wire [63:0]          ws_out_data;
+  wire [1:0]           unused_ws_level;
+  assign wf_pop = wf_head_x & ((running & ws_in_ready) | (estate_q == E_DRAIN));
+  tern_fifo #(.WIDTH(64), .DEPTH(2)) u_wskid (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (estate_q == E_END),
+    .in_valid_i  (wf_head_x & running),
+    .in_ready_o  (ws_in_ready),
+    .in_data_i   (wf_out_data),
+    .out_valid_o (ws_out_valid),
+    .out_ready_i (wgb_in_ready & running),
+    .out_data_o  (ws_out_data),
+    .level_o     (unused_ws_level)
+  );
   tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT)) u_w_gb (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (estate_q == E_END),
     .out_bytes_i (wbb),
-    .in_valid_i  (wf_head_x & running),
+    .in_valid_i  (ws_out_valid & running),
     .in_ready_o  (wgb_in_ready),
-    .in_data_i   (wf_out_data[63:0]),
+    .in_data_i   (ws_out_data),
     .in_bytes_i  (4'd8),
     .in_flush_i  (1'b0),
     .out_valid_o (wgb_out_valid),
-    .out_ready_i (arr_w_ready & running),
+    .out_ready_i (wq_in_ready & running),
     .out_data_o  (wgb_out_data),
     .out_last_o  (unused_wgb_last)
+  );
+
+  // A 2-beat register FIFO between the gearbox and the array: neither waits on the other's
+  // handshake logic within a cycle.
+  wire                 wq_out_valid;
+  wire [W_BITS-1:0]    wq_out_data;
+  wire [1:0]           unused_wq_level;
+  tern_fifo #(.WIDTH(W_BITS), .DEPTH(2)) u_wq (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (estate_q == E_END),
+    .in_valid_i  (wgb_out_valid & running),
+    .in_ready_o  (wq_in_ready),
+    .in_data_i   (wgb_out_data[W_BITS-1:0]),
+    .out_valid_o (wq_out_valid),
+    .out_ready_i (arr_w_ready & running),
+    .out_data_o  (wq_out_data),
+    .level_o     (unused_wq_level)
   );
 
   generate
@@ -495,26 +647,28 @@ module tern_job_engine #(
   reg  [ABW-1:0]      fd_ptr_q;
   reg  [15:0]         fd_s_q;
   reg  [7:0]          fd_t_q;
-  reg                 fd_inflight_q;
-  reg  [8*LANES-1:0]  fd_rdata_q;
+  reg  [1:0]          fd_inflight_q;   // reads issued 1 and 2 cycles ago
+  reg  [CS_BITS-1:0]  fd_ch1_q, fd_ch2_q;   // their chunks
   wire                ff_out_valid, arr_a_ready;
-  wire                unused_ff_ready;  // reads are issued only with room for them (level + 1 <= 3 < 4)
+  wire                unused_ff_ready;  // reads are issued only with room for them (level + 2 <= 3 < 4)
   wire [8*LANES-1:0]  ff_out_data;
   wire [2:0]          ff_level;
-  wire                fd_issue = running & ({1'b0, ff_level} + {3'd0, fd_inflight_q} <= 4'd2);
-  wire [15:0]         fd_b = s_b_q[x];
+  wire                fd_issue = running & ({1'b0, ff_level} + {3'd0, fd_inflight_q[0]} +
+                                            {3'd0, fd_inflight_q[1]} <= 4'd3);
+  reg  [ABW-1:0]      fd_b_q;          // B mod 2^ABW of the exec slot (see wbb_q)
+  always @(posedge clk_i) fd_b_q <= s_b_q[x][ABW-1:0];
   always @(posedge clk_i) begin
     if (!rst_ni || x_ok_start) begin
       fd_ptr_q      <= {ABW{1'b0}};
       fd_s_q        <= 16'd0;
       fd_t_q        <= 8'd0;
-      fd_inflight_q <= 1'b0;
+      fd_inflight_q <= 2'b00;
     end else begin
-      fd_inflight_q <= fd_issue;
+      fd_inflight_q <= {fd_inflight_q[0], fd_issue};
       if (fd_issue) begin
-        if (fd_t_q + 8'd1 == s_tok_q[x]) begin
+        if (fd_t_q == x_tok_m1_q) begin
           fd_t_q <= 8'd0;
-          if (fd_s_q + 16'd1 == fd_b) begin
+          if (fd_s_q == x_b_m1_q) begin
             fd_s_q   <= 16'd0;
             fd_ptr_q <= {ABW{1'b0}};
           end else begin
@@ -523,21 +677,28 @@ module tern_job_engine #(
           end
         end else begin
           fd_t_q   <= fd_t_q + 8'd1;
-          fd_ptr_q <= fd_ptr_q + fd_b[ABW-1:0];
+          fd_ptr_q <= fd_ptr_q + fd_b_q;
         end
       end
     end
   end
+  assign ab_raddr = {x, fd_ptr_q};
   always @(posedge clk_i) begin
-    if (fd_issue) fd_rdata_q <= abuf_q[{x, fd_ptr_q}];
+    if (NCH > 1) begin
+      if (fd_issue) fd_ch1_q <= ab_raddr[AB_BITS-1 -: CS_BITS];
+    end else begin
+      fd_ch1_q <= {CS_BITS{1'b0}};
+    end
+    fd_ch2_q <= fd_ch1_q;
   end
+  wire [8*LANES-1:0]  fd_rdata = ab_rdata[8*LANES*fd_ch2_q +: 8*LANES];
   tern_fifo #(.WIDTH(8*LANES), .DEPTH(4)) u_feed (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (~running),
-    .in_valid_i  (fd_inflight_q),
+    .in_valid_i  (fd_inflight_q[1]),
     .in_ready_o  (unused_ff_ready),
-    .in_data_i   (fd_rdata_q),
+    .in_data_i   (fd_rdata),
     .out_valid_o (ff_out_valid),
     .out_ready_i (arr_a_ready),
     .out_data_o  (ff_out_data),
@@ -560,9 +721,9 @@ module tern_job_engine #(
     .cfg_tokens_i (x_tokens),
     .busy_o       (arr_busy),
     .err_o        (unused_arr_err),
-    .w_valid_i    (wgb_out_valid & running),
+    .w_valid_i    (wq_out_valid & running),
     .w_ready_o    (arr_w_ready),
-    .w_data_i     (wgb_out_data[W_BITS-1:0]),
+    .w_data_i     (wq_out_data),
     .a_valid_i    (ff_out_valid & running),
     .a_ready_o    (arr_a_ready),
     .a_data_i     (ff_out_data),

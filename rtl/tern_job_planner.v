@@ -68,7 +68,7 @@ module tern_job_planner #(
 
   // Steps of the sequence.
   localparam [2:0] S_IDLE = 3'd0, S_DIV_K = 3'd1, S_DIV_N = 3'd2, S_MUL_GB = 3'd3,
-                   S_MUL_BB = 3'd4, S_MUL_T = 3'd5, S_DONE = 3'd6;
+                   S_MUL_BB = 3'd4, S_MUL_T = 3'd5, S_DONE = 3'd6, S_CHECK = 3'd7;
 
   reg [2:0]  state_q;
   reg [7:0]  err_q;
@@ -89,15 +89,16 @@ module tern_job_planner #(
 
   wire [1:0] d_fmt = desc_cfg_i[FMT_LSB +: 2];
   wire [7:0] d_tok = desc_cfg_i[TOK_LSB +: 8];
-  wire [31:0] d_tok_u = {24'd0, d_tok};
+  // The descriptor's K and N are checked one cycle after the take (S_CHECK), from registers.
+  reg  [31:0] dk_q, dn_q;
+  wire [31:0] d_tok_u = {24'd0, tok_q};
   reg  [7:0] check;
   always @(*) begin
-    if (desc_k_i == 32'd0 || desc_k_i > K_MAX_U)                 check = E_BAD_K;
-    else if (desc_n_i == 32'd0 || desc_n_i > N_MAX_U)            check = E_BAD_N;
-    else if (FORMATS_U[{3'd0, d_fmt}] == 1'b0)                           check = E_BAD_FMT;
+    if (dk_q == 32'd0 || dk_q > K_MAX_U)                         check = E_BAD_K;
+    else if (dn_q == 32'd0 || dn_q > N_MAX_U)                    check = E_BAD_N;
+    else if (FORMATS_U[{3'd0, fmt_q}] == 1'b0)                   check = E_BAD_FMT;
     else if (d_tok_u == 32'd0 || d_tok_u > T_MAX_U)              check = E_BAD_TOKENS;
-    else if ((desc_w_addr_i[2:0] | desc_a_addr_i[2:0] | desc_o_addr_i[2:0]) != 3'd0)
-                                                                 check = E_MISALIGNED;
+    else if ((w_q[2:0] | a_q[2:0] | o_q[2:0]) != 3'd0)           check = E_MISALIGNED;
     else                                                         check = 8'd0;
   end
 
@@ -123,6 +124,8 @@ module tern_job_planner #(
     end else begin
       case (state_q)
         S_IDLE: if (take) begin
+          dk_q  <= desc_k_i;
+          dn_q  <= desc_n_i;
           k_q   <= desc_k_i[15:0];
           n_q   <= desc_n_i[15:0];
           fmt_q <= d_fmt;
@@ -130,9 +133,12 @@ module tern_job_planner #(
           w_q   <= desc_w_addr_i;
           a_q   <= desc_a_addr_i;
           o_q   <= desc_o_addr_i;
+          state_q <= S_CHECK;
+        end
+        S_CHECK: begin
           err_q <= check;
           // ceil(K / LANES) = floor((K + LANES - 1) / LANES)
-          num_q <= {1'b0, desc_k_i[15:0]} + LANES_U[16:0] - 17'd1;
+          num_q <= {1'b0, k_q} + LANES_U[16:0] - 17'd1;
           rem_q <= 17'd0;
           it_q  <= 5'd0;
           state_q <= (check != 8'd0) ? S_DONE : S_DIV_K;
@@ -195,8 +201,7 @@ module tern_job_planner #(
             mp_q  <= mp_q >> 1;
           end
         end
-        S_DONE: if (plan_ready_i) state_q <= S_IDLE;
-        default: state_q <= S_IDLE;
+        default: if (plan_ready_i) state_q <= S_IDLE;   // S_DONE
       endcase
     end
   end

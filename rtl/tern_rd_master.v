@@ -44,6 +44,7 @@ module tern_rd_master #(
 );
 
   localparam [31:0] MAXB_U = MAX_BURST;
+  localparam [8:0]  MAXB   = MAXB_U[8:0];   // 1 .. 256 (arlen is 8 bits)
 
   reg         active_q;
   reg [31:0]  addr_q, left_q;
@@ -52,21 +53,33 @@ module tern_rd_master #(
   reg         arvalid_q;
   reg [31:0]  araddr_q;
   reg [7:0]   arlen_q;
+  // The next burst, worked out one cycle ahead from addr_q and left_q (plan_q says it is
+  // ready), so the issue decision compares only registers: a command's first burst comes one
+  // cycle after the command, and the next burst at the earliest two cycles after the last.
+  reg         plan_q;
+  reg [8:0]   blen_q;     // min(words left, MAX_BURST, words to the next 4 KB boundary)
+  reg         last_q;     // blen_q == left_q: the command's last burst
 
-  // burst length: min(words left, MAX_BURST, words to the next 4 KB boundary)
-  wire [31:0] to_4k  = 32'd512 - {23'd0, addr_q[11:3]};
-  wire [31:0] len_a  = (left_q < MAXB_U) ? left_q : MAXB_U;
-  wire [31:0] blen   = (to_4k < len_a) ? to_4k : len_a;
-  wire [31:0] credit_u = {{(32-CREDIT_W){1'b0}}, credit_i};
+  // burst length from the registered position (the plan stage)
+  wire [9:0]  to_4k    = 10'd512 - {1'b0, addr_q[11:3]};   // 1 .. 512
+  wire        left_hi0 = (left_q[31:9] == 23'd0);
+  wire [8:0]  len_a    = (left_hi0 && (left_q[8:0] < MAXB)) ? left_q[8:0] : MAXB;
+  wire [8:0]  blen_d   = (to_4k < {1'b0, len_a}) ? to_4k[8:0] : len_a;
+  wire        last_d   = left_hi0 && (left_q[8:0] == blen_d);
 
+  localparam integer CMPW = (CREDIT_W > 9) ? CREDIT_W : 9;
+  wire [CMPW-1:0] credit_u = {{(CMPW-CREDIT_W){1'b0}}, credit_i};
+  wire [CMPW-1:0] blen_u   = {{(CMPW-9){1'b0}}, blen_q};
   wire tags_full;
-  wire credit_ok = ~credit_q | (credit_u >= blen);
-  wire issue = active_q & ~stop_i & (~arvalid_q | axi_arready_i) & ~tags_full & credit_ok;
+  wire credit_ok = ~credit_q | (credit_u >= blen_u);
+  // AR is offered from a register and a new burst waits for the previous one's handshake,
+  // so axi_arready_i reaches only arvalid_q.
+  wire issue = active_q & plan_q & ~stop_i & ~arvalid_q & ~tags_full & credit_ok;
 
   assign cmd_ready_o = ~active_q;
   assign busy_o = active_q;
   assign issue_o = issue;
-  assign issue_beats_o = blen[8:0];
+  assign issue_beats_o = blen_q;
   assign issue_tag_o = tag_q;
   assign axi_araddr_o = araddr_q;
   assign axi_arlen_o  = arlen_q;
@@ -75,10 +88,12 @@ module tern_rd_master #(
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       active_q  <= 1'b0;
+      plan_q    <= 1'b0;
       arvalid_q <= 1'b0;
     end else begin
       if (cmd_valid_i && !active_q) begin
         active_q <= 1'b1;
+        plan_q   <= 1'b0;
         addr_q   <= cmd_addr_i;
         left_q   <= cmd_words_i;
         tag_q    <= cmd_tag_i;
@@ -86,14 +101,19 @@ module tern_rd_master #(
       end else if (active_q && stop_i) begin
         active_q <= 1'b0;
       end else if (issue) begin
-        addr_q <= addr_q + {blen[28:0], 3'b000};
-        left_q <= left_q - blen;
-        if (left_q == blen) active_q <= 1'b0;
+        plan_q <= 1'b0;
+        addr_q <= addr_q + {20'd0, blen_q, 3'b000};
+        left_q <= left_q - {23'd0, blen_q};
+        if (last_q) active_q <= 1'b0;
+      end else if (active_q && !plan_q) begin
+        plan_q <= 1'b1;
+        blen_q <= blen_d;
+        last_q <= last_d;
       end
       if (issue) begin
         arvalid_q <= 1'b1;
         araddr_q  <= addr_q;
-        arlen_q   <= blen[7:0] - 8'd1;
+        arlen_q   <= blen_q[7:0] - 8'd1;
       end else if (arvalid_q && axi_arready_i) begin
         arvalid_q <= 1'b0;
       end

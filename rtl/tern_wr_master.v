@@ -6,6 +6,8 @@
 // one to ceil((4*ROWS + 4) / 8) single-beat writes (len 0: a write never crosses 4 KB),
 // with byte strobes covering exactly the valid rows: row padding is never written. AW and W
 // are offered together; B responses are counted, and idle_o says none is outstanding.
+// Result beats enter through a 2-entry FIFO, so r_ready_o is a register's compare (the array's
+// pipeline enable does not wait on the AXI handshakes).
 
 `default_nettype none
 
@@ -63,12 +65,32 @@ module tern_wr_master #(
   reg              aw_sent_q, w_sent_q;
   reg  [7:0]       b_out_q;     // write responses outstanding
 
+  // input FIFO: {last, data}
+  wire                in_valid;
+  wire                in_ready;
+  wire [32*ROWS:0]    in_beat;
+  wire [1:0]          in_level;
+  tern_fifo #(.WIDTH(32*ROWS+1), .DEPTH(2)) u_in (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (1'b0),
+    .in_valid_i  (r_valid_i),
+    .in_ready_o  (r_ready_o),
+    .in_data_i   ({r_last_i, r_data_i}),
+    .out_valid_o (in_valid),
+    .out_ready_i (in_ready),
+    .out_data_o  (in_beat),
+    .level_o     (in_level)
+  );
+  wire [32*ROWS-1:0] in_data = in_beat[32*ROWS-1:0];
+  wire               in_last = in_beat[32*ROWS];
+
   wire aw_hs = axi_awvalid_o & axi_awready_i;
   wire w_hs  = axi_wvalid_o & axi_wready_i;
   wire word_done = busy_q & (aw_sent_q | aw_hs) & (w_sent_q | w_hs);
   wire beat_done = word_done & (words_q == {{(WCW-1){1'b0}}, 1'b1});
-  assign r_ready_o = (~busy_q | beat_done) & ~b_out_q[7];
-  wire take = r_valid_i & r_ready_o;
+  assign in_ready = (~busy_q | beat_done) & ~b_out_q[7];
+  wire take = in_valid & in_ready;
 
   // Where the incoming beat goes and which of its rows are valid.
   wire [31:0] addr   = row_base_q + tok_off_q;
@@ -80,7 +102,7 @@ module tern_wr_master #(
     for (r = 0; r < SW; r = r + 1)
       strb_rows[r] = ($unsigned(r / 4) < {15'd0, rows_u}) && (r < 4 * ROWS);
   end
-  wire [BW-1:0] data_in = off4 ? {r_data_i, 32'd0} : {32'd0, r_data_i};
+  wire [BW-1:0] data_in = off4 ? {in_data, 32'd0} : {32'd0, in_data};
   wire [SW-1:0] strb_in = off4 ? {strb_rows[SW-5:0], 4'd0} : strb_rows;
   // words = ceil((offset + 4 * valid rows) / 8)
   wire [18:0]   span    = (off4 ? 19'd4 : 19'd0) + {rows_u, 2'b00} + 19'd7;
@@ -96,7 +118,7 @@ module tern_wr_master #(
   assign axi_bready_o  = 1'b1;
   assign bus_err_o     = axi_bvalid_i & (axi_bresp_i != 2'b00);
   assign last_done_o   = last_done_q;
-  assign idle_o        = ~busy_q & (b_out_q == 8'd0);
+  assign idle_o        = ~busy_q & (b_out_q == 8'd0) & (in_level == 2'd0);
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -136,7 +158,7 @@ module tern_wr_master #(
         data_q    <= data_in;
         strb_q    <= strb_in;
         words_q   <= nwords;
-        if (r_last_i) last_done_q <= 1'b1;
+        if (in_last) last_done_q <= 1'b1;
         if (tok_q == tok_last_q) begin
           tok_q      <= 8'd0;
           tok_off_q  <= 32'd0;

@@ -38,4 +38,4 @@ mut pad-written tern_wr_master.v 's/strb_rows\[r\] = (\$unsigned(r \/ 4) < {15.d
 # device: read error responses ignored (a failed read passes as data)
 mut rresp-ignored tern_job_engine.v 's/if (rd_r_beat \&\& axi_rresp_i != 2.b00)/if (1'"'"'b0)/' device
 # device: the feed walks tokens with the wrong stride (entry t + s instead of t*B + s)
-mut feed-stride tern_job_engine.v 's/fd_ptr_q <= fd_ptr_q + fd_b\[ABW-1:0\];/fd_ptr_q <= fd_ptr_q + 1'"'"'b1;/' device
+mut feed-stride tern_job_engine.v 's/fd_ptr_q <= fd_ptr_q + fd_b_q;/fd_ptr_q <= fd_ptr_q + 1'"'"'b1;/' device
