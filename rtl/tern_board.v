@@ -16,7 +16,8 @@ module tern_board #(
   parameter integer RD_FIFO_WORDS = 128,
   parameter integer MAX_BURST     = 16,
   parameter integer MEM_BYTES     = 131072,   // on-chip RAM (a power of two >= 4096)
-  parameter integer MEM_OUT_REGS  = 0,        // read pipeline registers of the RAM (0 .. 3)
+  parameter integer MEM_OUT_REGS  = 0,        // read latency - 1 of the RAM (tern_board_mem; >= 2
+                                              // also registers the bridge's buffer read twice)
   parameter integer CLKS_PER_BIT  = 12,       // clock / baud rate
   parameter integer IDLE_BITS     = 256,      // UART inter-byte timeout inside a frame
   parameter integer MAX_DATA      = 1024,     // largest MEM_WRITE / MEM_READ payload
@@ -65,7 +66,8 @@ module tern_board #(
     .MAX_DATA     (MAX_DATA),
     .MEM_BYTES    (MEM_BYTES),
     .CLK_HZ       (CLK_HZ),
-    .CSR_AW       (12)
+    .CSR_AW       (12),
+    .BUF_OUT_REG  ((MEM_OUT_REGS >= 2) ? 1 : 0)   // the same block RAMs as the piped memory
   ) u_bridge (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),

@@ -10,8 +10,8 @@
 //
 // Read data, two ways (RD_LATENCY: cycles from a RAM read to its data at ram_rdata_i):
 //   RD_LATENCY = 1  (small FPGAs) the RAM's own output register holds a beat until RREADY takes
-//                   it: the next read starts only in a cycle that frees it, so RREADY reaches
-//                   the RAM's enable through a few gates, and no data is stored twice. A bridge
+//                   it, and the next read starts once it is empty: one beat every two cycles,
+//                   RREADY reaches no RAM input, and no data is stored twice. A bridge
 //                   read waits while the output holds a device beat (it would overwrite it);
 //                   writes never change the RAM's output.
 //   RD_LATENCY > 1  (RAM with output pipeline registers, for speed) a queue of RD_LATENCY + 2
@@ -26,7 +26,7 @@
 
 module tern_board_memctl #(
   parameter integer WORDS      = 16384,  // RAM size in 64-bit words (a power of two, >= 512)
-  parameter integer RD_LATENCY = 1       // RAM read latency in cycles (1 .. 4)
+  parameter integer RD_LATENCY = 1       // RAM read latency in cycles (1 or more)
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,      // synchronous, active low
@@ -80,27 +80,76 @@ module tern_board_memctl #(
   wire             rd_room;                  // a device read may start (read data has room)
   wire             br_ok;                    // the bridge may have the RAM
 
-  wire wr_oob   = |axi_awaddr_i[31:MAB];
   wire br_go    = br_req_i & br_ok;
-  wire dev_wr   = ~br_req_i & axi_awvalid_i & axi_wvalid_i & ~bvalid_q;
+  wire dev_wr;                               // a device write goes to the RAM this cycle
+  wire wr_oob;                               // ... outside it (no access, SLVERR)
+  wire [WAB-1:0] wr_addr;
+  wire [63:0]    wr_data;
+  wire [7:0]     wr_strb;
   wire rd_issue = ~br_req_i & ~dev_wr & act_q & rd_room;
   wire rd_last  = (rd_left_q == 8'd0);
 
   assign br_gnt_o      = br_go;
-  assign axi_awready_o = dev_wr;
-  assign axi_wready_o  = dev_wr;
   assign axi_bvalid_o  = bvalid_q;
   assign axi_bresp_o   = bresp_err_q ? SLVERR : OKAY;
 
+  // Device writes. RD_LATENCY = 1: straight from AW/W, which are ready in the cycle the write
+  // goes to the RAM. RD_LATENCY > 1 (the fast boards): AW/W go into a one-write buffer, ready
+  // only while it and B are empty (flip-flops only: the bridge's request never reaches the
+  // device's write handshake), and the buffered write goes to the RAM when the bridge does not
+  // want it; B follows that.
+  generate
+    if (L == 1) begin : g_wr_direct
+      assign dev_wr        = ~br_req_i & axi_awvalid_i & axi_wvalid_i & ~bvalid_q;
+      assign axi_awready_o = dev_wr;
+      assign axi_wready_o  = dev_wr;
+      assign wr_oob        = |axi_awaddr_i[31:MAB];
+      assign wr_addr       = axi_awaddr_i[MAB-1:3];
+      assign wr_data       = axi_wdata_i;
+      assign wr_strb       = axi_wstrb_i;
+    end else begin : g_wr_buf
+      reg            wb_q, wb_oob_q;
+      reg  [WAB-1:0] wb_addr_q;
+      reg  [63:0]    wb_data_q;
+      reg  [7:0]     wb_strb_q;
+      wire           wb_ready = ~wb_q & ~bvalid_q;
+      wire           wb_take  = wb_ready & axi_awvalid_i & axi_wvalid_i;
+      assign dev_wr        = wb_q & ~br_req_i;
+      assign axi_awready_o = wb_ready & axi_wvalid_i;    // AW and W are taken together
+      assign axi_wready_o  = wb_ready & axi_awvalid_i;
+      assign wr_oob        = wb_oob_q;
+      assign wr_addr       = wb_addr_q;
+      assign wr_data       = wb_data_q;
+      assign wr_strb       = wb_strb_q;
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          wb_q <= 1'b0;
+        end else if (wb_take) begin
+          wb_q <= 1'b1;
+        end else if (dev_wr) begin
+          wb_q <= 1'b0;
+        end
+      end
+      always @(posedge clk_i) begin
+        if (wb_take) begin
+          wb_oob_q  <= |axi_awaddr_i[31:MAB];
+          wb_addr_q <= axi_awaddr_i[MAB-1:3];
+          wb_data_q <= axi_wdata_i;
+          wb_strb_q <= axi_wstrb_i;
+        end
+      end
+    end
+  endgenerate
+
   // A write with no strobe set is no access at all (the RAM would take it for a read, which
   // replaces its output: a device beat waiting there, with RD_LATENCY = 1).
-  assign ram_en_o    = (br_go & (~br_we_i | (|br_wstrb_i))) | (dev_wr & ~wr_oob & (|axi_wstrb_i))
+  assign ram_en_o    = (br_go & (~br_we_i | (|br_wstrb_i))) | (dev_wr & ~wr_oob & (|wr_strb))
                      | (rd_issue & ~rd_err_q);
   assign ram_we_o    = br_go ? (br_we_i ? br_wstrb_i : 8'h00)
-                     : (dev_wr ? axi_wstrb_i : 8'h00);
+                     : (dev_wr ? wr_strb : 8'h00);
   assign ram_addr_o  = br_go ? br_addr_i[MAB-1:3]
-                     : (dev_wr ? axi_awaddr_i[MAB-1:3] : rd_addr_q);
-  assign ram_wdata_o = br_go ? br_wdata_i : axi_wdata_i;
+                     : (dev_wr ? wr_addr : rd_addr_q);
+  assign ram_wdata_o = br_go ? br_wdata_i : wr_data;
 
   // ---- write response -----------------------------------------------------------------------
   always @(posedge clk_i) begin
@@ -120,7 +169,10 @@ module tern_board_memctl #(
   reg [WAB-1:0]  pend_addr_q;
   reg [7:0]      pend_len_q;
   wire ar_hs = axi_arvalid_i & ~pend_q;
-  wire load  = pend_q & (~act_q | (rd_issue & rd_last));
+  // A waiting burst starts as the running one issues its last beat (queue mode), or the cycle
+  // after (hold mode: there RREADY reaches rd_issue through a few gates, and the burst
+  // registers stay off that path; one idle cycle per burst on a small board's slow clock).
+  wire load  = pend_q & (~act_q | ((L > 1) & rd_issue & rd_last));
 
   assign axi_arready_o = ~pend_q;
 
@@ -168,12 +220,15 @@ module tern_board_memctl #(
 
   generate
     if (L == 1) begin : g_hold
-      // The RAM's output register is the one place a device beat waits for RREADY.
+      // The RAM's output register is the one place a device beat waits for RREADY. A read
+      // starts only when it is empty, not in the cycle RREADY empties it: RREADY then reaches
+      // nothing but out_v_q, and a small board's device, which needs far less than a word per
+      // cycle, gets one every two cycles.
       reg  out_v_q, out_last_q, out_err_q, br_rd_q;
       wire pop = out_v_q & axi_rready_i;
 
-      assign rd_room = ~out_v_q | pop;
-      assign br_ok   = ~br_we_i ? (~out_v_q | pop) : 1'b1;
+      assign rd_room = ~out_v_q;
+      assign br_ok   = br_we_i | ~out_v_q;
 
       always @(posedge clk_i) begin
         if (!rst_ni) begin

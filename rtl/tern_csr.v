@@ -24,6 +24,11 @@
 // with QUEUE_FULL); a push and a pop in the same edge both take place otherwise; a W1C write
 // of IRQ_STATUS loses to a cause raised in the same edge (the bit stays set); a job error's
 // code wins over a QUEUE_FULL of the same edge in STATUS.ERR.
+//
+// QUEUE_DEPTH = 1: no queue storage. The waiting descriptor is the JOB_* registers themselves
+// (desc_*_o), so a write to one of them while a descriptor waits, and is not taken in the
+// same edge, is held (no AW/W/B progress) until the engine takes it; what every register reads
+// and every job sees is the same as with a copy.
 
 `default_nettype none
 
@@ -35,7 +40,10 @@ module tern_csr #(
   parameter integer FORMATS     = `TERN_FORMATS_MASK,
   parameter integer T_MAX       = `TERN_T_MAX,
   parameter integer QUEUE_DEPTH = `TERN_QUEUE_DEPTH,
-  parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS
+  parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
+  // 1: CYCLES is a register here, loaded from cycles_i at a successful job's job_done_i;
+  // 0: CYCLES reads cycles_i, which the engine then holds and changes only at job_done_i.
+  parameter integer CYCLES_REG  = 1
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,          // synchronous, active low
@@ -129,16 +137,9 @@ module tern_csr #(
   wire [31:0] job_cfg = ({{(32-FMT_W){1'b0}}, job_fmt_q} << FMT_LSB) |
                         ({{(32-TOK_W){1'b0}}, job_tok_q} << TOK_LSB);
 
-  // Descriptor queue: a ring of QUEUE_DEPTH entries, rd_ptr = oldest, wr_ptr = next free.
-  reg  [31:0]      q_k_q   [0:QUEUE_DEPTH-1];
-  reg  [31:0]      q_n_q   [0:QUEUE_DEPTH-1];
-  reg  [FMT_W-1:0] q_fmt_q [0:QUEUE_DEPTH-1];
-  reg  [TOK_W-1:0] q_tok_q [0:QUEUE_DEPTH-1];
-  reg  [31:0]      q_w_q   [0:QUEUE_DEPTH-1];
-  reg  [31:0]      q_a_q   [0:QUEUE_DEPTH-1];
-  reg  [31:0]      q_o_q   [0:QUEUE_DEPTH-1];
-  reg  [QAW-1:0]   rd_ptr_q;
-  reg  [QAW-1:0]   wr_ptr_q;
+  // Descriptor queue: a ring of QUEUE_DEPTH entries, rd_ptr = oldest, wr_ptr = next free
+  // (storage only if QUEUE_DEPTH > 1, below).
+  localparam integer BYPASS = (QUEUE_DEPTH == 1) ? 1 : 0;
   reg  [LVW-1:0]   level_q;
 
   wire q_full  = (level_q == LVL_FULL);
@@ -163,7 +164,8 @@ module tern_csr #(
 
   wire aw_hs = axil_awvalid_i & axil_awready_o;
   wire w_hs  = axil_wvalid_i & axil_wready_o;
-  wire wr_en = aw_v_q & w_v_q;  // both halves held: the write takes effect at this edge
+  wire job_hold;                // a JOB_* write waits for the descriptor that holds them
+  wire wr_en = aw_v_q & w_v_q & ~job_hold;  // both halves held: the write takes effect at this edge
 
   always @(posedge clk_i) begin
     if (aw_hs) aw_addr_q <= axil_awaddr_i;
@@ -184,6 +186,8 @@ module tern_csr #(
   wire sel_o     = (aw_addr_q == `TERN_REG_JOB_O_ADDR_OFFSET);
   wire sel_db    = (aw_addr_q == `TERN_REG_DOORBELL_OFFSET);
   wire wr_ok     = sel_ctrl | sel_irq | sel_k | sel_n | sel_cfg | sel_w | sel_a | sel_o | sel_db;
+  assign job_hold = (BYPASS != 0) & ~q_empty & ~desc_ready_i &
+                    (sel_k | sel_n | sel_cfg | sel_w | sel_a | sel_o);
 
   wire [31:0] wmask = {{8{w_strb_q[3]}}, {8{w_strb_q[2]}}, {8{w_strb_q[1]}}, {8{w_strb_q[0]}}};
   wire [31:0] wbits = w_data_q & wmask;  // the written bits of the selected bytes
@@ -254,7 +258,7 @@ module tern_csr #(
       if (job_err_i)    err_q <= job_err_code_i;
       else if (db_full) err_q <= ERR_QFULL;
       if (job_done_i) jobs_done_q <= jobs_done_q + 32'd1;
-      if (job_done_i && !job_err_i) cycles_q <= cycles_i;
+      if (job_done_i && !job_err_i && CYCLES_REG != 0) cycles_q <= cycles_i;
     end
   end
 
@@ -264,38 +268,66 @@ module tern_csr #(
   // Descriptor queue
   // ---------------------------------------------------------------------------------------
   always @(posedge clk_i) begin
-    if (push) begin
-      q_k_q[wr_ptr_q]   <= job_k_q;
-      q_n_q[wr_ptr_q]   <= job_n_q;
-      q_fmt_q[wr_ptr_q] <= job_fmt_q;
-      q_tok_q[wr_ptr_q] <= job_tok_q;
-      q_w_q[wr_ptr_q]   <= job_w_q;
-      q_a_q[wr_ptr_q]   <= job_a_q;
-      q_o_q[wr_ptr_q]   <= job_o_q;
-    end
-  end
-
-  always @(posedge clk_i) begin
     if (!rst_ni) begin
-      rd_ptr_q <= {QAW{1'b0}};
-      wr_ptr_q <= {QAW{1'b0}};
       level_q  <= {LVW{1'b0}};
     end else begin
-      if (push) wr_ptr_q <= (wr_ptr_q == PTR_LAST) ? {QAW{1'b0}} : wr_ptr_q + PTR_ONE;
-      if (pop)  rd_ptr_q <= (rd_ptr_q == PTR_LAST) ? {QAW{1'b0}} : rd_ptr_q + PTR_ONE;
       if (push && !pop)      level_q <= level_q + LVL_ONE;
       else if (pop && !push) level_q <= level_q - LVL_ONE;
     end
   end
 
+  generate
+    if (BYPASS == 0) begin : g_queue
+      reg  [31:0]      q_k_q   [0:QUEUE_DEPTH-1];
+      reg  [31:0]      q_n_q   [0:QUEUE_DEPTH-1];
+      reg  [FMT_W-1:0] q_fmt_q [0:QUEUE_DEPTH-1];
+      reg  [TOK_W-1:0] q_tok_q [0:QUEUE_DEPTH-1];
+      reg  [31:0]      q_w_q   [0:QUEUE_DEPTH-1];
+      reg  [31:0]      q_a_q   [0:QUEUE_DEPTH-1];
+      reg  [31:0]      q_o_q   [0:QUEUE_DEPTH-1];
+      reg  [QAW-1:0]   rd_ptr_q;
+      reg  [QAW-1:0]   wr_ptr_q;
+
+      always @(posedge clk_i) begin
+        if (push) begin
+          q_k_q[wr_ptr_q]   <= job_k_q;
+          q_n_q[wr_ptr_q]   <= job_n_q;
+          q_fmt_q[wr_ptr_q] <= job_fmt_q;
+          q_tok_q[wr_ptr_q] <= job_tok_q;
+          q_w_q[wr_ptr_q]   <= job_w_q;
+          q_a_q[wr_ptr_q]   <= job_a_q;
+          q_o_q[wr_ptr_q]   <= job_o_q;
+        end
+      end
+
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          rd_ptr_q <= {QAW{1'b0}};
+          wr_ptr_q <= {QAW{1'b0}};
+        end else begin
+          if (push) wr_ptr_q <= (wr_ptr_q == PTR_LAST) ? {QAW{1'b0}} : wr_ptr_q + PTR_ONE;
+          if (pop)  rd_ptr_q <= (rd_ptr_q == PTR_LAST) ? {QAW{1'b0}} : rd_ptr_q + PTR_ONE;
+        end
+      end
+
+      assign desc_k_o      = q_k_q[rd_ptr_q];
+      assign desc_n_o      = q_n_q[rd_ptr_q];
+      assign desc_cfg_o    = ({{(32-FMT_W){1'b0}}, q_fmt_q[rd_ptr_q]} << FMT_LSB) |
+                             ({{(32-TOK_W){1'b0}}, q_tok_q[rd_ptr_q]} << TOK_LSB);
+      assign desc_w_addr_o = q_w_q[rd_ptr_q];
+      assign desc_a_addr_o = q_a_q[rd_ptr_q];
+      assign desc_o_addr_o = q_o_q[rd_ptr_q];
+    end else begin : g_bypass
+      assign desc_k_o      = job_k_q;
+      assign desc_n_o      = job_n_q;
+      assign desc_cfg_o    = job_cfg;
+      assign desc_w_addr_o = job_w_q;
+      assign desc_a_addr_o = job_a_q;
+      assign desc_o_addr_o = job_o_q;
+    end
+  endgenerate
+
   assign desc_valid_o  = ~q_empty;
-  assign desc_k_o      = q_k_q[rd_ptr_q];
-  assign desc_n_o      = q_n_q[rd_ptr_q];
-  assign desc_cfg_o    = ({{(32-FMT_W){1'b0}}, q_fmt_q[rd_ptr_q]} << FMT_LSB) |
-                         ({{(32-TOK_W){1'b0}}, q_tok_q[rd_ptr_q]} << TOK_LSB);
-  assign desc_w_addr_o = q_w_q[rd_ptr_q];
-  assign desc_a_addr_o = q_a_q[rd_ptr_q];
-  assign desc_o_addr_o = q_o_q[rd_ptr_q];
 
   // ---------------------------------------------------------------------------------------
   // AXI4-Lite read channels
@@ -340,7 +372,7 @@ module tern_csr #(
       `TERN_REG_JOB_A_ADDR_OFFSET: rd_val = job_a_q;
       `TERN_REG_JOB_O_ADDR_OFFSET: rd_val = job_o_q;
       `TERN_REG_ACT_BUF_OFFSET:    rd_val = ACT_BUF_U;
-      `TERN_REG_CYCLES_OFFSET:     rd_val = cycles_q;
+      `TERN_REG_CYCLES_OFFSET:     rd_val = (CYCLES_REG != 0) ? cycles_q : cycles_i;
       default:                     rd_ok  = 1'b0;  // DOORBELL (write-only), holes, misaligned
     endcase
   end

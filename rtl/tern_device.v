@@ -20,7 +20,11 @@ module tern_device #(
   parameter integer QUEUE_DEPTH   = `TERN_QUEUE_DEPTH,
   parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
   parameter integer RD_FIFO_WORDS = `TERN_RD_FIFO_WORDS,
-  parameter integer MAX_BURST     = `TERN_MAX_BURST
+  parameter integer MAX_BURST     = `TERN_MAX_BURST,
+  // The small device (a board like the iCEBreaker: one token per job, a one-deep queue, a low
+  // clock): one job slot, the CSR queue bypassed, no timing-only register FIFOs, FIFOs in block
+  // RAM, one cycle counter fewer. Same results and registers, a few cycles more per job.
+  parameter integer SMALL         = (T_MAX == 1 && QUEUE_DEPTH == 1) ? 1 : 0
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,            // synchronous, active low
@@ -82,7 +86,8 @@ module tern_device #(
 
   tern_csr #(
     .ROWS(ROWS), .LANES(LANES), .FORMATS(`TERN_FORMATS_MASK), .T_MAX(T_MAX),
-    .QUEUE_DEPTH(QUEUE_DEPTH), .ACT_BUF_BEATS(ACT_BUF_BEATS)
+    .QUEUE_DEPTH(QUEUE_DEPTH), .ACT_BUF_BEATS(ACT_BUF_BEATS),
+    .CYCLES_REG(SMALL != 0 ? 0 : 1)
   ) u_csr (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
@@ -121,7 +126,9 @@ module tern_device #(
 
   tern_job_engine #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS),
-    .RD_FIFO_WORDS(RD_FIFO_WORDS), .MAX_BURST(MAX_BURST)
+    .RD_FIFO_WORDS(RD_FIFO_WORDS), .MAX_BURST(MAX_BURST),
+    .SLOTS(SMALL != 0 ? 1 : 2), .SKID(SMALL != 0 ? 0 : 1), .ABUF_REGS(SMALL != 0 ? 1 : 2),
+    .FIFO_RAM(SMALL != 0 ? 1 : 0), .CYCLES_REG(SMALL != 0 ? 0 : 1)
   ) u_engine (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),

@@ -40,8 +40,6 @@ module tern_fifo #(
   localparam [LW-1:0] FULL = DEPTH_U[LW-1:0];
   localparam [LW-1:0] ONE  = {{(LW-1){1'b0}}, 1'b1};
 
-  (* no_rw_check *)
-  reg [WIDTH-1:0] mem_q [0:DEPTH-1];
   reg [AW-1:0]    rd_q, wr_q;
   reg [LW-1:0]    level_q;
 
@@ -50,10 +48,6 @@ module tern_fifo #(
 
   assign in_ready_o = (level_q != FULL);
   assign level_o    = level_q;
-
-  always @(posedge clk_i) begin
-    if (push) mem_q[wr_q] <= in_data_i;
-  end
 
   always @(posedge clk_i) begin
     if (!rst_ni || clear_i) begin
@@ -67,6 +61,11 @@ module tern_fifo #(
 
   generate
     if ((RAM_MIN_DEPTH == 0) || (DEPTH < RAM_MIN_DEPTH)) begin : g_ff
+      (* no_rw_check *)
+      reg [WIDTH-1:0] mem_q [0:DEPTH-1];
+      always @(posedge clk_i) begin
+        if (push) mem_q[wr_q] <= in_data_i;
+      end
       assign out_valid_o = (level_q != {LW{1'b0}});
       assign out_data_o  = mem_q[rd_q];
 
@@ -82,6 +81,12 @@ module tern_fifo #(
     end else begin : g_ram
       // The head word sits in the RAM's read register (head_valid_q); the other words held
       // are in the RAM. The head is refilled from the RAM when it is empty or leaves.
+      // block RAM even when shallow (a few words of a wide FIFO: the flip-flops would cost more)
+      (* no_rw_check, ram_style = "block" *)
+      reg [WIDTH-1:0] mem_q [0:DEPTH-1];
+      always @(posedge clk_i) begin
+        if (push) mem_q[wr_q] <= in_data_i;
+      end
       reg             head_valid_q;
       reg [WIDTH-1:0] head_q;
       wire ram_any  = (level_q != {LW{1'b0}}) & ~(head_valid_q & (level_q == ONE));

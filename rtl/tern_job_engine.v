@@ -26,7 +26,13 @@ module tern_job_engine #(
   parameter integer T_MAX         = `TERN_T_MAX,
   parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
   parameter integer RD_FIFO_WORDS = `TERN_RD_FIFO_WORDS,
-  parameter integer MAX_BURST     = `TERN_MAX_BURST
+  parameter integer MAX_BURST     = `TERN_MAX_BURST,
+  // Small-device options (tern_device derives them; the defaults are the full device):
+  parameter integer SLOTS         = 2,   // 1: one job slot, no prefetch; the planner holds the job
+  parameter integer SKID          = 1,   // 0: no register FIFOs around the gearboxes (timing only)
+  parameter integer ABUF_REGS     = 2,   // activation bank read registers: 2 (RAM + fabric) or 1
+  parameter integer FIFO_RAM      = 0,   // 1: weight and feed FIFOs in block RAM, registered head
+  parameter integer CYCLES_REG    = 1    // 0: cycles_o changes only with job_done_o (it is CYCLES)
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,           // synchronous, active low
@@ -146,13 +152,14 @@ module tern_job_engine #(
   reg [3:0]  s_tail_q  [0:1];   // ((K-1) mod 8) + 1: valid bytes of a row's last word
   reg        plan_ptr_q, fetch_ptr_q, exec_ptr_q;
 
-  assign plan_ready = ~s_valid_q[plan_ptr_q];
+  localparam [0:0]   DIRECT = (SLOTS == 1) ? 1'b1 : 1'b0;   // the planner's outputs are slot 0
   wire [16:0] plan_wpr = ({1'b0, plan_k} + 17'd7) >> 3;
   wire        unused_plan_wpr = plan_wpr[16];
-  wire plan_take = plan_valid & plan_ready;
+  wire [1:0]  s_valid;   // slot holds a job
+  wire        plan_take;
 
   always @(posedge clk_i) begin
-    if (plan_take) begin
+    if (plan_take && !DIRECT) begin
       s_err_q[plan_ptr_q] <= plan_err;
       s_k_q[plan_ptr_q]   <= plan_k;
       s_n_q[plan_ptr_q]   <= plan_n;
@@ -170,23 +177,70 @@ module tern_job_engine #(
     end
   end
 
+  // Slot fields as read: slot <i> of a field, or with one slot the planner's output itself
+  // (the planner is released only when the job ends: plan_ready = the job's E_END).
+  wire        e_end;
+  wire        fs, x, ld_slot;   // slots of fetch, exec and the R beat
+  generate
+    if (DIRECT) begin : g_direct
+      assign plan_ready = e_end;
+      assign s_valid    = {1'b0, plan_valid};
+      assign plan_take  = 1'b0;
+      wire [1:0] unused_s_valid_q = s_valid_q;   // never set: plan_take is 0
+    end else begin : g_slots
+      assign plan_ready = ~s_valid_q[plan_ptr_q];
+      assign s_valid    = s_valid_q;
+      assign plan_take  = plan_valid & plan_ready;
+      wire unused_e_end = e_end;
+    end
+  endgenerate
+  wire [7:0]  f_err   = DIRECT ? plan_err : s_err_q[fs];
+  wire [31:0] f_w     = DIRECT ? plan_w   : s_w_q[fs];
+  wire [31:0] f_a     = DIRECT ? plan_a   : s_a_q[fs];
+  wire [31:0] f_ww    = DIRECT ? plan_ww  : s_ww_q[fs];
+  wire [31:0] f_aw    = DIRECT ? plan_aw  : s_aw_q[fs];
+  // (with one slot, the row geometry is registered from the planner's K, which is stable
+  // from the take on: the fetch starts after the plan, many cycles later)
+  reg  [15:0] d_wpr_q;
+  reg         d_wpr1_q;
+  reg  [3:0]  d_tail_q;
+  always @(posedge clk_i) begin
+    d_wpr_q  <= plan_wpr[15:0];
+    d_wpr1_q <= (plan_wpr[15:0] == 16'd1);
+    d_tail_q <= {1'b0, plan_k[2:0] - 3'd1} + 4'd1;
+  end
+  wire [15:0] l_wpr   = DIRECT ? d_wpr_q : s_wpr_q[ld_slot];
+  wire        l_wpr1  = DIRECT ? d_wpr1_q : s_wpr1_q[ld_slot];
+  wire [7:0]  l_tok   = DIRECT ? plan_tok : s_tok_q[ld_slot];
+  wire [3:0]  l_tail  = DIRECT ? d_tail_q : s_tail_q[ld_slot];
+  wire [7:0]  x_err   = DIRECT ? plan_err : s_err_q[x];
+  wire [15:0] x_k     = DIRECT ? plan_k   : s_k_q[x];
+  wire [15:0] x_n     = DIRECT ? plan_n   : s_n_q[x];
+  wire [15:0] x_b     = DIRECT ? plan_b   : s_b_q[x];
+  wire [1:0]  x_fmt   = DIRECT ? plan_fmt : s_fmt_q[x];
+  wire [7:0]  x_tok   = DIRECT ? plan_tok : s_tok_q[x];
+  wire [31:0] x_o     = DIRECT ? plan_o   : s_o_q[x];
+
   // ---------------------------------------------------------------------------------------
   // Fetch: activation range, then weight range, per job
   // ---------------------------------------------------------------------------------------
   localparam [1:0] F_ACT = 2'd0, F_W = 2'd1, F_WAIT = 2'd2;
   reg  [1:0]  fphase_q;
-  wire        fs = fetch_ptr_q;
-  wire        f_go = s_valid_q[fs] & ~s_fetched_q[fs] & (s_err_q[fs] == 8'd0);
-  wire        f_skip = s_valid_q[fs] & ~s_fetched_q[fs] & (s_err_q[fs] != 8'd0);
+  assign      fs = fetch_ptr_q;
+  wire        f_go = s_valid[fs] & ~s_fetched_q[fs] & (f_err == 8'd0);
+  wire        f_skip = s_valid[fs] & ~s_fetched_q[fs] & (f_err != 8'd0);
   wire        rd_cmd_ready, rd_busy, rd_issue;
   wire [8:0]  rd_issue_beats;
   wire [TAG_W-1:0] rd_issue_tag, r_tag;
   wire        r_tag_valid;
   wire        rd_cmd_valid = f_go & ((fphase_q == F_ACT) | (fphase_q == F_W));
   wire        rd_cmd_w     = (fphase_q == F_W);
-  wire [31:0] rd_cmd_addr  = rd_cmd_w ? s_w_q[fs] : s_a_q[fs];
-  wire [31:0] rd_cmd_words = rd_cmd_w ? s_ww_q[fs] : s_aw_q[fs];
-  wire        rd_stop = rd_busy & rd_issue_tag[1] & s_bus_err_q[rd_issue_tag[0]];
+  wire [31:0] rd_cmd_addr  = rd_cmd_w ? f_w : f_a;
+  wire [31:0] rd_cmd_words = rd_cmd_w ? f_ww : f_aw;
+  // slot bits of the burst being issued and of the R beat (constant 0 with one slot)
+  wire        iss_slot = (SLOTS > 1) ? rd_issue_tag[0] : 1'b0;
+  wire        r_slot;
+  wire        rd_stop = rd_busy & rd_issue_tag[1] & s_bus_err_q[iss_slot];
   // Weight-FIFO credit: RD_FIFO_WORDS minus the weight words issued and not yet popped from
   // the FIFO, kept as a register so the burst decision compares registers only.
   reg  [CREDIT_W-1:0] credit_q;
@@ -194,7 +248,8 @@ module tern_job_engine #(
   wire        rd_r_beat = axi_rvalid_i & axi_rready_o;
 
   tern_rd_master #(
-    .MAX_BURST(MAX_BURST), .TAG_W(TAG_W), .OUTSTANDING(OUTST), .CREDIT_W(CREDIT_W)
+    .MAX_BURST(MAX_BURST), .TAG_W(TAG_W), .OUTSTANDING(OUTST), .CREDIT_W(CREDIT_W),
+    .TAGS_RAM(FIFO_RAM)
   ) u_rd (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
@@ -243,9 +298,9 @@ module tern_job_engine #(
       s_rd_out_q[1] <= {OUTW{1'b0}};
     end else begin
       for (si = 0; si < 2; si = si + 1) begin
-        if ((rd_issue && rd_issue_tag[0] == si[0]) && !(r_burst_end && r_tag[0] == si[0]))
+        if ((rd_issue && iss_slot == si[0]) && !(r_burst_end && r_slot == si[0]))
           s_rd_out_q[si] <= s_rd_out_q[si] + 1'b1;
-        else if (!(rd_issue && rd_issue_tag[0] == si[0]) && (r_burst_end && r_tag[0] == si[0]))
+        else if (!(rd_issue && iss_slot == si[0]) && (r_burst_end && r_slot == si[0]))
           s_rd_out_q[si] <= s_rd_out_q[si] - 1'b1;
       end
     end
@@ -255,6 +310,7 @@ module tern_job_engine #(
   // R routing: activation words to the activation gearbox, weight words to the FIFO
   // ---------------------------------------------------------------------------------------
   wire r_is_w = r_tag[1];
+  assign r_slot = (SLOTS > 1) ? r_tag[0] : 1'b0;
   wire r_here = axi_rvalid_i & r_tag_valid;
   wire as_in_ready, wf_in_ready;
   assign axi_rready_o = r_tag_valid & (r_is_w ? wf_in_ready : as_in_ready);
@@ -265,12 +321,13 @@ module tern_job_engine #(
   reg         ld_active_q;
   reg  [15:0] ld_wl_q;          // words left in the row, this one included
   reg  [7:0]  ld_rows_q;        // rows finished (input side)
-  wire        ld_slot  = r_tag[0];
-  wire [15:0] ld_wpr   = s_wpr_q[ld_slot];
+  assign      ld_slot  = r_slot;
+  wire [15:0] ld_wpr   = l_wpr;
   wire [15:0] ld_wl    = ld_active_q ? ld_wl_q : ld_wpr;
   wire [7:0]  ld_rows  = ld_active_q ? ld_rows_q : 8'd0;
-  wire        ld_row_end = ld_active_q ? (ld_wl_q == 16'd1) : s_wpr1_q[ld_slot];
-  wire [3:0]  ld_tail  = s_tail_q[ld_slot];
+  reg         ld_end_q;         // while active: the next word ends its row (ld_wl_q == 1)
+  wire        ld_row_end = ld_active_q ? ld_end_q : l_wpr1;
+  wire [3:0]  ld_tail  = l_tail;
   wire        as_push  = r_here & ~r_is_w & as_in_ready;
 
   always @(posedge clk_i) begin
@@ -278,10 +335,12 @@ module tern_job_engine #(
       ld_active_q <= 1'b0;
     end else if (as_push) begin
       if (ld_row_end) begin
+        ld_end_q  <= l_wpr1;
         ld_wl_q   <= ld_wpr;
         ld_rows_q <= ld_rows + 8'd1;
-        ld_active_q <= (ld_rows + 8'd1 != s_tok_q[ld_slot]);
+        ld_active_q <= (ld_rows + 8'd1 != l_tok);
       end else begin
+        ld_end_q  <= (ld_wl == 16'd2);
         ld_wl_q   <= ld_wl - 16'd1;
         ld_rows_q <= ld_rows;
         ld_active_q <= 1'b1;
@@ -293,19 +352,30 @@ module tern_job_engine #(
   localparam integer ASW = 3 + 4 + 64;
   wire            as_out_valid, agb_in_ready;
   wire [ASW-1:0]  as_out;
-  wire [1:0]      unused_as_level;
-  tern_fifo #(.WIDTH(ASW), .DEPTH(2)) u_askid (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .clear_i     (1'b0),
-    .in_valid_i  (r_here & ~r_is_w),
-    .in_ready_o  (as_in_ready),
-    .in_data_i   ({~ld_active_q, ld_slot, ld_row_end, ld_row_end ? ld_tail : 4'd8, axi_rdata_i}),
-    .out_valid_o (as_out_valid),
-    .out_ready_i (agb_in_ready),
-    .out_data_o  (as_out),
-    .level_o     (unused_as_level)
-  );
+  wire [ASW-1:0]  as_in = {~ld_active_q, ld_slot, ld_row_end, ld_row_end ? ld_tail : 4'd8, axi_rdata_i};
+  generate
+    if (SKID != 0) begin : g_askid
+      wire [1:0]      unused_as_level;
+      tern_fifo #(.WIDTH(ASW), .DEPTH(2)) u_askid (
+        .clk_i       (clk_i),
+        .rst_ni      (rst_ni),
+        .clear_i     (1'b0),
+        .in_valid_i  (r_here & ~r_is_w),
+        .in_ready_o  (as_in_ready),
+        .in_data_i   (as_in),
+        .out_valid_o (as_out_valid),
+        .out_ready_i (agb_in_ready),
+        .out_data_o  (as_out),
+        .level_o     (unused_as_level)
+      );
+    end else begin : g_no_askid
+      // R's ready then comes from the gearbox's in_ready_o (a gate from flip-flops) and the
+      // tag FIFO's registered head (FIFO_RAM)
+      assign as_out_valid = r_here & ~r_is_w;
+      assign as_in_ready  = agb_in_ready;
+      assign as_out       = as_in;
+    end
+  endgenerate
   wire        as_first = as_out[ASW-1];
   wire        as_slot  = as_out[ASW-2];
   wire        as_end   = as_out[ASW-3];
@@ -338,7 +408,7 @@ module tern_job_engine #(
   reg [7:0]     ld_rows_out_q;
   wire          ld_first = agb_take & as_first;
   always @(posedge clk_i) begin
-    if (agb_take) ld_slot_q <= as_slot;
+    if (agb_take) ld_slot_q <= (SLOTS > 1) ? as_slot : 1'b0;
   end
   always @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -352,17 +422,19 @@ module tern_job_engine #(
       if (agb_out_last) ld_rows_out_q <= ld_rows_out_q + 8'd1;
     end
   end
-  wire act_loaded = agb_out_valid & agb_out_last & (ld_rows_out_q + 8'd1 == s_tok_q[ld_slot_q]);
+  wire act_loaded = agb_out_valid & agb_out_last & (ld_rows_out_q + 8'd1 == (DIRECT ? plan_tok : s_tok_q[ld_slot_q]));
 
   // Activation banks: bank = slot (the top address bit); one write and one read port. The RAM
   // is cut into chunks of at most 1024 entries (one block RAM deep as 1024 x 18 on ECP5), each
   // with its own read register and a second register in the fabric, so the slow block RAM
   // outputs reach only registers; the chunk mux comes after them (see the feed below).
-  localparam integer AB_BITS = ABW + 1;                           // entry index bits
+  localparam integer SLB     = (SLOTS > 1) ? 1 : 0;               // slot bits (bank select)
+  localparam integer AB_BITS = ABW + SLB;                         // entry index bits
   localparam integer CH_BITS = (AB_BITS > 10) ? 10 : AB_BITS;     // entry bits in a chunk
   localparam integer NCH     = 1 << (AB_BITS - CH_BITS);          // chunks
   localparam integer CS_BITS = (NCH > 1) ? (AB_BITS - CH_BITS) : 1;
-  wire [AB_BITS-1:0]     ab_waddr = {ld_slot_q, ld_ptr_q};
+  wire [AB_BITS-1:0]     ab_waddr;
+  wire                   unused_ld_slot_q = ld_slot_q;            // (one slot: bank 0 only)
   wire [AB_BITS-1:0]     ab_raddr;                                // feed read address
   wire [8*LANES*NCH-1:0] ab_rdata;                                // per chunk, 2 cycles later
   genvar gc;
@@ -372,7 +444,7 @@ module tern_job_engine #(
       // running), so no read-during-write bypass is needed.
       (* no_rw_check *)
       reg [8*LANES-1:0] mem_q [0:(1 << CH_BITS) - 1];
-      reg [8*LANES-1:0] rd_q, rd2_q;
+      reg [8*LANES-1:0] rd_q;
       wire wsel;
       if (NCH > 1) begin : g_sel
         localparam [CS_BITS-1:0] C = gc;
@@ -385,9 +457,14 @@ module tern_job_engine #(
       end
       always @(posedge clk_i) begin
         rd_q  <= mem_q[ab_raddr[CH_BITS-1:0]];   // every cycle: no read enable to emulate
-        rd2_q <= rd_q;
       end
-      assign ab_rdata[8*LANES*gc +: 8*LANES] = rd2_q;
+      if (ABUF_REGS > 1) begin : g_reg2
+        reg [8*LANES-1:0] rd2_q;
+        always @(posedge clk_i) rd2_q <= rd_q;
+        assign ab_rdata[8*LANES*gc +: 8*LANES] = rd2_q;
+      end else begin : g_reg1
+        assign ab_rdata[8*LANES*gc +: 8*LANES] = rd_q;
+      end
     end
   endgenerate
 
@@ -399,7 +476,7 @@ module tern_job_engine #(
   wire [FWL-1:0] unused_wf_level;   // the credit counter credit_q bounds it
   wire          wf_pop;
   wire          wf_push = r_here & r_is_w & wf_in_ready;
-  tern_fifo #(.WIDTH(64), .DEPTH(RD_FIFO_WORDS)) u_wfifo (
+  tern_fifo #(.WIDTH(64), .DEPTH(RD_FIFO_WORDS), .RAM_MIN_DEPTH(FIFO_RAM != 0 ? 2 : 0)) u_wfifo (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
@@ -418,7 +495,7 @@ module tern_job_engine #(
   genvar gs;
   generate
     for (gs = 0; gs < 2; gs = gs + 1) begin : g_wf_cnt
-      wire inc = wf_push & (r_tag[0] == gs[0]);
+      wire inc = wf_push & (r_slot == gs[0]);
       wire dec = wf_pop & (exec_ptr_q == gs[0]);
       reg  [FWL-1:0] cnt_q;
       wire [FWL-1:0] cnt_d = (inc & ~dec) ? cnt_q + 1'b1 :
@@ -452,32 +529,36 @@ module tern_job_engine #(
   // ---------------------------------------------------------------------------------------
   localparam [2:0] E_WAIT = 3'd0, E_RUN = 3'd1, E_DRAIN = 3'd2, E_END = 3'd3;
   reg  [2:0]  estate_q;
+  assign e_end = (estate_q == E_END);
   reg         abort_q;          // one-cycle reset of the array when a running job fails
   reg  [31:0] cycles_q;
   reg         done_q, err_q;
   reg  [7:0]  err_code_q;
   reg  [31:0] last_cycles_q;
-  wire        x = exec_ptr_q;
+  assign      x = exec_ptr_q;
   wire        arr_busy;
   wire        unused_arr_err;   // cannot fire: the planner refuses every job the array would
   wire        wr_last_done, wr_idle, wr_bus_err;
 
-  wire x_ok_start = (estate_q == E_WAIT) & s_valid_q[x] & (s_err_q[x] == 8'd0) & s_act_ready_q[x] &
+  wire x_ok_start = (estate_q == E_WAIT) & s_valid[x] & (x_err == 8'd0) & s_act_ready_q[x] &
                     ~s_bus_err_q[x] & ~arr_busy & wr_idle;
-  wire x_refused  = (estate_q == E_WAIT) & s_valid_q[x] & (s_err_q[x] != 8'd0) & s_fetched_q[x];
-  wire x_failed   = (estate_q == E_WAIT) & s_valid_q[x] & (s_err_q[x] == 8'd0) & s_bus_err_q[x];
+  wire x_refused  = (estate_q == E_WAIT) & s_valid[x] & (x_err != 8'd0) & s_fetched_q[x];
+  wire x_failed   = (estate_q == E_WAIT) & s_valid[x] & (x_err == 8'd0) & s_bus_err_q[x];
   wire run_ok     = (estate_q == E_RUN) & ~s_bus_err_q[x] & wr_last_done & wr_idle;
   wire run_fail   = (estate_q == E_RUN) & s_bus_err_q[x];
-  wire wf_head_x  = s_wf_nz_q[x];
-  wire unused_wf_out_valid = wf_out_valid;   // implied by wf_head_x
-  wire drained    = s_fetched_q[x] & (s_rd_out_q[x] == {OUTW{1'b0}}) & ~wf_head_x & wr_idle &
+  // The FIFO holds words of slot x (s_wf_nz_q); its head is valid (a block-RAM FIFO shows a
+  // word a cycle after it counts it; the register FIFO at once, so there it is implied).
+  wire wf_any_x   = s_wf_nz_q[x];
+  wire wf_head_x  = wf_any_x & ((FIFO_RAM != 0) ? wf_out_valid : 1'b1);
+  wire unused_wf_out_valid = wf_out_valid;
+  wire drained    = s_fetched_q[x] & (s_rd_out_q[x] == {OUTW{1'b0}}) & ~wf_any_x & wr_idle &
                     s_act_ready_q[x];
 
   // Feed and weight path live only while running = (estate_q == E_RUN) & ~s_bus_err_q[x],
   // kept as a register (running_q) from the next values of both.
   reg  running_q;
   wire running = running_q;
-  wire x_bus_err_d = s_bus_err_q[x] | (rd_r_beat & (axi_rresp_i != 2'b00) & (r_tag[0] == x)) |
+  wire x_bus_err_d = s_bus_err_q[x] | (rd_r_beat & (axi_rresp_i != 2'b00) & (r_slot == x)) |
                      wr_bus_err;
   always @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -501,14 +582,14 @@ module tern_job_engine #(
       done_q  <= 1'b0;
       err_q   <= 1'b0;
       abort_q <= 1'b0;
-      if (cycles_q != 32'hFFFF_FFFF) cycles_q <= cycles_q + 32'd1;
+      if (cycles_q != 32'hFFFF_FFFF && !(CYCLES_REG == 0 && run_ok)) cycles_q <= cycles_q + 32'd1;
       case (estate_q)
         E_WAIT: begin
           if (x_ok_start) begin
             cycles_q <= 32'd1;
             estate_q <= E_RUN;
           end else if (x_refused) begin
-            done_q <= 1'b1; err_q <= 1'b1; err_code_q <= s_err_q[x];
+            done_q <= 1'b1; err_q <= 1'b1; err_code_q <= x_err;
             estate_q <= E_END;
           end else if (x_failed) begin
             estate_q <= E_DRAIN;
@@ -520,7 +601,7 @@ module tern_job_engine #(
             estate_q <= E_DRAIN;
           end else if (run_ok) begin
             done_q <= 1'b1;
-            last_cycles_q <= cycles_q;
+            if (CYCLES_REG != 0) last_cycles_q <= cycles_q;
             estate_q <= E_END;
           end
         end
@@ -531,7 +612,8 @@ module tern_job_engine #(
           end
         end
         default: begin   // E_END: the slot is freed below
-          exec_ptr_q <= ~exec_ptr_q;
+          if (CYCLES_REG == 0 && done_q && !err_q) last_cycles_q <= cycles_q;
+          exec_ptr_q <= (SLOTS > 1) ? ~exec_ptr_q : 1'b0;
           estate_q   <= E_WAIT;
         end
       endcase
@@ -550,14 +632,14 @@ module tern_job_engine #(
     end else begin
       if (plan_take) begin
         s_valid_q[plan_ptr_q] <= 1'b1;
-        plan_ptr_q <= ~plan_ptr_q;
+        plan_ptr_q <= (SLOTS > 1) ? ~plan_ptr_q : 1'b0;
       end
       if (f_done) begin
         s_fetched_q[fs] <= 1'b1;
-        fetch_ptr_q <= ~fetch_ptr_q;
+        fetch_ptr_q <= (SLOTS > 1) ? ~fetch_ptr_q : 1'b0;
       end
       if (act_loaded) s_act_ready_q[ld_slot_q] <= 1'b1;
-      if (rd_r_beat && axi_rresp_i != 2'b00) s_bus_err_q[r_tag[0]] <= 1'b1;
+      if (rd_r_beat && axi_rresp_i != 2'b00) s_bus_err_q[r_slot] <= 1'b1;
       if (wr_bus_err) s_bus_err_q[x] <= 1'b1;
       if (estate_q == E_END) begin
         s_valid_q[x]     <= 1'b0;
@@ -580,28 +662,36 @@ module tern_job_engine #(
   reg  [7:0]           x_tok_m1_q;   // TOKENS - 1
   reg  [15:0]          x_b_m1_q;     // B - 1
   always @(posedge clk_i) begin
-    wbb_q      <= (s_fmt_q[x] == FMT_T5) ? T5_BB_U[WOW-1:0] : T2_BB_U[WOW-1:0];
-    x_tok_m1_q <= s_tok_q[x] - 8'd1;
-    x_b_m1_q   <= s_b_q[x] - 16'd1;
+    wbb_q      <= (x_fmt == FMT_T5) ? T5_BB_U[WOW-1:0] : T2_BB_U[WOW-1:0];
+    x_tok_m1_q <= x_tok - 8'd1;
+    x_b_m1_q   <= x_b - 16'd1;
   end
   wire [WOW-1:0]       wbb = wbb_q;
   // A 2-word register FIFO after the RAM, so the RAM's output only reaches registers.
   wire                 ws_in_ready, ws_out_valid;
   wire [63:0]          ws_out_data;
-  wire [1:0]           unused_ws_level;
   assign wf_pop = wf_head_x & ((running & ws_in_ready) | (estate_q == E_DRAIN));
-  tern_fifo #(.WIDTH(64), .DEPTH(2)) u_wskid (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .clear_i     (estate_q == E_END),
-    .in_valid_i  (wf_head_x & running),
-    .in_ready_o  (ws_in_ready),
-    .in_data_i   (wf_out_data),
-    .out_valid_o (ws_out_valid),
-    .out_ready_i (wgb_in_ready & running),
-    .out_data_o  (ws_out_data),
-    .level_o     (unused_ws_level)
-  );
+  generate
+    if (SKID != 0) begin : g_wskid
+      wire [1:0]       unused_ws_level;
+      tern_fifo #(.WIDTH(64), .DEPTH(2)) u_wskid (
+        .clk_i       (clk_i),
+        .rst_ni      (rst_ni),
+        .clear_i     (estate_q == E_END),
+        .in_valid_i  (wf_head_x & running),
+        .in_ready_o  (ws_in_ready),
+        .in_data_i   (wf_out_data),
+        .out_valid_o (ws_out_valid),
+        .out_ready_i (wgb_in_ready & running),
+        .out_data_o  (ws_out_data),
+        .level_o     (unused_ws_level)
+      );
+    end else begin : g_no_wskid
+      assign ws_in_ready  = wgb_in_ready;
+      assign ws_out_valid = wf_head_x;
+      assign ws_out_data  = wf_out_data;
+    end
+  endgenerate
   tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT)) u_w_gb (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
@@ -622,19 +712,27 @@ module tern_job_engine #(
   // handshake logic within a cycle.
   wire                 wq_out_valid;
   wire [W_BITS-1:0]    wq_out_data;
-  wire [1:0]           unused_wq_level;
-  tern_fifo #(.WIDTH(W_BITS), .DEPTH(2)) u_wq (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .clear_i     (estate_q == E_END),
-    .in_valid_i  (wgb_out_valid & running),
-    .in_ready_o  (wq_in_ready),
-    .in_data_i   (wgb_out_data[W_BITS-1:0]),
-    .out_valid_o (wq_out_valid),
-    .out_ready_i (arr_w_ready & running),
-    .out_data_o  (wq_out_data),
-    .level_o     (unused_wq_level)
-  );
+  generate
+    if (SKID != 0) begin : g_wq
+      wire [1:0]       unused_wq_level;
+      tern_fifo #(.WIDTH(W_BITS), .DEPTH(2)) u_wq (
+        .clk_i       (clk_i),
+        .rst_ni      (rst_ni),
+        .clear_i     (estate_q == E_END),
+        .in_valid_i  (wgb_out_valid & running),
+        .in_ready_o  (wq_in_ready),
+        .in_data_i   (wgb_out_data[W_BITS-1:0]),
+        .out_valid_o (wq_out_valid),
+        .out_ready_i (arr_w_ready & running),
+        .out_data_o  (wq_out_data),
+        .level_o     (unused_wq_level)
+      );
+    end else begin : g_no_wq
+      assign wq_in_ready  = arr_w_ready;
+      assign wq_out_valid = wgb_out_valid;
+      assign wq_out_data  = wgb_out_data[W_BITS-1:0];
+    end
+  endgenerate
 
   generate
     if (8 * WOUT > W_BITS) begin : g_wpad
@@ -653,10 +751,13 @@ module tern_job_engine #(
   wire                unused_ff_ready;  // reads are issued only with room for them (level + 2 <= 3 < 4)
   wire [8*LANES-1:0]  ff_out_data;
   wire [2:0]          ff_level;
+  // reads in flight: issued 1 (and, with the fabric register, 2) cycles ago
+  wire                fd_infl2 = (ABUF_REGS > 1) ? fd_inflight_q[1] : 1'b0;
+  wire                fd_arrive = (ABUF_REGS > 1) ? fd_inflight_q[1] : fd_inflight_q[0];
   wire                fd_issue = running & ({1'b0, ff_level} + {3'd0, fd_inflight_q[0]} +
-                                            {3'd0, fd_inflight_q[1]} <= 4'd3);
+                                            {3'd0, fd_infl2} <= 4'd3);
   reg  [ABW-1:0]      fd_b_q;          // B mod 2^ABW of the exec slot (see wbb_q)
-  always @(posedge clk_i) fd_b_q <= s_b_q[x][ABW-1:0];
+  always @(posedge clk_i) fd_b_q <= x_b[ABW-1:0];
   always @(posedge clk_i) begin
     if (!rst_ni || x_ok_start) begin
       fd_ptr_q      <= {ABW{1'b0}};
@@ -682,7 +783,15 @@ module tern_job_engine #(
       end
     end
   end
-  assign ab_raddr = {x, fd_ptr_q};
+  generate
+    if (SLB != 0) begin : g_ab_slot
+      assign ab_raddr = {x, fd_ptr_q};
+      assign ab_waddr = {ld_slot_q, ld_ptr_q};
+    end else begin : g_ab_one
+      assign ab_raddr = fd_ptr_q;
+      assign ab_waddr = ld_ptr_q;
+    end
+  endgenerate
   always @(posedge clk_i) begin
     if (NCH > 1) begin
       if (fd_issue) fd_ch1_q <= ab_raddr[AB_BITS-1 -: CS_BITS];
@@ -691,12 +800,21 @@ module tern_job_engine #(
     end
     fd_ch2_q <= fd_ch1_q;
   end
-  wire [8*LANES-1:0]  fd_rdata = ab_rdata[8*LANES*fd_ch2_q +: 8*LANES];
-  tern_fifo #(.WIDTH(8*LANES), .DEPTH(4)) u_feed (
+  wire [CS_BITS-1:0] fd_ch = (ABUF_REGS > 1) ? fd_ch2_q : fd_ch1_q;
+  // The chunk's slice by a compare per chunk: an indexed part-select of a variable chunk
+  // number would be a multiply by 8*LANES (and the no-multiplier check refuses it).
+  reg  [8*LANES-1:0]  fd_rdata;
+  integer fdi;
+  always @(*) begin
+    fd_rdata = ab_rdata[8*LANES-1:0];
+    for (fdi = 1; fdi < NCH; fdi = fdi + 1)
+      if ({{(32-CS_BITS){1'b0}}, fd_ch} == fdi) fd_rdata = ab_rdata[8*LANES*fdi +: 8*LANES];
+  end
+  tern_fifo #(.WIDTH(8*LANES), .DEPTH(4), .RAM_MIN_DEPTH(FIFO_RAM != 0 ? 4 : 0)) u_feed (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (~running),
-    .in_valid_i  (fd_inflight_q[1]),
+    .in_valid_i  (fd_arrive),
     .in_ready_o  (unused_ff_ready),
     .in_data_i   (fd_rdata),
     .out_valid_o (ff_out_valid),
@@ -708,16 +826,16 @@ module tern_job_engine #(
   // The array (reset with the device, and for one cycle when a running job fails).
   wire                    arr_r_valid, arr_r_last, wr_r_ready;
   wire [32*ROWS-1:0]      arr_r_data;
-  wire [TOKW-1:0]         x_tokens = s_tok_q[x][TOKW-1:0];
+  wire [TOKW-1:0]         x_tokens = x_tok[TOKW-1:0];
   tern_mac_array #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX)
   ) u_array (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni & ~abort_q),
     .start_i      (x_ok_start),
-    .cfg_k_i      (s_k_q[x]),
-    .cfg_n_i      (s_n_q[x]),
-    .cfg_fmt_i    (s_fmt_q[x]),
+    .cfg_k_i      (x_k),
+    .cfg_n_i      (x_n),
+    .cfg_fmt_i    (x_fmt),
     .cfg_tokens_i (x_tokens),
     .busy_o       (arr_busy),
     .err_o        (unused_arr_err),
@@ -733,13 +851,13 @@ module tern_job_engine #(
     .r_last_o     (arr_r_last)
   );
 
-  tern_wr_master #(.ROWS(ROWS)) u_wr (
+  tern_wr_master #(.ROWS(ROWS), .T_MAX(T_MAX), .FIFO_RAM(FIFO_RAM)) u_wr (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
     .start_i       (x_ok_start),
-    .o_addr_i      (s_o_q[x]),
-    .n_i           (s_n_q[x]),
-    .tokens_i      (s_tok_q[x]),
+    .o_addr_i      (x_o),
+    .n_i           (x_n),
+    .tokens_i      (x_tok),
     .r_valid_i     (arr_r_valid),
     .r_ready_o     (wr_r_ready),
     .r_data_i      (arr_r_data),
@@ -759,7 +877,7 @@ module tern_job_engine #(
     .axi_bready_o  (axi_bready_o)
   );
 
-  assign job_busy_o     = (|s_valid_q) | plan_valid | ~desc_ready_o;
+  assign job_busy_o     = (|s_valid) | plan_valid | ~desc_ready_o;
   assign job_done_o     = done_q;
   assign job_err_o      = err_q;
   assign job_err_code_o = err_code_q;

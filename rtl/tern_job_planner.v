@@ -72,12 +72,11 @@ module tern_job_planner #(
 
   reg [2:0]  state_q;
   reg [7:0]  err_q;
-  reg [15:0] k_q, n_q;
   reg [1:0]  fmt_q;
   reg [7:0]  tok_q;
   reg [31:0] w_q, a_q, o_q;
   reg [15:0] b_q;
-  reg [31:0] wbytes_q, wwords_q, awords_q;
+  reg [31:0] wwords_q, awords_q;
   // the arithmetic unit
   reg [16:0] num_q;        // dividend, shifted out as the quotient shifts in
   reg [16:0] rem_q;
@@ -89,13 +88,16 @@ module tern_job_planner #(
 
   wire [1:0] d_fmt = desc_cfg_i[FMT_LSB +: 2];
   wire [7:0] d_tok = desc_cfg_i[TOK_LSB +: 8];
-  // The descriptor's K and N are checked one cycle after the take (S_CHECK), from registers.
-  reg  [31:0] dk_q, dn_q;
+  // The descriptor's K and N are checked one cycle after the take (S_CHECK), from registers:
+  // the low 16 bits and whether any higher bit is set (K_MAX, N_MAX < 2^16).
+  reg  [16:0] dk_q, dn_q;
+  wire [15:0] k_q = dk_q[15:0];
+  wire [15:0] n_q = dn_q[15:0];
   wire [31:0] d_tok_u = {24'd0, tok_q};
   reg  [7:0] check;
   always @(*) begin
-    if (dk_q == 32'd0 || dk_q > K_MAX_U)                         check = E_BAD_K;
-    else if (dn_q == 32'd0 || dn_q > N_MAX_U)                    check = E_BAD_N;
+    if (dk_q == 17'd0 || {15'd0, dk_q} > K_MAX_U)                check = E_BAD_K;
+    else if (dn_q == 17'd0 || {15'd0, dn_q} > N_MAX_U)           check = E_BAD_N;
     else if (FORMATS_U[{3'd0, fmt_q}] == 1'b0)                   check = E_BAD_FMT;
     else if (d_tok_u == 32'd0 || d_tok_u > T_MAX_U)              check = E_BAD_TOKENS;
     else if ((w_q[2:0] | a_q[2:0] | o_q[2:0]) != 3'd0)           check = E_MISALIGNED;
@@ -124,10 +126,8 @@ module tern_job_planner #(
     end else begin
       case (state_q)
         S_IDLE: if (take) begin
-          dk_q  <= desc_k_i;
-          dn_q  <= desc_n_i;
-          k_q   <= desc_k_i[15:0];
-          n_q   <= desc_n_i[15:0];
+          dk_q  <= {|desc_k_i[31:16], desc_k_i[15:0]};
+          dn_q  <= {|desc_n_i[31:16], desc_n_i[15:0]};
           fmt_q <= d_fmt;
           tok_q <= d_tok;
           w_q   <= desc_w_addr_i;
@@ -171,13 +171,20 @@ module tern_job_planner #(
               prod_q <= 32'd0;
               state_q <= S_MUL_BB;
             end else begin
-              wbytes_q <= prod_q;
-              mc_q    <= {16'd0, b_q};      // TOKENS * B
-              mc2_q   <= kwords;            // TOKENS * ceil(K / 8)
-              mp_q    <= {8'd0, tok_q};
-              prod_q  <= 32'd0;
-              prod2_q <= 32'd0;
-              state_q <= S_MUL_T;
+              wwords_q <= (prod_q + 32'd7) >> 3;   // W = ceil(weight bytes / 8)
+              if (T_MAX == 1) begin
+                // TOKENS = 1 (checked): A = ceil(K / 8), and B alone must fit the buffer
+                awords_q <= kwords;
+                if ({16'd0, b_q} > ABUF_U) err_q <= E_ACT_OVF;
+                state_q <= S_DONE;
+              end else begin
+                mc_q    <= {16'd0, b_q};      // TOKENS * B
+                mc2_q   <= kwords;            // TOKENS * ceil(K / 8)
+                mp_q    <= {8'd0, tok_q};
+                prod_q  <= 32'd0;
+                prod2_q <= 32'd0;
+                state_q <= S_MUL_T;
+              end
             end
           end else begin
             if (mp_q[0]) prod_q <= prod_q + mc_q;
@@ -188,7 +195,6 @@ module tern_job_planner #(
         S_MUL_T: begin
           if (mp_q == 16'd0) begin
             awords_q <= prod2_q;
-            wwords_q <= (wbytes_q + 32'd7) >> 3;
             if (prod_q > ABUF_U) err_q <= E_ACT_OVF;
             state_q <= S_DONE;
           end else begin

@@ -14,7 +14,8 @@ module tern_rd_master #(
   parameter integer MAX_BURST   = 16,
   parameter integer TAG_W       = 3,
   parameter integer OUTSTANDING = 8,    // bursts in flight (power of two)
-  parameter integer CREDIT_W    = 8
+  parameter integer CREDIT_W    = 8,
+  parameter integer TAGS_RAM    = 0     // 1: the tag FIFO in block RAM (r_tag_o from a register)
 ) (
   input  wire                clk_i,
   input  wire                rst_ni,     // synchronous, active low
@@ -53,19 +54,26 @@ module tern_rd_master #(
   reg         arvalid_q;
   reg [31:0]  araddr_q;
   reg [7:0]   arlen_q;
-  // The next burst, worked out one cycle ahead from addr_q and left_q (plan_q says it is
-  // ready), so the issue decision compares only registers: a command's first burst comes one
-  // cycle after the command, and the next burst at the earliest two cycles after the last.
-  reg         plan_q;
+  // The next burst, worked out two cycles ahead from addr_q and left_q (plan_q == 2 says it is
+  // ready), so the issue decision compares only registers and no cycle holds more than one
+  // narrow compare: a command's first burst comes two cycles after the command, and the next
+  // burst at the earliest three cycles after the last (16-beat bursts take 16).
+  reg [1:0]   plan_q;     // 0: nothing planned, 1: stage A registered, 2: blen_q/last_q ready
+  reg [9:0]   pa_to4k_q;  // stage A: words to the next 4 KB boundary (1 .. 512)
+  reg [8:0]   pa_len_q;   //          min(words left, MAX_BURST)
+  reg [8:0]   pa_lo_q;    //          words left, low bits
+  reg         pa_last_q;  //          words left <= MAX_BURST
   reg [8:0]   blen_q;     // min(words left, MAX_BURST, words to the next 4 KB boundary)
-  reg         last_q;     // blen_q == left_q: the command's last burst
+  reg         last_q;     // blen_q == words left: the command's last burst
 
-  // burst length from the registered position (the plan stage)
-  wire [9:0]  to_4k    = 10'd512 - {1'b0, addr_q[11:3]};   // 1 .. 512
+  // stage A, from the registered position
+  wire [9:0]  to_4k    = 10'd512 - {1'b0, addr_q[11:3]};
   wire        left_hi0 = (left_q[31:9] == 23'd0);
   wire [8:0]  len_a    = (left_hi0 && (left_q[8:0] < MAXB)) ? left_q[8:0] : MAXB;
-  wire [8:0]  blen_d   = (to_4k < {1'b0, len_a}) ? to_4k[8:0] : len_a;
-  wire        last_d   = left_hi0 && (left_q[8:0] == blen_d);
+  wire        le_max   = left_hi0 && (left_q[8:0] <= MAXB);
+  // stage B: the boundary, and whether the burst ends the command (words left <= both limits)
+  wire [8:0]  blen_d   = (pa_to4k_q < {1'b0, pa_len_q}) ? pa_to4k_q[8:0] : pa_len_q;
+  wire        last_d   = pa_last_q && ({1'b0, pa_lo_q} <= pa_to4k_q);
 
   localparam integer CMPW = (CREDIT_W > 9) ? CREDIT_W : 9;
   wire [CMPW-1:0] credit_u = {{(CMPW-CREDIT_W){1'b0}}, credit_i};
@@ -74,7 +82,7 @@ module tern_rd_master #(
   wire credit_ok = ~credit_q | (credit_u >= blen_u);
   // AR is offered from a register and a new burst waits for the previous one's handshake,
   // so axi_arready_i reaches only arvalid_q.
-  wire issue = active_q & plan_q & ~stop_i & ~arvalid_q & ~tags_full & credit_ok;
+  wire issue = active_q & (plan_q == 2'd2) & ~stop_i & ~arvalid_q & ~tags_full & credit_ok;
 
   assign cmd_ready_o = ~active_q;
   assign busy_o = active_q;
@@ -88,12 +96,12 @@ module tern_rd_master #(
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       active_q  <= 1'b0;
-      plan_q    <= 1'b0;
+      plan_q    <= 2'd0;
       arvalid_q <= 1'b0;
     end else begin
       if (cmd_valid_i && !active_q) begin
         active_q <= 1'b1;
-        plan_q   <= 1'b0;
+        plan_q   <= 2'd0;
         addr_q   <= cmd_addr_i;
         left_q   <= cmd_words_i;
         tag_q    <= cmd_tag_i;
@@ -101,12 +109,18 @@ module tern_rd_master #(
       end else if (active_q && stop_i) begin
         active_q <= 1'b0;
       end else if (issue) begin
-        plan_q <= 1'b0;
+        plan_q <= 2'd0;
         addr_q <= addr_q + {20'd0, blen_q, 3'b000};
         left_q <= left_q - {23'd0, blen_q};
         if (last_q) active_q <= 1'b0;
-      end else if (active_q && !plan_q) begin
-        plan_q <= 1'b1;
+      end else if (active_q && plan_q == 2'd0) begin
+        plan_q    <= 2'd1;
+        pa_to4k_q <= to_4k;
+        pa_len_q  <= len_a;
+        pa_lo_q   <= left_q[8:0];
+        pa_last_q <= le_max;
+      end else if (active_q && plan_q == 2'd1) begin
+        plan_q <= 2'd2;
         blen_q <= blen_d;
         last_q <= last_d;
       end
@@ -123,7 +137,7 @@ module tern_rd_master #(
   // Tags of the bursts issued and not yet finished, oldest first.
   wire tags_ready;
   wire [$clog2(OUTSTANDING+1)-1:0] unused_level;
-  tern_fifo #(.WIDTH(TAG_W), .DEPTH(OUTSTANDING)) u_tags (
+  tern_fifo #(.WIDTH(TAG_W), .DEPTH(OUTSTANDING), .RAM_MIN_DEPTH(TAGS_RAM != 0 ? 2 : 0)) u_tags (
     .clk_i      (clk_i),
     .rst_ni     (rst_ni),
     .clear_i    (1'b0),

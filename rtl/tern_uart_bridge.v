@@ -36,7 +36,10 @@ module tern_uart_bridge #(
   parameter integer MAX_DATA     = 1024,   // largest MEM_WRITE / MEM_READ data (256 .. 4096, 2^n)
   parameter integer MEM_BYTES    = 65536,  // memory window [0, MEM_BYTES): 64 .. 2^30, a multiple of 8
   parameter integer CLK_HZ       = 0,      // reported by IDENTIFY (0: not known)
-  parameter integer CSR_AW       = 12      // CSR address bits (6 .. 30)
+  parameter integer CSR_AW       = 12,     // CSR address bits (6 .. 30)
+  parameter integer BUF_OUT_REG  = 0       // 1: the MEM_WRITE buffer's read data is registered
+                                           // once more in the fabric (a cycle per byte; for
+                                           // block RAMs with a slow output, the ECP5's)
 ) (
   input  wire              clk_i,
   input  wire              rst_ni,          // synchronous, active low
@@ -134,6 +137,7 @@ module tern_uart_bridge #(
   localparam [4:0] S_MEM_R  = 5'd15;   // memory read data
   localparam [4:0] S_TX     = 5'd16;   // send the answer
   localparam [4:0] S_CHK    = 5'd17;   // the last CRC byte goes in; the checks are registered
+  localparam [4:0] S_MW_RD2 = 5'd18;   // MEM_WRITE: the buffer's byte into a fabric register
 
   // answer phases
   localparam [2:0] P_SYNC = 3'd0;
@@ -199,6 +203,7 @@ module tern_uart_bridge #(
   // cnt (4 .. LEN-1, after the address) is data byte cnt - 4, received and later written out.
   reg [7:0]    buf_q [0:MAX_DATA-1];
   reg [7:0]    buf_rd_q;
+  reg [7:0]    buf_rd2_q;         // the block RAM's slow output meets only this register
   wire         cnt_lt4 = (cnt_q[LW-1:2] == {(LW-2){1'b0}});   // payload bytes 0..3: the address
   wire [BW-1:0] buf_a  = cnt_q[BW-1:0] - BW_FOUR;
   wire          buf_we = (st_q == S_PAY) && rx_valid && !cnt_lt4;
@@ -207,6 +212,8 @@ module tern_uart_bridge #(
     if (buf_we) buf_q[buf_a] <= rx_data;
     buf_rd_q <= buf_q[buf_a];
   end
+  always @(posedge clk_i) buf_rd2_q <= buf_rd_q;
+  wire [7:0]   buf_byte = (BUF_OUT_REG != 0) ? buf_rd2_q : buf_rd_q;
 
   // ---- CRC: one unit, shared by the receiver and the answer (they never overlap). A byte is
   // registered first (pushb_q) and goes into the CRC the cycle after it was received or sent,
@@ -335,7 +342,7 @@ module tern_uart_bridge #(
   // a request byte into lane cnt[1:0] of addr_q (bytes 0..3) or dat_q (bytes 4..7); a MEM_WRITE
   // data byte from the buffer into lane addr[1:0] of dat_q
   wire [1:0]  ins_lane = (st_q == S_PAY) ? cnt_q[1:0] : addr_q[1:0];
-  wire [7:0]  ins_byte = (st_q == S_PAY) ? rx_data : buf_rd_q;
+  wire [7:0]  ins_byte = (st_q == S_PAY) ? rx_data : buf_byte;
   wire [31:0] ins_mask = {{8{ins_lane == 2'd3}}, {8{ins_lane == 2'd2}}, {8{ins_lane == 2'd1}},
                           {8{ins_lane == 2'd0}}};
   wire [31:0] ins_data = {4{ins_byte}} & ins_mask;
@@ -343,7 +350,7 @@ module tern_uart_bridge #(
   // cnt_last: cnt is at the last byte of a payload (cnt = LEN - 1). Both compare terms are
   // registered and so is the result, two cycles behind LEN and one behind cnt: every user acts
   // at least a cycle after cnt last moved (a UART byte apart while receiving or sending; S_MW_RD
-  // before S_MW_PUT and S_MEM) and many after LEN was set.
+  // (and S_MW_RD2) before S_MW_PUT and S_MEM) and many after LEN was set.
   reg  [LW-1:0] len_m1_q;
   reg           cnt_last;
   always @(posedge clk_i) begin
@@ -487,7 +494,8 @@ module tern_uart_bridge #(
         end
       end
 
-      S_MW_RD: st_d = S_MW_PUT;
+      S_MW_RD:  st_d = (BUF_OUT_REG != 0) ? S_MW_RD2 : S_MW_PUT;
+      S_MW_RD2: st_d = S_MW_PUT;
       S_MW_PUT: begin
         dat_d  = (dat_q & ~ins_mask) | ins_data;
         strb_d = strb_q | {ins_mask[24], ins_mask[16], ins_mask[8], ins_mask[0]};

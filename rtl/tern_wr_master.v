@@ -12,7 +12,9 @@
 `default_nettype none
 
 module tern_wr_master #(
-  parameter integer ROWS = 2
+  parameter integer ROWS     = 2,
+  parameter integer T_MAX    = 255,  // tokens_i <= T_MAX (1: no token offsets to keep)
+  parameter integer FIFO_RAM = 0     // 1: the input FIFO in block RAM (a cycle more)
 ) (
   input  wire                 clk_i,
   input  wire                 rst_ni,      // synchronous, active low
@@ -55,6 +57,7 @@ module tern_wr_master #(
   reg  [31:0] stride_q;
   reg  [7:0]  tok_q, tok_last_q;
   reg  [16:0] n_rem_q;      // rows left from this group on
+  reg  [16:0] rows_q;       // min(n_rem_q, ROWS): valid rows of this group (registered)
   reg         last_done_q;
   // the beat being written
   reg              busy_q;
@@ -70,7 +73,7 @@ module tern_wr_master #(
   wire                in_ready;
   wire [32*ROWS:0]    in_beat;
   wire [1:0]          in_level;
-  tern_fifo #(.WIDTH(32*ROWS+1), .DEPTH(2)) u_in (
+  tern_fifo #(.WIDTH(32*ROWS+1), .DEPTH(2), .RAM_MIN_DEPTH(FIFO_RAM != 0 ? 2 : 0)) u_in (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
@@ -93,9 +96,11 @@ module tern_wr_master #(
   wire take = in_valid & in_ready;
 
   // Where the incoming beat goes and which of its rows are valid.
-  wire [31:0] addr   = row_base_q + tok_off_q;
+  wire        one_tok = (T_MAX == 1);   // then tokens_i = 1: tok_off_q stays 0
+  wire [31:0] addr   = one_tok ? row_base_q : row_base_q + tok_off_q;
   wire        off4   = addr[2];
-  wire [16:0] rows_u = (n_rem_q < ROWS_U[16:0]) ? n_rem_q : ROWS_U[16:0];
+  wire [16:0] rows_u = rows_q;
+  wire [16:0] n_next = n_rem_q - ROWS_U[16:0];   // rows left after this group
   reg  [SW-1:0] strb_rows;   // 4 strobe bits per valid row
   integer r;
   always @(*) begin
@@ -136,6 +141,7 @@ module tern_wr_master #(
         tok_q       <= 8'd0;
         tok_last_q  <= tokens_i - 8'd1;
         n_rem_q     <= {1'b0, n_i};
+        rows_q      <= ({1'b0, n_i} < ROWS_U[16:0]) ? {1'b0, n_i} : ROWS_U[16:0];
         last_done_q <= 1'b0;
       end
       if (word_done) begin
@@ -159,11 +165,12 @@ module tern_wr_master #(
         strb_q    <= strb_in;
         words_q   <= nwords;
         if (in_last) last_done_q <= 1'b1;
-        if (tok_q == tok_last_q) begin
+        if (one_tok || tok_q == tok_last_q) begin
           tok_q      <= 8'd0;
           tok_off_q  <= 32'd0;
           row_base_q <= row_base_q + RBYTES_U;
-          n_rem_q    <= n_rem_q - ROWS_U[16:0];
+          n_rem_q    <= n_next;
+          rows_q     <= (n_next < ROWS_U[16:0]) ? n_next : ROWS_U[16:0];
         end else begin
           tok_q     <= tok_q + 8'd1;
           tok_off_q <= tok_off_q + stride_q;

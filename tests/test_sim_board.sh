@@ -97,8 +97,8 @@ fi
 if start icebreaker refuse; then
   if "$tern" run -m "$model" -p "$prompt" -n 1 -q --device "uart-tcp:127.0.0.1:$port?array=2x20" \
       >"$tmp/refuse.out" 2>"$tmp/refuse.err"; then
-    fail wrong-array "a 1x10 board was accepted for ?array=2x20"
-  elif grep -q 'board reports array 1x10' "$tmp/refuse.err" && grep -q 'array=2x20' "$tmp/refuse.err"; then
+    fail wrong-array "the iCEBreaker was accepted for ?array=2x20"
+  elif grep -q 'board reports array 1x[0-9]' "$tmp/refuse.err" && grep -q 'array=2x20' "$tmp/refuse.err"; then
     pass wrong-array "$(grep -o 'board reports array [^,]*' "$tmp/refuse.err" | head -n 1)"
   else
     fail wrong-array "unclear message: $(head -c 300 "$tmp/refuse.err")"

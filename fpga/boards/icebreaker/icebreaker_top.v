@@ -9,9 +9,12 @@
 
 module icebreaker_top #(
   // The device as sized for this board (docs/boards.md): the UP5K's 5280 LUT4s, not the
-  // SPRAM bandwidth (8 bytes = 40 T5 weights per cycle), limit the array.
+  // SPRAM bandwidth (8 bytes = 40 T5 weights per cycle), limit the array. T_MAX = 1 and
+  // QUEUE_DEPTH = 1 select the small device (tern_device.v SMALL: one job slot, no CSR queue
+  // storage, no timing-only skid FIFOs, FIFOs in block RAM); at 1 x 10 it packs into ~5060
+  // logic cells, too many to place, so the array is 1 x 5 (~4610 LC).
   parameter integer ROWS          = 1,
-  parameter integer LANES         = 10,
+  parameter integer LANES         = 5,
   parameter integer T_MAX         = 1,
   parameter integer QUEUE_DEPTH   = 1,
   parameter integer ACT_BUF_BEATS = 256,

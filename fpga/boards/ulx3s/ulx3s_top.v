@@ -18,7 +18,7 @@ module ulx3s_top #(
   parameter integer RD_FIFO_WORDS = 128,
   parameter integer MAX_BURST     = 16,
   parameter integer MEM_BYTES     = 262144,
-  parameter integer MEM_OUT_REGS  = 2,         // the block-RAM array spans the chip: pipeline its reads
+  parameter integer MEM_OUT_REGS  = 4,         // the block-RAM array spans the chip: pipeline its requests and reads
   parameter integer CLK_HZ        = 100000000,
   parameter integer BAUD          = 3000000
 ) (
