@@ -55,6 +55,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s sim device $(addprefix sim-,$(ALT_GEOMS))
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=piped OUT_REGS=2
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=req REQ_REG=1
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests
@@ -85,6 +86,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
 	  "rtl-board-memctl|$(ABS_BUILD)/sim/memctl/memctl_tb $(SEED_ARG)" \
 	  "rtl-board-memctl-piped|$(ABS_BUILD)/sim/piped-memctl/memctl_tb $(SEED_ARG)" \
+	  "rtl-board-memctl-req|$(ABS_BUILD)/sim/req-memctl/memctl_tb $(SEED_ARG)" \
 	  "rtl-device|$(ABS_BUILD)/sim/device/device_tb +jobs=600 $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-device-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))-device/device_tb +jobs=300 $(SEED_ARG)") \
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \

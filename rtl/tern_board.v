@@ -18,6 +18,8 @@ module tern_board #(
   parameter integer MEM_BYTES     = 131072,   // on-chip RAM (a power of two >= 4096)
   parameter integer MEM_OUT_REGS  = 0,        // read latency - 1 of the RAM (tern_board_mem; >= 2
                                               // also registers the bridge's buffer read twice)
+  parameter integer MEM_REQ_REG   = 0,        // MEM_OUT_REGS 0: 1 registers the RAM's request
+                                              // (its pins meet only flip-flops; latency 2)
   parameter integer CLKS_PER_BIT  = 12,       // clock / baud rate
   parameter integer IDLE_BITS     = 256,      // UART inter-byte timeout inside a frame
   parameter integer MAX_DATA      = 1024,     // largest MEM_WRITE / MEM_READ payload
@@ -157,7 +159,11 @@ module tern_board #(
     .irq_o          (irq_o)
   );
 
-  tern_board_memctl #(.WORDS(WORDS), .RD_LATENCY(1 + MEM_OUT_REGS)) u_memctl (
+  tern_board_memctl #(
+    .WORDS      (WORDS),
+    .RD_LATENCY (1 + MEM_OUT_REGS + ((MEM_OUT_REGS == 0) ? MEM_REQ_REG : 0)),
+    .HOLD       ((MEM_OUT_REGS == 0) ? 1 : 0)
+  ) u_memctl (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
     .axi_araddr_i  (ar_addr),
@@ -194,7 +200,7 @@ module tern_board #(
     .ram_rdata_i   (ram_rdata)
   );
 
-  tern_board_mem #(.WORDS(WORDS), .OUT_REGS(MEM_OUT_REGS)) u_mem (
+  tern_board_mem #(.WORDS(WORDS), .OUT_REGS(MEM_OUT_REGS), .REQ_REG(MEM_REQ_REG)) u_mem (
     .clk_i   (clk_i),
     .en_i    (ram_en),
     .we_i    (ram_we),

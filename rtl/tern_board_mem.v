@@ -5,7 +5,9 @@
 // so the read-during-write behaviour of the RAM primitive never matters.
 //
 //   OUT_REGS = 0  one RAM, its registered read is rdata_o; rdata_o keeps the last read word
-//                 until the next read (memctl relies on it then).
+//                 until the next read (memctl relies on it then). REQ_REG = 1 registers the
+//                 request first (latency 2): the RAM's pins then meet only flip-flops, which
+//                 matters when the RAMs sit at a corner of the chip (the UP5K's SPRAMs).
 //   OUT_REGS = 1  the same RAM and one register on its read data.
 //   OUT_REGS >= 2 for a large block-RAM array that spans the chip (the ECP5): the requests are
 //                 registered first (en/we/address/data, with the bank decoded before the
@@ -23,7 +25,8 @@
 
 module tern_board_mem #(
   parameter integer WORDS    = 16384,  // 64-bit words (a power of two)
-  parameter integer OUT_REGS = 0       // read data pipeline registers: latency 1 + OUT_REGS
+  parameter integer OUT_REGS = 0,      // read data pipeline registers: latency 1 + OUT_REGS
+  parameter integer REQ_REG  = 0       // OUT_REGS < 2: 1 registers the request (latency + 1)
 ) (
   input  wire                     clk_i,
   input  wire                     en_i,
@@ -40,15 +43,35 @@ module tern_board_mem #(
       reg [63:0] mem_q [0:WORDS-1];
       reg [63:0] rdata_q;
 
+      wire           r_en;
+      wire [7:0]     r_we;
+      wire [WAB-1:0] r_addr;
+      wire [63:0]    r_wdata;
+      if (REQ_REG != 0) begin : g_req
+        reg           en_q;
+        reg [7:0]     we_q;
+        reg [WAB-1:0] addr_q;
+        reg [63:0]    wdata_q;
+        always @(posedge clk_i) begin
+          en_q    <= en_i;
+          we_q    <= we_i;
+          addr_q  <= addr_i;
+          wdata_q <= wdata_i;
+        end
+        assign r_en = en_q, r_we = we_q, r_addr = addr_q, r_wdata = wdata_q;
+      end else begin : g_noreq
+        assign r_en = en_i, r_we = we_i, r_addr = addr_i, r_wdata = wdata_i;
+      end
+
       integer b;
       always @(posedge clk_i) begin
-        if (en_i) begin
-          if (|we_i) begin
+        if (r_en) begin
+          if (|r_we) begin
             for (b = 0; b < 8; b = b + 1) begin
-              if (we_i[b]) mem_q[addr_i][8*b +: 8] <= wdata_i[8*b +: 8];
+              if (r_we[b]) mem_q[r_addr][8*b +: 8] <= r_wdata[8*b +: 8];
             end
           end else begin
-            rdata_q <= mem_q[addr_i];
+            rdata_q <= mem_q[r_addr];
           end
         end
       end

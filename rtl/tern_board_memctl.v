@@ -26,7 +26,9 @@
 
 module tern_board_memctl #(
   parameter integer WORDS      = 16384,  // RAM size in 64-bit words (a power of two, >= 512)
-  parameter integer RD_LATENCY = 1       // RAM read latency in cycles (1 or more)
+  parameter integer RD_LATENCY = 1,      // RAM read latency in cycles (1 or more)
+  parameter integer HOLD       = (RD_LATENCY == 1) ? 1 : 0   // the RAM's output holds a read
+                                         // until the next read (RD_LATENCY 1 or 2 only)
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,      // synchronous, active low
@@ -172,7 +174,7 @@ module tern_board_memctl #(
   // A waiting burst starts as the running one issues its last beat (queue mode), or the cycle
   // after (hold mode: there RREADY reaches rd_issue through a few gates, and the burst
   // registers stay off that path; one idle cycle per burst on a small board's slow clock).
-  wire load  = pend_q & (~act_q | ((L > 1) & rd_issue & rd_last));
+  wire load  = pend_q & (~act_q | ((HOLD == 0) & rd_issue & rd_last));
 
   assign axi_arready_o = ~pend_q;
 
@@ -219,31 +221,43 @@ module tern_board_memctl #(
   assign br_rdata_o = ram_rdata_i;
 
   generate
-    if (L == 1) begin : g_hold
+    if (HOLD != 0) begin : g_hold
       // The RAM's output register is the one place a device beat waits for RREADY. A read
-      // starts only when it is empty, not in the cycle RREADY empties it: RREADY then reaches
-      // nothing but out_v_q, and a small board's device, which needs far less than a word per
-      // cycle, gets one every two cycles.
-      reg  out_v_q, out_last_q, out_err_q, br_rd_q;
-      wire pop = out_v_q & axi_rready_i;
+      // starts only when it is empty and no read is on its way (RD_LATENCY 2: in the request
+      // register), not in the cycle RREADY empties it: RREADY then reaches nothing but out_v_q,
+      // and a small board's device, which needs far less than a word per cycle, gets one every
+      // RD_LATENCY + 1 cycles.
+      reg  out_v_q, out_last_q, out_err_q;
+      reg  way_q, way_last_q, way_err_q, br_way_q, br_rd_q;   // RD_LATENCY 2: a read on its way
+      wire pop  = out_v_q & axi_rready_i;
+      wire free = ~out_v_q & ((L == 1) | ~way_q);
+      wire arrive      = (L == 1) ? rd_issue : way_q;
+      wire arrive_last = (L == 1) ? rd_last  : way_last_q;
+      wire arrive_err  = (L == 1) ? rd_err_q : way_err_q;
 
-      assign rd_room = ~out_v_q;
-      assign br_ok   = br_we_i | ~out_v_q;
+      assign rd_room = free;
+      assign br_ok   = br_we_i | free;
 
       always @(posedge clk_i) begin
         if (!rst_ni) begin
-          out_v_q <= 1'b0;
-          br_rd_q <= 1'b0;
+          out_v_q  <= 1'b0;
+          way_q    <= 1'b0;
+          br_way_q <= 1'b0;
+          br_rd_q  <= 1'b0;
         end else begin
-          out_v_q <= rd_issue | (out_v_q & ~pop);
-          br_rd_q <= br_go & ~br_we_i;
+          out_v_q  <= arrive | (out_v_q & ~pop);
+          way_q    <= rd_issue;
+          br_way_q <= br_go & ~br_we_i;
+          br_rd_q  <= (L == 1) ? (br_go & ~br_we_i) : br_way_q;
         end
       end
 
       always @(posedge clk_i) begin
-        if (rd_issue) begin
-          out_last_q <= rd_last;
-          out_err_q  <= rd_err_q;
+        way_last_q <= rd_last;
+        way_err_q  <= rd_err_q;
+        if (arrive) begin
+          out_last_q <= arrive_last;
+          out_err_q  <= arrive_err;
         end
       end
 

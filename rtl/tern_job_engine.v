@@ -29,7 +29,8 @@ module tern_job_engine #(
   parameter integer MAX_BURST     = `TERN_MAX_BURST,
   // Small-device options (tern_device derives them; the defaults are the full device):
   parameter integer SLOTS         = 2,   // 1: one job slot, no prefetch; the planner holds the job
-  parameter integer SKID          = 1,   // 0: no register FIFOs around the gearboxes (timing only)
+  parameter integer SKID          = 1,   // 0: no register FIFOs around the gearboxes and the
+                                         // gearboxes' smaller, slower form (timing only)
   parameter integer ABUF_REGS     = 2,   // activation bank read registers: 2 (RAM + fabric) or 1
   parameter integer FIFO_RAM      = 0,   // 1: weight and feed FIFOs in block RAM, registered head
   parameter integer CYCLES_REG    = 1    // 0: cycles_o changes only with job_done_o (it is CYCLES)
@@ -384,7 +385,7 @@ module tern_job_engine #(
 
   wire                  agb_out_valid, agb_out_last;
   wire [8*LANES-1:0]    agb_out_data;
-  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(LANES)) u_act_gb (
+  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(LANES), .FAST(SKID)) u_act_gb (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
@@ -692,7 +693,7 @@ module tern_job_engine #(
       assign ws_out_data  = wf_out_data;
     end
   endgenerate
-  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT)) u_w_gb (
+  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT), .FAST(SKID)) u_w_gb (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (estate_q == E_END),

@@ -49,4 +49,6 @@ lint_board ulx3s
 lint tern_board -GMEM_BYTES=4096 -GROWS=1 -GLANES=5
 lint tern_board -GMEM_BYTES=8192 -GMEM_OUT_REGS=3
 lint tern_board_memctl -GWORDS=512 -GRD_LATENCY=2
+lint tern_board_memctl -GWORDS=512 -GRD_LATENCY=2 -GHOLD=1
+lint tern_board -GMEM_BYTES=8192 -GMEM_REQ_REG=1
 exit $rc

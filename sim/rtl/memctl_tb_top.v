@@ -5,7 +5,8 @@
 
 module memctl_tb_top #(
   parameter integer WORDS    = 1024,
-  parameter integer OUT_REGS = 0
+  parameter integer OUT_REGS = 0,
+  parameter integer REQ_REG  = 0
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,
@@ -43,7 +44,11 @@ module memctl_tb_top #(
   wire [$clog2(WORDS)-1:0] ram_addr;
   wire [63:0]              ram_wdata, ram_rdata;
 
-  tern_board_memctl #(.WORDS(WORDS), .RD_LATENCY(1 + OUT_REGS)) u_memctl (
+  tern_board_memctl #(
+    .WORDS      (WORDS),
+    .RD_LATENCY (1 + OUT_REGS + ((OUT_REGS == 0) ? REQ_REG : 0)),
+    .HOLD       ((OUT_REGS == 0) ? 1 : 0)
+  ) u_memctl (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
     .axi_araddr_i  (axi_araddr_i),
@@ -80,7 +85,7 @@ module memctl_tb_top #(
     .ram_rdata_i   (ram_rdata)
   );
 
-  tern_board_mem #(.WORDS(WORDS), .OUT_REGS(OUT_REGS)) u_mem (
+  tern_board_mem #(.WORDS(WORDS), .OUT_REGS(OUT_REGS), .REQ_REG(REQ_REG)) u_mem (
     .clk_i   (clk_i),
     .en_i    (ram_en),
     .we_i    (ram_we),

@@ -27,6 +27,11 @@
 #ifndef TB_OUT_REGS
 #define TB_OUT_REGS 0
 #endif
+#ifndef TB_REQ_REG
+#define TB_REQ_REG 0
+#endif
+// cycles from a bridge grant to its read data
+#define TB_BR_LAT (TB_OUT_REGS + (TB_OUT_REGS == 0 ? TB_REQ_REG : 0))
 
 namespace {
 
@@ -119,7 +124,7 @@ class Bench {
     tb_.settle();
 
     // bridge read data (granted 1 + TB_OUT_REGS cycles ago)
-    if (br_state_ == 2 && ++br_wait_ <= TB_OUT_REGS) {
+    if (br_state_ == 2 && ++br_wait_ <= TB_BR_LAT) {
       if (d->br_rvalid_o) fail("a bridge read's data came early");
     } else if (br_state_ == 2) {
       if (!d->br_rvalid_o) {
@@ -296,8 +301,9 @@ void case_streaming(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   b.drain(10000);
   const uint64_t cycles = b.tb_.cycle() - start, beats = 4096 / 8;
   // latency: address slot, then one RAM cycle, then the queue: a few cycles beyond one per beat
-  const uint64_t gaps = TB_OUT_REGS == 0 ? beats + beats / 16 : 0;
-  if (!b.failed() && cycles > beats + gaps + 6 + TB_OUT_REGS)
+  // hold mode: one beat every 2 + REQ_REG cycles
+  const uint64_t gaps = TB_OUT_REGS == 0 ? (1 + TB_REQ_REG) * beats + beats / 16 : 0;
+  if (!b.failed() && cycles > beats + gaps + 6 + TB_BR_LAT)
     b.fail(tb_format("%" PRIu64 " beats took %" PRIu64 " cycles (expected one per cycle, plus a few)", beats, cycles));
   std::printf("memctl/streaming: %" PRIu64 " beats in %" PRIu64 " cycles\n", beats, cycles);
   tern_test_end(t);

@@ -21,6 +21,7 @@ module icebreaker_top #(
   parameter integer RD_FIFO_WORDS = 32,
   parameter integer MAX_BURST     = 16,
   parameter integer MEM_BYTES     = 131072,
+  parameter integer MEM_REQ_REG   = 1,        // the SPRAMs sit at the chip's corners: register their pins
   parameter integer CLK_HZ        = 36000000,
   parameter integer BAUD          = 3000000
 ) (
@@ -60,6 +61,7 @@ module icebreaker_top #(
     .RD_FIFO_WORDS (RD_FIFO_WORDS),
     .MAX_BURST     (MAX_BURST),
     .MEM_BYTES     (MEM_BYTES),
+    .MEM_REQ_REG   (MEM_REQ_REG),
     .CLKS_PER_BIT  (CLK_HZ / BAUD),
     .CLK_HZ        (CLK_HZ)
   ) u_board (
