@@ -18,7 +18,7 @@ PYVENV    := $(ABS_BUILD)/pyenv/bin/python
 ALT_GEOMS := 1x5 3x5 4x10
 
 .PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo demo-layer bench bench-model coverage synth clean \
-        sim-board bench-board fpga fpga-report postsynth
+        sim-board bench-board fpga fpga-report postsynth energy-report
 
 help: ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -61,6 +61,9 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 rtl
+	@if bash tools/deps.sh systemc; then $(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) systemc-calib; \
+	  else echo "tern: no SystemC (apt-get install libsystemc-dev): the systemc tests will SKIP"; fi
+	@bash tools/deps.sh energy >/dev/null || echo "tern: no gnuplot (apt-get install gnuplot-nox): the energy chart check will SKIP"
 	@bash tools/deps.sh py $(BUILD)/pyenv || echo "tern: the tests that need numpy/gguf will SKIP"
 	@tools/run_tests.sh $(BUILD)/test-logs \
 	  "gen|bash tests/test_gen.sh" \
@@ -73,12 +76,14 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "driver-rtl-transport|$(ABS_BUILD)/driver-san/rtl/test_rtl $(if $(SEED),--seed $(SEED))" \
 	  "driver-mock-register-bus|$(ABS_BUILD)/driver-san/test_hal_mock" \
 	  "driver-backends-identical|bash tests/test_backends_identical.sh $(ABS_BUILD)/driver-san cpu cmodel rtl" \
+	  "systemc|bash tests/test_systemc.sh $(ABS_BUILD)/driver" \
 	  "driver-gguf|$(ABS_BUILD)/driver-san/test_gguf $(if $(SEED),--seed $(SEED))" \
 	  "driver-tokenizer|$(ABS_BUILD)/driver-san/test_tokenizer $(if $(SEED),--seed $(SEED))" \
 	  "driver-kernels|$(ABS_BUILD)/driver/test_kernels $(if $(SEED),--seed $(SEED))" \
 	  "gguf-compat|BUILD=$(BUILD) PYTHON=$(PYVENV) bash tests/test_gguf_compat.sh" \
 	  "inference|PYTHON=$(PYVENV) bash tests/test_inference.sh $(ABS_BUILD)/driver-san $(SEED)" \
 	  "model|bash tests/test_model.sh $(ABS_BUILD)/driver-san" \
+	  "energy|bash tests/test_energy.sh $(ABS_BUILD)/driver-san" \
 	  "uart-bridge|bash tests/test_uart_bridge.sh $(ABS_BUILD)/uart $(SEED)" \
 	  "sim-board|BUILD=$(BUILD) bash tests/test_sim_board.sh $(ABS_BUILD)/driver-san $(SEED)" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
@@ -156,6 +161,10 @@ coverage: deps cmodel ## Verilator line and toggle coverage of rtl/ over the tes
 # both boards then docs/fpga.md. The build fails (no bitstream) when a board misses its clock.
 fpga: ## bitstream(s) of the board tops (BOARD=icebreaker|ulx3s; none: both, then fpga-report)
 	@$(MAKE) --no-print-directory -C fpga fpga
+
+energy-report: deps ## docs/energy.md and its charts (docs/energy/): the 2B4T shape counted and costed (cpu, tern devices, on-chip weights)
+	@tools/deps.sh energy
+	@BUILD=$(BUILD) bash tools/energy_report.sh
 
 fpga-report: ## docs/fpga.md (LUTs, FFs, RAMs, Fmax per board) from the board builds in fpga/build/
 	@$(MAKE) --no-print-directory -C fpga fpga-report

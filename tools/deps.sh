@@ -2,6 +2,8 @@
 # Check (and, as root with apt-get, install) what a make target needs.
 #   tools/deps.sh core    C compiler, make, python3 >= 3.11, Verilator (make test / demo / bench)
 #   tools/deps.sh synth   + yosys and nextpnr-ice40 (make synth)
+#   tools/deps.sh energy  + gnuplot (make energy-report's charts; Debian gnuplot-nox)
+#   tools/deps.sh systemc + the SystemC headers and library (the systemc device; libsystemc-dev)
 #   tools/deps.sh fpga-ice40  + yosys, nextpnr-ice40 and icepack (iCEBreaker bitstream,
 #                         make -C fpga fpga BOARD=icebreaker)
 #   tools/deps.sh fpga-ecp5 DIR  a Python virtual environment in DIR with YoWASP's Yosys and
@@ -75,6 +77,12 @@ need make make
 need python3 python3
 need verilator verilator
 need perl perl
+if [ "$want" = energy ]; then
+  need gnuplot gnuplot-nox
+fi
+if [ "$want" = systemc ]; then
+  [ -f /usr/include/systemc.h ] || { missing_pkgs+=(libsystemc-dev); missing_what+=("SystemC headers (systemc.h)"); }
+fi
 if [ "$want" = synth ] || [ "$want" = fpga-ice40 ]; then
   need yosys yosys
   need nextpnr-ice40 nextpnr-ice40

@@ -68,6 +68,8 @@ void tern_weights_free(tern_weights *w);
 uint32_t tern_weights_k(const tern_weights *w);
 uint32_t tern_weights_n(const tern_weights *w);
 float tern_weights_scale(const tern_weights *w);
+/* Nonzero weights of the tensor (the additions one token needs; a zero weight adds nothing). */
+uint64_t tern_weights_nonzero(const tern_weights *w);
 
 /* y[t][0..N) = BitLinear(x[t][0..K)) for t < tokens: per-token int8 quantisation, the
  * device's int32 accumulators, the fp32 epilogue. x and y must not overlap. */
@@ -112,7 +114,22 @@ typedef struct tern_device_stats {
   uint64_t device_cycles;   /* its cycles while the calls ran (has_cycles only) */
   uint64_t checked;         /* calls whose accumulators were compared with the golden model */
   uint64_t check_failures;  /* ... and differed */
+  /* Event counts for the energy study (docs/energy.md), over the same calls: */
+  uint64_t adds;            /* ternary additions needed: nonzero weights x tokens, summed */
+  uint64_t slot_macs;       /* MAC slots of the array the calls occupy: ceil(N/R)*R x ceil(K/L)*L
+                               x tokens at the device geometry (padding included) */
+  uint64_t quant_flops;     /* host: activation quantisation, 3 per input element (K x tokens) */
+  uint64_t epilogue_flops;  /* host: the fp32 epilogue, 2 per result (N x tokens) */
+  /* Toggle activity of the array (rtl with the toggles= option): bit flips of its registers
+   * counted every clock cycle since open (or reset), in three groups: TERN_TOGGLE_ACT (the
+   * activations entering the lanes), TERN_TOGGLE_CODE (the decoded weight codes), TERN_TOGGLE_ACC
+   * (the accumulators). toggle_bits[g] is the number of register bits watched in group g. */
+  int has_toggles;
+  uint64_t toggle_cycles;   /* cycles sampled */
+  uint64_t toggles[3];
+  uint32_t toggle_bits[3];
 } tern_device_stats;
+enum { TERN_TOGGLE_ACT = 0, TERN_TOGGLE_CODE = 1, TERN_TOGGLE_ACC = 2, TERN_TOGGLE_GROUPS = 3 };
 void tern_device_get_stats(const tern_device *dev, tern_device_stats *stats);
 void tern_device_reset_stats(tern_device *dev);
 

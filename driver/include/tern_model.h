@@ -108,6 +108,39 @@ void tern_ctx_rewind(tern_ctx *c, uint32_t pos);
 tern_status tern_ctx_eval(tern_ctx *c, const int32_t *tokens, uint32_t n, float *logits, int all_logits, char *err,
                           size_t err_size);
 
+/* What the host side of the forward pass did (docs/energy.md defines every count): bytes it
+ * read or wrote outside the BitLinears and the floating-point operations it did. The BitLinears
+ * themselves (device work, activation quantisation and epilogue) are in tern_device_stats. */
+typedef struct tern_host_counts {
+  uint64_t tokens;         /* tokens evaluated */
+  uint64_t logit_tokens;   /* tokens whose logits were computed */
+  uint64_t embd_bytes;     /* token_embd rows read: n_embd x element size per token */
+  uint64_t lm_head_bytes;  /* lm_head rows read: n_vocab x n_embd x element size, once per chunk
+                              with logits (a decode step reads the whole head) */
+  uint64_t norm_bytes;     /* norm weight vectors read (fp32): once per chunk and layer, and the
+                              output norm once per chunk with logits */
+  uint64_t kv_read_bytes;  /* fp32 KV cache read by attention: K and V of every cached position
+                              of every KV head, once per token and layer (GQA heads share them) */
+  uint64_t kv_write_bytes; /* fp32 K and V written: 2 x kv_dim x 4 per token and layer */
+  uint64_t flops_attn;     /* (4 x head_dim + 6) per query head and attended position */
+  uint64_t flops_norm;     /* 4 per element of every RMSNorm */
+  uint64_t flops_rope;     /* 6 per rotated pair: n_rot/2 pairs per q and k head */
+  uint64_t flops_ffn;      /* act(gate) x up: 3 per n_ff element; the two residual adds: 2 x n_embd */
+  uint64_t flops_lm_head;  /* 2 x n_vocab x n_embd per token with logits */
+} tern_host_counts;
+
+/* The counts of c since it was made or since tern_ctx_reset_counts. */
+void tern_ctx_get_counts(const tern_ctx *c, tern_host_counts *counts);
+void tern_ctx_reset_counts(tern_ctx *c);
+
+/* Ternary weights of all the model's BitLinears, and how many of them are nonzero. */
+uint64_t tern_model_ternary_weights(const tern_model *m);
+uint64_t tern_model_nonzero_weights(const tern_model *m);
+/* Bytes of one element of the lm_head (output.weight or the tied token_embd) and of token_embd:
+ * 2 (F16, BF16) or 4 (F32). */
+uint32_t tern_model_head_type_size(const tern_model *m);
+uint32_t tern_model_embd_type_size(const tern_model *m);
+
 /* Name of an activation ("relu2", "silu", "gelu", "relu"). */
 const char *tern_act_name(tern_act a);
 

@@ -16,6 +16,9 @@
 //   slverr=LO-HI     the memory answers SLVERR to beats touching [LO, HI) (fault injection)
 //   vcd=PATH         waveform of the whole run
 //   stats=1          print cycles and memory traffic to stderr when the device is closed
+//   toggles=PATH     count the array's register bit flips every cycle (activations entering the
+//                    lanes, decoded weight codes, accumulators): a CSV line per interrupt wait
+//                    in PATH, the totals in tern_device_stats; off, it costs nothing
 // A hang (no interrupt within the budget) or an AXI protocol violation by the device leaves
 // the device dead: that call and every later one fail with TERN_ERR_DEVICE and the reason.
 #include <cerrno>
@@ -27,10 +30,14 @@
 #include <cstring>
 #include <new>
 #include <string>
+#include <vector>
 
+#include "Vtern_device___024root.h"
 #include "device_sim.h"
 #include "hal_rtl.h"
 #include "tern_params.h"
+
+#include "hal_opts.hpp"
 
 namespace {
 
@@ -42,6 +49,53 @@ struct Options {
   uint64_t slverr_lo = 0, slverr_hi = 0;
   std::string vcd;
   bool stats = false;
+  std::string toggles;
+};
+
+// The toggles= counter: the array's registers (tern_toggle_signals.h, generated from the
+// Verilated model's names) compared with their previous value after every clock edge.
+struct Toggles {
+  struct Sig {
+    const uint8_t *p;
+    size_t bytes;
+    int group;
+  };
+  std::vector<Sig> sigs;
+  std::vector<uint8_t> prev;
+  uint64_t counts[3] = {0, 0, 0}, cycles = 0;
+  uint32_t bits[3] = {8 * TERN_LANES, 2 * TERN_ROWS * TERN_LANES, 32 * TERN_T_MAX * TERN_ROWS};
+  FILE *out = nullptr;
+  uint64_t mark_counts[3] = {0, 0, 0}, mark_cycles = 0, waits = 0;
+
+  static void on_cycle(void *arg) {
+    Toggles *t = static_cast<Toggles *>(arg);
+    size_t at = 0;
+    for (const Sig &s : t->sigs) {
+      uint64_t n = 0;
+      size_t i = 0;
+      for (; i + 4 <= s.bytes; i += 4) {
+        uint32_t a, b;
+        std::memcpy(&a, s.p + i, 4);
+        std::memcpy(&b, &t->prev[at + i], 4);
+        n += (uint64_t)__builtin_popcount(a ^ b);
+      }
+      for (; i < s.bytes; i++) n += (uint64_t)__builtin_popcount((unsigned)(s.p[i] ^ t->prev[at + i]));
+      std::memcpy(&t->prev[at], s.p, s.bytes);
+      t->counts[s.group] += n;
+      at += s.bytes;
+    }
+    t->cycles++;
+  }
+  // A CSV line for the cycles since the last one (one interrupt wait).
+  void line(uint64_t now) {
+    if (!out) return;
+    std::fprintf(out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", waits, now - (cycles - mark_cycles),
+                 cycles - mark_cycles, counts[0] - mark_counts[0], counts[1] - mark_counts[1],
+                 counts[2] - mark_counts[2]);
+    for (int g = 0; g < 3; g++) mark_counts[g] = counts[g];
+    mark_cycles = cycles;
+    waits++;
+  }
 };
 
 struct Rtl {
@@ -52,42 +106,14 @@ struct Rtl {
   std::string detail;  // why the last call failed ("" if it did not)
   std::string dead;    // non-empty once the device hung or broke a protocol
   uint64_t job_cycles = 0, waits = 0;
+  Toggles *toggles = nullptr;  // toggles= given
 };
 
-const char *const kNames[] = {"latency",    "read_latency", "write_latency", "throttle", "lite_delay", "seed",
-                              "mem",        "max_cycles",   "slverr",        "vcd",      "stats"};
+const char *const kNames[] = {"latency", "read_latency", "write_latency", "throttle", "lite_delay", "seed",
+                              "mem",     "max_cycles",   "slverr",        "vcd",      "stats",      "toggles"};
 
-std::string fmt(const char *f, ...) __attribute__((format(printf, 1, 2)));
-std::string fmt(const char *f, ...) {
-  char b[512];
-  va_list ap;
-  va_start(ap, f);
-  std::vsnprintf(b, sizeof b, f, ap);
-  va_end(ap);
-  return b;
-}
-
-bool parse_u64(const std::string &s, uint64_t *v, bool suffixes = false) {
-  if (s.empty() || s[0] == '-' || s[0] == '+') return false;
-  char *end = nullptr;
-  errno = 0;
-  unsigned long long x = std::strtoull(s.c_str(), &end, 0);
-  if (errno || end == s.c_str()) return false;
-  uint64_t mul = 1;
-  if (suffixes && *end) {
-    switch (*end) {
-      case 'k': case 'K': mul = 1ull << 10; break;
-      case 'm': case 'M': mul = 1ull << 20; break;
-      case 'g': case 'G': mul = 1ull << 30; break;
-      default: return false;
-    }
-    end++;
-  }
-  if (*end) return false;
-  if (mul > 1 && x > UINT64_MAX / mul) return false;
-  *v = (uint64_t)x * mul;
-  return true;
-}
+using tern_hal_opts::fmt;
+using tern_hal_opts::parse_u64;
 
 // One name=value; "" on success, else the message.
 std::string set_option(Options &o, const std::string &name, const std::string &val, const char *from) {
@@ -127,6 +153,9 @@ std::string set_option(Options &o, const std::string &name, const std::string &v
   } else if (name == "stats") {
     if (val != "0" && val != "1") return bad("must be 0 or 1");
     o.stats = val == "1";
+  } else if (name == "toggles") {
+    if (val.empty()) return bad("needs a file name");
+    o.toggles = val;
   } else {
     std::string names;
     for (const char *n : kNames) names += names.empty() ? n : std::string(", ") + n;
@@ -257,6 +286,7 @@ tern_status rtl_wait_irq(void *c, uint32_t timeout_ms) {
   }
   r->waits++;
   r->job_cycles += spent;
+  if (r->toggles) r->toggles->line(r->sim->cycles());
   if (!check_protocol(r)) return TERN_ERR_DEVICE;
   if (irq) return TERN_OK;
   std::string why = wall_out ? fmt("%u ms of wall time (%" PRIu64 " cycles simulated)", timeout_ms, spent)
@@ -271,6 +301,14 @@ tern_status rtl_wait_irq(void *c, uint32_t timeout_ms) {
 const char *rtl_last_error(void *c) { return c ? ctx(c)->detail.c_str() : ""; }
 uint64_t rtl_cycles(void *c) { return c && ctx(c)->sim ? ctx(c)->sim->cycles() : 0; }
 
+int rtl_toggles(void *c, uint64_t counts[], uint32_t bits[], uint64_t *cycles) {
+  const Toggles *t = c ? ctx(c)->toggles : nullptr;
+  if (!t) return 0;
+  for (int g = 0; g < 3; g++) counts[g] = t->counts[g], bits[g] = t->bits[g];
+  *cycles = t->cycles;
+  return 1;
+}
+
 void rtl_close(void *c) {
   Rtl *r = ctx(c);
   if (!r) return;
@@ -281,6 +319,16 @@ void rtl_close(void *c) {
                  " read bursts, %" PRIu64 " R beats, %" PRIu64 " W beats, %" PRIu64 " error responses\n",
                  r->sim->cycles(), r->job_cycles, r->waits, s.ar, s.r_beats, s.w_beats, s.r_err_beats + s.b_err);
   }
+  if (r->toggles && r->toggles->out) {
+    const Toggles &t = *r->toggles;
+    static const char *const names[3] = {"activations", "weight codes", "accumulators"};
+    std::fprintf(t.out, "# total: %" PRIu64 " cycles\n", t.cycles);
+    for (int g = 0; g < 3; g++)
+      std::fprintf(t.out, "# %s: %" PRIu64 " bit flips of %u bits: %.4f%% per cycle\n", names[g], t.counts[g], t.bits[g],
+                   t.cycles && t.bits[g] ? 100.0 * (double)t.counts[g] / ((double)t.cycles * t.bits[g]) : 0.0);
+    std::fclose(t.out);
+  }
+  delete r->toggles;
   delete r->sim;
   std::free(r->mem);
   delete r;
@@ -325,8 +373,48 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
   lc.max_delay = o.lite_delay;
   r->sim->set_lite(lc);
   if (!o.vcd.empty()) r->sim->open_vcd(o.vcd);
-  tern_hal h = {r,           r->size,       rtl_reg_read, rtl_reg_write,  rtl_mem_write,
-                rtl_mem_read, rtl_wait_irq, rtl_close,    rtl_last_error, rtl_cycles};
+  if (!o.toggles.empty()) {
+    Toggles *t = new (std::nothrow) Toggles;
+    if (!t) {
+      rtl_close(r);
+      return fail(TERN_ERR_NOMEM, "rtl: out of memory");
+    }
+    r->toggles = t;
+    Vtern_device___024root *root = r->sim->dut()->rootp;
+    (void)root;
+#define TERN_TOGGLE_SIGNAL(group, member) \
+  t->sigs.push_back({reinterpret_cast<const uint8_t *>(&root->member), sizeof root->member, group});
+#include "tern_toggle_signals.h"
+#undef TERN_TOGGLE_SIGNAL
+    int have[3] = {0, 0, 0};
+    size_t total = 0;
+    for (const Toggles::Sig &sg : t->sigs) have[sg.group]++, total += sg.bytes;
+    if (!have[0] || !have[1] || have[2] != (int)TERN_ROWS) {
+      rtl_close(r);
+      return fail(TERN_ERR_DEVICE,
+                  "rtl: toggles=: this build did not find the array's registers in the Verilated model "
+                  "(tern_toggle_signals.h: " + std::to_string(have[0]) + " activation, " + std::to_string(have[1]) +
+                      " code, " + std::to_string(have[2]) + " accumulator signals)");
+    }
+    t->prev.resize(total);
+    size_t at = 0;
+    for (const Toggles::Sig &sg : t->sigs) std::memcpy(&t->prev[at], sg.p, sg.bytes), at += sg.bytes;
+    t->out = std::fopen(o.toggles.c_str(), "w");
+    if (!t->out) {
+      std::string e = fmt("rtl: toggles=%s: cannot write: %s", o.toggles.c_str(), std::strerror(errno));
+      rtl_close(r);
+      return fail(TERN_ERR_ARG, e);
+    }
+    std::fprintf(t->out,
+                 "# tern rtl toggles: bit flips of the array's registers per interrupt wait (array %ux%u, T_MAX %u)\n"
+                 "# groups: activations entering the lanes (%u bits), decoded weight codes (%u bits), accumulators "
+                 "(%u bits)\nwait,first_cycle,cycles,act_toggles,code_toggles,acc_toggles\n",
+                 (unsigned)TERN_ROWS, (unsigned)TERN_LANES, (unsigned)TERN_T_MAX, t->bits[0], t->bits[1], t->bits[2]);
+    t->mark_cycles = 0;
+    r->sim->set_cycle_hook(Toggles::on_cycle, t);
+  }
+  tern_hal h = {r,            r->size,      rtl_reg_read, rtl_reg_write,  rtl_mem_write,
+                rtl_mem_read, rtl_wait_irq, rtl_close,    rtl_last_error, rtl_cycles, rtl_toggles};
   *hal = h;
   return TERN_OK;
 }

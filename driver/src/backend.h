@@ -42,6 +42,10 @@ typedef struct tern_backend_ops {
   /* Device clock cycles since open into *cycles, returning 1; 0 when the backend has no
    * device clock (cpu, the untimed C model). May be NULL (no clock). */
   int (*cycles)(void *state, uint64_t *cycles);
+  /* The array's toggle counters since open (tern_device_stats: counts[TERN_TOGGLE_*] bit flips,
+   * bits[] watched, over *cycles sampled cycles), returning 1; 0 when the backend does not count
+   * them (only rtl with its toggles= option does). May be NULL. */
+  int (*toggles)(void *state, uint64_t counts[], uint32_t bits[], uint64_t *cycles);
 } tern_backend_ops;
 
 extern const tern_backend_ops tern_backend_cpu;

@@ -62,4 +62,4 @@ static tern_status cpu_matmul_batch(void *state, const tern_matmul_item *items, 
 }
 
 const tern_backend_ops tern_backend_cpu = {"cpu",       cpu_open,   cpu_close,        NULL,
-                                           cpu_release, cpu_matmul, cpu_matmul_batch, cpu_upload_trits, NULL};
+                                           cpu_release, cpu_matmul, cpu_matmul_batch, cpu_upload_trits, NULL, NULL};

@@ -317,5 +317,10 @@ static int hd_cycles(void *state, uint64_t *cycles) {
   return 1;
 }
 
+static int hd_toggles(void *state, uint64_t counts[], uint32_t bits[], uint64_t *cycles) {
+  const hal_dev *d = state;
+  return d->hal.toggles ? d->hal.toggles(d->hal.ctx, counts, bits, cycles) : 0;
+}
+
 const tern_backend_ops tern_backend_hal = {"hal",     NULL,      hd_close,        hd_upload, hd_release,
-                                           hd_matmul, hd_matmul_batch, NULL, hd_cycles};
+                                           hd_matmul, hd_matmul_batch, NULL, hd_cycles, hd_toggles};

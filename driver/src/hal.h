@@ -27,6 +27,9 @@ typedef struct tern_hal {
   /* Optional (may be NULL): clock cycles the device has run since the transport opened it
    * (rtl: simulated cycles; a board: a cycle counter). Device time for tern_device_stats. */
   uint64_t (*cycles)(void *ctx);
+  /* Optional (may be NULL): the array's toggle counters since open, as the backend's toggles
+   * (backend.h); returns 0 when the transport does not count them. */
+  int (*toggles)(void *ctx, uint64_t counts[], uint32_t bits[], uint64_t *cycles);
 } tern_hal;
 
 #endif /* TERN_HAL_H */

@@ -7,7 +7,7 @@
  * options: the part of the URI after "rtl:" ("" or NULL for none), comma-separated
  * name=value pairs; each name also has an environment variable TERN_RTL_<NAME>, which the URI
  * overrides (docs/programming.md lists them: latency, read_latency, write_latency, throttle,
- * seed, mem, max_cycles, vcd, slverr). */
+ * seed, mem, max_cycles, vcd, slverr, stats, toggles). */
 #ifndef TERN_HAL_RTL_H
 #define TERN_HAL_RTL_H
 

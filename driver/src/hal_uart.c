@@ -615,7 +615,7 @@ tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, t
   c->err[0] = 0;
   if (found) found->rows = rows, found->lanes = lanes;
   tern_hal h = {c, c->ident.mem_bytes, u_reg_read, u_reg_write, u_mem_write, u_mem_read, u_wait_irq, u_close,
-                u_last_error, NULL};
+                u_last_error, NULL, NULL};
   *hal = h;
   return TERN_OK;
 }

@@ -62,6 +62,7 @@ struct tern_ctx {
   float *scores;               /* threads x n_ctx */
   float *rows;                 /* threads x n_embd (lm_head row conversion) */
   float *rcos, *rsin;          /* batch x n_rot/2 */
+  tern_host_counts counts;     /* tern_ctx_get_counts */
 };
 
 static void set_err(char *err, size_t size, const char *fmt, ...) {
@@ -712,6 +713,37 @@ const tern_model_params *tern_model_get_params(const tern_model *m) { return m ?
 tern_device *tern_model_device(const tern_model *m) { return m ? m->dev : NULL; }
 size_t tern_model_weight_bytes(const tern_model *m) { return m ? m->weight_bytes : 0; }
 
+uint64_t tern_model_ternary_weights(const tern_model *m) {
+  uint64_t n = 0;
+  for (uint32_t l = 0; m && m->layers && l < m->p.n_layer; l++)
+    for (int i = 0; i < W_COUNT; i++)
+      n += (uint64_t)tern_weights_k(m->layers[l].w[i]) * tern_weights_n(m->layers[l].w[i]);
+  return n;
+}
+
+uint64_t tern_model_nonzero_weights(const tern_model *m) {
+  uint64_t n = 0;
+  for (uint32_t l = 0; m && m->layers && l < m->p.n_layer; l++)
+    for (int i = 0; i < W_COUNT; i++) n += tern_weights_nonzero(m->layers[l].w[i]);
+  return n;
+}
+
+uint32_t tern_model_head_type_size(const tern_model *m) { return m ? (uint32_t)type_size(m->out.type) : 0; }
+uint32_t tern_model_embd_type_size(const tern_model *m) { return m ? (uint32_t)type_size(m->embd.type) : 0; }
+
+void tern_ctx_get_counts(const tern_ctx *c, tern_host_counts *counts) {
+  if (!counts) return;
+  if (!c) {
+    memset(counts, 0, sizeof *counts);
+    return;
+  }
+  *counts = c->counts;
+}
+
+void tern_ctx_reset_counts(tern_ctx *c) {
+  if (c) memset(&c->counts, 0, sizeof c->counts);
+}
+
 /* ---- contexts ---------------------------------------------------------------------------- */
 
 void tern_ctx_free(tern_ctx *c) {
@@ -930,6 +962,29 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
     for (uint32_t t = 0; t < nt; t++) rmsnorm(c->g + (size_t)t * F, L->ffn_sub_norm, F, p->eps, c->g + (size_t)t * F);
     if ((st = tern_bitlinear(dev, L->w[W_DOWN], c->g, nt, c->o)) != TERN_OK) return bl_fail(c, l, "ffn_down", st, err, es);
     for (size_t i = 0; i < (size_t)nt * E; i++) c->h[i] = c->h[i] + c->o[i];
+  }
+  /* the host's share of this chunk (tern_host_counts; docs/energy.md has the definitions) */
+  {
+    tern_host_counts *k = &c->counts;
+    const uint64_t L = p->n_layer, ntl = (uint64_t)nt * L;
+    uint64_t npos = 0; /* attended positions summed over the chunk's tokens */
+    for (uint32_t t = 0; t < nt; t++) npos += (uint64_t)c->pos + t + 1;
+    k->tokens += nt;
+    k->embd_bytes += (uint64_t)nt * E * type_size(m->embd.type);
+    k->norm_bytes += L * (3ull * E + F) * 4;
+    k->flops_norm += ntl * 4 * (3ull * E + F);
+    k->flops_rope += ntl * 6 * half * (p->n_head + p->n_head_kv);
+    k->kv_write_bytes += ntl * 2 * kvd * 4;
+    k->kv_read_bytes += L * npos * 2 * kvd * 4;
+    k->flops_attn += L * npos * p->n_head * (4ull * hd + 6);
+    k->flops_ffn += ntl * (3ull * F + 2ull * E);
+    if (logits && nl) {
+      k->logit_tokens += nl;
+      k->lm_head_bytes += (uint64_t)p->n_vocab * E * type_size(m->out.type);
+      k->norm_bytes += 4ull * E;
+      k->flops_norm += 4ull * E * nl;
+      k->flops_lm_head += 2ull * p->n_vocab * E * nl;
+    }
   }
   c->pos += nt;
   if (logits && nl) {

@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "device.h"
 #include "hal_rtl.h"
+#include "hal_systemc.h"
 #include "hal_uart.h"
 #include "pool.h"
 #include "tern_mac.h"
@@ -27,6 +28,8 @@ struct tern_device {
   tern_pool *pool;
   int check; /* golden check of every call (tern_device_set_check) */
   tern_device_stats stats;
+  /* the transport's toggle counters at the last reset (they count from open) */
+  uint64_t toggle_base[TERN_TOGGLE_GROUPS], toggle_cycles_base;
 };
 
 struct tern_weights {
@@ -35,6 +38,7 @@ struct tern_weights {
   uint32_t k, n;
   float scale;
   tern_format fmt;
+  uint64_t nonzero; /* nonzero weights */
   uint8_t *golden; /* the packed stream, kept when the device checks calls (else NULL) */
 };
 
@@ -113,7 +117,8 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
   unsigned threads = 0;
   if (kind && parse_local_options(dev, kind == 1 ? "cpu" : "cmodel", opts, &threads) != 0) {
     st = TERN_ERR_ARG;
-  } else if (kind || strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0 || tern_uart_hal_handles(uri)) {
+  } else if (kind || strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0 || tern_uart_hal_handles(uri) ||
+             strcmp(uri, "systemc") == 0 || strncmp(uri, "systemc:", 8) == 0) {
     /* rtl options belong to the transport: its threads come from TERN_THREADS only */
     if (!threads) threads = tern_pool_env_threads();
     dev->pool = tern_pool_new(threads);
@@ -133,13 +138,17 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
     /* "rtl" or "rtl:name=value,...": the Verilated device top (hal_rtl.h) */
     st = tern_rtl_hal_open(dev->geom, uri[3] ? uri + 4 : "", &hal, dev->error, sizeof dev->error);
     have_hal = 1;
+  } else if (strcmp(uri, "systemc") == 0 || strncmp(uri, "systemc:", 8) == 0) {
+    /* "systemc" or "systemc:name=value,...": the SystemC model of a tern system (hal_systemc.h) */
+    st = tern_systemc_hal_open(dev->geom, uri[7] ? uri + 8 : "", &hal, dev->error, sizeof dev->error);
+    have_hal = 1;
   } else if (tern_uart_hal_handles(uri)) {
     /* "uart:/dev/ttyUSB1?baud=..." or "uart-tcp:HOST:PORT": a board behind the UART bridge; the
      * weights are packed for the board's array (its bitstream sizes it), unless ?array= insists */
     st = tern_uart_hal_open_geom(uri, NULL, &dev->geom, &hal, dev->error, sizeof dev->error);
     have_hal = 1;
   } else {
-    st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: cpu, cmodel, rtl, uart:TTY, uart-tcp:HOST:PORT)", uri);
+    st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: cpu, cmodel, rtl, systemc, uart:TTY, uart-tcp:HOST:PORT)", uri);
   }
   if (st == TERN_OK && have_hal) {
     dev->ops = &tern_backend_hal;
@@ -273,6 +282,7 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
     goto done;
   }
   dev->error[0] = 0;
+  for (size_t i = 0; i < count; i++) w->nonzero += trits[i] != 0;
   if (stream && (st = tern_pack(dev->geom, fmt, trits, src->k, src->n, stream)) != TERN_OK) {
     set_error(dev, st, "packing %s: %s", tern_format_name(fmt), tern_strerror(st));
     goto done;
@@ -313,6 +323,7 @@ void tern_weights_free(tern_weights *w) {
 uint32_t tern_weights_k(const tern_weights *w) { return w ? w->k : 0; }
 uint32_t tern_weights_n(const tern_weights *w) { return w ? w->n : 0; }
 float tern_weights_scale(const tern_weights *w) { return w ? w->scale : 0.0f; }
+uint64_t tern_weights_nonzero(const tern_weights *w) { return w ? w->nonzero : 0; }
 
 /* ---- counters and the golden check ---- */
 
@@ -329,6 +340,11 @@ static void account(tern_device *dev, const tern_weights *w, uint32_t tokens, in
   s->weight_bytes += tern_stream_bytes(dev->geom, w->fmt, w->k, w->n);
   s->act_bytes += (uint64_t)w->k * tokens;
   s->result_bytes += 4ull * w->n * tokens;
+  s->adds += w->nonzero * tokens;
+  s->slot_macs += (uint64_t)tern_groups(dev->geom, w->n) * dev->geom.rows * tern_beats_per_group(dev->geom, w->k) *
+                  dev->geom.lanes * tokens;
+  s->quant_flops += 3ull * w->k * tokens;
+  s->epilogue_flops += 2ull * w->n * tokens;
   uint64_t c1 = 0;
   if (with_clock && device_clock(dev, &c1)) {
     s->has_cycles = 1;
@@ -373,10 +389,26 @@ void tern_device_get_stats(const tern_device *dev, tern_device_stats *stats) {
     return;
   }
   *stats = dev->stats;
+  uint64_t t[TERN_TOGGLE_GROUPS] = {0}, cycles = 0;
+  uint32_t bits[TERN_TOGGLE_GROUPS] = {0};
+  if (dev->ops->toggles && dev->ops->toggles(dev->state, t, bits, &cycles)) {
+    stats->has_toggles = 1;
+    stats->toggle_cycles = cycles - dev->toggle_cycles_base;
+    for (int g = 0; g < TERN_TOGGLE_GROUPS; g++) {
+      stats->toggles[g] = t[g] - dev->toggle_base[g];
+      stats->toggle_bits[g] = bits[g];
+    }
+  }
 }
 
 void tern_device_reset_stats(tern_device *dev) {
-  if (dev) memset(&dev->stats, 0, sizeof dev->stats);
+  if (!dev) return;
+  memset(&dev->stats, 0, sizeof dev->stats);
+  uint32_t bits[TERN_TOGGLE_GROUPS];
+  if (!dev->ops->toggles || !dev->ops->toggles(dev->state, dev->toggle_base, bits, &dev->toggle_cycles_base)) {
+    memset(dev->toggle_base, 0, sizeof dev->toggle_base);
+    dev->toggle_cycles_base = 0;
+  }
 }
 
 tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const int8_t *xq, uint32_t tokens,

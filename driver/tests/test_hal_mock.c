@@ -70,7 +70,7 @@ static mock *new_mock(void) {
   return m;
 }
 static tern_hal hal_of(mock *m) {
-  tern_hal h = {m, sizeof m->mem, m_read, m_write, m_mem_write, m_mem_read, m_wait, NULL, NULL, m_cycles};
+  tern_hal h = {m, sizeof m->mem, m_read, m_write, m_mem_write, m_mem_read, m_wait, NULL, NULL, m_cycles, NULL};
   return h;
 }
 

@@ -173,6 +173,8 @@ int main(int argc, char **argv) {
         {"rtl:slverr=0x100-0x10", TERN_ERR_ARG, "slverr=0x100-0x10", "LO < HI"},
         {"rtl:max_cycles=0", TERN_ERR_ARG, "max_cycles=0", ">= 1"},
         {"rtl:stats=yes", TERN_ERR_ARG, "stats=yes", "0 or 1"},
+        {"rtl:toggles=", TERN_ERR_ARG, "toggles=", "needs a file name"},
+        {"rtl:toggles=/nonexistent-dir/t.csv", TERN_ERR_ARG, "toggles=/nonexistent-dir/t.csv", "cannot write"},
         {"rtlx", TERN_ERR_DEVICE, "unknown device 'rtlx'", "cpu, cmodel, rtl"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

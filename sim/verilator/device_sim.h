@@ -11,7 +11,8 @@
 //   int  sim.reg_read(off, &val)          // AXI4-Lite read at byte offset off: returns RRESP
 //                                         // (0 OKAY, 2 SLVERR) or -1 if it did not complete
 //                                         // within 1000 cycles (val is then 0)
-//   int  sim.reg_write(off, val[, strb])  // AXI4-Lite write: returns BRESP (0, 2) or -1 (timeout)
+//   int  sim.reg_write(off, val[, strb[, timeout]])  // AXI4-Lite write: returns BRESP (0, 2) or -1
+//                                         // if it did not complete within timeout cycles (1000)
 //   bool sim.irq()                        // irq_o now
 //   void sim.step(n = 1)                  // n clock cycles, CSR bus idle (the device runs)
 //   bool sim.run_until_irq(max_cycles)    // step until irq_o is 1: true, or false after max_cycles
@@ -26,6 +27,7 @@
 //                                         // (a response without a request, RVALID/BVALID dropped
 //                                         // or RDATA/RRESP/BRESP changed before READY)
 //   void sim.open_vcd(path)               // waveform from now on (bench built with --trace)
+//   void sim.set_cycle_hook(fn, arg)      // fn(arg) after every clock edge (nullptr: none)
 //   Vtern_device *sim.dut()               // the model, for direct peeking
 //
 // Each cycle: AxiMem::drive() -> device inputs -> eval -> device outputs -> AxiMem::commit()
@@ -63,6 +65,8 @@ class DeviceSim {
   const LiteConfig &lite() const { return lite_; }
   const std::string &lite_violation() const { return lite_violation_; }
   void open_vcd(const std::string &path) { tb_.open_vcd(path); }
+  // fn(arg) after every clock edge from now on (the driver's toggle counter); nullptr: none.
+  void set_cycle_hook(void (*fn)(void *), void *arg) { hook_ = fn, hook_arg_ = arg; }
 
   void reset(int n = 4) {
     auto *d = tb_.dut();
@@ -81,7 +85,7 @@ class DeviceSim {
     for (uint64_t i = 0; i < n; i++) {
       pre_edge();
       lite_check_idle();
-      tb_.tick();
+      tick();
     }
   }
 
@@ -91,16 +95,16 @@ class DeviceSim {
       if (tb_.dut()->irq_o) return true;
       pre_edge();
       lite_check_idle();
-      tb_.tick();
+      tick();
     }
     return tb_.dut()->irq_o;
   }
 
-  int reg_write(uint32_t off, uint32_t val, unsigned strb = 0xF) {
+  int reg_write(uint32_t off, uint32_t val, unsigned strb = 0xF, uint64_t timeout = kLiteTimeout) {
     auto *d = tb_.dut();
     unsigned aw_delay = delay(), w_delay = delay();
     bool aw_done = false, w_done = false;
-    for (uint64_t n = 0; n < kLiteTimeout; n++) {
+    for (uint64_t n = 0; n < timeout; n++) {
       d->axil_awvalid_i = !aw_done && aw_delay == 0;
       d->axil_awaddr_i = d->axil_awvalid_i ? (off & 0xFFF) : junk() & 0xFFF;
       d->axil_wvalid_i = !w_done && w_delay == 0;
@@ -118,7 +122,7 @@ class DeviceSim {
       if (d->axil_bvalid_o && (!aw_done || !w_done)) lite_fault("BVALID before the write's AW and W were accepted");
       check_b_stable();
       const int bresp = d->axil_bresp_o;
-      tb_.tick();
+      tick();
       if (aw_hs) aw_done = true;
       if (w_hs) w_done = true;
       if (b_hs) {
@@ -153,7 +157,7 @@ class DeviceSim {
       check_r_stable();
       const uint32_t rdata = d->axil_rdata_o;
       const int rresp = d->axil_rresp_o;
-      tb_.tick();
+      tick();
       if (ar_hs) ar_done = true;
       if (r_hs) {
         lite_idle();
@@ -170,6 +174,11 @@ class DeviceSim {
   static const Plusargs &no_args() {
     static const Plusargs none(0, nullptr);
     return none;
+  }
+
+  void tick() {
+    tb_.tick();
+    if (hook_) hook_(hook_arg_);
   }
 
   // Memory side of one cycle, up to (not including) the edge.
@@ -254,6 +263,8 @@ class DeviceSim {
   uint64_t rng_;
   LiteConfig lite_;
   std::string lite_violation_;
+  void (*hook_)(void *) = nullptr;
+  void *hook_arg_ = nullptr;
   bool b_seen_ = false, r_seen_ = false;
   uint8_t b_resp_ = 0, r_resp_ = 0;
   uint32_t r_data_ = 0;
