@@ -53,6 +53,8 @@ device: cmodel ## the Verilator bench of the device top (CSRs, job engine, AXI4 
 test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan), RTL vs C model, mutants
 	@echo "tern: building (C model, Verilator benches at $(words 1 $(ALT_GEOMS)) geometries)"
 	@$(MAKE) -s sim device $(addprefix sim-,$(ALT_GEOMS))
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=icebreaker TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=ulx3s TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=piped OUT_REGS=2
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=req REQ_REG=1
@@ -94,6 +96,8 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "rtl-board-memctl-req|$(ABS_BUILD)/sim/req-memctl/memctl_tb $(SEED_ARG)" \
 	  "rtl-device|$(ABS_BUILD)/sim/device/device_tb +jobs=600 $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-device-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))-device/device_tb +jobs=300 $(SEED_ARG)") \
+	  "rtl-device-icebreaker|$(ABS_BUILD)/sim/icebreaker-device/device_tb +jobs=4000 $(SEED_ARG)" \
+	  "rtl-device-ulx3s|$(ABS_BUILD)/sim/ulx3s-device/device_tb +jobs=2000 $(SEED_ARG)" \
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
 	  "postsynth|bash tests/test_postsynth.sh $(SEED)" \
 	  "no-multiplier|bash tests/test_no_mul.sh" \

@@ -28,10 +28,13 @@
 module tern_gearbox #(
   parameter integer IN_BYTES = 8,
   parameter integer OUT_MAX  = 10,
-  parameter integer FAST     = 1    // 1: NW + 1 slots, handshakes and the landing slot from
+  parameter integer FAST     = 1,   // 1: NW + 1 slots, handshakes and the landing slot from
                                     // flip-flops (for 100 MHz on the ECP5); 0: NW slots, the
                                     // handshakes after the pop arithmetic (fewer cells: about
                                     // 70-150 LUT4 and 74 flip-flops less on the iCE40)
+  parameter integer READY_REG = 0   // FAST = 0 only. 1: in_ready_o from flip-flops (a slot free
+                                    // before this cycle's pops), so a word refills a slot a
+                                    // cycle after it empties: a bubble per word, no logic cost
 ) (
   input  wire                     clk_i,
   input  wire                     rst_ni,     // synchronous, active low
@@ -237,9 +240,13 @@ module tern_gearbox #(
       reg             flush_q;    // a record's last word is in: emit its tail, take nothing
 
       wire [CW-1:0] out_bytes = {{(CW-OW){1'b0}}, out_bytes_i};
-      wire full_beat = (cnt_q >= out_bytes);
-      assign out_last_o  = flush_q & (cnt_q <= out_bytes);
-      assign out_valid_o = full_beat | (flush_q & (cnt_q != {CW{1'b0}}));
+      // cnt_q's compares with the beat length, registered from the next count (cnt_d, below):
+      // out_valid_o leaves flip-flops instead of a carry chain. When cnt_d is 0 they do not
+      // depend on out_bytes_i, which changes only while the gearbox is empty.
+      reg  full_q, short_q, nz_q;   // cnt_q >= out_bytes, cnt_q <= out_bytes, cnt_q != 0
+      wire full_beat = full_q;
+      assign out_last_o  = flush_q & short_q;
+      assign out_valid_o = full_beat | (flush_q & nz_q);
       wire emit      = out_valid_o & out_ready_i;
       wire emit_last = emit & out_last_o;
       wire emit_full = emit & ~out_last_o;
@@ -265,7 +272,7 @@ module tern_gearbox #(
       wire [PW-1:0]  pops  = emit_full ? q_sum[SW-1:QW] : {PW{1'b0}};
       wire [MW-1:0]  nv_left  = {{(MW-NVW){1'b0}}, nv_q} - {{(MW-PW){1'b0}}, pops};
       wire [NVW-1:0] nv_after = emit_last ? {NVW{1'b0}} : nv_left[NVW-1:0];
-      assign in_ready_o = ~flush_q & ({{(32-NVW){1'b0}}, nv_after} < NW_U);
+      assign in_ready_o = ~flush_q & ({{(32-NVW){1'b0}}, (READY_REG != 0) ? nv_q : nv_after} < NW_U);
       wire accept = in_valid_i & in_ready_o;
 
       // Bytes of the incoming word that are valid (the others enter as zeros).
@@ -311,6 +318,13 @@ module tern_gearbox #(
         end
 
       wire [CW-1:0] in_bytes = {{(CW-IW){1'b0}}, in_bytes_i};
+      wire [CW-1:0] cnt_d = (!rst_ni || clear_i || emit_last) ? {CW{1'b0}} :
+                            cnt_q - (emit_full ? out_bytes : {CW{1'b0}}) + (accept ? in_bytes : {CW{1'b0}});
+      always @(posedge clk_i) begin
+        full_q  <= (cnt_d != {CW{1'b0}}) & (cnt_d >= out_bytes);   // never on an empty gearbox
+        short_q <= (cnt_d <= out_bytes);
+        nz_q    <= (cnt_d != {CW{1'b0}});
+      end
       always @(posedge clk_i) begin
         if (!rst_ni || clear_i) begin
           cnt_q   <= {CW{1'b0}};
@@ -323,7 +337,7 @@ module tern_gearbox #(
           q_q     <= {QW{1'b0}};
           flush_q <= 1'b0;
         end else begin
-          cnt_q <= cnt_q - (emit_full ? out_bytes : {CW{1'b0}}) + (accept ? in_bytes : {CW{1'b0}});
+          cnt_q <= cnt_d;
           nv_q  <= nv_after + {{(NVW-1){1'b0}}, accept};
           if (emit_full) q_q <= q_sum[QW-1:0];
           if (accept && in_flush_i) flush_q <= 1'b1;

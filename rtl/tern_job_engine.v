@@ -31,6 +31,9 @@ module tern_job_engine #(
   parameter integer SLOTS         = 2,   // 1: one job slot, no prefetch; the planner holds the job
   parameter integer SKID          = 1,   // 0: no register FIFOs around the gearboxes and the
                                          // gearboxes' smaller, slower form (timing only)
+  parameter integer ARRAY_SKID    = 1,   // 1: the weight beats' register FIFO before the array
+                                         // even when SKID = 0 (2 x W_BITS flops: it cuts the
+                                         // array -> gearbox -> FIFO RAM ready chain)
   parameter integer ABUF_REGS     = 2,   // activation bank read registers: 2 (RAM + fabric) or 1
   parameter integer FIFO_RAM      = 0,   // 1: weight and feed FIFOs in block RAM, registered head
   parameter integer CYCLES_REG    = 1    // 0: cycles_o changes only with job_done_o (it is CYCLES)
@@ -385,7 +388,9 @@ module tern_job_engine #(
 
   wire                  agb_out_valid, agb_out_last;
   wire [8*LANES-1:0]    agb_out_data;
-  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(LANES), .FAST(SKID)) u_act_gb (
+  // READY_REG without SKID: see u_w_gb (activation rows load once per job: the bubbles cost
+  // a few cycles per job).
+  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(LANES), .FAST(SKID), .READY_REG(SKID != 0 ? 0 : 1)) u_act_gb (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
@@ -693,7 +698,10 @@ module tern_job_engine #(
       assign ws_out_data  = wf_out_data;
     end
   endgenerate
-  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT), .FAST(SKID)) u_w_gb (
+  // Without SKID the weight gearbox takes a word only when a slot was free at the cycle's
+  // start (READY_REG): a bubble per word (1/9 of T5 beats at 1x5) for no gearbox -> FIFO RAM
+  // pop chain, which the UP5K cannot close at 36 MHz.
+  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT), .FAST(SKID), .READY_REG(SKID != 0 ? 0 : 1)) u_w_gb (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (estate_q == E_END),
@@ -714,7 +722,7 @@ module tern_job_engine #(
   wire                 wq_out_valid;
   wire [W_BITS-1:0]    wq_out_data;
   generate
-    if (SKID != 0) begin : g_wq
+    if (SKID != 0 || ARRAY_SKID != 0) begin : g_wq
       wire [1:0]       unused_wq_level;
       tern_fifo #(.WIDTH(W_BITS), .DEPTH(2)) u_wq (
         .clk_i       (clk_i),

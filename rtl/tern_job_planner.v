@@ -67,10 +67,11 @@ module tern_job_planner #(
   localparam [7:0] E_ACT_OVF    = `TERN_DEVERR_ACT_OVERFLOW;
 
   // Steps of the sequence.
-  localparam [2:0] S_IDLE = 3'd0, S_DIV_K = 3'd1, S_DIV_N = 3'd2, S_MUL_GB = 3'd3,
-                   S_MUL_BB = 3'd4, S_MUL_T = 3'd5, S_DONE = 3'd6, S_CHECK = 3'd7;
+  localparam [3:0] S_IDLE = 4'd0, S_DIV_K = 4'd1, S_DIV_N = 4'd2, S_MUL_GB = 4'd3,
+                   S_MUL_BB = 4'd4, S_MUL_T = 4'd5, S_DONE = 4'd6, S_CHECK = 4'd7,
+                   S_OVF = 4'd8;
 
-  reg [2:0]  state_q;
+  reg [3:0]  state_q;
   reg [7:0]  err_q;
   reg [1:0]  fmt_q;
   reg [7:0]  tok_q;
@@ -85,6 +86,10 @@ module tern_job_planner #(
   reg [15:0] mp_q;         // multiplier (shifts right)
   reg [31:0] prod_q;
   reg [31:0] mc2_q, prod2_q;  // second product of the TOKENS step
+  // ACT_OVERFLOW compares, registered every cycle from operands that are stable when read
+  // (b_q from S_DIV_N on, prod_q in S_OVF), so no wide compare sits in front of err_q's
+  // enable (the iCE40's critical path otherwise).
+  reg        b_ovf_q, t_ovf_q;
 
   wire [1:0] d_fmt = desc_cfg_i[FMT_LSB +: 2];
   wire [7:0] d_tok = desc_cfg_i[TOK_LSB +: 8];
@@ -104,7 +109,10 @@ module tern_job_planner #(
     else                                                         check = 8'd0;
   end
 
-  assign desc_ready_o = (state_q == S_IDLE);
+  // desc_ready_o = (state_q == S_IDLE), from its own flop: it gates the CSR's job-register
+  // writes in the small device (tern_csr BYPASS), a long route on the iCE40.
+  reg idle_q;
+  assign desc_ready_o = idle_q;
   wire take = desc_valid_i & desc_ready_o;
 
   // One restoring-division step: {rem, num} shifts left, subtract the divisor when it fits.
@@ -122,8 +130,12 @@ module tern_job_planner #(
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       state_q <= S_IDLE;
+      idle_q  <= 1'b1;
       err_q   <= 8'd0;
     end else begin
+      // the only ways out of and into S_IDLE
+      if (take) idle_q <= 1'b0;
+      else if (state_q == S_DONE && plan_ready_i) idle_q <= 1'b1;
       case (state_q)
         S_IDLE: if (take) begin
           dk_q  <= {|desc_k_i[31:16], desc_k_i[15:0]};
@@ -175,7 +187,7 @@ module tern_job_planner #(
               if (T_MAX == 1) begin
                 // TOKENS = 1 (checked): A = ceil(K / 8), and B alone must fit the buffer
                 awords_q <= kwords;
-                if ({16'd0, b_q} > ABUF_U) err_q <= E_ACT_OVF;
+                if (b_ovf_q) err_q <= E_ACT_OVF;
                 state_q <= S_DONE;
               end else begin
                 mc_q    <= {16'd0, b_q};      // TOKENS * B
@@ -192,11 +204,11 @@ module tern_job_planner #(
             mp_q <= mp_q >> 1;
           end
         end
-        S_MUL_T: begin
+        // Unreachable at T_MAX 1 (the constant test lets synthesis drop the TOKENS step).
+        S_MUL_T: if (T_MAX != 1) begin
           if (mp_q == 16'd0) begin
             awords_q <= prod2_q;
-            if (prod_q > ABUF_U) err_q <= E_ACT_OVF;
-            state_q <= S_DONE;
+            state_q <= S_OVF;       // t_ovf_q sees the final prod_q next cycle
           end else begin
             if (mp_q[0]) begin
               prod_q  <= prod_q + mc_q;
@@ -207,9 +219,18 @@ module tern_job_planner #(
             mp_q  <= mp_q >> 1;
           end
         end
+        S_OVF: begin
+          if (T_MAX != 1 && t_ovf_q) err_q <= E_ACT_OVF;
+          state_q <= S_DONE;
+        end
         default: if (plan_ready_i) state_q <= S_IDLE;   // S_DONE
       endcase
     end
+  end
+
+  always @(posedge clk_i) begin
+    b_ovf_q <= ({16'd0, b_q} > ABUF_U);
+    t_ovf_q <= (prod_q > ABUF_U);
   end
 
   assign plan_valid_o   = (state_q == S_DONE);

@@ -338,6 +338,19 @@ module tern_uart_bridge #(
   wire in_frame = (st_q == S_CMD) || (st_q == S_SEQ) || (st_q == S_LEN0) || (st_q == S_LEN1) ||
                   (st_q == S_PAY) || (st_q == S_CRC0) || (st_q == S_CRC1);
   wire [15:0] len_rx = {rx_data, len_q[7:0]};
+  wire        unused_len_rx = ^len_rx[15:LW];   // beyond LW only when len_rx_big
+  // LEN's checks split by byte: the low byte's part registered as it arrives (S_LEN0), so the
+  // high byte's cycle has two 8-bit compares with constants instead of a 16-bit carry chain.
+  localparam [15:0] MAX_LEN16 = MAX_LEN_U[15:0];   // MAX_DATA <= 4096
+  reg         lo_gt_q, lo_zero_q;
+  always @(posedge clk_i) begin
+    if (rx_valid) begin   // the byte before LEN's high byte is LEN's low byte
+      lo_gt_q   <= (rx_data > MAX_LEN16[7:0]);
+      lo_zero_q <= (rx_data == 8'd0);
+    end
+  end
+  wire len_rx_big  = (rx_data > MAX_LEN16[15:8]) | ((rx_data == MAX_LEN16[15:8]) & lo_gt_q);
+  wire len_rx_zero = (rx_data == 8'd0) & lo_zero_q;
   wire [AW-1:0] addr_inc = addr_q + 1'b1;
   // a request byte into lane cnt[1:0] of addr_q (bytes 0..3) or dat_q (bytes 4..7); a MEM_WRITE
   // data byte from the buffer into lane addr[1:0] of dat_q
@@ -414,14 +427,14 @@ module tern_uart_bridge #(
       S_LEN1: if (rx_valid) begin
         len_d = len_rx[LW-1:0];
         cnt_d = LW_ZERO;
-        if ({16'd0, len_rx} > MAX_LEN_U) begin
+        if (len_rx_big) begin
           // no frame is that long: answer at once, the rest of it is skipped as garbage
           nak_d  = N_LEN;
           len_d  = LW_TWO;
           ph_d   = P_SYNC;
           st_d   = S_TX;
         end else begin
-          st_d = (len_rx == 16'd0) ? S_CRC0 : S_PAY;
+          st_d = len_rx_zero ? S_CRC0 : S_PAY;
         end
       end
       S_PAY: if (rx_valid) begin

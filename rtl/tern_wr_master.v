@@ -92,7 +92,9 @@ module tern_wr_master #(
   wire w_hs  = axi_wvalid_o & axi_wready_i;
   wire word_done = busy_q & (aw_sent_q | aw_hs) & (w_sent_q | w_hs);
   wire beat_done = word_done & (words_q == {{(WCW-1){1'b0}}, 1'b1});
-  assign in_ready = (~busy_q | beat_done) & ~b_out_q[7];
+  // The small device (FIFO_RAM) takes a beat only when idle at the cycle's start: a bubble
+  // per result beat, and no AXI handshake -> FIFO RAM pop chain (the UP5K's timing).
+  assign in_ready = ((FIFO_RAM != 0) ? ~busy_q : (~busy_q | beat_done)) & ~b_out_q[7];
   wire take = in_valid & in_ready;
 
   // Where the incoming beat goes and which of its rows are valid.

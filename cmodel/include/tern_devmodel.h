@@ -7,7 +7,11 @@
  * Memory is a byte array the caller owns; device address a is mem[a]. An access beyond it is
  * a bus error. Jobs run when tern_devmodel_run() is called (the model of time passing).
  * CYCLES reports the array's cycle model for the job (tern_job_cycles_tokens: each weight
- * beat serves every token in consecutive cycles). */
+ * beat serves every token in consecutive cycles).
+ *
+ * The device's limits (T_MAX, QUEUE_DEPTH, ACT_BUF_BEATS, the weight formats) are those of
+ * spec/tern.toml unless a tern_devmodel_cfg gives others: the RTL device top takes them as
+ * parameters (a board instantiates it smaller), and the model must then match it. */
 #ifndef TERN_DEVMODEL_H
 #define TERN_DEVMODEL_H
 
@@ -22,8 +26,28 @@ extern "C" {
 
 typedef struct tern_devmodel tern_devmodel;
 
-/* A device with geometry g over mem[0..mem_size). NULL if out of memory or g is invalid. */
+/* The device's limits, as the RTL's parameters of the same names (rtl/tern_device.v). They
+ * are what PARAMS.T_MAX/FORMATS, QUEUE.DEPTH and ACT_BUF read, and what a job is checked
+ * against (BAD_TOKENS, BAD_FMT, ACT_OVERFLOW, QUEUE_FULL). */
+typedef struct tern_devmodel_cfg {
+  uint32_t t_max;         /* most tokens per job: 1 .. 255 (the PARAMS.T_MAX and JOB_CFG.TOKENS fields) */
+  uint32_t queue_depth;   /* descriptors the queue holds: 1 .. 255 (the QUEUE.DEPTH/LEVEL fields) */
+  uint32_t act_buf_beats; /* activation-buffer entries per bank: >= 1 */
+  uint32_t formats;       /* bit f: weight format code f; not 0, a subset of TERN_FORMATS_MASK */
+} tern_devmodel_cfg;
+
+/* spec/tern.toml's: TERN_T_MAX, TERN_QUEUE_DEPTH, TERN_ACT_BUF_BEATS, TERN_FORMATS_MASK. */
+tern_devmodel_cfg tern_devmodel_cfg_default(void);
+
+/* TERN_OK, or TERN_ERR_ARG if a field is outside the ranges above. */
+tern_status tern_devmodel_cfg_check(tern_devmodel_cfg cfg);
+
+/* A device with geometry g over mem[0..mem_size), at the default limits. NULL if out of
+ * memory or g is invalid. */
 tern_devmodel *tern_devmodel_new(tern_geom g, uint8_t *mem, size_t mem_size);
+
+/* The same with the limits of cfg; NULL also if cfg is invalid (tern_devmodel_cfg_check). */
+tern_devmodel *tern_devmodel_new_cfg(tern_geom g, tern_devmodel_cfg cfg, uint8_t *mem, size_t mem_size);
 void tern_devmodel_free(tern_devmodel *dm);
 
 /* CSR access at a byte offset. Returns 0, or -1 (the AXI4-Lite SLVERR response) for an

@@ -13,23 +13,46 @@ typedef struct {
 
 struct tern_devmodel {
   tern_geom g;
+  tern_devmodel_cfg cfg;
   uint8_t *mem;
   size_t mem_size;
-  descriptor job;                     /* the JOB_* registers */
-  descriptor queue[TERN_QUEUE_DEPTH]; /* ring of waiting descriptors */
+  descriptor job; /* the JOB_* registers */
   unsigned head, level;
   uint32_t ctrl, err, irq_status, jobs_done, cycles;
+  descriptor queue[]; /* ring of cfg.queue_depth waiting descriptors */
 };
 
 static size_t pad(size_t v) { return (v + TERN_ADDR_ALIGN - 1) / TERN_ADDR_ALIGN * TERN_ADDR_ALIGN; }
 size_t tern_devmodel_act_stride(uint32_t k) { return pad(k); }
 size_t tern_devmodel_res_stride(uint32_t n) { return pad((size_t)n * 4); }
 
+tern_devmodel_cfg tern_devmodel_cfg_default(void) {
+  tern_devmodel_cfg c = {TERN_T_MAX, TERN_QUEUE_DEPTH, TERN_ACT_BUF_BEATS, TERN_FORMATS_MASK};
+  return c;
+}
+
+tern_status tern_devmodel_cfg_check(tern_devmodel_cfg c) {
+  const uint32_t t_field = TERN_REG_PARAMS_T_MAX_MASK >> TERN_REG_PARAMS_T_MAX_LSB;
+  const uint32_t tok_field = TERN_REG_JOB_CFG_TOKENS_MASK >> TERN_REG_JOB_CFG_TOKENS_LSB;
+  const uint32_t depth_field = TERN_REG_QUEUE_DEPTH_MASK >> TERN_REG_QUEUE_DEPTH_LSB;
+  const uint32_t level_field = TERN_REG_QUEUE_LEVEL_MASK >> TERN_REG_QUEUE_LEVEL_LSB;
+  if (c.t_max == 0 || c.t_max > t_field || c.t_max > tok_field) return TERN_ERR_ARG;
+  if (c.queue_depth == 0 || c.queue_depth > depth_field || c.queue_depth > level_field) return TERN_ERR_ARG;
+  if (c.act_buf_beats == 0) return TERN_ERR_ARG;
+  if (c.formats == 0 || (c.formats & ~(uint32_t)TERN_FORMATS_MASK)) return TERN_ERR_ARG;
+  return TERN_OK;
+}
+
 tern_devmodel *tern_devmodel_new(tern_geom g, uint8_t *mem, size_t mem_size) {
-  if (tern_geom_check(g) != TERN_OK || (!mem && mem_size)) return NULL;
-  tern_devmodel *dm = calloc(1, sizeof *dm);
+  return tern_devmodel_new_cfg(g, tern_devmodel_cfg_default(), mem, mem_size);
+}
+
+tern_devmodel *tern_devmodel_new_cfg(tern_geom g, tern_devmodel_cfg cfg, uint8_t *mem, size_t mem_size) {
+  if (tern_geom_check(g) != TERN_OK || tern_devmodel_cfg_check(cfg) != TERN_OK || (!mem && mem_size)) return NULL;
+  tern_devmodel *dm = calloc(1, sizeof *dm + (size_t)cfg.queue_depth * sizeof dm->queue[0]);
   if (!dm) return NULL;
   dm->g = g;
+  dm->cfg = cfg;
   dm->mem = mem;
   dm->mem_size = mem_size;
   return dm;
@@ -47,10 +70,10 @@ int tern_devmodel_read(tern_devmodel *dm, uint32_t off, uint32_t *v) {
     case TERN_REG_VERSION_OFFSET: *v = TERN_REG_VERSION_RESET; return 0;
     case TERN_REG_PARAMS_OFFSET:
       *v = (dm->g.rows & 0xFFu) << TERN_REG_PARAMS_ROWS_LSB | (dm->g.lanes & 0xFFu) << TERN_REG_PARAMS_LANES_LSB |
-           TERN_FORMATS_MASK << TERN_REG_PARAMS_FORMATS_LSB | TERN_T_MAX << TERN_REG_PARAMS_T_MAX_LSB;
+           dm->cfg.formats << TERN_REG_PARAMS_FORMATS_LSB | dm->cfg.t_max << TERN_REG_PARAMS_T_MAX_LSB;
       return 0;
     case TERN_REG_QUEUE_OFFSET:
-      *v = TERN_QUEUE_DEPTH << TERN_REG_QUEUE_DEPTH_LSB | dm->level << TERN_REG_QUEUE_LEVEL_LSB;
+      *v = dm->cfg.queue_depth << TERN_REG_QUEUE_DEPTH_LSB | dm->level << TERN_REG_QUEUE_LEVEL_LSB;
       return 0;
     case TERN_REG_CTRL_OFFSET: *v = dm->ctrl; return 0;
     case TERN_REG_STATUS_OFFSET:
@@ -64,7 +87,7 @@ int tern_devmodel_read(tern_devmodel *dm, uint32_t off, uint32_t *v) {
     case TERN_REG_JOB_W_ADDR_OFFSET: *v = dm->job.w_addr; return 0;
     case TERN_REG_JOB_A_ADDR_OFFSET: *v = dm->job.a_addr; return 0;
     case TERN_REG_JOB_O_ADDR_OFFSET: *v = dm->job.o_addr; return 0;
-    case TERN_REG_ACT_BUF_OFFSET: *v = TERN_ACT_BUF_BEATS; return 0;
+    case TERN_REG_ACT_BUF_OFFSET: *v = dm->cfg.act_buf_beats; return 0;
     case TERN_REG_CYCLES_OFFSET: *v = dm->cycles; return 0;
     default: return -1; /* DOORBELL is write-only; everything else is not a register */
   }
@@ -87,11 +110,11 @@ int tern_devmodel_write(tern_devmodel *dm, uint32_t off, uint32_t v) {
     case TERN_REG_JOB_O_ADDR_OFFSET: dm->job.o_addr = v; return 0;
     case TERN_REG_DOORBELL_OFFSET:
       if (!(v & 1u)) return 0;
-      if (dm->level == TERN_QUEUE_DEPTH) {
+      if (dm->level == dm->cfg.queue_depth) {
         fail(dm, TERN_DEVERR_QUEUE_FULL);
         return 0;
       }
-      dm->queue[(dm->head + dm->level) % TERN_QUEUE_DEPTH] = dm->job;
+      dm->queue[(dm->head + dm->level) % dm->cfg.queue_depth] = dm->job;
       dm->level++;
       return 0;
     default: return -1;
@@ -112,13 +135,13 @@ static void run_job(tern_devmodel *dm, const descriptor *d) {
     code = TERN_DEVERR_BAD_K;
   else if (d->n == 0 || d->n > TERN_N_MAX)
     code = TERN_DEVERR_BAD_N;
-  else if (!(TERN_FORMATS_MASK >> fmt & 1u))
+  else if (!(dm->cfg.formats >> fmt & 1u))
     code = TERN_DEVERR_BAD_FMT;
-  else if (tokens == 0 || tokens > TERN_T_MAX)
+  else if (tokens == 0 || tokens > dm->cfg.t_max)
     code = TERN_DEVERR_BAD_TOKENS;
   else if ((d->w_addr | d->a_addr | d->o_addr) % TERN_ADDR_ALIGN)
     code = TERN_DEVERR_MISALIGNED;
-  else if ((uint64_t)tokens * ((d->k + dm->g.lanes - 1) / dm->g.lanes) > TERN_ACT_BUF_BEATS)
+  else if ((uint64_t)tokens * ((d->k + dm->g.lanes - 1) / dm->g.lanes) > dm->cfg.act_buf_beats)
     code = TERN_DEVERR_ACT_OVERFLOW;
   const size_t wbytes = code ? 0 : tern_stream_bytes(dm->g, (tern_format)fmt, d->k, d->n);
   const size_t astride = tern_devmodel_act_stride(d->k), ostride = tern_devmodel_res_stride(d->n);
@@ -158,7 +181,7 @@ unsigned tern_devmodel_run(tern_devmodel *dm, unsigned max_jobs) {
   unsigned ran = 0;
   while (dm->level && (max_jobs == 0 || ran < max_jobs)) {
     descriptor d = dm->queue[dm->head];
-    dm->head = (dm->head + 1) % TERN_QUEUE_DEPTH;
+    dm->head = (dm->head + 1) % dm->cfg.queue_depth;
     dm->level--;
     run_job(dm, &d);
     ran++;

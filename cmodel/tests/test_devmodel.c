@@ -1,5 +1,7 @@
 /* The register-level device model: registers, SLVERR, every job error followed by a good
- * job, nothing written by a failed job, the queue, interrupts, results against tern_matmul. */
+ * job, nothing written by a failed job, the queue, interrupts, results against tern_matmul;
+ * devices configured with other limits (tern_devmodel_cfg: the boards' T_MAX, QUEUE_DEPTH,
+ * ACT_BUF_BEATS) and the refused configurations. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +53,89 @@ static int results_match(const uint8_t *mem, const int32_t *acc, uint32_t n, uin
       if (v != acc[(size_t)t * n + i]) return 0;
     }
   return 1;
+}
+
+/* Queue one descriptor, run the model, return STATUS.ERR if IRQ_STATUS.ERROR is set (else 0);
+ * IRQ_STATUS is cleared after. */
+static uint32_t run_one(tern_devmodel *dm, uint32_t k, uint32_t n, uint32_t fmt, uint32_t tokens) {
+  program(dm, k, n, fmt, tokens, W_AT, A_AT, O_AT);
+  tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+  tern_devmodel_run(dm, 0);
+  const uint32_t irq = rd(dm, TERN_REG_IRQ_STATUS_OFFSET), st = rd(dm, TERN_REG_STATUS_OFFSET);
+  tern_devmodel_write(dm, TERN_REG_IRQ_STATUS_OFFSET, irq);
+  return (irq & TERN_REG_IRQ_STATUS_ERROR_MASK) ? (st & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB : 0;
+}
+
+static uint32_t field(uint32_t v, uint32_t mask, uint32_t lsb) { return (v & mask) >> lsb; }
+
+/* A device at another configuration (a board's): its PARAMS, QUEUE and ACT_BUF, BAD_TOKENS at
+ * t_max + 1, ACT_OVERFLOW just past the buffer, QUEUE_FULL at the configured depth, and good
+ * jobs at the limits against tern_matmul. */
+static void check_cfg(tern_test_ctx *t, tern_geom g, tern_devmodel_cfg cfg, uint8_t *mem, uint64_t *rng) {
+  tern_devmodel *dm = tern_devmodel_new_cfg(g, cfg, mem, MEM);
+  if (!dm) {
+    tern_test_fail(t, "tern_devmodel_new_cfg refused a valid configuration");
+    return;
+  }
+  const uint32_t p = rd(dm, TERN_REG_PARAMS_OFFSET), q = rd(dm, TERN_REG_QUEUE_OFFSET);
+  TERN_CHECK(t, field(p, TERN_REG_PARAMS_ROWS_MASK, TERN_REG_PARAMS_ROWS_LSB) == g.rows);
+  TERN_CHECK(t, field(p, TERN_REG_PARAMS_LANES_MASK, TERN_REG_PARAMS_LANES_LSB) == g.lanes);
+  TERN_CHECK(t, field(p, TERN_REG_PARAMS_FORMATS_MASK, TERN_REG_PARAMS_FORMATS_LSB) == cfg.formats);
+  TERN_CHECK(t, field(p, TERN_REG_PARAMS_T_MAX_MASK, TERN_REG_PARAMS_T_MAX_LSB) == cfg.t_max);
+  TERN_CHECK(t, field(q, TERN_REG_QUEUE_DEPTH_MASK, TERN_REG_QUEUE_DEPTH_LSB) == cfg.queue_depth);
+  TERN_CHECK(t, field(q, TERN_REG_QUEUE_LEVEL_MASK, TERN_REG_QUEUE_LEVEL_LSB) == 0);
+  TERN_CHECK(t, rd(dm, TERN_REG_ACT_BUF_OFFSET) == cfg.act_buf_beats);
+
+  /* Tokens: t_max is fine, t_max + 1 is BAD_TOKENS. */
+  const uint32_t fmt = (cfg.formats & (1u << TERN_FMT_T5)) ? TERN_FMT_T5 : TERN_FMT_T2;
+  TERN_CHECK(t, run_one(dm, 2 * g.lanes, 3, fmt, cfg.t_max + 1) == TERN_DEVERR_BAD_TOKENS);
+  TERN_CHECK(t, run_one(dm, 2 * g.lanes, 3, fmt, 0) == TERN_DEVERR_BAD_TOKENS);
+  {
+    int32_t *acc = place_job(mem, g, (tern_format)fmt, 2 * g.lanes, 3, cfg.t_max, rng);
+    TERN_CHECK(t, run_one(dm, 2 * g.lanes, 3, fmt, cfg.t_max) == 0 && results_match(mem, acc, 3, cfg.t_max));
+    free(acc);
+  }
+  /* Formats outside cfg.formats: BAD_FMT. */
+  for (uint32_t f = 0; f < 4; f++)
+    if (!(cfg.formats >> f & 1u)) TERN_CHECK(t, run_one(dm, 40, 3, f, 1) == TERN_DEVERR_BAD_FMT);
+  /* The activation buffer: t_max * ceil(K / lanes) == act_buf_beats is fine, one lane more is
+   * ACT_OVERFLOW (K within K_MAX); a single token past the buffer too. */
+  const uint32_t kfull = g.lanes * (cfg.act_buf_beats / cfg.t_max);
+  if (kfull >= 1 && kfull + 1 <= TERN_K_MAX) {
+    TERN_CHECK(t, run_one(dm, kfull + 1, 2, fmt, cfg.t_max) == TERN_DEVERR_ACT_OVERFLOW);
+    if ((uint64_t)tern_devmodel_act_stride(kfull) * cfg.t_max <= O_AT - A_AT) {
+      int32_t *acc = place_job(mem, g, (tern_format)fmt, kfull, 2, cfg.t_max, rng);
+      TERN_CHECK(t, run_one(dm, kfull, 2, fmt, cfg.t_max) == 0 && results_match(mem, acc, 2, cfg.t_max));
+      free(acc);
+    }
+  }
+  if ((uint64_t)g.lanes * cfg.act_buf_beats + 1 <= TERN_K_MAX)
+    TERN_CHECK(t, run_one(dm, g.lanes * cfg.act_buf_beats + 1, 2, fmt, 1) == TERN_DEVERR_ACT_OVERFLOW);
+  /* The queue: depth doorbells are taken, one more is QUEUE_FULL and dropped. */
+  {
+    int32_t *acc = place_job(mem, g, (tern_format)fmt, 33, 4, 1, rng);
+    const uint32_t done0 = rd(dm, TERN_REG_JOBS_DONE_OFFSET);
+    program(dm, 33, 4, fmt, 1, W_AT, A_AT, O_AT);
+    for (uint32_t i = 0; i < cfg.queue_depth; i++) tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+    TERN_CHECK(t, field(rd(dm, TERN_REG_QUEUE_OFFSET), TERN_REG_QUEUE_LEVEL_MASK, TERN_REG_QUEUE_LEVEL_LSB) ==
+                      cfg.queue_depth);
+    TERN_CHECK(t, rd(dm, TERN_REG_IRQ_STATUS_OFFSET) == 0 && (rd(dm, TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_BUSY_MASK));
+    tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+    TERN_CHECK(t, rd(dm, TERN_REG_IRQ_STATUS_OFFSET) == TERN_REG_IRQ_STATUS_ERROR_MASK);
+    TERN_CHECK(t, field(rd(dm, TERN_REG_STATUS_OFFSET), TERN_REG_STATUS_ERR_MASK, TERN_REG_STATUS_ERR_LSB) ==
+                      TERN_DEVERR_QUEUE_FULL);
+    TERN_CHECK(t, field(rd(dm, TERN_REG_QUEUE_OFFSET), TERN_REG_QUEUE_LEVEL_MASK, TERN_REG_QUEUE_LEVEL_LSB) ==
+                      cfg.queue_depth);
+    TERN_CHECK(t, tern_devmodel_run(dm, 1) == 1);
+    tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1); /* room again: taken */
+    TERN_CHECK(t, field(rd(dm, TERN_REG_QUEUE_OFFSET), TERN_REG_QUEUE_LEVEL_MASK, TERN_REG_QUEUE_LEVEL_LSB) ==
+                      cfg.queue_depth);
+    TERN_CHECK(t, tern_devmodel_run(dm, 0) == cfg.queue_depth);
+    TERN_CHECK(t, rd(dm, TERN_REG_JOBS_DONE_OFFSET) == done0 + cfg.queue_depth + 1);
+    TERN_CHECK(t, results_match(mem, acc, 4, 1));
+    free(acc);
+  }
+  tern_devmodel_free(dm);
 }
 
 int main(int argc, char **argv) {
@@ -169,6 +254,81 @@ int main(int argc, char **argv) {
     tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 0); /* bit 0 clear: no push */
     TERN_CHECK(&t, tern_devmodel_run(dm, 0) == 0);
     free(acc);
+  }
+  tern_test_end(&t);
+
+  tern_test_begin(&t, "devmodel/cfg_default_is_the_spec");
+  {
+    tern_devmodel_cfg c = tern_devmodel_cfg_default();
+    TERN_CHECK(&t, c.t_max == TERN_T_MAX && c.queue_depth == TERN_QUEUE_DEPTH && c.act_buf_beats == TERN_ACT_BUF_BEATS &&
+                       c.formats == TERN_FORMATS_MASK);
+    TERN_CHECK(&t, tern_devmodel_cfg_check(c) == TERN_OK);
+    tern_devmodel *d2 = tern_devmodel_new_cfg(g, c, mem, MEM);
+    TERN_CHECK(&t, d2 != NULL);
+    if (d2) {
+      for (uint32_t off = 0; off <= TERN_REG_CYCLES_OFFSET; off += 4) {
+        uint32_t a = 0, b = 0;
+        TERN_CHECK(&t, tern_devmodel_read(dm, off, &a) == tern_devmodel_read(d2, off, &b));
+        if (off == TERN_REG_PARAMS_OFFSET || off == TERN_REG_QUEUE_OFFSET || off == TERN_REG_ACT_BUF_OFFSET)
+          TERN_CHECK(&t, a == b);
+      }
+      tern_devmodel_free(d2);
+    }
+  }
+  tern_test_end(&t);
+
+  tern_test_begin(&t, "devmodel/cfg_refused");
+  {
+    const tern_devmodel_cfg ok = tern_devmodel_cfg_default();
+    tern_devmodel_cfg bad[10];
+    for (int i = 0; i < 10; i++) bad[i] = ok;
+    bad[0].t_max = 0;
+    bad[1].t_max = 256; /* PARAMS.T_MAX and JOB_CFG.TOKENS are 8 bits */
+    bad[2].queue_depth = 0;
+    bad[3].queue_depth = 256; /* QUEUE.DEPTH is 8 bits */
+    bad[4].act_buf_beats = 0;
+    bad[5].formats = 0;
+    bad[6].formats = TERN_FORMATS_MASK | 4u; /* a format the model cannot compute */
+    bad[7].formats = 0x100u;
+    bad[8].t_max = UINT32_MAX;
+    bad[9].queue_depth = UINT32_MAX;
+    for (int i = 0; i < 10; i++) {
+      if (tern_devmodel_cfg_check(bad[i]) != TERN_ERR_ARG) tern_test_fail(&t, "bad configuration %d accepted", i);
+      tern_devmodel *d2 = tern_devmodel_new_cfg(g, bad[i], mem, MEM);
+      if (d2) tern_test_fail(&t, "tern_devmodel_new_cfg made a device of bad configuration %d", i);
+      tern_devmodel_free(d2);
+    }
+    tern_devmodel_cfg edge = ok;
+    edge.t_max = 255, edge.queue_depth = 255, edge.act_buf_beats = 1, edge.formats = 1u << TERN_FMT_T2;
+    TERN_CHECK(&t, tern_devmodel_cfg_check(edge) == TERN_OK);
+    tern_geom bad_g = {0, 5};
+    TERN_CHECK(&t, tern_devmodel_new_cfg(bad_g, ok, mem, MEM) == NULL);
+    TERN_CHECK(&t, tern_devmodel_new_cfg(g, ok, NULL, 16) == NULL);
+  }
+  tern_test_end(&t);
+
+  /* The boards' devices (fpga/boards/): the iCEBreaker's small one (1 x 5, one token, a
+   * one-deep queue, 256 buffer entries) and the ULX3S's (2 x 20, T_MAX 8, depth 4, 1024). */
+  tern_test_begin(&t, "devmodel/cfg_icebreaker");
+  {
+    const tern_geom gi = {1, 5};
+    const tern_devmodel_cfg ci = {1, 1, 256, TERN_FORMATS_MASK};
+    check_cfg(&t, gi, ci, mem, &rng);
+  }
+  tern_test_end(&t);
+  tern_test_begin(&t, "devmodel/cfg_ulx3s");
+  {
+    const tern_devmodel_cfg cu = {8, 4, 1024, TERN_FORMATS_MASK};
+    check_cfg(&t, g, cu, mem, &rng);
+  }
+  tern_test_end(&t);
+  tern_test_begin(&t, "devmodel/cfg_other_limits");
+  {
+    const tern_geom g3 = {3, 5};
+    const tern_devmodel_cfg c3 = {3, 2, 100, 1u << TERN_FMT_T2}; /* T2 only */
+    check_cfg(&t, g3, c3, mem, &rng);
+    const tern_devmodel_cfg c255 = {255, 255, 1000, TERN_FORMATS_MASK};
+    check_cfg(&t, g, c255, mem, &rng);
   }
   tern_test_end(&t);
 
