@@ -55,7 +55,8 @@ ifeq ($(ARCH),ice40)
   INSTALL_HINT  := run tools/deps.sh fpga-ice40 as root, or: sudo apt-get install yosys nextpnr-ice40 fpga-icestorm
   PACK_VERSION   = $(shell dpkg-query -W -f '$${Package} $${Version}' fpga-icestorm 2>/dev/null)
   CELL_LIB    := read_verilog -lib +/ice40/cells_sim.v;
-  SYNTH       := synth_ice40 -spram -dsp -top $(TOP)
+  include $(ROOT)/fpga/ice40_synth.mk
+  SYNTH       := synth_ice40 $(ICE40_SYNTH_OPTS) -top $(TOP)
   NO_MUL_POST := t:SB_MAC16 t:$$mul t:$$macc t:$$__MUL*
   PNR_OUT     := $(OUT)/$(BOARD).asc
   CONSTR_OPT  := --pcf

@@ -150,7 +150,6 @@ module tern_csr #(
   // AXI4-Lite write channels
   // ---------------------------------------------------------------------------------------
   reg         aw_v_q;
-  reg  [11:0] aw_addr_q;
   reg         w_v_q;
   reg  [31:0] w_data_q;
   reg  [3:0]  w_strb_q;
@@ -167,24 +166,28 @@ module tern_csr #(
   wire job_hold;                // a JOB_* write waits for the descriptor that holds them
   wire wr_en = aw_v_q & w_v_q & ~job_hold;  // both halves held: the write takes effect at this edge
 
+  // The write address is decoded as it is taken: the selects leave flip-flops (a JOB_* write's
+  // hold and the register enables otherwise start at a 12-bit compare).
+  reg sel_ctrl, sel_irq, sel_k, sel_n, sel_cfg, sel_w, sel_a, sel_o, sel_db;
   always @(posedge clk_i) begin
-    if (aw_hs) aw_addr_q <= axil_awaddr_i;
+    if (aw_hs) begin
+      sel_ctrl <= (axil_awaddr_i == `TERN_REG_CTRL_OFFSET);
+      sel_irq  <= (axil_awaddr_i == `TERN_REG_IRQ_STATUS_OFFSET);
+      sel_k    <= (axil_awaddr_i == `TERN_REG_JOB_K_OFFSET);
+      sel_n    <= (axil_awaddr_i == `TERN_REG_JOB_N_OFFSET);
+      sel_cfg  <= (axil_awaddr_i == `TERN_REG_JOB_CFG_OFFSET);
+      sel_w    <= (axil_awaddr_i == `TERN_REG_JOB_W_ADDR_OFFSET);
+      sel_a    <= (axil_awaddr_i == `TERN_REG_JOB_A_ADDR_OFFSET);
+      sel_o    <= (axil_awaddr_i == `TERN_REG_JOB_O_ADDR_OFFSET);
+      sel_db   <= (axil_awaddr_i == `TERN_REG_DOORBELL_OFFSET);
+    end
     if (w_hs) begin
       w_data_q <= axil_wdata_i;
       w_strb_q <= axil_wstrb_i;
     end
   end
 
-  // Write decode.
-  wire sel_ctrl  = (aw_addr_q == `TERN_REG_CTRL_OFFSET);
-  wire sel_irq   = (aw_addr_q == `TERN_REG_IRQ_STATUS_OFFSET);
-  wire sel_k     = (aw_addr_q == `TERN_REG_JOB_K_OFFSET);
-  wire sel_n     = (aw_addr_q == `TERN_REG_JOB_N_OFFSET);
-  wire sel_cfg   = (aw_addr_q == `TERN_REG_JOB_CFG_OFFSET);
-  wire sel_w     = (aw_addr_q == `TERN_REG_JOB_W_ADDR_OFFSET);
-  wire sel_a     = (aw_addr_q == `TERN_REG_JOB_A_ADDR_OFFSET);
-  wire sel_o     = (aw_addr_q == `TERN_REG_JOB_O_ADDR_OFFSET);
-  wire sel_db    = (aw_addr_q == `TERN_REG_DOORBELL_OFFSET);
+  // Write decode: the selects above.
   wire wr_ok     = sel_ctrl | sel_irq | sel_k | sel_n | sel_cfg | sel_w | sel_a | sel_o | sel_db;
   assign job_hold = (BYPASS != 0) & ~q_empty & ~desc_ready_i &
                     (sel_k | sel_n | sel_cfg | sel_w | sel_a | sel_o);

@@ -109,7 +109,8 @@ module tern_job_engine #(
   wire [31:0] plan_w, plan_a, plan_o, plan_ww, plan_aw;
 
   tern_job_planner #(
-    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS)
+    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS),
+    .CHECK_REG(SLOTS == 1 ? 1 : 0)   // the small device: its planner's latency is not hidden
   ) u_planner (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
@@ -372,12 +373,22 @@ module tern_job_engine #(
         .out_data_o  (as_out),
         .level_o     (unused_as_level)
       );
-    end else begin : g_no_askid
-      // R's ready then comes from the gearbox's in_ready_o (a gate from flip-flops) and the
-      // tag FIFO's registered head (FIFO_RAM)
-      assign as_out_valid = r_here & ~r_is_w;
-      assign as_in_ready  = agb_in_ready;
-      assign as_out       = as_in;
+    end else begin : g_as_slice
+      // The small device: one register between R and the gearbox (no RAM read -> tag -> gearbox
+      // count -> compare path in one cycle); its ready is a gate of flip-flops (the gearbox's
+      // in_ready_o is one with READY_REG), so it passes a word a cycle.
+      reg             as_full_q;
+      reg [ASW-1:0]   as_q;
+      wire            as_load = r_here & ~r_is_w & as_in_ready;
+      assign as_in_ready  = ~as_full_q | agb_in_ready;
+      always @(posedge clk_i) begin
+        if (!rst_ni)        as_full_q <= 1'b0;
+        else if (as_load)   as_full_q <= 1'b1;
+        else if (agb_in_ready) as_full_q <= 1'b0;   // taken (as_full_q: valid)
+        if (as_load) as_q <= as_in;
+      end
+      assign as_out_valid = as_full_q;
+      assign as_out       = as_q;
     end
   endgenerate
   wire        as_first = as_out[ASW-1];

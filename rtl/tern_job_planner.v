@@ -18,7 +18,9 @@ module tern_job_planner #(
   parameter integer ROWS          = `TERN_ROWS,
   parameter integer LANES         = `TERN_LANES,
   parameter integer T_MAX         = `TERN_T_MAX,
-  parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS
+  parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
+  parameter integer CHECK_REG     = 0   // 1: the descriptor checks registered, a cycle later
+                                        // (S_CHECK2): no K/N compare chain before state_q
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,          // synchronous, active low
@@ -69,7 +71,7 @@ module tern_job_planner #(
   // Steps of the sequence.
   localparam [3:0] S_IDLE = 4'd0, S_DIV_K = 4'd1, S_DIV_N = 4'd2, S_MUL_GB = 4'd3,
                    S_MUL_BB = 4'd4, S_MUL_T = 4'd5, S_DONE = 4'd6, S_CHECK = 4'd7,
-                   S_OVF = 4'd8;
+                   S_OVF = 4'd8, S_CHECK2 = 4'd9;
 
   reg [3:0]  state_q;
   reg [7:0]  err_q;
@@ -109,6 +111,8 @@ module tern_job_planner #(
     else                                                         check = 8'd0;
   end
 
+  reg  [7:0] check_q;   // CHECK_REG: check a cycle late (S_CHECK2 reads it)
+  wire [7:0] chk = (CHECK_REG != 0) ? check_q : check;
   // desc_ready_o = (state_q == S_IDLE), from its own flop: it gates the CSR's job-register
   // writes in the small device (tern_csr BYPASS), a long route on the iCE40.
   reg idle_q;
@@ -147,13 +151,16 @@ module tern_job_planner #(
           o_q   <= desc_o_addr_i;
           state_q <= S_CHECK;
         end
-        S_CHECK: begin
-          err_q <= check;
+        // With CHECK_REG the checks are read a cycle later, from check_q (S_CHECK2).
+        S_CHECK, S_CHECK2: if (CHECK_REG != 0 && state_q == S_CHECK) begin
+          state_q <= S_CHECK2;
+        end else begin
+          err_q <= chk;
           // ceil(K / LANES) = floor((K + LANES - 1) / LANES)
           num_q <= {1'b0, k_q} + LANES_U[16:0] - 17'd1;
           rem_q <= 17'd0;
           it_q  <= 5'd0;
-          state_q <= (check != 8'd0) ? S_DONE : S_DIV_K;
+          state_q <= (chk != 8'd0) ? S_DONE : S_DIV_K;
         end
         S_DIV_K, S_DIV_N: begin
           rem_q <= fits ? rem_sub[16:0] : rem_sh[16:0];
@@ -229,6 +236,7 @@ module tern_job_planner #(
   end
 
   always @(posedge clk_i) begin
+    check_q <= check;
     b_ovf_q <= ({16'd0, b_q} > ABUF_U);
     t_ovf_q <= (prod_q > ABUF_U);
   end

@@ -137,6 +137,8 @@ module tern_uart_bridge #(
   localparam [4:0] S_MEM_R  = 5'd15;   // memory read data
   localparam [4:0] S_TX     = 5'd16;   // send the answer
   localparam [4:0] S_CHK    = 5'd17;   // the last CRC byte goes in; the checks are registered
+  localparam [4:0] S_VERD   = 5'd19;   // the frame's verdict (vnak_q) is registered
+  localparam [4:0] S_LEN2   = 5'd20;   // LEN's checks (len_big_q, len_zero_q) are registered
   localparam [4:0] S_MW_RD2 = 5'd18;   // MEM_WRITE: the buffer's byte into a fabric register
 
   // answer phases
@@ -204,7 +206,10 @@ module tern_uart_bridge #(
   reg [7:0]    buf_q [0:MAX_DATA-1];
   reg [7:0]    buf_rd_q;
   reg [7:0]    buf_rd2_q;         // the block RAM's slow output meets only this register
-  wire         cnt_lt4 = (cnt_q[LW-1:2] == {(LW-2){1'b0}});   // payload bytes 0..3: the address
+  // payload bytes 0..3 are the address: cnt_q < 4, registered (cnt_q changes only with a
+  // received byte, which is at least a UART character after the previous one or S_LEN1)
+  reg          cnt_lt4;
+  always @(posedge clk_i) cnt_lt4 <= (cnt_q[LW-1:2] == {(LW-2){1'b0}});
   wire [BW-1:0] buf_a  = cnt_q[BW-1:0] - BW_FOUR;
   wire          buf_we = (st_q == S_PAY) && rx_valid && !cnt_lt4;
 
@@ -244,18 +249,29 @@ module tern_uart_bridge #(
   wire        csr_ok   = (addr_q[1:0] == 2'b00) && ((addr_ext >> CSR_AW) == {(AW+1){1'b0}});
   wire        is_write = (cmd_q == C_REG_WR) || (cmd_q == C_MEM_WR);
   wire        retry    = is_write && lvld_q && (lseq_q == seq_q) && (lcmd_q == cmd_q[2:0]);
+  // LEN's and the read length's compares, registered in the mem_n_q stage (so the verdict's
+  // stage is a few gates of flip-flops)
+  reg         len_is0_q, len_is4_q, len_is6_q, len_is8_q, len_ge5_q, rd_n_ok_q;
+  always @(posedge clk_i) begin
+    len_is0_q <= (len16 == 16'd0);
+    len_is4_q <= (len16 == 16'd4);
+    len_is6_q <= (len16 == 16'd6);
+    len_is8_q <= (len16 == 16'd8);
+    len_ge5_q <= (len16 >= 16'd5);
+    rd_n_ok_q <= (dat_q[15:0] != 16'd0) && ({16'd0, dat_q[15:0]} <= MAX_DATA_U);   // MEM_READ's len16
+  end
   reg         len_ok;
   reg         cmd_known;
   always @* begin
     cmd_known = 1'b1;
     len_ok    = 1'b0;
     case (cmd_q)
-      C_IDENT:  len_ok = (len16 == 16'd0);
-      C_REG_RD: len_ok = (len16 == 16'd4);
-      C_REG_WR: len_ok = (len16 == 16'd8);
-      C_MEM_WR: len_ok = (len16 >= 16'd5);
-      C_MEM_RD: len_ok = (len16 == 16'd6) && (mem_n_q != 16'd0) && ({16'd0, mem_n_q} <= MAX_DATA_U);
-      C_IRQ:    len_ok = (len16 == 16'd0);
+      C_IDENT:  len_ok = len_is0_q;
+      C_REG_RD: len_ok = len_is4_q;
+      C_REG_WR: len_ok = len_is8_q;
+      C_MEM_WR: len_ok = len_ge5_q;
+      C_MEM_RD: len_ok = len_is6_q && rd_n_ok_q;
+      C_IRQ:    len_ok = len_is0_q;
       default:  cmd_known = 1'b0;
     endcase
   end
@@ -264,6 +280,13 @@ module tern_uart_bridge #(
   wire [2:0] verdict = !cmd_known ? N_CMD : !len_ok ? N_LEN : !addr_ok ? N_ADDR : N_NONE;
   reg  [2:0] verdict_q;
   reg        retry_q;
+  // The answer's NAK code, registered (S_VERD) so S_EXEC starts from flip-flops: a bad CRC or
+  // a framing error first, then the request's checks, then a retry answered as before (its
+  // saved result; N_NONE: an empty ACK). crc_q is final from S_CHK on.
+  reg  [2:0] vnak_q;
+  always @(posedge clk_i)
+    vnak_q <= ((crc_q != 16'd0) || ferr_q) ? N_CRC : (verdict_q != N_NONE) ? verdict_q :
+              retry_q ? lres_q : N_NONE;
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       mem_n_q   <= 16'd0;
@@ -302,6 +325,16 @@ module tern_uart_bridge #(
   wire [7:0]  pay_byte = (nak_q != N_NONE) ? (cnt_q[0] ? cmd_q : {5'd0, nak_q}) :
                          dat_q[{addr_q[1:0], 3'b000} +: 8];
   wire        need_chunk = (ph_q == P_PAY) && !have_q && (nak_q == N_NONE);
+  // The chunk's source, registered: a chunk is fetched in the second cycle need_chunk holds
+  // (addr_q and cmd_q do not change meanwhile), so S_TX decides from flip-flops; one cycle per
+  // 4 payload bytes, against 4 byte times of the UART.
+  reg         chunk_wait_q, chunk_csr_q;
+  reg  [31:0] chunk_const_q;
+  always @(posedge clk_i) begin
+    chunk_wait_q  <= need_chunk;
+    chunk_csr_q   <= chunk_csr;
+    chunk_const_q <= chunk_const;
+  end
 
   always @* begin
     case (ph_q)
@@ -319,7 +352,11 @@ module tern_uart_bridge #(
 
   // ---- bus ports ----------------------------------------------------------------------------
   wire [CSR_AW-1:0] ident_addr = {{(CSR_AW-5){1'b0}}, ident_reg, 2'b00};
-  assign axil_araddr_o  = (cmd_q == C_IDENT) ? ident_addr : addr_q[CSR_AW-1:0];
+  // ARADDR from a flip-flop (the CSR block decodes it combinationally into its read data):
+  // addr_q and cmd_q hold from the cycle before S_CSR_AR on.
+  reg  [CSR_AW-1:0] araddr_q;
+  always @(posedge clk_i) araddr_q <= (cmd_q == C_IDENT) ? ident_addr : addr_q[CSR_AW-1:0];
+  assign axil_araddr_o  = araddr_q;
   assign axil_arvalid_o = (st_q == S_CSR_AR);
   assign axil_rready_o  = (st_q == S_CSR_R);
   assign axil_awaddr_o  = addr_q[CSR_AW-1:0];
@@ -342,15 +379,17 @@ module tern_uart_bridge #(
   // LEN's checks split by byte: the low byte's part registered as it arrives (S_LEN0), so the
   // high byte's cycle has two 8-bit compares with constants instead of a 16-bit carry chain.
   localparam [15:0] MAX_LEN16 = MAX_LEN_U[15:0];   // MAX_DATA <= 4096
-  reg         lo_gt_q, lo_zero_q;
+  reg         lo_gt_q, lo_zero_q, len_big_q, len_zero_q;
+  wire        len_rx_big  = (rx_data > MAX_LEN16[15:8]) | ((rx_data == MAX_LEN16[15:8]) & lo_gt_q);
+  wire        len_rx_zero = (rx_data == 8'd0) & lo_zero_q;
   always @(posedge clk_i) begin
     if (rx_valid) begin   // the byte before LEN's high byte is LEN's low byte
-      lo_gt_q   <= (rx_data > MAX_LEN16[7:0]);
-      lo_zero_q <= (rx_data == 8'd0);
+      lo_gt_q    <= (rx_data > MAX_LEN16[7:0]);
+      lo_zero_q  <= (rx_data == 8'd0);
+      len_big_q  <= len_rx_big;    // read in S_LEN2, after LEN's high byte
+      len_zero_q <= len_rx_zero;
     end
   end
-  wire len_rx_big  = (rx_data > MAX_LEN16[15:8]) | ((rx_data == MAX_LEN16[15:8]) & lo_gt_q);
-  wire len_rx_zero = (rx_data == 8'd0) & lo_zero_q;
   wire [AW-1:0] addr_inc = addr_q + 1'b1;
   // a request byte into lane cnt[1:0] of addr_q (bytes 0..3) or dat_q (bytes 4..7); a MEM_WRITE
   // data byte from the buffer into lane addr[1:0] of dat_q
@@ -427,14 +466,17 @@ module tern_uart_bridge #(
       S_LEN1: if (rx_valid) begin
         len_d = len_rx[LW-1:0];
         cnt_d = LW_ZERO;
-        if (len_rx_big) begin
+        st_d  = S_LEN2;
+      end
+      S_LEN2: begin   // a cycle: the next byte is at least a UART character away
+        if (len_big_q) begin
           // no frame is that long: answer at once, the rest of it is skipped as garbage
           nak_d  = N_LEN;
           len_d  = LW_TWO;
           ph_d   = P_SYNC;
           st_d   = S_TX;
         end else begin
-          st_d = len_rx_zero ? S_CRC0 : S_PAY;
+          st_d = len_zero_q ? S_CRC0 : S_PAY;
         end
       end
       S_PAY: if (rx_valid) begin
@@ -449,7 +491,8 @@ module tern_uart_bridge #(
       end
       S_CRC0: if (rx_valid) st_d = S_CRC1;
       S_CRC1: if (rx_valid) st_d = S_CHK;
-      S_CHK:  st_d = S_EXEC;
+      S_CHK:  st_d = S_VERD;
+      S_VERD: st_d = S_EXEC;
 
       S_EXEC: begin
         ph_d   = P_SYNC;
@@ -457,10 +500,8 @@ module tern_uart_bridge #(
         strb_d = 4'h0;
         st_d   = S_TX;
         // the CRC of CMD .. CRC is 0 for an intact frame
-        if ((crc_q != 16'd0) || ferr_q) nak_d = N_CRC;
-        else if (verdict_q != N_NONE)   nak_d = verdict_q;
-        else if (retry_q)               nak_d = lres_q;   // answer the retry as before
-        else begin
+        nak_d = vnak_q;
+        if (vnak_q == N_NONE && !retry_q) begin
           // execute: remember this request for a retry of it
           lseq_d = seq_q;
           lcmd_d = cmd_q[2:0];
@@ -542,11 +583,13 @@ module tern_uart_bridge #(
 
       default: begin  // S_TX
         if (need_chunk) begin
-          if (cmd_q == C_MEM_RD)  st_d = S_MEM;
-          else if (chunk_csr)     st_d = S_CSR_AR;
-          else begin
-            dat_d  = chunk_const;
-            have_d = 1'b1;
+          if (chunk_wait_q) begin   // else the chunk's source is registered this cycle
+            if (cmd_q == C_MEM_RD)  st_d = S_MEM;
+            else if (chunk_csr_q)   st_d = S_CSR_AR;
+            else begin
+              dat_d  = chunk_const_q;
+              have_d = 1'b1;
+            end
           end
         end else if (tx_ready && !push_q) begin   // = tx_valid && tx_ready
           crc_init = (ph_q == P_SYNC);

@@ -2,8 +2,9 @@
 #
 #   make -C fpga postsynth      (= make -f scripts/postsynth.mk from fpga/)
 #
-# Yosys synthesises rtl/tern_mac_array.v as the iCEBreaker build does (synth_ice40 -spram -dsp,
-# the board's ROWS/LANES given with hierarchy -chparam, no multiplier or DSP cell allowed) and
+# Yosys synthesises rtl/tern_mac_array.v as the iCEBreaker build does (synth_ice40 with the
+# options of fpga/ice40_synth.mk, the board's ROWS/LANES given with hierarchy -chparam, no
+# multiplier or DSP cell allowed) and
 # writes the gate-level netlist (SB_LUT4 / SB_CARRY / SB_DFF* instances, write_verilog -noattr).
 # Verilator builds the unchanged array bench, sim/verilator/array_tb.cpp, against that netlist
 # and Yosys' simulation models of the iCE40 cells, then runs random jobs and the directed
@@ -17,6 +18,7 @@
 # the gate-level netlist (tests/test_postsynth.sh checks this).
 
 ROOT   := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/../..)
+include $(ROOT)/fpga/ice40_synth.mk
 YOSYS     ?= yosys
 VERILATOR ?= verilator
 JOBS      ?= 200
@@ -61,7 +63,7 @@ GEOM_C  := -DTB_ROWS=$(ROWS) -DTB_LANES=$(LANES) $(if $(T_MAX),-DTB_T_MAX=$(T_MA
 YOSYS_SCRIPT := read_verilog -I$(ROOT)/rtl $(RTL); \
   hierarchy -check -top tern_mac_array $(CHPARAM); proc; flatten; opt -fast; \
   select -assert-none t:$$mul t:$$macc t:$$div t:$$mod t:$$divfloor t:$$modfloor t:$$pow; \
-  synth_ice40 -spram -dsp -top tern_mac_array; \
+  synth_ice40 $(ICE40_SYNTH_OPTS) -top tern_mac_array; \
   select -assert-none t:SB_MAC16 t:$$mul t:$$macc t:$$__MUL*; \
   tee -q -o $(SYN)/stat.txt stat; write_verilog -noattr $(GATES)
 
