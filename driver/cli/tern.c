@@ -56,6 +56,17 @@ static void die_usage(const char *cmd, const char *fmt, ...) {
   exit(2);
 }
 
+/* "--name=value": name into name[], returns value; anything else: all of a into name[], NULL. */
+static const char *split_option(const char *a, char *name, size_t size) {
+  const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+  if (!eq) {
+    snprintf(name, size, "%s", a);
+    return NULL;
+  }
+  snprintf(name, size, "%.*s", (int)(eq - a), a);
+  return eq + 1;
+}
+
 static void fail(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -238,13 +249,8 @@ static void parse_opts(const char *cmd, int argc, char **argv, int first, opts *
       }
       die_usage(cmd, "unexpected argument '%s'", a);
     }
-    const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-    if (eq) {
-      snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-      val = eq + 1;
-    } else {
-      snprintf(name, sizeof name, "%s", a);
-    }
+    const char *eq = split_option(a, name, sizeof name);
+    if (eq) val = eq;
 #define FLAG(s) (strcmp(name, s) == 0)
     /* flags without a value */
     if (FLAG("--ignore-eos")) {
@@ -1437,12 +1443,10 @@ static int cmd_energy(int argc, char **argv) {
       eo.quiet = 1;
       continue;
     }
-    const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+    const char *eq = split_option(a, name, sizeof name);
     if (eq) {
-      snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
-      val = eq + 1;
+      val = eq;
     } else {
-      snprintf(name, sizeof name, "%s", a);
       if (a[0] != '-') die_usage("energy", "unexpected argument '%s'", a);
       if (i + 1 >= argc) die_usage("energy", "option %s needs a value", name);
       val = argv[++i];

@@ -2,24 +2,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "tern_cycle.h"
 #include "tern_energy.h"
 
-static tern_status fail(char *err, size_t es, tern_status st, const char *fmt, ...) {
-  if (err && es) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, es, fmt, ap);
-    va_end(ap);
-  }
-  return st;
-}
 
 static void copy_str(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
 
@@ -201,10 +192,10 @@ static int next_line(line_reader *r) {
 }
 
 tern_status tern_energy_table_load(const char *path, tern_energy_table *t, char *err, size_t es) {
-  if (!path || !t) return fail(err, es, TERN_ERR_ARG, "tern_energy_table_load: NULL argument");
+  if (!path || !t) return tern_errf(err, es, TERN_ERR_ARG, "tern_energy_table_load: NULL argument");
   memset(t, 0, sizeof *t);
   FILE *f = fopen(path, "r");
-  if (!f) return fail(err, es, TERN_ERR_ARG, "energy table '%s': cannot open: %s", path, strerror(errno));
+  if (!f) return tern_errf(err, es, TERN_ERR_ARG, "energy table '%s': cannot open: %s", path, strerror(errno));
   static const struct {
     const char *key;
     size_t off;
@@ -221,13 +212,13 @@ tern_status tern_energy_table_load(const char *path, tern_energy_table *t, char 
   while ((rc = next_line(&r)) != 0) {
     char *key, *val;
     if (rc < 0) {
-      st = fail(err, es, TERN_ERR_ARG, "%s:%u: line too long or not text", path, r.line);
+      st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: line too long or not text", path, r.line);
       break;
     }
     int k = split_line(r.buf, &key, &val);
     if (k == 0) continue;
     if (k < 0) {
-      st = fail(err, es, TERN_ERR_ARG, "%s:%u: expected 'key = value'", path, r.line);
+      st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: expected 'key = value'", path, r.line);
       break;
     }
     lines++;
@@ -239,11 +230,11 @@ tern_status tern_energy_table_load(const char *path, tern_energy_table *t, char 
       have_source = 1;
     } else if (strcmp(key, "base") == 0) {
       if (lines != 1) {
-        st = fail(err, es, TERN_ERR_ARG, "%s:%u: 'base' must be the first entry", path, r.line);
+        st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: 'base' must be the first entry", path, r.line);
         break;
       }
       if (tern_energy_table_builtin(val, t) != TERN_OK) {
-        st = fail(err, es, TERN_ERR_ARG, "%s:%u: base '%s' is not a built-in table (horowitz45, bitnet7nm)", path,
+        st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: base '%s' is not a built-in table (horowitz45, bitnet7nm)", path,
                   r.line, val);
         break;
       }
@@ -252,7 +243,7 @@ tern_status tern_energy_table_load(const char *path, tern_energy_table *t, char 
       int i = 0;
       while (i < NNUM && strcmp(key, nums[i].key) != 0) i++;
       if (i == NNUM) {
-        st = fail(err, es, TERN_ERR_ARG,
+        st = tern_errf(err, es, TERN_ERR_ARG,
                   "%s:%u: unknown key '%s' (keys: name, source, base, add_pj, flop_pj, sram_pj_per_byte, "
                   "wsram_pj_per_byte, dram_pj_per_byte)",
                   path, r.line, key);
@@ -260,18 +251,18 @@ tern_status tern_energy_table_load(const char *path, tern_energy_table *t, char 
       }
       double x;
       if (!parse_double_str(val, &x) || x < 0.0) {
-        st = fail(err, es, TERN_ERR_ARG, "%s:%u: %s = '%s' is not a number >= 0 (picojoules)", path, r.line, key, val);
+        st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: %s = '%s' is not a number >= 0 (picojoules)", path, r.line, key, val);
         break;
       }
       memcpy((char *)t + nums[i].off, &x, sizeof x);
       have[i] = 1;
     }
   }
-  if (st == TERN_OK && ferror(f)) st = fail(err, es, TERN_ERR_ARG, "%s: read error", path);
+  if (st == TERN_OK && ferror(f)) st = tern_errf(err, es, TERN_ERR_ARG, "%s: read error", path);
   fclose(f);
   if (st != TERN_OK) return st;
   for (int i = 0; i < NNUM; i++)
-    if (!have[i]) return fail(err, es, TERN_ERR_ARG, "%s: missing key '%s' (or a 'base' table to take it from)", path, nums[i].key);
+    if (!have[i]) return tern_errf(err, es, TERN_ERR_ARG, "%s: missing key '%s' (or a 'base' table to take it from)", path, nums[i].key);
   if (!have_name) {
     const char *b = strrchr(path, '/');
     copy_str(t->name, sizeof t->name, b ? b + 1 : path);
@@ -366,10 +357,10 @@ tern_status tern_counts_write(FILE *f, const tern_counts *c) {
 }
 
 tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t es) {
-  if (!path || !c) return fail(err, es, TERN_ERR_ARG, "tern_counts_read: NULL argument");
+  if (!path || !c) return tern_errf(err, es, TERN_ERR_ARG, "tern_counts_read: NULL argument");
   memset(c, 0, sizeof *c);
   FILE *f = fopen(path, "r");
-  if (!f) return fail(err, es, TERN_ERR_ARG, "counts '%s': cannot open: %s", path, strerror(errno));
+  if (!f) return tern_errf(err, es, TERN_ERR_ARG, "counts '%s': cannot open: %s", path, strerror(errno));
   line_reader r = {f, path, 0, {0}};
   tern_status st = TERN_OK;
   int have_magic = 0, have_array = 0, have_fmt = 0, have_w = 0, have_nz = 0, have_dim[N_DIMS] = {0};
@@ -379,7 +370,7 @@ tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t
   do {                                                 \
     char m_[300];                                      \
     snprintf(m_, sizeof m_, __VA_ARGS__);              \
-    st = fail(err, es, TERN_ERR_ARG, "%s:%u: %s", path, r.line, m_); \
+    st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: %s", path, r.line, m_); \
     goto out;                                          \
   } while (0)
   while ((rc = next_line(&r)) != 0) {
@@ -464,7 +455,7 @@ tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t
   }
 #undef BAD
   if (ferror(f)) {
-    st = fail(err, es, TERN_ERR_ARG, "%s: read error", path);
+    st = tern_errf(err, es, TERN_ERR_ARG, "%s: read error", path);
     goto out;
   }
   {
@@ -485,11 +476,11 @@ tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t
         }
     }
     if (missing) {
-      st = fail(err, es, TERN_ERR_ARG, "%s: missing key '%s' (not a complete tern counts file)", path, missing);
+      st = tern_errf(err, es, TERN_ERR_ARG, "%s: missing key '%s' (not a complete tern counts file)", path, missing);
       goto out;
     }
     if (c->nonzero_weights > c->weights) {
-      st = fail(err, es, TERN_ERR_ARG, "%s: nonzero_weights %llu > weights %llu", path,
+      st = tern_errf(err, es, TERN_ERR_ARG, "%s: nonzero_weights %llu > weights %llu", path,
                 (unsigned long long)c->nonzero_weights, (unsigned long long)c->weights);
       goto out;
     }
@@ -508,18 +499,18 @@ const char *tern_energy_component_name(int component) {
 
 tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *cfg, tern_energy_result *r, char *err,
                                 size_t es) {
-  if (!c || !cfg || !r) return fail(err, es, TERN_ERR_ARG, "tern_energy_compute: NULL argument");
+  if (!c || !cfg || !r) return tern_errf(err, es, TERN_ERR_ARG, "tern_energy_compute: NULL argument");
   memset(r, 0, sizeof *r);
   const tern_count_phase *d = &c->decode;
   if (d->tokens == 0)
-    return fail(err, es, TERN_ERR_ARG, "the counts have no decode steps (generate at least 2 tokens to count one)");
+    return tern_errf(err, es, TERN_ERR_ARG, "the counts have no decode steps (generate at least 2 tokens to count one)");
   const double T = (double)d->tokens;
   const tern_energy_table *tb = &cfg->table;
   /* the shapes must explain the counted MACs */
   uint64_t macs = 0;
   for (uint32_t i = 0; i < c->n_shapes; i++) macs += (uint64_t)c->shapes[i].k * c->shapes[i].n * c->shapes[i].per_token;
   if (macs * d->tokens != d->macs)
-    return fail(err, es, TERN_ERR_ARG,
+    return tern_errf(err, es, TERN_ERR_ARG,
                 "counts: the shapes give %llu MACs per token but the decode steps counted %llu over %llu tokens",
                 (unsigned long long)macs, (unsigned long long)d->macs, (unsigned long long)d->tokens);
   r->adds = (double)d->adds / T;
@@ -540,10 +531,10 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
   } else {
     const tern_geom g = cfg->geom;
     if (tern_geom_check(g) != TERN_OK)
-      return fail(err, es, TERN_ERR_ARG, "array %ux%u: rows and lanes must be >= 1 and rows x lanes a multiple of 5",
+      return tern_errf(err, es, TERN_ERR_ARG, "array %ux%u: rows and lanes must be >= 1 and rows x lanes a multiple of 5",
                   g.rows, g.lanes);
     if (!(cfg->clock_mhz > 0))
-      return fail(err, es, TERN_ERR_ARG, "a device needs a clock (--clock-mhz or a --board)");
+      return tern_errf(err, es, TERN_ERR_ARG, "a device needs a clock (--clock-mhz or a --board)");
     double wb = 0, act_reads = 0, cycles = 0;
     for (uint32_t i = 0; i < c->n_shapes; i++) {
       const uint32_t k = c->shapes[i].k, n = c->shapes[i].n;
@@ -553,7 +544,7 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
       cycles += per * (double)tern_job_cycles_tokens(g, k, n, 1);
     }
     if (g.rows == c->geom.rows && g.lanes == c->geom.lanes && fabs(wb * T - (double)d->weight_bytes) > 0.5)
-      return fail(err, es, TERN_ERR_ARG,
+      return tern_errf(err, es, TERN_ERR_ARG,
                   "counts: the shapes give %.0f weight bytes per token at %ux%u but the run counted %llu over %llu "
                   "tokens",
                   wb, g.rows, g.lanes, (unsigned long long)d->weight_bytes, (unsigned long long)d->tokens);

@@ -1,24 +1,15 @@
 /* A BitNet b1.58 model with random weights as a GGUF file in memory (tern_synth.h). */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errmsg.h"
 #include "tern_gguf.h"
 #include "tern_pack.h"
 #include "tern_synth.h"
 
-static tern_status fail(char *err, size_t es, tern_status st, const char *fmt, ...) {
-  if (err && es) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, es, fmt, ap);
-    va_end(ap);
-  }
-  return st;
-}
 
 static void preset_tiny(tern_synth_params *p) {
   tern_synth_params t = {256, 2, 768, 4, 2, 512, 256, 1.0 / 3.0, 1};
@@ -32,7 +23,7 @@ static void preset_2b4t(tern_synth_params *p) {
 }
 
 tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, size_t es) {
-  if (!p) return fail(err, es, TERN_ERR_ARG, "synth: NULL argument");
+  if (!p) return tern_errf(err, es, TERN_ERR_ARG, "synth: NULL argument");
   preset_tiny(p);
   const char *s = spec ? spec : "";
   int first = 1;
@@ -41,17 +32,17 @@ tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, 
     size_t len = end ? (size_t)(end - s) : strlen(s);
     char item[64];
     if (len == 0 || len >= sizeof item) {
-      if (len == 0) return fail(err, es, TERN_ERR_ARG, "synth: empty item in '%s'", spec);
-      return fail(err, es, TERN_ERR_ARG, "synth: item '%.*s...' is too long", 32, s);
+      if (len == 0) return tern_errf(err, es, TERN_ERR_ARG, "synth: empty item in '%s'", spec);
+      return tern_errf(err, es, TERN_ERR_ARG, "synth: item '%.*s...' is too long", 32, s);
     }
     memcpy(item, s, len);
     item[len] = 0;
     char *eq = strchr(item, '=');
     if (!eq) {
-      if (!first) return fail(err, es, TERN_ERR_ARG, "synth: '%s': a preset (2b4t, tiny) must come first", item);
+      if (!first) return tern_errf(err, es, TERN_ERR_ARG, "synth: '%s': a preset (2b4t, tiny) must come first", item);
       if (strcmp(item, "2b4t") == 0) preset_2b4t(p);
       else if (strcmp(item, "tiny") == 0) preset_tiny(p);
-      else return fail(err, es, TERN_ERR_ARG, "synth: unknown preset '%s' (presets: 2b4t, tiny; or name=value)", item);
+      else return tern_errf(err, es, TERN_ERR_ARG, "synth: unknown preset '%s' (presets: 2b4t, tiny; or name=value)", item);
     } else {
       *eq = 0;
       const char *name = item, *val = eq + 1;
@@ -60,15 +51,15 @@ tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, 
       if (strcmp(name, "zero") == 0) {
         double z = strtod(val, &vend);
         if (errno || vend == val || *vend || !(z >= 0.0 && z <= 1.0))
-          return fail(err, es, TERN_ERR_ARG, "synth: 'zero=%s' must be a fraction 0..1", val);
+          return tern_errf(err, es, TERN_ERR_ARG, "synth: 'zero=%s' must be a fraction 0..1", val);
         p->zero = z;
       } else {
         unsigned long long v = strtoull(val, &vend, 10);
         if (errno || vend == val || *vend || val[0] == '-')
-          return fail(err, es, TERN_ERR_ARG, "synth: '%s=%s' must be a whole number", name, val);
+          return tern_errf(err, es, TERN_ERR_ARG, "synth: '%s=%s' must be a whole number", name, val);
         const unsigned long long lim = strcmp(name, "seed") == 0 ? ~0ull : strcmp(name, "vocab") == 0 ? 0x7fffffffull
                                        : strcmp(name, "ctx") == 0 ? (1ull << 24) : 65535ull;
-        if (v > lim) return fail(err, es, TERN_ERR_ARG, "synth: '%s=%s' is too large (at most %llu)", name, val, lim);
+        if (v > lim) return tern_errf(err, es, TERN_ERR_ARG, "synth: '%s=%s' is too large (at most %llu)", name, val, lim);
         if (strcmp(name, "dim") == 0) p->n_embd = (uint32_t)v;
         else if (strcmp(name, "layers") == 0) p->n_layer = (uint32_t)v;
         else if (strcmp(name, "ff") == 0) p->n_ff = (uint32_t)v;
@@ -78,7 +69,7 @@ tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, 
         else if (strcmp(name, "ctx") == 0) p->n_ctx = (uint32_t)v;
         else if (strcmp(name, "seed") == 0) p->seed = v;
         else
-          return fail(err, es, TERN_ERR_ARG,
+          return tern_errf(err, es, TERN_ERR_ARG,
                       "synth: unknown parameter '%s' (dim, layers, ff, heads, kv, vocab, ctx, zero, seed)", name);
       }
     }
@@ -87,13 +78,13 @@ tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, 
   }
   if (p->n_embd == 0 || p->n_layer == 0 || p->n_ff == 0 || p->n_head == 0 || p->n_head_kv == 0 || p->n_vocab == 0 ||
       p->n_ctx == 0)
-    return fail(err, es, TERN_ERR_ARG, "synth: dim, layers, ff, heads, kv, vocab and ctx must be at least 1");
+    return tern_errf(err, es, TERN_ERR_ARG, "synth: dim, layers, ff, heads, kv, vocab and ctx must be at least 1");
   if (p->n_embd % p->n_head != 0)
-    return fail(err, es, TERN_ERR_ARG, "synth: 'heads=%u' must divide dim=%u", p->n_head, p->n_embd);
+    return tern_errf(err, es, TERN_ERR_ARG, "synth: 'heads=%u' must divide dim=%u", p->n_head, p->n_embd);
   if (p->n_head % p->n_head_kv != 0)
-    return fail(err, es, TERN_ERR_ARG, "synth: 'kv=%u' must divide heads=%u", p->n_head_kv, p->n_head);
+    return tern_errf(err, es, TERN_ERR_ARG, "synth: 'kv=%u' must divide heads=%u", p->n_head_kv, p->n_head);
   if ((p->n_embd / p->n_head) % 2 != 0)
-    return fail(err, es, TERN_ERR_ARG, "synth: the head size dim/heads = %u must be even (RoPE pairs)",
+    return tern_errf(err, es, TERN_ERR_ARG, "synth: the head size dim/heads = %u must be even (RoPE pairs)",
                 p->n_embd / p->n_head);
   return TERN_OK;
 }
@@ -207,21 +198,21 @@ static void random_halves(uint64_t seed, size_t count, uint8_t *out) {
 }
 
 tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *size, char *err, size_t es) {
-  if (!p || !data || !size) return fail(err, es, TERN_ERR_ARG, "tern_synth_gguf: NULL argument");
+  if (!p || !data || !size) return tern_errf(err, es, TERN_ERR_ARG, "tern_synth_gguf: NULL argument");
   *data = NULL;
   *size = 0;
   const uint32_t E = p->n_embd, F = p->n_ff, hd = p->n_head ? E / p->n_head : 0, kvd = p->n_head_kv * hd;
   if (!E || !F || !hd || !kvd || !p->n_layer || !p->n_vocab || !(p->zero >= 0.0 && p->zero <= 1.0))
-    return fail(err, es, TERN_ERR_ARG, "synth: bad parameters (tern_synth_parse checks them)");
+    return tern_errf(err, es, TERN_ERR_ARG, "synth: bad parameters (tern_synth_parse checks them)");
   const uint32_t wk[7] = {E, E, E, E, E, E, F}, wn[7] = {E, kvd, kvd, E, F, F, E};
   static const char *const wname[7] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
   for (int i = 0; i < 7; i++)
     if (tern_i2s_bytes(wk[i], wn[i]) == 0)
-      return fail(err, es, TERN_ERR_ARG, "synth: blk.N.%s.weight is %u x %u: I2_S needs K x N to be a multiple of 128",
+      return tern_errf(err, es, TERN_ERR_ARG, "synth: blk.N.%s.weight is %u x %u: I2_S needs K x N to be a multiple of 128",
                   wname[i], wn[i], wk[i]);
   const size_t nt = 2 + (size_t)p->n_layer * 11;
   tinfo *t = calloc(nt, sizeof *t);
-  if (!t) return fail(err, es, TERN_ERR_NOMEM, "synth: out of memory");
+  if (!t) return tern_errf(err, es, TERN_ERR_NOMEM, "synth: out of memory");
   size_t n = 0;
 #define TENSOR(nm_fmt, nm_arg, kind_, e0, e1, type_, bytes_)                \
   do {                                                                      \
@@ -296,7 +287,7 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
   int8_t *trits = malloc(max_w ? max_w : 1);
   tern_status st = TERN_OK;
   if (!out || !trits) {
-    st = fail(err, es, TERN_ERR_NOMEM, "synth: out of memory for a %zu-byte model", total);
+    st = tern_errf(err, es, TERN_ERR_NOMEM, "synth: out of memory for a %zu-byte model", total);
     goto done;
   }
   memcpy(out, b.p, b.len);
@@ -316,7 +307,7 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
       const double nonzero = (double)k * (1.0 - p->zero);
       const float scale = nonzero >= 1.0 ? (float)(1.0 / sqrt(nonzero)) : 1.0f;
       st = tern_to_i2s(trits, k, nn, scale, dst);
-      if (st != TERN_OK) fail(err, es, st, "synth: packing %s: %s", t[i].name, tern_strerror(st));
+      if (st != TERN_OK) tern_errf(err, es, st, "synth: packing %s: %s", t[i].name, tern_strerror(st));
     }
   }
 done:

@@ -1,0 +1,15 @@
+/* errmsg.h */
+#include "errmsg.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+tern_status tern_errf(char *err, size_t err_size, tern_status st, const char *fmt, ...) {
+  if (err && err_size) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, err_size, fmt, ap);
+    va_end(ap);
+  }
+  return st;
+}
