@@ -56,6 +56,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=icebreaker TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=ulx3s TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr CFG=ardec AR_DECODE_REG=1
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=piped OUT_REGS=2
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=req REQ_REG=1
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
@@ -91,6 +92,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
+	  "rtl-csr-ardec|$(ABS_BUILD)/sim/ardec-csr/csr_tb $(SEED_ARG)" \
 	  "rtl-board-memctl|$(ABS_BUILD)/sim/memctl/memctl_tb $(SEED_ARG)" \
 	  "rtl-board-memctl-piped|$(ABS_BUILD)/sim/piped-memctl/memctl_tb $(SEED_ARG)" \
 	  "rtl-board-memctl-req|$(ABS_BUILD)/sim/req-memctl/memctl_tb $(SEED_ARG)" \

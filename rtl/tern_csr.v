@@ -43,7 +43,12 @@ module tern_csr #(
   parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
   // 1: CYCLES is a register here, loaded from cycles_i at a successful job's job_done_i;
   // 0: CYCLES reads cycles_i, which the engine then holds and changes only at job_done_i.
-  parameter integer CYCLES_REG  = 1
+  parameter integer CYCLES_REG  = 1,
+  // 1: the read address is decoded into flip-flops the cycle before the AR handshake (ARREADY
+  // waits for a cycle of ARVALID, during which AXI holds ARADDR), so the read-data multiplexer
+  // starts from flip-flops: a cycle more per read, for the iCE40's clock. The registers are
+  // still sampled at the handshake's edge.
+  parameter integer AR_DECODE_REG = 0
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,          // synchronous, active low
@@ -339,12 +344,52 @@ module tern_csr #(
   reg  [31:0] r_data_q;
   reg  [1:0]  r_resp_q;
 
-  assign axil_arready_o = ~r_v_q;
+  // which register ARADDR names, one-hot (none: DOORBELL, which is write-only, a hole or a
+  // misaligned offset: SLVERR)
+  localparam integer NRD = 16;
+  localparam integer R_ID = 0, R_VERSION = 1, R_PARAMS = 2, R_QUEUE = 3, R_CTRL = 4,
+                     R_STATUS = 5, R_IRQ = 6, R_JOBS_DONE = 7, R_JOB_K = 8, R_JOB_N = 9,
+                     R_JOB_CFG = 10, R_JOB_W = 11, R_JOB_A = 12, R_JOB_O = 13, R_ACT_BUF = 14,
+                     R_CYCLES = 15;
+  reg  [NRD-1:0] rd_dec;
+  always @(*) begin
+    rd_dec = {NRD{1'b0}};
+    case (axil_araddr_i)
+      `TERN_REG_ID_OFFSET:         rd_dec[R_ID]        = 1'b1;
+      `TERN_REG_VERSION_OFFSET:    rd_dec[R_VERSION]   = 1'b1;
+      `TERN_REG_PARAMS_OFFSET:     rd_dec[R_PARAMS]    = 1'b1;
+      `TERN_REG_QUEUE_OFFSET:      rd_dec[R_QUEUE]     = 1'b1;
+      `TERN_REG_CTRL_OFFSET:       rd_dec[R_CTRL]      = 1'b1;
+      `TERN_REG_STATUS_OFFSET:     rd_dec[R_STATUS]    = 1'b1;
+      `TERN_REG_IRQ_STATUS_OFFSET: rd_dec[R_IRQ]       = 1'b1;
+      `TERN_REG_JOBS_DONE_OFFSET:  rd_dec[R_JOBS_DONE] = 1'b1;
+      `TERN_REG_JOB_K_OFFSET:      rd_dec[R_JOB_K]     = 1'b1;
+      `TERN_REG_JOB_N_OFFSET:      rd_dec[R_JOB_N]     = 1'b1;
+      `TERN_REG_JOB_CFG_OFFSET:    rd_dec[R_JOB_CFG]   = 1'b1;
+      `TERN_REG_JOB_W_ADDR_OFFSET: rd_dec[R_JOB_W]     = 1'b1;
+      `TERN_REG_JOB_A_ADDR_OFFSET: rd_dec[R_JOB_A]     = 1'b1;
+      `TERN_REG_JOB_O_ADDR_OFFSET: rd_dec[R_JOB_O]     = 1'b1;
+      `TERN_REG_ACT_BUF_OFFSET:    rd_dec[R_ACT_BUF]   = 1'b1;
+      `TERN_REG_CYCLES_OFFSET:     rd_dec[R_CYCLES]    = 1'b1;
+      default:                     rd_dec              = {NRD{1'b0}};
+    endcase
+  end
+
+  // AR_DECODE_REG: rd_dec_q is the decode of the ARADDR that has been valid since the cycle
+  // before (ar_wait_q), the one the handshake takes.
+  reg  [NRD-1:0] rd_dec_q;
+  reg            ar_wait_q;
+  wire [NRD-1:0] rd_sel = (AR_DECODE_REG != 0) ? rd_dec_q : rd_dec;
+  assign axil_arready_o = ~r_v_q & ((AR_DECODE_REG == 0) | ar_wait_q);
   assign axil_rvalid_o  = r_v_q;
   assign axil_rdata_o   = r_data_q;
   assign axil_rresp_o   = r_resp_q;
 
   wire ar_hs = axil_arvalid_i & axil_arready_o;
+  always @(posedge clk_i) begin
+    rd_dec_q  <= rd_dec;
+    ar_wait_q <= rst_ni & axil_arvalid_i & ~ar_hs;
+  end
 
   wire [31:0] queue_val  = ({24'd0, DEPTH_U[7:0]} << `TERN_REG_QUEUE_DEPTH_LSB) |
                            ({{(32-LVW){1'b0}}, level_q} << `TERN_REG_QUEUE_LEVEL_LSB);
@@ -353,32 +398,19 @@ module tern_csr #(
   wire [31:0] irq_val    = ({31'd0, irq_done_q}  << `TERN_REG_IRQ_STATUS_DONE_LSB) |
                            ({31'd0, irq_error_q} << `TERN_REG_IRQ_STATUS_ERROR_LSB);
   wire [31:0] ctrl_val   = {31'd0, irq_en_q} << `TERN_REG_CTRL_IRQ_EN_LSB;
+  wire [31:0] cycles_val = (CYCLES_REG != 0) ? cycles_q : cycles_i;
 
-  reg  [31:0] rd_val;
-  reg         rd_ok;
-  always @(*) begin
-    rd_ok  = 1'b1;
-    rd_val = 32'd0;
-    case (axil_araddr_i)
-      `TERN_REG_ID_OFFSET:         rd_val = `TERN_REG_ID_RESET;
-      `TERN_REG_VERSION_OFFSET:    rd_val = `TERN_REG_VERSION_RESET;
-      `TERN_REG_PARAMS_OFFSET:     rd_val = PARAMS_VAL;
-      `TERN_REG_QUEUE_OFFSET:      rd_val = queue_val;
-      `TERN_REG_CTRL_OFFSET:       rd_val = ctrl_val;
-      `TERN_REG_STATUS_OFFSET:     rd_val = status_val;
-      `TERN_REG_IRQ_STATUS_OFFSET: rd_val = irq_val;
-      `TERN_REG_JOBS_DONE_OFFSET:  rd_val = jobs_done_q;
-      `TERN_REG_JOB_K_OFFSET:      rd_val = job_k_q;
-      `TERN_REG_JOB_N_OFFSET:      rd_val = job_n_q;
-      `TERN_REG_JOB_CFG_OFFSET:    rd_val = job_cfg;
-      `TERN_REG_JOB_W_ADDR_OFFSET: rd_val = job_w_q;
-      `TERN_REG_JOB_A_ADDR_OFFSET: rd_val = job_a_q;
-      `TERN_REG_JOB_O_ADDR_OFFSET: rd_val = job_o_q;
-      `TERN_REG_ACT_BUF_OFFSET:    rd_val = ACT_BUF_U;
-      `TERN_REG_CYCLES_OFFSET:     rd_val = (CYCLES_REG != 0) ? cycles_q : cycles_i;
-      default:                     rd_ok  = 1'b0;  // DOORBELL (write-only), holes, misaligned
-    endcase
-  end
+  // the selected register's value: an AND-OR of the one-hot selects
+  wire [31:0] rd_val =
+    ({32{rd_sel[R_ID]}}        & `TERN_REG_ID_RESET)      | ({32{rd_sel[R_VERSION]}} & `TERN_REG_VERSION_RESET) |
+    ({32{rd_sel[R_PARAMS]}}    & PARAMS_VAL)              | ({32{rd_sel[R_QUEUE]}}   & queue_val)   |
+    ({32{rd_sel[R_CTRL]}}      & ctrl_val)                | ({32{rd_sel[R_STATUS]}}  & status_val)  |
+    ({32{rd_sel[R_IRQ]}}       & irq_val)                 | ({32{rd_sel[R_JOBS_DONE]}} & jobs_done_q) |
+    ({32{rd_sel[R_JOB_K]}}     & job_k_q)                 | ({32{rd_sel[R_JOB_N]}}   & job_n_q)     |
+    ({32{rd_sel[R_JOB_CFG]}}   & job_cfg)                 | ({32{rd_sel[R_JOB_W]}}   & job_w_q)     |
+    ({32{rd_sel[R_JOB_A]}}     & job_a_q)                 | ({32{rd_sel[R_JOB_O]}}   & job_o_q)     |
+    ({32{rd_sel[R_ACT_BUF]}}   & ACT_BUF_U)               | ({32{rd_sel[R_CYCLES]}}  & cycles_val);
+  wire        rd_ok  = |rd_sel;
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin

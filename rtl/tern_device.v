@@ -87,7 +87,7 @@ module tern_device #(
   tern_csr #(
     .ROWS(ROWS), .LANES(LANES), .FORMATS(`TERN_FORMATS_MASK), .T_MAX(T_MAX),
     .QUEUE_DEPTH(QUEUE_DEPTH), .ACT_BUF_BEATS(ACT_BUF_BEATS),
-    .CYCLES_REG(SMALL != 0 ? 0 : 1)
+    .CYCLES_REG(SMALL != 0 ? 0 : 1), .AR_DECODE_REG(SMALL != 0 ? 1 : 0)
   ) u_csr (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),

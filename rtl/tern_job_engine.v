@@ -254,7 +254,7 @@ module tern_job_engine #(
 
   tern_rd_master #(
     .MAX_BURST(MAX_BURST), .TAG_W(TAG_W), .OUTSTANDING(OUTST), .CREDIT_W(CREDIT_W),
-    .TAGS_RAM(FIFO_RAM)
+    .TAGS_RAM(FIFO_RAM), .ISSUE_REG(SLOTS == 1 ? 1 : 0)   // the small device
   ) u_rd (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),

@@ -61,6 +61,10 @@ module tern_job_planner #(
   localparam [31:0]  T2_BB_U = (2 * ROWS * LANES + 7) / 8;   // beat bytes (docs/formats.md)
   localparam [31:0]  T5_BB_U = (ROWS * LANES) / 5;
   localparam [1:0]   FMT_T5  = `TERN_FMT_T5;
+  // The divider's remainder stays below its divisor, so its datapath is as wide as the larger
+  // divisor (a 3-bit subtract for 5 lanes, not a 17-bit one).
+  localparam integer MAX_DIV = (LANES > ROWS) ? LANES : ROWS;
+  localparam integer DW      = $clog2(MAX_DIV + 1);
   localparam [7:0] E_BAD_K      = `TERN_DEVERR_BAD_K;
   localparam [7:0] E_BAD_N      = `TERN_DEVERR_BAD_N;
   localparam [7:0] E_BAD_FMT    = `TERN_DEVERR_BAD_FMT;
@@ -82,7 +86,7 @@ module tern_job_planner #(
   reg [31:0] wwords_q, awords_q;
   // the arithmetic unit
   reg [16:0] num_q;        // dividend, shifted out as the quotient shifts in
-  reg [16:0] rem_q;
+  reg [DW-1:0] rem_q;      // remainder: below the divisor (LANES or ROWS), so DW bits
   reg [4:0]  it_q;
   reg [31:0] mc_q;         // multiplicand (shifts left)
   reg [15:0] mp_q;         // multiplier (shifts right)
@@ -120,14 +124,14 @@ module tern_job_planner #(
   wire take = desc_valid_i & desc_ready_o;
 
   // One restoring-division step: {rem, num} shifts left, subtract the divisor when it fits.
-  wire [16:0] divisor  = (state_q == S_DIV_K) ? LANES_U[16:0] : ROWS_U[16:0];
-  wire [17:0] rem_sh   = {rem_q, num_q[16]};
-  wire        fits     = (rem_sh >= {1'b0, divisor});
-  wire [17:0] rem_sub  = rem_sh - {1'b0, divisor};
+  wire [DW-1:0] divisor = (state_q == S_DIV_K) ? LANES_U[DW-1:0] : ROWS_U[DW-1:0];
+  wire [DW:0]   rem_sh  = {rem_q, num_q[16]};
+  wire          fits    = (rem_sh >= {1'b0, divisor});
+  wire [DW:0]   rem_sub = rem_sh - {1'b0, divisor};
   wire [16:0] num_next = {num_q[15:0], fits};
 
   wire [15:0] bb = (fmt_q == FMT_T5) ? T5_BB_U[15:0] : T2_BB_U[15:0];
-  wire        unused_rem = rem_sub[17];   // rem_sub is used only when it is not negative
+  wire        unused_rem = rem_sub[DW];   // rem_sub is used only when it is not negative
   wire [21:0] unused_cfg = {desc_cfg_i[31:16], desc_cfg_i[7:2]};  // the CSR keeps only FMT and TOKENS
   wire [31:0] kwords = ({16'd0, k_q} + 32'd7) >> 3;
 
@@ -158,16 +162,16 @@ module tern_job_planner #(
           err_q <= chk;
           // ceil(K / LANES) = floor((K + LANES - 1) / LANES)
           num_q <= {1'b0, k_q} + LANES_U[16:0] - 17'd1;
-          rem_q <= 17'd0;
+          rem_q <= {DW{1'b0}};
           it_q  <= 5'd0;
           state_q <= (chk != 8'd0) ? S_DONE : S_DIV_K;
         end
         S_DIV_K, S_DIV_N: begin
-          rem_q <= fits ? rem_sub[16:0] : rem_sh[16:0];
+          rem_q <= fits ? rem_sub[DW-1:0] : rem_sh[DW-1:0];
           num_q <= num_next;
           it_q  <= it_q + 5'd1;
           if (it_q == 5'd16) begin
-            rem_q <= 17'd0;
+            rem_q <= {DW{1'b0}};
             it_q  <= 5'd0;
             if (state_q == S_DIV_K) begin
               b_q   <= num_next[15:0];

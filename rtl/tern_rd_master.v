@@ -15,7 +15,10 @@ module tern_rd_master #(
   parameter integer TAG_W       = 3,
   parameter integer OUTSTANDING = 8,    // bursts in flight (power of two)
   parameter integer CREDIT_W    = 8,
-  parameter integer TAGS_RAM    = 0     // 1: the tag FIFO in block RAM (r_tag_o from a register)
+  parameter integer TAGS_RAM    = 0,    // 1: the tag FIFO in block RAM (r_tag_o from a register)
+  parameter integer ISSUE_REG   = 0     // 1: the credit compare registered; a burst issues from
+                                        // the second cycle its plan is ready (a cycle later), so
+                                        // issue_o is a gate of flip-flops (the iCE40's clock)
 ) (
   input  wire                clk_i,
   input  wire                rst_ni,     // synchronous, active low
@@ -79,10 +82,20 @@ module tern_rd_master #(
   wire [CMPW-1:0] credit_u = {{(CMPW-CREDIT_W){1'b0}}, credit_i};
   wire [CMPW-1:0] blen_u   = {{(CMPW-9){1'b0}}, blen_q};
   wire tags_full;
-  wire credit_ok = ~credit_q | (credit_u >= blen_u);
+  wire credit_now = ~credit_q | (credit_u >= blen_u);
+  // ISSUE_REG: credit_ok_q is credit_now of the cycle before, when the plan (blen_q) was
+  // already ready (plan_rdy_q) and no burst issued; credit_i only grows without an issue, so
+  // the older value is safe.
+  reg  credit_ok_q, plan_rdy_q;
+  wire issue;
+  always @(posedge clk_i) begin
+    credit_ok_q <= credit_now;
+    plan_rdy_q  <= rst_ni & active_q & (plan_q == 2'd2) & ~issue;
+  end
+  wire credit_ok = (ISSUE_REG != 0) ? (credit_ok_q & plan_rdy_q) : credit_now;
   // AR is offered from a register and a new burst waits for the previous one's handshake,
   // so axi_arready_i reaches only arvalid_q.
-  wire issue = active_q & (plan_q == 2'd2) & ~stop_i & ~arvalid_q & ~tags_full & credit_ok;
+  assign issue = active_q & (plan_q == 2'd2) & ~stop_i & ~arvalid_q & ~tags_full & credit_ok;
 
   assign cmd_ready_o = ~active_q;
   assign busy_o = active_q;

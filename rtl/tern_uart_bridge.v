@@ -118,38 +118,42 @@ module tern_uart_bridge #(
   localparam [LW-1:0] LW_IDENT   = IDENT_LEN_U[LW-1:0];
   localparam [BW-1:0] BW_FOUR    = FOUR_U[BW-1:0];
 
-  // ---- states -------------------------------------------------------------------------------
-  localparam [4:0] S_HUNT   = 5'd0;
-  localparam [4:0] S_CMD    = 5'd1;
-  localparam [4:0] S_SEQ    = 5'd2;
-  localparam [4:0] S_LEN0   = 5'd3;
-  localparam [4:0] S_LEN1   = 5'd4;
-  localparam [4:0] S_PAY    = 5'd5;
-  localparam [4:0] S_CRC0   = 5'd6;
-  localparam [4:0] S_CRC1   = 5'd7;
-  localparam [4:0] S_EXEC   = 5'd8;    // check the frame, start its command
-  localparam [4:0] S_CSR_AR = 5'd9;    // AXI4-Lite read address
-  localparam [4:0] S_CSR_R  = 5'd10;   // AXI4-Lite read data
-  localparam [4:0] S_CSR_W  = 5'd11;   // AXI4-Lite write address, data and response
-  localparam [4:0] S_MW_RD  = 5'd12;   // MEM_WRITE: buffer read
-  localparam [4:0] S_MW_PUT = 5'd13;   // MEM_WRITE: byte into the word
-  localparam [4:0] S_MEM    = 5'd14;   // memory request until granted
-  localparam [4:0] S_MEM_R  = 5'd15;   // memory read data
-  localparam [4:0] S_TX     = 5'd16;   // send the answer
-  localparam [4:0] S_CHK    = 5'd17;   // the last CRC byte goes in; the checks are registered
-  localparam [4:0] S_VERD   = 5'd19;   // the frame's verdict (vnak_q) is registered
-  localparam [4:0] S_LEN2   = 5'd20;   // LEN's checks (len_big_q, len_zero_q) are registered
-  localparam [4:0] S_MW_RD2 = 5'd18;   // MEM_WRITE: the buffer's byte into a fabric register
+  // ---- states: one-hot (a state test is one flip-flop, which keeps the frame machine's
+  // decisions a LUT or two deep on the iCE40); S_* are bit indices of st_q -----------------------
+  localparam integer S_HUNT   = 0;
+  localparam integer S_CMD    = 1;
+  localparam integer S_SEQ    = 2;
+  localparam integer S_LEN0   = 3;
+  localparam integer S_LEN1   = 4;
+  localparam integer S_LEN2   = 5;    // LEN's checks (len_big_q, len_zero_q) are registered
+  localparam integer S_PAY    = 6;
+  localparam integer S_CRC0   = 7;
+  localparam integer S_CRC1   = 8;
+  localparam integer S_CHK    = 9;    // the last CRC byte goes in; the checks are registered
+  localparam integer S_VERD   = 10;   // the frame's verdict (vnak_q) is registered
+  localparam integer S_EXEC   = 11;   // start the frame's command
+  localparam integer S_CSR_AR = 12;   // AXI4-Lite read address
+  localparam integer S_CSR_R  = 13;   // AXI4-Lite read data
+  localparam integer S_CSR_W  = 14;   // AXI4-Lite write address, data and response
+  localparam integer S_MW_RD  = 15;   // MEM_WRITE: buffer read
+  localparam integer S_MW_RD2 = 16;   // MEM_WRITE: the buffer's byte into a fabric register
+  localparam integer S_MW_PUT = 17;   // MEM_WRITE: byte into the word
+  localparam integer S_MEM    = 18;   // memory request until granted
+  localparam integer S_MEM_R  = 19;   // memory read data
+  localparam integer S_TX     = 20;   // send the answer
+  localparam integer NS       = 21;
+  localparam [NS-1:0] ST_ONE  = {{(NS-1){1'b0}}, 1'b1};
 
-  // answer phases
-  localparam [2:0] P_SYNC = 3'd0;
-  localparam [2:0] P_CMD  = 3'd1;
-  localparam [2:0] P_SEQ  = 3'd2;
-  localparam [2:0] P_LEN0 = 3'd3;
-  localparam [2:0] P_LEN1 = 3'd4;
-  localparam [2:0] P_PAY  = 3'd5;
-  localparam [2:0] P_CRC0 = 3'd6;
-  localparam [2:0] P_CRC1 = 3'd7;
+  // answer phases: one-hot as well, P_* are bit indices of ph_q
+  localparam integer P_SYNC = 0;
+  localparam integer P_CMD  = 1;
+  localparam integer P_SEQ  = 2;
+  localparam integer P_LEN0 = 3;
+  localparam integer P_LEN1 = 4;
+  localparam integer P_PAY  = 5;
+  localparam integer P_CRC0 = 6;
+  localparam integer P_CRC1 = 7;
+  localparam [7:0]   PH_ONE = 8'd1;
 
   // ---- UART ---------------------------------------------------------------------------------
   wire       rx_valid, rx_ferr;
@@ -177,7 +181,7 @@ module tern_uart_bridge #(
   );
 
   // ---- state --------------------------------------------------------------------------------
-  reg [4:0]    st_q, st_d;
+  reg [NS-1:0] st_q, st_d;
   reg [7:0]    cmd_q, cmd_d;
   reg [7:0]    seq_q, seq_d;
   reg [LW-1:0] len_q, len_d;      // the request's LEN (at most MAX_DATA + 4), then the answer's
@@ -192,14 +196,29 @@ module tern_uart_bridge #(
   reg [31:0]   dat_q, dat_d;      // request bytes 4..7; data being written or sent
   reg [3:0]    strb_q, strb_d;
   reg [2:0]    nak_q, nak_d;
+  reg          nak_any_q;         // nak_q != N_NONE
   reg          have_q, have_d;    // dat_q holds the payload chunk addr_q points into
-  reg [2:0]    ph_q, ph_d;
+  reg [7:0]    ph_q, ph_d;
   reg [TW-1:0] tmr_q, tmr_d;
+  reg          tmo_q;             // tmr_q == IDLE_M1 inside a frame (a registered compare)
   reg          awd_q, awd_d, wd_q, wd_d;
   reg [7:0]    lseq_q, lseq_d;    // the last executed request: SEQ, CMD, answer, valid
   reg [2:0]    lcmd_q, lcmd_d;
   reg [2:0]    lres_q, lres_d;
   reg          lvld_q, lvld_d;
+
+  // The request's command, decoded into flip-flops a cycle after CMD arrived: the first user
+  // (the checks) is a UART character later, and cmd_q holds until the next frame's CMD.
+  reg          c_ident_q, c_regrd_q, c_regwr_q, c_memwr_q, c_memrd_q, c_irq_q;
+  always @(posedge clk_i) begin
+    c_ident_q <= (cmd_q == C_IDENT);
+    c_regrd_q <= (cmd_q == C_REG_RD);
+    c_regwr_q <= (cmd_q == C_REG_WR);
+    c_memwr_q <= (cmd_q == C_MEM_WR);
+    c_memrd_q <= (cmd_q == C_MEM_RD);
+    c_irq_q   <= (cmd_q == C_IRQ);
+  end
+  wire c_known = c_ident_q | c_regrd_q | c_regwr_q | c_memwr_q | c_memrd_q | c_irq_q;
 
   // ---- MEM_WRITE buffer (block RAM: one write port, one registered read port). Payload byte
   // cnt (4 .. LEN-1, after the address) is data byte cnt - 4, received and later written out.
@@ -211,7 +230,7 @@ module tern_uart_bridge #(
   reg          cnt_lt4;
   always @(posedge clk_i) cnt_lt4 <= (cnt_q[LW-1:2] == {(LW-2){1'b0}});
   wire [BW-1:0] buf_a  = cnt_q[BW-1:0] - BW_FOUR;
-  wire          buf_we = (st_q == S_PAY) && rx_valid && !cnt_lt4;
+  wire          buf_we = st_q[S_PAY] && rx_valid && !cnt_lt4;
 
   always @(posedge clk_i) begin
     if (buf_we) buf_q[buf_a] <= rx_data;
@@ -240,14 +259,14 @@ module tern_uart_bridge #(
   // The checks run through three flip-flop stages (mem_n_q, mem_ok_q, verdict_q): the
   // request's fields are stable from its last payload byte on, two bytes (the CRC) before
   // S_EXEC needs the verdict.
-  wire [15:0] mem_n    = (cmd_q == C_MEM_WR) ? (len16 - 16'd4) : dat_q[15:0];
+  wire [15:0] mem_n    = c_memwr_q ? (len16 - 16'd4) : dat_q[15:0];
   reg  [15:0] mem_n_q;
   wire [AW:0] addr_ext = {hi_q, addr_q};
   wire [EW-1:0] mem_end = {{(EW-MAB){1'b0}}, addr_q[MAB-1:0]} + {{(EW-16){1'b0}}, mem_n_q};
   wire        mem_ok   = ((addr_ext >> MAB) == {(AW+1){1'b0}}) && (mem_end <= MEM_END);
   reg         mem_ok_q;
   wire        csr_ok   = (addr_q[1:0] == 2'b00) && ((addr_ext >> CSR_AW) == {(AW+1){1'b0}});
-  wire        is_write = (cmd_q == C_REG_WR) || (cmd_q == C_MEM_WR);
+  wire        is_write = c_regwr_q | c_memwr_q;
   wire        retry    = is_write && lvld_q && (lseq_q == seq_q) && (lcmd_q == cmd_q[2:0]);
   // LEN's and the read length's compares, registered in the mem_n_q stage (so the verdict's
   // stage is a few gates of flip-flops)
@@ -260,24 +279,10 @@ module tern_uart_bridge #(
     len_ge5_q <= (len16 >= 16'd5);
     rd_n_ok_q <= (dat_q[15:0] != 16'd0) && ({16'd0, dat_q[15:0]} <= MAX_DATA_U);   // MEM_READ's len16
   end
-  reg         len_ok;
-  reg         cmd_known;
-  always @* begin
-    cmd_known = 1'b1;
-    len_ok    = 1'b0;
-    case (cmd_q)
-      C_IDENT:  len_ok = len_is0_q;
-      C_REG_RD: len_ok = len_is4_q;
-      C_REG_WR: len_ok = len_is8_q;
-      C_MEM_WR: len_ok = len_ge5_q;
-      C_MEM_RD: len_ok = len_is6_q && rd_n_ok_q;
-      C_IRQ:    len_ok = len_is0_q;
-      default:  cmd_known = 1'b0;
-    endcase
-  end
-  wire addr_ok = ((cmd_q == C_REG_RD) || (cmd_q == C_REG_WR)) ? csr_ok :
-                 ((cmd_q == C_MEM_RD) || (cmd_q == C_MEM_WR)) ? mem_ok_q : 1'b1;
-  wire [2:0] verdict = !cmd_known ? N_CMD : !len_ok ? N_LEN : !addr_ok ? N_ADDR : N_NONE;
+  wire len_ok  = (c_ident_q & len_is0_q) | (c_regrd_q & len_is4_q) | (c_regwr_q & len_is8_q) |
+                 (c_memwr_q & len_ge5_q) | (c_memrd_q & len_is6_q & rd_n_ok_q) | (c_irq_q & len_is0_q);
+  wire addr_ok = (c_regrd_q | c_regwr_q) ? csr_ok : (c_memrd_q | c_memwr_q) ? mem_ok_q : 1'b1;
+  wire [2:0] verdict = !c_known ? N_CMD : !len_ok ? N_LEN : !addr_ok ? N_ADDR : N_NONE;
   reg  [2:0] verdict_q;
   reg        retry_q;
   // The answer's NAK code, registered (S_VERD) so S_EXEC starts from flip-flops: a bad CRC or
@@ -304,11 +309,11 @@ module tern_uart_bridge #(
   // ---- answer payload: constants of IDENTIFY and IRQ, chunk by chunk ------------------------
   wire [2:0]  chunk     = addr_q[4:2];
   wire [2:0]  ident_reg = chunk - 3'd2;           // chunks 2, 3, 4: ID, VERSION, PARAMS
-  wire        chunk_csr = (cmd_q == C_IDENT) && (chunk >= 3'd2) && (chunk <= 3'd4);
+  wire        chunk_csr = c_ident_q && (chunk >= 3'd2) && (chunk <= 3'd4);
   reg  [31:0] chunk_const;
   always @* begin
     chunk_const = 32'd0;
-    if (cmd_q == C_IDENT) begin
+    if (c_ident_q) begin
       case (chunk)
         3'd0:    chunk_const = MAGIC;
         3'd1:    chunk_const = {MAX_DATA_U[15:0], 8'h00, PROTO};
@@ -322,9 +327,9 @@ module tern_uart_bridge #(
   end
 
   // a NAK's payload is its reason, then the request's CMD; others come from dat_q
-  wire [7:0]  pay_byte = (nak_q != N_NONE) ? (cnt_q[0] ? cmd_q : {5'd0, nak_q}) :
+  wire [7:0]  pay_byte = nak_any_q ? (cnt_q[0] ? cmd_q : {5'd0, nak_q}) :
                          dat_q[{addr_q[1:0], 3'b000} +: 8];
-  wire        need_chunk = (ph_q == P_PAY) && !have_q && (nak_q == N_NONE);
+  wire        need_chunk = ph_q[P_PAY] && !have_q && !nak_any_q;
   // The chunk's source, registered: a chunk is fetched in the second cycle need_chunk holds
   // (addr_q and cmd_q do not change meanwhile), so S_TX decides from flip-flops; one cycle per
   // 4 payload bytes, against 4 byte times of the UART.
@@ -336,18 +341,14 @@ module tern_uart_bridge #(
     chunk_const_q <= chunk_const;
   end
 
+  // the answer's byte of phase ph_q (one-hot: an AND-OR of the sources)
+  wire [7:0] tx_cmd_byte = nak_any_q ? C_NAK : {1'b1, cmd_q[6:0]};
   always @* begin
-    case (ph_q)
-      P_SYNC:  tx_byte = SYNC;
-      P_CMD:   tx_byte = (nak_q != N_NONE) ? C_NAK : {1'b1, cmd_q[6:0]};
-      P_SEQ:   tx_byte = seq_q;
-      P_LEN0:  tx_byte = len16[7:0];
-      P_LEN1:  tx_byte = len16[15:8];
-      P_PAY:   tx_byte = pay_byte;
-      P_CRC0:  tx_byte = crc_q[15:8];
-      default: tx_byte = crc_q[7:0];
-    endcase
-    tx_valid = (st_q == S_TX) && !need_chunk && !push_q;
+    tx_byte  = ({8{ph_q[P_SYNC]}} & SYNC)        | ({8{ph_q[P_CMD]}}  & tx_cmd_byte) |
+               ({8{ph_q[P_SEQ]}}  & seq_q)       | ({8{ph_q[P_LEN0]}} & len16[7:0])  |
+               ({8{ph_q[P_LEN1]}} & len16[15:8]) | ({8{ph_q[P_PAY]}}  & pay_byte)    |
+               ({8{ph_q[P_CRC0]}} & crc_q[15:8]) | ({8{ph_q[P_CRC1]}} & crc_q[7:0]);
+    tx_valid = st_q[S_TX] && !need_chunk && !push_q;
   end
 
   // ---- bus ports ----------------------------------------------------------------------------
@@ -355,25 +356,29 @@ module tern_uart_bridge #(
   // ARADDR from a flip-flop (the CSR block decodes it combinationally into its read data):
   // addr_q and cmd_q hold from the cycle before S_CSR_AR on.
   reg  [CSR_AW-1:0] araddr_q;
-  always @(posedge clk_i) araddr_q <= (cmd_q == C_IDENT) ? ident_addr : addr_q[CSR_AW-1:0];
+  always @(posedge clk_i) araddr_q <= c_ident_q ? ident_addr : addr_q[CSR_AW-1:0];
   assign axil_araddr_o  = araddr_q;
-  assign axil_arvalid_o = (st_q == S_CSR_AR);
-  assign axil_rready_o  = (st_q == S_CSR_R);
+  assign axil_arvalid_o = st_q[S_CSR_AR];
+  assign axil_rready_o  = st_q[S_CSR_R];
   assign axil_awaddr_o  = addr_q[CSR_AW-1:0];
-  assign axil_awvalid_o = (st_q == S_CSR_W) && !awd_q;
+  assign axil_awvalid_o = st_q[S_CSR_W] && !awd_q;
   assign axil_wdata_o   = dat_q;
   assign axil_wstrb_o   = 4'hF;
-  assign axil_wvalid_o  = (st_q == S_CSR_W) && !wd_q;
-  assign axil_bready_o  = (st_q == S_CSR_W);
-  assign mem_req_o      = (st_q == S_MEM);
-  assign mem_we_o       = (cmd_q == C_MEM_WR);
+  assign axil_wvalid_o  = st_q[S_CSR_W] && !wd_q;
+  assign axil_bready_o  = st_q[S_CSR_W];
+  assign mem_req_o      = st_q[S_MEM];
+  assign mem_we_o       = c_memwr_q;
   assign mem_addr_o     = {{(32-AW){1'b0}}, addr_q[AW-1:3], 3'b000};
   assign mem_wdata_o    = {dat_q, dat_q};
   assign mem_wstrb_o    = addr_q[2] ? {strb_q, 4'h0} : {4'h0, strb_q};
 
   // ---- the frame machine ----------------------------------------------------------------------
-  wire in_frame = (st_q == S_CMD) || (st_q == S_SEQ) || (st_q == S_LEN0) || (st_q == S_LEN1) ||
-                  (st_q == S_PAY) || (st_q == S_CRC0) || (st_q == S_CRC1);
+  wire in_frame = st_q[S_CMD] | st_q[S_SEQ] | st_q[S_LEN0] | st_q[S_LEN1] | st_q[S_PAY] |
+                  st_q[S_CRC0] | st_q[S_CRC1];
+  // The inter-byte timer's end, registered: tmo_q is set the cycle tmr_q reaches IDLE_M1 (it
+  // counts up by one from 0 while a frame waits for a byte). IDLE_CLKS >= 2.
+  localparam [TW-1:0] IDLE_M2 = IDLE_M1 - 1'b1;
+  always @(posedge clk_i) tmo_q <= rst_ni && in_frame && !rx_valid && (tmr_q == IDLE_M2);
   wire [15:0] len_rx = {rx_data, len_q[7:0]};
   wire        unused_len_rx = ^len_rx[15:LW];   // beyond LW only when len_rx_big
   // LEN's checks split by byte: the low byte's part registered as it arrives (S_LEN0), so the
@@ -393,8 +398,8 @@ module tern_uart_bridge #(
   wire [AW-1:0] addr_inc = addr_q + 1'b1;
   // a request byte into lane cnt[1:0] of addr_q (bytes 0..3) or dat_q (bytes 4..7); a MEM_WRITE
   // data byte from the buffer into lane addr[1:0] of dat_q
-  wire [1:0]  ins_lane = (st_q == S_PAY) ? cnt_q[1:0] : addr_q[1:0];
-  wire [7:0]  ins_byte = (st_q == S_PAY) ? rx_data : buf_byte;
+  wire [1:0]  ins_lane = st_q[S_PAY] ? cnt_q[1:0] : addr_q[1:0];
+  wire [7:0]  ins_byte = st_q[S_PAY] ? rx_data : buf_byte;
   wire [31:0] ins_mask = {{8{ins_lane == 2'd3}}, {8{ins_lane == 2'd2}}, {8{ins_lane == 2'd1}},
                           {8{ins_lane == 2'd0}}};
   wire [31:0] ins_data = {4{ins_byte}} & ins_mask;
@@ -415,6 +420,8 @@ module tern_uart_bridge #(
     end
   end
 
+  // Next state. st_q is one-hot, so the cases are parallel (one holds); none (never, short
+  // of an upset) goes back to S_HUNT.
   always @* begin
     st_d   = st_q;
     cmd_d  = cmd_q;
@@ -445,41 +452,42 @@ module tern_uart_bridge #(
       if (rx_valid) begin
         push_d = 1'b1;
         ferr_d = ferr_q | rx_ferr;
-      end else if (tmr_q == IDLE_M1) begin
-        st_d = S_HUNT;
+      end else if (tmo_q) begin
+        st_d = ST_ONE << S_HUNT;
       end else begin
         tmr_d = tmr_q + 1'b1;
       end
     end
 
-    case (st_q)
-      S_HUNT: begin
+    (* parallel_case *)
+    case (1'b1)
+      st_q[S_HUNT]: begin
         crc_init = 1'b1;
         ferr_d   = 1'b0;
         hi_d     = 1'b0;
-        nak_d  = N_NONE;
-        if (rx_valid && !rx_ferr && rx_data == SYNC) st_d = S_CMD;
+        nak_d    = N_NONE;
+        if (rx_valid && !rx_ferr && rx_data == SYNC) st_d = ST_ONE << S_CMD;
       end
-      S_CMD:  if (rx_valid) begin cmd_d = rx_data; st_d = S_SEQ; end
-      S_SEQ:  if (rx_valid) begin seq_d = rx_data; st_d = S_LEN0; end
-      S_LEN0: if (rx_valid) begin len_d = {{(LW-8){1'b0}}, rx_data}; st_d = S_LEN1; end
-      S_LEN1: if (rx_valid) begin
+      st_q[S_CMD]:  if (rx_valid) begin cmd_d = rx_data; st_d = ST_ONE << S_SEQ; end
+      st_q[S_SEQ]:  if (rx_valid) begin seq_d = rx_data; st_d = ST_ONE << S_LEN0; end
+      st_q[S_LEN0]: if (rx_valid) begin len_d = {{(LW-8){1'b0}}, rx_data}; st_d = ST_ONE << S_LEN1; end
+      st_q[S_LEN1]: if (rx_valid) begin
         len_d = len_rx[LW-1:0];
         cnt_d = LW_ZERO;
-        st_d  = S_LEN2;
+        st_d  = ST_ONE << S_LEN2;
       end
-      S_LEN2: begin   // a cycle: the next byte is at least a UART character away
+      st_q[S_LEN2]: begin   // a cycle: the next byte is at least a UART character away
         if (len_big_q) begin
           // no frame is that long: answer at once, the rest of it is skipped as garbage
           nak_d  = N_LEN;
           len_d  = LW_TWO;
-          ph_d   = P_SYNC;
-          st_d   = S_TX;
+          ph_d   = PH_ONE << P_SYNC;
+          st_d   = ST_ONE << S_TX;
         end else begin
-          st_d = len_zero_q ? S_CRC0 : S_PAY;
+          st_d = len_zero_q ? (ST_ONE << S_CRC0) : (ST_ONE << S_PAY);
         end
       end
-      S_PAY: if (rx_valid) begin
+      st_q[S_PAY]: if (rx_valid) begin
         if (cnt_lt4) begin
           addr_d = (addr_q & ~ins_mask[AW-1:0]) | ins_data[AW-1:0];
           hi_d   = hi_q | (|ins_data[31:AW]);
@@ -487,59 +495,59 @@ module tern_uart_bridge #(
           dat_d  = (dat_q & ~ins_mask) | ins_data;
         end
         cnt_d = cnt_inc;
-        if (cnt_last) st_d = S_CRC0;
+        if (cnt_last) st_d = ST_ONE << S_CRC0;
       end
-      S_CRC0: if (rx_valid) st_d = S_CRC1;
-      S_CRC1: if (rx_valid) st_d = S_CHK;
-      S_CHK:  st_d = S_VERD;
-      S_VERD: st_d = S_EXEC;
+      st_q[S_CRC0]: if (rx_valid) st_d = ST_ONE << S_CRC1;
+      st_q[S_CRC1]: if (rx_valid) st_d = ST_ONE << S_CHK;
+      st_q[S_CHK]:  st_d = ST_ONE << S_VERD;
+      st_q[S_VERD]: st_d = ST_ONE << S_EXEC;
 
-      S_EXEC: begin
-        ph_d   = P_SYNC;
+      st_q[S_EXEC]: begin
+        ph_d   = PH_ONE << P_SYNC;
         cnt_d  = LW_ZERO;
         strb_d = 4'h0;
-        st_d   = S_TX;
+        st_d   = ST_ONE << S_TX;
         // the CRC of CMD .. CRC is 0 for an intact frame
         nak_d = vnak_q;
         if (vnak_q == N_NONE && !retry_q) begin
-          // execute: remember this request for a retry of it
+          // execute: remember this request for a retry of it (a known command: vnak_q checked)
           lseq_d = seq_q;
           lcmd_d = cmd_q[2:0];
           lres_d = N_NONE;
-          lvld_d = (cmd_q != C_IDENT);
+          lvld_d = !c_ident_q;
           have_d = 1'b0;
-          case (cmd_q)
-            C_IDENT:  begin len_d = LW_IDENT; addr_d = {AW{1'b0}}; end
-            C_REG_RD: begin len_d = LW_FOUR; st_d = S_CSR_AR; end
-            C_REG_WR: begin len_d = LW_ZERO; awd_d = 1'b0; wd_d = 1'b0; st_d = S_CSR_W; end
-            C_MEM_WR: begin cnt_d = LW_FOUR; st_d = S_MW_RD; end   // bytes 4 .. LEN-1
-            C_MEM_RD: len_d = mem_n_q[LW-1:0];
-            default:  begin len_d = LW_ONE; addr_d = {AW{1'b0}}; end   // C_IRQ
+          (* parallel_case *)
+          case (1'b1)
+            c_ident_q: begin len_d = LW_IDENT; addr_d = {AW{1'b0}}; end
+            c_regrd_q: begin len_d = LW_FOUR; st_d = ST_ONE << S_CSR_AR; end
+            c_regwr_q: begin len_d = LW_ZERO; awd_d = 1'b0; wd_d = 1'b0; st_d = ST_ONE << S_CSR_W; end
+            c_memwr_q: begin cnt_d = LW_FOUR; st_d = ST_ONE << S_MW_RD; end   // bytes 4 .. LEN-1
+            c_memrd_q: len_d = mem_n_q[LW-1:0];
+            default:   begin len_d = LW_ONE; addr_d = {AW{1'b0}}; end   // C_IRQ
           endcase
         end
-        if (nak_d != N_NONE) begin
+        if (vnak_q != N_NONE) begin
           len_d  = LW_TWO;
-          st_d   = S_TX;
         end else if (retry_q) begin
           len_d = LW_ZERO;
         end
       end
 
-      S_CSR_AR: if (axil_arready_i) st_d = S_CSR_R;
-      S_CSR_R: if (axil_rvalid_i) begin
-        st_d   = S_TX;
+      st_q[S_CSR_AR]: if (axil_arready_i) st_d = ST_ONE << S_CSR_R;
+      st_q[S_CSR_R]: if (axil_rvalid_i) begin
+        st_d   = ST_ONE << S_TX;
         have_d = 1'b1;
         dat_d  = axil_rdata_i;
-        if (cmd_q == C_REG_RD && axil_rresp_i != 2'b00) begin
+        if (c_regrd_q && axil_rresp_i != 2'b00) begin
           nak_d  = N_BUS;
           len_d  = LW_TWO;
         end
       end
-      S_CSR_W: begin
+      st_q[S_CSR_W]: begin
         awd_d = awd_q | axil_awready_i;
         wd_d  = wd_q | axil_wready_i;
         if (axil_bvalid_i) begin
-          st_d = S_TX;
+          st_d = ST_ONE << S_TX;
           if (axil_bresp_i != 2'b00) begin
             nak_d  = N_BUS;
             lres_d = N_BUS;
@@ -548,116 +556,119 @@ module tern_uart_bridge #(
         end
       end
 
-      S_MW_RD:  st_d = (BUF_OUT_REG != 0) ? S_MW_RD2 : S_MW_PUT;
-      S_MW_RD2: st_d = S_MW_PUT;
-      S_MW_PUT: begin
+      st_q[S_MW_RD]:  st_d = (BUF_OUT_REG != 0) ? (ST_ONE << S_MW_RD2) : (ST_ONE << S_MW_PUT);
+      st_q[S_MW_RD2]: st_d = ST_ONE << S_MW_PUT;
+      st_q[S_MW_PUT]: begin
         dat_d  = (dat_q & ~ins_mask) | ins_data;
         strb_d = strb_q | {ins_mask[24], ins_mask[16], ins_mask[8], ins_mask[0]};
         if (addr_q[1:0] == 2'd3 || cnt_last) begin
-          st_d = S_MEM;
+          st_d = ST_ONE << S_MEM;
         end else begin
           addr_d = addr_inc;
           cnt_d  = cnt_inc;
-          st_d   = S_MW_RD;
+          st_d   = ST_ONE << S_MW_RD;
         end
       end
-      S_MEM: if (mem_gnt_i) begin
-        if (cmd_q == C_MEM_WR) begin
+      st_q[S_MEM]: if (mem_gnt_i) begin
+        if (c_memwr_q) begin
           strb_d = 4'h0;
           addr_d = addr_inc;
           cnt_d  = cnt_inc;
-          st_d   = S_MW_RD;
+          st_d   = ST_ONE << S_MW_RD;
           if (cnt_last) begin
             len_d = LW_ZERO;   // done: an empty ACK
-            st_d  = S_TX;
+            st_d  = ST_ONE << S_TX;
           end
         end else begin
-          st_d = S_MEM_R;
+          st_d = ST_ONE << S_MEM_R;
         end
       end
-      S_MEM_R: if (mem_rvalid_i) begin
+      st_q[S_MEM_R]: if (mem_rvalid_i) begin
         dat_d  = addr_q[2] ? mem_rdata_i[63:32] : mem_rdata_i[31:0];
         have_d = 1'b1;
-        st_d   = S_TX;
+        st_d   = ST_ONE << S_TX;
       end
 
-      default: begin  // S_TX
+      st_q[S_TX]: begin
         if (need_chunk) begin
           if (chunk_wait_q) begin   // else the chunk's source is registered this cycle
-            if (cmd_q == C_MEM_RD)  st_d = S_MEM;
-            else if (chunk_csr_q)   st_d = S_CSR_AR;
+            if (c_memrd_q)        st_d = ST_ONE << S_MEM;
+            else if (chunk_csr_q) st_d = ST_ONE << S_CSR_AR;
             else begin
               dat_d  = chunk_const_q;
               have_d = 1'b1;
             end
           end
         end else if (tx_ready && !push_q) begin   // = tx_valid && tx_ready
-          crc_init = (ph_q == P_SYNC);
-          push_d   = (ph_q != P_SYNC) && (ph_q <= P_PAY);   // CMD .. PAYLOAD
+          crc_init = ph_q[P_SYNC];
+          push_d   = |ph_q[P_PAY:P_CMD];   // CMD .. PAYLOAD
           pushb_d  = tx_byte;
-          case (ph_q)
-            P_LEN1: ph_d = (len_q == LW_ZERO) ? P_CRC0 : P_PAY;
-            P_PAY: begin
-              addr_d = addr_inc;
-              cnt_d  = cnt_inc;
-              if (addr_inc[1:0] == 2'b00) have_d = 1'b0;
-              if (cnt_last) ph_d = P_CRC0;
-            end
-            P_CRC1:  st_d = S_HUNT;
-            default: ph_d = ph_q + 1'b1;
-          endcase
+          ph_d     = ph_q << 1;
+          if (ph_q[P_LEN1]) ph_d = len_is0_q ? (PH_ONE << P_CRC0) : (PH_ONE << P_PAY);
+          if (ph_q[P_PAY]) begin
+            ph_d   = ph_q;
+            addr_d = addr_inc;
+            cnt_d  = cnt_inc;
+            if (addr_inc[1:0] == 2'b00) have_d = 1'b0;
+            if (cnt_last) ph_d = PH_ONE << P_CRC0;
+          end
+          if (ph_q[P_CRC1]) begin st_d = ST_ONE << S_HUNT; ph_d = PH_ONE << P_SYNC; end
         end
       end
+
+      default: st_d = ST_ONE << S_HUNT;   // no state bit set
     endcase
   end
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin
-      st_q     <= S_HUNT;
-      cmd_q    <= 8'd0;
-      seq_q    <= 8'd0;
-      len_q    <= LW_ZERO;
-      cnt_q    <= LW_ZERO;
-      push_q   <= 1'b0;
-      pushb_q  <= 8'h00;
-      ferr_q   <= 1'b0;
-      addr_q   <= {AW{1'b0}};
-      hi_q     <= 1'b0;
-      dat_q    <= 32'd0;
-      strb_q   <= 4'd0;
-      nak_q    <= N_NONE;
-      have_q   <= 1'b0;
-      ph_q     <= P_SYNC;
-      tmr_q    <= {TW{1'b0}};
-      awd_q    <= 1'b0;
-      wd_q     <= 1'b0;
-      lseq_q   <= 8'd0;
-      lcmd_q   <= 3'd0;
-      lres_q   <= N_NONE;
-      lvld_q   <= 1'b0;
+      st_q      <= ST_ONE << S_HUNT;
+      cmd_q     <= 8'd0;
+      seq_q     <= 8'd0;
+      len_q     <= LW_ZERO;
+      cnt_q     <= LW_ZERO;
+      push_q    <= 1'b0;
+      pushb_q   <= 8'h00;
+      ferr_q    <= 1'b0;
+      addr_q    <= {AW{1'b0}};
+      hi_q      <= 1'b0;
+      dat_q     <= 32'd0;
+      strb_q    <= 4'd0;
+      nak_q     <= N_NONE;
+      nak_any_q <= 1'b0;
+      have_q    <= 1'b0;
+      ph_q      <= PH_ONE << P_SYNC;
+      tmr_q     <= {TW{1'b0}};
+      awd_q     <= 1'b0;
+      wd_q      <= 1'b0;
+      lseq_q    <= 8'd0;
+      lcmd_q    <= 3'd0;
+      lres_q    <= N_NONE;
+      lvld_q    <= 1'b0;
     end else begin
-      st_q     <= st_d;
-      cmd_q    <= cmd_d;
-      seq_q    <= seq_d;
-      len_q    <= len_d;
-      cnt_q    <= cnt_d;
-      push_q   <= push_d;
-      pushb_q  <= pushb_d;
-      ferr_q   <= ferr_d;
-      addr_q   <= addr_d;
-      hi_q     <= hi_d;
-      dat_q    <= dat_d;
-      strb_q   <= strb_d;
-      nak_q    <= nak_d;
-      have_q   <= have_d;
-      ph_q     <= ph_d;
-      tmr_q    <= tmr_d;
-      awd_q    <= awd_d;
-      wd_q     <= wd_d;
-      lseq_q   <= lseq_d;
-      lcmd_q   <= lcmd_d;
-      lres_q   <= lres_d;
-      lvld_q   <= lvld_d;
+      st_q      <= st_d;
+      cmd_q     <= cmd_d;
+      seq_q     <= seq_d;
+      len_q     <= len_d;
+      cnt_q     <= cnt_d;
+      push_q    <= push_d;
+      pushb_q   <= pushb_d;
+      ferr_q    <= ferr_d;
+      addr_q    <= addr_d;
+      hi_q      <= hi_d;
+      dat_q     <= dat_d;
+      strb_q    <= strb_d;
+      nak_q     <= nak_d;
+      nak_any_q <= (nak_d != N_NONE);
+      have_q    <= have_d;
+      ph_q      <= ph_d;
+      tmr_q     <= tmr_d;
+      awd_q     <= awd_d;
+      wd_q      <= wd_d;
+      lseq_q    <= lseq_d;
+      lcmd_q    <= lcmd_d;
+      lres_q    <= lres_d;
+      lvld_q    <= lvld_d;
     end
   end
 
