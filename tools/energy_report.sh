@@ -356,7 +356,7 @@ naming the file and line.
 
 | --board | clock | array | static W | dynamic W | source |
 |---|---|---|---|---|---|
-| icebreaker | 29.5 MHz | 1 x 10 | 0.00353 | 0.00705 | UP5K core power of another open design (SymbioticEDA/MARLANN: 3.53 mW idle, 10.58 mW active), a proxy; Fmax from docs/fpga.md |
+| icebreaker | 36 MHz | 1 x 5 | 0.00353 | 0.00705 | UP5K core power of another open design (SymbioticEDA/MARLANN: 3.53 mW idle, 10.58 mW active), a proxy; the design clock of docs/fpga.md |
 | ulx3s | 100 MHz | 2 x 20 | - | - | no sourced figure: give --static-w and --dynamic-w |
 | kv260 | 250 MHz | - | 3.808 | 2.398 | bitnet-kv260 measured whole board (idle; generating minus idle) |
 
