@@ -103,6 +103,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
 	  "postsynth|bash tests/test_postsynth.sh $(SEED)" \
 	  "no-multiplier|bash tests/test_no_mul.sh" \
+	  "fpga|BUILD=$(BUILD) bash tests/test_fpga.sh" \
 	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
 
 fuzz: ## libFuzzer on the format decoders, the GGUF reader and the tokenizer (FUZZ_SECONDS each, default 600)
