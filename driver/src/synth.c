@@ -226,19 +226,19 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
   for (uint32_t l = 0; l < p->n_layer; l++) {
     char pre[32];
     snprintf(pre, sizeof pre, "blk.%u.", l);
+/* the layer's BitLinear weights wname[lo .. hi-1] */
+#define BITLINEARS(lo, hi)                                                                      \
+  for (int i = (lo); i < (hi); i++) {                                                           \
+    char nm[64];                                                                                \
+    snprintf(nm, sizeof nm, "%s%s.weight", pre, wname[i]);                                      \
+    TENSOR("%s", nm, KIND_BITLINEAR, wk[i], wn[i], TERN_GGML_I2_S, tern_i2s_bytes(wk[i], wn[i])); \
+  }
     TENSOR("%sattn_norm.weight", pre, KIND_NORM, E, 1, TERN_GGML_F32, (size_t)E * 4);
-    for (int i = 0; i < 4; i++) {
-      char nm[64];
-      snprintf(nm, sizeof nm, "%s%s.weight", pre, wname[i]);
-      TENSOR("%s", nm, KIND_BITLINEAR, wk[i], wn[i], TERN_GGML_I2_S, tern_i2s_bytes(wk[i], wn[i]));
-    }
+    BITLINEARS(0, 4);
     TENSOR("%sattn_sub_norm.weight", pre, KIND_NORM, E, 1, TERN_GGML_F32, (size_t)E * 4);
     TENSOR("%sffn_norm.weight", pre, KIND_NORM, E, 1, TERN_GGML_F32, (size_t)E * 4);
-    for (int i = 4; i < 7; i++) {
-      char nm[64];
-      snprintf(nm, sizeof nm, "%s%s.weight", pre, wname[i]);
-      TENSOR("%s", nm, KIND_BITLINEAR, wk[i], wn[i], TERN_GGML_I2_S, tern_i2s_bytes(wk[i], wn[i]));
-    }
+    BITLINEARS(4, 7);
+#undef BITLINEARS
     TENSOR("%sffn_sub_norm.weight", pre, KIND_NORM, F, 1, TERN_GGML_F32, (size_t)F * 4);
   }
 #undef TENSOR

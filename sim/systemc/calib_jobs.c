@@ -94,6 +94,25 @@ static void label(char *buf, size_t size, const shape *s, int count) {
                             tern_format_name(s[i].fmt));
 }
 
+/* One driver call (count 1: a single call; more: one batch of the count shapes), printed as a
+ * "job" line and added to the total. */
+typedef struct {
+  tern_device *dev;
+  uint64_t rng, total;
+  int idx;
+} calib;
+
+static tern_status job(calib *c, const shape *s, int count) {
+  uint64_t cyc = 0;
+  tern_status st = count == 1 ? run_one(c->dev, s, &c->rng, &cyc) : run_batch(c->dev, s, count, &c->rng, &cyc);
+  if (st != TERN_OK) return st;
+  char name[256];
+  label(name, sizeof name, s, count);
+  printf("job %d %s cycles %" PRIu64 "\n", c->idx++, name, cyc);
+  c->total += cyc;
+  return TERN_OK;
+}
+
 int main(int argc, char **argv) {
   const char *uri = NULL;
   int quick = 0;
@@ -116,26 +135,18 @@ int main(int argc, char **argv) {
   }
   static const uint32_t ks[] = {1, 7, 19, 20, 21, 64, 100, 256, 300, 512, 777, 1000};
   static const uint32_t ns[] = {1, 2, 3, 17, 40, 64, 101, 256, 512};
-  uint64_t rng = 2026, total = 0, cyc = 0;
-  int idx = 0;
-  char name[256];
+  calib c = {dev, 2026, 0, 0};
   /* single calls: a spread of shapes, tokens and both formats */
   const int nk = (int)(sizeof ks / sizeof ks[0]), nn = (int)(sizeof ns / sizeof ns[0]);
   for (int i = 0; i < nk * nn; i += quick ? 5 : 1) {
     shape s = {ks[i % nk], ns[(i / nk + i) % nn], 1 + (uint32_t)(i % (2 * TERN_T_MAX + 1)), (i / 2) % 2 ? TERN_T5 : TERN_T2};
-    if ((st = run_one(dev, &s, &rng, &cyc)) != TERN_OK) goto fail;
-    label(name, sizeof name, &s, 1);
-    printf("job %d %s cycles %" PRIu64 "\n", idx++, name, cyc);
-    total += cyc;
+    if ((st = job(&c, &s, 1)) != TERN_OK) goto fail;
   }
   /* every token count at one shape, both formats */
   for (uint32_t t = 1; t <= TERN_T_MAX; t += quick ? 3 : 1)
     for (int f = 0; f < 2; f++) {
       shape s = {300, 41, t, f ? TERN_T5 : TERN_T2};
-      if ((st = run_one(dev, &s, &rng, &cyc)) != TERN_OK) goto fail;
-      label(name, sizeof name, &s, 1);
-      printf("job %d %s cycles %" PRIu64 "\n", idx++, name, cyc);
-      total += cyc;
+      if ((st = job(&c, &s, 1)) != TERN_OK) goto fail;
     }
   /* the built-in model's layer: q, k, v as one batch, o, gate and up as one batch, down; decode
    * (T = 1) and prefill (T = 8, and 11 = a job of 8 and one of 3), T5 and T2 */
@@ -146,37 +157,21 @@ int main(int argc, char **argv) {
       const uint32_t t = tok[ti];
       shape qkv[3] = {{256, 256, t, fmt}, {256, 64, t, fmt}, {256, 64, t, fmt}};
       shape o = {256, 256, t, fmt}, gu[2] = {{256, 512, t, fmt}, {256, 512, t, fmt}}, down = {512, 256, t, fmt};
-      if ((st = run_batch(dev, qkv, 3, &rng, &cyc)) != TERN_OK) goto fail;
-      label(name, sizeof name, qkv, 3);
-      printf("job %d %s cycles %" PRIu64 "\n", idx++, name, cyc);
-      total += cyc;
-      if ((st = run_one(dev, &o, &rng, &cyc)) != TERN_OK) goto fail;
-      label(name, sizeof name, &o, 1);
-      printf("job %d %s cycles %" PRIu64 "\n", idx++, name, cyc);
-      total += cyc;
-      if ((st = run_batch(dev, gu, 2, &rng, &cyc)) != TERN_OK) goto fail;
-      label(name, sizeof name, gu, 2);
-      printf("job %d %s cycles %" PRIu64 "\n", idx++, name, cyc);
-      total += cyc;
-      if ((st = run_one(dev, &down, &rng, &cyc)) != TERN_OK) goto fail;
-      label(name, sizeof name, &down, 1);
-      printf("job %d %s cycles %" PRIu64 "\n", idx++, name, cyc);
-      total += cyc;
+      if ((st = job(&c, qkv, 3)) != TERN_OK || (st = job(&c, &o, 1)) != TERN_OK ||
+          (st = job(&c, gu, 2)) != TERN_OK || (st = job(&c, &down, 1)) != TERN_OK)
+        goto fail;
     }
   /* a batch of mixed small jobs (the queue full, jobs shorter than their plan) */
   {
     shape mix[6] = {{21, 3, 2, TERN_T2}, {7, 1, 1, TERN_T5}, {640, 40, 1, TERN_T5},
                     {100, 17, 8, TERN_T2}, {19, 2, 5, TERN_T5}, {1000, 64, 1, TERN_T2}};
-    if ((st = run_batch(dev, mix, 6, &rng, &cyc)) != TERN_OK) goto fail;
-    label(name, sizeof name, mix, 6);
-    printf("job %d %s cycles %" PRIu64 "\n", idx++, name, cyc);
-    total += cyc;
+    if ((st = job(&c, mix, 6)) != TERN_OK) goto fail;
   }
-  printf("total %" PRIu64 "\n", total);
+  printf("total %" PRIu64 "\n", c.total);
   tern_close(dev);
   return 0;
 fail:
-  fprintf(stderr, "calib_jobs: job %d: %s: %s\n", idx, tern_strerror(st), tern_last_error(dev));
+  fprintf(stderr, "calib_jobs: job %d: %s: %s\n", c.idx, tern_strerror(st), tern_last_error(dev));
   tern_close(dev);
   return 1;
 }
