@@ -69,6 +69,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@bash tools/deps.sh energy >/dev/null || echo "tern: no gnuplot (apt-get install gnuplot-nox): the energy chart check will SKIP"
 	@bash tools/deps.sh py $(BUILD)/pyenv || echo "tern: the tests that need numpy/gguf will SKIP"
 	@tools/run_tests.sh $(BUILD)/test-logs \
+	  "harness|bash tests/test_harness.sh" \
 	  "gen|bash tests/test_gen.sh" \
 	  "lint|bash tests/lint_rtl.sh" \
 	  "cmodel|for t in $(ABS_BUILD)/cmodel/test_*; do \$$t || exit 1; done" \

@@ -9,6 +9,7 @@
 #   tests/test_energy.sh DIR      (DIR/tern; DIR/rtl/tern when built)
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 dir=${1:?usage: tests/test_energy.sh DIR}
 tern=$dir/tern
 rtl_tern=$dir/rtl/tern
@@ -16,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass() { echo "PASS energy/$1${2:+: $2}"; }
 fail() { echo "FAIL energy/$1: $2"; }
-skip() { echo "SKIP energy/$1: $2"; }
+skip() { skip_tool "energy/$1" "$2"; }
 
 # ---- the model and the run ----------------------------------------------------------------
 E=64 L=2 F=128 H=4 HKV=2 V=96 ZERO=0.5

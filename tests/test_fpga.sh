@@ -8,6 +8,7 @@
 # nextpnr-ice40, fpga-icestorm; ECP5: YoWASP's from PyPI into build/fpga-venv).
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 boards=("$@")
 [ ${#boards[@]} -eq 0 ] && boards=(icebreaker ulx3s)
 logdir=${BUILD:-build}/test-fpga
@@ -19,13 +20,13 @@ for b in "${boards[@]}"; do
     icebreaker)
       image=fpga/build/icebreaker/icebreaker.bin
       if ! TERN_NO_INSTALL=${TERN_NO_INSTALL:-0} tools/deps.sh fpga-ice40 >"$log" 2>&1; then
-        echo "SKIP fpga/$b: $(tail -n 1 "$log")"
+        skip_tool "fpga/$b" "$(tail -n 1 "$log")"
         continue
       fi ;;
     ulx3s)
       image=fpga/build/ulx3s/ulx3s.bit
       if ! tools/deps.sh fpga-ecp5 build/fpga-venv >"$log" 2>&1; then
-        echo "SKIP fpga/$b: $(tail -n 1 "$log")"
+        skip_tool "fpga/$b" "$(tail -n 1 "$log")"
         continue
       fi ;;
     *) echo "FAIL fpga/$b: no such board (icebreaker, ulx3s)"; rc=1; continue ;;

@@ -6,6 +6,7 @@
 # Skips when clang's fuzzer runtime is missing (apt-get install clang libclang-rt-14-dev).
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 secs=${1:-20}
 BUILD=${BUILD:-build}
 CLANG=${CLANG:-clang}
@@ -21,7 +22,7 @@ if ! command -v "$CLANG" >/dev/null 2>&1 ||
    ! printf '%s\n' "$probe" | "$CLANG" -x c -fsanitize=fuzzer,address,undefined - -o "$out/probe" \
        >"$out/probe.log" 2>&1; then
   for target in "${targets[@]}"; do
-    echo "SKIP fuzz/$(basename "$target" .c): clang with libFuzzer not available (apt-get install clang libclang-rt-14-dev)"
+    skip_tool "fuzz/$(basename "$target" .c)" "clang with libFuzzer not available (apt-get install clang libclang-rt-14-dev)"
   done
   exit 0
 fi

@@ -8,9 +8,10 @@
 #   BUILD=build [PYTHON=build/pyenv/bin/python] bash tests/test_gguf_compat.sh
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 py=${PYTHON:-python3}
 if ! err=$("$py" -c "import numpy, gguf" 2>&1); then
-  echo "SKIP gguf-compat: numpy/gguf not importable ($(echo "$err" | tail -n 1)); tools/deps.sh py build/pyenv makes a venv with them"
+  skip_tool gguf-compat "numpy/gguf not importable ($(echo "$err" | tail -n 1)); tools/deps.sh py build/pyenv makes a venv with them"
   exit 0
 fi
 BUILD=${BUILD:-build}

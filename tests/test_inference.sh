@@ -14,6 +14,7 @@ set -u
 dir=$(cd "${1:?usage: test_inference.sh DIR [SEED]}" && pwd)
 seed=${2:-7}
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/tests/lib.sh"
 tern=$dir/tern
 rtl_tern=$dir/rtl/tern
 py=${PYTHON:-python3}
@@ -22,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 pass() { echo "PASS inference/$1${2:+: $2}"; }
 failc() { echo "FAIL inference/$1: $2 [seed=$seed]"; }
-skip() { echo "SKIP inference/$1: $2"; }
+skip() { skip_tool "inference/$1" "$2"; }
 
 if [ ! -x "$tern" ]; then
   failc cli "no CLI at $tern (make -C driver tests)"

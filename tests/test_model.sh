@@ -6,6 +6,7 @@
 #   tests/test_model.sh DIR      (DIR/tern, DIR/rtl/tern: the CLIs)
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 dir=${1:?usage: tests/test_model.sh DIR}
 tern=$dir/tern
 rtl_tern=$dir/rtl/tern
@@ -59,5 +60,5 @@ if [ -x "$rtl_tern" ]; then
     fi
   fi
 else
-  echo "SKIP model/devices[rtl]: no $rtl_tern (make -C driver rtl)"
+  skip_tool "model/devices[rtl]" "no $rtl_tern (make -C driver rtl)"
 fi

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benches must be able to fail: build copies of rtl/ with one deliberate bug each and check
 # that the random bit-exact suite of the array bench (or of the device bench) catches every one.
+# A mutant must build: one that does not fails this test (it proves nothing about the bench).
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -15,8 +16,10 @@ mut() {  # mut NAME FILE SED-EXPRESSION [array|device]
     echo "FAIL mutation/$name: the mutation did not apply to rtl/$file (update tests/test_mutation.sh)"
     return
   fi
-  if ! make -s -C sim "$bench" BUILD="$bdir" CFG="mutant-$name" TRACE=0 RTL_DIR="$dir/rtl" >/dev/null 2>&1; then
-    echo "PASS mutation/$name (the mutant does not even build)"
+  # Every mutation here is meant to build: a mutant that does not is a broken test (or an
+  # unrelated break of the build), never a bug caught.
+  if ! make -s -C sim "$bench" BUILD="$bdir" CFG="mutant-$name" TRACE=0 RTL_DIR="$dir/rtl" >"$dir/build.log" 2>&1; then
+    echo "FAIL mutation/$name: the mutant did not build, so the bench never ran it: $(tail -n 3 "$dir/build.log" | tr '\n' ' ' | head -c 300)"
     return
   fi
   local run=("$bdir/sim/mutant-$name/array_tb" +suite=random)
@@ -39,3 +42,11 @@ mut pad-written tern_wr_master.v 's/strb_rows\[r\] = (\$unsigned(r \/ 4) < {15.d
 mut rresp-ignored tern_job_engine.v 's/if (rd_r_beat \&\& axi_rresp_i != 2.b00)/if (1'"'"'b0)/' device
 # device: the feed walks tokens with the wrong stride (entry t + s instead of t*B + s)
 mut feed-stride tern_job_engine.v 's/fd_ptr_q <= fd_ptr_q + fd_b_q;/fd_ptr_q <= fd_ptr_q + 1'"'"'b1;/' device
+# The harness itself: a mutant that does not build (a syntax error) must come out as a FAIL line,
+# never as a bug caught.
+out=$(mut harness-build-break tern_mac_row.v 's/^endmodule/endmodule endmodule/' 2>&1)
+case "$out" in
+  "FAIL mutation/harness-build-break: the mutant did not build"*)
+    echo "PASS mutation/harness-build-break: a mutant that does not build is reported as a failure" ;;
+  *) echo "FAIL mutation/harness-build-break: expected a FAIL for a mutant that does not build, got: $out" ;;
+esac

@@ -3,9 +3,10 @@
 # inference on, so a '*' would become an SB_MAC16). Skips when yosys is not installed.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 YOSYS=${YOSYS:-yosys}
 if ! command -v "$YOSYS" >/dev/null 2>&1; then
-  echo "SKIP synth/no-multiplier: yosys not installed (apt-get install yosys)"
+  skip_tool synth/no-multiplier "yosys not installed (apt-get install yosys)"
   exit 0
 fi
 script="read_verilog -Irtl $(ls rtl/tern_*.v | tr '\n' ' '); hierarchy -check -top tern_mac_array; proc; flatten; opt -fast;

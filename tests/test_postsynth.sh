@@ -7,16 +7,17 @@
 # Prints PASS/FAIL/SKIP lines; exits non-zero on a failure. Skips when yosys is not installed.
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 seed=${1:-1}
 [ -n "$seed" ] || seed=1
 jobs=${JOBS:-1000}
 YOSYS=${YOSYS:-yosys}
 if ! command -v "$YOSYS" >/dev/null 2>&1; then
-  echo "SKIP postsynth: yosys not installed (tools/deps.sh synth as root, or apt-get install yosys)"
+  skip_tool postsynth "yosys not installed (tools/deps.sh synth as root, or apt-get install yosys)"
   exit 0
 fi
 if ! command -v "${VERILATOR:-verilator}" >/dev/null 2>&1; then
-  echo "SKIP postsynth: verilator not installed (tools/deps.sh core)"
+  skip_tool postsynth "verilator not installed (tools/deps.sh core)"
   exit 0
 fi
 rc=0

@@ -15,6 +15,7 @@
 #                                 systemc-calib, DIR/rtl/calib_jobs, DIR/test_bitlinear, DIR/tern)
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 dir=${1:?usage: tests/test_systemc.sh DIR}
 [ -d "$dir" ] && dir=$(cd "$dir" && pwd)
 sc=$dir/systemc
@@ -26,7 +27,7 @@ for f in /usr/lib/*/libsystemc.so /usr/lib/libsystemc.so /usr/local/lib/libsyste
   [ -e "$f" ] && have_lib=1
 done
 if [ ! -f /usr/include/systemc.h ] || [ "$have_lib" = 0 ]; then
-  echo "SKIP systemc: SystemC is not installed (no /usr/include/systemc.h or libsystemc.so; apt-get install libsystemc-dev)"
+  skip_tool systemc "SystemC is not installed (no /usr/include/systemc.h or libsystemc.so; apt-get install libsystemc-dev)"
   exit 0
 fi
 pass() { echo "PASS systemc/$1${2:+: $2}"; }
@@ -53,7 +54,7 @@ if [ -x "$dir/test_bitlinear" ]; then
     status=1
   fi
 else
-  echo "SKIP systemc/identical-to-cpu: no $dir/test_bitlinear (make -C driver tests)"
+  skip_tool systemc/identical-to-cpu "no $dir/test_bitlinear (make -C driver tests)"
 fi
 
 # ---- calibration against the RTL ----
@@ -155,7 +156,7 @@ else
       status=1
     fi
   else
-    echo "SKIP systemc/inference-cycles: no $rtl/tern (make -C driver rtl)"
+    skip_tool systemc/inference-cycles "no $rtl/tern (make -C driver rtl)"
   fi
 fi
 exit $status
