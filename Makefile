@@ -64,6 +64,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 rtl
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) rtl
 	@if bash tools/deps.sh systemc; then $(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) systemc-calib; \
 	  else echo "tern: no SystemC (apt-get install libsystemc-dev): the systemc tests will SKIP"; fi
 	@bash tools/deps.sh energy >/dev/null || echo "tern: no gnuplot (apt-get install gnuplot-nox): the energy chart check will SKIP"
@@ -87,6 +88,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "gguf-compat|BUILD=$(BUILD) PYTHON=$(PYVENV) bash tests/test_gguf_compat.sh" \
 	  "inference|PYTHON=$(PYVENV) bash tests/test_inference.sh $(ABS_BUILD)/driver-san $(SEED)" \
 	  "model|bash tests/test_model.sh $(ABS_BUILD)/driver-san" \
+	  "valgrind|bash tests/test_valgrind.sh $(ABS_BUILD)/driver" \
 	  "energy|bash tests/test_energy.sh $(ABS_BUILD)/driver-san" \
 	  "uart-bridge|bash tests/test_uart_bridge.sh $(ABS_BUILD)/uart $(SEED)" \
 	  "sim-board|BUILD=$(BUILD) bash tests/test_sim_board.sh $(ABS_BUILD)/driver-san $(SEED)" \
