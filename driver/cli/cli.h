@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "tern.h"
 #include "tern_energy.h"
@@ -14,6 +15,18 @@
 #include "tern_tokenizer.h"
 
 #define ERRLEN 1024
+
+/* Exit codes (tern --help, docs/inference.md). Each says what happened, so a script can tell a
+ * bad model from a bad command line from a lost output without parsing messages; 128+N stays
+ * the shell's "killed by signal N", which tern avoids (SIGPIPE ignored, SIGBUS caught). */
+enum {
+  EXIT_OK = 0,
+  EXIT_FAIL = 1,          /* the model, the device or the run failed (a bad file, a device error) */
+  EXIT_USAGE = 2,         /* the command line or the environment (TERN_THREADS, TERN_DEVICE) */
+  EXIT_OUTPUT = 3,        /* stdout or an output file (--dump-logits, --counts, --csv) could not be written */
+  EXIT_NONFINITE = 4,     /* the forward pass produced NaN or infinity (the message names the stage) */
+  EXIT_MODEL_CHANGED = 5  /* the mapped model file shrank or changed during the run (SIGBUS; --no-mmap) */
+};
 
 /* ---- options (tern.c) ------------------------------------------------------------------------------ */
 
@@ -28,6 +41,7 @@ typedef struct opts {
   int stats;        /* --stats: what the device did, per generated token */
   const char *clocks; /* --clock-mhz LIST: device clocks to project tokens/s at */
   const char *counts; /* --counts FILE: the run's event counts (docs/energy.md) */
+  int no_mmap;        /* --no-mmap: read the model file into memory instead of mapping it */
 } opts;
 
 typedef struct session {
@@ -38,6 +52,7 @@ typedef struct session {
   tern_tokenizer *tok;
   tern_ctx *c;
   const tern_model_params *p;
+  int rc; /* the exit code of the last failure a helper reported (EXIT_*) */
 } session;
 
 extern const char *prog;
@@ -64,6 +79,17 @@ int ids_in_vocab(const int32_t *ids, size_t n, uint32_t n_vocab);
 void counts_init(tern_counts *c, const session *s, const char *model, tern_format fmt);
 void counts_phase(tern_counts *c, tern_count_phase *p, const tern_device_stats *a, const tern_device_stats *b,
                   const tern_host_counts *ha, const tern_host_counts *hb, uint64_t samples, double secs);
+
+/* out.c: stdout through these, so a failed write ends the command with EXIT_OUTPUT */
+void out_init(void);                       /* first thing in main */
+int out_write(const void *data, size_t len); /* 0 once a write failed */
+int out_flush(void);                       /* 0 once a write failed */
+int out_error(void);                       /* say "cannot write to stdout: why", return EXIT_OUTPUT */
+int out_finish(int rc);                    /* flush and close stdout: rc, or EXIT_OUTPUT if that failed */
+int exit_for_status(tern_status st);       /* EXIT_NONFINITE or EXIT_FAIL for a failed evaluation */
+void sigbus_arm(const char *model_path);   /* SIGBUS: a message naming the file, exit EXIT_MODEL_CHANGED */
+/* An output file: fclose's result checked too; 0 (said) if anything failed. */
+int close_output(FILE *f, const char *path);
 
 /* energy.c */
 int cmd_energy(int argc, char **argv);

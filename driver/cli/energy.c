@@ -16,7 +16,8 @@ const char usage_energy[] =
     "\n"
     "Joules per decode token from a run's event counts (tern run --counts FILE), or from a run it\n"
     "makes itself (-m MODEL: greedy, --tokens IDS (default 1..8) or -p TEXT, -n N (default 8),\n"
-    "--device, --fmt, --batch, --threads). Prints the energy by component and the time per token.\n"
+    "--device, --fmt, --batch, --threads, --no-mmap). Prints the energy by component and the time\n"
+    "per token.\n"
     "docs/energy.md describes the model, the tables and their sources.\n"
     "\n"
     "energy table:\n"
@@ -360,10 +361,14 @@ int cmd_energy(int argc, char **argv) {
     char name[64];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       fputs(usage_energy, stdout);
-      exit(0);
+      exit(out_finish(EXIT_OK));
     }
     if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
       eo.quiet = 1;
+      continue;
+    }
+    if (strcmp(a, "--no-mmap") == 0) {
+      eo.run.no_mmap = 1;
       continue;
     }
     const char *eq = split_option(a, name, sizeof name);
@@ -473,15 +478,12 @@ int cmd_energy(int argc, char **argv) {
     FILE *f = fopen(eo.csv, "a");
     if (!f) {
       fail("cannot write '%s': %s", eo.csv, strerror(errno));
-      return 1;
+      return EXIT_OUTPUT;
     }
     fseek(f, 0, SEEK_END);
     if (ftell(f) == 0) fputs(energy_csv_header, f);
     energy_row(f, &eo, &c, &cfg, &r);
-    if (fclose(f) != 0) {
-      fail("cannot write '%s'", eo.csv);
-      return 1;
-    }
+    if (!close_output(f, eo.csv)) return EXIT_OUTPUT;
   }
   if (eo.plot && !energy_plot(&eo, &c, &cfg, &r)) return 1;
   return 0;

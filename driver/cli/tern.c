@@ -80,7 +80,15 @@ static const char usage_main[] =
     "  perplexity  perplexity of a text file\n"
     "  energy      joules per token from a run's event counts (docs/energy.md)\n"
     "\n"
-    "'tern <command> --help' lists a command's options. docs/inference.md has the details.\n";
+    "'tern <command> --help' lists a command's options. docs/inference.md has the details.\n"
+    "\n"
+    "exit codes:\n"
+    "  0  success\n"
+    "  1  the model, the device or the run failed (the message says which and where)\n"
+    "  2  usage: a bad command line or environment variable (TERN_THREADS, ...)\n"
+    "  3  stdout or an output file (--dump-logits, --counts, --csv) could not be written\n"
+    "  4  the forward pass produced NaN or infinity (the message names the first stage that did)\n"
+    "  5  the model file changed while it was mapped (use --no-mmap)\n";
 
 static const char usage_common[] =
     "model and device:\n"
@@ -94,6 +102,8 @@ static const char usage_common[] =
     "  --batch T            tokens per BitLinear call when evaluating a prompt (default %u)\n"
     "  --threads N          host threads (sets TERN_THREADS; default all CPUs)\n"
     "  --ctx N              context size in tokens (KV cache positions)\n"
+    "  --no-mmap            read the model file into memory instead of mapping it: costs its size\n"
+    "                       in memory, but the file may then change or vanish during the run\n"
     "  --check              compare every BitLinear's int32 results with the C golden model as it\n"
     "                       runs; the first difference stops the run with its tensor, token, row\n";
 
@@ -195,7 +205,7 @@ static void parse_opts(const char *cmd, int argc, char **argv, int first, opts *
     const char *val = NULL;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       help(cmd);
-      exit(0);
+      exit(out_finish(EXIT_OK));
     }
     if (a[0] != '-' || a[1] == 0) {
       if (positional && !*positional) {
@@ -222,6 +232,10 @@ static void parse_opts(const char *cmd, int argc, char **argv, int first, opts *
     }
     if (FLAG("--check")) {
       o->check = 1;
+      continue;
+    }
+    if (FLAG("--no-mmap")) {
+      o->no_mmap = 1;
       continue;
     }
     if (FLAG("--stats") && strcmp(cmd, "run") == 0) {
@@ -315,6 +329,16 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
   char err[ERRLEN];
   memset(s, 0, sizeof *s);
   if (!o->model) die_usage(cmd, "no model given (-m MODEL.gguf)");
+  s->rc = EXIT_FAIL;
+  /* the thread pool ignores a TERN_THREADS it cannot parse (all CPUs): refuse it as --threads is */
+  const char *th = getenv("TERN_THREADS");
+  if (th && *th) {
+    char *end;
+    errno = 0;
+    long v = strtol(th, &end, 10);
+    if (errno || *end || v < 1 || v > 1024)
+      die_usage(cmd, "TERN_THREADS '%s' (environment): expected an integer 1..1024", th);
+  }
   double t0 = now();
   if (strncmp(o->model, "synth:", 6) == 0) {
     /* a model with random weights, made in memory (tern_synth.h) */
@@ -329,9 +353,11 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
     }
     if (!o->quiet && now() - t0 > 1.0)
       fprintf(stderr, "tern: made %s (%zu bytes) in %.2f s\n", o->model, size, now() - t0);
-  } else if (tern_gguf_open(o->model, &s->g, err, sizeof err) != TERN_OK) {
-    fail("cannot read model '%s': %s", o->model, err);
+  } else if (tern_gguf_open_flags(o->model, o->no_mmap ? TERN_GGUF_READ : 0, &s->g, err, sizeof err) != TERN_OK) {
+    fail("cannot read model: %s", err); /* err starts with the path */
     return 0;
+  } else if (!o->no_mmap) {
+    sigbus_arm(o->model); /* a shrinking file: a message and EXIT_MODEL_CHANGED, not "Bus error" */
   }
   tern_model_params mp;
   if (tern_model_read_params(s->g, &mp, err, sizeof err) != TERN_OK) {
@@ -368,9 +394,12 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
       fail("model '%s' has no usable tokenizer: %s", o->model, err);
       goto bad;
     }
-    if (tern_tokenizer_vocab_size(s->tok) > s->p->n_vocab) {
-      fail("model '%s': the tokenizer has %zu tokens but the embedding only %u rows", o->model,
-           tern_tokenizer_vocab_size(s->tok), s->p->n_vocab);
+    /* more tokens than rows: ids past the embedding; fewer: generated ids past the tokenizer
+     * would print nothing. Either way the file is inconsistent. */
+    if (tern_tokenizer_vocab_size(s->tok) != s->p->n_vocab) {
+      fail("model '%s': the tokenizer has %zu tokens but the embedding (token_embd.weight) has %u rows; they must "
+           "be equal",
+           o->model, tern_tokenizer_vocab_size(s->tok), s->p->n_vocab);
       goto bad;
     }
   }
@@ -425,16 +454,19 @@ int ids_in_vocab(const int32_t *ids, size_t n, uint32_t n_vocab) {
   return 1;
 }
 
-static void print_token(const tern_tokenizer *t, int32_t id) {
+/* A generated token on stdout, flushed so text streams; 0 when stdout failed. */
+static int print_token(const tern_tokenizer *t, int32_t id) {
   if (!t) {
-    printf("[%d]", id);
+    char b[16];
+    int n = snprintf(b, sizeof b, "[%d]", id);
+    if (!out_write(b, (size_t)n)) return 0;
   } else {
-    if (tern_tokenizer_is_special(t, id)) return;
+    if (tern_tokenizer_is_special(t, id)) return 1;
     size_t len;
     const char *b = tern_token_bytes(t, id, &len);
-    if (b && len) fwrite(b, 1, len, stdout);
+    if (b && len && !out_write(b, len)) return 0;
   }
-  fflush(stdout);
+  return out_flush();
 }
 
 int parse_token_list(const char *s, int32_t **ids, size_t *n) {
@@ -489,11 +521,7 @@ static int write_dump(const char *path, const int32_t *prompt, size_t np, const 
   fprintf(f, "generated %zu", ng);
   for (size_t i = 0; i < ng; i++) fprintf(f, " %d", gen[i]);
   fputc('\n', f);
-  if (fclose(f) != 0) {
-    fail("cannot write '%s': %s", path, strerror(errno));
-    return 0;
-  }
-  return 1;
+  return close_output(f, path);
 }
 
 /* ---- event counts (docs/energy.md) ------------------------------------------------------- */
@@ -568,8 +596,9 @@ static int write_counts(const char *path, const tern_counts *c) {
     return 0;
   }
   tern_status st = tern_counts_write(f, c);
-  if (fclose(f) != 0 || st != TERN_OK) {
-    fail("cannot write '%s'", path);
+  if (!close_output(f, path)) return 0;
+  if (st != TERN_OK) {
+    fail("cannot write '%s': %s", path, tern_strerror(st));
     return 0;
   }
   return 1;
@@ -661,9 +690,10 @@ static int cmd_run(int argc, char **argv) {
   session s;
   if (!session_open(&s, &o, o.prompt ? 2 : 1, "run")) {
     free(prompt);
-    return 1;
+    return EXIT_FAIL;
   }
-  int rc = 1;
+  int rc = EXIT_FAIL;
+  tern_status est;
   char err[ERRLEN];
   float *logits = NULL;
   int32_t *gen = NULL;
@@ -705,8 +735,9 @@ static int cmd_run(int argc, char **argv) {
   tern_device_get_stats(s.dev, &st_start);
   tern_ctx_get_counts(s.c, &hc_start);
   double t0 = now();
-  if (tern_ctx_eval(s.c, prompt, (uint32_t)np, logits, o.dump != NULL, err, sizeof err) != TERN_OK) {
+  if ((est = tern_ctx_eval(s.c, prompt, (uint32_t)np, logits, o.dump != NULL, err, sizeof err)) != TERN_OK) {
     fail("evaluating the prompt: %s", err);
+    rc = exit_for_status(est);
     goto out;
   }
   double t_prompt = now() - t0;
@@ -729,18 +760,25 @@ static int cmd_run(int argc, char **argv) {
     int32_t id = tern_sample(&smp, lg, V);
     gen[ng++] = id;
     if (s.tok && tern_tokenizer_is_eog(s.tok, id) && !o.ignore_eos) break;
-    print_token(s.tok, id);
+    if (!print_token(s.tok, id)) { /* nobody reads the text: stop generating it */
+      free(cur);
+      rc = out_error();
+      goto out;
+    }
     if (i + 1 == o.n_predict) break;
-    if (tern_ctx_eval(s.c, &id, 1, lg, 0, err, sizeof err) != TERN_OK) {
+    if ((est = tern_ctx_eval(s.c, &id, 1, lg, 0, err, sizeof err)) != TERN_OK) {
       fail("generating token %ld: %s", i + 1, err);
       free(cur);
+      rc = exit_for_status(est);
       goto out;
     }
   }
   double t_gen = now() - t0;
   free(cur);
-  printf("\n");
-  fflush(stdout);
+  if (!out_write("\n", 1) || !out_flush()) {
+    rc = out_error();
+    goto out;
+  }
   tern_device_stats st_end;
   tern_device_get_stats(s.dev, &st_end);
   tern_ctx_get_counts(s.c, &hc_end);
@@ -756,10 +794,17 @@ static int cmd_run(int argc, char **argv) {
             "[%s, %s, batch %u]\n",
             np, t_prompt, t_prompt > 0 ? np / t_prompt : 0.0, ng, t_gen, t_gen > 0 ? ng / t_gen : 0.0,
             tern_device_uri(s.dev), o.fmt == TERN_T2 ? "T2" : "T5", o.batch ? o.batch : TERN_T_MAX);
-  if (o.stats) print_stats(&s, &o, &st_prompt, ng, &counts.decode);
+  if (o.stats) {
+    print_stats(&s, &o, &st_prompt, ng, &counts.decode);
+    if (!out_flush()) {
+      rc = out_error();
+      goto out;
+    }
+  }
+  rc = EXIT_OUTPUT;
   if (o.counts && !write_counts(o.counts, &counts)) goto out;
   if (o.dump && !write_dump(o.dump, prompt, np, logits, (uint32_t)V, gen, ng)) goto out;
-  rc = 0;
+  rc = EXIT_OK;
 out:
   tern_sampler_free(&smp);
   free(logits);
@@ -774,6 +819,7 @@ out:
 /* Generate a reply after the tokens already in the context; last holds the logits. */
 static int chat_reply(session *s, const opts *o, tern_sampler *smp, float *lg, size_t *ntok, double *secs) {
   char err[ERRLEN];
+  tern_status st = TERN_OK;
   const int32_t eot = tern_tokenizer_eot(s->tok) >= 0 ? tern_tokenizer_eot(s->tok) : tern_tokenizer_eos(s->tok);
   double t0 = now();
   *ntok = 0;
@@ -785,20 +831,23 @@ static int chat_reply(session *s, const opts *o, tern_sampler *smp, float *lg, s
     if (tern_tokenizer_is_eog(s->tok, id)) {
       ended = 1;
       /* the turn's end goes into the context as the format has it */
-      if (tern_ctx_eval(s->c, &eot, 1, NULL, 0, err, sizeof err) != TERN_OK) goto bad;
+      if ((st = tern_ctx_eval(s->c, &eot, 1, NULL, 0, err, sizeof err)) != TERN_OK) goto bad;
       break;
     }
-    print_token(s->tok, id);
-    if (tern_ctx_eval(s->c, &id, 1, lg, 0, err, sizeof err) != TERN_OK) goto bad;
+    if (!print_token(s->tok, id)) goto bad_out;
+    if ((st = tern_ctx_eval(s->c, &id, 1, lg, 0, err, sizeof err)) != TERN_OK) goto bad;
   }
   if (!ended && eot >= 0 && tern_ctx_pos(s->c) < tern_ctx_size(s->c))
-    if (tern_ctx_eval(s->c, &eot, 1, NULL, 0, err, sizeof err) != TERN_OK) goto bad;
-  printf("\n");
-  fflush(stdout);
+    if ((st = tern_ctx_eval(s->c, &eot, 1, NULL, 0, err, sizeof err)) != TERN_OK) goto bad;
+  if (!out_write("\n", 1) || !out_flush()) goto bad_out;
   *secs = now() - t0;
   return 1;
 bad:
   fail("generating: %s", err);
+  s->rc = exit_for_status(st);
+  return 0;
+bad_out:
+  s->rc = out_error();
   return 0;
 }
 
@@ -835,6 +884,7 @@ static int chat_turn(session *s, const opts *o, tern_sampler *smp, float *lg, co
   free(ids);
   if (st != TERN_OK) {
     fail("evaluating the message: %s", err);
+    s->rc = exit_for_status(st);
     return 0;
   }
   double tp = now() - t0, tg = 0;
@@ -850,8 +900,8 @@ static int cmd_chat(int argc, char **argv) {
   opts o;
   parse_opts("chat", argc, argv, 2, &o, NULL);
   session s;
-  if (!session_open(&s, &o, 2, "chat")) return 1;
-  int rc = 1;
+  if (!session_open(&s, &o, 2, "chat")) return EXIT_FAIL;
+  int rc = EXIT_FAIL;
   float *lg = NULL;
   char *line = NULL;
   size_t cap = 0;
@@ -871,7 +921,7 @@ static int cmd_chat(int argc, char **argv) {
   if (o.prompt) {
     int r = chat_turn(&s, &o, &smp, lg, o.prompt, 1);
     if (r == 2) fail("the message does not fit the context of %u (--ctx)", n_ctx);
-    rc = r == 1 ? 0 : 1;
+    rc = r == 1 ? EXIT_OK : r == 0 ? s.rc : EXIT_FAIL;
     goto out;
   }
   const int tty = isatty(0);
@@ -896,11 +946,14 @@ static int cmd_chat(int argc, char **argv) {
       first = 1;
       r = chat_turn(&s, &o, &smp, lg, line, first);
     }
-    if (r == 0) goto out;
+    if (r == 0) {
+      rc = s.rc;
+      goto out;
+    }
     if (r == 1) first = 0;
     if (r < 0) bad_turns++;
   }
-  rc = bad_turns ? 1 : 0;
+  rc = bad_turns ? EXIT_FAIL : EXIT_OK;
 out:
   free(line);
   free(lg);
@@ -919,10 +972,11 @@ static int cmd_info(int argc, char **argv) {
   if (!path) die_usage("info", "no model given (tern info MODEL.gguf)");
   char err[ERRLEN];
   tern_gguf *g;
-  if (tern_gguf_open(path, &g, err, sizeof err) != TERN_OK) {
-    fail("cannot read '%s': %s", path, err);
-    return 1;
+  if (tern_gguf_open_flags(path, o.no_mmap ? TERN_GGUF_READ : 0, &g, err, sizeof err) != TERN_OK) {
+    fail("cannot read model: %s", err); /* err starts with the path */
+    return EXIT_FAIL;
   }
+  if (!o.no_mmap) sigbus_arm(path);
   tern_gguf_describe(g, stdout, 8);
   tern_model_params p;
   if (tern_model_read_params(g, &p, err, sizeof err) != TERN_OK) {
@@ -1027,8 +1081,10 @@ static int cmd_perplexity(int argc, char **argv) {
     tern_ctx_rewind(s.c, 0);
     for (uint32_t at = 0; at < len; at += B) {
       uint32_t nb = len - at < B ? len - at : B;
-      if (tern_ctx_eval(s.c, chunk + at, nb, lg, 1, err, sizeof err) != TERN_OK) {
+      tern_status est = tern_ctx_eval(s.c, chunk + at, nb, lg, 1, err, sizeof err);
+      if (est != TERN_OK) {
         fail("chunk %zu: %s", ci, err);
+        rc = exit_for_status(est);
         goto out;
       }
       evaluated += nb;
@@ -1065,7 +1121,7 @@ out:
   return rc;
 }
 
-int main(int argc, char **argv) {
+static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage_main, stderr);
     return 2;
@@ -1073,7 +1129,7 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
     help(argc > 2 ? argv[2] : NULL);
-    return 0;
+    return EXIT_OK;
   }
   if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
   if (strcmp(cmd, "chat") == 0) return cmd_chat(argc, argv);
@@ -1082,4 +1138,9 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "energy") == 0) return cmd_energy(argc, argv);
   fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, cmd, usage_main);
   return 2;
+}
+
+int main(int argc, char **argv) {
+  out_init();
+  return out_finish(dispatch(argc, argv));
 }

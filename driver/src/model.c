@@ -913,6 +913,30 @@ static void head_task(void *arg, size_t begin, size_t end, unsigned thread) {
   }
 }
 
+/* The index of the first NaN or infinite value of v[0..n), or n. */
+static size_t first_nonfinite(const float *v, size_t n) {
+  size_t i = 0;
+  while (i < n && isfinite(v[i])) i++;
+  return i;
+}
+
+/* A scan of nt rows of n floats after a stage of the forward pass (embedding, a layer, the
+ * output norm, the lm_head): the first non-finite value is an error naming the stage whose input
+ * was finite and whose output is not (every earlier stage passed the same scan), so a bad weight
+ * such as an output norm of 3e38 is reported where it acts instead of sampling NaN logits. It
+ * costs n compares per token and stage, nothing next to the BitLinears. */
+static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t pos0,
+                                const char *before, const char *stage, const char *what, char *err, size_t es) {
+  for (uint32_t t = 0; t < nt; t++) {
+    const size_t i = first_nonfinite(v + (size_t)t * n, n);
+    if (i == n) continue;
+    set_err(err, es, "non-finite value at position %u: %s is finite, %s gives %g at %s %zu", pos0 + t, before, stage,
+            (double)v[(size_t)t * n + i], what, i);
+    return TERN_ERR_NONFINITE;
+  }
+  return TERN_OK;
+}
+
 static tern_status bl_fail(const tern_ctx *c, uint32_t l, const char *what, tern_status st, char *err, size_t es) {
   set_err(err, es, "layer %u %s on device %s: %s", l, what, tern_device_uri(c->m->dev), tern_last_error(c->m->dev));
   return st;
@@ -927,6 +951,10 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
   tern_device *dev = m->dev;
   const size_t erow = (size_t)E * type_size(m->embd.type);
   for (uint32_t t = 0; t < nt; t++) row_to_float(m, m->embd.data + (size_t)tok[t] * erow, m->embd.type, E, c->h + (size_t)t * E);
+  tern_status st = check_finite(c->h, nt, E, c->pos, "the token id", "the embedding (token_embd.weight)", "element",
+                                err, es);
+  if (st != TERN_OK) return st;
+  char before[64], stage[64];
   for (uint32_t t = 0; t < nt; t++) {
     const double pos = (double)(c->pos + t) * (double)p->rope_scale;
     for (uint32_t i = 0; i < half; i++) {
@@ -935,7 +963,6 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
       c->rsin[t * half + i] = (float)sin(theta);
     }
   }
-  tern_status st;
   for (uint32_t l = 0; l < p->n_layer; l++) {
     const layer *L = &m->layers[l];
     for (uint32_t t = 0; t < nt; t++) rmsnorm(c->h + (size_t)t * E, L->attn_norm, E, p->eps, c->x + (size_t)t * E);
@@ -962,6 +989,10 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
     for (uint32_t t = 0; t < nt; t++) rmsnorm(c->g + (size_t)t * F, L->ffn_sub_norm, F, p->eps, c->g + (size_t)t * F);
     if ((st = tern_bitlinear(dev, L->w[W_DOWN], c->g, nt, c->o)) != TERN_OK) return bl_fail(c, l, "ffn_down", st, err, es);
     for (size_t i = 0; i < (size_t)nt * E; i++) c->h[i] = c->h[i] + c->o[i];
+    if (l == 0) snprintf(before, sizeof before, "the embedding");
+    else snprintf(before, sizeof before, "the output of layer %u (blk.%u)", l - 1, l - 1);
+    snprintf(stage, sizeof stage, "layer %u (blk.%u)", l, l);
+    if ((st = check_finite(c->h, nt, E, c->pos, before, stage, "element", err, es)) != TERN_OK) return st;
   }
   /* the host's share of this chunk (tern_host_counts; docs/energy.md has the definitions) */
   {
@@ -990,8 +1021,16 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
   if (logits && nl) {
     const uint32_t first = nt - nl;
     for (uint32_t t = first; t < nt; t++) rmsnorm(c->h + (size_t)t * E, m->output_norm, E, p->eps, c->x + (size_t)(t - first) * E);
+    const uint32_t pos0 = c->pos - nl;
+    snprintf(before, sizeof before, "the output of layer %u (blk.%u)", p->n_layer - 1, p->n_layer - 1);
+    if ((st = check_finite(c->x, nl, E, pos0, before, "the output norm (output_norm.weight)", "element", err, es)))
+      return st;
     head_job hj = {c, c->x, nl, logits};
     tern_pool_for(m->pool, p->n_vocab, head_task, &hj);
+    if ((st = check_finite(logits, nl, p->n_vocab, pos0, "the output norm",
+                           p->tied ? "the lm_head (token_embd.weight, tied)" : "the lm_head (output.weight)",
+                           "vocabulary id", err, es)))
+      return st;
   }
   return TERN_OK;
 }
