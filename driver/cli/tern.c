@@ -366,7 +366,9 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
   }
   if (tern_open_err(o->device, &s->dev, err, sizeof err) != TERN_OK) {
     const char *uri = o->device ? o->device : (getenv("TERN_DEVICE") ? getenv("TERN_DEVICE") : "cpu");
-    fail("cannot open device '%s': %s", uri, err);
+    /* a transport's message may start with the URI itself (uart:TTY: ...): do not say it twice */
+    if (strncmp(err, uri, strlen(uri)) == 0 && err[strlen(uri)] == ':') fail("cannot open device %s", err);
+    else fail("cannot open device '%s': %s", uri, err);
     if (strncmp(uri, "rtl", 3) == 0 && strstr(err, "libtern_rtl"))
       fprintf(stderr, "%s: the rtl-capable CLI is build/driver/rtl/tern (make -C driver rtl)\n", prog);
     if (strncmp(uri, "systemc", 7) == 0 && strstr(err, "libtern_systemc"))
@@ -979,7 +981,8 @@ static int cmd_info(int argc, char **argv) {
   if (!o.no_mmap) sigbus_arm(path);
   tern_gguf_describe(g, stdout, 8);
   tern_model_params p;
-  if (tern_model_read_params(g, &p, err, sizeof err) != TERN_OK) {
+  const int params_ok = tern_model_read_params(g, &p, err, sizeof err) == TERN_OK;
+  if (!params_ok) {
     printf("\nmodel: tern cannot run this file: %s\n", err);
   } else {
     const char *tn = tern_gguf_type_name(p.weight_type);
@@ -995,6 +998,9 @@ static int cmd_info(int argc, char **argv) {
     printf("tokenizer: %zu tokens, %zu merges, bos %d, eos %d, eot %d, add_bos %d\n", tern_tokenizer_vocab_size(tok),
            tern_tokenizer_merge_count(tok), tern_tokenizer_bos(tok), tern_tokenizer_eos(tok), tern_tokenizer_eot(tok),
            tern_tokenizer_add_bos(tok));
+    if (params_ok && tern_tokenizer_vocab_size(tok) != p.n_vocab) /* session_open refuses it: say so here */
+      printf("tokenizer: tern cannot run this file: the tokenizer has %zu tokens but the embedding has %u rows\n",
+             tern_tokenizer_vocab_size(tok), p.n_vocab);
     tern_tokenizer_free(tok);
   } else {
     printf("tokenizer: none usable: %s\n", err);

@@ -15,8 +15,13 @@
  * floating-point work around them is host C shared by every backend and computed in an order
  * that does not depend on the thread count, so logits are bit-identical on cpu, cmodel, rtl.
  *
- * The model keeps pointers into the tern_gguf (embedding, norms): keep it open while the
- * model lives. No global state; a model and its contexts are used from one thread at a time
+ * After load the model reads the tern_gguf for two tensors only, token_embd.weight (a row per
+ * token) and the lm_head (output.weight, or token_embd when tied): they are the largest host
+ * tensors (656 MB each for 2B4T) and a copy would double the memory and the start-up time, so
+ * they stay where the file is, mapped and shared through the page cache. Everything else is
+ * owned: the norms copied to float, the BitLinears converted onto the device, the tokenizer's
+ * strings copied. Keep the tern_gguf open while the model lives; open it with TERN_GGUF_READ
+ * (tern_gguf_open_flags, the CLI's --no-mmap) when the file may change during the run. No global state; a model and its contexts are used from one thread at a time
  * (they use the device's thread pool inside). */
 #ifndef TERN_MODEL_H
 #define TERN_MODEL_H
@@ -80,7 +85,9 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
 
 /* Load every tensor the forward pass needs: BitLinears onto dev (via tern_weights_load; a
  * separate blk.N.<name>.scale F32 tensor multiplies the scale in the blob, as llama.cpp
- * applies it), norms copied as floats, the embedding as a pointer into g (F32, F16 or BF16).
+ * applies it), norms copied as floats, the embedding and lm_head as pointers into g (F32, F16
+ * or BF16). tern_ctx_eval checks the hidden state after every stage and fails with
+ * TERN_ERR_NONFINITE naming the first stage whose output holds a NaN or infinity.
  * opts may be NULL (defaults). On failure err names the tensor and the reason, and nothing
  * stays loaded. */
 tern_status tern_model_load(tern_device *dev, const tern_gguf *g, const tern_model_opts *opts, tern_model **out,

@@ -231,7 +231,9 @@ static size_t type_size(uint32_t type) { return type == GT_F32 ? 4 : 2; }
 /* What a getter's status means for key: TERN_OK with *use_default set when the key is absent
  * and optional; an error naming the key when it is absent and required, or of the wrong type. */
 static tern_status key_status(const tern_gguf *g, const char *key, tern_status st, int required, int *use_default,
-                              const char *what, char *err, size_t es) {
+                              int want_float, const char *what, char *err, size_t es) {
+  char ek[200];
+  tern_gguf_escape(key, strlen(key), ek, sizeof ek);
   *use_default = 0;
   if (st == TERN_OK) return TERN_OK;
   if (st == TERN_ERR_ARG && tern_gguf_find_kv(g, key) < 0) {
@@ -239,10 +241,18 @@ static tern_status key_status(const tern_gguf *g, const char *key, tern_status s
       *use_default = 1;
       return TERN_OK;
     }
-    set_err(err, es, "model metadata: missing key '%s'", key);
+    set_err(err, es, "model metadata: missing key '%s'", ek);
     return TERN_ERR_ARG;
   }
-  set_err(err, es, "model metadata: key '%s' is not %s (%s)", key, what, tern_strerror(st));
+  /* the getters' TERN_ERR_CODE means "wrong type or out of range", not a weight code: say which */
+  const int64_t i = tern_gguf_find_kv(g, key);
+  const tern_gguf_type t = tern_gguf_kv_type(g, (size_t)i);
+  const char *tn = tern_gguf_value_type_name(t);
+  const int is_float = t == TERN_GGUF_FLOAT32 || t == TERN_GGUF_FLOAT64;
+  if (t == TERN_GGUF_STRING || t == TERN_GGUF_ARRAY || (is_float && !want_float))
+    set_err(err, es, "model metadata: key '%s' has type %s, expected %s", ek, tn ? tn : "?", what);
+  else
+    set_err(err, es, "model metadata: key '%s' (%s) is out of range for %s", ek, tn ? tn : "?", what);
   return TERN_ERR_CODE;
 }
 
@@ -251,8 +261,8 @@ static tern_status get_u32_key(const tern_gguf *g, const char *arch, const char 
   char key[128];
   int use_default;
   snprintf(key, sizeof key, "%s.%s", arch, name);
-  tern_status st = key_status(g, key, tern_gguf_get_u32(g, key, v), required, &use_default,
-                              "an unsigned 32-bit integer", err, es);
+  tern_status st = key_status(g, key, tern_gguf_get_u32(g, key, v), required, &use_default, 0,
+                              "an unsigned 32-bit integer (an integer type, value 0..4294967295)", err, es);
   if (st == TERN_OK && use_default) *v = def;
   return st;
 }
@@ -262,7 +272,8 @@ static tern_status get_f32_key(const tern_gguf *g, const char *arch, const char 
   char key[128];
   int use_default;
   snprintf(key, sizeof key, "%s.%s", arch, name);
-  tern_status st = key_status(g, key, tern_gguf_get_f32(g, key, v), required, &use_default, "a number", err, es);
+  tern_status st = key_status(g, key, tern_gguf_get_f32(g, key, v), required, &use_default, 1,
+                                "a number (FLOAT32, FLOAT64 or an integer type)", err, es);
   if (st == TERN_OK && use_default) *v = def;
   return st;
 }
@@ -290,6 +301,16 @@ static const tern_gguf_tensor *find_tensor(const tern_gguf *g, const char *name)
   return tern_gguf_find_tensor(g, name);
 }
 
+/* A tensor's dimensions, all of them: "[256, 64, 1]" (a 3-D tensor must not look 2-D). */
+static const char *shape_str(const tern_gguf_tensor *t, char *buf, size_t n) {
+  size_t o = 0;
+  buf[0] = 0;
+  for (uint32_t d = 0; d < t->n_dims && d < 4 && o < n; d++)
+    o += (size_t)snprintf(buf + o, n - o, "%s%llu", d ? ", " : "[", (unsigned long long)t->ne[d]);
+  if (o < n) snprintf(buf + o, n - o, "]");
+  return buf;
+}
+
 static uint64_t tensor_elems(const tern_gguf_tensor *t) {
   uint64_t n = 1;
   for (uint32_t i = 0; i < t->n_dims && i < 4; i++) n *= t->ne[i];
@@ -310,8 +331,10 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
     return TERN_ERR_ARG;
   }
   if (!str_is(arch, alen, "bitnet-b1.58") && !str_is(arch, alen, "bitnet-25") && !str_is(arch, alen, "bitnet")) {
-    set_err(err, es, "unsupported architecture '%.*s' (general.architecture): tern runs bitnet-b1.58, bitnet-25 and bitnet",
-            (int)(alen > 64 ? 64 : alen), arch);
+    char esc[200]; /* the whole string, NULs and control bytes escaped */
+    tern_gguf_escape(arch, alen, esc, sizeof esc);
+    set_err(err, es, "unsupported architecture '%s' (general.architecture, %zu bytes): tern runs bitnet-b1.58, "
+            "bitnet-25 and bitnet", esc, alen);
     return TERN_ERR_ARG;
   }
   memcpy(p->arch, arch, alen);
@@ -370,8 +393,9 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
     snprintf(key, sizeof key, "%s.rope.scaling.type", a);
     if (tern_gguf_get_str(g, key, &s, &len) == TERN_OK && !str_is(s, len, "none")) {
       if (!str_is(s, len, "linear")) {
-        set_err(err, es, "model metadata: %s = '%.*s' is not supported (none or linear)", key, (int)(len > 32 ? 32 : len),
-                s);
+        char esc[100];
+        tern_gguf_escape(s, len, esc, sizeof esc);
+        set_err(err, es, "model metadata: %s = '%s' is not supported (none or linear)", key, esc);
         return TERN_ERR_ARG;
       }
       float f = 1.0f;
@@ -407,8 +431,9 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
     return TERN_ERR_ARG;
   }
   if (e->n_dims != 2 || e->ne[0] != p->n_embd || e->ne[1] == 0 || e->ne[1] > 0x7fffffff) {
-    set_err(err, es, "model: tensor 'token_embd.weight' has shape [%llu, %llu] (%u dims), expected [%u, n_vocab]",
-            (unsigned long long)e->ne[0], (unsigned long long)(e->n_dims > 1 ? e->ne[1] : 1), e->n_dims, p->n_embd);
+    char sh[96];
+    set_err(err, es, "model: tensor 'token_embd.weight' has shape %s, expected [%u, n_vocab]", shape_str(e, sh, sizeof sh),
+            p->n_embd);
     return TERN_ERR_SHAPE;
   }
   p->n_vocab = (uint32_t)e->ne[1];
@@ -454,8 +479,9 @@ static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, fl
   tern_status st = find_host_tensor(g, name, "norms must be", &t, err, es);
   if (st != TERN_OK) return st;
   if (tensor_elems(t) != n || t->ne[0] != n || t->nbytes != (size_t)n * type_size(t->type)) {
-    set_err(err, es, "model: tensor '%s' has %llu elements (ne0 %llu), expected %u", name,
-            (unsigned long long)tensor_elems(t), (unsigned long long)t->ne[0], n);
+    char sh[96];
+    set_err(err, es, "model: tensor '%s' has shape %s (%llu elements), expected [%u]", name, shape_str(t, sh, sizeof sh),
+            (unsigned long long)tensor_elems(t), n);
     return TERN_ERR_SHAPE;
   }
   float *v = malloc(sizeof(float) * n);
@@ -480,8 +506,8 @@ static tern_status load_mat(const tern_gguf *g, const char *name, uint32_t cols,
   if (st != TERN_OK) return st;
   if (t->n_dims != 2 || t->ne[0] != cols || t->ne[1] == 0 || t->ne[1] > 0x7fffffff ||
       t->nbytes != (size_t)(t->ne[0] * t->ne[1]) * type_size(t->type)) {
-    set_err(err, es, "model: tensor '%s' has shape [%llu, %llu], expected [%u, rows]", name,
-            (unsigned long long)t->ne[0], (unsigned long long)(t->n_dims > 1 ? t->ne[1] : 1), cols);
+    char sh[96];
+    set_err(err, es, "model: tensor '%s' has shape %s, expected [%u, rows]", name, shape_str(t, sh, sizeof sh), cols);
     return TERN_ERR_SHAPE;
   }
   out->data = t->data;
@@ -539,8 +565,9 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
     }
   }
   if (t->n_dims != 2 || t->ne[0] != k || t->ne[1] != n) {
-    set_err(err, es, "model: tensor '%s' has shape [%llu, %llu], expected [%u, %u] (in, out)", name,
-            (unsigned long long)t->ne[0], (unsigned long long)(t->n_dims > 1 ? t->ne[1] : 1), k, n);
+    char sh[96];
+    set_err(err, es, "model: tensor '%s' has shape %s, expected [%u, %u] (in, out)", name, shape_str(t, sh, sizeof sh), k,
+            n);
     return TERN_ERR_SHAPE;
   }
   float scale = 0.0f;
@@ -601,8 +628,11 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
             "model: tensor '%s' (%s %ux%u): its blocks carry different scales, so it is not one ternary matrix with "
             "one scale; tern does not approximate it (%s)",
             name, lname, n, k, tern_last_error(m->dev));
-  else if (st != TERN_OK)
-    set_err(err, es, "model: tensor '%s' (%s %ux%u): %s", name, lname, n, k, tern_last_error(m->dev));
+  else if (st != TERN_OK) /* what is already on the device says why it is full, if it is */
+    set_err(err, es, "model: tensor '%s' (%s %ux%u, a %zu-byte weight stream): %s; already loaded: %u BitLinear tensors, "
+            "%zu bytes of weight streams",
+            name, lname, n, k, tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n), tern_last_error(m->dev),
+            l * W_COUNT + (uint32_t)which, m->weight_bytes);
   else
     m->weight_bytes += tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n);
   return st;
