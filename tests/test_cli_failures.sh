@@ -78,7 +78,7 @@ chat_truncate() { # NAME ARGS...: rc in $rc
   rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
   "$tern" chat -m "$tmp/$name.gguf" -n 4 -q "$@" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
   local pid=$!
-  exec 3>"$tmp/fifo"
+  exec 3<>"$tmp/fifo" # read-write: never blocks, even if tern is already gone
   echo "In the beginning" >&3
   for _ in $(seq 100); do [ -s "$tmp/out" ] && break; sleep 0.1; done # the first reply is out
   truncate -s 0 "$tmp/$name.gguf"
