@@ -119,6 +119,14 @@ run "$tern" run -m "$tmp/float.gguf" "${P[@]}"
 check hparam-type 1 "key 'bitnet-b1.58.block_count' has type FLOAT32, expected an unsigned 32-bit integer"
 if grep -qaF "reserved weight code" "$tmp/err"; then echo "FAIL cli-failures/hparam-type-text: still says 'reserved weight code'"; fi
 
+# a file with types tern cannot run is described, with the tensors that stop it
+$edit "$model" "$tmp/types.gguf" ttype blk.0.attn_norm.weight 24 ttype blk.0.attn_q.weight 2 dims blk.0.attn_q.weight 256,16
+run "$tern" info "$tmp/types.gguf"
+check info-unusable-types 0 "'blk.0.attn_q.weight' (layer 0, BitLinear attn_q: type Q4_0, tern needs I2_S, TQ1_0 or TQ2_0)" \
+  "'blk.0.attn_norm.weight' (layer 0, norm attn_norm: type I8" "tern cannot run this file: 2 tensors"
+run "$tern" run -m "$tmp/types.gguf" "${P[@]}"
+check run-unusable-types 1 "blk.0.attn_norm.weight' has type I8"
+
 # ---- the rtl device ------------------------------------------------------------------------
 if [ -x "$rtl_tern" ]; then
   run "$rtl_tern" run -m "$model" "${P[@]}" -n 2 --device rtl:vcd=/nonexistent/x.vcd

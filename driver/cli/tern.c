@@ -982,8 +982,18 @@ static int cmd_info(int argc, char **argv) {
   tern_gguf_describe(g, stdout, 8);
   tern_model_params p;
   const int params_ok = tern_model_read_params(g, &p, err, sizeof err) == TERN_OK;
+  size_t n_unusable = 0;
+  for (size_t i = 0; i < tern_gguf_tensor_count(g); i++) { /* every tensor whose type stops a run */
+    const tern_gguf_tensor *t = tern_gguf_tensor_at(g, i);
+    char why[256], name[300];
+    if (!tern_model_tensor_unusable(t->name, t->type, why, sizeof why)) continue;
+    tern_gguf_escape(t->name, strlen(t->name), name, sizeof name);
+    printf("%smodel: tensor '%s' (%s)\n", n_unusable++ ? "" : "\n", name, why);
+  }
   if (!params_ok) {
     printf("\nmodel: tern cannot run this file: %s\n", err);
+  } else if (n_unusable) {
+    printf("model: tern cannot run this file: %zu tensors have types it cannot use (above)\n", n_unusable);
   } else {
     const char *tn = tern_gguf_type_name(p.weight_type);
     printf("\nmodel: %s, %u layers, n_embd %u, n_ff %u, heads %u (kv %u, head size %u), vocab %u\n", p.arch, p.n_layer,

@@ -61,7 +61,9 @@ typedef enum {
   TERN_GGUF_FLOAT64 = 12
 } tern_gguf_type;
 
-/* Tensor (ggml) types this reader understands; any other type fails open. */
+/* Tensor (ggml) types tern runs. The reader also accepts ggml's block types (Q4_0 .. Q8_K, the
+ * IQ types, I8 .. I64, F64: rows of fixed-size blocks, sized as ggml does) so that any such file
+ * can be described; I8_S, TL1, TL2 and unknown numbers fail open. */
 enum {
   TERN_GGML_F32 = 0,
   TERN_GGML_F16 = 1,
@@ -150,8 +152,8 @@ const tern_gguf_tensor *tern_gguf_tensor_at(const tern_gguf *g, size_t i);
 const tern_gguf_tensor *tern_gguf_find_tensor(const tern_gguf *g, const char *name);
 
 /* The ggml name of a tensor type ("F32", "F16", "Q4_0", ..., "BF16", "TQ1_0", "TQ2_0",
- * "I2_S", "I8_S", "TL1", "TL2"), or NULL if unknown. A name does not mean the reader supports
- * the type: only the TERN_GGML_* types are. */
+ * "I2_S", "I8_S", "TL1", "TL2"), or NULL if unknown. A name does not mean tern runs the type:
+ * only the TERN_GGML_* types are (see above for the ones the reader describes). */
 const char *tern_gguf_type_name(uint32_t ggml_type);
 /* Bytes from a file made safe to print: printable ASCII as is; control bytes, NUL, bytes >= 0x7f,
  * backslash and quotes as \xNN; the whole of len (embedded NULs included), cut with "..." when

@@ -83,6 +83,12 @@ tern_model_opts tern_model_opts_default(void);
  * inconsistent keys and tensors). */
 tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, char *err, size_t err_size);
 
+/* 1 if tern cannot run a file holding tensor `name` with ggml type `type`: why (why_size bytes)
+ * names the tensor's role and the types it needs, e.g. "layer 3, BitLinear attn_q: type Q4_0,
+ * tern needs I2_S, TQ1_0 or TQ2_0". 0 if the type suits the role, or tern does not read the
+ * tensor. For describing a file (tern info) without loading it. */
+int tern_model_tensor_unusable(const char *name, uint32_t type, char *why, size_t why_size);
+
 /* Load every tensor the forward pass needs: BitLinears onto dev (via tern_weights_load; a
  * separate blk.N.<name>.scale F32 tensor multiplies the scale in the blob, as llama.cpp
  * applies it), norms copied as floats, the embedding and lm_head as pointers into g (F32, F16

@@ -198,6 +198,22 @@ static int type_supported(uint32_t t) {
          t == TERN_GGML_TQ1_0 || t == TERN_GGML_TQ2_0 || t == TERN_GGML_I2_S;
 }
 
+/* The other ggml types whose layout is rows of fixed-size blocks: elements and bytes per
+ * block (ggml's type traits). The reader accepts them so that `tern info` can describe any
+ * such file; the model loader refuses them by role. 0: not such a type (I8_S, TL1, TL2 and
+ * unnamed numbers stay unsupported: their sizes are not per-row blocks). */
+static void block_layout(uint32_t t, uint32_t *elems, uint32_t *bytes) {
+  static const uint16_t kBlock[29][2] = {
+      [2] = {32, 18},   [3] = {32, 20},   [6] = {32, 22},   [7] = {32, 24},   [8] = {32, 34},
+      [9] = {32, 36},   [10] = {256, 84}, [11] = {256, 110}, [12] = {256, 144}, [13] = {256, 176},
+      [14] = {256, 210}, [15] = {256, 292}, [16] = {256, 66}, [17] = {256, 74}, [18] = {256, 98},
+      [19] = {256, 50}, [20] = {32, 18},  [21] = {256, 110}, [22] = {256, 82}, [23] = {256, 136},
+      [24] = {1, 1},    [25] = {1, 2},    [26] = {1, 4},    [27] = {1, 8},    [28] = {1, 8}};
+  *elems = *bytes = 0;
+  if (t == 29) *elems = 256, *bytes = 56; /* IQ1_M */
+  else if (t < 29) *elems = kBlock[t][0], *bytes = kBlock[t][1];
+}
+
 static tern_status why_fail(char *why, size_t why_size, tern_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -209,11 +225,13 @@ static tern_status why_fail(char *why, size_t why_size, tern_status st, const ch
 tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_t ne_in[4],
                                    size_t *nbytes, char *why, size_t why_size) {
   if (ne_in == NULL || nbytes == NULL) return why_fail(why, why_size, TERN_ERR_ARG, "NULL argument");
-  if (!type_supported(type)) {
+  uint32_t blk_elems, blk_bytes;
+  block_layout(type, &blk_elems, &blk_bytes);
+  if (!type_supported(type) && blk_elems == 0) {
     const char *nm = tern_gguf_type_name(type);
     return why_fail(why, why_size, TERN_ERR_CODE,
                     "type %" PRIu32 " (%s) is not supported (supported: F32, F16, BF16, TQ1_0, "
-                    "TQ2_0, I2_S)",
+                    "TQ2_0, I2_S, and the block types Q4_0 .. IQ1_M, I8 .. F64 for description)",
                     type, nm ? nm : "unknown");
   }
   if (n_dims < 1 || n_dims > 4)
@@ -274,7 +292,16 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
       bytes = b;
       break;
     }
-    default: break;
+    default: { /* a block type (block_layout) */
+      const char *nm = tern_gguf_type_name(type);
+      if (ne[0] % blk_elems != 0)
+        return why_fail(why, why_size, TERN_ERR_SHAPE,
+                        "%s needs ne[0] %% %" PRIu32 " == 0 (blocks of %" PRIu32 "), ne[0] = %" PRIu64, nm,
+                        blk_elems, blk_elems, ne[0]);
+      /* n <= 2^60 and blk_bytes / blk_elems <= 8: no overflow */
+      bytes = n / blk_elems * blk_bytes;
+      break;
+    }
   }
   if (bytes > SIZE_MAX)
     return why_fail(why, why_size, TERN_ERR_SHAPE, "byte size %" PRIu64 " does not fit size_t", bytes);

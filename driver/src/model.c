@@ -455,6 +455,38 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
 
 static int is_host_type(uint32_t t) { return t == GT_F32 || t == GT_F16 || t == GT_BF16; }
 
+int tern_model_tensor_unusable(const char *name, uint32_t type, char *why, size_t es) {
+  static const char *const norms[] = {"attn_norm", "attn_sub_norm", "ffn_norm", "ffn_sub_norm"};
+  static const char host[] = "F32, F16 or BF16";
+  char role[96] = "";
+  int ternary = 0;
+  unsigned l;
+  int at = 0;
+  if (strcmp(name, "token_embd.weight") == 0) snprintf(role, sizeof role, "the token embedding");
+  else if (strcmp(name, "output.weight") == 0) snprintf(role, sizeof role, "the lm_head");
+  else if (strcmp(name, "output_norm.weight") == 0) snprintf(role, sizeof role, "the output norm");
+  else if (sscanf(name, "blk.%u.%n", &l, &at) == 1 && at > 0) {
+    const char *rest = name + at;
+    for (int i = 0; i < W_COUNT && !role[0]; i++) {
+      const size_t n = strlen(w_names[i]);
+      if (strncmp(rest, w_names[i], n) != 0) continue;
+      if (strcmp(rest + n, ".weight") == 0) snprintf(role, sizeof role, "layer %u, BitLinear %s", l, w_names[i]), ternary = 1;
+      else if (strcmp(rest + n, ".scale") == 0 || strcmp(rest + n, ".weight_scale") == 0)
+        snprintf(role, sizeof role, "layer %u, the scale of BitLinear %s", l, w_names[i]);
+    }
+    for (int i = 0; i < 4 && !role[0]; i++) {
+      const size_t n = strlen(norms[i]);
+      if (strncmp(rest, norms[i], n) == 0 && strcmp(rest + n, ".weight") == 0)
+        snprintf(role, sizeof role, "layer %u, norm %s", l, norms[i]);
+    }
+  }
+  if (!role[0]) return 0; /* tern does not read it */
+  if (ternary ? (type == GT_I2_S || type == GT_TQ1_0 || type == GT_TQ2_0) : is_host_type(type)) return 0;
+  const char *tn = tern_gguf_type_name(type);
+  set_err(why, es, "%s: type %s, tern needs %s", role, tn ? tn : "unknown", ternary ? "I2_S, TQ1_0 or TQ2_0" : host);
+  return 1;
+}
+
 /* A 1-D weight vector of n values as floats (a fresh copy). */
 /* The tensor called name, present and of a host float type; else an error naming it (`role`
  * completes "...has type X; <role> F32, F16 or BF16"). */
