@@ -68,7 +68,8 @@ static int parse_geom(const char *v, tern_geom *g) {
   return r >= 1 && l >= 1 && r <= 4096 && l <= 4096 && tern_geom_check(*g) == TERN_OK;
 }
 
-/* Run the model greedily (prompt, then n - 1 decode steps) and count it. */
+/* Run the model greedily (prompt, then n - 1 decode steps) and count it: EXIT_OK or the exit
+ * code of the failure (said on stderr). */
 static int energy_run(const energy_opts *eo, tern_counts *c) {
   const opts *o = &eo->run;
   int32_t *prompt = NULL;
@@ -78,9 +79,10 @@ static int energy_run(const energy_opts *eo, tern_counts *c) {
   session s;
   if (!session_open(&s, o, o->prompt ? 2 : 1, "energy")) {
     free(prompt);
-    return 0;
+    return EXIT_FAIL;
   }
-  int ok = 0;
+  int rc = EXIT_FAIL;
+  tern_status est;
   char err[ERRLEN];
   float *lg = NULL;
   if (o->prompt && !tokenize(s.tok, o->prompt, strlen(o->prompt), tern_tokenizer_add_bos(s.tok), 1, &prompt, &np)) goto out;
@@ -96,8 +98,9 @@ static int energy_run(const energy_opts *eo, tern_counts *c) {
   tern_device_get_stats(s.dev, &d0);
   tern_ctx_get_counts(s.c, &h0);
   double t0 = now();
-  if (tern_ctx_eval(s.c, prompt, (uint32_t)np, lg, 0, err, sizeof err) != TERN_OK) {
+  if ((est = tern_ctx_eval(s.c, prompt, (uint32_t)np, lg, 0, err, sizeof err)) != TERN_OK) {
     fail("evaluating the prompt: %s", err);
+    rc = exit_for_status(est);
     goto out;
   }
   const double tp = now() - t0;
@@ -109,8 +112,9 @@ static int energy_run(const energy_opts *eo, tern_counts *c) {
     for (uint32_t v = 1; v < s.p->n_vocab; v++) /* greedy */
       if (lg[v] > lg[id]) id = (int32_t)v;
     if (i + 1 == n) break;
-    if (tern_ctx_eval(s.c, &id, 1, lg, 0, err, sizeof err) != TERN_OK) {
+    if ((est = tern_ctx_eval(s.c, &id, 1, lg, 0, err, sizeof err)) != TERN_OK) {
       fail("decode step %ld: %s", i + 1, err);
+      rc = exit_for_status(est);
       goto out;
     }
   }
@@ -120,12 +124,12 @@ static int energy_run(const energy_opts *eo, tern_counts *c) {
   counts_init(c, &s, o->model, o->fmt);
   counts_phase(c, &c->prompt, &d0, &d1, &h0, &h1, 1, tp);
   counts_phase(c, &c->decode, &d1, &d2, &h1, &h2, (uint64_t)n - 1, tg);
-  ok = 1;
+  rc = EXIT_OK;
 out:
   free(lg);
   free(prompt);
   session_close(&s);
-  return ok;
+  return rc;
 }
 
 static void energy_row(FILE *f, const energy_opts *eo, const tern_counts *c, const tern_energy_config *cfg,
@@ -424,8 +428,9 @@ int cmd_energy(int argc, char **argv) {
       fail("%s", err);
       return 1;
     }
-  } else if (!energy_run(&eo, &c)) {
-    return 1;
+  } else {
+    int rc = energy_run(&eo, &c);
+    if (rc != EXIT_OK) return rc;
   }
   tern_energy_config cfg;
   memset(&cfg, 0, sizeof cfg);

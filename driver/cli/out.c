@@ -19,16 +19,18 @@ void out_init(void) {
   /* a reader that went away gives EPIPE from write(2), reported like any other write error,
    * instead of a silent death by SIGPIPE */
   signal(SIGPIPE, SIG_IGN);
-  /* with fd 1 or 2 closed the next open(2) (the model, a dump file) would get it and stdout or
-   * stderr would write into that file: refuse a closed stdout, send a closed stderr nowhere */
-  if (fcntl(2, F_GETFD) < 0 && errno == EBADF) {
-    int fd = open("/dev/null", O_WRONLY);
-    if (fd >= 0 && fd != 2) close(fd); /* not fd 2: something else is wrong, keep going */
-  }
+  /* with fd 0, 1 or 2 closed the next open(2) (the model, a dump file) would get it and stdout
+   * or stderr would write into that file: refuse a closed stdout, point a closed stdin or
+   * stderr at /dev/null (open gives the lowest free descriptor: 0 before 2) */
   if (fcntl(1, F_GETFD) < 0 && errno == EBADF) {
     fail("cannot write to stdout: %s", strerror(EBADF));
     _exit(EXIT_OUTPUT);
   }
+  for (int fd = 0; fd <= 2; fd += 2)
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      int got = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+      if (got >= 0 && got != fd) close(got); /* not the lowest free: leave it closed */
+    }
 }
 
 static int out_failed(void) {

@@ -385,7 +385,9 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
   tern_status st = tern_model_load(s->dev, s->g, &mo, &s->m, err, sizeof err);
   if (pr.shown && pr.tty) fputc('\n', stderr);
   if (st != TERN_OK) {
-    fail("cannot load model '%s' onto device %s: %s", o->model, tern_device_uri(s->dev), err);
+    const char *uri = tern_device_uri(s->dev); /* once: the layers below may have named it */
+    if (strstr(err, uri)) fail("cannot load model '%s': %s", o->model, err);
+    else fail("cannot load model '%s' onto device %s: %s", o->model, uri, err);
     goto bad;
   }
   s->p = tern_model_get_params(s->m);

@@ -999,8 +999,13 @@ static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t 
   return TERN_OK;
 }
 
+/* The device layer's message names the device when it knows more than the status (a
+ * transport's message often starts with its URI): add the URI only when it is not there yet,
+ * so a failure does not repeat it at every layer. */
 static tern_status bl_fail(const tern_ctx *c, uint32_t l, const char *what, tern_status st, char *err, size_t es) {
-  set_err(err, es, "layer %u %s on device %s: %s", l, what, tern_device_uri(c->m->dev), tern_last_error(c->m->dev));
+  const char *uri = tern_device_uri(c->m->dev), *msg = tern_last_error(c->m->dev);
+  if (strstr(msg, uri)) set_err(err, es, "layer %u %s: %s", l, what, msg);
+  else set_err(err, es, "layer %u %s on device %s: %s", l, what, uri, msg);
   return st;
 }
 
