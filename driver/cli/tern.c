@@ -158,7 +158,9 @@ static void help(const char *cmd) {
   } else if (strcmp(cmd, "info") == 0) {
     printf("usage: tern info MODEL.gguf\n\n"
            "Print the GGUF version, every metadata key (long arrays cut), the tensor table, and the\n"
-           "hyper-parameters tern reads from it (or why it cannot run it).\n");
+           "hyper-parameters tern reads from it (or why it cannot run it: the tensors whose types stop\n"
+           "a run, by role).\n\n"
+           "  --no-mmap            read the file into memory instead of mapping it\n");
   } else if (strcmp(cmd, "perplexity") == 0) {
     printf("usage: tern perplexity -m MODEL.gguf -f TEXT [--ctx N] [options]\n\n"
            "Tokenize the file, cut it into chunks of N tokens (BOS first when the model adds one) and\n"
