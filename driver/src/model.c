@@ -532,6 +532,11 @@ static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, fl
   return TERN_OK;
 }
 
+/* The embedding and the lm_head stay in the file (a pointer, no copy): they are the largest
+ * host tensors (2 x 656 MB for 2B4T), a copy would double the memory and the start-up time, and
+ * a decode step reads one embedding row but the whole head, which the page cache serves. These
+ * are the only reads of the file after load (the norms are copied by load_vec, the BitLinears
+ * converted onto the device), so --no-mmap (TERN_GGUF_READ) is what a changing file needs. */
 static tern_status load_mat(const tern_gguf *g, const char *name, uint32_t cols, hmat *out, char *err, size_t es) {
   const tern_gguf_tensor *t = NULL;
   tern_status st = find_host_tensor(g, name, "tern reads it as", &t, err, es);
@@ -992,8 +997,12 @@ static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t 
   for (uint32_t t = 0; t < nt; t++) {
     const size_t i = first_nonfinite(v + (size_t)t * n, n);
     if (i == n) continue;
-    set_err(err, es, "non-finite value at position %u: %s is finite, %s gives %g at %s %zu", pos0 + t, before, stage,
-            (double)v[(size_t)t * n + i], what, i);
+    if (before)
+      set_err(err, es, "non-finite value at position %u: %s is finite, %s gives %g at %s %zu", pos0 + t, before, stage,
+              (double)v[(size_t)t * n + i], what, i);
+    else /* the first stage: its input is a token id */
+      set_err(err, es, "non-finite value at position %u: %s holds %g at %s %zu", pos0 + t, stage,
+              (double)v[(size_t)t * n + i], what, i);
     return TERN_ERR_NONFINITE;
   }
   return TERN_OK;
@@ -1018,7 +1027,7 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
   tern_device *dev = m->dev;
   const size_t erow = (size_t)E * type_size(m->embd.type);
   for (uint32_t t = 0; t < nt; t++) row_to_float(m, m->embd.data + (size_t)tok[t] * erow, m->embd.type, E, c->h + (size_t)t * E);
-  tern_status st = check_finite(c->h, nt, E, c->pos, "the token id", "the embedding (token_embd.weight)", "element",
+  tern_status st = check_finite(c->h, nt, E, c->pos, NULL, "the token's embedding row (token_embd.weight)", "element",
                                 err, es);
   if (st != TERN_OK) return st;
   char before[64], stage[64];
