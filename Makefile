@@ -89,6 +89,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "inference|PYTHON=$(PYVENV) bash tests/test_inference.sh $(ABS_BUILD)/driver-san $(SEED)" \
 	  "model|bash tests/test_model.sh $(ABS_BUILD)/driver-san" \
 	  "valgrind|bash tests/test_valgrind.sh $(ABS_BUILD)/driver" \
+	  "cli-failures|bash tests/test_cli_failures.sh $(ABS_BUILD)/driver-san" \
 	  "energy|bash tests/test_energy.sh $(ABS_BUILD)/driver-san" \
 	  "uart-bridge|bash tests/test_uart_bridge.sh $(ABS_BUILD)/uart $(SEED)" \
 	  "sim-board|BUILD=$(BUILD) bash tests/test_sim_board.sh $(ABS_BUILD)/driver-san $(SEED)" \

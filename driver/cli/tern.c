@@ -26,27 +26,12 @@
 #include "tern_sample.h"
 #include "tern_synth.h"
 #include "tern_tokenizer.h"
+#include "cli.h"
 
-#define ERRLEN 1024
 
-/* ---- options ------------------------------------------------------------------------------ */
+const char *prog = "tern";
 
-typedef struct opts {
-  const char *model, *prompt, *device, *dump, *file, *system, *tokens;
-  long n_predict;
-  tern_format fmt;
-  uint32_t batch, ctx;
-  tern_sampler_params sp;
-  int ignore_eos, no_bos, quiet;
-  int check;        /* --check: every BitLinear compared with the C golden model */
-  int stats;        /* --stats: what the device did, per generated token */
-  const char *clocks; /* --clock-mhz LIST: device clocks to project tokens/s at */
-  const char *counts; /* --counts FILE: the run's event counts (docs/energy.md) */
-} opts;
-
-static const char *prog = "tern";
-
-static void die_usage(const char *cmd, const char *fmt, ...) {
+void die_usage(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fprintf(stderr, "%s%s%s: ", prog, cmd ? " " : "", cmd ? cmd : "");
@@ -57,7 +42,7 @@ static void die_usage(const char *cmd, const char *fmt, ...) {
 }
 
 /* "--name=value": name into name[], returns value; anything else: all of a into name[], NULL. */
-static const char *split_option(const char *a, char *name, size_t size) {
+const char *split_option(const char *a, char *name, size_t size) {
   const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
   if (!eq) {
     snprintf(name, size, "%s", a);
@@ -67,7 +52,7 @@ static const char *split_option(const char *a, char *name, size_t size) {
   return eq + 1;
 }
 
-static void fail(const char *fmt, ...) {
+void fail(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   fprintf(stderr, "%s: ", prog);
@@ -76,7 +61,7 @@ static void fail(const char *fmt, ...) {
   fputc('\n', stderr);
 }
 
-static double now(void) {
+double now(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
@@ -95,7 +80,15 @@ static const char usage_main[] =
     "  perplexity  perplexity of a text file\n"
     "  energy      joules per token from a run's event counts (docs/energy.md)\n"
     "\n"
-    "'tern <command> --help' lists a command's options. docs/inference.md has the details.\n";
+    "'tern <command> --help' lists a command's options. docs/inference.md has the details.\n"
+    "\n"
+    "exit codes:\n"
+    "  0  success\n"
+    "  1  the model, the device or the run failed (the message says which and where)\n"
+    "  2  usage: a bad command line or environment variable (TERN_THREADS, ...)\n"
+    "  3  stdout or an output file (--dump-logits, --counts, --csv) could not be written\n"
+    "  4  the forward pass produced NaN or infinity (the message names the first stage that did)\n"
+    "  5  the model file changed while it was mapped (use --no-mmap)\n";
 
 static const char usage_common[] =
     "model and device:\n"
@@ -109,6 +102,8 @@ static const char usage_common[] =
     "  --batch T            tokens per BitLinear call when evaluating a prompt (default %u)\n"
     "  --threads N          host threads (sets TERN_THREADS; default all CPUs)\n"
     "  --ctx N              context size in tokens (KV cache positions)\n"
+    "  --no-mmap            read the model file into memory instead of mapping it: costs its size\n"
+    "                       in memory, but the file may then change or vanish during the run\n"
     "  --check              compare every BitLinear's int32 results with the C golden model as it\n"
     "                       runs; the first difference stops the run with its tensor, token, row\n";
 
@@ -118,36 +113,6 @@ static const char usage_sampling[] =
     "  --top-k N            keep the N most likely tokens; 0 = all (default 40)\n"
     "  --top-p X            keep the smallest set reaching probability X (default 0.95)\n"
     "  --seed N             random seed (default 0); the same seed gives the same tokens\n";
-
-static const char usage_energy[] =
-    "usage: tern energy (--counts FILE | -m MODEL [run options]) [options]\n"
-    "\n"
-    "Joules per decode token from a run's event counts (tern run --counts FILE), or from a run it\n"
-    "makes itself (-m MODEL: greedy, --tokens IDS (default 1..8) or -p TEXT, -n N (default 8),\n"
-    "--device, --fmt, --batch, --threads). Prints the energy by component and the time per token.\n"
-    "docs/energy.md describes the model, the tables and their sources.\n"
-    "\n"
-    "energy table:\n"
-    "  --table NAME|FILE    horowitz45 (default: Horowitz ISSCC 2014, 45 nm) or bitnet7nm (the 7 nm\n"
-    "                       table of the BitNet papers), or a table file (docs/energy.md)\n"
-    "where the BitLinears run:\n"
-    "  --exec cpu|device    the host CPU (default unless a device option is given) or a tern device\n"
-    "  --array RxL          the device's array (default: the board's, else the run's)\n"
-    "  --clock-mhz F        the device clock (default: the board's)\n"
-    "  --memory ddr4|hbm|onchip   where the device reads the weights (default ddr4)\n"
-    "  --memory-pj X        ... at X pJ per byte instead of the memory's figure\n"
-    "  --memory-gbps X      ... with X GB/s instead of the memory's bandwidth (0: no limit)\n"
-    "  --port-bytes B       the device's memory port in bytes per cycle (default: one T5 beat)\n"
-    "board power:\n"
-    "  --board NAME         icebreaker, ulx3s or kv260: clock, array and (where sourced) power\n"
-    "  --static-w W         static power, charged for the time of a token (default: the board's, else 0)\n"
-    "  --dynamic-w W        FPGA dynamic power at full activity, charged for the device time\n"
-    "output:\n"
-    "  --name NAME          the configuration's name in the CSV and chart files (default 'energy')\n"
-    "  --csv FILE           append one row (a header first when FILE is new or empty)\n"
-    "  --plot DIR           charts with gnuplot (PNG and SVG): J/token by component; tokens/s and\n"
-    "                       J/token against the array size and the memory bandwidth (device only)\n"
-    "  -q, --quiet          no table on stdout (with --csv or --plot)\n";
 
 static void help(const char *cmd) {
   if (!cmd) {
@@ -193,7 +158,9 @@ static void help(const char *cmd) {
   } else if (strcmp(cmd, "info") == 0) {
     printf("usage: tern info MODEL.gguf\n\n"
            "Print the GGUF version, every metadata key (long arrays cut), the tensor table, and the\n"
-           "hyper-parameters tern reads from it (or why it cannot run it).\n");
+           "hyper-parameters tern reads from it (or why it cannot run it: the tensors whose types stop\n"
+           "a run, by role).\n\n"
+           "  --no-mmap            read the file into memory instead of mapping it\n");
   } else if (strcmp(cmd, "perplexity") == 0) {
     printf("usage: tern perplexity -m MODEL.gguf -f TEXT [--ctx N] [options]\n\n"
            "Tokenize the file, cut it into chunks of N tokens (BOS first when the model adds one) and\n"
@@ -206,7 +173,7 @@ static void help(const char *cmd) {
   }
 }
 
-static long parse_long(const char *cmd, const char *name, const char *v, long lo, long hi) {
+long parse_long(const char *cmd, const char *name, const char *v, long lo, long hi) {
   char *end;
   errno = 0;
   long x = strtol(v, &end, 10);
@@ -214,7 +181,7 @@ static long parse_long(const char *cmd, const char *name, const char *v, long lo
   return x;
 }
 
-static double parse_double(const char *cmd, const char *name, const char *v) {
+double parse_double(const char *cmd, const char *name, const char *v) {
   char *end;
   errno = 0;
   double x = strtod(v, &end);
@@ -240,7 +207,7 @@ static void parse_opts(const char *cmd, int argc, char **argv, int first, opts *
     const char *val = NULL;
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
       help(cmd);
-      exit(0);
+      exit(out_finish(EXIT_OK));
     }
     if (a[0] != '-' || a[1] == 0) {
       if (positional && !*positional) {
@@ -267,6 +234,10 @@ static void parse_opts(const char *cmd, int argc, char **argv, int first, opts *
     }
     if (FLAG("--check")) {
       o->check = 1;
+      continue;
+    }
+    if (FLAG("--no-mmap")) {
+      o->no_mmap = 1;
       continue;
     }
     if (FLAG("--stats") && strcmp(cmd, "run") == 0) {
@@ -343,17 +314,8 @@ static void on_progress(void *ctx, size_t done, size_t total) {
   p->shown = 1;
 }
 
-typedef struct session {
-  uint8_t *synth; /* the GGUF bytes of a synth: model (freed after g) */
-  tern_gguf *g;
-  tern_device *dev;
-  tern_model *m;
-  tern_tokenizer *tok;
-  tern_ctx *c;
-  const tern_model_params *p;
-} session;
 
-static void session_close(session *s) {
+void session_close(session *s) {
   tern_ctx_free(s->c);
   tern_tokenizer_free(s->tok);
   tern_model_free(s->m);
@@ -365,10 +327,20 @@ static void session_close(session *s) {
 
 /* Open the model file, the device, load the weights and the tokenizer (need_tok 0: no,
  * 1: if the file has a usable one, 2: required). */
-static int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
+int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
   char err[ERRLEN];
   memset(s, 0, sizeof *s);
   if (!o->model) die_usage(cmd, "no model given (-m MODEL.gguf)");
+  s->rc = EXIT_FAIL;
+  /* the thread pool ignores a TERN_THREADS it cannot parse (all CPUs): refuse it as --threads is */
+  const char *th = getenv("TERN_THREADS");
+  if (th && *th) {
+    char *end;
+    errno = 0;
+    long v = strtol(th, &end, 10);
+    if (errno || *end || v < 1 || v > 1024)
+      die_usage(cmd, "TERN_THREADS '%s' (environment): expected an integer 1..1024", th);
+  }
   double t0 = now();
   if (strncmp(o->model, "synth:", 6) == 0) {
     /* a model with random weights, made in memory (tern_synth.h) */
@@ -383,9 +355,11 @@ static int session_open(session *s, const opts *o, int need_tok, const char *cmd
     }
     if (!o->quiet && now() - t0 > 1.0)
       fprintf(stderr, "tern: made %s (%zu bytes) in %.2f s\n", o->model, size, now() - t0);
-  } else if (tern_gguf_open(o->model, &s->g, err, sizeof err) != TERN_OK) {
-    fail("cannot read model '%s': %s", o->model, err);
+  } else if (tern_gguf_open_flags(o->model, o->no_mmap ? TERN_GGUF_READ : 0, &s->g, err, sizeof err) != TERN_OK) {
+    fail("cannot read model: %s", err); /* err starts with the path */
     return 0;
+  } else if (!o->no_mmap) {
+    sigbus_arm(o->model); /* a shrinking file: a message and EXIT_MODEL_CHANGED, not "Bus error" */
   }
   tern_model_params mp;
   if (tern_model_read_params(s->g, &mp, err, sizeof err) != TERN_OK) {
@@ -394,7 +368,9 @@ static int session_open(session *s, const opts *o, int need_tok, const char *cmd
   }
   if (tern_open_err(o->device, &s->dev, err, sizeof err) != TERN_OK) {
     const char *uri = o->device ? o->device : (getenv("TERN_DEVICE") ? getenv("TERN_DEVICE") : "cpu");
-    fail("cannot open device '%s': %s", uri, err);
+    /* a transport's message may start with the URI itself (uart:TTY: ...): do not say it twice */
+    if (strncmp(err, uri, strlen(uri)) == 0 && err[strlen(uri)] == ':') fail("cannot open device %s", err);
+    else fail("cannot open device '%s': %s", uri, err);
     if (strncmp(uri, "rtl", 3) == 0 && strstr(err, "libtern_rtl"))
       fprintf(stderr, "%s: the rtl-capable CLI is build/driver/rtl/tern (make -C driver rtl)\n", prog);
     if (strncmp(uri, "systemc", 7) == 0 && strstr(err, "libtern_systemc"))
@@ -411,7 +387,9 @@ static int session_open(session *s, const opts *o, int need_tok, const char *cmd
   tern_status st = tern_model_load(s->dev, s->g, &mo, &s->m, err, sizeof err);
   if (pr.shown && pr.tty) fputc('\n', stderr);
   if (st != TERN_OK) {
-    fail("cannot load model '%s' onto device %s: %s", o->model, tern_device_uri(s->dev), err);
+    const char *uri = tern_device_uri(s->dev); /* once: the layers below may have named it */
+    if (strstr(err, uri)) fail("cannot load model '%s': %s", o->model, err);
+    else fail("cannot load model '%s' onto device %s: %s", o->model, uri, err);
     goto bad;
   }
   s->p = tern_model_get_params(s->m);
@@ -422,9 +400,12 @@ static int session_open(session *s, const opts *o, int need_tok, const char *cmd
       fail("model '%s' has no usable tokenizer: %s", o->model, err);
       goto bad;
     }
-    if (tern_tokenizer_vocab_size(s->tok) > s->p->n_vocab) {
-      fail("model '%s': the tokenizer has %zu tokens but the embedding only %u rows", o->model,
-           tern_tokenizer_vocab_size(s->tok), s->p->n_vocab);
+    /* more tokens than rows: ids past the embedding; fewer: generated ids past the tokenizer
+     * would print nothing. Either way the file is inconsistent. */
+    if (tern_tokenizer_vocab_size(s->tok) != s->p->n_vocab) {
+      fail("model '%s': the tokenizer has %zu tokens but the embedding (token_embd.weight) has %u rows; they must "
+           "be equal",
+           o->model, tern_tokenizer_vocab_size(s->tok), s->p->n_vocab);
       goto bad;
     }
   }
@@ -437,7 +418,7 @@ bad:
   return 0;
 }
 
-static int make_ctx(session *s, uint32_t n_ctx) {
+int make_ctx(session *s, uint32_t n_ctx) {
   char err[ERRLEN];
   if (tern_ctx_new(s->m, n_ctx, &s->c, err, sizeof err) != TERN_OK) {
     fail("%s", err);
@@ -447,7 +428,7 @@ static int make_ctx(session *s, uint32_t n_ctx) {
 }
 
 /* Tokenize text into a fresh array (*ids, *n). */
-static int tokenize(const tern_tokenizer *t, const char *text, size_t len, int add_bos, int parse_special, int32_t **ids,
+int tokenize(const tern_tokenizer *t, const char *text, size_t len, int add_bos, int parse_special, int32_t **ids,
                     size_t *n) {
   size_t cnt = 0;
   tern_status st = tern_tokenize(t, text, len, add_bos, parse_special, NULL, 0, &cnt);
@@ -470,7 +451,7 @@ static int tokenize(const tern_tokenizer *t, const char *text, size_t len, int a
 }
 
 /* Every id below n_vocab, or say which is not. */
-static int ids_in_vocab(const int32_t *ids, size_t n, uint32_t n_vocab) {
+int ids_in_vocab(const int32_t *ids, size_t n, uint32_t n_vocab) {
   for (size_t i = 0; i < n; i++)
     if ((uint32_t)ids[i] >= n_vocab) {
       fail("prompt token id %d is out of range (the model has %u tokens)", ids[i], n_vocab);
@@ -479,19 +460,22 @@ static int ids_in_vocab(const int32_t *ids, size_t n, uint32_t n_vocab) {
   return 1;
 }
 
-static void print_token(const tern_tokenizer *t, int32_t id) {
+/* A generated token on stdout, flushed so text streams; 0 when stdout failed. */
+static int print_token(const tern_tokenizer *t, int32_t id) {
   if (!t) {
-    printf("[%d]", id);
+    char b[16];
+    int n = snprintf(b, sizeof b, "[%d]", id);
+    if (!out_write(b, (size_t)n)) return 0;
   } else {
-    if (tern_tokenizer_is_special(t, id)) return;
+    if (tern_tokenizer_is_special(t, id)) return 1;
     size_t len;
     const char *b = tern_token_bytes(t, id, &len);
-    if (b && len) fwrite(b, 1, len, stdout);
+    if (b && len && !out_write(b, len)) return 0;
   }
-  fflush(stdout);
+  return out_flush();
 }
 
-static int parse_token_list(const char *s, int32_t **ids, size_t *n) {
+int parse_token_list(const char *s, int32_t **ids, size_t *n) {
   size_t cap = 16, cnt = 0;
   int32_t *v = malloc(sizeof(int32_t) * cap);
   if (!v) return 0;
@@ -543,11 +527,7 @@ static int write_dump(const char *path, const int32_t *prompt, size_t np, const 
   fprintf(f, "generated %zu", ng);
   for (size_t i = 0; i < ng; i++) fprintf(f, " %d", gen[i]);
   fputc('\n', f);
-  if (fclose(f) != 0) {
-    fail("cannot write '%s': %s", path, strerror(errno));
-    return 0;
-  }
-  return 1;
+  return close_output(f, path);
 }
 
 /* ---- event counts (docs/energy.md) ------------------------------------------------------- */
@@ -565,7 +545,7 @@ static void add_shape(tern_counts *c, uint32_t k, uint32_t n, uint32_t per_token
 }
 
 /* What the counts say about the model and the device, before any phase. */
-static void counts_init(tern_counts *c, const session *s, const char *model, tern_format fmt) {
+void counts_init(tern_counts *c, const session *s, const char *model, tern_format fmt) {
   memset(c, 0, sizeof *c);
   const tern_model_params *p = s->p;
   snprintf(c->model, sizeof c->model, "%s", model);
@@ -586,7 +566,7 @@ static void counts_init(tern_counts *c, const session *s, const char *model, ter
 }
 
 /* One phase: the counters' growth from (a, ha) to (b, hb). */
-static void counts_phase(tern_counts *c, tern_count_phase *p, const tern_device_stats *a, const tern_device_stats *b,
+void counts_phase(tern_counts *c, tern_count_phase *p, const tern_device_stats *a, const tern_device_stats *b,
                          const tern_host_counts *ha, const tern_host_counts *hb, uint64_t samples, double seconds) {
   memset(p, 0, sizeof *p);
   p->tokens = hb->tokens - ha->tokens;
@@ -622,8 +602,9 @@ static int write_counts(const char *path, const tern_counts *c) {
     return 0;
   }
   tern_status st = tern_counts_write(f, c);
-  if (fclose(f) != 0 || st != TERN_OK) {
-    fail("cannot write '%s'", path);
+  if (!close_output(f, path)) return 0;
+  if (st != TERN_OK) {
+    fail("cannot write '%s': %s", path, tern_strerror(st));
     return 0;
   }
   return 1;
@@ -715,9 +696,10 @@ static int cmd_run(int argc, char **argv) {
   session s;
   if (!session_open(&s, &o, o.prompt ? 2 : 1, "run")) {
     free(prompt);
-    return 1;
+    return EXIT_FAIL;
   }
-  int rc = 1;
+  int rc = EXIT_FAIL;
+  tern_status est;
   char err[ERRLEN];
   float *logits = NULL;
   int32_t *gen = NULL;
@@ -759,8 +741,9 @@ static int cmd_run(int argc, char **argv) {
   tern_device_get_stats(s.dev, &st_start);
   tern_ctx_get_counts(s.c, &hc_start);
   double t0 = now();
-  if (tern_ctx_eval(s.c, prompt, (uint32_t)np, logits, o.dump != NULL, err, sizeof err) != TERN_OK) {
+  if ((est = tern_ctx_eval(s.c, prompt, (uint32_t)np, logits, o.dump != NULL, err, sizeof err)) != TERN_OK) {
     fail("evaluating the prompt: %s", err);
+    rc = exit_for_status(est);
     goto out;
   }
   double t_prompt = now() - t0;
@@ -783,18 +766,25 @@ static int cmd_run(int argc, char **argv) {
     int32_t id = tern_sample(&smp, lg, V);
     gen[ng++] = id;
     if (s.tok && tern_tokenizer_is_eog(s.tok, id) && !o.ignore_eos) break;
-    print_token(s.tok, id);
+    if (!print_token(s.tok, id)) { /* nobody reads the text: stop generating it */
+      free(cur);
+      rc = out_error();
+      goto out;
+    }
     if (i + 1 == o.n_predict) break;
-    if (tern_ctx_eval(s.c, &id, 1, lg, 0, err, sizeof err) != TERN_OK) {
+    if ((est = tern_ctx_eval(s.c, &id, 1, lg, 0, err, sizeof err)) != TERN_OK) {
       fail("generating token %ld: %s", i + 1, err);
       free(cur);
+      rc = exit_for_status(est);
       goto out;
     }
   }
   double t_gen = now() - t0;
   free(cur);
-  printf("\n");
-  fflush(stdout);
+  if (!out_write("\n", 1) || !out_flush()) {
+    rc = out_error();
+    goto out;
+  }
   tern_device_stats st_end;
   tern_device_get_stats(s.dev, &st_end);
   tern_ctx_get_counts(s.c, &hc_end);
@@ -810,10 +800,17 @@ static int cmd_run(int argc, char **argv) {
             "[%s, %s, batch %u]\n",
             np, t_prompt, t_prompt > 0 ? np / t_prompt : 0.0, ng, t_gen, t_gen > 0 ? ng / t_gen : 0.0,
             tern_device_uri(s.dev), o.fmt == TERN_T2 ? "T2" : "T5", o.batch ? o.batch : TERN_T_MAX);
-  if (o.stats) print_stats(&s, &o, &st_prompt, ng, &counts.decode);
+  if (o.stats) {
+    print_stats(&s, &o, &st_prompt, ng, &counts.decode);
+    if (!out_flush()) {
+      rc = out_error();
+      goto out;
+    }
+  }
+  rc = EXIT_OUTPUT;
   if (o.counts && !write_counts(o.counts, &counts)) goto out;
   if (o.dump && !write_dump(o.dump, prompt, np, logits, (uint32_t)V, gen, ng)) goto out;
-  rc = 0;
+  rc = EXIT_OK;
 out:
   tern_sampler_free(&smp);
   free(logits);
@@ -828,6 +825,7 @@ out:
 /* Generate a reply after the tokens already in the context; last holds the logits. */
 static int chat_reply(session *s, const opts *o, tern_sampler *smp, float *lg, size_t *ntok, double *secs) {
   char err[ERRLEN];
+  tern_status st = TERN_OK;
   const int32_t eot = tern_tokenizer_eot(s->tok) >= 0 ? tern_tokenizer_eot(s->tok) : tern_tokenizer_eos(s->tok);
   double t0 = now();
   *ntok = 0;
@@ -839,20 +837,23 @@ static int chat_reply(session *s, const opts *o, tern_sampler *smp, float *lg, s
     if (tern_tokenizer_is_eog(s->tok, id)) {
       ended = 1;
       /* the turn's end goes into the context as the format has it */
-      if (tern_ctx_eval(s->c, &eot, 1, NULL, 0, err, sizeof err) != TERN_OK) goto bad;
+      if ((st = tern_ctx_eval(s->c, &eot, 1, NULL, 0, err, sizeof err)) != TERN_OK) goto bad;
       break;
     }
-    print_token(s->tok, id);
-    if (tern_ctx_eval(s->c, &id, 1, lg, 0, err, sizeof err) != TERN_OK) goto bad;
+    if (!print_token(s->tok, id)) goto bad_out;
+    if ((st = tern_ctx_eval(s->c, &id, 1, lg, 0, err, sizeof err)) != TERN_OK) goto bad;
   }
   if (!ended && eot >= 0 && tern_ctx_pos(s->c) < tern_ctx_size(s->c))
-    if (tern_ctx_eval(s->c, &eot, 1, NULL, 0, err, sizeof err) != TERN_OK) goto bad;
-  printf("\n");
-  fflush(stdout);
+    if ((st = tern_ctx_eval(s->c, &eot, 1, NULL, 0, err, sizeof err)) != TERN_OK) goto bad;
+  if (!out_write("\n", 1) || !out_flush()) goto bad_out;
   *secs = now() - t0;
   return 1;
 bad:
   fail("generating: %s", err);
+  s->rc = exit_for_status(st);
+  return 0;
+bad_out:
+  s->rc = out_error();
   return 0;
 }
 
@@ -889,6 +890,7 @@ static int chat_turn(session *s, const opts *o, tern_sampler *smp, float *lg, co
   free(ids);
   if (st != TERN_OK) {
     fail("evaluating the message: %s", err);
+    s->rc = exit_for_status(st);
     return 0;
   }
   double tp = now() - t0, tg = 0;
@@ -904,8 +906,8 @@ static int cmd_chat(int argc, char **argv) {
   opts o;
   parse_opts("chat", argc, argv, 2, &o, NULL);
   session s;
-  if (!session_open(&s, &o, 2, "chat")) return 1;
-  int rc = 1;
+  if (!session_open(&s, &o, 2, "chat")) return EXIT_FAIL;
+  int rc = EXIT_FAIL;
   float *lg = NULL;
   char *line = NULL;
   size_t cap = 0;
@@ -925,7 +927,7 @@ static int cmd_chat(int argc, char **argv) {
   if (o.prompt) {
     int r = chat_turn(&s, &o, &smp, lg, o.prompt, 1);
     if (r == 2) fail("the message does not fit the context of %u (--ctx)", n_ctx);
-    rc = r == 1 ? 0 : 1;
+    rc = r == 1 ? EXIT_OK : r == 0 ? s.rc : EXIT_FAIL;
     goto out;
   }
   const int tty = isatty(0);
@@ -950,11 +952,14 @@ static int cmd_chat(int argc, char **argv) {
       first = 1;
       r = chat_turn(&s, &o, &smp, lg, line, first);
     }
-    if (r == 0) goto out;
+    if (r == 0) {
+      rc = s.rc;
+      goto out;
+    }
     if (r == 1) first = 0;
     if (r < 0) bad_turns++;
   }
-  rc = bad_turns ? 1 : 0;
+  rc = bad_turns ? EXIT_FAIL : EXIT_OK;
 out:
   free(line);
   free(lg);
@@ -973,14 +978,26 @@ static int cmd_info(int argc, char **argv) {
   if (!path) die_usage("info", "no model given (tern info MODEL.gguf)");
   char err[ERRLEN];
   tern_gguf *g;
-  if (tern_gguf_open(path, &g, err, sizeof err) != TERN_OK) {
-    fail("cannot read '%s': %s", path, err);
-    return 1;
+  if (tern_gguf_open_flags(path, o.no_mmap ? TERN_GGUF_READ : 0, &g, err, sizeof err) != TERN_OK) {
+    fail("cannot read model: %s", err); /* err starts with the path */
+    return EXIT_FAIL;
   }
+  if (!o.no_mmap) sigbus_arm(path);
   tern_gguf_describe(g, stdout, 8);
   tern_model_params p;
-  if (tern_model_read_params(g, &p, err, sizeof err) != TERN_OK) {
+  const int params_ok = tern_model_read_params(g, &p, err, sizeof err) == TERN_OK;
+  size_t n_unusable = 0;
+  for (size_t i = 0; i < tern_gguf_tensor_count(g); i++) { /* every tensor whose type stops a run */
+    const tern_gguf_tensor *t = tern_gguf_tensor_at(g, i);
+    char why[256], name[300];
+    if (!tern_model_tensor_unusable(t->name, t->type, why, sizeof why)) continue;
+    tern_gguf_escape(t->name, strlen(t->name), name, sizeof name);
+    printf("%smodel: tensor '%s' (%s)\n", n_unusable++ ? "" : "\n", name, why);
+  }
+  if (!params_ok) {
     printf("\nmodel: tern cannot run this file: %s\n", err);
+  } else if (n_unusable) {
+    printf("model: tern cannot run this file: %zu tensors have types it cannot use (above)\n", n_unusable);
   } else {
     const char *tn = tern_gguf_type_name(p.weight_type);
     printf("\nmodel: %s, %u layers, n_embd %u, n_ff %u, heads %u (kv %u, head size %u), vocab %u\n", p.arch, p.n_layer,
@@ -995,6 +1012,9 @@ static int cmd_info(int argc, char **argv) {
     printf("tokenizer: %zu tokens, %zu merges, bos %d, eos %d, eot %d, add_bos %d\n", tern_tokenizer_vocab_size(tok),
            tern_tokenizer_merge_count(tok), tern_tokenizer_bos(tok), tern_tokenizer_eos(tok), tern_tokenizer_eot(tok),
            tern_tokenizer_add_bos(tok));
+    if (params_ok && tern_tokenizer_vocab_size(tok) != p.n_vocab) /* session_open refuses it: say so here */
+      printf("tokenizer: tern cannot run this file: the tokenizer has %zu tokens but the embedding has %u rows\n",
+             tern_tokenizer_vocab_size(tok), p.n_vocab);
     tern_tokenizer_free(tok);
   } else {
     printf("tokenizer: none usable: %s\n", err);
@@ -1081,8 +1101,10 @@ static int cmd_perplexity(int argc, char **argv) {
     tern_ctx_rewind(s.c, 0);
     for (uint32_t at = 0; at < len; at += B) {
       uint32_t nb = len - at < B ? len - at : B;
-      if (tern_ctx_eval(s.c, chunk + at, nb, lg, 1, err, sizeof err) != TERN_OK) {
+      tern_status est = tern_ctx_eval(s.c, chunk + at, nb, lg, 1, err, sizeof err);
+      if (est != TERN_OK) {
         fail("chunk %zu: %s", ci, err);
+        rc = exit_for_status(est);
         goto out;
       }
       evaluated += nb;
@@ -1119,452 +1141,7 @@ out:
   return rc;
 }
 
-/* ---- energy ------------------------------------------------------------------------------ */
-
-
-typedef struct energy_opts {
-  const char *counts, *table, *array, *memory, *board, *name, *csv, *plot;
-  int exec;            /* -1: not given */
-  double clock_mhz, memory_pj, memory_gbps, port_bytes, static_w, dynamic_w; /* < 0: not given */
-  int quiet;
-  opts run;            /* -m and the run options */
-} energy_opts;
-
-static double energy_number(const char *name, const char *v, double lo) {
-  double x = parse_double("energy", name, v);
-  if (!(x >= lo) || !isfinite(x)) die_usage("energy", "%s %s: expected a number >= %g", name, v, lo);
-  return x;
-}
-
-static int parse_geom(const char *v, tern_geom *g) {
-  unsigned r = 0, l = 0;
-  char extra;
-  if (sscanf(v, "%ux%u%c", &r, &l, &extra) != 2) return 0;
-  g->rows = r, g->lanes = l;
-  return r >= 1 && l >= 1 && r <= 4096 && l <= 4096 && tern_geom_check(*g) == TERN_OK;
-}
-
-/* Run the model greedily (prompt, then n - 1 decode steps) and count it. */
-static int energy_run(const energy_opts *eo, tern_counts *c) {
-  const opts *o = &eo->run;
-  int32_t *prompt = NULL;
-  size_t np = 0;
-  const char *ids = o->tokens ? o->tokens : (o->prompt ? NULL : "1,2,3,4,5,6,7,8");
-  if (ids && !parse_token_list(ids, &prompt, &np)) die_usage("energy", "--tokens '%s': expected comma-separated token ids", ids);
-  session s;
-  if (!session_open(&s, o, o->prompt ? 2 : 1, "energy")) {
-    free(prompt);
-    return 0;
-  }
-  int ok = 0;
-  char err[ERRLEN];
-  float *lg = NULL;
-  if (o->prompt && !tokenize(s.tok, o->prompt, strlen(o->prompt), tern_tokenizer_add_bos(s.tok), 1, &prompt, &np)) goto out;
-  const long n = o->n_predict;
-  if (np == 0 || n < 2) {
-    fail("energy: the run needs a prompt and -n of at least 2 (one decode step)");
-    goto out;
-  }
-  if (!ids_in_vocab(prompt, np, s.p->n_vocab)) goto out;
-  if (!make_ctx(&s, (uint32_t)(np + (size_t)n)) || !(lg = malloc(sizeof(float) * s.p->n_vocab))) goto out;
-  tern_device_stats d0, d1, d2;
-  tern_host_counts h0, h1, h2;
-  tern_device_get_stats(s.dev, &d0);
-  tern_ctx_get_counts(s.c, &h0);
-  double t0 = now();
-  if (tern_ctx_eval(s.c, prompt, (uint32_t)np, lg, 0, err, sizeof err) != TERN_OK) {
-    fail("evaluating the prompt: %s", err);
-    goto out;
-  }
-  const double tp = now() - t0;
-  tern_device_get_stats(s.dev, &d1);
-  tern_ctx_get_counts(s.c, &h1);
-  t0 = now();
-  for (long i = 0; i < n; i++) {
-    int32_t id = 0;
-    for (uint32_t v = 1; v < s.p->n_vocab; v++) /* greedy */
-      if (lg[v] > lg[id]) id = (int32_t)v;
-    if (i + 1 == n) break;
-    if (tern_ctx_eval(s.c, &id, 1, lg, 0, err, sizeof err) != TERN_OK) {
-      fail("decode step %ld: %s", i + 1, err);
-      goto out;
-    }
-  }
-  const double tg = now() - t0;
-  tern_device_get_stats(s.dev, &d2);
-  tern_ctx_get_counts(s.c, &h2);
-  counts_init(c, &s, o->model, o->fmt);
-  counts_phase(c, &c->prompt, &d0, &d1, &h0, &h1, 1, tp);
-  counts_phase(c, &c->decode, &d1, &d2, &h1, &h2, (uint64_t)n - 1, tg);
-  ok = 1;
-out:
-  free(lg);
-  free(prompt);
-  session_close(&s);
-  return ok;
-}
-
-static void energy_row(FILE *f, const energy_opts *eo, const tern_counts *c, const tern_energy_config *cfg,
-                       const tern_energy_result *r) {
-  /* commas inside a field (a synth: spec, a table name) become ';' so every row splits on ',' */
-  char model[sizeof c->model], table[sizeof cfg->table.name];
-  snprintf(model, sizeof model, "%s", c->model);
-  snprintf(table, sizeof table, "%s", cfg->table.name);
-  for (char *p = model; *p; p++)
-    if (*p == ',' || *p == '\n') *p = ';';
-  for (char *p = table; *p; p++)
-    if (*p == ',' || *p == '\n') *p = ';';
-  fprintf(f, "%s,%s,%s,%s,", eo->name, model, table, cfg->exec == TERN_EXEC_CPU ? "cpu" : "device");
-  if (cfg->exec == TERN_EXEC_CPU)
-    fprintf(f, ",,,,,");
-  else
-    fprintf(f, "%ux%u,%.17g,%s,%.17g,%.17g,", cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz, cfg->mem.name,
-            cfg->mem.onchip ? cfg->table.wsram_pj_per_byte
-                            : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : cfg->table.dram_pj_per_byte,
-            cfg->mem.gb_per_s);
-  fprintf(f, "%.17g,%.17g,%.17g,%.17g,%s", cfg->static_w, cfg->dynamic_w, r->tokens_per_s, r->seconds, r->bound);
-  for (int i = 0; i < TERN_E_COUNT; i++) fprintf(f, ",%.17g", r->joules[i]);
-  fprintf(f, ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", r->total, r->floor_j, r->adds,
-          r->host_flops, r->weight_bytes, r->sram_bytes, r->wsram_bytes, r->weight_mem_bytes, r->host_bytes,
-          r->array_cycles);
-}
-
-static const char energy_csv_header[] =
-    "name,model,table,exec,array,clock_mhz,memory,memory_pj_per_byte,memory_gb_per_s,static_w,dynamic_w,"
-    "tokens_per_s,seconds_per_token,bound,adds_j,sram_j,dram_j,host_j,static_j,fpga_dynamic_j,total_j,floor_j,"
-    "adds,host_flops,weight_bytes,sram_bytes,wsram_bytes,weight_mem_bytes,host_bytes,array_cycles\n";
-
-static void energy_print(const energy_opts *eo, const tern_counts *c, const tern_energy_config *cfg,
-                         const tern_energy_result *r, const char *board_source) {
-  const tern_energy_table *t = &cfg->table;
-  printf("tern energy: %s (%u layers, dim %u, %.4g%% of %llu ternary weights zero), per decode token\n", c->model,
-         c->n_layer, c->n_embd, c->weights ? 100.0 * (double)(c->weights - c->nonzero_weights) / (double)c->weights : 0.0,
-         (unsigned long long)c->weights);
-  printf("  counted: %llu decode steps on device %s (array %ux%u, %s)\n", (unsigned long long)c->decode.tokens,
-         c->device, c->geom.rows, c->geom.lanes, tern_format_name(c->fmt));
-  if (cfg->exec == TERN_EXEC_CPU) {
-    printf("  configuration '%s': every BitLinear on the host CPU, weights and everything else in host DRAM\n", eo->name);
-  } else {
-    const double mpj = cfg->mem.onchip ? t->wsram_pj_per_byte : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : t->dram_pj_per_byte;
-    printf("  configuration '%s': BitLinears on a %ux%u tern device at %g MHz; weights %s (%g pJ/B", eo->name,
-           cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz, cfg->mem.onchip ? "on chip" : cfg->mem.name, mpj);
-    if (!cfg->mem.onchip && cfg->mem.gb_per_s > 0) printf(", %g GB/s", cfg->mem.gb_per_s);
-    printf("); the rest on the host\n");
-    printf("  memory: %s\n", cfg->mem.source);
-  }
-  printf("  table %s: %s\n", t->name, t->source);
-  if (board_source) printf("  board: %s\n", board_source);
-  printf("  %-13s %12s %7s  %s\n", "component", "J/token", "share", "events per token x energy");
-  for (int i = 0; i < TERN_E_COUNT; i++) {
-    char what[256] = "";
-    switch (i) {
-      case TERN_E_ADDS: snprintf(what, sizeof what, "%.4g ternary additions x %g pJ", r->adds, t->add_pj); break;
-      case TERN_E_SRAM:
-        if (r->wsram_bytes > 0)
-          snprintf(what, sizeof what, "%.4g B buffers x %g pJ/B + %.4g B weight store x %g pJ/B", r->sram_bytes,
-                   t->sram_pj_per_byte, r->wsram_bytes, t->wsram_pj_per_byte);
-        else if (r->sram_bytes > 0)
-          snprintf(what, sizeof what, "%.4g B through the device buffers x %g pJ/B", r->sram_bytes, t->sram_pj_per_byte);
-        else
-          snprintf(what, sizeof what, "(caches not modelled on the cpu)");
-        break;
-      case TERN_E_DRAM: {
-        const double mpj = cfg->exec == TERN_EXEC_CPU ? t->dram_pj_per_byte
-                           : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : t->dram_pj_per_byte;
-        if (r->weight_mem_bytes > 0)
-          snprintf(what, sizeof what, "weights %.4g B x %g pJ/B; host %.4g B x %g pJ/B", r->weight_mem_bytes, mpj,
-                   r->host_bytes, t->dram_pj_per_byte);
-        else
-          snprintf(what, sizeof what, "host %.4g B x %g pJ/B", r->host_bytes, t->dram_pj_per_byte);
-        break;
-      }
-      case TERN_E_HOST: snprintf(what, sizeof what, "%.4g FLOPs x %g pJ", r->host_flops, t->flop_pj); break;
-      case TERN_E_STATIC: snprintf(what, sizeof what, "%g W x %.4g s", cfg->static_w, r->seconds); break;
-      case TERN_E_FPGA_DYN:
-        snprintf(what, sizeof what, cfg->exec == TERN_EXEC_CPU ? "(no device)" : "%g W x %.4g s", cfg->dynamic_w,
-                 r->seconds);
-        break;
-    }
-    printf("  %-13s %12.4e %6.1f%%  %s\n", tern_energy_component_name(i), r->joules[i],
-           r->total > 0 ? 100.0 * r->joules[i] / r->total : 0.0, what);
-  }
-  printf("  %-13s %12.4e\n", "total", r->total);
-  if (cfg->exec == TERN_EXEC_CPU)
-    printf("  time per token %.4g s (%.4g tokens/s, measured on this machine)\n", r->seconds, r->tokens_per_s);
-  else
-    printf("  time per token %.4g s: %.4g tokens/s device-bound (set by the %s; %.4g array cycles)\n", r->seconds,
-           r->tokens_per_s, r->bound, r->array_cycles);
-  printf("  floor: the %llu ternary weights read once at 1.6 bits (%.4g B) x %g pJ/B = %.4g J\n",
-         (unsigned long long)c->weights, (double)c->weights * 0.2, t->dram_pj_per_byte, r->floor_j);
-  const tern_count_phase *d = &c->decode;
-  if (d->has_toggles && d->toggle_cycles) {
-    static const char *const gname[TERN_TOGGLE_GROUPS] = {"activations", "weight codes", "accumulators"};
-    printf("  array toggle rate (counted on rtl):");
-    for (int g = 0; g < TERN_TOGGLE_GROUPS; g++)
-      printf(" %s %.2f%%%s", gname[g],
-             c->toggle_bits[g] ? 100.0 * (double)d->toggles[g] / ((double)d->toggle_cycles * c->toggle_bits[g]) : 0.0,
-             g + 1 < TERN_TOGGLE_GROUPS ? ";" : "\n");
-  }
-}
-
-/* The --plot charts: data files and a gnuplot script in dir, then gnuplot. */
-static int energy_plot(const energy_opts *eo, const tern_counts *c, const tern_energy_config *cfg,
-                       const tern_energy_result *r) {
-  const char *dir = eo->plot;
-  if (strchr(dir, '\'') || strchr(dir, '"') || strchr(eo->name, '\'') || strchr(eo->name, '"') || strchr(eo->name, '/')) {
-    fail("--plot %s --name %s: quotes (and '/' in the name) are not allowed", dir, eo->name);
-    return 0;
-  }
-  char path[1024], gp[1024];
-  FILE *f;
-  if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-    fail("--plot: cannot make the directory '%s': %s", dir, strerror(errno));
-    return 0;
-  }
-#define OPEN(suffix)                                                          \
-  snprintf(path, sizeof path, "%s/%s-%s", dir, eo->name, suffix);             \
-  if (!(f = fopen(path, "w"))) {                                              \
-    fail("--plot: cannot write '%s': %s", path, strerror(errno));            \
-    return 0;                                                                 \
-  }
-  OPEN("components.dat")
-  fprintf(f, "# component J/token (%s, table %s)\n", eo->name, cfg->table.name);
-  for (int i = 0; i < TERN_E_COUNT; i++)
-    if (r->joules[i] > 0) fprintf(f, "\"%s\" %.9g\n", tern_energy_component_name(i), r->joules[i]);
-  fclose(f);
-  const int sweeps = cfg->exec == TERN_EXEC_DEVICE;
-  if (sweeps) {
-    static const tern_geom geoms[] = {{1, 10}, {2, 20}, {4, 20}, {4, 40}, {8, 40}, {8, 80}, {16, 80}, {32, 80}, {32, 160}, {64, 160}};
-    OPEN("array.dat")
-    fprintf(f, "# array MACs/cycle tokens/s J/token bound (%g MHz, weights %s)\n", cfg->clock_mhz, cfg->mem.name);
-    for (size_t i = 0; i < sizeof geoms / sizeof geoms[0]; i++) {
-      tern_energy_config x = *cfg;
-      tern_energy_result rx;
-      char err[ERRLEN];
-      x.geom = geoms[i];
-      x.port_bytes = 0;
-      if (tern_energy_compute(c, &x, &rx, err, sizeof err) == TERN_OK)
-        fprintf(f, "\"%ux%u\" %u %.9g %.9g %s\n", geoms[i].rows, geoms[i].lanes, geoms[i].rows * geoms[i].lanes,
-                rx.tokens_per_s, rx.total, rx.bound);
-    }
-    fclose(f);
-    OPEN("bandwidth.dat")
-    fprintf(f, "# GB/s tokens/s J/token bound (array %ux%u at %g MHz)\n", cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz);
-    for (double bw = 0.4; bw < 3000; bw *= 2) {
-      tern_energy_config x = *cfg;
-      tern_energy_result rx;
-      char err[ERRLEN];
-      x.mem.gb_per_s = bw;
-      x.mem.onchip = 0;
-      if (cfg->mem.onchip) x.mem.pj_per_byte = cfg->table.wsram_pj_per_byte;
-      if (tern_energy_compute(c, &x, &rx, err, sizeof err) == TERN_OK)
-        fprintf(f, "%.9g %.9g %.9g %s\n", bw, rx.tokens_per_s, rx.total, rx.bound);
-    }
-    fclose(f);
-  }
-  snprintf(gp, sizeof gp, "%s/%s.gp", dir, eo->name);
-  if (!(f = fopen(gp, "w"))) {
-    fail("--plot: cannot write '%s': %s", gp, strerror(errno));
-    return 0;
-  }
-#undef OPEN
-  fprintf(f, "# tern energy --plot: %s (table %s); run: gnuplot %s\n", eo->name, cfg->table.name, gp);
-  fprintf(f, "set encoding utf8\nset grid\nset key top left\n");
-  static const char *const terms[2][2] = {{"pngcairo size 900,520 font 'sans,10'", "png"},
-                                          {"svg size 900,520 font 'sans,10' dynamic", "svg"}};
-  for (int t = 0; t < 2; t++) {
-    fprintf(f, "set terminal %s\n", terms[t][0]);
-    fprintf(f, "set output '%s/%s-components.%s'\n", dir, eo->name, terms[t][1]);
-    fprintf(f, "set title \"%s: J per token by component (table %s), total %.3g J\"\n", eo->name, cfg->table.name, r->total);
-    fprintf(f, "unset y2tics\nunset y2label\nset logscale y\nset ylabel 'J/token'\nset xlabel ''\nset style fill solid 0.6\n"
-               "set boxwidth 0.6\nset yrange [*:*]\nunset logscale x\nset xrange [-0.5:*]\nset format y '%%.0e'\n");
-    fprintf(f, "plot '%s/%s-components.dat' using 0:2:xtic(1) with boxes notitle, '' using 0:2:(sprintf('%%.2e', $2)) "
-               "with labels offset 0,0.8 notitle\n",
-            dir, eo->name);
-    if (sweeps) {
-      fprintf(f, "set output '%s/%s-array.%s'\n", dir, eo->name, terms[t][1]);
-      fprintf(f, "set title \"%s: tokens/s and J/token against the array (%g MHz, weights %s)\"\n", eo->name,
-              cfg->clock_mhz, cfg->mem.onchip ? "on chip" : cfg->mem.name);
-      fprintf(f, "set logscale x 2\nset logscale y\nset logscale y2\nset xrange [*:*]\nset xlabel 'array MACs per cycle "
-                 "(rows x lanes)'\nset ylabel 'tokens/s'\nset y2label 'J/token'\nset ytics nomirror\nset y2tics\n"
-                 "set format y '%%g'\nset format y2 '%%.1e'\n");
-      fprintf(f, "plot '%s/%s-array.dat' using 2:3 with linespoints title 'tokens/s' axes x1y1, '' using 2:4 with "
-                 "linespoints title 'J/token' axes x1y2, '' using 2:3:1 with labels offset 0,1 notitle axes x1y1\n",
-              dir, eo->name);
-      fprintf(f, "set output '%s/%s-bandwidth.%s'\n", dir, eo->name, terms[t][1]);
-      fprintf(f, "set title \"%s: tokens/s and J/token against the weight memory bandwidth (array %ux%u, %g MHz, %g pJ/B)\"\n",
-              eo->name, cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz,
-              cfg->mem.onchip ? cfg->table.wsram_pj_per_byte
-                              : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : cfg->table.dram_pj_per_byte);
-      fprintf(f, "set xlabel 'weight memory bandwidth (GB/s)'\nset logscale x 10\n");
-      fprintf(f, "plot '%s/%s-bandwidth.dat' using 1:2 with linespoints title 'tokens/s' axes x1y1, '' using 1:3 with "
-                 "linespoints title 'J/token' axes x1y2\n",
-              dir, eo->name);
-      fprintf(f, "unset logscale x\nunset logscale y2\nunset y2tics\nunset y2label\nset ytics mirror\n");
-    }
-    fprintf(f, "unset logscale y\nset xrange [*:*]\nset output\n");
-  }
-  fclose(f);
-  if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    fail("--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); the data and the script are in %s: "
-         "gnuplot %s",
-         dir, gp);
-    return 0;
-  }
-  char cmd[1200];
-  snprintf(cmd, sizeof cmd, "gnuplot '%s'", gp);
-  if (system(cmd) != 0) {
-    fail("--plot: gnuplot failed on %s", gp);
-    return 0;
-  }
-  if (!eo->quiet)
-    printf("  charts: %s/%s-components.{png,svg}%s\n", dir, eo->name,
-           sweeps ? ", -array.{png,svg}, -bandwidth.{png,svg}" : " (no array or bandwidth sweep for the cpu)");
-  return 1;
-}
-
-static int cmd_energy(int argc, char **argv) {
-  energy_opts eo;
-  memset(&eo, 0, sizeof eo);
-  eo.exec = -1;
-  eo.clock_mhz = eo.memory_pj = eo.memory_gbps = eo.port_bytes = eo.static_w = eo.dynamic_w = -1.0;
-  eo.name = "energy";
-  eo.run.n_predict = 8;
-  eo.run.fmt = TERN_T5;
-  eo.run.quiet = 1;
-  for (int i = 2; i < argc; i++) {
-    const char *a = argv[i], *val = NULL;
-    char name[64];
-    if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-      fputs(usage_energy, stdout);
-      exit(0);
-    }
-    if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-      eo.quiet = 1;
-      continue;
-    }
-    const char *eq = split_option(a, name, sizeof name);
-    if (eq) {
-      val = eq;
-    } else {
-      if (a[0] != '-') die_usage("energy", "unexpected argument '%s'", a);
-      if (i + 1 >= argc) die_usage("energy", "option %s needs a value", name);
-      val = argv[++i];
-    }
-#define FLAG(s) (strcmp(name, s) == 0)
-    if (FLAG("--counts")) eo.counts = val;
-    else if (FLAG("--table")) eo.table = val;
-    else if (FLAG("--exec")) {
-      if (strcmp(val, "cpu") == 0) eo.exec = TERN_EXEC_CPU;
-      else if (strcmp(val, "device") == 0) eo.exec = TERN_EXEC_DEVICE;
-      else die_usage("energy", "--exec '%s': expected cpu or device", val);
-    } else if (FLAG("--array")) eo.array = val;
-    else if (FLAG("--clock-mhz")) eo.clock_mhz = energy_number(name, val, 1e-6);
-    else if (FLAG("--memory")) eo.memory = val;
-    else if (FLAG("--memory-pj")) eo.memory_pj = energy_number(name, val, 0);
-    else if (FLAG("--memory-gbps")) eo.memory_gbps = energy_number(name, val, 0);
-    else if (FLAG("--port-bytes")) eo.port_bytes = energy_number(name, val, 1e-6);
-    else if (FLAG("--board")) eo.board = val;
-    else if (FLAG("--static-w")) eo.static_w = energy_number(name, val, 0);
-    else if (FLAG("--dynamic-w")) eo.dynamic_w = energy_number(name, val, 0);
-    else if (FLAG("--name")) {
-      if (!*val || strpbrk(val, ",\"'/\n")) die_usage("energy", "--name '%s': no commas, quotes or slashes", val);
-      eo.name = val;
-    } else if (FLAG("--csv")) eo.csv = val;
-    else if (FLAG("--plot")) eo.plot = val;
-    else if (FLAG("-m") || FLAG("--model")) eo.run.model = val;
-    else if (FLAG("--device")) eo.run.device = val;
-    else if (FLAG("--tokens")) eo.run.tokens = val;
-    else if (FLAG("-p") || FLAG("--prompt")) eo.run.prompt = val;
-    else if (FLAG("-n") || FLAG("--n-predict")) eo.run.n_predict = parse_long("energy", name, val, 2, 1L << 20);
-    else if (FLAG("--batch")) eo.run.batch = (uint32_t)parse_long("energy", name, val, 1, 4096);
-    else if (FLAG("--threads")) {
-      parse_long("energy", name, val, 1, 1024);
-      setenv("TERN_THREADS", val, 1);
-    } else if (FLAG("--fmt")) {
-      if (strcmp(val, "t5") == 0 || strcmp(val, "T5") == 0) eo.run.fmt = TERN_T5;
-      else if (strcmp(val, "t2") == 0 || strcmp(val, "T2") == 0) eo.run.fmt = TERN_T2;
-      else die_usage("energy", "--fmt '%s': expected t5 or t2", val);
-    } else die_usage("energy", "unknown option '%s'", name);
-#undef FLAG
-  }
-  if (!eo.counts == !eo.run.model) die_usage("energy", "give --counts FILE or -m MODEL (one of them)");
-  char err[ERRLEN];
-  tern_counts c;
-  if (eo.counts) {
-    if (tern_counts_read(eo.counts, &c, err, sizeof err) != TERN_OK) {
-      fail("%s", err);
-      return 1;
-    }
-  } else if (!energy_run(&eo, &c)) {
-    return 1;
-  }
-  tern_energy_config cfg;
-  memset(&cfg, 0, sizeof cfg);
-  const char *tname = eo.table ? eo.table : "horowitz45";
-  if (tern_energy_table_builtin(tname, &cfg.table) != TERN_OK) {
-    if (access(tname, R_OK) != 0) die_usage("energy", "--table '%s': not horowitz45 or bitnet7nm, and no such file", tname);
-    if (tern_energy_table_load(tname, &cfg.table, err, sizeof err) != TERN_OK) {
-      fail("%s", err);
-      return 1;
-    }
-  }
-  tern_board b;
-  const char *board_source = NULL;
-  memset(&b, 0, sizeof b);
-  if (eo.board) {
-    if (tern_board_builtin(eo.board, &b) != TERN_OK) die_usage("energy", "--board '%s': expected icebreaker, ulx3s or kv260", eo.board);
-    board_source = b.source;
-  }
-  const int device_opt = eo.array || eo.board || eo.memory || eo.clock_mhz > 0 || eo.memory_pj >= 0 || eo.memory_gbps >= 0 ||
-                         eo.port_bytes > 0 || eo.dynamic_w >= 0;
-  cfg.exec = eo.exec >= 0 ? (tern_exec)eo.exec : device_opt ? TERN_EXEC_DEVICE : TERN_EXEC_CPU;
-  cfg.geom = c.geom;
-  if (b.geom.rows) cfg.geom = b.geom;
-  if (eo.array && !parse_geom(eo.array, &cfg.geom))
-    die_usage("energy", "--array '%s': expected ROWSxLANES with rows x lanes a multiple of 5 (e.g. 2x20)", eo.array);
-  cfg.clock_mhz = eo.clock_mhz > 0 ? eo.clock_mhz : b.clock_mhz;
-  if (tern_memory_builtin(eo.memory ? eo.memory : "ddr4", &cfg.mem) != TERN_OK)
-    die_usage("energy", "--memory '%s': expected ddr4, hbm or onchip", eo.memory);
-  if (eo.memory_pj >= 0) {
-    cfg.mem.pj_per_byte = eo.memory_pj;
-    if (cfg.mem.onchip) cfg.table.wsram_pj_per_byte = eo.memory_pj;
-    snprintf(cfg.mem.source + strlen(cfg.mem.source), sizeof cfg.mem.source - strlen(cfg.mem.source), "; %g pJ/B given", eo.memory_pj);
-  }
-  if (eo.memory_gbps >= 0) {
-    cfg.mem.gb_per_s = eo.memory_gbps;
-    snprintf(cfg.mem.source + strlen(cfg.mem.source), sizeof cfg.mem.source - strlen(cfg.mem.source), "; %g GB/s given", eo.memory_gbps);
-  }
-  cfg.port_bytes = eo.port_bytes > 0 ? eo.port_bytes : 0;
-  cfg.static_w = eo.static_w >= 0 ? eo.static_w : b.has_power ? b.static_w : 0.0;
-  cfg.dynamic_w = eo.dynamic_w >= 0 ? eo.dynamic_w : b.has_power ? b.dynamic_w : 0.0;
-  if (cfg.exec == TERN_EXEC_DEVICE && !(cfg.clock_mhz > 0))
-    die_usage("energy", "a device needs a clock: --clock-mhz F or a --board");
-  tern_energy_result r;
-  if (tern_energy_compute(&c, &cfg, &r, err, sizeof err) != TERN_OK) {
-    fail("%s%s%s", eo.counts ? eo.counts : "", eo.counts ? ": " : "", err);
-    return 1;
-  }
-  if (!eo.quiet) energy_print(&eo, &c, &cfg, &r, board_source);
-  if (eo.csv) {
-    FILE *f = fopen(eo.csv, "a");
-    if (!f) {
-      fail("cannot write '%s': %s", eo.csv, strerror(errno));
-      return 1;
-    }
-    fseek(f, 0, SEEK_END);
-    if (ftell(f) == 0) fputs(energy_csv_header, f);
-    energy_row(f, &eo, &c, &cfg, &r);
-    if (fclose(f) != 0) {
-      fail("cannot write '%s'", eo.csv);
-      return 1;
-    }
-  }
-  if (eo.plot && !energy_plot(&eo, &c, &cfg, &r)) return 1;
-  return 0;
-}
-
-int main(int argc, char **argv) {
+static int dispatch(int argc, char **argv) {
   if (argc < 2) {
     fputs(usage_main, stderr);
     return 2;
@@ -1572,7 +1149,7 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "help") == 0) {
     help(argc > 2 ? argv[2] : NULL);
-    return 0;
+    return EXIT_OK;
   }
   if (strcmp(cmd, "run") == 0) return cmd_run(argc, argv);
   if (strcmp(cmd, "chat") == 0) return cmd_chat(argc, argv);
@@ -1581,4 +1158,9 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "energy") == 0) return cmd_energy(argc, argv);
   fprintf(stderr, "%s: unknown command '%s'\n\n%s", prog, cmd, usage_main);
   return 2;
+}
+
+int main(int argc, char **argv) {
+  out_init();
+  return out_finish(dispatch(argc, argv));
 }

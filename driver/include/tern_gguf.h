@@ -61,7 +61,9 @@ typedef enum {
   TERN_GGUF_FLOAT64 = 12
 } tern_gguf_type;
 
-/* Tensor (ggml) types this reader understands; any other type fails open. */
+/* Tensor (ggml) types tern runs. The reader also accepts ggml's block types (Q4_0 .. Q8_K, the
+ * IQ types, I8 .. I64, F64: rows of fixed-size blocks, sized as ggml does) so that any such file
+ * can be described; I8_S, TL1, TL2 and unknown numbers fail open. */
 enum {
   TERN_GGML_F32 = 0,
   TERN_GGML_F16 = 1,
@@ -76,6 +78,13 @@ enum {
 
 /* Open and validate a file, memory-mapped read-only (the map lives until close). */
 tern_status tern_gguf_open(const char *path, tern_gguf **out, char *err, size_t err_size);
+/* As tern_gguf_open with flags: TERN_GGUF_READ reads the whole file into memory instead of
+ * mapping it. The trade-off: a mapping starts at once and shares the page cache with other
+ * processes, but the file must not change while it is open (a read of a page the file lost
+ * raises SIGBUS); a read copy costs the file's size in memory and the read time, and is immune
+ * to the file changing or vanishing after open. */
+#define TERN_GGUF_READ 1u
+tern_status tern_gguf_open_flags(const char *path, unsigned flags, tern_gguf **out, char *err, size_t err_size);
 /* The same on size bytes at data, which are not copied: they must outlive the tern_gguf.
  * For tests and fuzzing, or a file already in memory. */
 tern_status tern_gguf_open_memory(const void *data, size_t size, tern_gguf **out, char *err,
@@ -143,9 +152,15 @@ const tern_gguf_tensor *tern_gguf_tensor_at(const tern_gguf *g, size_t i);
 const tern_gguf_tensor *tern_gguf_find_tensor(const tern_gguf *g, const char *name);
 
 /* The ggml name of a tensor type ("F32", "F16", "Q4_0", ..., "BF16", "TQ1_0", "TQ2_0",
- * "I2_S", "I8_S", "TL1", "TL2"), or NULL if unknown. A name does not mean the reader supports
- * the type: only the TERN_GGML_* types are. */
+ * "I2_S", "I8_S", "TL1", "TL2"), or NULL if unknown. A name does not mean tern runs the type:
+ * only the TERN_GGML_* types are (see above for the ones the reader describes). */
 const char *tern_gguf_type_name(uint32_t ggml_type);
+/* Bytes from a file made safe to print: printable ASCII as is; control bytes, NUL, bytes >= 0x7f,
+ * backslash and quotes as \xNN; the whole of len (embedded NULs included), cut with "..." when
+ * dst (dst_size bytes, NUL-terminated) is too short. Returns the length written. Every message
+ * and listing that shows a file's strings (keys, tensor names, metadata values) goes through it,
+ * so escape sequences in a file never reach a terminal. */
+size_t tern_gguf_escape(const char *s, size_t len, char *dst, size_t dst_size);
 /* The name of a metadata value type ("UINT8" .. "FLOAT64"), or NULL if unknown. (added) */
 const char *tern_gguf_value_type_name(uint32_t value_type);
 

@@ -15,8 +15,13 @@
  * floating-point work around them is host C shared by every backend and computed in an order
  * that does not depend on the thread count, so logits are bit-identical on cpu, cmodel, rtl.
  *
- * The model keeps pointers into the tern_gguf (embedding, norms): keep it open while the
- * model lives. No global state; a model and its contexts are used from one thread at a time
+ * After load the model reads the tern_gguf for two tensors only, token_embd.weight (a row per
+ * token) and the lm_head (output.weight, or token_embd when tied): they are the largest host
+ * tensors (656 MB each for 2B4T) and a copy would double the memory and the start-up time, so
+ * they stay where the file is, mapped and shared through the page cache. Everything else is
+ * owned: the norms copied to float, the BitLinears converted onto the device, the tokenizer's
+ * strings copied. Keep the tern_gguf open while the model lives; open it with TERN_GGUF_READ
+ * (tern_gguf_open_flags, the CLI's --no-mmap) when the file may change during the run. No global state; a model and its contexts are used from one thread at a time
  * (they use the device's thread pool inside). */
 #ifndef TERN_MODEL_H
 #define TERN_MODEL_H
@@ -78,9 +83,17 @@ tern_model_opts tern_model_opts_default(void);
  * inconsistent keys and tensors). */
 tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, char *err, size_t err_size);
 
+/* 1 if tern cannot run a file holding tensor `name` with ggml type `type`: why (why_size bytes)
+ * names the tensor's role and the types it needs, e.g. "layer 3, BitLinear attn_q: type Q4_0,
+ * tern needs I2_S, TQ1_0 or TQ2_0". 0 if the type suits the role, or tern does not read the
+ * tensor. For describing a file (tern info) without loading it. */
+int tern_model_tensor_unusable(const char *name, uint32_t type, char *why, size_t why_size);
+
 /* Load every tensor the forward pass needs: BitLinears onto dev (via tern_weights_load; a
  * separate blk.N.<name>.scale F32 tensor multiplies the scale in the blob, as llama.cpp
- * applies it), norms copied as floats, the embedding as a pointer into g (F32, F16 or BF16).
+ * applies it), norms copied as floats, the embedding and lm_head as pointers into g (F32, F16
+ * or BF16). tern_ctx_eval checks the hidden state after every stage and fails with
+ * TERN_ERR_NONFINITE naming the first stage whose output holds a NaN or infinity.
  * opts may be NULL (defaults). On failure err names the tensor and the reason, and nothing
  * stays loaded. */
 tern_status tern_model_load(tern_device *dev, const tern_gguf *g, const tern_model_opts *opts, tern_model **out,

@@ -346,6 +346,13 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
   Options o;
   std::string e = parse_options(o, options);
   if (!e.empty()) return fail(TERN_ERR_ARG, e);
+  if (!o.vcd.empty()) {
+    // Verilator's trace file opens without reporting a failure: try the path first, so a
+    // waveform that cannot be written fails the open instead of silently writing nothing
+    std::FILE *f = std::fopen(o.vcd.c_str(), "w");
+    if (!f) return fail(TERN_ERR_ARG, fmt("rtl: vcd=%s: cannot write: %s", o.vcd.c_str(), std::strerror(errno)));
+    std::fclose(f);
+  }
   Rtl *r = new (std::nothrow) Rtl;
   if (!r) return fail(TERN_ERR_NOMEM, "rtl: out of memory");
   r->opt = o;

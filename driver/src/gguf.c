@@ -42,7 +42,8 @@ typedef struct {
 struct tern_gguf {
   const uint8_t *base;
   size_t size;
-  void *map; /* mmap'ed region (open), or NULL (open_memory) */
+  void *map; /* mmap'ed region (open), or NULL (open_memory, TERN_GGUF_READ) */
+  void *owned; /* the file read into memory (TERN_GGUF_READ), freed at close */
   size_t map_size;
   uint32_t version;
   uint32_t alignment;
@@ -138,27 +139,30 @@ static tern_status rd_str(reader *r, size_t *at, uint64_t *len, const char *wher
   return TERN_OK;
 }
 
-/* 'text' with non-printable bytes as \xNN, cut to about 60 bytes, into dst. */
+size_t tern_gguf_escape(const char *s, size_t len, char *dst, size_t dst_size) {
+  if (!dst || dst_size == 0) return 0;
+  size_t o = 0, i = 0;
+  for (; i < len; i++) {
+    const unsigned char c = (unsigned char)s[i];
+    const int plain = c >= 0x20 && c < 0x7f && c != '\\' && c != '\'' && c != '"';
+    if (o + (plain ? 1 : 4) + 3 >= dst_size) break; /* room for this byte and a "..." */
+    if (plain) dst[o++] = (char)c;
+    else o += (size_t)snprintf(dst + o, dst_size - o, "\\x%02x", c);
+  }
+  if (i < len && o + 3 < dst_size) memcpy(dst + o, "...", 3), o += 3;
+  dst[o] = 0;
+  return o;
+}
+
+/* 'text' escaped (tern_gguf_escape), cut after 60 bytes, into dst. */
 static void quote(char *dst, size_t dst_size, const char *s, size_t len) {
-  size_t o = 0;
   if (dst_size < 8) {
     if (dst_size) dst[0] = 0;
     return;
   }
-  dst[o++] = '\'';
-  for (size_t i = 0; i < len; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (i >= 60 || o + 8 >= dst_size) {
-      memcpy(dst + o, "...", 3);
-      o += 3;
-      break;
-    }
-    if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
-      dst[o++] = (char)c;
-    } else {
-      o += (size_t)snprintf(dst + o, dst_size - o, "\\x%02x", c);
-    }
-  }
+  dst[0] = '\'';
+  size_t o = 1 + tern_gguf_escape(s, len > 60 ? 60 : len, dst + 1, dst_size - 2);
+  if (len > 60 && o + 4 < dst_size) memcpy(dst + o, "...", 3), o += 3;
   dst[o++] = '\'';
   dst[o] = 0;
 }
@@ -194,6 +198,22 @@ static int type_supported(uint32_t t) {
          t == TERN_GGML_TQ1_0 || t == TERN_GGML_TQ2_0 || t == TERN_GGML_I2_S;
 }
 
+/* The other ggml types whose layout is rows of fixed-size blocks: elements and bytes per
+ * block (ggml's type traits). The reader accepts them so that `tern info` can describe any
+ * such file; the model loader refuses them by role. 0: not such a type (I8_S, TL1, TL2 and
+ * unnamed numbers stay unsupported: their sizes are not per-row blocks). */
+static void block_layout(uint32_t t, uint32_t *elems, uint32_t *bytes) {
+  static const uint16_t kBlock[29][2] = {
+      [2] = {32, 18},   [3] = {32, 20},   [6] = {32, 22},   [7] = {32, 24},   [8] = {32, 34},
+      [9] = {32, 36},   [10] = {256, 84}, [11] = {256, 110}, [12] = {256, 144}, [13] = {256, 176},
+      [14] = {256, 210}, [15] = {256, 292}, [16] = {256, 66}, [17] = {256, 74}, [18] = {256, 98},
+      [19] = {256, 50}, [20] = {32, 18},  [21] = {256, 110}, [22] = {256, 82}, [23] = {256, 136},
+      [24] = {1, 1},    [25] = {1, 2},    [26] = {1, 4},    [27] = {1, 8},    [28] = {1, 8}};
+  *elems = *bytes = 0;
+  if (t == 29) *elems = 256, *bytes = 56; /* IQ1_M */
+  else if (t < 29) *elems = kBlock[t][0], *bytes = kBlock[t][1];
+}
+
 static tern_status why_fail(char *why, size_t why_size, tern_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
@@ -205,11 +225,13 @@ static tern_status why_fail(char *why, size_t why_size, tern_status st, const ch
 tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_t ne_in[4],
                                    size_t *nbytes, char *why, size_t why_size) {
   if (ne_in == NULL || nbytes == NULL) return why_fail(why, why_size, TERN_ERR_ARG, "NULL argument");
-  if (!type_supported(type)) {
+  uint32_t blk_elems, blk_bytes;
+  block_layout(type, &blk_elems, &blk_bytes);
+  if (!type_supported(type) && blk_elems == 0) {
     const char *nm = tern_gguf_type_name(type);
     return why_fail(why, why_size, TERN_ERR_CODE,
                     "type %" PRIu32 " (%s) is not supported (supported: F32, F16, BF16, TQ1_0, "
-                    "TQ2_0, I2_S)",
+                    "TQ2_0, I2_S, and the block types Q4_0 .. IQ1_M, I8 .. F64 for description)",
                     type, nm ? nm : "unknown");
   }
   if (n_dims < 1 || n_dims > 4)
@@ -270,7 +292,16 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
       bytes = b;
       break;
     }
-    default: break;
+    default: { /* a block type (block_layout) */
+      const char *nm = tern_gguf_type_name(type);
+      if (ne[0] % blk_elems != 0)
+        return why_fail(why, why_size, TERN_ERR_SHAPE,
+                        "%s needs ne[0] %% %" PRIu32 " == 0 (blocks of %" PRIu32 "), ne[0] = %" PRIu64, nm,
+                        blk_elems, blk_elems, ne[0]);
+      /* n <= 2^60 and blk_bytes / blk_elems <= 8: no overflow */
+      bytes = n / blk_elems * blk_bytes;
+      break;
+    }
   }
   if (bytes > SIZE_MAX)
     return why_fail(why, why_size, TERN_ERR_SHAPE, "byte size %" PRIu64 " does not fit size_t", bytes);
@@ -790,17 +821,19 @@ static tern_status parse(tern_gguf *g, reader *r) {
   return st;
 }
 
-static tern_status open_common(const uint8_t *data, size_t size, void *map, size_t map_size,
+static tern_status open_common(const uint8_t *data, size_t size, void *map, size_t map_size, void *owned,
                                tern_gguf **out, char *err, size_t err_size) {
   tern_gguf *g = calloc(1, sizeof *g);
   if (g == NULL) {
     if (map) munmap(map, map_size);
+    free(owned);
     return fail_err(err, err_size, TERN_ERR_NOMEM, "out of memory");
   }
   g->base = data;
   g->size = size;
   g->map = map;
   g->map_size = map_size;
+  g->owned = owned;
   reader r = {data, size, 0, err, err_size};
   tern_status st = parse(g, &r);
   if (st != TERN_OK) {
@@ -819,10 +852,36 @@ tern_status tern_gguf_open_memory(const void *data, size_t size, tern_gguf **out
   if (data == NULL && size != 0)
     return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open_memory: data is NULL");
   static const uint8_t empty[1] = {0};
-  return open_common(data ? data : empty, size, NULL, 0, out, err, err_size);
+  return open_common(data ? data : empty, size, NULL, 0, NULL, out, err, err_size);
+}
+
+/* The whole file into a fresh buffer; a file that ends before size (it shrank) is an error. */
+static tern_status read_all(int fd, const char *path, size_t size, void **out, char *err, size_t err_size) {
+  uint8_t *buf = malloc(size);
+  if (!buf) return fail_err(err, err_size, TERN_ERR_NOMEM, "%s: no memory to read %zu bytes", path, size);
+  size_t got = 0;
+  while (got < size) {
+    ssize_t r = pread(fd, buf + got, size - got > (1u << 30) ? (1u << 30) : size - got, (off_t)got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      int e = errno;
+      free(buf);
+      if (r == 0)
+        return fail_err(err, err_size, TERN_ERR_SIZE, "%s: ends at %zu bytes while reading %zu (the file shrank)",
+                        path, got, size);
+      return fail_err(err, err_size, TERN_ERR_ARG, "%s: cannot read: %s", path, strerror(e));
+    }
+    got += (size_t)r;
+  }
+  *out = buf;
+  return TERN_OK;
 }
 
 tern_status tern_gguf_open(const char *path, tern_gguf **out, char *err, size_t err_size) {
+  return tern_gguf_open_flags(path, 0, out, err, err_size);
+}
+
+tern_status tern_gguf_open_flags(const char *path, unsigned flags, tern_gguf **out, char *err, size_t err_size) {
   if (out == NULL) return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open: out is NULL");
   *out = NULL;
   if (path == NULL) return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open: path is NULL");
@@ -849,11 +908,20 @@ tern_status tern_gguf_open(const char *path, tern_gguf **out, char *err, size_t 
     return fail_err(err, err_size, TERN_ERR_SIZE, "%s: file too large to map", path);
   }
   size_t size = (size_t)sb.st_size;
-  void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  int e = errno;
-  close(fd);
-  if (map == MAP_FAILED) return fail_err(err, err_size, TERN_ERR_NOMEM, "%s: mmap failed: %s", path, strerror(e));
-  tern_status st = open_common(map, size, map, size, out, err, err_size);
+  tern_status st;
+  if (flags & TERN_GGUF_READ) {
+    void *buf = NULL;
+    st = read_all(fd, path, size, &buf, err, err_size);
+    close(fd);
+    if (st != TERN_OK) return st;
+    st = open_common(buf, size, NULL, 0, buf, out, err, err_size);
+  } else {
+    void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+    int e = errno;
+    close(fd);
+    if (map == MAP_FAILED) return fail_err(err, err_size, TERN_ERR_NOMEM, "%s: mmap failed: %s", path, strerror(e));
+    st = open_common(map, size, map, size, NULL, out, err, err_size);
+  }
   if (st != TERN_OK && err != NULL && err_size > 0) {
     /* Prefix the path. */
     size_t pl = strlen(path), el = strnlen(err, err_size - 1);
@@ -881,6 +949,7 @@ void tern_gguf_close(tern_gguf *g) {
   free(g->tensors);
   free(g->t_sorted);
   if (g->map) munmap(g->map, g->map_size);
+  free(g->owned);
   free(g);
 }
 
@@ -968,16 +1037,7 @@ static void print_scalar(FILE *out, uint32_t type, const uint8_t *p) {
 
 /* A key or tensor name with control and non-ASCII bytes escaped (no terminal escapes leak). */
 static const char *safe_name(char *dst, size_t dst_size, const char *s) {
-  size_t o = 0;
-  for (; *s && o + 5 < dst_size; s++) {
-    unsigned char c = (unsigned char)*s;
-    if (c >= 0x20 && c < 0x7f && c != '\\')
-      dst[o++] = (char)c;
-    else
-      o += (size_t)snprintf(dst + o, dst_size - o, "\\x%02x", c);
-  }
-  if (*s && dst_size > 4) memcpy(dst + (o < dst_size - 4 ? o : dst_size - 4), "...", 3), o += 3;
-  dst[o < dst_size ? o : dst_size - 1] = 0;
+  tern_gguf_escape(s, strlen(s), dst, dst_size);
   return dst;
 }
 

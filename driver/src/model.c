@@ -231,7 +231,9 @@ static size_t type_size(uint32_t type) { return type == GT_F32 ? 4 : 2; }
 /* What a getter's status means for key: TERN_OK with *use_default set when the key is absent
  * and optional; an error naming the key when it is absent and required, or of the wrong type. */
 static tern_status key_status(const tern_gguf *g, const char *key, tern_status st, int required, int *use_default,
-                              const char *what, char *err, size_t es) {
+                              int want_float, const char *what, char *err, size_t es) {
+  char ek[200];
+  tern_gguf_escape(key, strlen(key), ek, sizeof ek);
   *use_default = 0;
   if (st == TERN_OK) return TERN_OK;
   if (st == TERN_ERR_ARG && tern_gguf_find_kv(g, key) < 0) {
@@ -239,10 +241,18 @@ static tern_status key_status(const tern_gguf *g, const char *key, tern_status s
       *use_default = 1;
       return TERN_OK;
     }
-    set_err(err, es, "model metadata: missing key '%s'", key);
+    set_err(err, es, "model metadata: missing key '%s'", ek);
     return TERN_ERR_ARG;
   }
-  set_err(err, es, "model metadata: key '%s' is not %s (%s)", key, what, tern_strerror(st));
+  /* the getters' TERN_ERR_CODE means "wrong type or out of range", not a weight code: say which */
+  const int64_t i = tern_gguf_find_kv(g, key);
+  const tern_gguf_type t = tern_gguf_kv_type(g, (size_t)i);
+  const char *tn = tern_gguf_value_type_name(t);
+  const int is_float = t == TERN_GGUF_FLOAT32 || t == TERN_GGUF_FLOAT64;
+  if (t == TERN_GGUF_STRING || t == TERN_GGUF_ARRAY || (is_float && !want_float))
+    set_err(err, es, "model metadata: key '%s' has type %s, expected %s", ek, tn ? tn : "?", what);
+  else
+    set_err(err, es, "model metadata: key '%s' (%s) is out of range for %s", ek, tn ? tn : "?", what);
   return TERN_ERR_CODE;
 }
 
@@ -251,8 +261,8 @@ static tern_status get_u32_key(const tern_gguf *g, const char *arch, const char 
   char key[128];
   int use_default;
   snprintf(key, sizeof key, "%s.%s", arch, name);
-  tern_status st = key_status(g, key, tern_gguf_get_u32(g, key, v), required, &use_default,
-                              "an unsigned 32-bit integer", err, es);
+  tern_status st = key_status(g, key, tern_gguf_get_u32(g, key, v), required, &use_default, 0,
+                              "an unsigned 32-bit integer (an integer type, value 0..4294967295)", err, es);
   if (st == TERN_OK && use_default) *v = def;
   return st;
 }
@@ -262,7 +272,8 @@ static tern_status get_f32_key(const tern_gguf *g, const char *arch, const char 
   char key[128];
   int use_default;
   snprintf(key, sizeof key, "%s.%s", arch, name);
-  tern_status st = key_status(g, key, tern_gguf_get_f32(g, key, v), required, &use_default, "a number", err, es);
+  tern_status st = key_status(g, key, tern_gguf_get_f32(g, key, v), required, &use_default, 1,
+                                "a number (FLOAT32, FLOAT64 or an integer type)", err, es);
   if (st == TERN_OK && use_default) *v = def;
   return st;
 }
@@ -290,6 +301,16 @@ static const tern_gguf_tensor *find_tensor(const tern_gguf *g, const char *name)
   return tern_gguf_find_tensor(g, name);
 }
 
+/* A tensor's dimensions, all of them: "[256, 64, 1]" (a 3-D tensor must not look 2-D). */
+static const char *shape_str(const tern_gguf_tensor *t, char *buf, size_t n) {
+  size_t o = 0;
+  buf[0] = 0;
+  for (uint32_t d = 0; d < t->n_dims && d < 4 && o < n; d++)
+    o += (size_t)snprintf(buf + o, n - o, "%s%llu", d ? ", " : "[", (unsigned long long)t->ne[d]);
+  if (o < n) snprintf(buf + o, n - o, "]");
+  return buf;
+}
+
 static uint64_t tensor_elems(const tern_gguf_tensor *t) {
   uint64_t n = 1;
   for (uint32_t i = 0; i < t->n_dims && i < 4; i++) n *= t->ne[i];
@@ -310,8 +331,10 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
     return TERN_ERR_ARG;
   }
   if (!str_is(arch, alen, "bitnet-b1.58") && !str_is(arch, alen, "bitnet-25") && !str_is(arch, alen, "bitnet")) {
-    set_err(err, es, "unsupported architecture '%.*s' (general.architecture): tern runs bitnet-b1.58, bitnet-25 and bitnet",
-            (int)(alen > 64 ? 64 : alen), arch);
+    char esc[200]; /* the whole string, NULs and control bytes escaped */
+    tern_gguf_escape(arch, alen, esc, sizeof esc);
+    set_err(err, es, "unsupported architecture '%s' (general.architecture, %zu bytes): tern runs bitnet-b1.58, "
+            "bitnet-25 and bitnet", esc, alen);
     return TERN_ERR_ARG;
   }
   memcpy(p->arch, arch, alen);
@@ -370,8 +393,9 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
     snprintf(key, sizeof key, "%s.rope.scaling.type", a);
     if (tern_gguf_get_str(g, key, &s, &len) == TERN_OK && !str_is(s, len, "none")) {
       if (!str_is(s, len, "linear")) {
-        set_err(err, es, "model metadata: %s = '%.*s' is not supported (none or linear)", key, (int)(len > 32 ? 32 : len),
-                s);
+        char esc[100];
+        tern_gguf_escape(s, len, esc, sizeof esc);
+        set_err(err, es, "model metadata: %s = '%s' is not supported (none or linear)", key, esc);
         return TERN_ERR_ARG;
       }
       float f = 1.0f;
@@ -407,8 +431,9 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
     return TERN_ERR_ARG;
   }
   if (e->n_dims != 2 || e->ne[0] != p->n_embd || e->ne[1] == 0 || e->ne[1] > 0x7fffffff) {
-    set_err(err, es, "model: tensor 'token_embd.weight' has shape [%llu, %llu] (%u dims), expected [%u, n_vocab]",
-            (unsigned long long)e->ne[0], (unsigned long long)(e->n_dims > 1 ? e->ne[1] : 1), e->n_dims, p->n_embd);
+    char sh[96];
+    set_err(err, es, "model: tensor 'token_embd.weight' has shape %s, expected [%u, n_vocab]", shape_str(e, sh, sizeof sh),
+            p->n_embd);
     return TERN_ERR_SHAPE;
   }
   p->n_vocab = (uint32_t)e->ne[1];
@@ -429,6 +454,38 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
 /* ---- loading --------------------------------------------------------------------------- */
 
 static int is_host_type(uint32_t t) { return t == GT_F32 || t == GT_F16 || t == GT_BF16; }
+
+int tern_model_tensor_unusable(const char *name, uint32_t type, char *why, size_t es) {
+  static const char *const norms[] = {"attn_norm", "attn_sub_norm", "ffn_norm", "ffn_sub_norm"};
+  static const char host[] = "F32, F16 or BF16";
+  char role[96] = "";
+  int ternary = 0;
+  unsigned l;
+  int at = 0;
+  if (strcmp(name, "token_embd.weight") == 0) snprintf(role, sizeof role, "the token embedding");
+  else if (strcmp(name, "output.weight") == 0) snprintf(role, sizeof role, "the lm_head");
+  else if (strcmp(name, "output_norm.weight") == 0) snprintf(role, sizeof role, "the output norm");
+  else if (sscanf(name, "blk.%u.%n", &l, &at) == 1 && at > 0) {
+    const char *rest = name + at;
+    for (int i = 0; i < W_COUNT && !role[0]; i++) {
+      const size_t n = strlen(w_names[i]);
+      if (strncmp(rest, w_names[i], n) != 0) continue;
+      if (strcmp(rest + n, ".weight") == 0) snprintf(role, sizeof role, "layer %u, BitLinear %s", l, w_names[i]), ternary = 1;
+      else if (strcmp(rest + n, ".scale") == 0 || strcmp(rest + n, ".weight_scale") == 0)
+        snprintf(role, sizeof role, "layer %u, the scale of BitLinear %s", l, w_names[i]);
+    }
+    for (int i = 0; i < 4 && !role[0]; i++) {
+      const size_t n = strlen(norms[i]);
+      if (strncmp(rest, norms[i], n) == 0 && strcmp(rest + n, ".weight") == 0)
+        snprintf(role, sizeof role, "layer %u, norm %s", l, norms[i]);
+    }
+  }
+  if (!role[0]) return 0; /* tern does not read it */
+  if (ternary ? (type == GT_I2_S || type == GT_TQ1_0 || type == GT_TQ2_0) : is_host_type(type)) return 0;
+  const char *tn = tern_gguf_type_name(type);
+  set_err(why, es, "%s: type %s, tern needs %s", role, tn ? tn : "unknown", ternary ? "I2_S, TQ1_0 or TQ2_0" : host);
+  return 1;
+}
 
 /* A 1-D weight vector of n values as floats (a fresh copy). */
 /* The tensor called name, present and of a host float type; else an error naming it (`role`
@@ -454,8 +511,9 @@ static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, fl
   tern_status st = find_host_tensor(g, name, "norms must be", &t, err, es);
   if (st != TERN_OK) return st;
   if (tensor_elems(t) != n || t->ne[0] != n || t->nbytes != (size_t)n * type_size(t->type)) {
-    set_err(err, es, "model: tensor '%s' has %llu elements (ne0 %llu), expected %u", name,
-            (unsigned long long)tensor_elems(t), (unsigned long long)t->ne[0], n);
+    char sh[96];
+    set_err(err, es, "model: tensor '%s' has shape %s (%llu elements), expected [%u]", name, shape_str(t, sh, sizeof sh),
+            (unsigned long long)tensor_elems(t), n);
     return TERN_ERR_SHAPE;
   }
   float *v = malloc(sizeof(float) * n);
@@ -474,14 +532,19 @@ static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, fl
   return TERN_OK;
 }
 
+/* The embedding and the lm_head stay in the file (a pointer, no copy): they are the largest
+ * host tensors (2 x 656 MB for 2B4T), a copy would double the memory and the start-up time, and
+ * a decode step reads one embedding row but the whole head, which the page cache serves. These
+ * are the only reads of the file after load (the norms are copied by load_vec, the BitLinears
+ * converted onto the device), so --no-mmap (TERN_GGUF_READ) is what a changing file needs. */
 static tern_status load_mat(const tern_gguf *g, const char *name, uint32_t cols, hmat *out, char *err, size_t es) {
   const tern_gguf_tensor *t = NULL;
   tern_status st = find_host_tensor(g, name, "tern reads it as", &t, err, es);
   if (st != TERN_OK) return st;
   if (t->n_dims != 2 || t->ne[0] != cols || t->ne[1] == 0 || t->ne[1] > 0x7fffffff ||
       t->nbytes != (size_t)(t->ne[0] * t->ne[1]) * type_size(t->type)) {
-    set_err(err, es, "model: tensor '%s' has shape [%llu, %llu], expected [%u, rows]", name,
-            (unsigned long long)t->ne[0], (unsigned long long)(t->n_dims > 1 ? t->ne[1] : 1), cols);
+    char sh[96];
+    set_err(err, es, "model: tensor '%s' has shape %s, expected [%u, rows]", name, shape_str(t, sh, sizeof sh), cols);
     return TERN_ERR_SHAPE;
   }
   out->data = t->data;
@@ -539,8 +602,9 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
     }
   }
   if (t->n_dims != 2 || t->ne[0] != k || t->ne[1] != n) {
-    set_err(err, es, "model: tensor '%s' has shape [%llu, %llu], expected [%u, %u] (in, out)", name,
-            (unsigned long long)t->ne[0], (unsigned long long)(t->n_dims > 1 ? t->ne[1] : 1), k, n);
+    char sh[96];
+    set_err(err, es, "model: tensor '%s' has shape %s, expected [%u, %u] (in, out)", name, shape_str(t, sh, sizeof sh), k,
+            n);
     return TERN_ERR_SHAPE;
   }
   float scale = 0.0f;
@@ -601,8 +665,11 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
             "model: tensor '%s' (%s %ux%u): its blocks carry different scales, so it is not one ternary matrix with "
             "one scale; tern does not approximate it (%s)",
             name, lname, n, k, tern_last_error(m->dev));
-  else if (st != TERN_OK)
-    set_err(err, es, "model: tensor '%s' (%s %ux%u): %s", name, lname, n, k, tern_last_error(m->dev));
+  else if (st != TERN_OK) /* what is already on the device says why it is full, if it is */
+    set_err(err, es, "model: tensor '%s' (%s %ux%u, a %zu-byte weight stream): %s; already loaded: %u BitLinear tensors, "
+            "%zu bytes of weight streams",
+            name, lname, n, k, tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n), tern_last_error(m->dev),
+            l * W_COUNT + (uint32_t)which, m->weight_bytes);
   else
     m->weight_bytes += tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n);
   return st;
@@ -913,8 +980,41 @@ static void head_task(void *arg, size_t begin, size_t end, unsigned thread) {
   }
 }
 
+/* The index of the first NaN or infinite value of v[0..n), or n. */
+static size_t first_nonfinite(const float *v, size_t n) {
+  size_t i = 0;
+  while (i < n && isfinite(v[i])) i++;
+  return i;
+}
+
+/* A scan of nt rows of n floats after a stage of the forward pass (embedding, a layer, the
+ * output norm, the lm_head): the first non-finite value is an error naming the stage whose input
+ * was finite and whose output is not (every earlier stage passed the same scan), so a bad weight
+ * such as an output norm of 3e38 is reported where it acts instead of sampling NaN logits. It
+ * costs n compares per token and stage, nothing next to the BitLinears. */
+static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t pos0,
+                                const char *before, const char *stage, const char *what, char *err, size_t es) {
+  for (uint32_t t = 0; t < nt; t++) {
+    const size_t i = first_nonfinite(v + (size_t)t * n, n);
+    if (i == n) continue;
+    if (before)
+      set_err(err, es, "non-finite value at position %u: %s is finite, %s gives %g at %s %zu", pos0 + t, before, stage,
+              (double)v[(size_t)t * n + i], what, i);
+    else /* the first stage: its input is a token id */
+      set_err(err, es, "non-finite value at position %u: %s holds %g at %s %zu", pos0 + t, stage,
+              (double)v[(size_t)t * n + i], what, i);
+    return TERN_ERR_NONFINITE;
+  }
+  return TERN_OK;
+}
+
+/* The device layer's message names the device when it knows more than the status (a
+ * transport's message often starts with its URI): add the URI only when it is not there yet,
+ * so a failure does not repeat it at every layer. */
 static tern_status bl_fail(const tern_ctx *c, uint32_t l, const char *what, tern_status st, char *err, size_t es) {
-  set_err(err, es, "layer %u %s on device %s: %s", l, what, tern_device_uri(c->m->dev), tern_last_error(c->m->dev));
+  const char *uri = tern_device_uri(c->m->dev), *msg = tern_last_error(c->m->dev);
+  if (strstr(msg, uri)) set_err(err, es, "layer %u %s: %s", l, what, msg);
+  else set_err(err, es, "layer %u %s on device %s: %s", l, what, uri, msg);
   return st;
 }
 
@@ -927,6 +1027,10 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
   tern_device *dev = m->dev;
   const size_t erow = (size_t)E * type_size(m->embd.type);
   for (uint32_t t = 0; t < nt; t++) row_to_float(m, m->embd.data + (size_t)tok[t] * erow, m->embd.type, E, c->h + (size_t)t * E);
+  tern_status st = check_finite(c->h, nt, E, c->pos, NULL, "the token's embedding row (token_embd.weight)", "element",
+                                err, es);
+  if (st != TERN_OK) return st;
+  char before[64], stage[64];
   for (uint32_t t = 0; t < nt; t++) {
     const double pos = (double)(c->pos + t) * (double)p->rope_scale;
     for (uint32_t i = 0; i < half; i++) {
@@ -935,7 +1039,6 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
       c->rsin[t * half + i] = (float)sin(theta);
     }
   }
-  tern_status st;
   for (uint32_t l = 0; l < p->n_layer; l++) {
     const layer *L = &m->layers[l];
     for (uint32_t t = 0; t < nt; t++) rmsnorm(c->h + (size_t)t * E, L->attn_norm, E, p->eps, c->x + (size_t)t * E);
@@ -962,6 +1065,10 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
     for (uint32_t t = 0; t < nt; t++) rmsnorm(c->g + (size_t)t * F, L->ffn_sub_norm, F, p->eps, c->g + (size_t)t * F);
     if ((st = tern_bitlinear(dev, L->w[W_DOWN], c->g, nt, c->o)) != TERN_OK) return bl_fail(c, l, "ffn_down", st, err, es);
     for (size_t i = 0; i < (size_t)nt * E; i++) c->h[i] = c->h[i] + c->o[i];
+    if (l == 0) snprintf(before, sizeof before, "the embedding");
+    else snprintf(before, sizeof before, "the output of layer %u (blk.%u)", l - 1, l - 1);
+    snprintf(stage, sizeof stage, "layer %u (blk.%u)", l, l);
+    if ((st = check_finite(c->h, nt, E, c->pos, before, stage, "element", err, es)) != TERN_OK) return st;
   }
   /* the host's share of this chunk (tern_host_counts; docs/energy.md has the definitions) */
   {
@@ -990,8 +1097,16 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
   if (logits && nl) {
     const uint32_t first = nt - nl;
     for (uint32_t t = first; t < nt; t++) rmsnorm(c->h + (size_t)t * E, m->output_norm, E, p->eps, c->x + (size_t)(t - first) * E);
+    const uint32_t pos0 = c->pos - nl;
+    snprintf(before, sizeof before, "the output of layer %u (blk.%u)", p->n_layer - 1, p->n_layer - 1);
+    if ((st = check_finite(c->x, nl, E, pos0, before, "the output norm (output_norm.weight)", "element", err, es)))
+      return st;
     head_job hj = {c, c->x, nl, logits};
     tern_pool_for(m->pool, p->n_vocab, head_task, &hj);
+    if ((st = check_finite(logits, nl, p->n_vocab, pos0, "the output norm",
+                           p->tied ? "the lm_head (token_embd.weight, tied)" : "the lm_head (output.weight)",
+                           "vocabulary id", err, es)))
+      return st;
   }
   return TERN_OK;
 }

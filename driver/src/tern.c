@@ -120,9 +120,12 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
   } else if (kind || strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0 || tern_uart_hal_handles(uri) ||
              strcmp(uri, "systemc") == 0 || strncmp(uri, "systemc:", 8) == 0) {
     /* rtl options belong to the transport: its threads come from TERN_THREADS only */
+    const char *env = getenv("TERN_THREADS");
     if (!threads) threads = tern_pool_env_threads();
-    dev->pool = tern_pool_new(threads);
-    if (!dev->pool) st = set_error(dev, TERN_ERR_NOMEM, "could not start a pool of %u host threads", threads);
+    if (!threads && env && *env) /* not "all CPUs" in silence: the caller asked for something */
+      st = set_error(dev, TERN_ERR_ARG, "TERN_THREADS '%.40s' (environment): expected an integer 1..1024", env);
+    else if (!(dev->pool = tern_pool_new(threads)))
+      st = set_error(dev, TERN_ERR_NOMEM, "could not start a pool of %u host threads", threads);
   }
   if (st != TERN_OK) {
     /* reported below */

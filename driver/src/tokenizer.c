@@ -812,9 +812,10 @@ tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, c
     set_err(err, err_size, "tokenizer: GGUF key tokenizer.ggml.model missing or not a string");
     return TERN_ERR_CODE;
   }
+  char esc[128]; /* bytes from the file, escaped for the terminal */
   if (sl != 4 || memcmp(s, "gpt2", 4) != 0) {
-    set_err(err, err_size, "tokenizer: tokenizer.ggml.model '%.*s' not supported (only 'gpt2', byte-level BPE)",
-            (int)(sl > 64 ? 64 : sl), s);
+    tern_gguf_escape(s, sl, esc, sizeof esc);
+    set_err(err, err_size, "tokenizer: tokenizer.ggml.model '%s' not supported (only 'gpt2', byte-level BPE)", esc);
     return TERN_ERR_CODE;
   }
   if (tern_gguf_find_kv(g, "tokenizer.ggml.pre") >= 0) {
@@ -823,9 +824,9 @@ tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, c
       return TERN_ERR_CODE;
     }
     if (!((sl == 9 && memcmp(s, "llama-bpe", 9) == 0) || (sl == 6 && memcmp(s, "llama3", 6) == 0))) {
-      set_err(err, err_size,
-              "tokenizer: tokenizer.ggml.pre '%.*s' not supported (only 'llama-bpe'/'llama3': its split regex)",
-              (int)(sl > 64 ? 64 : sl), s);
+      tern_gguf_escape(s, sl, esc, sizeof esc);
+      set_err(err, err_size, "tokenizer: tokenizer.ggml.pre '%s' not supported (only 'llama-bpe'/'llama3': its split regex)",
+              esc);
       return TERN_ERR_CODE;
     }
   }

@@ -449,8 +449,13 @@ static void test_misc(tern_test_ctx *t) {
   uint64_t i2s3[4] = {128, 2, 2, 1};
   TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_I2_S, 3, i2s3, &nb, why, sizeof why) ==
                     TERN_ERR_SHAPE);
-  TERN_CHECK(t, tern_gguf_tensor_bytes(2, 2, ne, &nb, why, sizeof why) == TERN_ERR_CODE &&
-                    strstr(why, "Q4_0"));
+  TERN_CHECK(t, tern_gguf_tensor_bytes(37, 2, ne, &nb, why, sizeof why) == TERN_ERR_CODE &&
+                    strstr(why, "I8_S"));
+  /* block types are sized for description (tern info), as ggml: Q4_0 18 bytes per 32, Q6_K 210 per 256 */
+  TERN_CHECK(t, tern_gguf_tensor_bytes(2, 2, ne, &nb, NULL, 0) == TERN_OK && nb == 6912u / 32u * 18u * 2560u);
+  TERN_CHECK(t, tern_gguf_tensor_bytes(14, 2, ne, &nb, NULL, 0) == TERN_OK && nb == 6912u / 256u * 210u * 2560u);
+  uint64_t odd[4] = {48, 2, 1, 1};
+  TERN_CHECK(t, tern_gguf_tensor_bytes(2, 2, odd, &nb, why, sizeof why) == TERN_ERR_SHAPE && strstr(why, "32"));
   TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 0, ne, &nb, why, sizeof why) == TERN_ERR_SHAPE);
   TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 5, ne, &nb, why, sizeof why) == TERN_ERR_SHAPE);
   uint64_t huge[4] = {(uint64_t)1 << 40, (uint64_t)1 << 40, 1, 1};
@@ -668,7 +673,7 @@ static const bad_case kBad[] = {
     {"tensor_dim_zero", F_T_NE1, T_BF16, P_U64, 0, TERN_ERR_SHAPE, "tensor 2 'bf16'", "ne[1] is 0"},
     {"tensor_dim_2e63", F_T_NE0, T_F32, P_U64, (uint64_t)1 << 63, TERN_ERR_SHAPE, "tensor 0 'f32'", "ne[0]"},
     {"tensor_dims_overflow", F_T_NE0, T_F32, P_U64, (uint64_t)1 << 62, TERN_ERR_SHAPE, "tensor 0 'f32'", "overflow"},
-    {"tensor_type_unknown", F_T_TYPE, T_F16, P_U32, 2, TERN_ERR_CODE, "tensor 1 'f16'", "Q4_0"},
+    {"tensor_type_unknown", F_T_TYPE, T_F16, P_U32, 37, TERN_ERR_CODE, "tensor 1 'f16'", "I8_S"},
     {"tensor_type_huge", F_T_TYPE, T_F16, P_U32, 1000, TERN_ERR_CODE, "tensor 1 'f16'", "type 1000"},
     {"tensor_type_truncated", F_T_TYPE, T_F16, P_TRUNC, 1, TERN_ERR_SIZE, "tensor 1 'f16'", "type"},
     {"tensor_tq2_row", F_T_NE0, T_TQ2, P_U64, 300, TERN_ERR_SHAPE, "tensor 4 'tq2'", "ne[0] % 256"},
