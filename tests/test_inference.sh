@@ -161,15 +161,22 @@ if cmp -s "$tmp/k1.out" "$tmp/g.out"; then pass sampling-top-k-1-is-greedy
 else failc sampling-top-k-1-is-greedy "top-k 1 differs from greedy"; fi
 
 # ---- the NumPy reference ----
-ref() { # ref NAME MODEL: C dump vs bitnet_ref.py
+# Two correct float32 implementations differ by an int8 rounding flip now and then (the order of
+# a sum decides it: even the NumPy reference's own BLAS kernel, chosen per CPU, moves it), so
+# each pair must be exact or one flip (compare_logits.py: LOOSE), and the pairs together get the
+# flip budget compare_logits gives several pairs (half of them), never one pair alone.
+ref_pairs=()
+ref() { # ref NAME MODEL: C dump vs bitnet_ref.py, one pair
   local name=$1 model=$2
   if ! $py "$root/tests/reference/bitnet_ref.py" "$tmp/$model.gguf" --tokens $prompt_ids -n 10 \
     --dump-logits "$tmp/ref_$name.txt" >"$tmp/ref.log" 2>&1; then
     failc "reference[$name]" "bitnet_ref.py failed: $(tail -n 3 "$tmp/ref.log")"
     return
   fi
-  if $py "$root/tests/reference/compare_logits.py" "$tmp/ref_$name.txt" "$tmp/$model.txt" >"$tmp/cmp.log" 2>&1; then
+  if $py "$root/tests/reference/compare_logits.py" --max-loose 1 "$tmp/ref_$name.txt" "$tmp/$model.txt" \
+      >"$tmp/cmp.log" 2>&1; then
     pass "reference[$name]" "$(tail -n 1 "$tmp/cmp.log")"
+    ref_pairs+=("$tmp/ref_$name.txt" "$tmp/$model.txt")
   else
     failc "reference[$name]" "$(tail -n 3 "$tmp/cmp.log")"
   fi
@@ -178,6 +185,13 @@ ref i2s i2s
 ref tq1_0 tq1
 gen b25 --format tq2_0 --arch bitnet-25 --layers 3 --heads 8 --kv-heads 2 && run b25 b25 && ref bitnet-25-gqa4 b25
 gen silu --format i2s --arch bitnet --dim 384 --ff 640 --heads 6 --kv-heads 6 && run silu silu && ref bitnet-silu-mha silu
+if [ ${#ref_pairs[@]} -eq 8 ]; then
+  if $py "$root/tests/reference/compare_logits.py" --quiet "${ref_pairs[@]}" >"$tmp/cmp.log" 2>&1; then
+    pass reference-flip-budget "$(grep -c LOOSE "$tmp/cmp.log") of 4 pairs one rounding flip apart, at most 2 allowed"
+  else
+    failc reference-flip-budget "$(tail -n 2 "$tmp/cmp.log")"
+  fi
+fi
 
 # ---- the other commands ----
 if $tern info "$tmp/i2s.gguf" >"$tmp/info.txt" 2>&1 && grep -q "blk.1.ffn_down.weight" "$tmp/info.txt" &&
