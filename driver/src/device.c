@@ -321,9 +321,9 @@ static tern_status run_group(hal_dev *d, job *jobs, size_t count, size_t first, 
                  "%s did not complete: the interrupt wait failed%s, budget %s; JOBS_DONE %u (%u of %zu queued "
                  "done), IRQ_STATUS 0x%08x, %s",
                  jn, why, bud, seen, seen - base, submitted, is, spent);
-      else
-        snprintf(d->error, d->error_size, "%s did not complete: the interrupt wait failed%s, budget %s, %s", jn, why,
-                 bud, spent);
+      else /* the transport's reason is appended by the caller (tern.c) */
+        snprintf(d->error, d->error_size, "%s did not complete: the interrupt wait failed, budget %s, %s", jn, bud,
+                 spent);
       st = TERN_ERR_DEVICE;
       goto out;
     }
