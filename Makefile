@@ -107,7 +107,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "fpga|BUILD=$(BUILD) bash tests/test_fpga.sh" \
 	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
 
-fuzz: ## libFuzzer on the format decoders, the GGUF reader and the tokenizer (FUZZ_SECONDS each, default 600)
+fuzz: ## libFuzzer on the format decoders, the GGUF reader, the tokenizer and the UART protocol (FUZZ_SECONDS each, default 600)
 	@BUILD=$(BUILD) bash tests/test_fuzz.sh $(or $(FUZZ_SECONDS),600)
 
 # The built-in model (models/, docs/model.md) generating text with every BitLinear on the

@@ -369,7 +369,11 @@ static tern_status run_group(hal_dev *d, job *jobs, size_t count, size_t first, 
     st = TERN_ERR_DEVICE;
     goto out;
   }
-  for (size_t i = 0; i < count && st == TERN_OK; i++) st = collect(d, &jobs[i], buf);
+  for (size_t i = 0; i < count && st == TERN_OK; i++)
+    if ((st = collect(d, &jobs[i], buf)) != TERN_OK) {
+      job_name(jn, sizeof jn, jobs, i, first, total);
+      snprintf(d->error, d->error_size, "reading the results of %s failed", jn);
+    }
   goto out;
 fail:
   if (completed < count) {

@@ -241,7 +241,9 @@ static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, siz
         timeouts++;
         if (!c->try_bytes) silent++;
         describe_timeout(c, tmo);
-        if (c->ns_per_byte) c->ns_per_byte *= 2u; /* a slower link than we thought: back off */
+        /* a slower link than we thought: back off (the cap on the timeout bounds the result;
+         * this bound only keeps the arithmetic in range) */
+        if (c->ns_per_byte && c->ns_per_byte < 1000000000u) c->ns_per_byte *= 2u;
         break;
       }
       size_t used = 0;
