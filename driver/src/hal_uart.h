@@ -12,7 +12,8 @@
  *   quiet_ms=N    a pause this long inside an answer ends it (its bytes are scanned again for
  *                 a frame), and after a damaged answer the line must be quiet this long before
  *                 the next try (default: uart: 40 ms + 20 byte times, above the 16 ms a USB
- *                 adapter may hold bytes; uart-tcp: 20 ms)
+ *                 adapter may hold bytes; uart-tcp: 20 ms, or with adapt a quarter of the
+ *                 try's timeout if that is longer: a simulated board may stall mid-frame)
  *   poll_ms=N     pause between IRQ polls in wait_irq (default 0: back to back)
  *   adapt=0|1     uart-tcp: adapt the per-try timeout to the link (default 1; 0: timeout_ms alone)
  *   array=RxL     refuse a board whose array is not R rows x L lanes (default: any; the
