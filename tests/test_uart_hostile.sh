@@ -2,7 +2,7 @@
 # The driver against hostile peers on uart-tcp: (docs/uart.md, "Time budgets and failures"):
 # tests/uart_peer.py plays a board that is silent, hangs up, NAKs forever, streams garbage,
 # zeros or valid frames with a wrong SEQ, drips a byte every 0.5 s, or is a fake board whose
-# interrupt line is stuck high, whose JOBS_DONE jumps or goes backwards, or whose MEM_READ
+# interrupt line is stuck high or never rises, whose JOBS_DONE jumps or goes backwards, or whose MEM_READ
 # answers are one byte short. Each case runs the real CLI and must end with a non-zero exit,
 # a message naming what went wrong, within its documented budget (computed here from the
 # defaults or the options given). One PASS/FAIL/SKIP line per case.
@@ -88,6 +88,8 @@ case_ drip '?timeout_ms=500&retries=2' "$(req 2 500)" 'IDENTIFY \(SEQ 1\)' 'afte
 # allowance; the upload and the last poll round come on top (a few seconds at most here).
 case_ irq-stuck "$short" "$((link_s + 1 + 3))" 'JOBS_DONE stayed at 5' 'K [0-9]+, N [0-9]+' \
   'interrupt line high' 'polls in [0-9.]+ s'
+case_ irq-never "$short" "$((link_s + 1 + 3))" 'the interrupt wait failed' 'no interrupt within' \
+  'JOBS_DONE 5 \(0 of [0-9]+ queued done\)'
 case_ jobs-jump "$short" 4 'JOBS_DONE' 'past the [0-9]+ queued' 'K [0-9]+, N [0-9]+'
 case_ jobs-back "$short" 4 'JOBS_DONE' 'backwards' 'K [0-9]+, N [0-9]+'
 case_ short-read "$short" 4 'MEM_READ 0x[0-9a-f]+\+[0-9]+' 'payload bytes'

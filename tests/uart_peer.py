@@ -14,6 +14,7 @@ Cases (what the peer does with every request):
   garbage       random bytes, endlessly            drip         one byte of an answer every 0.5 s
   zeros         zero bytes, endlessly              stale-seq    valid answers with a wrong SEQ, endlessly
   irq-stuck     a fake board: IRQ line always high, JOBS_DONE never moves
+  irq-never     a fake board: the doorbell does nothing, the IRQ line stays low
   jobs-jump     a fake board: JOBS_DONE jumps past the jobs queued
   jobs-back     a fake board: JOBS_DONE goes backwards
   short-read    a fake board that completes jobs but answers MEM_READ one byte short
@@ -63,7 +64,7 @@ class Board:
     def __init__(self, case):
         self.case = case
         self.mem = bytearray(MEM_BYTES)
-        self.jobs_done = 5 if case == "irq-stuck" else 100
+        self.jobs_done = 5 if case in ("irq-stuck", "irq-never") else 100
         self.pending = 0
         self.irq_status = 0
 
@@ -81,7 +82,7 @@ class Board:
     def reg_write(self, off, val):
         if off == R_IRQ_STATUS:
             self.irq_status &= ~val
-        elif off == R_DOORBELL and val & 1 and self.case != "irq-stuck":
+        elif off == R_DOORBELL and val & 1 and self.case not in ("irq-stuck", "irq-never"):
             # the job is done at once; the jumping board counts seven, the backward one unwinds
             self.jobs_done += {"jobs-jump": 7, "jobs-back": -3}.get(self.case, 1)
             self.irq_status |= 1
