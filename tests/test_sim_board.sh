@@ -97,7 +97,7 @@ fi
 
 # With DUTY=1, a loaded machine (icebreaker): the board's process paused 0.2 s in every 0.3 s.
 # On the default timeouts the driver's per-try timeout follows the link's measured speed
-# (hal_uart.h), so the weights go up and the tokens come out bit-exact. About 70 s, so not in
+# (hal_uart.h), so the weights go up and the tokens come out bit-exact. About a minute (44 s here), so not in
 # make test's run.
 if [ "${DUTY:-0}" = 1 ] && start icebreaker duty; then
   tb=${pids[${#pids[@]}-1]}
