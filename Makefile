@@ -93,6 +93,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "energy|bash tests/test_energy.sh $(ABS_BUILD)/driver-san" \
 	  "uart-bridge|bash tests/test_uart_bridge.sh $(ABS_BUILD)/uart $(SEED)" \
 	  "sim-board|BUILD=$(BUILD) bash tests/test_sim_board.sh $(ABS_BUILD)/driver-san $(SEED)" \
+	  "uart-hostile|bash tests/test_uart_hostile.sh $(ABS_BUILD)/driver-san" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
 	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
@@ -110,7 +111,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "fpga|BUILD=$(BUILD) bash tests/test_fpga.sh" \
 	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
 
-fuzz: ## libFuzzer on the format decoders, the GGUF reader and the tokenizer (FUZZ_SECONDS each, default 600)
+fuzz: ## libFuzzer on the format decoders, the GGUF reader, the tokenizer and the UART protocol (FUZZ_SECONDS each, default 600)
 	@BUILD=$(BUILD) bash tests/test_fuzz.sh $(or $(FUZZ_SECONDS),600)
 
 # The built-in model (models/, docs/model.md) generating text with every BitLinear on the

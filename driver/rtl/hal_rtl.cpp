@@ -421,7 +421,7 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
     r->sim->set_cycle_hook(Toggles::on_cycle, t);
   }
   tern_hal h = {r,            r->size,      rtl_reg_read, rtl_reg_write,  rtl_mem_write,
-                rtl_mem_read, rtl_wait_irq, rtl_close,    rtl_last_error, rtl_cycles, rtl_toggles};
+                rtl_mem_read, rtl_wait_irq, rtl_close,    rtl_last_error, rtl_cycles, rtl_toggles, nullptr};
   *hal = h;
   return TERN_OK;
 }

@@ -55,7 +55,7 @@ tern_status tern_cmodel_hal_open(tern_geom g, size_t mem_size, tern_hal *hal) {
     free(x);
     return TERN_ERR_NOMEM;
   }
-  tern_hal h = {x, mem_size, cm_reg_read, cm_reg_write, cm_mem_write, cm_mem_read, cm_wait_irq, cm_close, NULL, NULL, NULL};
+  tern_hal h = {x, mem_size, cm_reg_read, cm_reg_write, cm_mem_write, cm_mem_read, cm_wait_irq, cm_close, NULL, NULL, NULL, NULL};
   *hal = h;
   return TERN_OK;
 }

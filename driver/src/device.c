@@ -2,13 +2,26 @@
  * device's identity and geometry, keeps weight streams in device memory, and runs matmuls
  * as jobs of up to T_MAX tokens through the descriptor registers, keeping the device's job
  * queue filled. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "device.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "tern_cycle.h"
 #include "tern_devmodel.h" /* act/result row strides: part of the register contract */
+
+/* A job's time budget (docs/uart.md, "A job's budget"): the jobs outstanding since the device
+ * last made progress (JOBS_DONE moved) must make it again within JOB_MARGIN x their cycles in
+ * the cycle model (tern_cycle.h), plus JOB_SLACK_CYCLES when the transport counts device cycles;
+ * without a cycle counter, within that many cycles at the device's clock (JOB_SLOW_CLOCK_HZ if
+ * unknown) plus JOB_LINK_MS of wall time, because simulated boards run 100-1000x slower than
+ * their clock and every poll crosses the link. */
+enum { JOB_MARGIN = 8, JOB_SLACK_CYCLES = 100000, JOB_LINK_MS = 10000, JOB_SLOW_CLOCK_HZ = 1000000 };
+/* The wait for the interrupt given to a transport that counts cycles (its own bound). */
+enum { CYCLE_HAL_WAIT_MS = 60000 };
 
 typedef struct {
   tern_hal hal;
@@ -18,6 +31,7 @@ typedef struct {
   uint32_t t_max;     /* PARAMS.T_MAX: most tokens per job (a board may build fewer) */
   uint64_t next;      /* bump allocator over device memory */
   unsigned live;      /* weight tensors alive; the allocator restarts when 0 */
+  int unsettled;      /* a job group failed with jobs maybe still queued on the device */
   char *error;        /* the owning device's message buffer */
   size_t error_size;
 } hal_dev;
@@ -166,14 +180,101 @@ static tern_status collect(hal_dev *d, const job *j, uint8_t *buf) {
   return TERN_OK;
 }
 
+static uint64_t wall_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Progress watch over one group: what the device must do by when (see JOB_MARGIN). */
+typedef struct {
+  uint64_t t0_ms, t0_cycles, budget_ms, budget_cycles, polls;
+  int counted; /* the transport counts device cycles: the budget is in them */
+} watch;
+
+static void watch_start(const hal_dev *d, watch *w, const job *jobs, size_t from, size_t to) {
+  uint64_t cyc = 0;
+  for (size_t i = from; i < to; i++) cyc += tern_job_cycles_tokens(d->g, jobs[i].t->k, jobs[i].t->n, jobs[i].tokens);
+  w->counted = d->hal.cycles != NULL;
+  w->t0_ms = wall_ms();
+  w->t0_cycles = w->counted ? d->hal.cycles(d->hal.ctx) : 0;
+  w->budget_cycles = JOB_MARGIN * cyc + JOB_SLACK_CYCLES;
+  const uint32_t hz = d->hal.clock_hz && d->hal.clock_hz(d->hal.ctx) ? d->hal.clock_hz(d->hal.ctx) : JOB_SLOW_CLOCK_HZ;
+  w->budget_ms = (JOB_MARGIN * cyc * 1000u + hz - 1) / hz + JOB_LINK_MS;
+  w->polls = 0;
+}
+
+/* 1 when the watch's budget is spent. A counter that does not move at all (a mock's) is bounded
+ * by JOB_LINK_MS of wall time instead. */
+static int watch_over(const hal_dev *d, const watch *w) {
+  const uint64_t ms = wall_ms() - w->t0_ms;
+  if (!w->counted) return ms >= w->budget_ms;
+  const uint64_t cyc = d->hal.cycles(d->hal.ctx) - w->t0_cycles;
+  return cyc >= w->budget_cycles || (cyc == 0 && ms >= JOB_LINK_MS);
+}
+
+/* What the interrupt wait may take now: a transport without a cycle counter gets what is left
+ * of the wall budget. */
+static uint32_t watch_wait_ms(const watch *w) {
+  if (w->counted) return CYCLE_HAL_WAIT_MS;
+  const uint64_t ms = wall_ms() - w->t0_ms;
+  return ms >= w->budget_ms ? 1u : (uint32_t)(w->budget_ms - ms);
+}
+
+/* "job 3 of 8 (K 512, N 1536, 8 tokens, T5)" */
+static void job_name(char *buf, size_t size, const job *jobs, size_t i, size_t first, size_t total) {
+  const job *j = &jobs[i];
+  const char *f = tern_format_name(j->t->fmt);
+  snprintf(buf, size, "job %zu of %zu (K %u, N %u, %u tokens, %s)", first + i, total, j->t->k, j->t->n, j->tokens,
+           f ? f : "?");
+}
+
+/* "its budget of 10.0 s: ... 412 polls in 10.0 s" or, counting cycles, "... in 123456 cycles (0.3 s)" */
+static void watch_budget(char *budget, char *spent, size_t size, const hal_dev *d, const watch *w) {
+  const double s = (double)(wall_ms() - w->t0_ms) / 1000.0;
+  if (w->counted) {
+    snprintf(budget, size, "%llu device cycles", (unsigned long long)w->budget_cycles);
+    snprintf(spent, size, "%llu polls in %llu cycles (%.1f s)", (unsigned long long)w->polls,
+             (unsigned long long)(d->hal.cycles(d->hal.ctx) - w->t0_cycles), s);
+  } else {
+    snprintf(budget, size, "%.1f s", (double)w->budget_ms / 1000.0);
+    snprintf(spent, size, "%llu polls in %.1f s", (unsigned long long)w->polls, s);
+  }
+}
+
+/* Before a group: if an earlier group failed with jobs maybe still queued, they must have
+ * drained, or their completions would be counted as this group's. */
+static tern_status settle(hal_dev *d) {
+  if (!d->unsettled) return TERN_OK;
+  uint32_t status = 0, queue = 0;
+  if (reg_rd(d, TERN_REG_STATUS_OFFSET, &status) != TERN_OK || reg_rd(d, TERN_REG_QUEUE_OFFSET, &queue) != TERN_OK) {
+    snprintf(d->error, d->error_size, "device does not answer after an earlier job failed (reading STATUS, QUEUE)");
+    return TERN_ERR_DEVICE;
+  }
+  const uint32_t level = (queue & TERN_REG_QUEUE_LEVEL_MASK) >> TERN_REG_QUEUE_LEVEL_LSB;
+  if ((status & TERN_REG_STATUS_BUSY_MASK) || level) {
+    snprintf(d->error, d->error_size,
+             "device still busy with the jobs of an earlier call that failed (STATUS 0x%08x, QUEUE level %u): reset "
+             "the device",
+             status, level);
+    return TERN_ERR_DEVICE;
+  }
+  d->unsettled = 0;
+  return TERN_OK;
+}
+
 /* Run a group of jobs whose activations and results all fit in device memory at once, with up
  * to QUEUE.DEPTH of them queued on the device at any time, so the device
  * goes from one to the next without waiting for the host. JOBS_DONE counts the completions
  * (an interrupt may stand for several). After a failed job nothing more is queued; the
- * jobs already queued are waited for, so the device is idle when this returns. */
-static tern_status run_group(hal_dev *d, job *jobs, size_t count) {
+ * jobs already queued are waited for, so the device is idle when this returns. The device
+ * must make progress within a budget (see JOB_MARGIN) or the group fails naming the job it
+ * waited for; jobs first .. first + count - 1 of total, for messages. */
+static tern_status run_group(hal_dev *d, job *jobs, size_t count, size_t first, size_t total) {
   size_t act_max = 0, res_max = 0;
   const uint64_t mark = d->next;
+  tern_status st = settle(d);
+  if (st != TERN_OK) return st;
   for (size_t i = 0; i < count; i++) {
     const size_t as = tern_devmodel_act_stride(jobs[i].t->k) * jobs[i].tokens;
     const size_t os = tern_devmodel_res_stride(jobs[i].t->n) * jobs[i].tokens;
@@ -191,26 +292,75 @@ static tern_status run_group(hal_dev *d, job *jobs, size_t count) {
     d->next = mark;
     return TERN_ERR_NOMEM;
   }
-  tern_status st = TERN_OK;
   uint32_t base = 0, done_now = 0, irq = 0, errors = 0;
-  size_t submitted = 0, completed = 0;
+  size_t submitted = 0, completed = 0, watched = (size_t)-1;
+  watch w;
+  char jn[96], bud[64], spent[64];
   if ((st = reg_rd(d, TERN_REG_JOBS_DONE_OFFSET, &base)) != TERN_OK) goto fail;
+  done_now = base;
+  d->unsettled = 1; /* until the group ends with nothing left on the device */
   while (completed < count && !(errors && completed == submitted)) {
     while (!errors && submitted < count && submitted - completed < d->queue_depth)
       if ((st = submit(d, &jobs[submitted++], buf)) != TERN_OK) goto fail;
-    if ((st = d->hal.wait_irq(d->hal.ctx, 60000)) != TERN_OK ||
-        (st = reg_rd(d, TERN_REG_IRQ_STATUS_OFFSET, &irq)) != TERN_OK ||
+    if (watched != completed) { /* progress (or the start): a new budget for what is queued */
+      watch_start(d, &w, jobs, completed, submitted);
+      watched = completed;
+    }
+    if ((st = d->hal.wait_irq(d->hal.ctx, watch_wait_ms(&w))) != TERN_OK) {
+      /* the transport's reason first (the reads below replace it), then what the device shows */
+      char why[192] = "";
+      const char *le = d->hal.last_error ? d->hal.last_error(d->hal.ctx) : NULL;
+      if (le && *le) snprintf(why, sizeof why, " (%s)", le);
+      uint32_t seen = 0, is = 0;
+      int got = reg_rd(d, TERN_REG_JOBS_DONE_OFFSET, &seen) == TERN_OK &&
+                reg_rd(d, TERN_REG_IRQ_STATUS_OFFSET, &is) == TERN_OK;
+      job_name(jn, sizeof jn, jobs, completed, first, total);
+      watch_budget(bud, spent, sizeof bud, d, &w);
+      if (got)
+        snprintf(d->error, d->error_size,
+                 "%s did not complete: the interrupt wait failed%s, budget %s; JOBS_DONE %u (%u of %zu queued "
+                 "done), IRQ_STATUS 0x%08x, %s",
+                 jn, why, bud, seen, seen - base, submitted, is, spent);
+      else /* the transport's reason is appended by the caller (tern.c) */
+        snprintf(d->error, d->error_size, "%s did not complete: the interrupt wait failed, budget %s, %s", jn, bud,
+                 spent);
+      st = TERN_ERR_DEVICE;
+      goto out;
+    }
+    const uint32_t before = done_now;
+    if ((st = reg_rd(d, TERN_REG_IRQ_STATUS_OFFSET, &irq)) != TERN_OK ||
         (st = reg_wr(d, TERN_REG_IRQ_STATUS_OFFSET, irq)) != TERN_OK ||
         (st = reg_rd(d, TERN_REG_JOBS_DONE_OFFSET, &done_now)) != TERN_OK)
       goto fail;
+    w.polls++;
     if (irq & TERN_REG_IRQ_STATUS_ERROR_MASK) errors++;
+    job_name(jn, sizeof jn, jobs, completed, first, total);
+    if ((int32_t)(done_now - before) < 0) { /* a counter of completions never goes back */
+      snprintf(d->error, d->error_size, "JOBS_DONE went backwards from %u to %u while waiting for %s", before,
+               done_now, jn);
+      st = TERN_ERR_DEVICE;
+      goto out;
+    }
+    if ((uint32_t)(done_now - base) > submitted) {
+      snprintf(d->error, d->error_size,
+               "JOBS_DONE jumped from %u to %u, past the %zu queued, while waiting for %s (it read %u before the "
+               "first)",
+               before, done_now, submitted, jn, base);
+      st = TERN_ERR_DEVICE;
+      goto out;
+    }
     completed = (uint32_t)(done_now - base);
-    if (completed > submitted) {
-      snprintf(d->error, d->error_size, "device reports %zu jobs done of %zu queued", completed, submitted);
+    if (watched == completed && watch_over(d, &w)) {
+      watch_budget(bud, spent, sizeof bud, d, &w);
+      snprintf(d->error, d->error_size,
+               "%s did not complete within its budget of %s: JOBS_DONE stayed at %u (%zu of %zu queued done), "
+               "IRQ_STATUS 0x%08x, interrupt line high, %s",
+               jn, bud, done_now, completed, submitted, irq, spent);
       st = TERN_ERR_DEVICE;
       goto out;
     }
   }
+  d->unsettled = 0;
   if (errors) {
     uint32_t status = 0;
     reg_rd(d, TERN_REG_STATUS_OFFSET, &status);
@@ -219,10 +369,19 @@ static tern_status run_group(hal_dev *d, job *jobs, size_t count) {
     st = TERN_ERR_DEVICE;
     goto out;
   }
-  for (size_t i = 0; i < count && st == TERN_OK; i++) st = collect(d, &jobs[i], buf);
+  for (size_t i = 0; i < count && st == TERN_OK; i++)
+    if ((st = collect(d, &jobs[i], buf)) != TERN_OK) {
+      job_name(jn, sizeof jn, jobs, i, first, total);
+      snprintf(d->error, d->error_size, "reading the results of %s failed", jn);
+    }
   goto out;
 fail:
-  snprintf(d->error, d->error_size, "device did not complete the job (%s)", tern_strerror(st));
+  if (completed < count) {
+    job_name(jn, sizeof jn, jobs, completed, first, total);
+    snprintf(d->error, d->error_size, "device did not complete the job (%s): %s", tern_strerror(st), jn);
+  } else {
+    snprintf(d->error, d->error_size, "device did not complete the job (%s)", tern_strerror(st));
+  }
   st = TERN_ERR_DEVICE;
 out:
   free(buf);
@@ -258,7 +417,7 @@ static tern_status run_jobs(hal_dev *d, job *jobs, size_t count) {
                (unsigned long long)(d->hal.mem_size > d->next ? d->hal.mem_size - d->next : 0), d->hal.mem_size);
       return TERN_ERR_DEVICE;
     }
-    tern_status st = run_group(d, jobs + start, end - start);
+    tern_status st = run_group(d, jobs + start, end - start, start, count);
     if (st != TERN_OK) return st;
     start = end;
   }

@@ -2,7 +2,7 @@
  * device-memory access and waiting for the interrupt (and, optionally, the transport's own
  * account of a failure). The driver core (device.c) programs the
  * device only through it, so the same core drives the C device model, the Verilated RTL or a
- * board; a transport implements these six functions (and, optionally, two more). */
+ * board; a transport implements these six functions (and, optionally, four more). */
 #ifndef TERN_HAL_H
 #define TERN_HAL_H
 
@@ -30,6 +30,9 @@ typedef struct tern_hal {
   /* Optional (may be NULL): the array's toggle counters since open, as the backend's toggles
    * (backend.h); returns 0 when the transport does not count them. */
   int (*toggles)(void *ctx, uint64_t counts[], uint32_t bits[], uint64_t *cycles);
+  /* Optional (may be NULL): the device's clock in Hz, 0 if not known (a board: what IDENTIFY
+   * reports). Without cycles, the core bounds a job's wall time by it (device.c). */
+  uint32_t (*clock_hz)(void *ctx);
 } tern_hal;
 
 #endif /* TERN_HAL_H */

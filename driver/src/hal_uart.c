@@ -27,13 +27,19 @@
 #include "tern_params.h"
 
 enum { DEFAULT_BAUD = 115200, DEFAULT_RETRIES = 5, TCP_TIMEOUT_MS = 1000, TCP_QUIET_MS = 20, CONNECT_MS = 5000 };
+/* uart-tcp's adaptive per-try timeout (hal_uart.h): timeout_ms + ADAPT_FACTOR x the frames' bytes
+ * x the smoothed time per byte, at most ADAPT_CAP_MS; drop_input discards at most DROP_MAX bytes. */
+enum { ADAPT_FACTOR = 4, ADAPT_CAP_MS = 60000, DROP_MAX = 1 << 16 };
 
 typedef struct {
   int fd;
   int tcp;
   char name[256]; /* the spec without its options, for messages */
   unsigned baud, timeout_ms, retries, quiet_ms, poll_ms;
-  int timeout_set, quiet_set;
+  int timeout_set, quiet_set, adapt;
+  uint64_t ns_per_byte; /* uart-tcp: smoothed answer time per byte of request + answer (0: none yet) */
+  uint64_t try_bytes, try_stale; /* what the current try received: bytes, frames for another SEQ */
+  unsigned try_stale_seq;
   unsigned want_rows, want_lanes; /* option array=RxL (0: take the board's) */
   uint8_t seq;
   tern_uart_identity ident;
@@ -105,6 +111,7 @@ static int read_some(uart_ctx *c, uint64_t deadline) {
       c->rx_pos = 0;
       c->rx_len = (size_t)r;
       c->stats.bytes_in += (uint64_t)r;
+      c->try_bytes += (uint64_t)r;
       return (int)r;
     }
     if (r == 0 && c->tcp) {
@@ -125,28 +132,38 @@ static int read_some(uart_ctx *c, uint64_t deadline) {
       return -1;
     }
     if (pr > 0 && (pf.revents & (POLLERR | POLLNVAL))) {
-      snprintf(c->last, sizeof c->last, "the port reports an error");
+      int soerr = 0;
+      socklen_t sl = sizeof soerr;
+      if (c->tcp && getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 && soerr)
+        snprintf(c->last, sizeof c->last, "the board closed the connection (%s)", strerror(soerr));
+      else
+        snprintf(c->last, sizeof c->last, "the port reports an error");
       return -1;
     }
   }
 }
 
-/* Throw away whatever the port holds and the decoder's partial frame. */
-static void drop_input(uart_ctx *c) {
+/* Throw away whatever the port holds now and the decoder's partial frame. Bounded (DROP_MAX
+ * bytes, and the deadline) so a peer that never stops talking cannot keep us here. */
+static void drop_input(uart_ctx *c, uint64_t deadline) {
   if (!c->tcp) tcflush(c->fd, TCIFLUSH);
   c->rx_pos = c->rx_len = 0;
-  while (read_some(c, 0) > 0) c->rx_pos = c->rx_len = 0;
+  for (size_t dropped = 0; dropped < DROP_MAX && now_ms() < deadline;) {
+    int r = read_some(c, 0);
+    if (r <= 0) break;
+    dropped += (size_t)r;
+    c->rx_pos = c->rx_len = 0;
+  }
   tern_uart_decoder_reset(&c->dec);
 }
 
-/* Read and discard until the line has been quiet for quiet_ms (at most limit_ms). */
-static void wait_quiet(uart_ctx *c, uint64_t limit_ms) {
-  uint64_t end = now_ms() + limit_ms;
+/* Read and discard until the line has been quiet for quiet ms, but not past end. */
+static void wait_quiet(uart_ctx *c, unsigned quiet, uint64_t end) {
   c->rx_pos = c->rx_len = 0;
   for (;;) {
     uint64_t t = now_ms();
     if (t >= end) break;
-    uint64_t until = t + c->quiet_ms < end ? t + c->quiet_ms : end;
+    uint64_t until = t + quiet < end ? t + quiet : end;
     int r = read_some(c, until);
     c->rx_pos = c->rx_len = 0;
     if (r <= 0) break;
@@ -156,10 +173,53 @@ static void wait_quiet(uart_ctx *c, uint64_t limit_ms) {
 
 /* ---- one request -------------------------------------------------------------------------- */
 
+/* One try's timeout (hal_uart.h states the rules). */
 static unsigned try_timeout(const uart_ctx *c, size_t req_len, size_t ans_len) {
-  if (c->timeout_set || c->tcp) return c->timeout_ms;
-  uint64_t bits = 10u * (uint64_t)(tern_uart_frame_bytes(req_len) + tern_uart_frame_bytes(ans_len));
-  return (unsigned)(50u + 2u * (bits * 1000u + c->baud - 1) / c->baud);
+  uint64_t bytes = (uint64_t)(tern_uart_frame_bytes(req_len) + tern_uart_frame_bytes(ans_len));
+  if (c->tcp) {
+    if (!c->adapt) return c->timeout_ms;
+    uint64_t ms = c->timeout_ms + ADAPT_FACTOR * bytes * c->ns_per_byte / 1000000u;
+    return (unsigned)(ms < ADAPT_CAP_MS ? ms : (c->timeout_ms > ADAPT_CAP_MS ? c->timeout_ms : ADAPT_CAP_MS));
+  }
+  if (c->timeout_set) return c->timeout_ms;
+  return (unsigned)(50u + 2u * (10u * bytes * 1000u + c->baud - 1) / c->baud);
+}
+
+/* The pause inside an answer that ends it. On uart-tcp with adapt and no quiet_ms option, a
+ * quarter of the try's timeout (and at least quiet_ms): a simulated board's process may stall for
+ * a few hundred ms mid-frame on a loaded machine, while TCP itself loses nothing, so only the
+ * bench's injected byte losses pay for the longer wait. */
+static unsigned try_quiet(const uart_ctx *c, unsigned tmo) {
+  if (!c->tcp || !c->adapt || c->quiet_set || tmo / 4u < c->quiet_ms) return c->quiet_ms;
+  return tmo / 4u;
+}
+
+/* Fold one answered try into the per-byte estimate (a quarter of each new sample, as TCP's RTT
+ * estimate does with an eighth: quick to follow a board that slows down). */
+static void learn(uart_ctx *c, uint64_t elapsed_ns, size_t req_len, size_t ans_len) {
+  uint64_t bytes = (uint64_t)(tern_uart_frame_bytes(req_len) + tern_uart_frame_bytes(ans_len));
+  uint64_t sample = elapsed_ns / bytes;
+  c->ns_per_byte = c->ns_per_byte ? (3u * c->ns_per_byte + sample) / 4u : sample;
+}
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* What a try that timed out received, for its message. */
+static void describe_timeout(uart_ctx *c, unsigned tmo) {
+  if (c->try_stale)
+    snprintf(c->last, sizeof c->last,
+             "no answer within %u ms: %llu bytes received, %llu of them intact frames answering other SEQs (last SEQ "
+             "%u)",
+             tmo, (unsigned long long)c->try_bytes, (unsigned long long)c->try_stale, c->try_stale_seq);
+  else if (c->try_bytes)
+    snprintf(c->last, sizeof c->last, "no answer within %u ms: %llu bytes received, no frame among them", tmo,
+             (unsigned long long)c->try_bytes);
+  else
+    snprintf(c->last, sizeof c->last, "no answer within %u ms", tmo);
 }
 
 /* Send cmd with payload and wait for its ACK, whose payload must be ans_len bytes (copied to
@@ -170,35 +230,51 @@ static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, siz
   uint8_t seq = ++c->seq;
   if (tern_uart_encode(cmd, seq, payload, len, c->tx, sizeof c->tx, &flen) != TERN_OK)
     return fail(c, TERN_ERR_ARG, "%s: %zu payload bytes do not fit a frame", what, len);
-  unsigned tmo = try_timeout(c, len, ans_len);
-  unsigned tries = c->retries + 1, crc_bad = 0, naks = 0, silent = 0;
+  unsigned tmo = 0, tmo_first = 0;
+  unsigned tries = c->retries + 1, crc_bad = 0, naks = 0, silent = 0, timeouts = 0;
   c->last[0] = 0;
   for (unsigned attempt = 0; attempt < tries; attempt++) {
     if (attempt) c->stats.retries++;
-    drop_input(c);
-    uint64_t deadline = now_ms() + tmo;
+    /* Every step of a try, the draining of old bytes included, ends by its deadline: the
+     * budget of a request is tries x per-try timeout whatever the peer sends. */
+    tmo = try_timeout(c, len, ans_len);
+    if (!attempt) tmo_first = tmo;
+    const unsigned quiet = try_quiet(c, tmo);
+    const uint64_t start_ns = now_ns(), deadline = now_ms() + tmo;
+    drop_input(c, deadline);
+    c->try_bytes = c->try_stale = 0;
     if (write_all(c, c->tx, flen, deadline) != 0) return fail(c, TERN_ERR_DEVICE, "%s (SEQ %u): %s", what, seq, c->last);
     int retry = 0, abandoned = 0;
     while (!retry) {
+      if (now_ms() >= deadline) { /* bytes keep coming, but not the answer */
+        c->stats.timeouts++;
+        timeouts++;
+        if (!c->try_bytes) silent++;
+        describe_timeout(c, tmo);
+        /* a slower link than we thought: back off (the cap on the timeout bounds the result;
+         * this bound only keeps the arithmetic in range) */
+        if (c->ns_per_byte && c->ns_per_byte < 1000000000u) c->ns_per_byte *= 2u;
+        break;
+      }
       size_t used = 0;
       tern_uart_frame f;
       tern_uart_event ev = tern_uart_decode(&c->dec, c->rx + c->rx_pos, c->rx_len - c->rx_pos, &used, &f);
       c->rx_pos += used;
       if (ev == TERN_UART_NONE && abandoned) {
         /* a frame cut short and nothing behind it: the answer lost a byte; the line has been
-         * quiet for quiet_ms, so ask again now */
+         * quiet for a while, so ask again now */
         c->stats.crc_errors++;
         crc_bad++;
         snprintf(c->last, sizeof c->last, "an answer cut short (a lost byte)");
-        drop_input(c);
+        drop_input(c, deadline);
         retry = 1;
         continue;
       }
       if (ev == TERN_UART_NONE) {
-        /* more bytes; a pause of quiet_ms inside a frame ends it (a lost byte, or a stray SYNC
+        /* more bytes; a pause of quiet ms inside a frame ends it (a lost byte, or a stray SYNC
          * in noise whose LEN would swallow the answer): its bytes are scanned again */
         int partial = tern_uart_decoder_busy(&c->dec);
-        uint64_t now = now_ms(), until = partial && now + c->quiet_ms < deadline ? now + c->quiet_ms : deadline;
+        uint64_t now = now_ms(), until = partial && now + quiet < deadline ? now + quiet : deadline;
         int r = read_some(c, until);
         if (r < 0) return fail(c, TERN_ERR_DEVICE, "%s (SEQ %u): %s", what, seq, c->last);
         if (r == 0 && partial && until < deadline) {
@@ -206,25 +282,21 @@ static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, siz
           abandoned = 1;
           continue;
         }
-        if (r == 0) {
-          c->stats.timeouts++;
-          silent++;
-          snprintf(c->last, sizeof c->last, "no answer within %u ms", tmo);
-          break;
-        }
-        continue;
+        continue; /* bytes, or the deadline passed: the loop top decides */
       }
       if (ev != TERN_UART_FRAME) {
         /* a damaged answer (maybe ours): let the line calm down, then ask again */
         c->stats.crc_errors++;
         crc_bad++;
         snprintf(c->last, sizeof c->last, "%s", tern_uart_decoder_error(&c->dec));
-        wait_quiet(c, tmo);
+        wait_quiet(c, quiet, deadline);
         retry = 1;
         continue;
       }
       if (f.seq != seq) {
         c->stats.stale++;
+        c->try_stale++;
+        c->try_stale_seq = f.seq;
         continue;
       }
       if (f.cmd == TERN_UART_NAK) {
@@ -249,15 +321,21 @@ static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, siz
       }
       if (ans_len) memcpy(ans, f.payload, ans_len);
       c->stats.requests++;
+      if (c->tcp && c->adapt) learn(c, now_ns() - start_ns, len, ans_len);
       return TERN_OK;
     }
   }
+  char span[48];
+  if (tmo == tmo_first)
+    snprintf(span, sizeof span, "%u ms", tmo);
+  else
+    snprintf(span, sizeof span, "%u .. %u ms", tmo_first, tmo);
   if (silent == tries)
-    return fail(c, TERN_ERR_DEVICE, "no answer to %s (SEQ %u) after %u tries of %u ms (is the board powered, the port right%s?)",
-                what, seq, tries, tmo, c->tcp ? "" : ", the baud rate the bitstream's");
+    return fail(c, TERN_ERR_DEVICE, "no answer to %s (SEQ %u) after %u tries of %s (is the board powered, the port right%s?)",
+                what, seq, tries, span, c->tcp ? "" : ", the baud rate the bitstream's");
   return fail(c, TERN_ERR_DEVICE,
-              "%s (SEQ %u) failed after %u tries (%u CRC errors on the answer, %u NAKs, %u timeouts of %u ms); last: %s",
-              what, seq, tries, crc_bad, naks, silent, tmo, c->last);
+              "%s (SEQ %u) failed after %u tries (%u damaged answers, %u NAKs, %u timeouts of %s); last: %s", what,
+              seq, tries, crc_bad, naks, timeouts, span, c->last);
 }
 
 /* ---- the HAL ------------------------------------------------------------------------------ */
@@ -352,6 +430,8 @@ static void u_close(void *ctx) {
 }
 
 static const char *u_last_error(void *ctx) { return ((uart_ctx *)ctx)->err; }
+
+static uint32_t u_clock_hz(void *ctx) { return ((uart_ctx *)ctx)->ident.clk_hz; }
 
 void tern_uart_hal_stats(void *ctx, tern_uart_stats *stats) {
   if (ctx && stats) *stats = ((uart_ctx *)ctx)->stats;
@@ -517,7 +597,7 @@ static int parse_uint(const char *s, size_t len, unsigned lo, unsigned hi, unsig
 }
 
 static tern_status parse_options(uart_ctx *c, const char *opts) {
-  static const char *kNames = "baud, timeout_ms, retries, quiet_ms, poll_ms, array";
+  static const char *kNames = "baud, timeout_ms, retries, quiet_ms, poll_ms, adapt, array";
   while (opts && *opts) {
     size_t len = strcspn(opts, "&,");
     const char *eq = memchr(opts, '=', len);
@@ -535,6 +615,11 @@ static tern_status parse_options(uart_ctx *c, const char *opts) {
       bad = parse_uint(v, vlen, 0, 60000u, &c->quiet_ms), c->quiet_set = 1;
     else if (nlen == 7 && !memcmp(opts, "poll_ms", 7))
       bad = parse_uint(v, vlen, 0, 60000u, &c->poll_ms);
+    else if (nlen == 5 && !memcmp(opts, "adapt", 5)) {
+      unsigned a = 0;
+      bad = parse_uint(v, vlen, 0, 1u, &a);
+      c->adapt = (int)a;
+    }
     else if (nlen == 5 && !memcmp(opts, "array", 5)) {
       const char *x = memchr(v, 'x', vlen);
       bad = !x || parse_uint(v, (size_t)(x - v), 1, 255u, &c->want_rows) ||
@@ -553,15 +638,24 @@ int tern_uart_hal_handles(const char *spec) {
   return spec && (strncmp(spec, "uart:", 5) == 0 || strncmp(spec, "uart-tcp:", 9) == 0);
 }
 
-tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, tern_geom *found, tern_hal *hal,
-                                    char *err, size_t err_size) {
+/* Open spec, or, with fd >= 0, adopt that connected stream socket as a uart-tcp: link (spec
+ * then names it for messages and carries the options). */
+static tern_status open_any(const char *spec, int fd, const tern_geom *expect, tern_geom *found, tern_hal *hal,
+                            char *err, size_t err_size) {
   if (err && err_size) err[0] = 0;
-  if (!spec || !hal) return TERN_ERR_ARG;
+  if (!spec || !hal) {
+    if (fd >= 0) close(fd);
+    return TERN_ERR_ARG;
+  }
   uart_ctx *c = calloc(1, sizeof *c);
-  if (!c) return TERN_ERR_NOMEM;
+  if (!c) {
+    if (fd >= 0) close(fd);
+    return TERN_ERR_NOMEM;
+  }
   c->fd = -1;
   c->baud = DEFAULT_BAUD;
   c->retries = DEFAULT_RETRIES;
+  c->adapt = -1;
   const char *q = strchr(spec, '?');
   size_t base = q ? (size_t)(q - spec) : strlen(spec);
   snprintf(c->name, sizeof c->name, "%.*s", (int)(base < 200 ? base : 200), spec);
@@ -570,15 +664,26 @@ tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, t
   if (!tcp && strncmp(spec, "uart:", 5) != 0)
     st = fail(c, TERN_ERR_ARG, "not a uart spec (uart:/dev/ttyUSB1?baud=115200 or uart-tcp:HOST:PORT)");
   if (st == TERN_OK) st = parse_options(c, q ? q + 1 : NULL);
+  if (fd >= 0 && st == TERN_OK && !tcp) st = fail(c, TERN_ERR_ARG, "an adopted socket needs a uart-tcp: spec");
+  if (fd >= 0 && st == TERN_OK) {
+    c->fd = fd;
+    fd = -1;
+    if (fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) | O_NONBLOCK) != 0)
+      st = fail(c, TERN_ERR_DEVICE, "cannot make the socket non-blocking: %s", strerror(errno));
+  }
+  if (fd >= 0) close(fd);
   if (st == TERN_OK) {
     c->tcp = tcp;
+    if (c->adapt < 0) c->adapt = tcp; /* serial: the baud rate gives the time on the line */
     if (!c->timeout_set) c->timeout_ms = TCP_TIMEOUT_MS;
     /* serial: above the 16 ms a USB adapter may hold bytes, plus 20 byte times */
     if (!c->quiet_set) c->quiet_ms = tcp ? TCP_QUIET_MS : 40u + (200000u + c->baud - 1) / c->baud;
     char where[256];
     const char *p = spec + (tcp ? 9 : 5);
     size_t plen = base - (size_t)(p - spec);
-    if (plen == 0 || plen >= sizeof where) {
+    if (c->fd >= 0) {
+      /* adopted: connected already */
+    } else if (plen == 0 || plen >= sizeof where) {
       st = fail(c, TERN_ERR_ARG, "%s", tcp ? "expected uart-tcp:HOST:PORT" : "expected uart:/dev/PORT");
     } else {
       memcpy(where, p, plen);
@@ -615,9 +720,18 @@ tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, t
   c->err[0] = 0;
   if (found) found->rows = rows, found->lanes = lanes;
   tern_hal h = {c, c->ident.mem_bytes, u_reg_read, u_reg_write, u_mem_write, u_mem_read, u_wait_irq, u_close,
-                u_last_error, NULL, NULL};
+                u_last_error, NULL, NULL, u_clock_hz};
   *hal = h;
   return TERN_OK;
+}
+
+tern_status tern_uart_hal_open_geom(const char *spec, const tern_geom *expect, tern_geom *found, tern_hal *hal,
+                                    char *err, size_t err_size) {
+  return open_any(spec, -1, expect, found, hal, err, err_size);
+}
+
+tern_status tern_uart_hal_open_fd(int fd, const char *spec, tern_hal *hal, char *err, size_t err_size) {
+  return open_any(spec, fd, NULL, NULL, hal, err, err_size);
 }
 
 tern_status tern_uart_hal_open(const char *spec, tern_hal *hal, char *err, size_t err_size) {

@@ -12,6 +12,8 @@
 typedef struct {
   uint32_t id, version, params, act_buf, irq_status, status, jobs_done;
   int irq; /* what wait_irq answers */
+  int stuck;     /* the doorbell does nothing; every register read costs 1000 cycles */
+  int done_step; /* what a doorbell adds to JOBS_DONE (1 unless a test makes it jump) */
   uint64_t clock; /* the mock's device clock: 100 cycles per doorbell */
   uint32_t w_off[LOG_MAX], w_val[LOG_MAX];
   int n_writes;
@@ -20,6 +22,7 @@ typedef struct {
 
 static tern_status m_read(void *c, uint32_t off, uint32_t *v) {
   mock *m = c;
+  if (m->stuck) m->clock += 1000;
   switch (off) {
     case TERN_REG_ID_OFFSET: *v = m->id; return TERN_OK;
     case TERN_REG_VERSION_OFFSET: *v = m->version; return TERN_OK;
@@ -36,7 +39,8 @@ static tern_status m_write(void *c, uint32_t off, uint32_t v) {
   mock *m = c;
   if (m->n_writes < LOG_MAX) m->w_off[m->n_writes] = off, m->w_val[m->n_writes] = v;
   m->n_writes++;
-  if (off == TERN_REG_DOORBELL_OFFSET && (v & 1)) m->jobs_done++, m->clock += 100; /* the mock finishes at once */
+  if (off == TERN_REG_DOORBELL_OFFSET && (v & 1) && !m->stuck)
+    m->jobs_done += (uint32_t)m->done_step, m->clock += 100; /* the mock finishes at once */
   return TERN_OK;
 }
 static tern_status m_mem_write(void *c, uint64_t a, const void *src, size_t len) {
@@ -67,11 +71,19 @@ static mock *new_mock(void) {
   m->act_buf = TERN_ACT_BUF_BEATS;
   m->irq = 1;
   m->irq_status = TERN_REG_IRQ_STATUS_DONE_MASK;
+  m->done_step = 1;
   return m;
 }
 static tern_hal hal_of(mock *m) {
-  tern_hal h = {m, sizeof m->mem, m_read, m_write, m_mem_write, m_mem_read, m_wait, NULL, NULL, m_cycles, NULL};
+  tern_hal h = {m, sizeof m->mem, m_read, m_write, m_mem_write, m_mem_read, m_wait, NULL, NULL, m_cycles, NULL, NULL};
   return h;
+}
+
+/* A device over the mock, or NULL (err says why). */
+static tern_device *mock_device(mock *m, char *err, size_t err_size) {
+  tern_hal h = hal_of(m);
+  tern_device *dev = NULL;
+  return tern_open_hal(&h, "mock", &dev, err, err_size) == TERN_OK ? dev : NULL;
 }
 
 static uint64_t align8(uint64_t v) { return (v + TERN_ADDR_ALIGN - 1) / TERN_ADDR_ALIGN * TERN_ADDR_ALIGN; }
@@ -164,6 +176,52 @@ int main(void) {
     free(m);
   }
   tern_test_end(&t);
+  tern_test_begin(&t, "driver-mock/stuck_device_fails_within_its_budget");
+  {
+    /* The interrupt line stays high but JOBS_DONE never moves: the job fails once its budget
+     * in device cycles (8 x the cycle model + 100,000) is spent, naming the job and what the
+     * registers showed; JOBS_DONE jumping past or going back fails at once. After a failure
+     * the next call works once the device is idle again. */
+    mock *m = new_mock();
+    tern_device *dev = mock_device(m, err, sizeof err);
+    TERN_CHECK(&t, dev != NULL);
+    enum { K = 64, N = 8, T = 1 };
+    int8_t w[N * K], xq[T * K];
+    memset(w, 1, sizeof w);
+    memset(xq, 1, sizeof xq);
+    tern_tensor_src src = {TERN_LAYOUT_TRITS, w, sizeof w, K, N, 1.0f};
+    tern_weights *tw = NULL;
+    int32_t acc[T * N];
+    TERN_CHECK(&t, tern_weights_load(dev, &src, TERN_T5, &tw) == TERN_OK);
+    m->stuck = 1;
+    m->jobs_done = 5;
+    m->irq_status = 0;
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
+    const char *e = tern_last_error(dev);
+    TERN_CHECK(&t, strstr(e, "job 0 of 1 (K 64, N 8, 1 tokens, T5)") && strstr(e, "JOBS_DONE stayed at 5") &&
+                       strstr(e, "interrupt line high") && strstr(e, "device cycles"));
+    TERN_CHECK(&t, m->clock < 1000000); /* ended near its budget, not after a million cycles */
+    m->stuck = 0;
+    m->done_step = 3;
+    m->irq_status = TERN_REG_IRQ_STATUS_DONE_MASK;
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
+    TERN_CHECK(&t, strstr(tern_last_error(dev), "JOBS_DONE jumped") && strstr(tern_last_error(dev), "past the 1 queued"));
+    m->done_step = -2;
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
+    TERN_CHECK(&t, strstr(tern_last_error(dev), "JOBS_DONE went backwards") != NULL);
+    /* jobs of the failed call still queued: the next call says so instead of miscounting */
+    m->done_step = 1;
+    m->status = TERN_REG_STATUS_BUSY_MASK;
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
+    TERN_CHECK(&t, strstr(tern_last_error(dev), "still busy") != NULL);
+    m->status = 0;
+    TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_OK);
+    tern_weights_free(tw);
+    tern_close(dev);
+    free(m);
+  }
+  tern_test_end(&t);
+
   tern_test_begin(&t, "driver-mock/golden_check_catches_wrong_results_and_stats_count");
   {
     /* The mock "finishes" every job without computing it: whatever sits at the result address
