@@ -92,7 +92,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  "cli-failures|bash tests/test_cli_failures.sh $(ABS_BUILD)/driver-san" \
 	  "energy|bash tests/test_energy.sh $(ABS_BUILD)/driver-san" \
 	  "uart-bridge|bash tests/test_uart_bridge.sh $(ABS_BUILD)/uart $(SEED)" \
-	  "sim-board|BUILD=$(BUILD) bash tests/test_sim_board.sh $(ABS_BUILD)/driver-san $(SEED)" \
+	  "sim-board|BUILD=$(BUILD) DUTY=1 bash tests/test_sim_board.sh $(ABS_BUILD)/driver-san $(SEED)" \
 	  "uart-hostile|bash tests/test_uart_hostile.sh $(ABS_BUILD)/driver-san" \
 	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
 	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \

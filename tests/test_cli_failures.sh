@@ -6,6 +6,7 @@
 #   tests/test_cli_failures.sh DIR      (DIR/tern, and DIR/rtl/tern for the rtl cases)
 set -u
 cd "$(dirname "$0")/.."
+. tests/lib.sh
 dir=${1:?usage: tests/test_cli_failures.sh DIR}
 tern=$dir/tern
 rtl_tern=$dir/rtl/tern
@@ -14,7 +15,7 @@ edit="python3 tests/gguf_edit.py"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 [ -x "$tern" ] || { echo "FAIL cli-failures/setup: no $tern"; exit 0; }
-command -v python3 >/dev/null || { echo "SKIP cli-failures: no python3"; exit 0; }
+command -v python3 >/dev/null || { skip_tool cli-failures "no python3"; exit 0; }
 
 # check NAME RC WORDS...: the last command's exit code ($rc) is RC, its stderr+stdout
 # ($tmp/out, $tmp/err) hold every WORDS (fixed strings), and no raw ESC/BEL byte
@@ -134,5 +135,5 @@ if [ -x "$rtl_tern" ]; then
   run "$rtl_tern" run -m "$model" "${P[@]}" -n 2 --device rtl:mem=64K
   check rtl-memory-full 1 "device memory full" "already loaded: 5 BitLinear tensors, 59904 bytes"
 else
-  echo "SKIP cli-failures/rtl: no $rtl_tern (make -C driver rtl)"
+  skip_tool cli-failures/rtl "no $rtl_tern (make -C driver rtl)"
 fi
