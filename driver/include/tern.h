@@ -1,7 +1,7 @@
 /* tern: the host API that runs BitLinear layers on a tern device.
  *
  *   tern_device *dev;  tern_weights *w;
- *   tern_open("cmodel", &dev);                         // or "cpu", "rtl"
+ *   tern_open("cmodel", &dev);                         // or "cpu", "rtl", "systemc", "uart:..."
  *   tern_weights_load(dev, &src, TERN_T5, &w);        // a ternary tensor, packed for the device
  *   tern_bitlinear(dev, w, x, tokens, y);              // y[t][N] = BitLinear(x[t][K])
  *   tern_weights_free(w); tern_close(dev);
@@ -28,9 +28,11 @@ typedef struct tern_device tern_device;
 typedef struct tern_weights tern_weights;
 
 /* Open a device by URI: "cpu" (portable C on the host), "cmodel" (the C model of the device,
- * registers and all) or "rtl[:options]" (the Verilated device RTL, in this process; needs a
- * program linked with libtern_rtl.a, docs/programming.md). NULL or "" means the TERN_DEVICE
- * environment variable, else "cpu". */
+ * registers and all), "rtl[:options]" (the Verilated device RTL, in this process; needs a
+ * program linked with libtern_rtl.a, docs/programming.md), "systemc[:options]" (the SystemC
+ * system model; needs libtern_systemc.a, docs/systemc.md), "uart:TTY[?options]" (a board
+ * behind its UART bridge) or "uart-tcp:HOST:PORT[?options]" (a simulated board; docs/uart.md).
+ * NULL or "" means the TERN_DEVICE environment variable, else "cpu". */
 tern_status tern_open(const char *uri, tern_device **dev);
 
 /* tern_open that also says why it failed: err (err_size bytes, may be NULL) receives the

@@ -1527,8 +1527,8 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   }
   // The whole 2B4T model: 30 layers of these seven projections per token, at a stated clock
   // and this 64-bit port; next to the memory roofline (ternary weight bytes per token / port
-  // bandwidth) and the published bitnet-kv260 figures (../shared/reference/
-  // accelerator-anchors.md: 16.78 tok/s decode, weights streamed at 79.6% of its port's beat
+  // bandwidth) and the published bitnet-kv260 figures (GitHub MerlijnW70/bitnet-kv260,
+  // docs/measurements.md: 16.78 tok/s decode, weights streamed at 79.6% of its port's beat
   // rate). The F16 embedding / lm_head stays on the host and is not counted here.
   const double layers = 30, clocks[] = {45.9e6, 100e6};
   const char *clock_note[] = {"the 2x20 array's measured iCE40 UP5K Fmax (docs/synthesis.md)",
