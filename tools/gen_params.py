@@ -101,7 +101,7 @@ def reg_fields(reg):
 def gen_verilog(d, regs):
     # `define macros (not localparams) so that they can serve as parameter defaults in module
     # headers; modules derive their own widths from their ROWS/LANES parameters.
-    out = ["// " + HEADER_NOTE, "`ifndef TERN_PARAMS_VH", "`define TERN_PARAMS_VH", ""]
+    out = ["// SPDX-License-Identifier: Apache-2.0", "// " + HEADER_NOTE, "`ifndef TERN_PARAMS_VH", "`define TERN_PARAMS_VH", ""]
     out.append("// Array geometry and derived widths")
     for k, v in d.items():
         out.append("`define TERN_%s %d" % (k, v))
@@ -119,7 +119,7 @@ def gen_verilog(d, regs):
 
 
 def gen_c(d, regs):
-    out = ["/* " + HEADER_NOTE + " */",
+    out = ["/* SPDX-License-Identifier: Apache-2.0 */", "/* " + HEADER_NOTE + " */",
            "/* Array parameters, weight-format codes and the CSR map, shared by cmodel/, driver/",
            " * and sim/. Every value here has a twin of the same name in rtl/tern_params.vh. */",
            "#ifndef TERN_PARAMS_H", "#define TERN_PARAMS_H", ""]
