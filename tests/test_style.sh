@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Repository style that a tool can check: every tracked source file carries the SPDX line of
+# LICENSE (tools/spdx.py), and every C and C++ file is laid out as .clang-format says
+# (clang-format --dry-run --Werror; apt-get install clang-format). One PASS/FAIL/SKIP line each.
+set -u
+cd "$(dirname "$0")/.."
+. tests/lib.sh
+if out=$(python3 tools/spdx.py --check 2>&1); then
+  echo "PASS style/spdx: every source file has its SPDX-License-Identifier line"
+else
+  echo "FAIL style/spdx: $(printf '%s\n' "$out" | head -n 5 | tr '\n' ' ')($(printf '%s\n' "$out" | wc -l) files)"
+fi
+CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
+if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
+  skip_tool style/clang-format "clang-format not installed (apt-get install clang-format)"
+  exit 0
+fi
+mapfile -t files < <(git ls-files '*.c' '*.h' '*.cpp' '*.hpp')
+if out=$("$CLANG_FORMAT" --dry-run --Werror "${files[@]}" 2>&1); then
+  echo "PASS style/clang-format: ${#files[@]} C and C++ files as .clang-format lays them out ($("$CLANG_FORMAT" --version | sed 's/.*version //'))"
+else
+  bad=$(printf '%s\n' "$out" | grep -o '^[^:]*:[0-9]*:[0-9]*: error' | cut -d: -f1 | sort -u)
+  echo "FAIL style/clang-format: $(printf '%s\n' "$bad" | wc -l) files differ from .clang-format (clang-format -i FILE): $(printf '%s ' $bad | head -c 300)"
+fi
