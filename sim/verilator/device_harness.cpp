@@ -1,6 +1,347 @@
-// The device bench's job construction: random good and bad jobs, their data in both memories,
-// random memory timing, and running a batch through the lock-step harness (device_harness.h).
+// The device bench's lock-step harness (DevBench's longer methods) and its job construction:
+// random good and bad jobs, their data in both memories, random memory timing, running a batch.
 #include "device_harness.h"
+
+// ---- the lock-step harness (DevBench) ----
+
+bool DevBench::queue(Job j, uint64_t *rng) {
+  const uint32_t rtl_v[6] = {j.k, j.n, j.cfg(), j.w, j.a, j.o};
+  const uint32_t offs[6] = {TERN_REG_JOB_K_OFFSET,      TERN_REG_JOB_N_OFFSET,      TERN_REG_JOB_CFG_OFFSET,
+                            TERN_REG_JOB_W_ADDR_OFFSET, TERN_REG_JOB_A_ADDR_OFFSET, TERN_REG_JOB_O_ADDR_OFFSET};
+  for (int i = 0; i < 6; i++)
+    if (shadow_[i] != rtl_v[i] || (rng && (tern_rand_next(rng) & 1))) {
+      wr(offs[i], rtl_v[i]);
+      shadow_[i] = rtl_v[i];
+    }
+  if (j.model_bus_error) model_wr(TERN_REG_JOB_W_ADDR_OFFSET, kUnreachable);
+  const bool full = model_level() == kQueueDepth;
+  wr(TERN_REG_DOORBELL_OFFSET, 1);
+  if (j.model_bus_error) model_wr(TERN_REG_JOB_W_ADDR_OFFSET, j.w);
+  if (full) return false;
+  jobs_.push_back(j);
+  accepted_++;
+  return true;
+}
+
+bool DevBench::make_room(uint64_t *rng) {
+  if (model_level() < kQueueDepth) return true;
+  const uint64_t start = sim_.cycles(), limit = budget(checked_);
+  for (;;) {
+    const uint32_t lvl = rtl_level();
+    if (failed()) return false;
+    if (lvl < kQueueDepth) {
+      if (model_level() < lvl) {
+        fail(tb_format("QUEUE.LEVEL %u above the jobs not ended (%u)", lvl, model_level()));
+        return false;
+      }
+      model_run_to(accepted_ - lvl);
+      return !failed();
+    }
+    if (sim_.cycles() - start > limit) {
+      fail(tb_format("the queue never had room: QUEUE.LEVEL %u after %" PRIu64 " cycles", lvl, sim_.cycles() - start));
+      return false;
+    }
+    sim_.step(1 + (rng ? tern_rand_next(rng) % 64 : 16));
+  }
+}
+
+void DevBench::model_run_to(uint32_t n) {
+  while (model_done_ < n && model_done_ < accepted_ && !failed()) {
+    Job &j = jobs_[model_done_];
+    // The job's code: with no ERROR pending and a job meant to succeed, from the model's
+    // IRQ_STATUS after the run; otherwise from a probe model that runs it alone.
+    const bool cheap = j.expect_code == 0 && !(model_rd(TERN_REG_IRQ_STATUS_OFFSET) & TERN_REG_IRQ_STATUS_ERROR_MASK);
+    if (!cheap) j.code = probe(j);
+    if (tern_devmodel_run(dm_, 1) != 1) fail("the model ran no job");
+    if (cheap)
+      j.code = (model_rd(TERN_REG_IRQ_STATUS_OFFSET) & TERN_REG_IRQ_STATUS_ERROR_MASK)
+                   ? (model_rd(TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB
+                   : 0;
+    if (j.expect_code >= 0 && (int)j.code != j.expect_code)
+      fail(tb_format("bench: the model gives %s for job %u (%s), meant to give %s", err_name(j.code), model_done_,
+                     j.desc().c_str(), err_name((uint32_t)j.expect_code)));
+    if (j.code == TERN_DEVERR_NONE) {
+      j.ideal = tern_job_cycles_tokens(kGeom, j.k, j.n, j.tokens);
+      last_ok_ = (int)model_done_;
+    }
+    model_done_++;
+  }
+}
+
+uint32_t DevBench::snapshot() {
+  tot.snapshots++;
+  const uint32_t d0 = rd(TERN_REG_JOBS_DONE_OFFSET);
+  const uint32_t status = rd(TERN_REG_STATUS_OFFSET);
+  const uint32_t irqs = rd(TERN_REG_IRQ_STATUS_OFFSET);
+  const uint32_t cycles = rd(TERN_REG_CYCLES_OFFSET);
+  const uint32_t queue = rd(TERN_REG_QUEUE_OFFSET);
+  const uint32_t d1 = rd(TERN_REG_JOBS_DONE_OFFSET);
+  if (failed()) return UINT32_MAX;
+  if (d1 < d0 || d1 - base_done_ > accepted_) {
+    fail(tb_format("JOBS_DONE %u then %u with %u jobs queued since reset", d0, d1, accepted_));
+    return UINT32_MAX;
+  }
+  const uint32_t n0 = d0 - base_done_, n1 = d1 - base_done_;
+  model_run_to(n1);
+  check_done_jobs(n1);
+  protocol_check();
+  if (failed()) return UINT32_MAX;
+  if (n0 == n1 && model_done_ == n0) {
+    tot.consistent++;
+    const uint32_t m_status = model_rd(TERN_REG_STATUS_OFFSET), m_irq = model_rd(TERN_REG_IRQ_STATUS_OFFSET);
+    const uint32_t m_queue = model_rd(TERN_REG_QUEUE_OFFSET);
+    const uint32_t lvl = queue >> TERN_REG_QUEUE_LEVEL_LSB & 0xFF, mlvl = m_queue >> TERN_REG_QUEUE_LEVEL_LSB & 0xFF;
+    if (status != m_status)
+      fail(tb_format("after %u jobs: STATUS 0x%08x (ERR %s, BUSY %u), model 0x%08x (ERR %s, BUSY %u)", n0, status,
+                     err_name(status >> 8 & 0xFF), status & 1, m_status, err_name(m_status >> 8 & 0xFF),
+                     m_status & 1));
+    else if (irqs != m_irq)
+      fail(tb_format("after %u jobs: IRQ_STATUS 0x%x, model 0x%x", n0, irqs, m_irq));
+    else if ((queue & TERN_REG_QUEUE_DEPTH_MASK) != (m_queue & TERN_REG_QUEUE_DEPTH_MASK))
+      fail(tb_format("QUEUE.DEPTH %u, model %u", queue & 0xFF, m_queue & 0xFF));
+    else if (check_queue_level && (lvl > mlvl || mlvl - lvl > kEngineSlots))
+      fail(tb_format("after %u jobs: QUEUE.LEVEL %u, model %u (jobs not ended), engine holds at most %u", n0, lvl,
+                     mlvl, kEngineSlots));
+    else
+      check_cycles(cycles, tb_format("after %u jobs", n0));
+    if (mlvl >= lvl && mlvl - lvl > tot.max_popped) tot.max_popped = mlvl - lvl;
+  }
+  return n1;
+}
+
+void DevBench::check_cycles(uint32_t rtl, const std::string &when) {
+  if (last_ok_ < 0) {
+    if (rtl != 0) fail(tb_format("%s: CYCLES %u with no successful job since reset", when.c_str(), rtl));
+    return;
+  }
+  Job &j = jobs_[(size_t)last_ok_];
+  if (!j.cycles_seen) {
+    j.cycles_seen = true;
+    j.rtl_cycles = rtl;
+    tot.cycles_checked++;
+    const double ratio = j.ideal ? (double)rtl / (double)j.ideal : 0;
+    tot.ratio_sum += ratio;
+    tot.ratio_n++;
+    if (ratio > tot.ratio_max) tot.ratio_max = ratio;
+    if (verbose_)
+      std::printf("  job %d (%s): CYCLES %u, model ideal %" PRIu64 ", ratio %.3f\n", last_ok_, j.desc().c_str(), rtl,
+                  j.ideal, ratio);
+    if (rtl < j.ideal)
+      fail(tb_format("%s: CYCLES %u of job %d (%s) below the cycle model's %" PRIu64, when.c_str(), rtl, last_ok_,
+                     j.desc().c_str(), j.ideal));
+  } else if (rtl != j.rtl_cycles) {
+    fail(tb_format("%s: CYCLES changed from %u to %u with no new successful job", when.c_str(), j.rtl_cycles, rtl));
+  }
+}
+
+uint64_t DevBench::budget(size_t from) const {
+  const AxiMemConfig &c = mem_cfg_;
+  double pmin = std::min({c.p_arready, c.p_rvalid, c.p_awready, c.p_wready, c.p_bvalid, 1.0});
+  if (pmin < 0.05) pmin = 0.05;
+  uint64_t b = 20000;
+  for (size_t i = from; i < jobs_.size(); i++) {
+    const Job &j = jobs_[i];
+    const bool sane = j.k >= 1 && j.k <= TERN_K_MAX && j.n >= 1 && j.n <= TERN_N_MAX && j.tokens <= kTMax;
+    const uint64_t words = sane ? (round8(j.wbytes()) + j.abytes() + j.obytes()) / 8 + 16 : 16;
+    const uint64_t lat = std::max(c.read_latency, c.write_latency) + 4;
+    b += 4 * (tern_job_cycles_tokens(kGeom, std::max(1u, std::min(j.k, 65535u)), std::max(1u, std::min(j.n, 65535u)),
+                                     std::max(1u, std::min(j.tokens, kTMax))) +
+              (uint64_t)(words * 4 / pmin) + lat * words);
+  }
+  return b;
+}
+
+bool DevBench::wait_all(uint64_t *rng) {
+  const uint64_t start = sim_.cycles(), limit = budget(checked_);
+  for (;;) {
+    const uint32_t n = snapshot();
+    if (failed()) return false;
+    if (n == accepted_) return true;
+    if (sim_.cycles() - start > limit) {
+      fail(tb_format("device hung: JOBS_DONE %u of %u jobs after %" PRIu64 " cycles (budget %" PRIu64
+                     "); STATUS 0x%x QUEUE 0x%x; memory: %s; AR %" PRIu64 " R %" PRIu64 " AW %" PRIu64 " W %" PRIu64
+                     " B %" PRIu64,
+                     n, accepted_, sim_.cycles() - start, limit, rd(TERN_REG_STATUS_OFFSET),
+                     rd(TERN_REG_QUEUE_OFFSET), sim_.mem().in_flight().c_str(), sim_.mem().stats().ar,
+                     sim_.mem().stats().r_beats, sim_.mem().stats().aw, sim_.mem().stats().w_beats,
+                     sim_.mem().stats().b));
+      return false;
+    }
+    // Poll at a fraction of the running job's ideal duration.
+    const Job &j = jobs_[std::min<size_t>(n, jobs_.size() - 1)];
+    uint64_t est = j.ideal ? j.ideal : tern_job_cycles_tokens(kGeom, std::max(1u, std::min(j.k, 65535u)),
+                                                              std::max(1u, std::min(j.n, 65535u)), 1);
+    uint64_t cap = std::min<uint64_t>(3000, std::max<uint64_t>(8, est / 3));
+    uint64_t wait = 1 + (rng ? tern_rand_next(rng) % cap : cap - 1);
+    if (irq_en_ && !sim_.irq())
+      sim_.run_until_irq(wait);
+    else
+      sim_.step(wait);
+  }
+}
+
+void DevBench::quiescent(bool w1c) {
+  if (failed()) return;
+  sim_.step(3);
+  model_run_to(accepted_);
+  check_done_jobs(accepted_);
+  for (uint32_t off = 0; off <= TERN_REG_CYCLES_OFFSET + 4 && !failed(); off += 4) {
+    uint32_t v = 0, m = 0;
+    const int r = sim_.reg_read(off, &v);
+    const int mr = tern_devmodel_read(dm_, off, &m) ? kSlverr : 0;
+    if (r != mr) {
+      fail(tb_format("idle: read of 0x%03x answered RRESP %d, model %d", off, r, mr));
+    } else if (r == 0 && off == TERN_REG_CYCLES_OFFSET) {
+      check_cycles(v, "idle");
+    } else if (r == 0 && v != m) {
+      fail(tb_format("idle after %u jobs: register 0x%03x = 0x%08x, model 0x%08x", model_done_, off, v, m));
+    }
+  }
+  if (failed()) return;
+  if (sim_.irq() != (bool)tern_devmodel_irq(dm_)) fail(tb_format("idle: irq_o %d, model %d", sim_.irq(), tern_devmodel_irq(dm_)));
+  if (!sim_.mem().idle()) fail("idle: the memory model still has transactions in flight: " + sim_.mem().in_flight());
+  protocol_check();
+  compare_memory();
+  if (w1c && !failed()) {
+    wr(TERN_REG_IRQ_STATUS_OFFSET, 3);
+    sim_.step(2);
+    if (sim_.irq() || tern_devmodel_irq(dm_)) fail("irq_o still high after IRQ_STATUS was cleared");
+  }
+}
+
+void DevBench::compare_memory() {
+  const uint8_t *r = rtl_mem_.data();
+  uint8_t *m = model_mem_.data();
+  const size_t size = rtl_mem_.size();
+  size_t i = 0;
+  while (i < size) {
+    const size_t chunk = std::min<size_t>(4096, size - i);
+    if (std::memcmp(r + i, m + i, chunk) == 0) {
+      i += chunk;
+      continue;
+    }
+    for (size_t e = i + chunk; i < e; i++) {
+      if (r[i] == m[i]) continue;
+      if (allowed(i)) {
+        m[i] = r[i];
+        continue;
+      }
+      fail(tb_format("memory byte 0x%zx: RTL 0x%02x, model 0x%02x (%s)", i, r[i], m[i], where(i).c_str()));
+      return;
+    }
+  }
+  allowed_.clear();
+}
+
+std::vector<int32_t> DevBench::dot(const std::vector<int8_t> &w, const uint8_t *mem, const Job &j) {
+  std::vector<int32_t> out((size_t)j.tokens * j.n);
+  const size_t astride = tern_devmodel_act_stride(j.k);
+  for (uint32_t t = 0; t < j.tokens; t++) {
+    const int8_t *x = (const int8_t *)(mem + j.a + t * astride);
+    for (uint32_t i = 0; i < j.n; i++) {
+      int64_t s = 0;
+      const int8_t *wr_ = &w[(size_t)i * j.k];
+      for (uint32_t kk = 0; kk < j.k; kk++) s += (int64_t)wr_[kk] * x[kk];
+      out[(size_t)t * j.n + i] = (int32_t)s;
+    }
+  }
+  return out;
+}
+
+void DevBench::new_model() {
+  tern_devmodel_free(dm_);
+  dm_ = tern_devmodel_new_cfg(kGeom, kCfg, model_mem_.data(), model_mem_.size());
+  if (!dm_) {
+    std::fprintf(stderr, "tern_devmodel_new_cfg failed (T_MAX %u, QUEUE_DEPTH %u, ACT_BUF %u)\n", kCfg.t_max,
+                 kCfg.queue_depth, kCfg.act_buf_beats);
+    std::exit(2);
+  }
+  jobs_.clear();
+  accepted_ = model_done_ = checked_ = 0;
+  base_done_ = 0;
+  last_ok_ = -1;
+  irq_en_ = false;
+  for (auto &s : shadow_) s = 0;
+}
+
+uint32_t DevBench::probe(const Job &j) {
+  tern_devmodel *p = tern_devmodel_new_cfg(kGeom, kCfg, model_mem_.data(), model_mem_.size());
+  tern_devmodel_write(p, TERN_REG_JOB_K_OFFSET, j.k);
+  tern_devmodel_write(p, TERN_REG_JOB_N_OFFSET, j.n);
+  tern_devmodel_write(p, TERN_REG_JOB_CFG_OFFSET, j.cfg());
+  tern_devmodel_write(p, TERN_REG_JOB_W_ADDR_OFFSET, j.model_bus_error ? kUnreachable : j.w);
+  tern_devmodel_write(p, TERN_REG_JOB_A_ADDR_OFFSET, j.a);
+  tern_devmodel_write(p, TERN_REG_JOB_O_ADDR_OFFSET, j.o);
+  tern_devmodel_write(p, TERN_REG_DOORBELL_OFFSET, 1);
+  tern_devmodel_run(p, 1);
+  uint32_t irq = 0, status = 0;
+  tern_devmodel_read(p, TERN_REG_IRQ_STATUS_OFFSET, &irq);
+  tern_devmodel_read(p, TERN_REG_STATUS_OFFSET, &status);
+  tern_devmodel_free(p);
+  return (irq & TERN_REG_IRQ_STATUS_ERROR_MASK) ? (status & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB : 0;
+}
+
+void DevBench::check_job(uint32_t idx) {
+  Job &j = jobs_[idx];
+  if (j.code == TERN_DEVERR_BUS_ERROR) {
+    allow_results(j);
+    tot.jobs_failed++;
+    return;
+  }
+  if (j.code != TERN_DEVERR_NONE) {  // no memory traffic: the final compare covers it
+    tot.jobs_failed++;
+    return;
+  }
+  tot.jobs_ok++;
+  const size_t stride = tern_devmodel_res_stride(j.n);
+  const uint8_t *r = &rtl_mem_[j.o], *m = &model_mem_[j.o];
+  const size_t len = std::min(stride * j.tokens, rtl_mem_.size() - j.o);
+  if (std::memcmp(r, m, len) != 0) {
+    size_t off = 0;
+    while (r[off] == m[off]) off++;
+    const size_t t = off / stride, in = off % stride;
+    if (in < 4ull * j.n) {
+      const size_t row = in / 4;
+      fail(tb_format("job %u (%s): token %zu output %zu: RTL %d, model %d", idx, j.desc().c_str(), t, row,
+                     (int32_t)rd32(r + t * stride + 4 * row), (int32_t)rd32(m + t * stride + 4 * row)));
+    } else {
+      fail(tb_format("job %u (%s): token %zu row padding byte %zu written (0x%02x, was 0x%02x)", idx, j.desc().c_str(),
+                     t, in - (size_t)4 * j.n, r[off], m[off]));
+    }
+    return;
+  }
+  std::vector<int8_t> w;
+  if (!j.trits.empty()) {
+    w = j.trits;
+  } else if (j.unpack_check) {
+    w.resize((size_t)j.k * j.n);
+    if (tern_unpack(kGeom, (tern_format)j.fmt, &model_mem_[j.w], j.k, j.n, w.data(), nullptr) != TERN_OK) w.clear();
+  }
+  if (w.empty()) return;
+  tot.independent++;
+  std::vector<int32_t> e = dot(w, model_mem_.data(), j);
+  for (uint32_t t = 0; t < j.tokens; t++)
+    for (uint32_t i = 0; i < j.n; i++) {
+      const int32_t got = (int32_t)rd32(r + t * stride + 4 * i);
+      if (got != e[(size_t)t * j.n + i]) {
+        fail(tb_format("job %u (%s): token %u output %u: RTL %d, plain dot product of the trits %d", idx,
+                       j.desc().c_str(), t, i, got, e[(size_t)t * j.n + i]));
+        return;
+      }
+    }
+}
+
+std::string DevBench::where(size_t a) const {
+  for (size_t i = 0; i < jobs_.size(); i++) {
+    const Job &j = jobs_[i];
+    if (a >= j.o && a < j.o + j.obytes()) return tb_format("result rows of job %zu, %s", i, j.desc().c_str());
+    if (a >= j.a && a < j.a + j.abytes()) return tb_format("activations of job %zu", i);
+    if (a >= j.w && a < j.w + round8(j.wbytes())) return tb_format("weights of job %zu", i);
+  }
+  return "outside every job's regions";
+}
+
+// ---- job construction ----
 
 int8_t random_act(uint64_t *rng) {
   const uint64_t r = tern_rand_next(rng);
