@@ -28,7 +28,7 @@ enum {
   EXIT_MODEL_CHANGED = 5  /* the mapped model file shrank or changed during the run (SIGBUS; --no-mmap) */
 };
 
-/* ---- options (tern.c) ------------------------------------------------------------------------------ */
+/* ---- options (options.c) -------------------------------------------------------------------------- */
 
 typedef struct opts {
   const char *model, *prompt, *device, *dump, *file, *system, *tokens;
@@ -55,7 +55,7 @@ typedef struct session {
   int rc; /* the exit code of the last failure a helper reported (EXIT_*) */
 } session;
 
-extern const char *prog;
+extern const char *prog;     /* tern.c: the program name in every message */
 extern const char usage_energy[];
 
 /* Usage error: "tern CMD: ... (see 'tern CMD --help')", exit 2. */
@@ -67,6 +67,16 @@ double now(void);
 long parse_long(const char *cmd, const char *name, const char *v, long lo, long hi);
 double parse_double(const char *cmd, const char *name, const char *v);
 int parse_token_list(const char *s, int32_t **ids, size_t *n);
+/* The options of command cmd from argv[first..] into o (defaults first); the first non-option
+ * argument into *positional when it is given, else a usage error. --help prints the command's
+ * help and exits; a bad option or value is a usage error (exit 2). */
+void cli_parse_opts(const char *cmd, int argc, char **argv, int first, opts *o, const char **positional);
+/* In a --clock-mhz item "[NAME=]MHz[,...]" at c: where the number starts. */
+const char *cli_clock_number(const char *c);
+/* tern.c: the help of command cmd (NULL: the command list) on stdout. */
+void cli_help(const char *cmd);
+
+/* ---- the session (session.c) ---------------------------------------------------------------------- */
 
 /* The model file, device, weights and tokenizer (need_tok 0: no, 1: if usable, 2: required).
  * 0 on failure (said on stderr). */
@@ -76,6 +86,12 @@ int make_ctx(session *s, uint32_t n_ctx);
 int tokenize(const tern_tokenizer *t, const char *text, size_t len, int add_bos, int parse_special, int32_t **ids,
              size_t *n);
 int ids_in_vocab(const int32_t *ids, size_t n, uint32_t n_vocab);
+/* A generated token on stdout (its id in brackets without a tokenizer), flushed so text
+ * streams; 0 when stdout failed. */
+int cli_print_token(const tern_tokenizer *t, int32_t id);
+
+/* ---- event counts (counts.c) ----------------------------------------------------------------------- */
+
 void counts_init(tern_counts *c, const session *s, const char *model, tern_format fmt);
 void counts_phase(tern_counts *c, tern_count_phase *p, const tern_device_stats *a, const tern_device_stats *b,
                   const tern_host_counts *ha, const tern_host_counts *hb, uint64_t samples, double secs);
@@ -91,7 +107,11 @@ void sigbus_arm(const char *model_path);   /* SIGBUS: a message naming the file,
 /* An output file: fclose's result checked too; 0 (said) if anything failed. */
 int close_output(FILE *f, const char *path);
 
-/* energy.c */
-int cmd_energy(int argc, char **argv);
+/* ---- the subcommands: argv[1] is the command; each returns the exit code (EXIT_*) ------------ */
+int cmd_run(int argc, char **argv);        /* run.c */
+int cmd_chat(int argc, char **argv);       /* chat.c */
+int cmd_info(int argc, char **argv);       /* info.c */
+int cmd_perplexity(int argc, char **argv); /* perplexity.c */
+int cmd_energy(int argc, char **argv);     /* energy.c */
 
 #endif /* TERN_CLI_H */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measure the built-in model in Python and check it against tern's C code.
 
-  perplexity   perplexity of a text the way `tern perplexity` computes it (driver/cli/tern.c):
+  perplexity   perplexity of a text the way `tern perplexity` computes it (driver/cli/perplexity.c):
                the whole file tokenized without BOS or special-token parsing, cut into chunks
                of ctx-1 tokens (ctx = the model's training context, tern's default when it is
                below 512), each chunk evaluated from an empty context as BOS + its tokens, and
