@@ -164,7 +164,7 @@ configuration and table (picojoule values at full precision).
 
 ## The 2B4T J/token table
 
-The model: \`-m $model\`, the 2B4T shape (bitnet-software-facts.md section 1: dim 2560, 30
+The model: \`-m $model\`, the 2B4T shape (microsoft/bitnet-b1.58-2B-4T's config: dim 2560, 30
 layers, ff 6912, 20 query and 5 KV heads, vocabulary 128256, tied F16 embedding/lm_head) with
 random ternary weights, $zero_pct% of them zero ($nonzero of $weights nonzero). Energy does not
 depend on the weight values beyond that zero fraction (it sets the additions). Counted on the
@@ -211,9 +211,9 @@ Configurations (\`tern energy\` options in [tools/energy_report.sh](../tools/ene
 
 | figure | J/token | what it counts | source |
 |---|---|---|---|
-| BitNet b1.58 2B4T technical report, "Energy (estimated)" | 0.028 | not stated (no scope, no token count); a relative figure against the other models of its table | arXiv 2504.12285 table via accelerator-anchors.md 3d |
-| bitnet-kv260, 2B4T on a Kria KV260 | 0.381 (0.147 over idle) | measured: the whole board at the wall (INA260), at 16.29 tokens/s | accelerator-anchors.md 0 #1, 1a |
-| bitnet.cpp on the KV260's A53 cores | 1.963 | measured the same way | accelerator-anchors.md 1a |
+| BitNet b1.58 2B4T technical report, "Energy (estimated)" | 0.028 | not stated (no scope, no token count); a relative figure against the other models of its table | arXiv 2504.12285, its comparison table |
+| bitnet-kv260, 2B4T on a Kria KV260 | 0.381 (0.147 over idle) | measured: the whole board at the wall (INA260), at 16.29 tokens/s | GitHub MerlijnW70/bitnet-kv260, docs/measurements.md |
+| bitnet.cpp on the KV260's A53 cores | 1.963 | measured the same way | GitHub MerlijnW70/bitnet-kv260, docs/measurements.md |
 | TerEffic, 370M model, weights on chip (several FPGAs) | ~0.0022 | 455 tokens/s/W (a 7x smaller model) | arXiv 2502.16473v2 abstract; [C] |
 | TerEffic, 2.7B model, HBM | ~0.063 | 727 tokens/s at 46 W | arXiv 2502.16473v2 abstract; [C] |
 | this study, cpu, horowitz45 | $(get horowitz45 cpu 21 | awk '{ printf "%.3g", $1 }') | counted events x 45 nm energies; no CPU static or core power | above |
@@ -223,15 +223,15 @@ Caveats on the comparison:
 
 - The 0.028 J is an estimate whose scope the table does not state. 2.09e9 additions at the 7 nm
   INT8 add (0.007 pJ) are only ~15 µJ; reading 417 MB of weights from DRAM alone is 68-136 mJ at
-  Horowitz's DRAM cost (accelerator-anchors.md 3e). So 0.028 J cannot include a DRAM read of every
-  weight at those energies; treat it as relative, as accelerator-anchors.md advises.
+  Horowitz's DRAM cost (1.3-2.6 nJ per 64-bit access). So 0.028 J cannot include a DRAM read of every
+  weight at those energies; treat it as a relative figure, as the report's table presents it.
 - bitnet-kv260's 0.381 J is a wall-plug measurement of a whole board (PS, DDR4, regulators,
   fabric). Our device rows charge the same board's power for our time per token, on top of table
   energies for the memory traffic, which the measured board power already contains: they double
   count the memory part and are an upper-side estimate of such a board.
 - The host side is not free: the tied F16 lm_head reads $(fmtb "$lm") a token ($head_j J at
   Horowitz DRAM), more than all the ternary weights ($(fmtb "$wb") in T5). Offloading the BitLinears
-  leaves it on the host (baselines.md). It is the largest single term of every device row without
+  leaves it on the host. It is the largest single term of every device row without
   board power.
 - The cpu row has no static, core or uncore power: a real CPU spends far more per FLOP and per
   byte than these table entries (instruction overhead, caches), so it is a floor for this machine,
@@ -340,8 +340,8 @@ cat <<EOF
 
 | table | add (pJ) | host FLOP (pJ) | device buffers (pJ/B) | on-chip weight store (pJ/B) | DRAM (pJ/B) | source |
 |---|---|---|---|---|---|---|
-| horowitz45 | 0.03 (8-bit add) | 2.3 (FP32 add 0.9, mult 3.7) | 1.25 (8 KB SRAM, 10 pJ / 64-bit read) | 12.5 (1 MB SRAM, 100 pJ) | 162.5 (DRAM 1.3 nJ / 64 bit, the low end of 1.3-2.6) | Horowitz, ISSCC 2014, 45 nm (accelerator-anchors.md 3a; secondary reproductions) |
-| bitnet7nm | 0.007 (INT8 add) | 0.845 (FP32 add 0.38, mult 1.31) | 1.25 | 12.5 | 162.5 | BitNet arXiv 2310.11453, 7 nm column (accelerator-anchors.md 3b); no memory entries there, so Horowitz's 45 nm memories |
+| horowitz45 | 0.03 (8-bit add) | 2.3 (FP32 add 0.9, mult 3.7) | 1.25 (8 KB SRAM, 10 pJ / 64-bit read) | 12.5 (1 MB SRAM, 100 pJ) | 162.5 (DRAM 1.3 nJ / 64 bit, the low end of 1.3-2.6) | Horowitz, ISSCC 2014, 45 nm (as reproduced in secondary sources) |
+| bitnet7nm | 0.007 (INT8 add) | 0.845 (FP32 add 0.38, mult 1.31) | 1.25 | 12.5 | 162.5 | BitNet arXiv 2310.11453, 7 nm column; no memory entries there, so Horowitz's 45 nm memories |
 
 A table file has \`key = value\` lines (\`#\` comments): \`base = horowitz45\` (optional, first)
 then any of \`add_pj\`, \`flop_pj\`, \`sram_pj_per_byte\`, \`wsram_pj_per_byte\`,

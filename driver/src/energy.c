@@ -17,10 +17,10 @@ static void copy_str(char *dst, size_t n, const char *src) { snprintf(dst, n, "%
 /* ---- built-in tables, memories and boards ---------------------------------------------------- */
 
 /* Horowitz, "Computing's Energy Problem (and what we can do about it)", ISSCC 2014, 45 nm, 0.9 V,
- * as reproduced in accelerator-anchors.md section 3a. Per byte = the 64-bit access / 8. */
+ * as reproduced in secondary sources. Per byte = the 64-bit access / 8. */
 static const tern_energy_table k_horowitz45 = {
     "horowitz45",
-    "Horowitz, ISSCC 2014, 45 nm 0.9 V (via accelerator-anchors.md 3a, secondary reproductions): 8-bit add "
+    "Horowitz, ISSCC 2014, 45 nm 0.9 V (secondary reproductions): 8-bit add "
     "0.03 pJ; FP32 add 0.9 / mult 3.7 pJ (flop = their mean); 64-bit SRAM read 8 KB 10 pJ (buffers), 1 MB "
     "100 pJ (weight store); DRAM 1.3-2.6 nJ per 64-bit access (low end used)",
     0.03,
@@ -29,11 +29,11 @@ static const tern_energy_table k_horowitz45 = {
     100.0 / 8.0,
     1300.0 / 8.0};
 
-/* The 45 nm / 7 nm table of BitNet (arXiv 2310.11453), accelerator-anchors.md section 3b. It
+/* The 45 nm / 7 nm table of BitNet (arXiv 2310.11453). It
  * has no memory energies: the memories are Horowitz's 45 nm figures. */
 static const tern_energy_table k_bitnet7nm = {
     "bitnet7nm",
-    "BitNet (arXiv 2310.11453) 7 nm column (via accelerator-anchors.md 3b): INT8 add 0.007 pJ; FP32 add "
+    "BitNet (arXiv 2310.11453) 7 nm column: INT8 add 0.007 pJ; FP32 add "
     "0.38 / mult 1.31 pJ (flop = their mean); the table has no memory energies, so SRAM and DRAM are "
     "Horowitz's 45 nm figures (8 KB SRAM 10 pJ, 1 MB 100 pJ per 64-bit read; DRAM 1.3 nJ per 64-bit)",
     0.007,
@@ -91,7 +91,7 @@ tern_status tern_board_builtin(const char *name, tern_board *b) {
     b->dynamic_w = 10.58e-3 - 3.53e-3;
     copy_str(b->source, sizeof b->source,
              "iCE40 UP5K core power measured for another open design (SymbioticEDA/MARLANN power-test: 3.53 mW idle, "
-             "10.58 mW active; accelerator-anchors.md 0 #10): a proxy for tern on the same chip, core only; clock "
+             "10.58 mW active, GitHub SymbioticEDA/MARLANN power-test/README.md): a proxy for tern on the same chip, core only; clock "
              "36 MHz, the board top's design clock (docs/fpga.md)");
   } else if (strcmp(name, "ulx3s") == 0) {
     b->clock_mhz = 100.0;
@@ -105,7 +105,7 @@ tern_status tern_board_builtin(const char *name, tern_board *b) {
     b->static_w = 3.808;
     b->dynamic_w = 6.206 - 3.808;
     copy_str(b->source, sizeof b->source,
-             "Kria KV260 whole board measured by bitnet-kv260 (INA260; accelerator-anchors.md 1a): idle 3.808 W, "
+             "Kria KV260 whole board measured by bitnet-kv260 (INA260; GitHub MerlijnW70/bitnet-kv260, docs/measurements.md): idle 3.808 W, "
              "6.206 W generating (dynamic = the difference, which includes the A53 host and DDR4); 250 MHz");
   } else {
     return TERN_ERR_ARG;

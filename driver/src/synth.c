@@ -17,7 +17,7 @@ static void preset_tiny(tern_synth_params *p) {
 }
 
 static void preset_2b4t(tern_synth_params *p) {
-  /* bitnet-software-facts.md section 1 */
+  /* microsoft/bitnet-b1.58-2B-4T's config: dim, layers, FFN, heads, KV heads, vocabulary, context */
   tern_synth_params t = {2560, 30, 6912, 20, 5, 128256, 4096, 1.0 / 3.0, 1};
   *p = t;
 }
