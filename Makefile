@@ -22,7 +22,8 @@ ALT_GEOMS := $(shell sed -n 's/^rtl-\([0-9]*x[0-9]*\)[[:space:]].*/\1/p' $(SUITE
 # tools/run_tests.sh's suite file and the variables its commands use (shell variables, not
 # exported: the tests' environment stays what make gives it).
 SUITE_ARGS = --suites $(SUITES) --var ABS_BUILD=$(ABS_BUILD) --var BUILD=$(BUILD) \
-  --var SEED=$(SEED) --var SEED_ARG=$(SEED_ARG) --var JOBS=$(JOBS) --var PYVENV=$(PYVENV) --var SIM_TB=$(SIM_TB)
+  --var SEED=$(SEED) --var SEED_ARG=$(SEED_ARG) --var JOBS=$(JOBS) --var PYVENV=$(PYVENV) --var SIM_TB=$(SIM_TB) \
+  $(if $(ONLY),--only $(ONLY))
 
 .PHONY: help deps gen check-gen lint cmodel sim device check test fuzz demo demo-layer bench bench-model coverage synth clean \
         sim-board bench-board fpga fpga-report postsynth energy-report
@@ -59,7 +60,7 @@ device: cmodel ## the Verilator bench of the device top (CSRs, job engine, AXI4 
 
 # The quick tier of tests/suites.txt: builds only what its suites use (the default-geometry
 # benches, the C model tests, the sanitized driver and its rtl link, the systemc library).
-check: deps ## quick tests of every layer (C model, driver on each device, short RTL runs, the model): about a minute
+check: deps ## quick tests of every layer (C model, driver on each device, short RTL runs, the model): ~10 s once built
 	@echo "tern: building (C model tests, Verilator benches at the default geometry, driver +ASan/UBSan)"
 	@$(MAKE) -s sim device
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
