@@ -60,7 +60,7 @@ device: cmodel ## the Verilator bench of the device top (CSRs, job engine, AXI4 
 
 # The quick tier of tests/suites.txt: builds only what its suites use (the default-geometry
 # benches, the C model tests, the sanitized driver and its rtl link, the systemc library).
-check: deps ## quick tests of every layer (C model, driver on each device, short RTL runs, the model): ~10 s once built
+check: deps ## quick tests of every layer (C model, driver on each device, lint, short RTL runs, the model): ~15 s once built
 	@echo "tern: building (C model tests, Verilator benches at the default geometry, driver +ASan/UBSan)"
 	@$(MAKE) -s sim device
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
