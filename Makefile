@@ -14,10 +14,18 @@ SIM_TB    := $(ABS_BUILD)/sim/default/array_tb
 SEED_ARG  := $(if $(SEED),+seed=$(SEED))
 # Test-only Python packages (numpy, gguf) live in a venv under build/ (tools/deps.sh py).
 PYVENV    := $(ABS_BUILD)/pyenv/bin/python
-# Other geometries the RTL and bench are built and tested at (rows x lanes).
-ALT_GEOMS := 1x5 3x5 4x10
+# The suites `make check` and `make test` run, their tiers and commands (tools/run_tests.sh).
+SUITES    := tests/suites.txt
+# Other geometries the RTL and bench are built and tested at (rows x lanes): those of the
+# suite file's rtl-RxL suites, so that adding one there builds it here.
+ALT_GEOMS := $(shell sed -n 's/^rtl-\([0-9]*x[0-9]*\)[[:space:]].*/\1/p' $(SUITES))
+# tools/run_tests.sh's suite file and the variables its commands use (shell variables, not
+# exported: the tests' environment stays what make gives it).
+SUITE_ARGS = --suites $(SUITES) --var ABS_BUILD=$(ABS_BUILD) --var BUILD=$(BUILD) \
+  --var SEED=$(SEED) --var SEED_ARG=$(SEED_ARG) --var JOBS=$(JOBS) --var PYVENV=$(PYVENV) --var SIM_TB=$(SIM_TB) \
+  $(if $(ONLY),--only $(ONLY))
 
-.PHONY: help deps gen check-gen lint cmodel sim device test fuzz demo demo-layer bench bench-model coverage synth clean \
+.PHONY: help deps gen check-gen lint cmodel sim device check test fuzz demo demo-layer bench bench-model coverage synth clean \
         sim-board bench-board fpga fpga-report postsynth energy-report
 
 help: ## this list
@@ -50,6 +58,18 @@ sim-%: cmodel
 device: cmodel ## the Verilator bench of the device top (CSRs, job engine, AXI4 master, array)
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device
 
+# The quick tier of tests/suites.txt: builds only what its suites use (the default-geometry
+# benches, the C model tests, the sanitized driver and its rtl link, the systemc library).
+check: deps ## quick tests of every layer (C model, driver on each device, lint, short RTL runs, the model): ~15 s once built
+	@echo "tern: building (C model tests, Verilator benches at the default geometry, driver +ASan/UBSan)"
+	@$(MAKE) -s sim device
+	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 rtl
+	@if bash tools/deps.sh systemc; then $(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) systemc; \
+	  else echo "tern: no SystemC (apt-get install libsystemc-dev): driver-systemc will SKIP"; fi
+	@tools/run_tests.sh $(BUILD)/check-logs --tier check $(SUITE_ARGS)
+
 test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan), RTL vs C model, mutants
 	@echo "tern: building (C model, Verilator benches at $(words 1 $(ALT_GEOMS)) geometries)"
 	@$(MAKE) -s sim device $(addprefix sim-,$(ALT_GEOMS))
@@ -69,47 +89,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	  else echo "tern: no SystemC (apt-get install libsystemc-dev): the systemc tests will SKIP"; fi
 	@bash tools/deps.sh energy >/dev/null || echo "tern: no gnuplot (apt-get install gnuplot-nox): the energy chart check will SKIP"
 	@bash tools/deps.sh py $(BUILD)/pyenv || echo "tern: the tests that need numpy/gguf will SKIP"
-	@tools/run_tests.sh $(BUILD)/test-logs \
-	  "harness|bash tests/test_harness.sh" \
-	  "gen|bash tests/test_gen.sh" \
-	  "lint|bash tests/lint_rtl.sh" \
-	  "cmodel|for t in $(ABS_BUILD)/cmodel/test_*; do \$$t || exit 1; done" \
-	  "cmodel-asan-ubsan|for t in $(ABS_BUILD)/cmodel-san/test_*; do \$$t || exit 1; done" \
-	  "driver-cpu|TERN_DEVICE=cpu $(ABS_BUILD)/driver-san/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-cpu.txt" \
-	  "driver-cmodel|TERN_DEVICE=cmodel $(ABS_BUILD)/driver-san/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-cmodel.txt" \
-	  "driver-rtl|TERN_DEVICE=rtl $(ABS_BUILD)/driver-san/rtl/test_bitlinear --dump $(ABS_BUILD)/driver-san/out-rtl.txt" \
-	  "driver-rtl-transport|$(ABS_BUILD)/driver-san/rtl/test_rtl $(if $(SEED),--seed $(SEED))" \
-	  "driver-mock-register-bus|$(ABS_BUILD)/driver-san/test_hal_mock" \
-	  "driver-backends-identical|bash tests/test_backends_identical.sh $(ABS_BUILD)/driver-san cpu cmodel rtl" \
-	  "systemc|bash tests/test_systemc.sh $(ABS_BUILD)/driver" \
-	  "driver-gguf|$(ABS_BUILD)/driver-san/test_gguf $(if $(SEED),--seed $(SEED))" \
-	  "driver-tokenizer|$(ABS_BUILD)/driver-san/test_tokenizer $(if $(SEED),--seed $(SEED))" \
-	  "driver-kernels|$(ABS_BUILD)/driver/test_kernels $(if $(SEED),--seed $(SEED))" \
-	  "gguf-compat|BUILD=$(BUILD) PYTHON=$(PYVENV) bash tests/test_gguf_compat.sh" \
-	  "inference|PYTHON=$(PYVENV) bash tests/test_inference.sh $(ABS_BUILD)/driver-san $(SEED)" \
-	  "model|bash tests/test_model.sh $(ABS_BUILD)/driver-san" \
-	  "valgrind|bash tests/test_valgrind.sh $(ABS_BUILD)/driver" \
-	  "cli-failures|bash tests/test_cli_failures.sh $(ABS_BUILD)/driver-san" \
-	  "energy|bash tests/test_energy.sh $(ABS_BUILD)/driver-san" \
-	  "uart-bridge|bash tests/test_uart_bridge.sh $(ABS_BUILD)/uart $(SEED)" \
-	  "sim-board|BUILD=$(BUILD) DUTY=1 bash tests/test_sim_board.sh $(ABS_BUILD)/driver-san $(SEED)" \
-	  "uart-hostile|bash tests/test_uart_hostile.sh $(ABS_BUILD)/driver-san" \
-	  "rtl|$(SIM_TB) +jobs=$(JOBS) $(SEED_ARG)" \
-	  $(foreach g,$(ALT_GEOMS),"rtl-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))/array_tb +jobs=600 $(SEED_ARG)") \
-	  "rtl-csr|$(ABS_BUILD)/sim/csr/csr_tb $(SEED_ARG)" \
-	  "rtl-csr-ardec|$(ABS_BUILD)/sim/ardec-csr/csr_tb $(SEED_ARG)" \
-	  "rtl-board-memctl|$(ABS_BUILD)/sim/memctl/memctl_tb $(SEED_ARG)" \
-	  "rtl-board-memctl-piped|$(ABS_BUILD)/sim/piped-memctl/memctl_tb $(SEED_ARG)" \
-	  "rtl-board-memctl-req|$(ABS_BUILD)/sim/req-memctl/memctl_tb $(SEED_ARG)" \
-	  "rtl-device|$(ABS_BUILD)/sim/device/device_tb +jobs=600 $(SEED_ARG)" \
-	  $(foreach g,$(ALT_GEOMS),"rtl-device-$(g)|$(ABS_BUILD)/sim/r$(firstword $(subst x, ,$(g)))l$(lastword $(subst x, ,$(g)))-device/device_tb +jobs=300 $(SEED_ARG)") \
-	  "rtl-device-icebreaker|$(ABS_BUILD)/sim/icebreaker-device/device_tb +jobs=4000 $(SEED_ARG)" \
-	  "rtl-device-ulx3s|$(ABS_BUILD)/sim/ulx3s-device/device_tb +jobs=2000 $(SEED_ARG)" \
-	  "mutants|BUILD=$(BUILD) bash tests/test_mutation.sh" \
-	  "postsynth|bash tests/test_postsynth.sh $(SEED)" \
-	  "no-multiplier|bash tests/test_no_mul.sh" \
-	  "fpga|BUILD=$(BUILD) bash tests/test_fpga.sh" \
-	  "fuzz|BUILD=$(BUILD) bash tests/test_fuzz.sh 20"
+	@tools/run_tests.sh $(BUILD)/test-logs --tier full $(SUITE_ARGS)
 
 fuzz: ## libFuzzer on the format decoders, the GGUF reader, the tokenizer and the UART protocol (FUZZ_SECONDS each, default 600)
 	@BUILD=$(BUILD) bash tests/test_fuzz.sh $(or $(FUZZ_SECONDS),600)
