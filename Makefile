@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tern: ternary (BitNet b1.58) MAC array, its bit-exact C golden model and Verilator benches.
 # `make help` lists the targets. Tools are overridable: make VERILATOR=/opt/v/bin/verilator ...
 VERILATOR ?= verilator
@@ -40,8 +41,9 @@ gen: ## regenerate rtl/tern_params.vh, cmodel/include/tern_params.h, docs/regist
 check-gen: ## fail if a generated file is stale
 	$(PYTHON) tools/gen_params.py --check
 
-lint: deps check-gen ## verilator --lint-only -Wall of rtl/ (several geometries), C built with -Werror
+lint: deps check-gen ## verilator --lint-only -Wall of rtl/ (several geometries), C built with -Werror, SPDX lines, clang-format
 	@bash tests/lint_rtl.sh
+	@out=$$(bash tests/test_style.sh); echo "$$out"; ! printf '%s\n' "$$out" | grep -q '^FAIL'
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) lib
 	@echo "lint: clean"
 

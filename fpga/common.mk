@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # fpga/common.mk: the RTL -> bitstream flow shared by the board Makefiles (fpga/boards/<board>/).
 #
 # A board Makefile sets these, then includes this file:

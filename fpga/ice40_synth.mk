@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The iCE40 synthesis options, shared by the board flow (fpga/common.mk) and the post-synthesis
 # simulation (fpga/scripts/postsynth.mk), so the gate-level netlist that is simulated is mapped
 # the way the bitstream's is. -abc9 -dff: ABC9's timing-driven mapping with the flip-flops

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_adder_tree: pipelined signed adder tree, one register per level, one carry-in per adder.
 //
 // Each leaf is a LEAF_BITS-bit two's-complement value plus a pending carry bit (the "+1" of

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_board: everything a tern FPGA board runs, without its pins and clock: the UART bridge
 // (the host link, docs/uart.md), the tern device (docs/registers.md) and the on-chip RAM that
 // holds the weights, activations and results, shared by the two through tern_board_memctl.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_board_mem: a board's on-chip memory, WORDS x 64 bits with byte write enables and a
 // read latency of 1 + OUT_REGS cycles. Written for inference: Yosys maps it to the iCE40UP5K's
 // SPRAMs (synth_ice40 -spram: four SB_SPRAM256KA side by side give 64 bits x 16 K) and to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_board_memctl: puts a board's single-port on-chip RAM (tern_board_mem, one access per
 // cycle, read data one cycle later) behind two masters: the tern device's AXI4 port and the
 // UART bridge's simple memory port.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_crc16: one byte of CRC-16/CCITT-FALSE (polynomial 0x1021, MSB first, no reflection,
 // no final XOR; the caller starts from 0xFFFF). Purely combinational: eight conditional
 // shift-and-XOR steps, no multiplier. CRC("123456789") = 0x29B1. Appending the CRC most

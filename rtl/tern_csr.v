@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_csr: the device's CSR block (docs/registers.md, register map v2) behind an AXI4-Lite
 // slave, with the descriptor queue that feeds the job engine. The reference for every
 // register's behaviour is the C device model, cmodel/src/devmodel.c.

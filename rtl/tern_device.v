@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_device: the tern accelerator as a memory-mapped device. An AXI4-Lite slave holds the
 // registers of docs/registers.md (tern_csr); the job engine runs the queued BitLinear jobs on
 // the MAC array, reading weights and activations and writing int32 results through one AXI4

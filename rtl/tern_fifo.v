@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_fifo: synchronous first-word-fall-through FIFO (valid/ready on both sides), DEPTH a
 // power of two. clear_i empties it in one cycle (job end or abort); a push in the same cycle
 // as clear_i is dropped. level_o counts the words held (0 .. DEPTH).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_gearbox: turns a stream of IN_BYTES-wide memory words into beats of out_bytes_i bytes
 // (1 .. OUT_MAX, fixed for the duration of a job), byte order preserved (byte 0 of the first
 // word is byte 0 of the first beat). Bytes at or above a beat's length are 0.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_job_engine: runs the descriptors the CSR block queues, on the MAC array, through one
 // AXI4 master port (64-bit). docs/architecture.md has the block diagram and the cycle budget.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_job_planner: checks a job descriptor and works out the sizes the engine needs, with
 // one shift-add / shift-subtract unit over a few dozen cycles (no multiplier, no divider; the
 // planner runs while the previous job computes, so its latency is hidden).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_mac_array: ternary MAC array (ROWS x LANES, no multiplier): job control, joined input
 // streams, S0 input registers, S1 decode, pipelined adder trees, accumulators and the result
 // register. The contract (ports, semantics, exact timing) is docs/array.md.

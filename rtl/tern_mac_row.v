@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_mac_row: one row of the MAC array: leaf select, adder tree, accumulator, result data.
 //
 // Each lane becomes an 8-bit leaf with no multiplier: code 2 (+1) -> x, code 0 (-1) -> ~x with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_por: a board's reset. Held (rst_no low) while the PLL is unlocked or the reset button
 // is down, released 15 cycles after both are fine, synchronous to clk_i. The button passes a
 // two-flop synchroniser. Flip-flops start at zero after FPGA configuration (the initial

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_rd_master: the AXI4 read address channel. Takes read commands (a range of 8-byte words
 // and a tag), cuts them into INCR bursts of at most MAX_BURST beats that never cross a 4 KB
 // boundary, and remembers each burst's tag so the R beats can be routed in order (one ID: the

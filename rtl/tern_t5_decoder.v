@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_t5_decoder: one T5 byte -> five trits, by shift-add, as (hi, c) bit pairs.
 //
 // docs/formats.md defines the decode as a chain: for n in 0..4, p = 3*q (10 bits),

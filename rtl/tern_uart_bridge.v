@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_uart_bridge: the host link of a tern board. It receives framed requests on an 8N1 UART,
 // checks them (CRC-16/CCITT-FALSE, length, command, address), executes them on an AXI4-Lite
 // master (the device's CSRs) or on a simple 64-bit memory port (the board's on-chip RAM), and

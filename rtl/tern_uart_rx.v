@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_uart_rx: 8N1 UART receiver. rx_i passes a two-flop synchroniser; a falling edge starts
 // a byte, the start bit is checked again half a bit later (a shorter low pulse is a glitch and
 // ignored) and every later bit is sampled once, in its middle, CLKS_PER_BIT clocks apart,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_uart_tx: 8N1 UART transmitter. A byte offered with valid_i while ready_o is high is
 // sent as a start bit (low), eight data bits least significant first and a stop bit (high),
 // each CLKS_PER_BIT clocks long; ready_o returns high as the stop bit ends, so bytes offered

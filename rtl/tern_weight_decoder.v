@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_weight_decoder: one weight beat (T2 or T5) -> ROWS*LANES 2-bit codes in T2 encoding.
 //
 // Slot i = r*LANES + l is codes_o[2i+1:2i]: 0 = -1, 1 = 0, 2 = +1, 3 = reserved (the leaf

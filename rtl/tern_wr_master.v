@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_wr_master: writes the array's result beats to memory over AXI4 AW/W/B.
 //
 // The result beat of row group g and token t holds rows g*ROWS .. g*ROWS+ROWS-1 (those below

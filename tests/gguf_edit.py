@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Write a changed copy of a GGUF file (no dependencies): the bad inputs of
 tests/test_cli_failures.sh are made from the shipped model by these edits.
 

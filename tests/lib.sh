@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared by the test scripts (source it after cd to the repo root).
 #
 # skip_tool NAME WHY: NAME cannot run because a tool, a package or a build product it needs is

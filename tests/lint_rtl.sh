@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # verilator --lint-only -Wall of rtl/, per top module and at odd geometries; one PASS/FAIL line
 # each. Waivers live in rtl/lint/tern.vlt, each with its reason.
 set -u

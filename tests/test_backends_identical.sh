@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The driver suite's --dump outputs (float bit patterns of a fixed workload) must be identical
 # on every backend, and the documented example must print the same line on each.
 #   tests/test_backends_identical.sh DIR BACKEND...        e.g. DIR cpu cmodel rtl

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Issue 14 ("never hang, never lie"): each bad input or failed output gives a clear message and
 # the documented exit code (tern --help, docs/inference.md), never a signal death, a silent exit 0
 # or raw control bytes from the file on the terminal. The bad models are made here from the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The energy study's arithmetic against a hand calculation (docs/energy.md): a tiny synthetic
 # model (no Python, no files) runs on the cpu device with --counts; every count of its prompt
 # and decode phases must equal the formula written out below from the model's shape alone, and

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The board bitstreams (issue 6's acceptance): make -C fpga fpga BOARD=<board> must synthesise,
 # place and route the board top, meet the board's design clock and write the bitstream. The
 # flow itself fails when timing is missed (fpga/common.mk), so this test is that build plus a

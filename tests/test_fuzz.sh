@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer targets tests/fuzz/fuzz_*.c with clang (ASan + UBSan) and run each for
 # SECONDS (default 20). The C model (cmodel/src) and the driver library (driver/src: the GGUF
 # reader, the tokenizer, ...) are compiled here with the same instrumentation into

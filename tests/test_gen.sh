@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The generated headers and docs/registers.md must match spec/tern.toml, and the check must
 # notice a stale file (proved on a scratch copy with one parameter changed).
 set -u

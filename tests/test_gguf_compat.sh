@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The C GGUF reader (driver/include/tern_gguf.h) must read exactly what the PyPI `gguf` package
 # writes and reads: tests/reference/gguf_canon.py writes files covering every metadata value
 # type (scalars, arrays of each type incl. strings, bool, u64/i64/f64, an array of arrays),

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The test harness must not pass by accident: tests/lib.sh's skip_tool turns a missing tool into
 # a FAIL under CI=true (where .ci/run installs every tool) and a SKIP elsewhere, and
 # tools/run_tests.sh counts a FAIL line, and a command that exits non-zero without one, as failures;

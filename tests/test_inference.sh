@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Host inference end to end: the `tern` CLI on tiny random BitNet GGUF models written by
 # tools/gen_test_model.py.
 #   tests/test_inference.sh DIR [SEED]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The shipped model (models/, docs/model.md) on every device: a short greedy run on cpu, cmodel
 # and rtl must give identical tokens and bit-identical logits (I2_S and TQ2_0 files alike), the
 # rtl run with every BitLinear checked against the C golden model, and the text must be the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The benches must be able to fail: build copies of rtl/ with one deliberate bug each and check
 # that the random bit-exact suite of the array bench (or of the device bench) catches every one.
 # A mutant must build: one that does not fails this test (it proves nothing about the bench).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Yosys must find no multiplier in the MAC array, before and after iCE40 mapping (with DSP
 # inference on, so a '*' would become an SB_MAC16). Skips when yosys is not installed.
 set -u

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Post-synthesis simulation: the iCE40 gate-level netlist of the MAC array (Yosys synth_ice40,
 # the iCEBreaker build's geometry) under the array bench against the C golden model
 # (make -C fpga postsynth, fpga/scripts/postsynth.mk). Then a mutant, the same netlist with one

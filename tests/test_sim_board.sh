@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The simulated boards (docs/boards.md): each board top of fpga/boards/ (the Verilog of the
 # bitstream, its PLL replaced by a pass-through stand-in) runs under Verilator with its UART
 # served on a TCP port (sim/verilator/board_tb.cpp), and the tern CLI runs the shipped model

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The SystemC model of a tern system (sim/systemc/, docs/systemc.md), driven by the driver's
 # systemc backend:
 #   - its own tests (test_systemc) and the driver suite (test_bitlinear) on --device systemc,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The UART bridge (docs/uart.md): Verilate rtl/tern_uart_bridge.v with its bench
 # (sim/verilator/uart_bridge_tb.cpp) into BUILD_DIR and run it; then build the C protocol and
 # HAL tests (driver/tests/test_uart_proto.c with driver/src/uart_proto.c and hal_uart.c) and run

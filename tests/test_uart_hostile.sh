@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The driver against hostile peers on uart-tcp: (docs/uart.md, "Time budgets and failures"):
 # tests/uart_peer.py plays a board that is silent, hangs up, NAKs forever, streams garbage,
 # zeros or valid frames with a wrong SEQ, drips a byte every 0.5 s, or is a fake board whose

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Memcheck on the product as users run it (the builds without sanitizers): a short run of the
 # shipped model on the cpu, cmodel and rtl devices must show no memory error and no leak
 # (definite, indirect or possible), and exit 0. A program that leaks on purpose must be reported

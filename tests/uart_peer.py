@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A hostile peer for the driver's uart-tcp: transport (docs/uart.md, tests/test_uart_hostile.sh).
 
 Listens on 127.0.0.1 on an ephemeral port, prints "listening on 127.0.0.1:PORT", serves

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Tokens/s of a board as its UART allows, measured on the simulated board (docs/boards.md):
 # the board top under Verilator (sim/verilator/board_tb.cpp) counts its own clock cycles, so
 # two runs of the shipped model that differ only in the number of generated tokens give the

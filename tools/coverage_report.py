@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Summarise a Verilator coverage file: line (incl. branch) and toggle coverage per rtl/ file,
 and list every uncovered line point with its source text.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Check (and, as root with apt-get, install) what a make target needs.
 #   tools/deps.sh core    C compiler, make, python3 >= 3.11, Verilator (make test / demo / bench)
 #   tools/deps.sh synth   + yosys and nextpnr-ice40 (make synth)

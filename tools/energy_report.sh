@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make energy-report: docs/energy.md, docs/energy/*.{png,svg} and docs/energy/2b4t.csv from the
 # repo alone. It builds the CLI (and the rtl CLI, for the toggle study), counts a BitNet b1.58
 # 2B4T-shaped model with random weights (made in memory: -m synth:2b4t) on the cpu device,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Generate the Verilog header, the C header and docs/registers.md from spec/tern.toml.
 
 Usage: tools/gen_params.py [--spec spec/tern.toml] [--out-dir .] [--check]

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Write a small BitNet b1.58 GGUF file with random ternary weights (offline test tool).
 
 The file looks like a converted BitNet b1.58 2B4T model (bitnet.cpp's converter): arch

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Generate driver/src/unicode_tables.h: the Unicode character classes the tokenizer's
 pre-tokenizer needs (letters \\p{L}, numbers \\p{N}, whitespace \\s), as sorted code point
 ranges, from Python's unicodedata.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Run one tier of the suites in a suite file, count their PASS/FAIL/SKIP lines and end with
 # "N passed, N failed, N skipped" (exit 0 only when nothing failed).
 #   tools/run_tests.sh LOGDIR --suites FILE --tier TIER [--only NAME,...] [--var NAME=VALUE ...]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Cycle model of rtl/tern_mac_array.v (docs/array.md, "Pipeline and timing"). */
 #ifndef TERN_CYCLE_H
 #define TERN_CYCLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The C model of the tern device at its register interface (docs/registers.md): CSRs, a
  * descriptor queue, jobs that read weights and activations from memory and write int32
  * results, and the error rules (a bad job never hangs the device: it sets STATUS.ERR, raises

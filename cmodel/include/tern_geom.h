@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Array geometry and weight formats. The C model works at any geometry given at run time, so
  * tests can check RTL built at other sizes; tern_geom_default() is the one in spec/tern.toml. */
 #ifndef TERN_GEOM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Packing a ternary matrix into the device stream formats T2 and T5 (docs/formats.md), and
  * lossless converters from and to the GGUF layouts I2_S, TQ2_0 and TQ1_0.
  *
@@ -21,13 +22,12 @@ void tern_t5_decode(uint8_t q, int8_t w[5]);
 
 /* Pack W[n][k] into out (tern_stream_bytes() bytes), padding with 0 weights.
  * TERN_ERR_NOT_TERNARY names no position; use tern_check_trits() first for that. */
-tern_status tern_pack(tern_geom g, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n,
-                      uint8_t *out);
+tern_status tern_pack(tern_geom g, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n, uint8_t *out);
 
 /* Unpack a stream into W[n][k]. Padding slots are ignored. A T2 code 3 in a used slot gives
  * TERN_ERR_CODE (and *bad_index = n_row * k + k_col of the first one, if bad_index != NULL). */
-tern_status tern_unpack(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k,
-                        uint32_t n, int8_t *w, size_t *bad_index);
+tern_status tern_unpack(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n, int8_t *w,
+                        size_t *bad_index);
 
 /* TERN_OK if all count values are -1, 0 or +1; else the index of the first other one. */
 tern_status tern_check_trits(const int8_t *w, size_t count, size_t *bad_index);
@@ -40,12 +40,9 @@ size_t tern_tq1_0_bytes(uint32_t k, uint32_t n); /* N*K/256 * 54; needs K % 256 
 /* GGUF blob -> W[n][k] and the tensor's fp32 scale. For TQ*, blocks with all-zero weights may
  * carry any scale; others must share one (TERN_ERR_MIXED_SCALES, *bad_block = its index).
  * bad_index/bad_block may be NULL. */
-tern_status tern_from_i2s(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale,
-                          size_t *bad_index);
-tern_status tern_from_tq2_0(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w,
-                            float *scale, size_t *bad_block);
-tern_status tern_from_tq1_0(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w,
-                            float *scale, size_t *bad_block);
+tern_status tern_from_i2s(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale, size_t *bad_index);
+tern_status tern_from_tq2_0(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale, size_t *bad_block);
+tern_status tern_from_tq1_0(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale, size_t *bad_block);
 
 /* W[n][k] and a scale -> GGUF blob (the sizes above). The TQ writers need a scale that is
  * exactly representable in fp16 (TERN_ERR_BAD_SCALE otherwise), so the round trip is exact. */

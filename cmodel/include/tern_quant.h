@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BitNet b1.58 quantisation, bit-exact as docs/numerics.md defines it. */
 #ifndef TERN_QUANT_H
 #define TERN_QUANT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The register-level device model (tern_devmodel.h). */
 #include "tern_devmodel.h"
 
@@ -60,9 +61,7 @@ tern_devmodel *tern_devmodel_new_cfg(tern_geom g, tern_devmodel_cfg cfg, uint8_t
 
 void tern_devmodel_free(tern_devmodel *dm) { free(dm); }
 
-int tern_devmodel_irq(const tern_devmodel *dm) {
-  return (dm->ctrl & TERN_REG_CTRL_IRQ_EN_MASK) && dm->irq_status != 0;
-}
+int tern_devmodel_irq(const tern_devmodel *dm) { return (dm->ctrl & TERN_REG_CTRL_IRQ_EN_MASK) && dm->irq_status != 0; }
 
 int tern_devmodel_read(tern_devmodel *dm, uint32_t off, uint32_t *v) {
   switch (off) {
@@ -104,7 +103,9 @@ int tern_devmodel_write(tern_devmodel *dm, uint32_t off, uint32_t v) {
     case TERN_REG_IRQ_STATUS_OFFSET: dm->irq_status &= ~v; return 0;
     case TERN_REG_JOB_K_OFFSET: dm->job.k = v; return 0;
     case TERN_REG_JOB_N_OFFSET: dm->job.n = v; return 0;
-    case TERN_REG_JOB_CFG_OFFSET: dm->job.cfg = v & (TERN_REG_JOB_CFG_FMT_MASK | TERN_REG_JOB_CFG_TOKENS_MASK); return 0;
+    case TERN_REG_JOB_CFG_OFFSET:
+      dm->job.cfg = v & (TERN_REG_JOB_CFG_FMT_MASK | TERN_REG_JOB_CFG_TOKENS_MASK);
+      return 0;
     case TERN_REG_JOB_W_ADDR_OFFSET: dm->job.w_addr = v; return 0;
     case TERN_REG_JOB_A_ADDR_OFFSET: dm->job.a_addr = v; return 0;
     case TERN_REG_JOB_O_ADDR_OFFSET: dm->job.o_addr = v; return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Geometry arithmetic of the beat stream (docs/formats.md, "Beat order"). */
 #include <stdint.h>
 

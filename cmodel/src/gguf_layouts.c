@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Lossless converters between W[n][k] + one fp32 scale and the GGUF tensor layouts I2_S,
  * TQ2_0 and TQ1_0 (docs/formats.md, "Converters from the GGUF layouts"), and fp16 <-> fp32.
  *
@@ -107,8 +108,7 @@ size_t tern_tq1_0_bytes(uint32_t k, uint32_t n) { return tq_bytes(k, n, 54u); }
 
 /* ---- I2_S ---------------------------------------------------------------------------- */
 
-tern_status tern_from_i2s(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale,
-                          size_t *bad_index) {
+tern_status tern_from_i2s(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale, size_t *bad_index) {
   if (blob == NULL || w == NULL || scale == NULL || k == 0u || n == 0u) return TERN_ERR_ARG;
   if (tern_i2s_bytes(k, n) == 0u) return TERN_ERR_SHAPE;
   const size_t count = (size_t)k * n;
@@ -182,9 +182,8 @@ static int tq1_block_decode(const uint8_t *blk, int8_t *t) {
   return 0;
 }
 
-static tern_status from_tq(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale,
-                           size_t *bad_block, size_t block_bytes,
-                           int (*decode)(const uint8_t *, int8_t *)) {
+static tern_status from_tq(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale, size_t *bad_block,
+                           size_t block_bytes, int (*decode)(const uint8_t *, int8_t *)) {
   if (blob == NULL || w == NULL || scale == NULL) return TERN_ERR_ARG;
   tern_status st = tq_shape(k, n);
   if (st != TERN_OK) return st;
@@ -220,18 +219,16 @@ static tern_status from_tq(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *
   return TERN_OK;
 }
 
-tern_status tern_from_tq2_0(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w,
-                            float *scale, size_t *bad_block) {
+tern_status tern_from_tq2_0(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale, size_t *bad_block) {
   return from_tq(blob, k, n, w, scale, bad_block, 66u, tq2_block_decode);
 }
 
-tern_status tern_from_tq1_0(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w,
-                            float *scale, size_t *bad_block) {
+tern_status tern_from_tq1_0(const uint8_t *blob, uint32_t k, uint32_t n, int8_t *w, float *scale, size_t *bad_block) {
   return from_tq(blob, k, n, w, scale, bad_block, 54u, tq1_block_decode);
 }
 
-static tern_status to_tq_check(const int8_t *w, uint32_t k, uint32_t n, float scale,
-                               const uint8_t *blob, uint16_t *dh) {
+static tern_status to_tq_check(const int8_t *w, uint32_t k, uint32_t n, float scale, const uint8_t *blob,
+                               uint16_t *dh) {
   if (blob == NULL || w == NULL) return TERN_ERR_ARG;
   tern_status st = tq_shape(k, n);
   if (st != TERN_OK) return st;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Helpers shared by the C model's sources (not part of the public contract). */
 #ifndef TERN_INTERNAL_H
 #define TERN_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The MAC array's arithmetic, from the packed stream, as rtl/tern_mac_array.v does it: every
  * weight is decoded from its code and selects +x, -x or 0, which is added into a 32-bit
  * accumulator (two's complement, wrapping like the register; no legal job wraps,
@@ -21,8 +22,8 @@ static uint32_t select_add(uint32_t a, int8_t w, int8_t x) {
 /* Every sums[r], r < R, is written; rows >= rows_valid give 0. lanes_valid and rows_valid are
  * clamped to L and R; only x_lanes[0 .. lanes_valid) is read. A bad format or geometry, or a
  * NULL beat/x_lanes with something to sum, writes 0 to every row (sums NULL: nothing). */
-void tern_beat_dot(tern_geom g, tern_format fmt, const uint8_t *beat, const int8_t *x_lanes,
-                   uint32_t lanes_valid, uint32_t rows_valid, int32_t *sums) {
+void tern_beat_dot(tern_geom g, tern_format fmt, const uint8_t *beat, const int8_t *x_lanes, uint32_t lanes_valid,
+                   uint32_t rows_valid, int32_t *sums) {
   if (sums == NULL || g.rows == 0u || g.lanes == 0u) return;
   if (lanes_valid > g.lanes) lanes_valid = g.lanes;
   if (rows_valid > g.rows) rows_valid = g.rows;
@@ -41,13 +42,13 @@ void tern_beat_dot(tern_geom g, tern_format fmt, const uint8_t *beat, const int8
   }
 }
 
-tern_status tern_matvec(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k,
-                        uint32_t n, const int8_t *x, int32_t *acc) {
+tern_status tern_matvec(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n, const int8_t *x,
+                        int32_t *acc) {
   return tern_matmul(g, fmt, stream, k, n, 1u, x, acc);
 }
 
-tern_status tern_matmul(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k,
-                        uint32_t n, uint32_t tokens, const int8_t *x, int32_t *acc) {
+tern_status tern_matmul(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n, uint32_t tokens,
+                        const int8_t *x, int32_t *acc) {
   tern_status st = tern_stream_args(g, fmt, k, n);
   if (st != TERN_OK) return st;
   if (stream == NULL || x == NULL || acc == NULL || tokens == 0u) return TERN_ERR_ARG;

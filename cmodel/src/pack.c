@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* T2 / T5 stream packing and unpacking (docs/formats.md). */
 #include <stddef.h>
 #include <stdint.h>
@@ -9,7 +10,7 @@
 uint8_t tern_t5_encode(const int8_t w[5]) {
   uint32_t v = 0;
   for (int i = 0; i < 5; i++) v = v * 3u + (uint32_t)(w[i] + 1); /* first weight: top digit */
-  return (uint8_t)((v * 256u + 242u) / 243u);                     /* ceil(v * 256 / 243) */
+  return (uint8_t)((v * 256u + 242u) / 243u);                    /* ceil(v * 256 / 243) */
 }
 
 void tern_t5_decode(uint8_t q, int8_t w[5]) {
@@ -49,16 +50,15 @@ tern_status tern_check_trits(const int8_t *w, size_t count, size_t *bad_index) {
 }
 
 /* Weight of slot (r, l) of beat (gi, s), 0 for padding. */
-static int8_t slot_weight(const int8_t *w, tern_geom g, uint32_t k, uint32_t n, uint32_t gi,
-                          uint32_t s, uint32_t r, uint32_t l) {
+static int8_t slot_weight(const int8_t *w, tern_geom g, uint32_t k, uint32_t n, uint32_t gi, uint32_t s, uint32_t r,
+                          uint32_t l) {
   uint64_t row = (uint64_t)gi * g.rows + r;
   uint64_t col = (uint64_t)s * g.lanes + l;
   if (row >= n || col >= k) return 0;
   return w[row * k + col];
 }
 
-tern_status tern_pack(tern_geom g, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n,
-                      uint8_t *out) {
+tern_status tern_pack(tern_geom g, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n, uint8_t *out) {
   tern_status st = tern_stream_args(g, fmt, k, n);
   if (st != TERN_OK) return st;
   if (w == NULL || out == NULL) return TERN_ERR_ARG;
@@ -100,8 +100,8 @@ tern_status tern_pack(tern_geom g, tern_format fmt, const int8_t *w, uint32_t k,
 
 /* On TERN_ERR_CODE the whole matrix is still written (code-3 slots as 0) and *bad_index is
  * the smallest row-major index of a code-3 slot. */
-tern_status tern_unpack(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k,
-                        uint32_t n, int8_t *w, size_t *bad_index) {
+tern_status tern_unpack(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n, int8_t *w,
+                        size_t *bad_index) {
   tern_status st = tern_stream_args(g, fmt, k, n);
   if (st != TERN_OK) return st;
   if (stream == NULL || w == NULL) return TERN_ERR_ARG;

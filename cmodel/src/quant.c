@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* BitNet b1.58 quantisation (docs/numerics.md). Rounding is nearbyintf under the default
  * rounding mode (round half to even); no function here changes the FP environment. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern_strerror: static names of the status codes. */
 #include "tern_status.h"
 

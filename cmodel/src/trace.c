@@ -1,11 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The lock-step trace: "R <job> <group> <acc row 0> ... <acc row R-1>\n". */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "tern_trace.h"
 
-void tern_trace_result(FILE *f, uint32_t job, uint32_t group, uint32_t rows,
-                       const int32_t *acc) {
+void tern_trace_result(FILE *f, uint32_t job, uint32_t group, uint32_t rows, const int32_t *acc) {
   if (f == NULL || (acc == NULL && rows != 0u)) return;
   fprintf(f, "R %" PRIu32 " %" PRIu32, job, group);
   for (uint32_t r = 0; r < rows; r++) fprintf(f, " %" PRId32, acc[r]);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the cycle model (tern_cycle.h) and the lock-step trace (tern_trace.h). */
 #include <math.h>
 #include <stdint.h>

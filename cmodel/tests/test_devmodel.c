@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The register-level device model: registers, SLVERR, every job error followed by a good
  * job, nothing written by a failed job, the queue, interrupts, results against tern_matmul;
  * devices configured with other limits (tern_devmodel_cfg: the boards' T_MAX, QUEUE_DEPTH,
@@ -24,7 +25,8 @@ static void program(tern_devmodel *dm, uint32_t k, uint32_t n, uint32_t fmt, uin
                     uint32_t o) {
   tern_devmodel_write(dm, TERN_REG_JOB_K_OFFSET, k);
   tern_devmodel_write(dm, TERN_REG_JOB_N_OFFSET, n);
-  tern_devmodel_write(dm, TERN_REG_JOB_CFG_OFFSET, fmt << TERN_REG_JOB_CFG_FMT_LSB | tokens << TERN_REG_JOB_CFG_TOKENS_LSB);
+  tern_devmodel_write(dm, TERN_REG_JOB_CFG_OFFSET,
+                      fmt << TERN_REG_JOB_CFG_FMT_LSB | tokens << TERN_REG_JOB_CFG_TOKENS_LSB);
   tern_devmodel_write(dm, TERN_REG_JOB_W_ADDR_OFFSET, w);
   tern_devmodel_write(dm, TERN_REG_JOB_A_ADDR_OFFSET, a);
   tern_devmodel_write(dm, TERN_REG_JOB_O_ADDR_OFFSET, o);
@@ -119,7 +121,8 @@ static void check_cfg(tern_test_ctx *t, tern_geom g, tern_devmodel_cfg cfg, uint
     for (uint32_t i = 0; i < cfg.queue_depth; i++) tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
     TERN_CHECK(t, field(rd(dm, TERN_REG_QUEUE_OFFSET), TERN_REG_QUEUE_LEVEL_MASK, TERN_REG_QUEUE_LEVEL_LSB) ==
                       cfg.queue_depth);
-    TERN_CHECK(t, rd(dm, TERN_REG_IRQ_STATUS_OFFSET) == 0 && (rd(dm, TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_BUSY_MASK));
+    TERN_CHECK(t,
+               rd(dm, TERN_REG_IRQ_STATUS_OFFSET) == 0 && (rd(dm, TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_BUSY_MASK));
     tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
     TERN_CHECK(t, rd(dm, TERN_REG_IRQ_STATUS_OFFSET) == TERN_REG_IRQ_STATUS_ERROR_MASK);
     TERN_CHECK(t, field(rd(dm, TERN_REG_STATUS_OFFSET), TERN_REG_STATUS_ERR_MASK, TERN_REG_STATUS_ERR_LSB) ==
@@ -156,10 +159,10 @@ int main(int argc, char **argv) {
   TERN_CHECK(&t, (p & TERN_REG_PARAMS_T_MAX_MASK) >> TERN_REG_PARAMS_T_MAX_LSB == TERN_T_MAX);
   TERN_CHECK(&t, rd(dm, TERN_REG_ACT_BUF_OFFSET) == TERN_ACT_BUF_BEATS);
   uint32_t v;
-  TERN_CHECK(&t, tern_devmodel_read(dm, 0x0FC, &v) == -1);              /* not a register */
+  TERN_CHECK(&t, tern_devmodel_read(dm, 0x0FC, &v) == -1);                     /* not a register */
   TERN_CHECK(&t, tern_devmodel_read(dm, TERN_REG_JOB_K_OFFSET + 1, &v) == -1); /* misaligned */
   TERN_CHECK(&t, tern_devmodel_read(dm, TERN_REG_DOORBELL_OFFSET, &v) == -1);  /* write-only */
-  TERN_CHECK(&t, tern_devmodel_write(dm, TERN_REG_ID_OFFSET, 0) == -1);         /* read-only */
+  TERN_CHECK(&t, tern_devmodel_write(dm, TERN_REG_ID_OFFSET, 0) == -1);        /* read-only */
   TERN_CHECK(&t, tern_devmodel_write(dm, TERN_REG_STATUS_OFFSET, 0) == -1);
   TERN_CHECK(&t, rd(dm, TERN_REG_ID_OFFSET) == 0x5445524Eu && rd(dm, TERN_REG_STATUS_OFFSET) == 0);
   tern_test_end(&t);
@@ -260,8 +263,8 @@ int main(int argc, char **argv) {
   tern_test_begin(&t, "devmodel/cfg_default_is_the_spec");
   {
     tern_devmodel_cfg c = tern_devmodel_cfg_default();
-    TERN_CHECK(&t, c.t_max == TERN_T_MAX && c.queue_depth == TERN_QUEUE_DEPTH && c.act_buf_beats == TERN_ACT_BUF_BEATS &&
-                       c.formats == TERN_FORMATS_MASK);
+    TERN_CHECK(&t, c.t_max == TERN_T_MAX && c.queue_depth == TERN_QUEUE_DEPTH &&
+                       c.act_buf_beats == TERN_ACT_BUF_BEATS && c.formats == TERN_FORMATS_MASK);
     TERN_CHECK(&t, tern_devmodel_cfg_check(c) == TERN_OK);
     tern_devmodel *d2 = tern_devmodel_new_cfg(g, c, mem, MEM);
     TERN_CHECK(&t, d2 != NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the GGUF layout converters (I2_S, TQ2_0, TQ1_0) and fp16 <-> fp32. Expected
  * bytes are written by hand from the layout rules in docs/formats.md. */
 #include <math.h>
@@ -133,7 +134,7 @@ static void test_tq2_hand(tern_test_ctx *t) {
   uint8_t want[66];
   for (int m = 0; m < 32; m++) want[m] = 0x46; /* codes 2,1,0,1 at bits 1:0,3:2,5:4,7:6 */
   for (int m = 32; m < 64; m++) want[m] = 0x00;
-  want[32 + 5] = 0x80; /* code 2 at bits 7:6 */
+  want[32 + 5] = 0x80;              /* code 2 at bits 7:6 */
   want[64] = 0x00, want[65] = 0x38; /* fp16 0.5 = 0x3800 */
   uint8_t blob[66];
   TERN_CHECK(t, tern_tq2_0_bytes(256, 1) == 66);
@@ -150,16 +151,16 @@ static void test_tq1_hand(tern_test_ctx *t) {
   tern_test_begin(t, "tq1_0_hand_block");
   int8_t w[256] = {0};
   w[0] = 1, w[32] = 0, w[64] = -1, w[96] = -1, w[128] = 1; /* qs[0] = 0xCA */
-  for (int n = 0; n < 5; n++) w[160 + 16 * n + 3] = 1;  /* qs[35]: v = 242 -> 0xFF */
-  for (int n = 0; n < 4; n++) w[240 + 2 + 4 * n] = -1;  /* qh[2]: digits 0000(0) -> 0x00 */
-  w[241] = 1, w[245] = -1, w[249] = 0, w[253] = 1;      /* qh[1]: 2,0,1,2,(0): v = 177 */
+  for (int n = 0; n < 5; n++) w[160 + 16 * n + 3] = 1;     /* qs[35]: v = 242 -> 0xFF */
+  for (int n = 0; n < 4; n++) w[240 + 2 + 4 * n] = -1;     /* qh[2]: digits 0000(0) -> 0x00 */
+  w[241] = 1, w[245] = -1, w[249] = 0, w[253] = 1;         /* qh[1]: 2,0,1,2,(0): v = 177 */
   uint8_t want[54];
-  memset(want, 0x80, 48); /* all-zero digits 1,1,1,1,1: v = 121 -> ceil(30976/243) = 128 */
+  memset(want, 0x80, 48);     /* all-zero digits 1,1,1,1,1: v = 121 -> ceil(30976/243) = 128 */
   memset(want + 48, 0x7F, 4); /* 1,1,1,1,0: v = 120 -> ceil(30720/243) = 127 */
   want[0] = 0xCA;
   want[35] = 0xFF;
   want[50] = 0x00;
-  want[49] = 0xBB; /* ceil(177 * 256 / 243) = ceil(186.47) = 187 */
+  want[49] = 0xBB;                  /* ceil(177 * 256 / 243) = ceil(186.47) = 187 */
   want[52] = 0x00, want[53] = 0x3C; /* fp16 1.0 */
   uint8_t blob[54];
   TERN_CHECK(t, tern_tq1_0_bytes(256, 1) == 54);
@@ -246,8 +247,8 @@ static void test_tq_scales(tern_test_ctx *t) {
     uint8_t b1[4 * 66], b2[4 * 66];
     size_t bytes = tq1 ? tern_tq1_0_bytes(k, n) : tern_tq2_0_bytes(k, n);
     for (int i = 0; i < 1024; i++) w[i] = (int8_t)((i * 7) % 3 - 1);
-    memset(w, 0, 256);       /* block 0 all zero */
-    memset(w + 512, 0, 256); /* block 2 all zero */
+    memset(w, 0, 256);                                /* block 0 all zero */
+    memset(w + 512, 0, 256);                          /* block 2 all zero */
     TERN_CHECK(t, to(w, k, n, 0.25f, b1) == TERN_OK); /* 0.25 = 0x3400 */
     set_d(b1, tq1, 0, 0x0000);                        /* zero block with d = 0 */
     set_d(b1, tq1, 2, 0x5555);                        /* zero block with another d */
@@ -323,19 +324,17 @@ static void test_tq1_any_byte(tern_test_ctx *t) {
     memset(blob, 0x80, 48);
     memset(blob + 48, 0x7F, 4);
     blob[52] = 0x00, blob[53] = 0x3C;
-    blob[7] = (uint8_t)q;       /* weights 32n + 7 */
-    blob[32 + 9] = (uint8_t)q;  /* weights 160 + 16n + 9 */
-    blob[48 + 3] = (uint8_t)q;  /* weights 243 + 4n, n < 4; digit 4 ignored */
+    blob[7] = (uint8_t)q;      /* weights 32n + 7 */
+    blob[32 + 9] = (uint8_t)q; /* weights 160 + 16n + 9 */
+    blob[48 + 3] = (uint8_t)q; /* weights 243 + 4n, n < 4; digit 4 ignored */
     if (tern_from_tq1_0(blob, 256, 1, w, &s, NULL) != TERN_OK) {
       tern_test_fail(t, "byte %d refused", q);
       continue;
     }
     for (int n = 0; n < 5; n++) {
       if (w[32 * n + 7] != digit((uint8_t)q, n) - 1) tern_test_fail(t, "qs byte %d digit %d", q, n);
-      if (w[160 + 16 * n + 9] != digit((uint8_t)q, n) - 1)
-        tern_test_fail(t, "qs[41] byte %d digit %d", q, n);
-      if (n < 4 && w[243 + 4 * n] != digit((uint8_t)q, n) - 1)
-        tern_test_fail(t, "qh byte %d digit %d", q, n);
+      if (w[160 + 16 * n + 9] != digit((uint8_t)q, n) - 1) tern_test_fail(t, "qs[41] byte %d digit %d", q, n);
+      if (n < 4 && w[243 + 4 * n] != digit((uint8_t)q, n) - 1) tern_test_fail(t, "qh byte %d digit %d", q, n);
     }
   }
   /* qh with fifth digit 2 (v = 122 -> 129): same weights as the canonical 0x7F */
@@ -361,11 +360,9 @@ static void test_half(tern_test_ctx *t) {
       if (!isnan(f) || st != TERN_ERR_BAD_SCALE) tern_test_fail(t, "NaN %04x", h);
       continue;
     }
-    double want = e == 31 ? INFINITY : e == 0 ? ldexp((double)m, -24)
-                                              : ldexp(1024.0 + m, (int)e - 25);
+    double want = e == 31 ? INFINITY : e == 0 ? ldexp((double)m, -24) : ldexp(1024.0 + m, (int)e - 25);
     if (neg) want = -want;
-    if ((double)f != want || (signbit(f) != 0) != neg)
-      tern_test_fail(t, "half %04x -> %a want %a", h, (double)f, want);
+    if ((double)f != want || (signbit(f) != 0) != neg) tern_test_fail(t, "half %04x -> %a want %a", h, (double)f, want);
     if (st != TERN_OK || back != h) tern_test_fail(t, "half %04x back %04x st %d", h, back, st);
   }
   uint16_t h;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the MAC golden model (tern_matvec / tern_matmul / tern_beat_dot) and the
  * epilogue, against a plain-multiplication reference on the unpacked int8 matrix. */
 #include <math.h>
@@ -43,17 +44,15 @@ static void test_random(tern_test_ctx *t) {
     int64_t *ref = malloc(n * sizeof *ref);
     int density = (int)tern_rand_range(&st, 0, 3); /* 0: all +-1, others: mixed */
     for (size_t i = 0; i < cnt; i++)
-      w[i] = density == 0 ? (int8_t)(tern_rand_range(&st, 0, 1) ? 1 : -1)
-                          : (int8_t)tern_rand_range(&st, -1, 1);
+      w[i] = density == 0 ? (int8_t)(tern_rand_range(&st, 0, 1) ? 1 : -1) : (int8_t)tern_rand_range(&st, -1, 1);
     fill_x(&st, x, k);
     TERN_CHECK(t, tern_pack(g, fmt, w, k, n, s) == TERN_OK);
     TERN_CHECK(t, tern_matvec(g, fmt, s, k, n, x, acc) == TERN_OK);
     ref_matvec(w, k, n, x, ref);
     for (uint32_t r = 0; r < n; r++)
       if (acc[r] != ref[r]) {
-        tern_test_fail(t, "geom %ux%u %s k=%u n=%u row %u: %d want %lld seed=%llu", g.rows,
-                       g.lanes, tern_format_name(fmt), k, n, r, acc[r], (long long)ref[r],
-                       (unsigned long long)g_seed);
+        tern_test_fail(t, "geom %ux%u %s k=%u n=%u row %u: %d want %lld seed=%llu", g.rows, g.lanes,
+                       tern_format_name(fmt), k, n, r, acc[r], (long long)ref[r], (unsigned long long)g_seed);
         break;
       }
     free(w), free(x), free(s), free(acc), free(ref);
@@ -116,8 +115,7 @@ static void test_extremes(tern_test_ctx *t) {
 
 /* Randomises every padding slot of a packed stream (T2: code 0..3 and the unused high bits;
  * T5: the padding digits of a mixed byte, and any byte 0..255 when all five are padding). */
-static void garble_padding(uint64_t *st, tern_geom g, tern_format fmt, uint8_t *s, uint32_t k,
-                           uint32_t n) {
+static void garble_padding(uint64_t *st, tern_geom g, tern_format fmt, uint8_t *s, uint32_t k, uint32_t n) {
   uint32_t G = tern_groups(g, n), B = tern_beats_per_group(g, k), RL = g.rows * g.lanes;
   size_t bb = tern_beat_bytes(g, fmt);
   for (uint32_t beat = 0; beat < G * B; beat++) {
@@ -139,8 +137,10 @@ static void garble_padding(uint64_t *st, tern_geom g, tern_format fmt, uint8_t *
         for (uint32_t m = 0; m < 5; m++) {
           uint32_t i = 5 * j + m;
           uint32_t row = gi * g.rows + i / g.lanes, col = sb * g.lanes + i % g.lanes;
-          if (row < n && col < k) used = 1;
-          else d[m] = (int8_t)tern_rand_range(st, -1, 1);
+          if (row < n && col < k)
+            used = 1;
+          else
+            d[m] = (int8_t)tern_rand_range(st, -1, 1);
         }
         p[j] = used ? tern_t5_encode(d) : (uint8_t)tern_rand_range(st, 0, 255);
       }
@@ -168,8 +168,8 @@ static void test_padding_garbage(tern_test_ctx *t) {
     TERN_CHECK(t, tern_matvec(g, fmt, s, k, n, x, acc) == TERN_OK);
     for (uint32_t r = 0; r < n; r++)
       if (acc[r] != ref[r])
-        tern_test_fail(t, "geom %ux%u %s k=%u n=%u seed=%llu", g.rows, g.lanes,
-                       tern_format_name(fmt), k, n, (unsigned long long)g_seed);
+        tern_test_fail(t, "geom %ux%u %s k=%u n=%u seed=%llu", g.rows, g.lanes, tern_format_name(fmt), k, n,
+                       (unsigned long long)g_seed);
     TERN_CHECK(t, tern_unpack(g, fmt, s, k, n, back, NULL) == TERN_OK);
     TERN_CHECK(t, memcmp(back, w, cnt) == 0);
     free(w), free(x), free(back), free(s), free(acc), free(ref);
@@ -277,11 +277,9 @@ static void test_epilogue(tern_test_ctx *t) {
   for (int it = 0; it < 2000 && !t->failed; it++) {
     for (int i = 0; i < N; i++) acc[i] = (int32_t)tern_rand_range(&st, -8388480, 8388480);
     acc[0] = 8388480, acc[1] = -8388480, acc[2] = 0, acc[3] = 1, acc[4] = -1;
-    float absmax = ldexpf((float)tern_rand_range(&st, 1 << 23, (1 << 24) - 1),
-                          (int)tern_rand_range(&st, -40, 0));
+    float absmax = ldexpf((float)tern_rand_range(&st, 1 << 23, (1 << 24) - 1), (int)tern_rand_range(&st, -40, 0));
     if (it == 0) absmax = 1e-5f;
-    float ws = ldexpf((float)tern_rand_range(&st, 1 << 23, (1 << 24) - 1),
-                      (int)tern_rand_range(&st, -30, -20));
+    float ws = ldexpf((float)tern_rand_range(&st, 1 << 23, (1 << 24) - 1), (int)tern_rand_range(&st, -30, -20));
     tern_epilogue(acc, N, absmax, ws, y);
     for (int i = 0; i < N; i++) {
       volatile float f = absmax / 127.0f;
@@ -289,8 +287,8 @@ static void test_epilogue(tern_test_ctx *t) {
       volatile float p = a * f;
       volatile float want = p * ws;
       if (memcmp(&y[i], (const void *)&want, sizeof want) != 0) {
-        tern_test_fail(t, "acc %d absmax %a ws %a: %a want %a seed=%llu", acc[i], (double)absmax,
-                       (double)ws, (double)y[i], (double)want, (unsigned long long)g_seed);
+        tern_test_fail(t, "acc %d absmax %a ws %a: %a want %a seed=%llu", acc[i], (double)absmax, (double)ws,
+                       (double)y[i], (double)want, (unsigned long long)g_seed);
         break;
       }
     }

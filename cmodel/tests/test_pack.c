@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the T2 / T5 stream formats (docs/formats.md) and the geometry helpers. */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,8 +16,8 @@ enum { NGEOMS = sizeof kGeoms / sizeof kGeoms[0] };
 
 /* Independent reference packer: walks the stream slot by slot with the beat-order formula
  * and computes T5 bytes with an explicit ceiling division. */
-static void ref_pack(tern_geom g, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n,
-                     uint8_t *out, size_t bytes) {
+static void ref_pack(tern_geom g, tern_format fmt, const int8_t *w, uint32_t k, uint32_t n, uint8_t *out,
+                     size_t bytes) {
   uint32_t G = (n + g.rows - 1) / g.rows, B = (k + g.lanes - 1) / g.lanes;
   uint32_t RL = g.rows * g.lanes;
   size_t bb = fmt == TERN_T2 ? (2 * RL + 7) / 8 : RL / 5;
@@ -138,10 +139,9 @@ static void test_roundtrip(tern_test_ctx *t) {
           tern_status st1 = tern_pack(g, fmt, w, k, n, s1);
           ref_pack(g, fmt, w, k, n, s2, bytes);
           tern_status st2 = tern_unpack(g, fmt, s1, k, n, back, NULL);
-          if (st1 != TERN_OK || st2 != TERN_OK || memcmp(s1, s2, bytes) != 0 ||
-              memcmp(w, back, cnt) != 0)
-            tern_test_fail(t, "geom %ux%u %s k=%u n=%u: st %d/%d seed=%llu", g.rows, g.lanes,
-                           tern_format_name(fmt), k, n, st1, st2, (unsigned long long)g_seed);
+          if (st1 != TERN_OK || st2 != TERN_OK || memcmp(s1, s2, bytes) != 0 || memcmp(w, back, cnt) != 0)
+            tern_test_fail(t, "geom %ux%u %s k=%u n=%u: st %d/%d seed=%llu", g.rows, g.lanes, tern_format_name(fmt), k,
+                           n, st1, st2, (unsigned long long)g_seed);
           free(w), free(back), free(s1), free(s2);
         }
   tern_test_end(t);
@@ -167,8 +167,7 @@ static void test_every_code_every_slot(tern_test_ctx *t) {
           ref_pack(g, fmt, w, k, n, s2, bytes);
           if (memcmp(s1, s2, bytes) != 0 || tern_unpack(g, fmt, s1, k, n, back, NULL) != TERN_OK ||
               memcmp(w, back, cnt) != 0)
-            tern_test_fail(t, "geom %ux%u %s pos %zu v %d", g.rows, g.lanes,
-                           tern_format_name(fmt), pos, v);
+            tern_test_fail(t, "geom %ux%u %s pos %zu v %d", g.rows, g.lanes, tern_format_name(fmt), pos, v);
         }
       free(w), free(back), free(s1), free(s2);
     }
@@ -216,7 +215,7 @@ static void test_code3(tern_test_ctx *t) {
   TERN_CHECK(t, tern_unpack(g, TERN_T2, s, k, n, back, &bad) == TERN_ERR_CODE && bad == 44);
   /* code 3 in padding slots only: slot 5 of the last beat of group 0 is col 45 (>= K) */
   TERN_CHECK(t, tern_pack(g, TERN_T2, w, k, n, s) == TERN_OK);
-  s[20 + 1] |= 0x0C;     /* slot 5 of beat (0,2): col 45 */
+  s[20 + 1] |= 0x0C;      /* slot 5 of beat (0,2): col 45 */
   s[30 + 10 - 1] |= 0xFF; /* beat (1,0) bytes 5..9 hold row 3 (>= N) */
   s[bytes - 1] |= 0xFF;
   TERN_CHECK(t, tern_unpack(g, TERN_T2, s, k, n, back, &bad) == TERN_OK);

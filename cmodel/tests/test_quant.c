@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of tern_quantize_acts / tern_quantize_weights (docs/numerics.md). */
 #include <float.h>
 #include <math.h>
@@ -50,9 +51,12 @@ static float rand_float(uint64_t *st) {
   int mode = (int)tern_rand_range(st, 0, 9);
   float mant = (float)tern_rand_range(st, 0, (1 << 24) - 1) / (float)(1 << 24);
   int e;
-  if (mode == 0) e = (int)tern_rand_range(st, -140, -100); /* subnormal-ish / below floor */
-  else if (mode == 1) e = (int)tern_rand_range(st, 60, 127);
-  else e = (int)tern_rand_range(st, -20, 20);
+  if (mode == 0)
+    e = (int)tern_rand_range(st, -140, -100); /* subnormal-ish / below floor */
+  else if (mode == 1)
+    e = (int)tern_rand_range(st, 60, 127);
+  else
+    e = (int)tern_rand_range(st, -20, 20);
   float v = ldexpf(mant, e);
   return tern_rand_range(st, 0, 1) ? -v : v;
 }
@@ -84,8 +88,7 @@ static void test_ties_random(tern_test_ctx *t) {
     TERN_CHECK(t, tern_quantize_acts(x, 2, q, &m) == TERN_OK);
     int want = (j % 2 == 0) ? j : j + 1; /* j + 0.5 to even */
     if (q[1] != want || q[0] != (x[0] > 0 ? 127 : -127))
-      tern_test_fail(t, "e=%d j=%d: got %d/%d want %d seed=%llu", e, j, q[0], q[1], want,
-                     (unsigned long long)g_seed);
+      tern_test_fail(t, "e=%d j=%d: got %d/%d want %d seed=%llu", e, j, q[0], q[1], want, (unsigned long long)g_seed);
   }
   tern_test_end(t);
 }
@@ -133,8 +136,7 @@ static void test_max_maps_127(tern_test_ctx *t) {
     for (size_t i = 0; i < k; i++) {
       if (q[i] == -128) tern_test_fail(t, "-128 produced seed=%llu", (unsigned long long)g_seed);
       if (fabsf(x[i]) == m && m > 1e-5f && q[i] != (x[i] > 0 ? 127 : -127))
-        tern_test_fail(t, "max %a -> %d seed=%llu", (double)x[i], q[i],
-                       (unsigned long long)g_seed);
+        tern_test_fail(t, "max %a -> %d seed=%llu", (double)x[i], q[i], (unsigned long long)g_seed);
     }
   }
   tern_test_end(t);
@@ -191,8 +193,10 @@ static void test_vs_independent(tern_test_ctx *t) {
     size_t k = (size_t)tern_rand_range(&st, 1, KMAX);
     int scale_e = (int)tern_rand_range(&st, -30, 30);
     for (size_t i = 0; i < k; i++) {
-      if (it % 2) x[i] = rand_float(&st);
-      else x[i] = ldexpf((float)tern_rand_range(&st, -1000000, 1000000) / 1e6f, scale_e);
+      if (it % 2)
+        x[i] = rand_float(&st);
+      else
+        x[i] = ldexpf((float)tern_rand_range(&st, -1000000, 1000000) / 1e6f, scale_e);
     }
     float m, rm;
     TERN_CHECK(t, tern_quantize_acts(x, k, q, &m) == TERN_OK);
@@ -207,8 +211,7 @@ static void test_vs_independent(tern_test_ctx *t) {
       volatile float p = x[i] * s;
       float mr = magic_round(p);
       if ((int)mr != q[i]) {
-        tern_test_fail(t, "magic mismatch x=%a seed=%llu", (double)x[i],
-                       (unsigned long long)g_seed);
+        tern_test_fail(t, "magic mismatch x=%a seed=%llu", (double)x[i], (unsigned long long)g_seed);
         break;
       }
     }
@@ -266,8 +269,7 @@ static void test_weights_random(tern_test_ctx *t) {
     float sa, sb;
     TERN_CHECK(t, tern_quantize_weights(w, n, a, &sa) == TERN_OK);
     ref_weights(w, n, b, &sb);
-    if (sa != sb || memcmp(a, b, n) != 0)
-      tern_test_fail(t, "mismatch it=%d seed=%llu", it, (unsigned long long)g_seed);
+    if (sa != sb || memcmp(a, b, n) != 0) tern_test_fail(t, "mismatch it=%d seed=%llu", it, (unsigned long long)g_seed);
   }
   tern_test_end(t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared helpers of the driver benchmarks: a clock, and a STREAM-like triad on the tern
  * thread pool (arrays far larger than the caches, first touched by the threads that use them). */
 #ifndef TERN_BENCH_COMMON_H
@@ -31,7 +32,7 @@ typedef struct {
   double s;
   double sum; /* read-only pass result (kept so it is not optimised away) */
   double partial[64];
-  int op;     /* 0 init, 1 triad a = b + s*c, 2 read-only sum of b and c */
+  int op; /* 0 init, 1 triad a = b + s*c, 2 read-only sum of b and c */
 } bench_triad_job;
 
 static inline void bench_triad_chunk(void *arg, size_t begin, size_t end, unsigned thread) {
@@ -45,7 +46,8 @@ static inline void bench_triad_chunk(void *arg, size_t begin, size_t end, unsign
   } else {
     double acc0 = 0, acc1 = 0, acc2 = 0, acc3 = 0;
     size_t i = begin;
-    for (; i + 4 <= end; i += 4) acc0 += b[i] + c[i], acc1 += b[i + 1] + c[i + 1], acc2 += b[i + 2] + c[i + 2], acc3 += b[i + 3] + c[i + 3];
+    for (; i + 4 <= end; i += 4)
+      acc0 += b[i] + c[i], acc1 += b[i + 1] + c[i + 1], acc2 += b[i + 2] + c[i + 2], acc3 += b[i + 3] + c[i + 3];
     for (; i < end; i++) acc0 += b[i] + c[i];
     if (thread < 64) j->partial[thread] = acc0 + acc1 + acc2 + acc3;
   }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Whole-model speed on the cpu backend: prefill and decode tokens/s of a BitNet GGUF (made for
  * it: tools/gen_test_model.py --2b4t-shape, random weights with the real 2B4T shapes), next to
  * the memory roofline measured in the same run.
@@ -19,8 +20,7 @@
 #include "tern_model.h"
 
 static int usage(void) {
-  fprintf(stderr,
-          "usage: bench_model -m MODEL.gguf [--threads N] [--prompt P] [--gen G] [--batch T] [--fmt t5|t2]\n");
+  fprintf(stderr, "usage: bench_model -m MODEL.gguf [--threads N] [--prompt P] [--gen G] [--batch T] [--fmt t5|t2]\n");
   return 2;
 }
 
@@ -57,14 +57,22 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!v) return usage();
-    if (!strcmp(a, "-m")) path = v;
-    else if (!strcmp(a, "--threads")) only_threads = (unsigned)atoi(v);
-    else if (!strcmp(a, "--prompt")) prompt = (unsigned)atoi(v);
-    else if (!strcmp(a, "--gen")) gen = (unsigned)atoi(v);
-    else if (!strcmp(a, "--batch")) batch = (unsigned)atoi(v);
-    else if (!strcmp(a, "--reps")) reps = (unsigned)atoi(v);
-    else if (!strcmp(a, "--fmt") && (!strcmp(v, "t5") || !strcmp(v, "t2"))) fmt = !strcmp(v, "t5") ? TERN_T5 : TERN_T2;
-    else return usage();
+    if (!strcmp(a, "-m"))
+      path = v;
+    else if (!strcmp(a, "--threads"))
+      only_threads = (unsigned)atoi(v);
+    else if (!strcmp(a, "--prompt"))
+      prompt = (unsigned)atoi(v);
+    else if (!strcmp(a, "--gen"))
+      gen = (unsigned)atoi(v);
+    else if (!strcmp(a, "--batch"))
+      batch = (unsigned)atoi(v);
+    else if (!strcmp(a, "--reps"))
+      reps = (unsigned)atoi(v);
+    else if (!strcmp(a, "--fmt") && (!strcmp(v, "t5") || !strcmp(v, "t2")))
+      fmt = !strcmp(v, "t5") ? TERN_T5 : TERN_T2;
+    else
+      return usage();
     i++;
   }
   if (!path || prompt < 1 || gen < 1 || batch < 1 || reps < 1) return usage();
@@ -122,7 +130,8 @@ int main(int argc, char **argv) {
     tern_model *m = NULL;
     tern_ctx *c = NULL;
     const double l0 = bench_now();
-    if (tern_model_load(dev, g, &o, &m, err, sizeof err) != TERN_OK || tern_ctx_new(m, n_ctx, &c, err, sizeof err) != TERN_OK) {
+    if (tern_model_load(dev, g, &o, &m, err, sizeof err) != TERN_OK ||
+        tern_ctx_new(m, n_ctx, &c, err, sizeof err) != TERN_OK) {
       fprintf(stderr, "bench_model: %s\n", err);
       return 1;
     }
@@ -147,10 +156,11 @@ int main(int argc, char **argv) {
     printf("BENCH name=model_load threads=%u seconds=%.2f weight_mb=%.1f\n", threads, load_s, wbytes / 1e6);
     printf("BENCH name=model_prefill threads=%u tokens=%u batch=%u tok_s=%.2f roofline_tok_s=%.1f of_roofline=%.3f\n",
            threads, prompt, batch, pre_tps, pre_roof, pre_tps / pre_roof);
-    printf("BENCH name=model_decode threads=%u tokens=%u tok_s=%.2f bytes_per_token=%.0f roofline_tok_s=%.2f "
-           "of_roofline=%.3f effective_gbs=%.2f of_triad=%.3f\n",
-           threads, gen, dec_tps, dec_bytes, dec_roof, dec_tps / dec_roof, dec_tps * dec_bytes / 1e9,
-           dec_tps * dec_bytes / triad_bw);
+    printf(
+        "BENCH name=model_decode threads=%u tokens=%u tok_s=%.2f bytes_per_token=%.0f roofline_tok_s=%.2f "
+        "of_roofline=%.3f effective_gbs=%.2f of_triad=%.3f\n",
+        threads, gen, dec_tps, dec_bytes, dec_roof, dec_tps / dec_roof, dec_tps * dec_bytes / 1e9,
+        dec_tps * dec_bytes / triad_bw);
     fflush(stdout);
     tern_ctx_free(c);
     tern_model_free(m);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* STREAM-like memory bandwidth of this machine: triad a[i] = b[i] + s*c[i] over three arrays
  * of --mib MiB each (default 512, far larger than any cache), best of --reps passes, with 1 and
  * 2 threads (or --threads N). Also the read-only bandwidth (sum of two arrays), the traffic
@@ -11,9 +12,12 @@ int main(int argc, char **argv) {
   int reps = 6;
   unsigned only = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!strcmp(argv[i], "--mib")) mib = strtoul(argv[i + 1], NULL, 0);
-    else if (!strcmp(argv[i], "--reps")) reps = atoi(argv[i + 1]);
-    else if (!strcmp(argv[i], "--threads")) only = (unsigned)atoi(argv[i + 1]);
+    if (!strcmp(argv[i], "--mib"))
+      mib = strtoul(argv[i + 1], NULL, 0);
+    else if (!strcmp(argv[i], "--reps"))
+      reps = atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--threads"))
+      only = (unsigned)atoi(argv[i + 1]);
   }
   if (mib < 1 || reps < 1) return 2;
   const size_t n = mib * 1024 * 1024 / sizeof(double);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cpu backend's ternary matmul at the BitNet b1.58 2B4T shapes (K x N: 2560x2560 q/o,
  * 2560x640 k/v, 2560x6912 gate/up, 6912x2560 down), T2 and T5, decode (tokens = 1) and a
  * tokens = 8 matmul, 1 and 2 threads. Enough distinct weight matrices are cycled that the
@@ -25,11 +26,16 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--isa")) {
       for (int v = 0; v < TERN_CPU_ISA_COUNT; v++)
         if (!strcmp(argv[i + 1], tern_cpu_isa_name((tern_cpu_isa)v))) isa = (tern_cpu_isa)v;
-    } else if (!strcmp(argv[i], "--mib")) mib = strtoul(argv[i + 1], NULL, 0);
-    else if (!strcmp(argv[i], "--secs")) secs = atof(argv[i + 1]);
-    else if (!strcmp(argv[i], "--threads")) only_threads = (unsigned)atoi(argv[i + 1]);
-    else if (!strcmp(argv[i], "--tokens")) only_tokens = (unsigned)atoi(argv[i + 1]);
-    else if (!strcmp(argv[i], "--shape")) only_shape = argv[i + 1];
+    } else if (!strcmp(argv[i], "--mib"))
+      mib = strtoul(argv[i + 1], NULL, 0);
+    else if (!strcmp(argv[i], "--secs"))
+      secs = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--threads"))
+      only_threads = (unsigned)atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--tokens"))
+      only_tokens = (unsigned)atoi(argv[i + 1]);
+    else if (!strcmp(argv[i], "--shape"))
+      only_shape = argv[i + 1];
   }
   if (!tern_cpu_isa_supported(isa)) {
     fprintf(stderr, "bench_ternary: %s not supported here\n", tern_cpu_isa_name(isa));
@@ -97,12 +103,12 @@ int main(int argc, char **argv) {
           } while (bench_now() - t0 < secs || passes < 3);
           const double per = best / (double)count;
           const double bw = (double)wbytes / per, nbw = nominal / per;
-          printf("BENCH name=ternary_matmul isa=%s fmt=%s shape=%s k=%u n=%u tokens=%u threads=%u matrices=%zu "
-                 "passes=%zu us_per_call=%.1f weight_gbs=%.2f nominal_gbs=%.2f of_triad=%.3f of_read=%.3f "
-                 "gweights_per_s=%.2f\n",
-                 tern_cpu_isa_name(isa), tern_format_name(fmt), sh.what, sh.k, sh.n, tokens, threads, count,
-                 passes, per * 1e6, bw / 1e9, nbw / 1e9, bw / triad_bw, bw / read_bw,
-                 (double)sh.k * sh.n * tokens / per / 1e9);
+          printf(
+              "BENCH name=ternary_matmul isa=%s fmt=%s shape=%s k=%u n=%u tokens=%u threads=%u matrices=%zu "
+              "passes=%zu us_per_call=%.1f weight_gbs=%.2f nominal_gbs=%.2f of_triad=%.3f of_read=%.3f "
+              "gweights_per_s=%.2f\n",
+              tern_cpu_isa_name(isa), tern_format_name(fmt), sh.what, sh.k, sh.n, tokens, threads, count, passes,
+              per * 1e6, bw / 1e9, nbw / 1e9, bw / triad_bw, bw / read_bw, (double)sh.k * sh.n * tokens / per / 1e9);
           fflush(stdout);
           free(x);
           free(acc);
@@ -170,10 +176,11 @@ int main(int argc, char **argv) {
           passes++;
         } while (bench_now() - t0 < secs || passes < 3);
         const double per = best / (double)layers, bw = (double)layer_bytes / per;
-        printf("BENCH name=ternary_decode_layer isa=%s fmt=%s tokens=%u threads=%u layers=%zu passes=%zu "
-               "us_per_layer=%.1f weight_gbs=%.2f of_triad=%.3f of_read=%.3f gweights_per_s=%.2f\n",
-               tern_cpu_isa_name(isa), tern_format_name(fmt), tokens, threads, layers, passes, per * 1e6, bw / 1e9,
-               bw / triad_bw, bw / read_bw, layer_weights * tokens / per / 1e9);
+        printf(
+            "BENCH name=ternary_decode_layer isa=%s fmt=%s tokens=%u threads=%u layers=%zu passes=%zu "
+            "us_per_layer=%.1f weight_gbs=%.2f of_triad=%.3f of_read=%.3f gweights_per_s=%.2f\n",
+            tern_cpu_isa_name(isa), tern_format_name(fmt), tokens, threads, layers, passes, per * 1e6, bw / 1e9,
+            bw / triad_bw, bw / read_bw, layer_weights * tokens / per / 1e9);
         fflush(stdout);
         free(x);
         free(acc);

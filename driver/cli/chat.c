@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern chat: a conversation in BitNet b1.58 2B4T's chat format, one turn from -p or one per
  * line of stdin, the conversation kept in the context. */
 #define _POSIX_C_SOURCE 200809L
@@ -82,8 +83,8 @@ static int chat_turn(session *s, const opts *o, tern_sampler *smp, float *lg, co
   size_t ng = 0;
   if (!chat_reply(s, o, smp, lg, &ng, &tg)) return 0;
   if (!o->quiet)
-    fprintf(stderr, "tern: prompt %zu tokens in %.3f s (%.2f tokens/s); reply %zu tokens in %.3f s (%.2f tokens/s)\n", n,
-            tp, tp > 0 ? n / tp : 0.0, ng, tg, tg > 0 ? ng / tg : 0.0);
+    fprintf(stderr, "tern: prompt %zu tokens in %.3f s (%.2f tokens/s); reply %zu tokens in %.3f s (%.2f tokens/s)\n",
+            n, tp, tp > 0 ? n / tp : 0.0, ng, tg, tg > 0 ? ng / tg : 0.0);
   return 1;
 }
 

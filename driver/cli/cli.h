@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Shared by the tern CLI's files (driver/cli/): the options, the loaded session, the error
  * and usage helpers, and the exit codes. Not a library header: the CLI alone prints and exits. */
 #ifndef TERN_CLI_H
@@ -21,11 +22,11 @@
  * the shell's "killed by signal N", which tern avoids (SIGPIPE ignored, SIGBUS caught). */
 enum {
   EXIT_OK = 0,
-  EXIT_FAIL = 1,          /* the model, the device or the run failed (a bad file, a device error) */
-  EXIT_USAGE = 2,         /* the command line or the environment (TERN_THREADS, TERN_DEVICE) */
-  EXIT_OUTPUT = 3,        /* stdout or an output file (--dump-logits, --counts, --csv) could not be written */
-  EXIT_NONFINITE = 4,     /* the forward pass produced NaN or infinity (the message names the stage) */
-  EXIT_MODEL_CHANGED = 5  /* the mapped model file shrank or changed during the run (SIGBUS; --no-mmap) */
+  EXIT_FAIL = 1,         /* the model, the device or the run failed (a bad file, a device error) */
+  EXIT_USAGE = 2,        /* the command line or the environment (TERN_THREADS, TERN_DEVICE) */
+  EXIT_OUTPUT = 3,       /* stdout or an output file (--dump-logits, --counts, --csv) could not be written */
+  EXIT_NONFINITE = 4,    /* the forward pass produced NaN or infinity (the message names the stage) */
+  EXIT_MODEL_CHANGED = 5 /* the mapped model file shrank or changed during the run (SIGBUS; --no-mmap) */
 };
 
 /* ---- options (options.c) -------------------------------------------------------------------------- */
@@ -37,8 +38,8 @@ typedef struct opts {
   uint32_t batch, ctx;
   tern_sampler_params sp;
   int ignore_eos, no_bos, quiet;
-  int check;        /* --check: every BitLinear compared with the C golden model */
-  int stats;        /* --stats: what the device did, per generated token */
+  int check;          /* --check: every BitLinear compared with the C golden model */
+  int stats;          /* --stats: what the device did, per generated token */
   const char *clocks; /* --clock-mhz LIST: device clocks to project tokens/s at */
   const char *counts; /* --counts FILE: the run's event counts (docs/energy.md) */
   int no_mmap;        /* --no-mmap: read the model file into memory instead of mapping it */
@@ -55,7 +56,7 @@ typedef struct session {
   int rc; /* the exit code of the last failure a helper reported (EXIT_*) */
 } session;
 
-extern const char *prog;     /* tern.c: the program name in every message */
+extern const char *prog; /* tern.c: the program name in every message */
 extern const char usage_energy[];
 
 /* Usage error: "tern CMD: ... (see 'tern CMD --help')", exit 2. */
@@ -97,13 +98,13 @@ void counts_phase(tern_counts *c, tern_count_phase *p, const tern_device_stats *
                   const tern_host_counts *ha, const tern_host_counts *hb, uint64_t samples, double secs);
 
 /* out.c: stdout through these, so a failed write ends the command with EXIT_OUTPUT */
-void out_init(void);                       /* first thing in main */
+void out_init(void);                         /* first thing in main */
 int out_write(const void *data, size_t len); /* 0 once a write failed */
-int out_flush(void);                       /* 0 once a write failed */
-int out_error(void);                       /* say "cannot write to stdout: why", return EXIT_OUTPUT */
-int out_finish(int rc);                    /* flush and close stdout: rc, or EXIT_OUTPUT if that failed */
-int exit_for_status(tern_status st);       /* EXIT_NONFINITE or EXIT_FAIL for a failed evaluation */
-void sigbus_arm(const char *model_path);   /* SIGBUS: a message naming the file, exit EXIT_MODEL_CHANGED */
+int out_flush(void);                         /* 0 once a write failed */
+int out_error(void);                         /* say "cannot write to stdout: why", return EXIT_OUTPUT */
+int out_finish(int rc);                      /* flush and close stdout: rc, or EXIT_OUTPUT if that failed */
+int exit_for_status(tern_status st);         /* EXIT_NONFINITE or EXIT_FAIL for a failed evaluation */
+void sigbus_arm(const char *model_path);     /* SIGBUS: a message naming the file, exit EXIT_MODEL_CHANGED */
 /* An output file: fclose's result checked too; 0 (said) if anything failed. */
 int close_output(FILE *f, const char *path);
 

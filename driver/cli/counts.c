@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The event counts of a run (docs/energy.md): the model's BitLinear shapes and the device and
  * host counters of a phase, for tern run --counts and tern energy. */
 #define _POSIX_C_SOURCE 200809L
@@ -32,15 +33,15 @@ void counts_init(tern_counts *c, const session *s, const char *model, tern_forma
   c->nonzero_weights = tern_model_nonzero_weights(s->m);
   /* the seven BitLinears of a layer (the forward pass of docs/inference.md) */
   const uint32_t E = p->n_embd, F = p->n_ff, kv = p->n_head_kv * p->head_dim, L = p->n_layer;
-  add_shape(c, E, E, 2 * L); /* q, o */
+  add_shape(c, E, E, 2 * L);  /* q, o */
   add_shape(c, E, kv, 2 * L); /* k, v */
-  add_shape(c, E, F, 2 * L); /* gate, up */
-  add_shape(c, F, E, L);     /* down */
+  add_shape(c, E, F, 2 * L);  /* gate, up */
+  add_shape(c, F, E, L);      /* down */
 }
 
 /* One phase: the counters' growth from (a, ha) to (b, hb). */
 void counts_phase(tern_counts *c, tern_count_phase *p, const tern_device_stats *a, const tern_device_stats *b,
-                         const tern_host_counts *ha, const tern_host_counts *hb, uint64_t samples, double seconds) {
+                  const tern_host_counts *ha, const tern_host_counts *hb, uint64_t samples, double seconds) {
   memset(p, 0, sizeof *p);
   p->tokens = hb->tokens - ha->tokens;
   p->samples = samples;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern energy: joules per decode token from a run's event counts, or from a run it makes
  * itself (docs/energy.md). Split from tern.c, which dispatches to cmd_energy. */
 #define _POSIX_C_SOURCE 200809L
@@ -42,16 +43,14 @@ const char usage_energy[] =
     "                       J/token against the array size and the memory bandwidth (device only)\n"
     "  -q, --quiet          no table on stdout (with --csv or --plot)\n";
 
-
 /* ---- energy ------------------------------------------------------------------------------ */
-
 
 typedef struct energy_opts {
   const char *counts, *table, *array, *memory, *board, *name, *csv, *plot;
-  int exec;            /* -1: not given */
+  int exec;                                                                  /* -1: not given */
   double clock_mhz, memory_pj, memory_gbps, port_bytes, static_w, dynamic_w; /* < 0: not given */
   int quiet;
-  opts run;            /* -m and the run options */
+  opts run; /* -m and the run options */
 } energy_opts;
 
 static double energy_number(const char *name, const char *v, double lo) {
@@ -75,7 +74,8 @@ static int energy_run(const energy_opts *eo, tern_counts *c) {
   int32_t *prompt = NULL;
   size_t np = 0;
   const char *ids = o->tokens ? o->tokens : (o->prompt ? NULL : "1,2,3,4,5,6,7,8");
-  if (ids && !parse_token_list(ids, &prompt, &np)) die_usage("energy", "--tokens '%s': expected comma-separated token ids", ids);
+  if (ids && !parse_token_list(ids, &prompt, &np))
+    die_usage("energy", "--tokens '%s': expected comma-separated token ids", ids);
   session s;
   if (!session_open(&s, o, o->prompt ? 2 : 1, "energy")) {
     free(prompt);
@@ -85,7 +85,8 @@ static int energy_run(const energy_opts *eo, tern_counts *c) {
   tern_status est;
   char err[ERRLEN];
   float *lg = NULL;
-  if (o->prompt && !tokenize(s.tok, o->prompt, strlen(o->prompt), tern_tokenizer_add_bos(s.tok), 1, &prompt, &np)) goto out;
+  if (o->prompt && !tokenize(s.tok, o->prompt, strlen(o->prompt), tern_tokenizer_add_bos(s.tok), 1, &prompt, &np))
+    goto out;
   const long n = o->n_predict;
   if (np == 0 || n < 2) {
     fail("energy: the run needs a prompt and -n of at least 2 (one decode step)");
@@ -147,8 +148,9 @@ static void energy_row(FILE *f, const energy_opts *eo, const tern_counts *c, con
     fprintf(f, ",,,,,");
   else
     fprintf(f, "%ux%u,%.17g,%s,%.17g,%.17g,", cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz, cfg->mem.name,
-            cfg->mem.onchip ? cfg->table.wsram_pj_per_byte
-                            : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : cfg->table.dram_pj_per_byte,
+            cfg->mem.onchip             ? cfg->table.wsram_pj_per_byte
+            : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte
+                                        : cfg->table.dram_pj_per_byte,
             cfg->mem.gb_per_s);
   fprintf(f, "%.17g,%.17g,%.17g,%.17g,%s", cfg->static_w, cfg->dynamic_w, r->tokens_per_s, r->seconds, r->bound);
   for (int i = 0; i < TERN_E_COUNT; i++) fprintf(f, ",%.17g", r->joules[i]);
@@ -166,14 +168,18 @@ static void energy_print(const energy_opts *eo, const tern_counts *c, const tern
                          const tern_energy_result *r, const char *board_source) {
   const tern_energy_table *t = &cfg->table;
   printf("tern energy: %s (%u layers, dim %u, %.4g%% of %llu ternary weights zero), per decode token\n", c->model,
-         c->n_layer, c->n_embd, c->weights ? 100.0 * (double)(c->weights - c->nonzero_weights) / (double)c->weights : 0.0,
+         c->n_layer, c->n_embd,
+         c->weights ? 100.0 * (double)(c->weights - c->nonzero_weights) / (double)c->weights : 0.0,
          (unsigned long long)c->weights);
   printf("  counted: %llu decode steps on device %s (array %ux%u, %s)\n", (unsigned long long)c->decode.tokens,
          c->device, c->geom.rows, c->geom.lanes, tern_format_name(c->fmt));
   if (cfg->exec == TERN_EXEC_CPU) {
-    printf("  configuration '%s': every BitLinear on the host CPU, weights and everything else in host DRAM\n", eo->name);
+    printf("  configuration '%s': every BitLinear on the host CPU, weights and everything else in host DRAM\n",
+           eo->name);
   } else {
-    const double mpj = cfg->mem.onchip ? t->wsram_pj_per_byte : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : t->dram_pj_per_byte;
+    const double mpj = cfg->mem.onchip             ? t->wsram_pj_per_byte
+                       : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte
+                                                   : t->dram_pj_per_byte;
     printf("  configuration '%s': BitLinears on a %ux%u tern device at %g MHz; weights %s (%g pJ/B", eo->name,
            cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz, cfg->mem.onchip ? "on chip" : cfg->mem.name, mpj);
     if (!cfg->mem.onchip && cfg->mem.gb_per_s > 0) printf(", %g GB/s", cfg->mem.gb_per_s);
@@ -192,13 +198,15 @@ static void energy_print(const energy_opts *eo, const tern_counts *c, const tern
           snprintf(what, sizeof what, "%.4g B buffers x %g pJ/B + %.4g B weight store x %g pJ/B", r->sram_bytes,
                    t->sram_pj_per_byte, r->wsram_bytes, t->wsram_pj_per_byte);
         else if (r->sram_bytes > 0)
-          snprintf(what, sizeof what, "%.4g B through the device buffers x %g pJ/B", r->sram_bytes, t->sram_pj_per_byte);
+          snprintf(what, sizeof what, "%.4g B through the device buffers x %g pJ/B", r->sram_bytes,
+                   t->sram_pj_per_byte);
         else
           snprintf(what, sizeof what, "(caches not modelled on the cpu)");
         break;
       case TERN_E_DRAM: {
-        const double mpj = cfg->exec == TERN_EXEC_CPU ? t->dram_pj_per_byte
-                           : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : t->dram_pj_per_byte;
+        const double mpj = cfg->exec == TERN_EXEC_CPU  ? t->dram_pj_per_byte
+                           : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte
+                                                       : t->dram_pj_per_byte;
         if (r->weight_mem_bytes > 0)
           snprintf(what, sizeof what, "weights %.4g B x %g pJ/B; host %.4g B x %g pJ/B", r->weight_mem_bytes, mpj,
                    r->host_bytes, t->dram_pj_per_byte);
@@ -239,7 +247,8 @@ static void energy_print(const energy_opts *eo, const tern_counts *c, const tern
 static int energy_plot(const energy_opts *eo, const tern_counts *c, const tern_energy_config *cfg,
                        const tern_energy_result *r) {
   const char *dir = eo->plot;
-  if (strchr(dir, '\'') || strchr(dir, '"') || strchr(eo->name, '\'') || strchr(eo->name, '"') || strchr(eo->name, '/')) {
+  if (strchr(dir, '\'') || strchr(dir, '"') || strchr(eo->name, '\'') || strchr(eo->name, '"') ||
+      strchr(eo->name, '/')) {
     fail("--plot %s --name %s: quotes (and '/' in the name) are not allowed", dir, eo->name);
     return 0;
   }
@@ -249,11 +258,11 @@ static int energy_plot(const energy_opts *eo, const tern_counts *c, const tern_e
     fail("--plot: cannot make the directory '%s': %s", dir, strerror(errno));
     return 0;
   }
-#define OPEN(suffix)                                                          \
-  snprintf(path, sizeof path, "%s/%s-%s", dir, eo->name, suffix);             \
-  if (!(f = fopen(path, "w"))) {                                              \
-    fail("--plot: cannot write '%s': %s", path, strerror(errno));            \
-    return 0;                                                                 \
+#define OPEN(suffix)                                              \
+  snprintf(path, sizeof path, "%s/%s-%s", dir, eo->name, suffix); \
+  if (!(f = fopen(path, "w"))) {                                  \
+    fail("--plot: cannot write '%s': %s", path, strerror(errno)); \
+    return 0;                                                     \
   }
   OPEN("components.dat")
   fprintf(f, "# component J/token (%s, table %s)\n", eo->name, cfg->table.name);
@@ -262,7 +271,8 @@ static int energy_plot(const energy_opts *eo, const tern_counts *c, const tern_e
   fclose(f);
   const int sweeps = cfg->exec == TERN_EXEC_DEVICE;
   if (sweeps) {
-    static const tern_geom geoms[] = {{1, 10}, {2, 20}, {4, 20}, {4, 40}, {8, 40}, {8, 80}, {16, 80}, {32, 80}, {32, 160}, {64, 160}};
+    static const tern_geom geoms[] = {{1, 10}, {2, 20},  {4, 20},  {4, 40},   {8, 40},
+                                      {8, 80}, {16, 80}, {32, 80}, {32, 160}, {64, 160}};
     OPEN("array.dat")
     fprintf(f, "# array MACs/cycle tokens/s J/token bound (%g MHz, weights %s)\n", cfg->clock_mhz, cfg->mem.name);
     for (size_t i = 0; i < sizeof geoms / sizeof geoms[0]; i++) {
@@ -277,7 +287,8 @@ static int energy_plot(const energy_opts *eo, const tern_counts *c, const tern_e
     }
     fclose(f);
     OPEN("bandwidth.dat")
-    fprintf(f, "# GB/s tokens/s J/token bound (array %ux%u at %g MHz)\n", cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz);
+    fprintf(f, "# GB/s tokens/s J/token bound (array %ux%u at %g MHz)\n", cfg->geom.rows, cfg->geom.lanes,
+            cfg->clock_mhz);
     for (double bw = 0.4; bw < 3000; bw *= 2) {
       tern_energy_config x = *cfg;
       tern_energy_result rx;
@@ -303,30 +314,40 @@ static int energy_plot(const energy_opts *eo, const tern_counts *c, const tern_e
   for (int t = 0; t < 2; t++) {
     fprintf(f, "set terminal %s\n", terms[t][0]);
     fprintf(f, "set output '%s/%s-components.%s'\n", dir, eo->name, terms[t][1]);
-    fprintf(f, "set title \"%s: J per token by component (table %s), total %.3g J\"\n", eo->name, cfg->table.name, r->total);
-    fprintf(f, "unset y2tics\nunset y2label\nset logscale y\nset ylabel 'J/token'\nset xlabel ''\nset style fill solid 0.6\n"
-               "set boxwidth 0.6\nset yrange [*:*]\nunset logscale x\nset xrange [-0.5:*]\nset format y '%%.0e'\n");
-    fprintf(f, "plot '%s/%s-components.dat' using 0:2:xtic(1) with boxes notitle, '' using 0:2:(sprintf('%%.2e', $2)) "
-               "with labels offset 0,0.8 notitle\n",
+    fprintf(f, "set title \"%s: J per token by component (table %s), total %.3g J\"\n", eo->name, cfg->table.name,
+            r->total);
+    fprintf(
+        f,
+        "unset y2tics\nunset y2label\nset logscale y\nset ylabel 'J/token'\nset xlabel ''\nset style fill solid 0.6\n"
+        "set boxwidth 0.6\nset yrange [*:*]\nunset logscale x\nset xrange [-0.5:*]\nset format y '%%.0e'\n");
+    fprintf(f,
+            "plot '%s/%s-components.dat' using 0:2:xtic(1) with boxes notitle, '' using 0:2:(sprintf('%%.2e', $2)) "
+            "with labels offset 0,0.8 notitle\n",
             dir, eo->name);
     if (sweeps) {
       fprintf(f, "set output '%s/%s-array.%s'\n", dir, eo->name, terms[t][1]);
       fprintf(f, "set title \"%s: tokens/s and J/token against the array (%g MHz, weights %s)\"\n", eo->name,
               cfg->clock_mhz, cfg->mem.onchip ? "on chip" : cfg->mem.name);
-      fprintf(f, "set logscale x 2\nset logscale y\nset logscale y2\nset xrange [*:*]\nset xlabel 'array MACs per cycle "
-                 "(rows x lanes)'\nset ylabel 'tokens/s'\nset y2label 'J/token'\nset ytics nomirror\nset y2tics\n"
-                 "set format y '%%g'\nset format y2 '%%.1e'\n");
-      fprintf(f, "plot '%s/%s-array.dat' using 2:3 with linespoints title 'tokens/s' axes x1y1, '' using 2:4 with "
-                 "linespoints title 'J/token' axes x1y2, '' using 2:3:1 with labels offset 0,1 notitle axes x1y1\n",
+      fprintf(f,
+              "set logscale x 2\nset logscale y\nset logscale y2\nset xrange [*:*]\nset xlabel 'array MACs per cycle "
+              "(rows x lanes)'\nset ylabel 'tokens/s'\nset y2label 'J/token'\nset ytics nomirror\nset y2tics\n"
+              "set format y '%%g'\nset format y2 '%%.1e'\n");
+      fprintf(f,
+              "plot '%s/%s-array.dat' using 2:3 with linespoints title 'tokens/s' axes x1y1, '' using 2:4 with "
+              "linespoints title 'J/token' axes x1y2, '' using 2:3:1 with labels offset 0,1 notitle axes x1y1\n",
               dir, eo->name);
       fprintf(f, "set output '%s/%s-bandwidth.%s'\n", dir, eo->name, terms[t][1]);
-      fprintf(f, "set title \"%s: tokens/s and J/token against the weight memory bandwidth (array %ux%u, %g MHz, %g pJ/B)\"\n",
-              eo->name, cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz,
-              cfg->mem.onchip ? cfg->table.wsram_pj_per_byte
-                              : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : cfg->table.dram_pj_per_byte);
+      fprintf(
+          f,
+          "set title \"%s: tokens/s and J/token against the weight memory bandwidth (array %ux%u, %g MHz, %g pJ/B)\"\n",
+          eo->name, cfg->geom.rows, cfg->geom.lanes, cfg->clock_mhz,
+          cfg->mem.onchip             ? cfg->table.wsram_pj_per_byte
+          : cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte
+                                      : cfg->table.dram_pj_per_byte);
       fprintf(f, "set xlabel 'weight memory bandwidth (GB/s)'\nset logscale x 10\n");
-      fprintf(f, "plot '%s/%s-bandwidth.dat' using 1:2 with linespoints title 'tokens/s' axes x1y1, '' using 1:3 with "
-                 "linespoints title 'J/token' axes x1y2\n",
+      fprintf(f,
+              "plot '%s/%s-bandwidth.dat' using 1:2 with linespoints title 'tokens/s' axes x1y1, '' using 1:3 with "
+              "linespoints title 'J/token' axes x1y2\n",
               dir, eo->name);
       fprintf(f, "unset logscale x\nunset logscale y2\nunset y2tics\nunset y2label\nset ytics mirror\n");
     }
@@ -334,9 +355,10 @@ static int energy_plot(const energy_opts *eo, const tern_counts *c, const tern_e
   }
   fclose(f);
   if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    fail("--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); the data and the script are in %s: "
-         "gnuplot %s",
-         dir, gp);
+    fail(
+        "--plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); the data and the script are in %s: "
+        "gnuplot %s",
+        dir, gp);
     return 0;
   }
   char cmd[1200];
@@ -384,40 +406,66 @@ int cmd_energy(int argc, char **argv) {
       val = argv[++i];
     }
 #define FLAG(s) (strcmp(name, s) == 0)
-    if (FLAG("--counts")) eo.counts = val;
-    else if (FLAG("--table")) eo.table = val;
+    if (FLAG("--counts"))
+      eo.counts = val;
+    else if (FLAG("--table"))
+      eo.table = val;
     else if (FLAG("--exec")) {
-      if (strcmp(val, "cpu") == 0) eo.exec = TERN_EXEC_CPU;
-      else if (strcmp(val, "device") == 0) eo.exec = TERN_EXEC_DEVICE;
-      else die_usage("energy", "--exec '%s': expected cpu or device", val);
-    } else if (FLAG("--array")) eo.array = val;
-    else if (FLAG("--clock-mhz")) eo.clock_mhz = energy_number(name, val, 1e-6);
-    else if (FLAG("--memory")) eo.memory = val;
-    else if (FLAG("--memory-pj")) eo.memory_pj = energy_number(name, val, 0);
-    else if (FLAG("--memory-gbps")) eo.memory_gbps = energy_number(name, val, 0);
-    else if (FLAG("--port-bytes")) eo.port_bytes = energy_number(name, val, 1e-6);
-    else if (FLAG("--board")) eo.board = val;
-    else if (FLAG("--static-w")) eo.static_w = energy_number(name, val, 0);
-    else if (FLAG("--dynamic-w")) eo.dynamic_w = energy_number(name, val, 0);
+      if (strcmp(val, "cpu") == 0)
+        eo.exec = TERN_EXEC_CPU;
+      else if (strcmp(val, "device") == 0)
+        eo.exec = TERN_EXEC_DEVICE;
+      else
+        die_usage("energy", "--exec '%s': expected cpu or device", val);
+    } else if (FLAG("--array"))
+      eo.array = val;
+    else if (FLAG("--clock-mhz"))
+      eo.clock_mhz = energy_number(name, val, 1e-6);
+    else if (FLAG("--memory"))
+      eo.memory = val;
+    else if (FLAG("--memory-pj"))
+      eo.memory_pj = energy_number(name, val, 0);
+    else if (FLAG("--memory-gbps"))
+      eo.memory_gbps = energy_number(name, val, 0);
+    else if (FLAG("--port-bytes"))
+      eo.port_bytes = energy_number(name, val, 1e-6);
+    else if (FLAG("--board"))
+      eo.board = val;
+    else if (FLAG("--static-w"))
+      eo.static_w = energy_number(name, val, 0);
+    else if (FLAG("--dynamic-w"))
+      eo.dynamic_w = energy_number(name, val, 0);
     else if (FLAG("--name")) {
       if (!*val || strpbrk(val, ",\"'/\n")) die_usage("energy", "--name '%s': no commas, quotes or slashes", val);
       eo.name = val;
-    } else if (FLAG("--csv")) eo.csv = val;
-    else if (FLAG("--plot")) eo.plot = val;
-    else if (FLAG("-m") || FLAG("--model")) eo.run.model = val;
-    else if (FLAG("--device")) eo.run.device = val;
-    else if (FLAG("--tokens")) eo.run.tokens = val;
-    else if (FLAG("-p") || FLAG("--prompt")) eo.run.prompt = val;
-    else if (FLAG("-n") || FLAG("--n-predict")) eo.run.n_predict = parse_long("energy", name, val, 2, 1L << 20);
-    else if (FLAG("--batch")) eo.run.batch = (uint32_t)parse_long("energy", name, val, 1, 4096);
+    } else if (FLAG("--csv"))
+      eo.csv = val;
+    else if (FLAG("--plot"))
+      eo.plot = val;
+    else if (FLAG("-m") || FLAG("--model"))
+      eo.run.model = val;
+    else if (FLAG("--device"))
+      eo.run.device = val;
+    else if (FLAG("--tokens"))
+      eo.run.tokens = val;
+    else if (FLAG("-p") || FLAG("--prompt"))
+      eo.run.prompt = val;
+    else if (FLAG("-n") || FLAG("--n-predict"))
+      eo.run.n_predict = parse_long("energy", name, val, 2, 1L << 20);
+    else if (FLAG("--batch"))
+      eo.run.batch = (uint32_t)parse_long("energy", name, val, 1, 4096);
     else if (FLAG("--threads")) {
       parse_long("energy", name, val, 1, 1024);
       setenv("TERN_THREADS", val, 1);
     } else if (FLAG("--fmt")) {
-      if (strcmp(val, "t5") == 0 || strcmp(val, "T5") == 0) eo.run.fmt = TERN_T5;
-      else if (strcmp(val, "t2") == 0 || strcmp(val, "T2") == 0) eo.run.fmt = TERN_T2;
-      else die_usage("energy", "--fmt '%s': expected t5 or t2", val);
-    } else die_usage("energy", "unknown option '%s'", name);
+      if (strcmp(val, "t5") == 0 || strcmp(val, "T5") == 0)
+        eo.run.fmt = TERN_T5;
+      else if (strcmp(val, "t2") == 0 || strcmp(val, "T2") == 0)
+        eo.run.fmt = TERN_T2;
+      else
+        die_usage("energy", "--fmt '%s': expected t5 or t2", val);
+    } else
+      die_usage("energy", "unknown option '%s'", name);
 #undef FLAG
   }
   if (!eo.counts == !eo.run.model) die_usage("energy", "give --counts FILE or -m MODEL (one of them)");
@@ -436,7 +484,8 @@ int cmd_energy(int argc, char **argv) {
   memset(&cfg, 0, sizeof cfg);
   const char *tname = eo.table ? eo.table : "horowitz45";
   if (tern_energy_table_builtin(tname, &cfg.table) != TERN_OK) {
-    if (access(tname, R_OK) != 0) die_usage("energy", "--table '%s': not horowitz45 or bitnet7nm, and no such file", tname);
+    if (access(tname, R_OK) != 0)
+      die_usage("energy", "--table '%s': not horowitz45 or bitnet7nm, and no such file", tname);
     if (tern_energy_table_load(tname, &cfg.table, err, sizeof err) != TERN_OK) {
       fail("%s", err);
       return 1;
@@ -446,11 +495,12 @@ int cmd_energy(int argc, char **argv) {
   const char *board_source = NULL;
   memset(&b, 0, sizeof b);
   if (eo.board) {
-    if (tern_board_builtin(eo.board, &b) != TERN_OK) die_usage("energy", "--board '%s': expected icebreaker, ulx3s or kv260", eo.board);
+    if (tern_board_builtin(eo.board, &b) != TERN_OK)
+      die_usage("energy", "--board '%s': expected icebreaker, ulx3s or kv260", eo.board);
     board_source = b.source;
   }
-  const int device_opt = eo.array || eo.board || eo.memory || eo.clock_mhz > 0 || eo.memory_pj >= 0 || eo.memory_gbps >= 0 ||
-                         eo.port_bytes > 0 || eo.dynamic_w >= 0;
+  const int device_opt = eo.array || eo.board || eo.memory || eo.clock_mhz > 0 || eo.memory_pj >= 0 ||
+                         eo.memory_gbps >= 0 || eo.port_bytes > 0 || eo.dynamic_w >= 0;
   cfg.exec = eo.exec >= 0 ? (tern_exec)eo.exec : device_opt ? TERN_EXEC_DEVICE : TERN_EXEC_CPU;
   cfg.geom = c.geom;
   if (b.geom.rows) cfg.geom = b.geom;
@@ -462,11 +512,13 @@ int cmd_energy(int argc, char **argv) {
   if (eo.memory_pj >= 0) {
     cfg.mem.pj_per_byte = eo.memory_pj;
     if (cfg.mem.onchip) cfg.table.wsram_pj_per_byte = eo.memory_pj;
-    snprintf(cfg.mem.source + strlen(cfg.mem.source), sizeof cfg.mem.source - strlen(cfg.mem.source), "; %g pJ/B given", eo.memory_pj);
+    snprintf(cfg.mem.source + strlen(cfg.mem.source), sizeof cfg.mem.source - strlen(cfg.mem.source), "; %g pJ/B given",
+             eo.memory_pj);
   }
   if (eo.memory_gbps >= 0) {
     cfg.mem.gb_per_s = eo.memory_gbps;
-    snprintf(cfg.mem.source + strlen(cfg.mem.source), sizeof cfg.mem.source - strlen(cfg.mem.source), "; %g GB/s given", eo.memory_gbps);
+    snprintf(cfg.mem.source + strlen(cfg.mem.source), sizeof cfg.mem.source - strlen(cfg.mem.source), "; %g GB/s given",
+             eo.memory_gbps);
   }
   cfg.port_bytes = eo.port_bytes > 0 ? eo.port_bytes : 0;
   cfg.static_w = eo.static_w >= 0 ? eo.static_w : b.has_power ? b.static_w : 0.0;

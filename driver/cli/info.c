@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern info: a GGUF file's version, metadata, tensor table and the hyper-parameters tern reads
  * from it (or why it cannot run it). */
 #define _POSIX_C_SOURCE 200809L
@@ -37,10 +38,11 @@ int cmd_info(int argc, char **argv) {
     const char *tn = tern_gguf_type_name(p.weight_type);
     printf("\nmodel: %s, %u layers, n_embd %u, n_ff %u, heads %u (kv %u, head size %u), vocab %u\n", p.arch, p.n_layer,
            p.n_embd, p.n_ff, p.n_head, p.n_head_kv, p.head_dim, p.n_vocab);
-    printf("model: rms eps %g, rope NEOX theta %g over %u dims (scale %g), activation %s, lm_head %s, "
-           "BitLinear weights %s, training context %u\n",
-           (double)p.eps, (double)p.rope_theta, p.n_rot, (double)p.rope_scale, tern_act_name(p.act),
-           p.tied ? "tied to token_embd" : "output.weight", tn ? tn : "?", p.n_ctx_train);
+    printf(
+        "model: rms eps %g, rope NEOX theta %g over %u dims (scale %g), activation %s, lm_head %s, "
+        "BitLinear weights %s, training context %u\n",
+        (double)p.eps, (double)p.rope_theta, p.n_rot, (double)p.rope_scale, tern_act_name(p.act),
+        p.tied ? "tied to token_embd" : "output.weight", tn ? tn : "?", p.n_ctx_train);
   }
   tern_tokenizer *tok;
   if (tern_tokenizer_from_gguf(g, &tok, err, sizeof err) == TERN_OK) {

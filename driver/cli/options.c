@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tern CLI's option parsing, shared by run, chat, info and perplexity (and its helpers for
  * usage errors, messages, numbers and token lists, which energy.c uses too). */
 #define _POSIX_C_SOURCE 200809L
@@ -50,7 +51,8 @@ long parse_long(const char *cmd, const char *name, const char *v, long lo, long 
   char *end;
   errno = 0;
   long x = strtol(v, &end, 10);
-  if (errno || end == v || *end || x < lo || x > hi) die_usage(cmd, "%s '%s': expected an integer %ld..%ld", name, v, lo, hi);
+  if (errno || end == v || *end || x < lo || x > hi)
+    die_usage(cmd, "%s '%s': expected an integer %ld..%ld", name, v, lo, hi);
   return x;
 }
 
@@ -121,14 +123,22 @@ void cli_parse_opts(const char *cmd, int argc, char **argv, int first, opts *o, 
       if (i + 1 >= argc) die_usage(cmd, "option %s needs a value", name);
       val = argv[++i];
     }
-    if (FLAG("-m") || FLAG("--model")) o->model = val;
-    else if (FLAG("-p") || FLAG("--prompt")) o->prompt = val;
-    else if (FLAG("--tokens")) o->tokens = val;
-    else if (FLAG("--device")) o->device = val;
-    else if (FLAG("--dump-logits")) o->dump = val;
-    else if (FLAG("-f") || FLAG("--file")) o->file = val;
-    else if (FLAG("--system")) o->system = val;
-    else if (FLAG("--counts") && strcmp(cmd, "run") == 0) o->counts = val;
+    if (FLAG("-m") || FLAG("--model"))
+      o->model = val;
+    else if (FLAG("-p") || FLAG("--prompt"))
+      o->prompt = val;
+    else if (FLAG("--tokens"))
+      o->tokens = val;
+    else if (FLAG("--device"))
+      o->device = val;
+    else if (FLAG("--dump-logits"))
+      o->dump = val;
+    else if (FLAG("-f") || FLAG("--file"))
+      o->file = val;
+    else if (FLAG("--system"))
+      o->system = val;
+    else if (FLAG("--counts") && strcmp(cmd, "run") == 0)
+      o->counts = val;
     else if (FLAG("--clock-mhz") && strcmp(cmd, "run") == 0) {
       const char *c = val;
       while (*c) { /* validate now: [NAME=]MHz, comma separated */
@@ -140,19 +150,26 @@ void cli_parse_opts(const char *cmd, int argc, char **argv, int first, opts *o, 
         c = *end ? end + 1 : end;
       }
       o->clocks = val;
-    }
-    else if (FLAG("-n") || FLAG("--n-predict")) o->n_predict = parse_long(cmd, name, val, 0, 1L << 24);
-    else if (FLAG("--batch")) o->batch = (uint32_t)parse_long(cmd, name, val, 1, 4096);
-    else if (FLAG("--ctx")) o->ctx = (uint32_t)parse_long(cmd, name, val, 2, 1L << 24);
+    } else if (FLAG("-n") || FLAG("--n-predict"))
+      o->n_predict = parse_long(cmd, name, val, 0, 1L << 24);
+    else if (FLAG("--batch"))
+      o->batch = (uint32_t)parse_long(cmd, name, val, 1, 4096);
+    else if (FLAG("--ctx"))
+      o->ctx = (uint32_t)parse_long(cmd, name, val, 2, 1L << 24);
     else if (FLAG("--threads")) {
       parse_long(cmd, name, val, 1, 1024);
       setenv("TERN_THREADS", val, 1);
     } else if (FLAG("--fmt")) {
-      if (strcmp(val, "t5") == 0 || strcmp(val, "T5") == 0) o->fmt = TERN_T5;
-      else if (strcmp(val, "t2") == 0 || strcmp(val, "T2") == 0) o->fmt = TERN_T2;
-      else die_usage(cmd, "--fmt '%s': expected t5 or t2", val);
-    } else if (FLAG("--temp")) o->sp.temp = (float)parse_double(cmd, name, val);
-    else if (FLAG("--top-k")) o->sp.top_k = (uint32_t)parse_long(cmd, name, val, 0, 0x7fffffff);
+      if (strcmp(val, "t5") == 0 || strcmp(val, "T5") == 0)
+        o->fmt = TERN_T5;
+      else if (strcmp(val, "t2") == 0 || strcmp(val, "T2") == 0)
+        o->fmt = TERN_T2;
+      else
+        die_usage(cmd, "--fmt '%s': expected t5 or t2", val);
+    } else if (FLAG("--temp"))
+      o->sp.temp = (float)parse_double(cmd, name, val);
+    else if (FLAG("--top-k"))
+      o->sp.top_k = (uint32_t)parse_long(cmd, name, val, 0, 0x7fffffff);
     else if (FLAG("--top-p")) {
       double p = parse_double(cmd, name, val);
       if (p < 0.0 || p > 1.0) die_usage(cmd, "--top-p %s: expected 0..1", val);
@@ -161,9 +178,11 @@ void cli_parse_opts(const char *cmd, int argc, char **argv, int first, opts *o, 
       char *end;
       errno = 0;
       unsigned long long s = strtoull(val, &end, 0);
-      if (errno || end == val || *end || val[0] == '-') die_usage(cmd, "--seed '%s': expected an unsigned integer", val);
+      if (errno || end == val || *end || val[0] == '-')
+        die_usage(cmd, "--seed '%s': expected an unsigned integer", val);
       o->sp.seed = (uint64_t)s;
-    } else die_usage(cmd, "unknown option '%s'", name);
+    } else
+      die_usage(cmd, "unknown option '%s'", name);
 #undef FLAG
   }
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The CLI's exit codes, its writes to stdout and its SIGBUS handler (issue 14: never hang, never
  * lie). Every byte tern prints goes through stdio; a failed write (a full disk, a closed stdout,
  * a reader that went away) must end the command with EXIT_OUTPUT and a message instead of exit 0

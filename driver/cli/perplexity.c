@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern perplexity: the perplexity of a text file, in chunks of --ctx tokens each evaluated from
  * an empty context. */
 #define _POSIX_C_SOURCE 200809L

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern run: evaluate a prompt and generate tokens, with the logits dump, the event counts file
  * and the per-token device statistics (--stats, --clock-mhz). */
 #define _POSIX_C_SOURCE 200809L
@@ -91,8 +92,8 @@ static void print_stats(session *s, const opts *o, const tern_device_stats *at_p
     printf("   ternary adds %.0f (nonzero weights x tokens: %.1f%% of the MACs); array MAC slots %.0f\n", adds,
            macs ? 100.0 * (double)dec->adds / (double)macs : 0.0, slots);
     printf("   host bytes: lm_head %.0f, embedding %.0f, KV cache read %.0f and written %.0f, norms %.0f\n",
-           dec->lm_head_bytes / steps, dec->embd_bytes / steps, dec->kv_read_bytes / steps,
-           dec->kv_write_bytes / steps, dec->norm_bytes / steps);
+           dec->lm_head_bytes / steps, dec->embd_bytes / steps, dec->kv_read_bytes / steps, dec->kv_write_bytes / steps,
+           dec->norm_bytes / steps);
     const double fl = (double)(dec->quant_flops + dec->epilogue_flops + dec->flops_attn + dec->flops_norm +
                                dec->flops_rope + dec->flops_ffn + dec->flops_lm_head + dec->flops_sample);
     printf("   host FLOPs %.0f (lm_head %.0f, attention %.0f, quantisation+epilogue %.0f, other %.0f)\n", fl / steps,
@@ -105,8 +106,9 @@ static void print_stats(session *s, const opts *o, const tern_device_stats *at_p
       static const char *const gname[TERN_TOGGLE_GROUPS] = {"activations", "weight codes", "accumulators"};
       for (int g = 0; g < TERN_TOGGLE_GROUPS; g++)
         printf(" %s %.2f%% of %u%s", gname[g],
-               now_st.toggle_bits[g] ? 100.0 * (double)dec->toggles[g] / ((double)dec->toggle_cycles * now_st.toggle_bits[g])
-                                     : 0.0,
+               now_st.toggle_bits[g]
+                   ? 100.0 * (double)dec->toggles[g] / ((double)dec->toggle_cycles * now_st.toggle_bits[g])
+                   : 0.0,
                now_st.toggle_bits[g], g + 1 < TERN_TOGGLE_GROUPS ? ";" : "\n");
     }
   }

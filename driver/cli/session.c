@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The tern CLI's session: the model file, device, weights, tokenizer and context a command
  * opens (and closes), tokenizing a prompt and printing a generated token. */
 #define _POSIX_C_SOURCE 200809L
@@ -27,7 +28,6 @@ static void on_progress(void *ctx, size_t done, size_t total) {
     fprintf(stderr, "tern: loading weights %zu/%zu (%.1f s)\n", done, total, now() - p->t0);
   p->shown = 1;
 }
-
 
 void session_close(session *s) {
   tern_ctx_free(s->c);
@@ -83,8 +83,10 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
   if (tern_open_err(o->device, &s->dev, err, sizeof err) != TERN_OK) {
     const char *uri = o->device ? o->device : (getenv("TERN_DEVICE") ? getenv("TERN_DEVICE") : "cpu");
     /* a transport's message may start with the URI itself (uart:TTY: ...): do not say it twice */
-    if (strncmp(err, uri, strlen(uri)) == 0 && err[strlen(uri)] == ':') fail("cannot open device %s", err);
-    else fail("cannot open device '%s': %s", uri, err);
+    if (strncmp(err, uri, strlen(uri)) == 0 && err[strlen(uri)] == ':')
+      fail("cannot open device %s", err);
+    else
+      fail("cannot open device '%s': %s", uri, err);
     if (strncmp(uri, "rtl", 3) == 0 && strstr(err, "libtern_rtl"))
       fprintf(stderr, "%s: the rtl-capable CLI is build/driver/rtl/tern (make -C driver rtl)\n", prog);
     if (strncmp(uri, "systemc", 7) == 0 && strstr(err, "libtern_systemc"))
@@ -102,8 +104,10 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
   if (pr.shown && pr.tty) fputc('\n', stderr);
   if (st != TERN_OK) {
     const char *uri = tern_device_uri(s->dev); /* once: the layers below may have named it */
-    if (strstr(err, uri)) fail("cannot load model '%s': %s", o->model, err);
-    else fail("cannot load model '%s' onto device %s: %s", o->model, uri, err);
+    if (strstr(err, uri))
+      fail("cannot load model '%s': %s", o->model, err);
+    else
+      fail("cannot load model '%s' onto device %s: %s", o->model, uri, err);
     goto bad;
   }
   s->p = tern_model_get_params(s->m);
@@ -117,9 +121,10 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
     /* more tokens than rows: ids past the embedding; fewer: generated ids past the tokenizer
      * would print nothing. Either way the file is inconsistent. */
     if (tern_tokenizer_vocab_size(s->tok) != s->p->n_vocab) {
-      fail("model '%s': the tokenizer has %zu tokens but the embedding (token_embd.weight) has %u rows; they must "
-           "be equal",
-           o->model, tern_tokenizer_vocab_size(s->tok), s->p->n_vocab);
+      fail(
+          "model '%s': the tokenizer has %zu tokens but the embedding (token_embd.weight) has %u rows; they must "
+          "be equal",
+          o->model, tern_tokenizer_vocab_size(s->tok), s->p->n_vocab);
       goto bad;
     }
   }
@@ -143,7 +148,7 @@ int make_ctx(session *s, uint32_t n_ctx) {
 
 /* Tokenize text into a fresh array (*ids, *n). */
 int tokenize(const tern_tokenizer *t, const char *text, size_t len, int add_bos, int parse_special, int32_t **ids,
-                    size_t *n) {
+             size_t *n) {
   size_t cnt = 0;
   tern_status st = tern_tokenize(t, text, len, add_bos, parse_special, NULL, 0, &cnt);
   if (st != TERN_OK && st != TERN_ERR_SIZE) {

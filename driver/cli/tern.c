@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern: run a BitNet b1.58 GGUF model with its BitLinear layers on a tern device.
  *
  *   tern run -m MODEL.gguf -p "prompt" -n 64 --device cpu|cmodel|rtl
@@ -68,55 +69,59 @@ void cli_help(const char *cmd) {
     return;
   }
   if (strcmp(cmd, "run") == 0) {
-    printf("usage: tern run -m MODEL.gguf (-p PROMPT | --tokens ID,ID,...) [options]\n\n"
-           "Evaluate the prompt (in batches of T tokens through each BitLinear), then generate up to\n"
-           "-n tokens, printing each as it is produced. Ends, on stderr, with the prompt and generation\n"
-           "speeds in tokens/s.\n\n"
-           "  -p, --prompt TEXT    the prompt (special-token texts such as <|eot_id|> are parsed)\n"
-           "  --tokens LIST        the prompt as token ids instead, comma separated (no BOS is added)\n"
-           "  -n, --n-predict N    tokens to generate (default 64)\n"
-           "  --no-bos             do not add the BOS token before the prompt\n"
-           "  --ignore-eos         keep generating after an end-of-generation token\n"
-           "  --dump-logits FILE   write the prompt ids, the logits of every prompt position and the\n"
-           "                       generated ids to FILE (docs/inference.md, 'Logits dump')\n"
-           "  -q, --quiet          no progress and no speed line\n"
-           "  --stats              end with what the device did per generated token: BitLinear calls,\n"
-           "                       MACs, weight and activation bytes, device cycles and array\n"
-           "                       utilisation (devices with a clock: rtl), and the golden check\n"
-           "  --clock-mhz LIST     with --stats: the tokens/s those cycles give at these clocks\n"
-           "                       ([NAME=]MHz, comma separated, e.g. icebreaker=45.9,100)\n"
-           "  --counts FILE        write the run's event counts (prompt and decode totals: additions,\n"
-           "                       bytes per memory level, host FLOPs, cycles, toggles) for 'tern energy'\n\n");
+    printf(
+        "usage: tern run -m MODEL.gguf (-p PROMPT | --tokens ID,ID,...) [options]\n\n"
+        "Evaluate the prompt (in batches of T tokens through each BitLinear), then generate up to\n"
+        "-n tokens, printing each as it is produced. Ends, on stderr, with the prompt and generation\n"
+        "speeds in tokens/s.\n\n"
+        "  -p, --prompt TEXT    the prompt (special-token texts such as <|eot_id|> are parsed)\n"
+        "  --tokens LIST        the prompt as token ids instead, comma separated (no BOS is added)\n"
+        "  -n, --n-predict N    tokens to generate (default 64)\n"
+        "  --no-bos             do not add the BOS token before the prompt\n"
+        "  --ignore-eos         keep generating after an end-of-generation token\n"
+        "  --dump-logits FILE   write the prompt ids, the logits of every prompt position and the\n"
+        "                       generated ids to FILE (docs/inference.md, 'Logits dump')\n"
+        "  -q, --quiet          no progress and no speed line\n"
+        "  --stats              end with what the device did per generated token: BitLinear calls,\n"
+        "                       MACs, weight and activation bytes, device cycles and array\n"
+        "                       utilisation (devices with a clock: rtl), and the golden check\n"
+        "  --clock-mhz LIST     with --stats: the tokens/s those cycles give at these clocks\n"
+        "                       ([NAME=]MHz, comma separated, e.g. icebreaker=45.9,100)\n"
+        "  --counts FILE        write the run's event counts (prompt and decode totals: additions,\n"
+        "                       bytes per memory level, host FLOPs, cycles, toggles) for 'tern energy'\n\n");
     printf(usage_common, TERN_T_MAX);
     printf("\n%s", usage_sampling);
   } else if (strcmp(cmd, "chat") == 0) {
-    printf("usage: tern chat -m MODEL.gguf [-p MESSAGE] [options]\n\n"
-           "Chat in BitNet b1.58 2B4T's format: <|begin_of_text|>[System: ...<|eot_id|>]User: MESSAGE\n"
-           "<|eot_id|>Assistant: , then the reply until <|eot_id|>. Without -p, reads one user message\n"
-           "per line from stdin until end of file; the conversation stays in the context (when it is\n"
-           "full, the conversation starts over).\n\n"
-           "  -p, --prompt TEXT    one turn with this message, then exit\n"
-           "  --system TEXT        a system message before the first turn\n"
-           "  -n, --n-predict N    at most N tokens per reply (default 256)\n"
-           "  -q, --quiet          no progress and no speed line\n\n");
+    printf(
+        "usage: tern chat -m MODEL.gguf [-p MESSAGE] [options]\n\n"
+        "Chat in BitNet b1.58 2B4T's format: <|begin_of_text|>[System: ...<|eot_id|>]User: MESSAGE\n"
+        "<|eot_id|>Assistant: , then the reply until <|eot_id|>. Without -p, reads one user message\n"
+        "per line from stdin until end of file; the conversation stays in the context (when it is\n"
+        "full, the conversation starts over).\n\n"
+        "  -p, --prompt TEXT    one turn with this message, then exit\n"
+        "  --system TEXT        a system message before the first turn\n"
+        "  -n, --n-predict N    at most N tokens per reply (default 256)\n"
+        "  -q, --quiet          no progress and no speed line\n\n");
     printf(usage_common, TERN_T_MAX);
     printf("\n%s", usage_sampling);
   } else if (strcmp(cmd, "energy") == 0) {
     fputs(usage_energy, stdout);
   } else if (strcmp(cmd, "info") == 0) {
-    printf("usage: tern info MODEL.gguf\n\n"
-           "Print the GGUF version, every metadata key (long arrays cut), the tensor table, and the\n"
-           "hyper-parameters tern reads from it (or why it cannot run it: the tensors whose types stop\n"
-           "a run, by role).\n\n"
-           "  --no-mmap            read the file into memory instead of mapping it\n");
+    printf(
+        "usage: tern info MODEL.gguf\n\n"
+        "Print the GGUF version, every metadata key (long arrays cut), the tensor table, and the\n"
+        "hyper-parameters tern reads from it (or why it cannot run it: the tensors whose types stop\n"
+        "a run, by role).\n\n"
+        "  --no-mmap            read the file into memory instead of mapping it\n");
   } else if (strcmp(cmd, "perplexity") == 0) {
-    printf("usage: tern perplexity -m MODEL.gguf -f TEXT [--ctx N] [options]\n\n"
-           "Tokenize the file, cut it into chunks of N tokens (BOS first when the model adds one) and\n"
-           "evaluate each chunk from an empty context; every token after a chunk's first is scored by\n"
-           "the logits of the position before it. Prints exp(mean negative log-likelihood).\n\n"
-           "  -f, --file FILE      the text\n"
-           "  --ctx N              chunk size in tokens (default 512, at most the training context)\n"
-           "  -q, --quiet          no progress lines\n\n");
+    printf(
+        "usage: tern perplexity -m MODEL.gguf -f TEXT [--ctx N] [options]\n\n"
+        "Tokenize the file, cut it into chunks of N tokens (BOS first when the model adds one) and\n"
+        "evaluate each chunk from an empty context; every token after a chunk's first is scored by\n"
+        "the logits of the position before it. Prints exp(mean negative log-likelihood).\n\n"
+        "  -f, --file FILE      the text\n"
+        "  --ctx N              chunk size in tokens (default 512, at most the training context)\n"
+        "  -q, --quiet          no progress lines\n\n");
     printf(usage_common, TERN_T_MAX);
   }
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A complete example of the tern API (docs/programming.md): one BitLinear layer with a
  * 256 x 640 ternary weight tensor given as an I2_S blob, run for two tokens on the device
  * named by argv[1] (default: TERN_DEVICE, else "cpu"). Prints y[0][0..3]. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern: the host API that runs BitLinear layers on a tern device.
  *
  *   tern_device *dev;  tern_weights *w;
@@ -58,14 +59,13 @@ typedef enum tern_layout {
 typedef struct tern_tensor_src {
   tern_layout layout;
   const void *data;
-  size_t size;   /* bytes at data: must be exactly what the layout needs for k x n */
+  size_t size; /* bytes at data: must be exactly what the layout needs for k x n */
   uint32_t k, n;
-  float scale;   /* TERN_LAYOUT_TRITS only; the GGUF layouts carry their own */
+  float scale; /* TERN_LAYOUT_TRITS only; the GGUF layouts carry their own */
 } tern_tensor_src;
 
 /* Convert a tensor into the device format fmt (T2 or T5) and place it on the device. */
-tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern_format fmt,
-                              tern_weights **w);
+tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern_format fmt, tern_weights **w);
 void tern_weights_free(tern_weights *w);
 uint32_t tern_weights_k(const tern_weights *w);
 uint32_t tern_weights_n(const tern_weights *w);
@@ -75,8 +75,7 @@ uint64_t tern_weights_nonzero(const tern_weights *w);
 
 /* y[t][0..N) = BitLinear(x[t][0..K)) for t < tokens: per-token int8 quantisation, the
  * device's int32 accumulators, the fp32 epilogue. x and y must not overlap. */
-tern_status tern_bitlinear(tern_device *dev, const tern_weights *w, const float *x,
-                           uint32_t tokens, float *y);
+tern_status tern_bitlinear(tern_device *dev, const tern_weights *w, const float *x, uint32_t tokens, float *y);
 
 /* One BitLinear of a batch: y[tokens][N] = BitLinear(x[tokens][K]) with weights w. */
 typedef struct tern_bitlinear_op {
@@ -93,8 +92,8 @@ typedef struct tern_bitlinear_op {
 tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops, size_t count);
 
 /* The integer core alone: acc[t][n] for int8 xq[t][k] (what the device computes). */
-tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const int8_t *xq,
-                               uint32_t tokens, int32_t *acc);
+tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const int8_t *xq, uint32_t tokens,
+                               int32_t *acc);
 
 /* ---- golden check and counters ---------------------------------------------------------- */
 /* Golden check: with on != 0, every tensor loaded from then on keeps its packed device stream
@@ -106,28 +105,28 @@ tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const in
 tern_status tern_device_set_check(tern_device *dev, int on);
 /* What the device has done since it was opened (or the counters were reset). */
 typedef struct tern_device_stats {
-  uint64_t calls;           /* BitLinear matmuls (a batch of c ops counts c) */
-  uint64_t tokens;          /* their tokens, summed */
-  uint64_t macs;            /* K * N * tokens, summed: the ternary multiply-accumulates done */
-  uint64_t weight_bytes;    /* device-stream bytes of the weights, one pass per call */
-  uint64_t act_bytes;       /* int8 activations sent (K * tokens) and ... */
-  uint64_t result_bytes;    /* ... int32 accumulators returned (4 * N * tokens) */
-  int has_cycles;           /* the device has a clock (rtl, a board) */
-  uint64_t device_cycles;   /* its cycles while the calls ran (has_cycles only) */
-  uint64_t checked;         /* calls whose accumulators were compared with the golden model */
-  uint64_t check_failures;  /* ... and differed */
+  uint64_t calls;          /* BitLinear matmuls (a batch of c ops counts c) */
+  uint64_t tokens;         /* their tokens, summed */
+  uint64_t macs;           /* K * N * tokens, summed: the ternary multiply-accumulates done */
+  uint64_t weight_bytes;   /* device-stream bytes of the weights, one pass per call */
+  uint64_t act_bytes;      /* int8 activations sent (K * tokens) and ... */
+  uint64_t result_bytes;   /* ... int32 accumulators returned (4 * N * tokens) */
+  int has_cycles;          /* the device has a clock (rtl, a board) */
+  uint64_t device_cycles;  /* its cycles while the calls ran (has_cycles only) */
+  uint64_t checked;        /* calls whose accumulators were compared with the golden model */
+  uint64_t check_failures; /* ... and differed */
   /* Event counts for the energy study (docs/energy.md), over the same calls: */
-  uint64_t adds;            /* ternary additions needed: nonzero weights x tokens, summed */
-  uint64_t slot_macs;       /* MAC slots of the array the calls occupy: ceil(N/R)*R x ceil(K/L)*L
-                               x tokens at the device geometry (padding included) */
-  uint64_t quant_flops;     /* host: activation quantisation, 3 per input element (K x tokens) */
-  uint64_t epilogue_flops;  /* host: the fp32 epilogue, 2 per result (N x tokens) */
+  uint64_t adds;           /* ternary additions needed: nonzero weights x tokens, summed */
+  uint64_t slot_macs;      /* MAC slots of the array the calls occupy: ceil(N/R)*R x ceil(K/L)*L
+                              x tokens at the device geometry (padding included) */
+  uint64_t quant_flops;    /* host: activation quantisation, 3 per input element (K x tokens) */
+  uint64_t epilogue_flops; /* host: the fp32 epilogue, 2 per result (N x tokens) */
   /* Toggle activity of the array (rtl with the toggles= option): bit flips of its registers
    * counted every clock cycle since open (or reset), in three groups: TERN_TOGGLE_ACT (the
    * activations entering the lanes), TERN_TOGGLE_CODE (the decoded weight codes), TERN_TOGGLE_ACC
    * (the accumulators). toggle_bits[g] is the number of register bits watched in group g. */
   int has_toggles;
-  uint64_t toggle_cycles;   /* cycles sampled */
+  uint64_t toggle_cycles; /* cycles sampled */
   uint64_t toggles[3];
   uint32_t toggle_bits[3];
 } tern_device_stats;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern_energy: event counts of a run, and joules per token from them (docs/energy.md).
  *
  *   tern run ... --counts run.txt             writes a tern_counts file (tern_counts_write)
@@ -26,9 +27,9 @@ extern "C" {
 
 /* Totals over one phase of a run (tern_device_stats and tern_host_counts, plus sampling). */
 typedef struct tern_count_phase {
-  uint64_t tokens;      /* forward-pass tokens evaluated */
-  uint64_t samples;     /* tokens sampled from logits (1 per decode step) */
-  double seconds;       /* wall time of the phase on this machine */
+  uint64_t tokens;  /* forward-pass tokens evaluated */
+  uint64_t samples; /* tokens sampled from logits (1 per decode step) */
+  double seconds;   /* wall time of the phase on this machine */
   /* device side (tern_device_stats) */
   uint64_t calls, macs, adds, slot_macs, weight_bytes, act_bytes, result_bytes, quant_flops, epilogue_flops;
   int has_cycles;
@@ -44,10 +45,10 @@ typedef struct tern_count_phase {
 
 /* The counts of a run and what is needed to re-cost them at another array geometry. */
 typedef struct tern_counts {
-  char model[160];        /* the model (file name or synth:SPEC) */
-  char device[64];        /* the device URI it ran on */
-  tern_geom geom;         /* the device's array geometry (stream bytes and slots are for it) */
-  tern_format fmt;        /* the device weight format */
+  char model[160]; /* the model (file name or synth:SPEC) */
+  char device[64]; /* the device URI it ran on */
+  tern_geom geom;  /* the device's array geometry (stream bytes and slots are for it) */
+  tern_format fmt; /* the device weight format */
   uint32_t n_embd, n_layer, n_ff, n_head, n_head_kv, head_dim, n_vocab, head_type_size;
   uint64_t weights, nonzero_weights; /* ternary weights of the model; nonzero ones */
   uint32_t toggle_bits[TERN_TOGGLE_GROUPS];
@@ -100,10 +101,10 @@ tern_status tern_memory_builtin(const char *name, tern_memory *m);
 typedef struct tern_board {
   char name[32];
   double clock_mhz;
-  tern_geom geom;       /* {0, 0}: not tied to one array */
-  int has_power;        /* static_w and dynamic_w are sourced figures */
-  double static_w;      /* power drawn when idle */
-  double dynamic_w;     /* power added when the design runs at full activity */
+  tern_geom geom;   /* {0, 0}: not tied to one array */
+  int has_power;    /* static_w and dynamic_w are sourced figures */
+  double static_w;  /* power drawn when idle */
+  double dynamic_w; /* power added when the design runs at full activity */
   char source[400];
 } tern_board;
 /* "icebreaker", "ulx3s" or "kv260"; TERN_ERR_ARG otherwise. */
@@ -119,12 +120,12 @@ typedef enum tern_exec {
 typedef struct tern_energy_config {
   tern_energy_table table;
   tern_exec exec;
-  tern_geom geom;       /* device array (TERN_EXEC_DEVICE) */
-  double clock_mhz;     /* device clock */
-  double port_bytes;    /* device memory port, bytes per cycle; 0: one T5 beat (rows x lanes / 5) */
-  tern_memory mem;      /* where the device's weights are */
-  double static_w;      /* static power, charged for the time of a token */
-  double dynamic_w;     /* FPGA dynamic power at full activity, charged for the device time */
+  tern_geom geom;    /* device array (TERN_EXEC_DEVICE) */
+  double clock_mhz;  /* device clock */
+  double port_bytes; /* device memory port, bytes per cycle; 0: one T5 beat (rows x lanes / 5) */
+  tern_memory mem;   /* where the device's weights are */
+  double static_w;   /* static power, charged for the time of a token */
+  double dynamic_w;  /* FPGA dynamic power at full activity, charged for the device time */
 } tern_energy_config;
 
 enum { TERN_E_ADDS, TERN_E_SRAM, TERN_E_DRAM, TERN_E_HOST, TERN_E_STATIC, TERN_E_FPGA_DYN, TERN_E_COUNT };
@@ -153,8 +154,8 @@ const char *tern_energy_component_name(int component);
 /* Cost the counts' average decode token under cfg. Fails (message in err) when the counts have
  * no decode steps, the geometry is bad, or the counts contradict themselves (the shapes must
  * explain the counted MACs, and at the counted geometry the counted weight bytes). */
-tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *cfg, tern_energy_result *r,
-                                char *err, size_t err_size);
+tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *cfg, tern_energy_result *r, char *err,
+                                size_t err_size);
 
 #ifdef __cplusplus
 }

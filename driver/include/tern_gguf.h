@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern_gguf: a validating reader for GGUF files (versions 2 and 3, little-endian).
  *
  *   tern_gguf *g;  char err[256];
@@ -87,8 +88,7 @@ tern_status tern_gguf_open(const char *path, tern_gguf **out, char *err, size_t 
 tern_status tern_gguf_open_flags(const char *path, unsigned flags, tern_gguf **out, char *err, size_t err_size);
 /* The same on size bytes at data, which are not copied: they must outlive the tern_gguf.
  * For tests and fuzzing, or a file already in memory. */
-tern_status tern_gguf_open_memory(const void *data, size_t size, tern_gguf **out, char *err,
-                                  size_t err_size);
+tern_status tern_gguf_open_memory(const void *data, size_t size, tern_gguf **out, char *err, size_t err_size);
 /* Free everything (and unmap the file). NULL is a no-op. */
 void tern_gguf_close(tern_gguf *g);
 
@@ -123,12 +123,10 @@ tern_status tern_gguf_get_f32(const tern_gguf *g, const char *key, float *v);
 tern_status tern_gguf_get_str(const tern_gguf *g, const char *key, const char **s, size_t *len);
 /* ARRAY: its element type and count. An array of arrays gives *elem = TERN_GGUF_ARRAY; its
  * elements were validated but are not otherwise accessible. */
-tern_status tern_gguf_get_arr(const tern_gguf *g, const char *key, tern_gguf_type *elem,
-                              size_t *count);
+tern_status tern_gguf_get_arr(const tern_gguf *g, const char *key, tern_gguf_type *elem, size_t *count);
 /* Element i of a STRING array (O(1): an index is built at open). TERN_ERR_CODE if the key is
  * not a string array, TERN_ERR_ARG if i >= count. *s is not NUL-terminated. */
-tern_status tern_gguf_arr_str(const tern_gguf *g, const char *key, size_t i, const char **s,
-                              size_t *len);
+tern_status tern_gguf_arr_str(const tern_gguf *g, const char *key, size_t i, const char **s, size_t *len);
 /* A numeric (or BOOL) array: *data points at count packed little-endian elements of the
  * element type's size, inside the file, possibly unaligned (use memcpy). For count == 0 *data
  * is a valid pointer to no bytes. TERN_ERR_CODE for STRING or ARRAY elements. */
@@ -136,13 +134,13 @@ tern_status tern_gguf_arr_data(const tern_gguf *g, const char *key, const void *
 
 /* ---- tensors ------------------------------------------------------------------------------ */
 typedef struct {
-  const char *name;     /* NUL-terminated */
-  uint32_t n_dims;      /* 1..4 */
-  uint64_t ne[4];       /* ne[0] is the row length (K for a weight); ne[d] = 1 for d >= n_dims */
-  uint32_t type;        /* TERN_GGML_* */
-  uint64_t offset;      /* from the start of the data section (a multiple of the alignment) */
-  const uint8_t *data;  /* = file + data_offset + offset; aligned as the file is */
-  size_t nbytes;        /* exact byte size of the tensor's data (see tern_gguf_tensor_bytes) */
+  const char *name;    /* NUL-terminated */
+  uint32_t n_dims;     /* 1..4 */
+  uint64_t ne[4];      /* ne[0] is the row length (K for a weight); ne[d] = 1 for d >= n_dims */
+  uint32_t type;       /* TERN_GGML_* */
+  uint64_t offset;     /* from the start of the data section (a multiple of the alignment) */
+  const uint8_t *data; /* = file + data_offset + offset; aligned as the file is */
+  size_t nbytes;       /* exact byte size of the tensor's data (see tern_gguf_tensor_bytes) */
 } tern_gguf_tensor;
 
 size_t tern_gguf_tensor_count(const tern_gguf *g);
@@ -175,8 +173,8 @@ const char *tern_gguf_value_type_name(uint32_t value_type);
  * Returns TERN_OK and *nbytes; TERN_ERR_CODE for an unsupported type; TERN_ERR_SHAPE for
  * n_dims outside 1..4, a zero dim, a shape the type does not allow, or a size that overflows.
  * If why != NULL it receives a short reason on failure. */
-tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_t ne[4],
-                                   size_t *nbytes, char *why, size_t why_size);
+tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_t ne[4], size_t *nbytes, char *why,
+                                   size_t why_size);
 /* The alignment in force (general.alignment or 32), the file offset of the data section, and
  * the whole file (start and size). */
 uint32_t tern_gguf_alignment(const tern_gguf *g);

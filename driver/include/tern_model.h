@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern_model: a BitNet b1.58 transformer from a GGUF file, every BitLinear on a tern device.
  *
  *   tern_gguf *g;  tern_model *m;  tern_ctx *c;
@@ -21,8 +22,8 @@
  * they stay where the file is, mapped and shared through the page cache. Everything else is
  * owned: the norms copied to float, the BitLinears converted onto the device, the tokenizer's
  * strings copied. Keep the tern_gguf open while the model lives; open it with TERN_GGUF_READ
- * (tern_gguf_open_flags, the CLI's --no-mmap) when the file may change during the run. No global state; a model and its contexts are used from one thread at a time
- * (they use the device's thread pool inside). */
+ * (tern_gguf_open_flags, the CLI's --no-mmap) when the file may change during the run. No global state; a model and its
+ * contexts are used from one thread at a time (they use the device's thread pool inside). */
 #ifndef TERN_MODEL_H
 #define TERN_MODEL_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sampling the next token from logits: greedy, temperature, top-k, top-p, with a seed.
  * No global state: a tern_sampler holds its own splitmix64 generator, so two samplers with the
  * same parameters and seed given the same logits draw the same tokens. */
@@ -22,10 +23,10 @@ typedef struct tern_sampler_params {
 
 typedef struct tern_sampler {
   tern_sampler_params p;
-  uint64_t rng;      /* splitmix64 state */
-  size_t cap;        /* vocabulary size the buffers hold */
-  int32_t *idx;      /* candidate ids */
-  double *prob;      /* their probabilities */
+  uint64_t rng; /* splitmix64 state */
+  size_t cap;   /* vocabulary size the buffers hold */
+  int32_t *idx; /* candidate ids */
+  double *prob; /* their probabilities */
 } tern_sampler;
 
 /* Defaults: greedy (temp 0), top_k 40, top_p 0.95, seed 0. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern_synth: a BitNet b1.58 model with random weights, written as a GGUF file in memory, for
  * measurements that depend on a model's shape but not on what it learned (the energy study,
  * docs/energy.md). The CLI takes one wherever it takes a model file: -m synth:SPEC.
@@ -27,7 +28,7 @@ extern "C" {
 
 typedef struct tern_synth_params {
   uint32_t n_embd, n_layer, n_ff, n_head, n_head_kv, n_vocab, n_ctx;
-  double zero;   /* fraction of zero weights in every BitLinear, 0..1 */
+  double zero; /* fraction of zero weights in every BitLinear, 0..1 */
   uint64_t seed;
 } tern_synth_params;
 

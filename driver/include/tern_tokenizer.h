@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* tern_tokenizer: the byte-level BPE tokenizer of LLaMA 3 (and so of BitNet b1.58 2B4T), as a
  * GGUF file describes it (tokenizer.ggml.model = "gpt2", tokenizer.ggml.pre = "llama-bpe").
  *
@@ -76,19 +77,16 @@ enum {
  * is ignored. Nothing of g is referenced afterwards: g may be closed.
  * TERN_ERR_ARG for a NULL argument, TERN_ERR_CODE for a missing or malformed key, an
  * unsupported model/pre, a token id out of range or a byte without a token, TERN_ERR_NOMEM. */
-tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, char *err,
-                                     size_t err_size);
+tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, char *err, size_t err_size);
 
 /* Build a tokenizer from arrays (for tests and non-GGUF use): n_tokens token texts in GGUF form
  * (tokens[i], lens[i] bytes; normal tokens in GPT-2 byte-map form, e.g. "Ġthe" for " the"),
  * their types (NULL: see above), n_merges merge rules in rank order ("Ġ t", merge_lens[i]
  * bytes), and the BOS, EOS and EOT ids (-1: none). Everything is copied. add_bos defaults to 1
  * when bos >= 0. Errors as tern_tokenizer_from_gguf. */
-tern_status tern_tokenizer_new(const char *const *tokens, const size_t *lens, size_t n_tokens,
-                               const int32_t *types, const char *const *merges,
-                               const size_t *merge_lens, size_t n_merges, int32_t bos,
-                               int32_t eos, int32_t eot, tern_tokenizer **out, char *err,
-                               size_t err_size);
+tern_status tern_tokenizer_new(const char *const *tokens, const size_t *lens, size_t n_tokens, const int32_t *types,
+                               const char *const *merges, const size_t *merge_lens, size_t n_merges, int32_t bos,
+                               int32_t eos, int32_t eot, tern_tokenizer **out, char *err, size_t err_size);
 
 /* Free a tokenizer (NULL is a no-op). */
 void tern_tokenizer_free(tern_tokenizer *t);
@@ -98,8 +96,8 @@ void tern_tokenizer_free(tern_tokenizer *t);
  * *n_ids receives the number of ids the whole encoding has. If that is more than max_ids, the
  * first max_ids are written and TERN_ERR_SIZE is returned (so ids = NULL, max_ids = 0 asks for
  * the count). TERN_ERR_ARG for a NULL t or n_ids, TERN_ERR_NOMEM. */
-tern_status tern_tokenize(const tern_tokenizer *t, const char *text, size_t len, int add_bos,
-                          int parse_special, int32_t *ids, size_t max_ids, size_t *n_ids);
+tern_status tern_tokenize(const tern_tokenizer *t, const char *text, size_t len, int add_bos, int parse_special,
+                          int32_t *ids, size_t max_ids, size_t *n_ids);
 
 /* The bytes token id stands for (see above): copies min(length, buf_size) bytes to buf (no NUL
  * is added) and returns the full length; 0 for an id out of range. */
@@ -109,8 +107,7 @@ size_t tern_token_to_bytes(const tern_tokenizer *t, int32_t id, char *buf, size_
 const char *tern_token_bytes(const tern_tokenizer *t, int32_t id, size_t *len);
 /* Decode n ids: their bytes concatenated, as tern_token_to_bytes (ids out of range add
  * nothing). Copies min(total, buf_size) bytes, returns the total. */
-size_t tern_detokenize(const tern_tokenizer *t, const int32_t *ids, size_t n, char *buf,
-                       size_t buf_size);
+size_t tern_detokenize(const tern_tokenizer *t, const int32_t *ids, size_t n, char *buf, size_t buf_size);
 
 /* The pre-tokenizer alone (step 2 above): the end of the piece of text[0..len) that starts at
  * pos, always > pos when pos < len (returns len otherwise). For tests and tools. */
@@ -160,18 +157,16 @@ typedef struct tern_chat_msg {
  * the NUL-terminated text to out when it fits; *len (may be NULL) receives the length without
  * the NUL. TERN_ERR_SIZE when out_size <= length (out then holds a truncated, NUL-terminated
  * prefix if out_size > 0), TERN_ERR_ARG for NULL roles/contents or a tokenizer with no EOT. */
-tern_status tern_chat_format_messages(const tern_tokenizer *t, const tern_chat_msg *msgs,
-                                      size_t n, int add_bos, int add_assistant, char *out,
-                                      size_t out_size, size_t *len);
+tern_status tern_chat_format_messages(const tern_tokenizer *t, const tern_chat_msg *msgs, size_t n, int add_bos,
+                                      int add_assistant, char *out, size_t out_size, size_t *len);
 /* One turn: [system message,] user message, generation prompt, with BOS. system may be NULL. */
-tern_status tern_chat_format(const tern_tokenizer *t, const char *system, const char *user,
-                             char *out, size_t out_size, size_t *len);
+tern_status tern_chat_format(const tern_tokenizer *t, const char *system, const char *user, char *out, size_t out_size,
+                             size_t *len);
 /* The token ids of tern_chat_format_messages(t, msgs, n, add_bos, add_assistant): the BOS and
  * EOT tokens by id, the role prefixes and message contents encoded with parse_special = 0 (so
  * "<|eot_id|>" typed by a user stays text). Same id/size contract as tern_tokenize. */
-tern_status tern_chat_tokenize(const tern_tokenizer *t, const tern_chat_msg *msgs, size_t n,
-                               int add_bos, int add_assistant, int32_t *ids, size_t max_ids,
-                               size_t *n_ids);
+tern_status tern_chat_tokenize(const tern_tokenizer *t, const tern_chat_msg *msgs, size_t n, int add_bos,
+                               int add_assistant, int32_t *ids, size_t max_ids, size_t *n_ids);
 
 #ifdef __cplusplus
 }

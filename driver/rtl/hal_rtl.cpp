@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Transport "rtl": the HAL of driver/src/hal.h over the Verilated device top rtl/tern_device.v,
 // run in-process (sim/verilator/device_sim.h: the model, an AXI4 memory model and an AXI4-Lite
 // master). Device memory is a host buffer that both the memory model and mem_read/mem_write
@@ -63,7 +64,7 @@ struct Toggles {
   std::vector<Sig> sigs;
   std::vector<uint8_t> prev;
   uint64_t counts[3] = {0, 0, 0}, cycles = 0;
-  uint32_t bits[3] = {8 * TERN_LANES, 2 * TERN_ROWS * TERN_LANES, 32 * TERN_T_MAX * TERN_ROWS};
+  uint32_t bits[3] = {8 * TERN_LANES, 2 * TERN_ROWS *TERN_LANES, 32 * TERN_T_MAX *TERN_ROWS};
   FILE *out = nullptr;
   uint64_t mark_counts[3] = {0, 0, 0}, mark_cycles = 0, waits = 0;
 
@@ -89,9 +90,9 @@ struct Toggles {
   // A CSV line for the cycles since the last one (one interrupt wait).
   void line(uint64_t now) {
     if (!out) return;
-    std::fprintf(out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", waits, now - (cycles - mark_cycles),
-                 cycles - mark_cycles, counts[0] - mark_counts[0], counts[1] - mark_counts[1],
-                 counts[2] - mark_counts[2]);
+    std::fprintf(out, "%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "\n", waits,
+                 now - (cycles - mark_cycles), cycles - mark_cycles, counts[0] - mark_counts[0],
+                 counts[1] - mark_counts[1], counts[2] - mark_counts[2]);
     for (int g = 0; g < 3; g++) mark_counts[g] = counts[g];
     mark_cycles = cycles;
     waits++;
@@ -235,8 +236,8 @@ tern_status rtl_reg_write(void *c, uint32_t off, uint32_t v) {
   if (!check_protocol(r)) return TERN_ERR_DEVICE;
   if (resp == 0) return TERN_OK;
   if (resp < 0) {
-    r->dead = fmt("register write 0x%08x at 0x%03x: no response within %" PRIu64 " cycles (cycle %" PRIu64 ")", v,
-                  off, (uint64_t)DeviceSim::kLiteTimeout, r->sim->cycles());
+    r->dead = fmt("register write 0x%08x at 0x%03x: no response within %" PRIu64 " cycles (cycle %" PRIu64 ")", v, off,
+                  (uint64_t)DeviceSim::kLiteTimeout, r->sim->cycles());
     r->detail = r->dead;
   } else {
     r->detail = fmt("register write 0x%08x at 0x%03x answered %s", v, off, resp == 2 ? "SLVERR" : "DECERR");
@@ -248,8 +249,8 @@ tern_status rtl_mem_write(void *c, uint64_t addr, const void *src, size_t len) {
   Rtl *r = ctx(c);
   if (!alive(r)) return TERN_ERR_DEVICE;
   if (addr > r->size || len > r->size - addr) {
-    r->detail = fmt("memory write of %zu bytes at 0x%" PRIx64 " beyond the %zu bytes of device memory", len, addr,
-                    r->size);
+    r->detail =
+        fmt("memory write of %zu bytes at 0x%" PRIx64 " beyond the %zu bytes of device memory", len, addr, r->size);
     return TERN_ERR_DEVICE;
   }
   std::memcpy(r->mem + addr, src, len);
@@ -260,8 +261,8 @@ tern_status rtl_mem_read(void *c, uint64_t addr, void *dst, size_t len) {
   Rtl *r = ctx(c);
   if (!alive(r)) return TERN_ERR_DEVICE;
   if (addr > r->size || len > r->size - addr) {
-    r->detail = fmt("memory read of %zu bytes at 0x%" PRIx64 " beyond the %zu bytes of device memory", len, addr,
-                    r->size);
+    r->detail =
+        fmt("memory read of %zu bytes at 0x%" PRIx64 " beyond the %zu bytes of device memory", len, addr, r->size);
     return TERN_ERR_DEVICE;
   }
   std::memcpy(dst, r->mem + addr, len);
@@ -290,10 +291,11 @@ tern_status rtl_wait_irq(void *c, uint32_t timeout_ms) {
   if (!check_protocol(r)) return TERN_ERR_DEVICE;
   if (irq) return TERN_OK;
   std::string why = wall_out ? fmt("%u ms of wall time (%" PRIu64 " cycles simulated)", timeout_ms, spent)
-                   : r->opt.max_cycles ? fmt("max_cycles=%" PRIu64 " cycles", budget)
-                                       : fmt("%u ms of device time (%" PRIu64 " cycles at 100 MHz)", timeout_ms, budget);
-  r->dead = fmt("no interrupt within %s; device at cycle %" PRIu64 ", memory model: %s", why.c_str(),
-                r->sim->cycles(), r->sim->mem().in_flight().c_str());
+                    : r->opt.max_cycles
+                        ? fmt("max_cycles=%" PRIu64 " cycles", budget)
+                        : fmt("%u ms of device time (%" PRIu64 " cycles at 100 MHz)", timeout_ms, budget);
+  r->dead = fmt("no interrupt within %s; device at cycle %" PRIu64 ", memory model: %s", why.c_str(), r->sim->cycles(),
+                r->sim->mem().in_flight().c_str());
   r->detail = r->dead;
   return TERN_ERR_DEVICE;
 }
@@ -324,7 +326,8 @@ void rtl_close(void *c) {
     static const char *const names[3] = {"activations", "weight codes", "accumulators"};
     std::fprintf(t.out, "# total: %" PRIu64 " cycles\n", t.cycles);
     for (int g = 0; g < 3; g++)
-      std::fprintf(t.out, "# %s: %" PRIu64 " bit flips of %u bits: %.4f%% per cycle\n", names[g], t.counts[g], t.bits[g],
+      std::fprintf(t.out, "# %s: %" PRIu64 " bit flips of %u bits: %.4f%% per cycle\n", names[g], t.counts[g],
+                   t.bits[g],
                    t.cycles && t.bits[g] ? 100.0 * (double)t.counts[g] / ((double)t.cycles * t.bits[g]) : 0.0);
     std::fclose(t.out);
   }
@@ -336,8 +339,7 @@ void rtl_close(void *c) {
 
 }  // namespace
 
-extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_hal *hal, char *err,
-                                         size_t err_size) {
+extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_hal *hal, char *err, size_t err_size) {
   (void)g;  // the Verilated model has the geometry it was built with; the core checks PARAMS
   auto fail = [&](tern_status st, const std::string &m) {
     if (err && err_size) std::snprintf(err, err_size, "%s", m.c_str());
@@ -400,8 +402,9 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
       rtl_close(r);
       return fail(TERN_ERR_DEVICE,
                   "rtl: toggles=: this build did not find the array's registers in the Verilated model "
-                  "(tern_toggle_signals.h: " + std::to_string(have[0]) + " activation, " + std::to_string(have[1]) +
-                      " code, " + std::to_string(have[2]) + " accumulator signals)");
+                  "(tern_toggle_signals.h: " +
+                      std::to_string(have[0]) + " activation, " + std::to_string(have[1]) + " code, " +
+                      std::to_string(have[2]) + " accumulator signals)");
     }
     t->prev.resize(total);
     size_t at = 0;
@@ -420,9 +423,8 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
     t->mark_cycles = 0;
     r->sim->set_cycle_hook(Toggles::on_cycle, t);
   }
-  tern_hal h = {r,            r->size,      rtl_reg_read, rtl_reg_write,  rtl_mem_write,
-                rtl_mem_read, rtl_wait_irq, rtl_close,    rtl_last_error, rtl_cycles, rtl_toggles, nullptr};
+  tern_hal h = {r,         r->size,        rtl_reg_read, rtl_reg_write, rtl_mem_write, rtl_mem_read, rtl_wait_irq,
+                rtl_close, rtl_last_error, rtl_cycles,   rtl_toggles,   nullptr};
   *hal = h;
   return TERN_OK;
 }
-

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The interface every tern device backend implements: keep a packed weight stream, and turn
  * int8 activations into int32 accumulators. The core (tern.c) owns quantisation, the
  * epilogue, conversions and error messages; backends are small. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Transport "cmodel": the HAL over the C device model (cmodel/tern_devmodel.h), with device
  * memory in host RAM. Waiting for the interrupt lets the model run its queued jobs. */
 #include <stdlib.h>
@@ -55,7 +56,8 @@ tern_status tern_cmodel_hal_open(tern_geom g, size_t mem_size, tern_hal *hal) {
     free(x);
     return TERN_ERR_NOMEM;
   }
-  tern_hal h = {x, mem_size, cm_reg_read, cm_reg_write, cm_mem_write, cm_mem_read, cm_wait_irq, cm_close, NULL, NULL, NULL, NULL};
+  tern_hal h = {x,           mem_size, cm_reg_read, cm_reg_write, cm_mem_write, cm_mem_read,
+                cm_wait_irq, cm_close, NULL,        NULL,         NULL,         NULL};
   *hal = h;
   return TERN_OK;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Backend "cpu": ternary matmul on the host CPU. At upload the tensor's trits are put into a
  * compact row-major layout of the same format (T2: 2 bits per weight, T5: 5 weights a
  * byte), and the kernels (cpu_kernels.h: portable, AVX2 or AVX-512, chosen at open, forced by
@@ -61,5 +62,5 @@ static tern_status cpu_matmul_batch(void *state, const tern_matmul_item *items, 
   return st;
 }
 
-const tern_backend_ops tern_backend_cpu = {"cpu",       cpu_open,   cpu_close,        NULL,
-                                           cpu_release, cpu_matmul, cpu_matmul_batch, cpu_upload_trits, NULL, NULL};
+const tern_backend_ops tern_backend_cpu = {"cpu",      cpu_open,         cpu_close,        NULL, cpu_release,
+                                           cpu_matmul, cpu_matmul_batch, cpu_upload_trits, NULL, NULL};

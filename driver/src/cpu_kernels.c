@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cpu backend's kernels: weight layout conversion, variant selection, the portable row
  * kernel and the threaded driver (cpu_kernels.h). */
 #define _DEFAULT_SOURCE /* madvise */
@@ -146,8 +147,8 @@ tern_status tern_cpu_weights_from_trits(tern_format fmt, const int8_t *w, uint32
   return TERN_OK;
 }
 
-tern_status tern_cpu_weights_from_stream(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k,
-                                         uint32_t n, tern_cpu_weights *out) {
+tern_status tern_cpu_weights_from_stream(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n,
+                                         tern_cpu_weights *out) {
   if (!stream || !out) return TERN_ERR_ARG;
   memset(out, 0, sizeof *out);
   if (tern_geom_check(g) != TERN_OK) return TERN_ERR_ARG;
@@ -221,8 +222,8 @@ void tern_cpu_rows_portable(const tern_cpu_job *job, size_t r0, size_t r1) {
 /* Work is cut into units of 4 rows of one item (whole cache-line runs of acc per thread);
  * units are numbered item after item, and a chunk of units may span items. */
 struct rows_task {
-  tern_cpu_job *jobs;      /* one per item */
-  size_t *first_unit;      /* count + 1 entries: item i owns units [first_unit[i], first_unit[i+1]) */
+  tern_cpu_job *jobs; /* one per item */
+  size_t *first_unit; /* count + 1 entries: item i owns units [first_unit[i], first_unit[i+1]) */
   size_t count;
   tern_cpu_rows_fn fn;
 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cpu backend's ternary matmul kernels: acc[t][n] = sum_k W[n][k] * x[t][k] for int8 x,
  * bit-exact with the C model's tern_matmul (integer sums; |acc| <= 128 * K, no overflow).
  *
@@ -38,10 +39,10 @@ tern_cpu_isa tern_cpu_isa_select(void);
 typedef struct tern_cpu_weights {
   tern_format fmt;
   uint32_t k, n;
-  uint32_t kp;        /* K padded: a multiple of 256 (T2) or 320 (T5) */
-  uint32_t blocks;    /* 64-byte blocks per row */
-  size_t row_bytes;   /* blocks * 64 */
-  uint8_t *data;      /* n * row_bytes, 64-byte aligned */
+  uint32_t kp;      /* K padded: a multiple of 256 (T2) or 320 (T5) */
+  uint32_t blocks;  /* 64-byte blocks per row */
+  size_t row_bytes; /* blocks * 64 */
+  uint8_t *data;    /* n * row_bytes, 64-byte aligned */
   /* T5 decode table, built once with the layout (a matvec of a small matrix is a few
    * microseconds: rebuilding it per call cost a fifth of that). Byte q: t5_lut[q] = codes
    * (0..2) of digits 0..3, 2 bits each (digit d at bits 2d), t5_lut[256 + q] = digit 4's. */
@@ -54,8 +55,8 @@ size_t tern_cpu_weights_bytes(const tern_cpu_weights *w);
 /* Convert a device stream (tern_stream_bytes(g, fmt, k, n) bytes at stream) into the CPU
  * layout. The stream is read as tern_matmul reads it: a T2 code 3 is a 0 weight, every T5
  * byte decodes by the shift-add rule. TERN_ERR_ARG / TERN_ERR_SHAPE / TERN_ERR_NOMEM. */
-tern_status tern_cpu_weights_from_stream(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k,
-                                         uint32_t n, tern_cpu_weights *out);
+tern_status tern_cpu_weights_from_stream(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n,
+                                         tern_cpu_weights *out);
 /* The same from a trit matrix W[n][k] (values -1, 0, +1; others are taken as their sign). */
 tern_status tern_cpu_weights_from_trits(tern_format fmt, const int8_t *w, uint32_t k, uint32_t n,
                                         tern_cpu_weights *out);
@@ -83,11 +84,11 @@ tern_status tern_cpu_matmul_many(const tern_cpu_matmul_item *items, size_t count
 /* ---- internal: the per-variant row kernels (cpu_kernels*.c) ---- */
 typedef struct tern_cpu_job {
   const tern_cpu_weights *w;
-  const int8_t *xp;     /* tokens x kp, zero padded */
-  const int32_t *sumx;  /* per token: sum of x */
+  const int8_t *xp;    /* tokens x kp, zero padded */
+  const int32_t *sumx; /* per token: sum of x */
   uint32_t tokens;
-  int32_t *acc;         /* tokens x n */
-  const uint8_t *lut;   /* T5: w->t5_lut */
+  int32_t *acc;       /* tokens x n */
+  const uint8_t *lut; /* T5: w->t5_lut */
 } tern_cpu_job;
 typedef void (*tern_cpu_rows_fn)(const tern_cpu_job *job, size_t r0, size_t r1);
 void tern_cpu_rows_portable(const tern_cpu_job *job, size_t r0, size_t r1);

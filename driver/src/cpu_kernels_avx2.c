@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX2 row kernels (cpu_kernels.h): codes unpacked with shifts (T2) or compares (T5),
  * multiplied into int16 pairs by maddubs (code unsigned, x signed), widened by madd. Each
  * weight block is decoded once for a tile of up to 4 tokens; the weight stream is prefetched

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* AVX-512 row kernels (cpu_kernels.h): VNNI dpbusd multiplies the unsigned codes (0..2) by
  * the signed activations straight into int32. T2 codes come from shifts and a mask; T5 codes
  * from two 256-entry table lookups a byte (each two vpermi2b of 128 entries, chosen by the
- * byte's top bit): digits 0..3 packed 2 bits each (then unpacked as T2 is), and digit 4. Each weight block is decoded once for a tile of up to 8 tokens. */
+ * byte's top bit): digits 0..3 packed 2 bits each (then unpacked as T2 is), and digit 4. Each weight block is decoded
+ * once for a tile of up to 8 tokens. */
 #include "cpu_kernels.h"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -30,7 +32,8 @@ AVX512_INLINE void store_sums(const tern_cpu_job *job, const __m512i *acc, size_
   UNROLL for (int i = 0; i < RT; i++) UNROLL for (int t = 0; t < NT; t++) {
     const __m512i *ac = acc + (i * NT + t) * A;
     __m512i v = ac[0];
-    UNROLL for (int a = 1; a < A; a++) v = _mm512_add_epi32(v, in_place && a < 4 ? _mm512_srai_epi32(ac[a], 2 * a) : ac[a]);
+    UNROLL for (int a = 1; a < A; a++) v =
+        _mm512_add_epi32(v, in_place && a < 4 ? _mm512_srai_epi32(ac[a], 2 * a) : ac[a]);
     job->acc[(size_t)(t0 + t) * job->w->n + r + i] = _mm512_reduce_add_epi32(v) - job->sumx[t0 + t];
   }
 }
@@ -45,7 +48,8 @@ AVX512_INLINE void tile_t2(const tern_cpu_job *job, size_t r, uint32_t t0, const
   const int8_t *xb = job->xp + (size_t)t0 * kp;
   for (uint32_t blk = 0; blk < w->blocks; blk++, xb += 256, row += 64) {
     __m512i wv[4];
-    if (NT <= 2) UNROLL for (int i = 0; i < RT; i++) _mm_prefetch((const char *)(row + i * rb + PREFETCH_AHEAD), _MM_HINT_T0);
+    if (NT <= 2)
+      UNROLL for (int i = 0; i < RT; i++) _mm_prefetch((const char *)(row + i * rb + PREFETCH_AHEAD), _MM_HINT_T0);
     UNROLL for (int i = 0; i < RT; i++) wv[i] = _mm512_load_si512((const void *)(row + i * rb));
     UNROLL for (int s = 0; s < 4; s++) {
       __m512i xv[8];
@@ -76,7 +80,8 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
   for (uint32_t blk = 0; blk < w->blocks; blk++, xb += 320, row += 64) {
     __m512i q[4];
     __mmask64 hi[4];
-    if (NT <= 2) UNROLL for (int i = 0; i < RT; i++) _mm_prefetch((const char *)(row + i * rb + PREFETCH_AHEAD), _MM_HINT_T0);
+    if (NT <= 2)
+      UNROLL for (int i = 0; i < RT; i++) _mm_prefetch((const char *)(row + i * rb + PREFETCH_AHEAD), _MM_HINT_T0);
     UNROLL for (int i = 0; i < RT; i++) {
       q[i] = _mm512_load_si512((const void *)(row + i * rb));
       hi[i] = _mm512_movepi8_mask(q[i]);
@@ -119,7 +124,7 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
 #ifndef ACC2_T5
 #define ACC2_T5 5
 #endif
-#define DISPATCH(BIG, RT4, ACC1, ACC2, FN, ...)                                                         \
+#define DISPATCH(BIG, RT4, ACC1, ACC2, FN, ...)                                              \
   do {                                                                                       \
     const uint32_t T = job->tokens;                                                          \
     for (size_t rb = r0; rb < r1; rb += ROW_BLOCK) {                                         \
@@ -130,7 +135,7 @@ AVX512_INLINE void tile_t5(const tern_cpu_job *job, size_t r, uint32_t t0, const
           for (size_t r = rb; r < re; r++) FN(job, r, t0, 1, 8, 1 __VA_ARGS__);              \
       for (; t0 + 4 <= T; t0 += 4) {                                                         \
         size_t r = rb;                                                                       \
-        for (; r + RT4 <= re; r += RT4) FN(job, r, t0, RT4, 4, RT4 > 1 ? 1 : 2 __VA_ARGS__);            \
+        for (; r + RT4 <= re; r += RT4) FN(job, r, t0, RT4, 4, RT4 > 1 ? 1 : 2 __VA_ARGS__); \
         for (; r < re; r++) FN(job, r, t0, 1, 4, 2 __VA_ARGS__);                             \
       }                                                                                      \
       for (; t0 + 2 <= T; t0 += 2) {                                                         \

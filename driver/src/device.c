@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The transport-free device core: a backend (backend.h) over any tern_hal. It checks the
  * device's identity and geometry, keeps weight streams in device memory, and runs matmuls
  * as jobs of up to T_MAX tokens through the descriptor registers, keeping the device's job
@@ -26,13 +27,13 @@ enum { CYCLE_HAL_WAIT_MS = 60000 };
 typedef struct {
   tern_hal hal;
   tern_geom g;
-  uint32_t act_buf;   /* ACT_BUF: activation-buffer beats a job may fill */
+  uint32_t act_buf;     /* ACT_BUF: activation-buffer beats a job may fill */
   uint32_t queue_depth; /* QUEUE.DEPTH: jobs the device queues */
-  uint32_t t_max;     /* PARAMS.T_MAX: most tokens per job (a board may build fewer) */
-  uint64_t next;      /* bump allocator over device memory */
-  unsigned live;      /* weight tensors alive; the allocator restarts when 0 */
-  int unsettled;      /* a job group failed with jobs maybe still queued on the device */
-  char *error;        /* the owning device's message buffer */
+  uint32_t t_max;       /* PARAMS.T_MAX: most tokens per job (a board may build fewer) */
+  uint64_t next;        /* bump allocator over device memory */
+  unsigned live;        /* weight tensors alive; the allocator restarts when 0 */
+  int unsettled;        /* a job group failed with jobs maybe still queued on the device */
+  char *error;          /* the owning device's message buffer */
   size_t error_size;
 } hal_dev;
 
@@ -134,8 +135,8 @@ static void hd_release(void *state, void *handle) {
 }
 
 static const char *deverr_name(uint32_t code) {
-  static const char *const names[] = {"NONE", "BAD_K", "BAD_N", "BAD_FMT", "BAD_TOKENS", "MISALIGNED", "BUS_ERROR",
-                                      "QUEUE_FULL", "ACT_OVERFLOW"};
+  static const char *const names[] = {"NONE",       "BAD_K",     "BAD_N",      "BAD_FMT",     "BAD_TOKENS",
+                                      "MISALIGNED", "BUS_ERROR", "QUEUE_FULL", "ACT_OVERFLOW"};
   return code < sizeof names / sizeof names[0] ? names[code] : "unknown";
 }
 
@@ -158,7 +159,8 @@ static tern_status submit(hal_dev *d, const job *j, uint8_t *buf) {
       (st = reg_wr(d, TERN_REG_JOB_K_OFFSET, t->k)) != TERN_OK ||
       (st = reg_wr(d, TERN_REG_JOB_N_OFFSET, t->n)) != TERN_OK ||
       (st = reg_wr(d, TERN_REG_JOB_CFG_OFFSET,
-                   (uint32_t)t->fmt << TERN_REG_JOB_CFG_FMT_LSB | j->tokens << TERN_REG_JOB_CFG_TOKENS_LSB)) != TERN_OK ||
+                   (uint32_t)t->fmt << TERN_REG_JOB_CFG_FMT_LSB | j->tokens << TERN_REG_JOB_CFG_TOKENS_LSB)) !=
+          TERN_OK ||
       (st = reg_wr(d, TERN_REG_JOB_W_ADDR_OFFSET, (uint32_t)t->addr)) != TERN_OK ||
       (st = reg_wr(d, TERN_REG_JOB_A_ADDR_OFFSET, (uint32_t)j->a_addr)) != TERN_OK ||
       (st = reg_wr(d, TERN_REG_JOB_O_ADDR_OFFSET, (uint32_t)j->o_addr)) != TERN_OK)
@@ -336,8 +338,8 @@ static tern_status run_group(hal_dev *d, job *jobs, size_t count, size_t first, 
     if (irq & TERN_REG_IRQ_STATUS_ERROR_MASK) errors++;
     job_name(jn, sizeof jn, jobs, completed, first, total);
     if ((int32_t)(done_now - before) < 0) { /* a counter of completions never goes back */
-      snprintf(d->error, d->error_size, "JOBS_DONE went backwards from %u to %u while waiting for %s", before,
-               done_now, jn);
+      snprintf(d->error, d->error_size, "JOBS_DONE went backwards from %u to %u while waiting for %s", before, done_now,
+               jn);
       st = TERN_ERR_DEVICE;
       goto out;
     }
@@ -481,5 +483,5 @@ static int hd_toggles(void *state, uint64_t counts[], uint32_t bits[], uint64_t 
   return d->hal.toggles ? d->hal.toggles(d->hal.ctx, counts, bits, cycles) : 0;
 }
 
-const tern_backend_ops tern_backend_hal = {"hal",     NULL,      hd_close,        hd_upload, hd_release,
-                                           hd_matmul, hd_matmul_batch, NULL, hd_cycles, hd_toggles};
+const tern_backend_ops tern_backend_hal = {"hal",           NULL, hd_close,  hd_upload, hd_release, hd_matmul,
+                                           hd_matmul_batch, NULL, hd_cycles, hd_toggles};

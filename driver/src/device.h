@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The device core: the backend that drives any register-level tern device through a HAL. */
 #ifndef TERN_DEVICE_H
 #define TERN_DEVICE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Event counts and joules per token (tern_energy.h; the model and its sources: docs/energy.md). */
 #include <ctype.h>
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include "errmsg.h"
 #include "tern_cycle.h"
 #include "tern_energy.h"
-
 
 static void copy_str(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
 
@@ -44,9 +44,12 @@ static const tern_energy_table k_bitnet7nm = {
 
 tern_status tern_energy_table_builtin(const char *name, tern_energy_table *t) {
   if (!name || !t) return TERN_ERR_ARG;
-  if (strcmp(name, "horowitz45") == 0) *t = k_horowitz45;
-  else if (strcmp(name, "bitnet7nm") == 0) *t = k_bitnet7nm;
-  else return TERN_ERR_ARG;
+  if (strcmp(name, "horowitz45") == 0)
+    *t = k_horowitz45;
+  else if (strcmp(name, "bitnet7nm") == 0)
+    *t = k_bitnet7nm;
+  else
+    return TERN_ERR_ARG;
   return TERN_OK;
 }
 
@@ -91,7 +94,8 @@ tern_status tern_board_builtin(const char *name, tern_board *b) {
     b->dynamic_w = 10.58e-3 - 3.53e-3;
     copy_str(b->source, sizeof b->source,
              "iCE40 UP5K core power measured for another open design (SymbioticEDA/MARLANN power-test: 3.53 mW idle, "
-             "10.58 mW active, GitHub SymbioticEDA/MARLANN power-test/README.md): a proxy for tern on the same chip, core only; clock "
+             "10.58 mW active, GitHub SymbioticEDA/MARLANN power-test/README.md): a proxy for tern on the same chip, "
+             "core only; clock "
              "36 MHz, the board top's design clock (docs/fpga.md)");
   } else if (strcmp(name, "ulx3s") == 0) {
     b->clock_mhz = 100.0;
@@ -105,7 +109,8 @@ tern_status tern_board_builtin(const char *name, tern_board *b) {
     b->static_w = 3.808;
     b->dynamic_w = 6.206 - 3.808;
     copy_str(b->source, sizeof b->source,
-             "Kria KV260 whole board measured by bitnet-kv260 (INA260; GitHub MerlijnW70/bitnet-kv260, docs/measurements.md): idle 3.808 W, "
+             "Kria KV260 whole board measured by bitnet-kv260 (INA260; GitHub MerlijnW70/bitnet-kv260, "
+             "docs/measurements.md): idle 3.808 W, "
              "6.206 W generating (dynamic = the difference, which includes the A53 host and DDR4); 250 MHz");
   } else {
     return TERN_ERR_ARG;
@@ -235,7 +240,7 @@ tern_status tern_energy_table_load(const char *path, tern_energy_table *t, char 
       }
       if (tern_energy_table_builtin(val, t) != TERN_OK) {
         st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: base '%s' is not a built-in table (horowitz45, bitnet7nm)", path,
-                  r.line, val);
+                       r.line, val);
         break;
       }
       for (int i = 0; i < NNUM; i++) have[i] = 1;
@@ -244,14 +249,15 @@ tern_status tern_energy_table_load(const char *path, tern_energy_table *t, char 
       while (i < NNUM && strcmp(key, nums[i].key) != 0) i++;
       if (i == NNUM) {
         st = tern_errf(err, es, TERN_ERR_ARG,
-                  "%s:%u: unknown key '%s' (keys: name, source, base, add_pj, flop_pj, sram_pj_per_byte, "
-                  "wsram_pj_per_byte, dram_pj_per_byte)",
-                  path, r.line, key);
+                       "%s:%u: unknown key '%s' (keys: name, source, base, add_pj, flop_pj, sram_pj_per_byte, "
+                       "wsram_pj_per_byte, dram_pj_per_byte)",
+                       path, r.line, key);
         break;
       }
       double x;
       if (!parse_double_str(val, &x) || x < 0.0) {
-        st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: %s = '%s' is not a number >= 0 (picojoules)", path, r.line, key, val);
+        st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: %s = '%s' is not a number >= 0 (picojoules)", path, r.line, key,
+                       val);
         break;
       }
       memcpy((char *)t + nums[i].off, &x, sizeof x);
@@ -262,7 +268,9 @@ tern_status tern_energy_table_load(const char *path, tern_energy_table *t, char 
   fclose(f);
   if (st != TERN_OK) return st;
   for (int i = 0; i < NNUM; i++)
-    if (!have[i]) return tern_errf(err, es, TERN_ERR_ARG, "%s: missing key '%s' (or a 'base' table to take it from)", path, nums[i].key);
+    if (!have[i])
+      return tern_errf(err, es, TERN_ERR_ARG, "%s: missing key '%s' (or a 'base' table to take it from)", path,
+                       nums[i].key);
   if (!have_name) {
     const char *b = strrchr(path, '/');
     copy_str(t->name, sizeof t->name, b ? b + 1 : path);
@@ -314,7 +322,9 @@ static const struct {
 };
 enum { N_DIMS = sizeof k_dims / sizeof k_dims[0] };
 
-static uint64_t *phase_u64(tern_count_phase *p, int i) { return (uint64_t *)(void *)((char *)p + k_phase_fields[i].off); }
+static uint64_t *phase_u64(tern_count_phase *p, int i) {
+  return (uint64_t *)(void *)((char *)p + k_phase_fields[i].off);
+}
 static uint64_t phase_get(const tern_count_phase *p, int i) {
   uint64_t v;
   memcpy(&v, (const char *)p + k_phase_fields[i].off, sizeof v);
@@ -339,7 +349,8 @@ tern_status tern_counts_write(FILE *f, const tern_counts *c) {
   bad |= fprintf(f,
                  "# tern counts (docs/energy.md): totals of the prompt and of the decode steps of one run\n"
                  "tern_counts = 1\nmodel = %s\ndevice = %s\narray = %ux%u\nformat = %s\n",
-                 c->model, c->device, c->geom.rows, c->geom.lanes, tern_format_name(c->fmt) ? tern_format_name(c->fmt) : "?") < 0;
+                 c->model, c->device, c->geom.rows, c->geom.lanes,
+                 tern_format_name(c->fmt) ? tern_format_name(c->fmt) : "?") < 0;
   for (int i = 0; i < N_DIMS; i++) {
     uint32_t v;
     memcpy(&v, (const char *)c + k_dims[i].off, sizeof v);
@@ -366,12 +377,12 @@ tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t
   int have_magic = 0, have_array = 0, have_fmt = 0, have_w = 0, have_nz = 0, have_dim[N_DIMS] = {0};
   int have_ph[2][N_PHASE_FIELDS] = {{0}}, have_sec[2] = {0};
   int rc;
-#define BAD(...)                                       \
-  do {                                                 \
-    char m_[300];                                      \
-    snprintf(m_, sizeof m_, __VA_ARGS__);              \
+#define BAD(...)                                                          \
+  do {                                                                    \
+    char m_[300];                                                         \
+    snprintf(m_, sizeof m_, __VA_ARGS__);                                 \
     st = tern_errf(err, es, TERN_ERR_ARG, "%s:%u: %s", path, r.line, m_); \
-    goto out;                                          \
+    goto out;                                                             \
   } while (0)
   while ((rc = next_line(&r)) != 0) {
     char *key, *val;
@@ -395,14 +406,19 @@ tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t
       c->geom.rows = rr, c->geom.lanes = ll;
       have_array = 1;
     } else if (strcmp(key, "format") == 0) {
-      if (strcmp(val, "T5") == 0) c->fmt = TERN_T5;
-      else if (strcmp(val, "T2") == 0) c->fmt = TERN_T2;
-      else BAD("format = '%s': expected T5 or T2", val);
+      if (strcmp(val, "T5") == 0)
+        c->fmt = TERN_T5;
+      else if (strcmp(val, "T2") == 0)
+        c->fmt = TERN_T2;
+      else
+        BAD("format = '%s': expected T5 or T2", val);
       have_fmt = 1;
     } else if (strcmp(key, "weights") == 0 || strcmp(key, "nonzero_weights") == 0) {
       if (!parse_u64s(val, u, 1)) BAD("%s = '%s' is not a whole number", key, val);
-      if (key[0] == 'w') c->weights = u[0], have_w = 1;
-      else c->nonzero_weights = u[0], have_nz = 1;
+      if (key[0] == 'w')
+        c->weights = u[0], have_w = 1;
+      else
+        c->nonzero_weights = u[0], have_nz = 1;
     } else if (strcmp(key, "shape") == 0) {
       if (!parse_u64s(val, u, 3) || u[0] == 0 || u[1] == 0 || u[2] == 0 || u[0] > TERN_K_MAX || u[1] > TERN_N_MAX ||
           u[2] > 1000000)
@@ -447,7 +463,8 @@ tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t
       int i = 0;
       while (i < N_DIMS && strcmp(key, k_dims[i].key) != 0) i++;
       if (i == N_DIMS) BAD("unknown key '%s'", key);
-      if (!parse_u64s(val, u, 1) || u[0] == 0 || u[0] > 0x7fffffffu) BAD("%s = '%s' is not a whole number >= 1", key, val);
+      if (!parse_u64s(val, u, 1) || u[0] == 0 || u[0] > 0x7fffffffu)
+        BAD("%s = '%s' is not a whole number >= 1", key, val);
       const uint32_t v = (uint32_t)u[0];
       memcpy((char *)c + k_dims[i].off, &v, sizeof v);
       have_dim[i] = 1;
@@ -459,8 +476,13 @@ tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t
     goto out;
   }
   {
-    const char *missing = !have_magic ? "tern_counts" : !have_array ? "array" : !have_fmt ? "format" : !have_w ? "weights"
-                          : !have_nz ? "nonzero_weights" : !c->n_shapes ? "shape" : NULL;
+    const char *missing = !have_magic    ? "tern_counts"
+                          : !have_array  ? "array"
+                          : !have_fmt    ? "format"
+                          : !have_w      ? "weights"
+                          : !have_nz     ? "nonzero_weights"
+                          : !c->n_shapes ? "shape"
+                                         : NULL;
     char mk[64] = "";
     for (int i = 0; !missing && i < N_DIMS; i++)
       if (!have_dim[i]) missing = k_dims[i].key;
@@ -481,7 +503,7 @@ tern_status tern_counts_read(const char *path, tern_counts *c, char *err, size_t
     }
     if (c->nonzero_weights > c->weights) {
       st = tern_errf(err, es, TERN_ERR_ARG, "%s: nonzero_weights %llu > weights %llu", path,
-                (unsigned long long)c->nonzero_weights, (unsigned long long)c->weights);
+                     (unsigned long long)c->nonzero_weights, (unsigned long long)c->weights);
       goto out;
     }
   }
@@ -503,7 +525,8 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
   memset(r, 0, sizeof *r);
   const tern_count_phase *d = &c->decode;
   if (d->tokens == 0)
-    return tern_errf(err, es, TERN_ERR_ARG, "the counts have no decode steps (generate at least 2 tokens to count one)");
+    return tern_errf(err, es, TERN_ERR_ARG,
+                     "the counts have no decode steps (generate at least 2 tokens to count one)");
   const double T = (double)d->tokens;
   const tern_energy_table *tb = &cfg->table;
   /* the shapes must explain the counted MACs */
@@ -511,8 +534,8 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
   for (uint32_t i = 0; i < c->n_shapes; i++) macs += (uint64_t)c->shapes[i].k * c->shapes[i].n * c->shapes[i].per_token;
   if (macs * d->tokens != d->macs)
     return tern_errf(err, es, TERN_ERR_ARG,
-                "counts: the shapes give %llu MACs per token but the decode steps counted %llu over %llu tokens",
-                (unsigned long long)macs, (unsigned long long)d->macs, (unsigned long long)d->tokens);
+                     "counts: the shapes give %llu MACs per token but the decode steps counted %llu over %llu tokens",
+                     (unsigned long long)macs, (unsigned long long)d->macs, (unsigned long long)d->tokens);
   r->adds = (double)d->adds / T;
   r->host_flops = (double)(d->quant_flops + d->epilogue_flops + d->flops_attn + d->flops_norm + d->flops_rope +
                            d->flops_ffn + d->flops_lm_head + d->flops_sample) /
@@ -531,8 +554,8 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
   } else {
     const tern_geom g = cfg->geom;
     if (tern_geom_check(g) != TERN_OK)
-      return tern_errf(err, es, TERN_ERR_ARG, "array %ux%u: rows and lanes must be >= 1 and rows x lanes a multiple of 5",
-                  g.rows, g.lanes);
+      return tern_errf(err, es, TERN_ERR_ARG,
+                       "array %ux%u: rows and lanes must be >= 1 and rows x lanes a multiple of 5", g.rows, g.lanes);
     if (!(cfg->clock_mhz > 0))
       return tern_errf(err, es, TERN_ERR_ARG, "a device needs a clock (--clock-mhz or a --board)");
     double wb = 0, act_reads = 0, cycles = 0;
@@ -544,10 +567,11 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
       cycles += per * (double)tern_job_cycles_tokens(g, k, n, 1);
     }
     if (g.rows == c->geom.rows && g.lanes == c->geom.lanes && fabs(wb * T - (double)d->weight_bytes) > 0.5)
-      return tern_errf(err, es, TERN_ERR_ARG,
-                  "counts: the shapes give %.0f weight bytes per token at %ux%u but the run counted %llu over %llu "
-                  "tokens",
-                  wb, g.rows, g.lanes, (unsigned long long)d->weight_bytes, (unsigned long long)d->tokens);
+      return tern_errf(
+          err, es, TERN_ERR_ARG,
+          "counts: the shapes give %.0f weight bytes per token at %ux%u but the run counted %llu over %llu "
+          "tokens",
+          wb, g.rows, g.lanes, (unsigned long long)d->weight_bytes, (unsigned long long)d->tokens);
     const double port = cfg->port_bytes > 0 ? cfg->port_bytes : (double)tern_beat_bytes(g, TERN_T5);
     const double port_cycles = wb / port;
     r->bound = "array";
@@ -560,12 +584,13 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
     } else {
       r->weight_mem_bytes = wb;
       mem_pj = cfg->mem.pj_per_byte >= 0 ? cfg->mem.pj_per_byte : tb->dram_pj_per_byte;
-      if (cfg->mem.gb_per_s > 0 && wb / (cfg->mem.gb_per_s * 1e9) > t) t = wb / (cfg->mem.gb_per_s * 1e9), r->bound = "memory";
+      if (cfg->mem.gb_per_s > 0 && wb / (cfg->mem.gb_per_s * 1e9) > t)
+        t = wb / (cfg->mem.gb_per_s * 1e9), r->bound = "memory";
     }
     /* the device's buffers: the weight FIFO (in and out) unless the weights are on chip, the
      * activation bank (written once, read once per row group), the results (in and out) */
-    r->sram_bytes = (cfg->mem.onchip ? 0.0 : 2.0 * wb) + (double)d->act_bytes / T + act_reads +
-                    2.0 * (double)d->result_bytes / T;
+    r->sram_bytes =
+        (cfg->mem.onchip ? 0.0 : 2.0 * wb) + (double)d->act_bytes / T + act_reads + 2.0 * (double)d->result_bytes / T;
     /* host DRAM: the host's own reads and writes, and the activations and results crossing to
      * the device through memory (written once, read once) */
     r->host_bytes = host_model_bytes + 2.0 * (double)(d->act_bytes + d->result_bytes) / T;

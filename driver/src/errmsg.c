@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* errmsg.h */
 #include "errmsg.h"
 

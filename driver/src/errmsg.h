@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Writing an error message into a caller's buffer (internal to the driver library). */
 #ifndef TERN_ERRMSG_H
 #define TERN_ERRMSG_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A validating GGUF (v2, v3) reader: see driver/include/tern_gguf.h for what it promises.
  *
  * open parses the whole header, metadata and tensor infos once, checking every length and
@@ -25,13 +26,13 @@
 #define MAX_ALIGNMENT (1u << 30)
 
 typedef struct {
-  char *key;           /* owned copy, NUL-terminated */
-  uint32_t type;       /* tern_gguf_type */
-  size_t at;           /* file offset of the value; for STRING its length field; for ARRAY
-                          the first element (after element type and count) */
-  uint32_t elem;       /* ARRAY: element type */
-  uint64_t count;      /* ARRAY: element count; STRING: byte length */
-  size_t *str_at;      /* STRING ARRAY: file offset of each element's length field (owned) */
+  char *key;      /* owned copy, NUL-terminated */
+  uint32_t type;  /* tern_gguf_type */
+  size_t at;      /* file offset of the value; for STRING its length field; for ARRAY
+                     the first element (after element type and count) */
+  uint32_t elem;  /* ARRAY: element type */
+  uint64_t count; /* ARRAY: element count; STRING: byte length */
+  size_t *str_at; /* STRING ARRAY: file offset of each element's length field (owned) */
 } gguf_kv;
 
 typedef struct {
@@ -42,7 +43,7 @@ typedef struct {
 struct tern_gguf {
   const uint8_t *base;
   size_t size;
-  void *map; /* mmap'ed region (open), or NULL (open_memory, TERN_GGUF_READ) */
+  void *map;   /* mmap'ed region (open), or NULL (open_memory, TERN_GGUF_READ) */
   void *owned; /* the file read into memory (TERN_GGUF_READ), freed at close */
   size_t map_size;
   uint32_t version;
@@ -103,9 +104,8 @@ static size_t remaining(const reader *r) { return r->size - r->pos; }
 
 static tern_status rd_u32(reader *r, uint32_t *v, const char *where, const char *field) {
   if (remaining(r) < 4)
-    return fail(r, TERN_ERR_SIZE,
-                "%s: %s (4 bytes at offset 0x%zx) runs past the end of the file (size 0x%zx)",
-                where, field, r->pos, r->size);
+    return fail(r, TERN_ERR_SIZE, "%s: %s (4 bytes at offset 0x%zx) runs past the end of the file (size 0x%zx)", where,
+                field, r->pos, r->size);
   *v = le32(r->p + r->pos);
   r->pos += 4;
   return TERN_OK;
@@ -113,17 +113,15 @@ static tern_status rd_u32(reader *r, uint32_t *v, const char *where, const char 
 
 static tern_status rd_u64(reader *r, uint64_t *v, const char *where, const char *field) {
   if (remaining(r) < 8)
-    return fail(r, TERN_ERR_SIZE,
-                "%s: %s (8 bytes at offset 0x%zx) runs past the end of the file (size 0x%zx)",
-                where, field, r->pos, r->size);
+    return fail(r, TERN_ERR_SIZE, "%s: %s (8 bytes at offset 0x%zx) runs past the end of the file (size 0x%zx)", where,
+                field, r->pos, r->size);
   *v = le64(r->p + r->pos);
   r->pos += 8;
   return TERN_OK;
 }
 
 /* A gguf_string: uint64 length, then bytes. *at = offset of the bytes. */
-static tern_status rd_str(reader *r, size_t *at, uint64_t *len, const char *where,
-                          const char *field) {
+static tern_status rd_str(reader *r, size_t *at, uint64_t *len, const char *where, const char *field) {
   size_t len_at = r->pos;
   char what[96];
   snprintf(what, sizeof what, "%s length", field);
@@ -131,7 +129,8 @@ static tern_status rd_str(reader *r, size_t *at, uint64_t *len, const char *wher
   if (st != TERN_OK) return st;
   if (*len > remaining(r))
     return fail(r, TERN_ERR_SIZE,
-                "%s: %s length %" PRIu64 " at offset 0x%zx runs past the end of the file "
+                "%s: %s length %" PRIu64
+                " at offset 0x%zx runs past the end of the file "
                 "(size 0x%zx, %zu bytes remain)",
                 where, field, *len, len_at, r->size, remaining(r));
   *at = r->pos;
@@ -146,8 +145,10 @@ size_t tern_gguf_escape(const char *s, size_t len, char *dst, size_t dst_size) {
     const unsigned char c = (unsigned char)s[i];
     const int plain = c >= 0x20 && c < 0x7f && c != '\\' && c != '\'' && c != '"';
     if (o + (plain ? 1 : 4) + 3 >= dst_size) break; /* room for this byte and a "..." */
-    if (plain) dst[o++] = (char)c;
-    else o += (size_t)snprintf(dst + o, dst_size - o, "\\x%02x", c);
+    if (plain)
+      dst[o++] = (char)c;
+    else
+      o += (size_t)snprintf(dst + o, dst_size - o, "\\x%02x", c);
   }
   if (i < len && o + 3 < dst_size) memcpy(dst + o, "...", 3), o += 3;
   dst[o] = 0;
@@ -169,13 +170,11 @@ static void quote(char *dst, size_t dst_size, const char *s, size_t len) {
 
 /* ---- type tables ---------------------------------------------------------------------- */
 
-static const char *const kValueTypeNames[N_VALUE_TYPES] = {
-    "UINT8", "INT8",  "UINT16", "INT16",  "UINT32", "INT32", "FLOAT32",
-    "BOOL",  "STRING", "ARRAY", "UINT64", "INT64",  "FLOAT64"};
+static const char *const kValueTypeNames[N_VALUE_TYPES] = {"UINT8",  "INT8",    "UINT16", "INT16",  "UINT32",
+                                                           "INT32",  "FLOAT32", "BOOL",   "STRING", "ARRAY",
+                                                           "UINT64", "INT64",   "FLOAT64"};
 
-const char *tern_gguf_value_type_name(uint32_t t) {
-  return t < N_VALUE_TYPES ? kValueTypeNames[t] : NULL;
-}
+const char *tern_gguf_value_type_name(uint32_t t) { return t < N_VALUE_TYPES ? kValueTypeNames[t] : NULL; }
 
 /* Byte size of a fixed-size value type; 0 for STRING and ARRAY. */
 static size_t value_size(uint32_t t) {
@@ -184,18 +183,18 @@ static size_t value_size(uint32_t t) {
 }
 
 static const char *const kGgmlTypeNames[] = {
-    "F32",  "F16",  "Q4_0", "Q4_1", NULL,   NULL,   "Q5_0", "Q5_1", "Q8_0", "Q8_1",
-    "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K", "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S",
-    "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8", "I16", "I32", "I64", "F64", "IQ1_M",
-    "BF16", NULL,   NULL,   NULL,   "TQ1_0", "TQ2_0", "I2_S", "I8_S", "TL1", "TL2"};
+    "F32",    "F16",   "Q4_0",  "Q4_1",   NULL,    NULL,    "Q5_0",    "Q5_1",   "Q8_0",    "Q8_1",
+    "Q2_K",   "Q3_K",  "Q4_K",  "Q5_K",   "Q6_K",  "Q8_K",  "IQ2_XXS", "IQ2_XS", "IQ3_XXS", "IQ1_S",
+    "IQ4_NL", "IQ3_S", "IQ2_S", "IQ4_XS", "I8",    "I16",   "I32",     "I64",    "F64",     "IQ1_M",
+    "BF16",   NULL,    NULL,    NULL,     "TQ1_0", "TQ2_0", "I2_S",    "I8_S",   "TL1",     "TL2"};
 
 const char *tern_gguf_type_name(uint32_t t) {
   return t < sizeof kGgmlTypeNames / sizeof kGgmlTypeNames[0] ? kGgmlTypeNames[t] : NULL;
 }
 
 static int type_supported(uint32_t t) {
-  return t == TERN_GGML_F32 || t == TERN_GGML_F16 || t == TERN_GGML_BF16 ||
-         t == TERN_GGML_TQ1_0 || t == TERN_GGML_TQ2_0 || t == TERN_GGML_I2_S;
+  return t == TERN_GGML_F32 || t == TERN_GGML_F16 || t == TERN_GGML_BF16 || t == TERN_GGML_TQ1_0 ||
+         t == TERN_GGML_TQ2_0 || t == TERN_GGML_I2_S;
 }
 
 /* The other ggml types whose layout is rows of fixed-size blocks: elements and bytes per
@@ -204,14 +203,16 @@ static int type_supported(uint32_t t) {
  * unnamed numbers stay unsupported: their sizes are not per-row blocks). */
 static void block_layout(uint32_t t, uint32_t *elems, uint32_t *bytes) {
   static const uint16_t kBlock[29][2] = {
-      [2] = {32, 18},   [3] = {32, 20},   [6] = {32, 22},   [7] = {32, 24},   [8] = {32, 34},
-      [9] = {32, 36},   [10] = {256, 84}, [11] = {256, 110}, [12] = {256, 144}, [13] = {256, 176},
-      [14] = {256, 210}, [15] = {256, 292}, [16] = {256, 66}, [17] = {256, 74}, [18] = {256, 98},
-      [19] = {256, 50}, [20] = {32, 18},  [21] = {256, 110}, [22] = {256, 82}, [23] = {256, 136},
-      [24] = {1, 1},    [25] = {1, 2},    [26] = {1, 4},    [27] = {1, 8},    [28] = {1, 8}};
+      [2] = {32, 18},    [3] = {32, 20},    [6] = {32, 22},    [7] = {32, 24},    [8] = {32, 34},
+      [9] = {32, 36},    [10] = {256, 84},  [11] = {256, 110}, [12] = {256, 144}, [13] = {256, 176},
+      [14] = {256, 210}, [15] = {256, 292}, [16] = {256, 66},  [17] = {256, 74},  [18] = {256, 98},
+      [19] = {256, 50},  [20] = {32, 18},   [21] = {256, 110}, [22] = {256, 82},  [23] = {256, 136},
+      [24] = {1, 1},     [25] = {1, 2},     [26] = {1, 4},     [27] = {1, 8},     [28] = {1, 8}};
   *elems = *bytes = 0;
-  if (t == 29) *elems = 256, *bytes = 56; /* IQ1_M */
-  else if (t < 29) *elems = kBlock[t][0], *bytes = kBlock[t][1];
+  if (t == 29)
+    *elems = 256, *bytes = 56; /* IQ1_M */
+  else if (t < 29)
+    *elems = kBlock[t][0], *bytes = kBlock[t][1];
 }
 
 static tern_status why_fail(char *why, size_t why_size, tern_status st, const char *fmt, ...) {
@@ -222,15 +223,16 @@ static tern_status why_fail(char *why, size_t why_size, tern_status st, const ch
   return st;
 }
 
-tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_t ne_in[4],
-                                   size_t *nbytes, char *why, size_t why_size) {
+tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_t ne_in[4], size_t *nbytes, char *why,
+                                   size_t why_size) {
   if (ne_in == NULL || nbytes == NULL) return why_fail(why, why_size, TERN_ERR_ARG, "NULL argument");
   uint32_t blk_elems, blk_bytes;
   block_layout(type, &blk_elems, &blk_bytes);
   if (!type_supported(type) && blk_elems == 0) {
     const char *nm = tern_gguf_type_name(type);
     return why_fail(why, why_size, TERN_ERR_CODE,
-                    "type %" PRIu32 " (%s) is not supported (supported: F32, F16, BF16, TQ1_0, "
+                    "type %" PRIu32
+                    " (%s) is not supported (supported: F32, F16, BF16, TQ1_0, "
                     "TQ2_0, I2_S, and the block types Q4_0 .. IQ1_M, I8 .. F64 for description)",
                     type, nm ? nm : "unknown");
   }
@@ -238,8 +240,7 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
     return why_fail(why, why_size, TERN_ERR_SHAPE, "n_dims %" PRIu32 " (must be 1..4)", n_dims);
   uint64_t ne[4] = {1, 1, 1, 1};
   for (uint32_t d = 0; d < n_dims; d++) {
-    if (ne_in[d] == 0)
-      return why_fail(why, why_size, TERN_ERR_SHAPE, "ne[%" PRIu32 "] is 0", d);
+    if (ne_in[d] == 0) return why_fail(why, why_size, TERN_ERR_SHAPE, "ne[%" PRIu32 "] is 0", d);
     ne[d] = ne_in[d];
   }
   /* Element count, overflow-checked, at most 2^60 so that 4 bytes per element still fit. */
@@ -248,8 +249,8 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
   for (int d = 0; d < 4; d++) {
     if (ne[d] > lim / n)
       return why_fail(why, why_size, TERN_ERR_SHAPE,
-                      "element count ne[0]*ne[1]*ne[2]*ne[3] overflows (ne = %" PRIu64 " x %" PRIu64
-                      " x %" PRIu64 " x %" PRIu64 ")",
+                      "element count ne[0]*ne[1]*ne[2]*ne[3] overflows (ne = %" PRIu64 " x %" PRIu64 " x %" PRIu64
+                      " x %" PRIu64 ")",
                       ne[0], ne[1], ne[2], ne[3]);
     n *= ne[d];
   }
@@ -262,13 +263,12 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
     case TERN_GGML_TQ2_0: {
       const char *nm = tern_gguf_type_name(type);
       if (ne[0] % 256u != 0)
-        return why_fail(why, why_size, TERN_ERR_SHAPE,
-                        "%s needs ne[0] %% 256 == 0 (blocks of 256), ne[0] = %" PRIu64, nm, ne[0]);
-      if (ne[0] > UINT32_MAX)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "%s row length ne[0] = %" PRIu64 " too large",
+        return why_fail(why, why_size, TERN_ERR_SHAPE, "%s needs ne[0] %% 256 == 0 (blocks of 256), ne[0] = %" PRIu64,
                         nm, ne[0]);
-      size_t row = type == TERN_GGML_TQ2_0 ? tern_tq2_0_bytes((uint32_t)ne[0], 1)
-                                           : tern_tq1_0_bytes((uint32_t)ne[0], 1);
+      if (ne[0] > UINT32_MAX)
+        return why_fail(why, why_size, TERN_ERR_SHAPE, "%s row length ne[0] = %" PRIu64 " too large", nm, ne[0]);
+      size_t row =
+          type == TERN_GGML_TQ2_0 ? tern_tq2_0_bytes((uint32_t)ne[0], 1) : tern_tq1_0_bytes((uint32_t)ne[0], 1);
       uint64_t rows = n / ne[0];
       if (row == 0 || rows > UINT64_MAX / row)
         return why_fail(why, why_size, TERN_ERR_SHAPE, "%s byte size overflows", nm);
@@ -277,18 +277,16 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
     }
     case TERN_GGML_I2_S: {
       if (ne[2] != 1 || ne[3] != 1)
-        return why_fail(why, why_size, TERN_ERR_SHAPE,
-                        "I2_S must be 2-D (ne[2] = %" PRIu64 ", ne[3] = %" PRIu64 ")", ne[2], ne[3]);
+        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S must be 2-D (ne[2] = %" PRIu64 ", ne[3] = %" PRIu64 ")",
+                        ne[2], ne[3]);
       if (ne[0] > UINT32_MAX || ne[1] > UINT32_MAX)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S dims %" PRIu64 " x %" PRIu64 " too large",
-                        ne[0], ne[1]);
+        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S dims %" PRIu64 " x %" PRIu64 " too large", ne[0], ne[1]);
       if (n % 128u != 0)
-        return why_fail(why, why_size, TERN_ERR_SHAPE,
-                        "I2_S needs ne[0]*ne[1] %% 128 == 0, got %" PRIu64 " x %" PRIu64, ne[0], ne[1]);
+        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S needs ne[0]*ne[1] %% 128 == 0, got %" PRIu64 " x %" PRIu64,
+                        ne[0], ne[1]);
       size_t b = tern_i2s_bytes((uint32_t)ne[0], (uint32_t)ne[1]);
       if (b == 0)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S shape %" PRIu64 " x %" PRIu64 " refused",
-                        ne[0], ne[1]);
+        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S shape %" PRIu64 " x %" PRIu64 " refused", ne[0], ne[1]);
       bytes = b;
       break;
     }
@@ -296,8 +294,8 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
       const char *nm = tern_gguf_type_name(type);
       if (ne[0] % blk_elems != 0)
         return why_fail(why, why_size, TERN_ERR_SHAPE,
-                        "%s needs ne[0] %% %" PRIu32 " == 0 (blocks of %" PRIu32 "), ne[0] = %" PRIu64, nm,
-                        blk_elems, blk_elems, ne[0]);
+                        "%s needs ne[0] %% %" PRIu32 " == 0 (blocks of %" PRIu32 "), ne[0] = %" PRIu64, nm, blk_elems,
+                        blk_elems, ne[0]);
       /* n <= 2^60 and blk_bytes / blk_elems <= 8: no overflow */
       bytes = n / blk_elems * blk_bytes;
       break;
@@ -314,16 +312,15 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
 /* Validate (and skip) an array's element type, count and elements; r->pos is at the element
  * type. On success *elem, *count and *elems_at describe it and, if str_at != NULL and it is a
  * string array, *str_at is a malloc'ed table of each element's length-field offset. */
-static tern_status parse_array(reader *r, int depth, const char *where, uint32_t *elem_out,
-                               uint64_t *count_out, size_t *elems_at, size_t **str_at) {
+static tern_status parse_array(reader *r, int depth, const char *where, uint32_t *elem_out, uint64_t *count_out,
+                               size_t *elems_at, size_t **str_at) {
   size_t type_at = r->pos;
   uint32_t elem;
   uint64_t count;
   tern_status st = rd_u32(r, &elem, where, "array element type");
   if (st != TERN_OK) return st;
   if (elem >= N_VALUE_TYPES)
-    return fail(r, TERN_ERR_CODE,
-                "%s: unknown array element type %" PRIu32 " at offset 0x%zx (known: 0..12)", where,
+    return fail(r, TERN_ERR_CODE, "%s: unknown array element type %" PRIu32 " at offset 0x%zx (known: 0..12)", where,
                 elem, type_at);
   size_t count_at = r->pos;
   st = rd_u64(r, &count, where, "array count");
@@ -332,7 +329,8 @@ static tern_status parse_array(reader *r, int depth, const char *where, uint32_t
   size_t min = esz ? esz : (elem == TERN_GGUF_STRING ? 8u : 12u);
   if (count > remaining(r) / min)
     return fail(r, TERN_ERR_SIZE,
-                "%s: array count %" PRIu64 " at offset 0x%zx runs past the end of the file: %s "
+                "%s: array count %" PRIu64
+                " at offset 0x%zx runs past the end of the file: %s "
                 "elements take at least %zu bytes each and %zu bytes remain (size 0x%zx)",
                 where, count, count_at, kValueTypeNames[elem], min, remaining(r), r->size);
   if (elem_out) *elem_out = elem;
@@ -342,8 +340,7 @@ static tern_status parse_array(reader *r, int depth, const char *where, uint32_t
     if (elem == TERN_GGUF_BOOL) {
       for (uint64_t i = 0; i < count; i++)
         if (r->p[r->pos + i] > 1)
-          return fail(r, TERN_ERR_CODE,
-                      "%s: array element %" PRIu64 ": BOOL value %u at offset 0x%zx (must be 0 or 1)",
+          return fail(r, TERN_ERR_CODE, "%s: array element %" PRIu64 ": BOOL value %u at offset 0x%zx (must be 0 or 1)",
                       where, i, r->p[r->pos + i], r->pos + (size_t)i);
     }
     r->pos += (size_t)count * esz;
@@ -368,8 +365,7 @@ static tern_status parse_array(reader *r, int depth, const char *where, uint32_t
     if (str_at) *str_at = tab;
   } else { /* array of arrays */
     if (depth + 1 >= TERN_GGUF_MAX_ARRAY_DEPTH)
-      return fail(r, TERN_ERR_CODE,
-                  "%s: arrays nested more than %d deep (array at offset 0x%zx)", where,
+      return fail(r, TERN_ERR_CODE, "%s: arrays nested more than %d deep (array at offset 0x%zx)", where,
                   TERN_GGUF_MAX_ARRAY_DEPTH, type_at);
     for (uint64_t i = 0; i < count; i++) {
       char sub[256];
@@ -437,17 +433,17 @@ static tern_status parse_kvs(tern_gguf *g, reader *r) {
     st = rd_u32(r, &kv->type, where, "value type");
     if (st != TERN_OK) return st;
     if (kv->type >= N_VALUE_TYPES)
-      return fail(r, TERN_ERR_CODE, "%s: unknown value type %" PRIu32 " at offset 0x%zx (known: 0..12)",
-                  where, kv->type, type_at);
+      return fail(r, TERN_ERR_CODE, "%s: unknown value type %" PRIu32 " at offset 0x%zx (known: 0..12)", where,
+                  kv->type, type_at);
     size_t esz = value_size(kv->type);
     if (esz) {
       if (remaining(r) < esz)
         return fail(r, TERN_ERR_SIZE,
-                    "%s: %s value (%zu bytes at offset 0x%zx) runs past the end of the file (size 0x%zx)",
-                    where, kValueTypeNames[kv->type], esz, r->pos, r->size);
+                    "%s: %s value (%zu bytes at offset 0x%zx) runs past the end of the file (size 0x%zx)", where,
+                    kValueTypeNames[kv->type], esz, r->pos, r->size);
       if (kv->type == TERN_GGUF_BOOL && r->p[r->pos] > 1)
-        return fail(r, TERN_ERR_CODE, "%s: BOOL value %u at offset 0x%zx (must be 0 or 1)", where,
-                    r->p[r->pos], r->pos);
+        return fail(r, TERN_ERR_CODE, "%s: BOOL value %u at offset 0x%zx (must be 0 or 1)", where, r->p[r->pos],
+                    r->pos);
       kv->at = r->pos;
       r->pos += esz;
     } else if (kv->type == TERN_GGUF_STRING) {
@@ -467,8 +463,8 @@ static tern_status parse_kvs(tern_gguf *g, reader *r) {
     if (strcmp(g->kv_sorted[i - 1].s, g->kv_sorted[i].s) == 0) {
       char q[200];
       quote(q, sizeof q, g->kv_sorted[i].s, strlen(g->kv_sorted[i].s));
-      return fail(r, TERN_ERR_CODE, "kv %zu %s: duplicate key (first as kv %zu)", g->kv_sorted[i].idx,
-                  q, g->kv_sorted[i - 1].idx);
+      return fail(r, TERN_ERR_CODE, "kv %zu %s: duplicate key (first as kv %zu)", g->kv_sorted[i].idx, q,
+                  g->kv_sorted[i - 1].idx);
     }
   return TERN_OK;
 }
@@ -587,8 +583,7 @@ tern_status tern_gguf_get_str(const tern_gguf *g, const char *key, const char **
   return TERN_OK;
 }
 
-tern_status tern_gguf_get_arr(const tern_gguf *g, const char *key, tern_gguf_type *elem,
-                              size_t *count) {
+tern_status tern_gguf_get_arr(const tern_gguf *g, const char *key, tern_gguf_type *elem, size_t *count) {
   const gguf_kv *kv = lookup(g, key);
   if (kv == NULL || elem == NULL || count == NULL) return TERN_ERR_ARG;
   if (kv->type != TERN_GGUF_ARRAY) return TERN_ERR_CODE;
@@ -597,8 +592,7 @@ tern_status tern_gguf_get_arr(const tern_gguf *g, const char *key, tern_gguf_typ
   return TERN_OK;
 }
 
-tern_status tern_gguf_arr_str(const tern_gguf *g, const char *key, size_t i, const char **s,
-                              size_t *len) {
+tern_status tern_gguf_arr_str(const tern_gguf *g, const char *key, size_t i, const char **s, size_t *len) {
   const gguf_kv *kv = lookup(g, key);
   if (kv == NULL || s == NULL || len == NULL) return TERN_ERR_ARG;
   if (kv->type != TERN_GGUF_ARRAY || kv->elem != TERN_GGUF_STRING) return TERN_ERR_CODE;
@@ -647,8 +641,7 @@ static tern_status parse_tensors(tern_gguf *g, reader *r) {
     st = rd_u32(r, &t->n_dims, where, "n_dims");
     if (st != TERN_OK) return st;
     if (t->n_dims < 1 || t->n_dims > 4)
-      return fail(r, TERN_ERR_SHAPE, "%s: n_dims %" PRIu32 " at offset 0x%zx (must be 1..4)", where,
-                  t->n_dims, nd_at);
+      return fail(r, TERN_ERR_SHAPE, "%s: n_dims %" PRIu32 " at offset 0x%zx (must be 1..4)", where, t->n_dims, nd_at);
     for (int d = 0; d < 4; d++) t->ne[d] = 1;
     for (uint32_t d = 0; d < t->n_dims; d++) {
       char field[16];
@@ -656,11 +649,10 @@ static tern_status parse_tensors(tern_gguf *g, reader *r) {
       size_t at = r->pos;
       st = rd_u64(r, &t->ne[d], where, field);
       if (st != TERN_OK) return st;
-      if (t->ne[d] == 0)
-        return fail(r, TERN_ERR_SHAPE, "%s: %s is 0 at offset 0x%zx", where, field, at);
+      if (t->ne[d] == 0) return fail(r, TERN_ERR_SHAPE, "%s: %s is 0 at offset 0x%zx", where, field, at);
       if (t->ne[d] > (uint64_t)INT64_MAX)
-        return fail(r, TERN_ERR_SHAPE, "%s: %s = %" PRIu64 " at offset 0x%zx overflows int64", where,
-                    field, t->ne[d], at);
+        return fail(r, TERN_ERR_SHAPE, "%s: %s = %" PRIu64 " at offset 0x%zx overflows int64", where, field, t->ne[d],
+                    at);
     }
     size_t type_at = r->pos;
     st = rd_u32(r, &t->type, where, "type");
@@ -670,9 +662,9 @@ static tern_status parse_tensors(tern_gguf *g, reader *r) {
     char why[200];
     st = tern_gguf_tensor_bytes(t->type, t->n_dims, t->ne, &t->nbytes, why, sizeof why);
     if (st != TERN_OK)
-      return fail(r, st, "%s: type/shape [%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64
-                  "] (type field at offset 0x%zx): %s",
-                  where, t->ne[0], t->ne[1], t->ne[2], t->ne[3], type_at, why);
+      return fail(
+          r, st, "%s: type/shape [%" PRIu64 ", %" PRIu64 ", %" PRIu64 ", %" PRIu64 "] (type field at offset 0x%zx): %s",
+          where, t->ne[0], t->ne[1], t->ne[2], t->ne[3], type_at, why);
   }
   return TERN_OK;
 }
@@ -683,13 +675,13 @@ static tern_status place_tensors(tern_gguf *g, reader *r, range_idx *ranges) {
     char q[200];
     quote(q, sizeof q, t->name, strlen(t->name));
     if (t->offset % g->alignment != 0)
-      return fail(r, TERN_ERR_CODE,
-                  "tensor %zu %s: offset 0x%" PRIx64 " is not a multiple of the alignment %" PRIu32,
+      return fail(r, TERN_ERR_CODE, "tensor %zu %s: offset 0x%" PRIx64 " is not a multiple of the alignment %" PRIu32,
                   i, q, t->offset, g->alignment);
     uint64_t avail = g->data_offset <= r->size ? r->size - g->data_offset : 0;
     if (t->offset > avail || t->nbytes > avail - t->offset)
       return fail(r, TERN_ERR_SIZE,
-                  "tensor %zu %s: data [offset 0x%" PRIx64 ", %zu bytes] runs past the end of the "
+                  "tensor %zu %s: data [offset 0x%" PRIx64
+                  ", %zu bytes] runs past the end of the "
                   "file (size 0x%zx, data section at 0x%" PRIx64 ")",
                   i, q, t->offset, t->nbytes, r->size, g->data_offset);
     t->data = g->base + g->data_offset + t->offset;
@@ -703,10 +695,10 @@ static tern_status place_tensors(tern_gguf *g, reader *r, range_idx *ranges) {
       quote(qa, sizeof qa, a->name, strlen(a->name));
       quote(qb, sizeof qb, b->name, strlen(b->name));
       return fail(r, TERN_ERR_CODE,
-                  "tensor %zu %s: data [offset 0x%" PRIx64 ", %zu bytes] overlaps tensor %zu %s "
+                  "tensor %zu %s: data [offset 0x%" PRIx64
+                  ", %zu bytes] overlaps tensor %zu %s "
                   "[offset 0x%" PRIx64 ", %zu bytes]",
-                  ranges[i].idx, qb, b->offset, b->nbytes, ranges[i - 1].idx, qa, a->offset,
-                  a->nbytes);
+                  ranges[i].idx, qb, b->offset, b->nbytes, ranges[i - 1].idx, qa, a->offset, a->nbytes);
     }
   for (size_t i = 0; i < g->n_tensors; i++) g->t_sorted[i] = (name_idx){g->tensors[i].name, i};
   if (g->n_tensors > 1) qsort(g->t_sorted, g->n_tensors, sizeof *g->t_sorted, cmp_name);
@@ -714,8 +706,8 @@ static tern_status place_tensors(tern_gguf *g, reader *r, range_idx *ranges) {
     if (strcmp(g->t_sorted[i - 1].s, g->t_sorted[i].s) == 0) {
       char q[200];
       quote(q, sizeof q, g->t_sorted[i].s, strlen(g->t_sorted[i].s));
-      return fail(r, TERN_ERR_CODE, "tensor %zu %s: duplicate tensor name (first as tensor %zu)",
-                  g->t_sorted[i].idx, q, g->t_sorted[i - 1].idx);
+      return fail(r, TERN_ERR_CODE, "tensor %zu %s: duplicate tensor name (first as tensor %zu)", g->t_sorted[i].idx, q,
+                  g->t_sorted[i - 1].idx);
     }
   return TERN_OK;
 }
@@ -730,11 +722,12 @@ static tern_status set_alignment(tern_gguf *g, reader *r) {
   int neg;
   uint64_t m;
   if (!kv_int(g, kv, &neg, &m) || kv->type == TERN_GGUF_BOOL)
-    return fail(r, TERN_ERR_CODE, "kv %" PRId64 " 'general.alignment': type %s is not an integer (expected UINT32)",
-                i, kValueTypeNames[kv->type]);
+    return fail(r, TERN_ERR_CODE, "kv %" PRId64 " 'general.alignment': type %s is not an integer (expected UINT32)", i,
+                kValueTypeNames[kv->type]);
   if (neg || m == 0 || (m & (m - 1)) != 0 || m > MAX_ALIGNMENT)
     return fail(r, TERN_ERR_CODE,
-                "kv %" PRId64 " 'general.alignment': value %s%" PRIu64 " at offset 0x%zx is not a power "
+                "kv %" PRId64 " 'general.alignment': value %s%" PRIu64
+                " at offset 0x%zx is not a power "
                 "of two in 1..2^30",
                 i, neg ? "-" : "", m, kv->at);
   g->alignment = (uint32_t)m;
@@ -747,8 +740,7 @@ static tern_status parse(tern_gguf *g, reader *r) {
     return fail(r, TERN_ERR_SIZE, "header: magic (4 bytes at offset 0x0) runs past the end of the file (size 0x%zx)",
                 r->size);
   if (memcmp(r->p, "GGUF", 4) != 0) {
-    return fail(r, TERN_ERR_CODE,
-                "header: bad magic %02x %02x %02x %02x at offset 0x0 (expected 'GGUF' = 47 47 55 46)",
+    return fail(r, TERN_ERR_CODE, "header: bad magic %02x %02x %02x %02x at offset 0x0 (expected 'GGUF' = 47 47 55 46)",
                 r->p[0], r->p[1], r->p[2], r->p[3]);
   }
   r->pos = 4;
@@ -762,7 +754,8 @@ static tern_status parse(tern_gguf *g, reader *r) {
     uint32_t sw = __builtin_bswap32(g->version);
     if (sw == 2 || sw == 3)
       return fail(r, TERN_ERR_CODE,
-                  "header: version 0x%08" PRIx32 " at offset 0x4 looks like a big-endian GGUF, "
+                  "header: version 0x%08" PRIx32
+                  " at offset 0x4 looks like a big-endian GGUF, "
                   "which is not supported",
                   g->version);
     return fail(r, TERN_ERR_CODE, "header: unsupported version %" PRIu32 " at offset 0x4 (expected 2 or 3)",
@@ -777,12 +770,14 @@ static tern_status parse(tern_gguf *g, reader *r) {
    * 8 (name length) + 4 (n_dims) + 8 (ne[0]) + 4 (type) + 8 (offset). */
   if (n_kv > remaining(r) / 13u)
     return fail(r, TERN_ERR_SIZE,
-                "header: metadata_kv_count %" PRIu64 " at offset 0x10 runs past the end of the file "
+                "header: metadata_kv_count %" PRIu64
+                " at offset 0x10 runs past the end of the file "
                 "(each kv takes at least 13 bytes, %zu bytes remain, size 0x%zx)",
                 n_kv, remaining(r), r->size);
   if (n_tensors > remaining(r) / 32u)
     return fail(r, TERN_ERR_SIZE,
-                "header: tensor_count %" PRIu64 " at offset 0x8 runs past the end of the file "
+                "header: tensor_count %" PRIu64
+                " at offset 0x8 runs past the end of the file "
                 "(each tensor info takes at least 32 bytes, %zu bytes remain, size 0x%zx)",
                 n_tensors, remaining(r), r->size);
   g->n_kv = (size_t)n_kv;
@@ -795,7 +790,8 @@ static tern_status parse(tern_gguf *g, reader *r) {
   if (st != TERN_OK) return st;
   if (n_tensors > remaining(r) / 32u)
     return fail(r, TERN_ERR_SIZE,
-                "header: tensor_count %" PRIu64 " at offset 0x8 runs past the end of the file "
+                "header: tensor_count %" PRIu64
+                " at offset 0x8 runs past the end of the file "
                 "(each tensor info takes at least 32 bytes, %zu bytes remain after the metadata, "
                 "size 0x%zx)",
                 n_tensors, remaining(r), r->size);
@@ -845,12 +841,10 @@ static tern_status open_common(const uint8_t *data, size_t size, void *map, size
   return TERN_OK;
 }
 
-tern_status tern_gguf_open_memory(const void *data, size_t size, tern_gguf **out, char *err,
-                                  size_t err_size) {
+tern_status tern_gguf_open_memory(const void *data, size_t size, tern_gguf **out, char *err, size_t err_size) {
   if (out == NULL) return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open_memory: out is NULL");
   *out = NULL;
-  if (data == NULL && size != 0)
-    return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open_memory: data is NULL");
+  if (data == NULL && size != 0) return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open_memory: data is NULL");
   static const uint8_t empty[1] = {0};
   return open_common(data ? data : empty, size, NULL, 0, NULL, out, err, err_size);
 }
@@ -867,8 +861,8 @@ static tern_status read_all(int fd, const char *path, size_t size, void **out, c
       int e = errno;
       free(buf);
       if (r == 0)
-        return fail_err(err, err_size, TERN_ERR_SIZE, "%s: ends at %zu bytes while reading %zu (the file shrank)",
-                        path, got, size);
+        return fail_err(err, err_size, TERN_ERR_SIZE, "%s: ends at %zu bytes while reading %zu (the file shrank)", path,
+                        got, size);
       return fail_err(err, err_size, TERN_ERR_ARG, "%s: cannot read: %s", path, strerror(e));
     }
     got += (size_t)r;
@@ -900,8 +894,7 @@ tern_status tern_gguf_open_flags(const char *path, unsigned flags, tern_gguf **o
   if (sb.st_size <= 0) {
     close(fd);
     return fail_err(err, err_size, TERN_ERR_SIZE,
-                    "%s: header: magic (4 bytes at offset 0x0) runs past the end of the file (size 0x0)",
-                    path);
+                    "%s: header: magic (4 bytes at offset 0x0) runs past the end of the file (size 0x0)", path);
   }
   if ((uint64_t)sb.st_size > SIZE_MAX) {
     close(fd);
@@ -957,9 +950,7 @@ void tern_gguf_close(tern_gguf *g) {
 
 uint32_t tern_gguf_version(const tern_gguf *g) { return g ? g->version : 0; }
 size_t tern_gguf_kv_count(const tern_gguf *g) { return g ? g->n_kv : 0; }
-const char *tern_gguf_kv_key(const tern_gguf *g, size_t i) {
-  return g && i < g->n_kv ? g->kv[i].key : NULL;
-}
+const char *tern_gguf_kv_key(const tern_gguf *g, size_t i) { return g && i < g->n_kv ? g->kv[i].key : NULL; }
 int64_t tern_gguf_find_kv(const tern_gguf *g, const char *key) {
   if (g == NULL || key == NULL) return -1;
   return find_sorted(g->kv_sorted, g->n_kv, key);
@@ -1044,8 +1035,9 @@ static const char *safe_name(char *dst, size_t dst_size, const char *s) {
 void tern_gguf_describe(const tern_gguf *g, FILE *out, int max_array_items) {
   char nm[200];
   if (g == NULL || out == NULL) return;
-  fprintf(out, "GGUF v%" PRIu32 ": %zu bytes, %zu metadata keys, %zu tensors, alignment %" PRIu32
-               ", data section at 0x%" PRIx64 "\n",
+  fprintf(out,
+          "GGUF v%" PRIu32 ": %zu bytes, %zu metadata keys, %zu tensors, alignment %" PRIu32
+          ", data section at 0x%" PRIx64 "\n",
           g->version, g->size, g->n_kv, g->n_tensors, g->alignment, g->data_offset);
   fprintf(out, "metadata:\n");
   for (size_t i = 0; i < g->n_kv; i++) {
@@ -1055,7 +1047,7 @@ void tern_gguf_describe(const tern_gguf *g, FILE *out, int max_array_items) {
       char tn[32];
       snprintf(tn, sizeof tn, "%s[%s]", "ARRAY", kValueTypeNames[kv->elem]);
       fprintf(out, "  %-44s %-16s %" PRIu64 ":", safe_name(nm, sizeof nm, kv->key), tn, kv->count);
-      uint64_t shown = max_array_items < 0 ? kv->count
+      uint64_t shown = max_array_items < 0                     ? kv->count
                        : kv->count < (uint64_t)max_array_items ? kv->count
                                                                : (uint64_t)max_array_items;
       if (kv->elem == TERN_GGUF_ARRAY) shown = 0;
@@ -1080,8 +1072,7 @@ void tern_gguf_describe(const tern_gguf *g, FILE *out, int max_array_items) {
       fputc('\n', out);
     }
   }
-  fprintf(out, "tensors:\n  %5s %-40s %-6s %-28s %12s %12s\n", "#", "name", "type", "dims", "bytes",
-          "offset");
+  fprintf(out, "tensors:\n  %5s %-40s %-6s %-28s %12s %12s\n", "#", "name", "type", "dims", "bytes", "offset");
   for (size_t i = 0; i < g->n_tensors; i++) {
     const tern_gguf_tensor *t = &g->tensors[i];
     char dims[96];
@@ -1089,8 +1080,7 @@ void tern_gguf_describe(const tern_gguf *g, FILE *out, int max_array_items) {
     for (uint32_t d = 0; d < t->n_dims && o < sizeof dims; d++)
       o += (size_t)snprintf(dims + o, sizeof dims - o, d ? " x %" PRIu64 : "%" PRIu64, t->ne[d]);
     const char *tn = tern_gguf_type_name(t->type);
-    fprintf(out, "  %5zu %-40s %-6s %-28s %12zu %#12" PRIx64 "\n", i, safe_name(nm, sizeof nm, t->name),
-            tn ? tn : "?", dims,
-            t->nbytes, t->offset);
+    fprintf(out, "  %5zu %-40s %-6s %-28s %12zu %#12" PRIx64 "\n", i, safe_name(nm, sizeof nm, t->name), tn ? tn : "?",
+            dims, t->nbytes, t->offset);
   }
 }

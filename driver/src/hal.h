@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The small hardware abstraction every register-level tern device sits behind: CSR access,
  * device-memory access and waiting for the interrupt (and, optionally, the transport's own
  * account of a failure). The driver core (device.c) programs the

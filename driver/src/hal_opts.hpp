@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Helpers the C++ transports (driver/rtl/hal_rtl.cpp, sim/systemc/hal_systemc.cpp) share to
 // parse their URI options ("name=value,..."): printf into a std::string, and an unsigned
 // number with an optional k/M/G (binary) suffix. Header-only, internal linkage.
@@ -34,9 +35,12 @@ inline bool parse_u64(const std::string &s, uint64_t *v, bool suffixes = false) 
   uint64_t mul = 1;
   if (suffixes && *end) {
     switch (*end) {
-      case 'k': case 'K': mul = 1ull << 10; break;
-      case 'm': case 'M': mul = 1ull << 20; break;
-      case 'g': case 'G': mul = 1ull << 30; break;
+      case 'k':
+      case 'K': mul = 1ull << 10; break;
+      case 'm':
+      case 'M': mul = 1ull << 20; break;
+      case 'g':
+      case 'G': mul = 1ull << 30; break;
       default: return false;
     }
     end++;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Transport "rtl": the HAL (hal.h) over the Verilated device top rtl/tern_device.v, run
  * in-process with an AXI4 memory model over a host buffer (device memory). It is a separate
  * link unit: libtern.a holds a stand-in (hal_rtl_none.c) that fails with a message naming
@@ -26,7 +27,6 @@ extern "C" {
 /* Build and reset a simulated device for geometry g and fill in hal. On failure writes the
  * reason to err (a bad option: TERN_ERR_ARG; no rtl device in this build: TERN_ERR_DEVICE). */
 tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_hal *hal, char *err, size_t err_size);
-
 
 #ifdef __cplusplus
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The stand-in for the rtl transport in libtern.a (pure C, no Verilator): libtern_rtl.a
  * replaces this object with driver/rtl/hal_rtl.cpp. */
 #include <stdio.h>

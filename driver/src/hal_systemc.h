@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Transport "systemc": the HAL (hal.h) over the SystemC model of a tern system
  * (sim/systemc/, docs/systemc.md): a host, an interconnect, a memory (DDR4, HBM or SRAM by
  * bandwidth, latency and energy per byte) and the tern device, connected with TLM-2.0 sockets.

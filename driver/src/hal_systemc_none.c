@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The stand-in for the systemc transport in libtern.a (pure C, no SystemC): libtern_systemc.a
  * replaces this object with sim/systemc/hal_systemc.cpp. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Transport "uart" / "uart-tcp": the HAL over a tern board's UART bridge (hal_uart.h,
  * docs/uart.md). One request at a time (stop and wait): send a frame, wait for the frame that
  * answers its SEQ, retry with the same SEQ on a NAK, a timeout or a damaged answer. */
@@ -37,7 +38,7 @@ typedef struct {
   char name[256]; /* the spec without its options, for messages */
   unsigned baud, timeout_ms, retries, quiet_ms, poll_ms;
   int timeout_set, quiet_set, adapt;
-  uint64_t ns_per_byte; /* uart-tcp: smoothed answer time per byte of request + answer (0: none yet) */
+  uint64_t ns_per_byte;          /* uart-tcp: smoothed answer time per byte of request + answer (0: none yet) */
   uint64_t try_bytes, try_stale; /* what the current try received: bytes, frames for another SEQ */
   unsigned try_stale_seq;
   unsigned want_rows, want_lanes; /* option array=RxL (0: take the board's) */
@@ -224,8 +225,8 @@ static void describe_timeout(uart_ctx *c, unsigned tmo) {
 
 /* Send cmd with payload and wait for its ACK, whose payload must be ans_len bytes (copied to
  * ans). what names the request in messages ("REG_READ 0x014"). */
-static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, size_t len, uint8_t *ans,
-                           size_t ans_len, const char *what) {
+static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, size_t len, uint8_t *ans, size_t ans_len,
+                           const char *what) {
   size_t flen = 0;
   uint8_t seq = ++c->seq;
   if (tern_uart_encode(cmd, seq, payload, len, c->tx, sizeof c->tx, &flen) != TERN_OK)
@@ -243,7 +244,8 @@ static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, siz
     const uint64_t start_ns = now_ns(), deadline = now_ms() + tmo;
     drop_input(c, deadline);
     c->try_bytes = c->try_stale = 0;
-    if (write_all(c, c->tx, flen, deadline) != 0) return fail(c, TERN_ERR_DEVICE, "%s (SEQ %u): %s", what, seq, c->last);
+    if (write_all(c, c->tx, flen, deadline) != 0)
+      return fail(c, TERN_ERR_DEVICE, "%s (SEQ %u): %s", what, seq, c->last);
     int retry = 0, abandoned = 0;
     while (!retry) {
       if (now_ms() >= deadline) { /* bytes keep coming, but not the answer */
@@ -314,10 +316,11 @@ static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, siz
       }
       if (f.cmd != (uint8_t)(cmd | TERN_UART_ACK) || f.len != ans_len) {
         const char *an = tern_uart_cmd_name(f.cmd);
-        return fail(c, TERN_ERR_DEVICE,
-                    "protocol error: %s (SEQ %u) answered by CMD 0x%02x (%s) with %u payload bytes, expected CMD 0x%02x "
-                    "with %zu",
-                    what, seq, f.cmd, an ? an : "unknown", f.len, (unsigned)(cmd | TERN_UART_ACK), ans_len);
+        return fail(
+            c, TERN_ERR_DEVICE,
+            "protocol error: %s (SEQ %u) answered by CMD 0x%02x (%s) with %u payload bytes, expected CMD 0x%02x "
+            "with %zu",
+            what, seq, f.cmd, an ? an : "unknown", f.len, (unsigned)(cmd | TERN_UART_ACK), ans_len);
       }
       if (ans_len) memcpy(ans, f.payload, ans_len);
       c->stats.requests++;
@@ -331,11 +334,12 @@ static tern_status request(uart_ctx *c, uint8_t cmd, const uint8_t *payload, siz
   else
     snprintf(span, sizeof span, "%u .. %u ms", tmo_first, tmo);
   if (silent == tries)
-    return fail(c, TERN_ERR_DEVICE, "no answer to %s (SEQ %u) after %u tries of %s (is the board powered, the port right%s?)",
-                what, seq, tries, span, c->tcp ? "" : ", the baud rate the bitstream's");
+    return fail(c, TERN_ERR_DEVICE,
+                "no answer to %s (SEQ %u) after %u tries of %s (is the board powered, the port right%s?)", what, seq,
+                tries, span, c->tcp ? "" : ", the baud rate the bitstream's");
   return fail(c, TERN_ERR_DEVICE,
-              "%s (SEQ %u) failed after %u tries (%u damaged answers, %u NAKs, %u timeouts of %s); last: %s", what,
-              seq, tries, crc_bad, naks, timeouts, span, c->last);
+              "%s (SEQ %u) failed after %u tries (%u damaged answers, %u NAKs, %u timeouts of %s); last: %s", what, seq,
+              tries, crc_bad, naks, timeouts, span, c->last);
 }
 
 /* ---- the HAL ------------------------------------------------------------------------------ */
@@ -445,8 +449,7 @@ static const struct {
   unsigned baud;
   speed_t speed;
 } kBauds[] = {
-    {9600, B9600},       {19200, B19200},     {38400, B38400},     {57600, B57600},     {115200, B115200},
-    {230400, B230400},
+    {9600, B9600},       {19200, B19200}, {38400, B38400}, {57600, B57600}, {115200, B115200}, {230400, B230400},
 #ifdef B460800
     {460800, B460800},
 #endif
@@ -601,7 +604,8 @@ static tern_status parse_options(uart_ctx *c, const char *opts) {
   while (opts && *opts) {
     size_t len = strcspn(opts, "&,");
     const char *eq = memchr(opts, '=', len);
-    if (!eq) return fail(c, TERN_ERR_ARG, "option '%.*s' needs a value (name=value; options: %s)", (int)len, opts, kNames);
+    if (!eq)
+      return fail(c, TERN_ERR_ARG, "option '%.*s' needs a value (name=value; options: %s)", (int)len, opts, kNames);
     size_t nlen = (size_t)(eq - opts), vlen = len - nlen - 1;
     const char *v = eq + 1;
     int bad = 0;
@@ -619,13 +623,11 @@ static tern_status parse_options(uart_ctx *c, const char *opts) {
       unsigned a = 0;
       bad = parse_uint(v, vlen, 0, 1u, &a);
       c->adapt = (int)a;
-    }
-    else if (nlen == 5 && !memcmp(opts, "array", 5)) {
+    } else if (nlen == 5 && !memcmp(opts, "array", 5)) {
       const char *x = memchr(v, 'x', vlen);
       bad = !x || parse_uint(v, (size_t)(x - v), 1, 255u, &c->want_rows) ||
             parse_uint(x + 1, vlen - (size_t)(x - v) - 1, 1, 255u, &c->want_lanes);
-    }
-    else
+    } else
       return fail(c, TERN_ERR_ARG, "unknown option '%.*s' (options: %s)", (int)nlen, opts, kNames);
     if (bad) return fail(c, TERN_ERR_ARG, "bad value '%.*s' for option %.*s", (int)vlen, v, (int)nlen, opts);
     opts += len;
@@ -719,8 +721,8 @@ static tern_status open_any(const char *spec, int fd, const tern_geom *expect, t
   }
   c->err[0] = 0;
   if (found) found->rows = rows, found->lanes = lanes;
-  tern_hal h = {c, c->ident.mem_bytes, u_reg_read, u_reg_write, u_mem_write, u_mem_read, u_wait_irq, u_close,
-                u_last_error, NULL, NULL, u_clock_hz};
+  tern_hal h = {c,       c->ident.mem_bytes, u_reg_read, u_reg_write, u_mem_write, u_mem_read, u_wait_irq,
+                u_close, u_last_error,       NULL,       NULL,        u_clock_hz};
   *hal = h;
   return TERN_OK;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Transport "uart": the HAL (hal.h) over a tern board's UART bridge (rtl/tern_uart_bridge.v,
  * protocol in docs/uart.md), on a serial port or on a TCP socket (a simulated board).
  *
@@ -76,14 +77,14 @@ int tern_uart_hal_handles(const char *spec);
 
 /* Link statistics since open; ctx is hal->ctx of an open uart HAL. */
 typedef struct tern_uart_stats {
-  uint64_t requests;    /* requests that got their answer */
-  uint64_t retries;     /* tries after the first */
-  uint64_t timeouts;    /* tries that got no answer in time */
-  uint64_t crc_errors;  /* damaged answers (bad CRC or length) */
-  uint64_t naks;        /* NAKs received (any reason) */
-  uint64_t stale;       /* intact frames that answered another request (dropped) */
-  uint64_t bytes_out;   /* bytes written to the port */
-  uint64_t bytes_in;    /* bytes read from it */
+  uint64_t requests;   /* requests that got their answer */
+  uint64_t retries;    /* tries after the first */
+  uint64_t timeouts;   /* tries that got no answer in time */
+  uint64_t crc_errors; /* damaged answers (bad CRC or length) */
+  uint64_t naks;       /* NAKs received (any reason) */
+  uint64_t stale;      /* intact frames that answered another request (dropped) */
+  uint64_t bytes_out;  /* bytes written to the port */
+  uint64_t bytes_in;   /* bytes read from it */
 } tern_uart_stats;
 void tern_uart_hal_stats(void *ctx, tern_uart_stats *stats);
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The BitNet b1.58 forward pass (tern_model.h): BitLinears on the device, everything else on
  * the host. Every float result is computed by one thread in a fixed order (reductions use 8
  * fixed lanes, the same in the portable and the AVX2 code), so the logits do not depend on
@@ -26,7 +27,7 @@ enum { GT_F32 = 0, GT_F16 = 1, GT_BF16 = 30, GT_TQ1_0 = 34, GT_TQ2_0 = 35, GT_I2
 
 /* The seven BitLinears of a layer, in the order they are stored in a layer. */
 enum { W_Q, W_K, W_V, W_O, W_GATE, W_UP, W_DOWN, W_COUNT };
-static const char *const w_names[W_COUNT] = {"attn_q", "attn_k", "attn_v", "attn_output",
+static const char *const w_names[W_COUNT] = {"attn_q",   "attn_k", "attn_v",  "attn_output",
                                              "ffn_gate", "ffn_up", "ffn_down"};
 
 typedef struct layer {
@@ -57,12 +58,12 @@ struct tern_model {
 struct tern_ctx {
   tern_model *m;
   uint32_t n_ctx, pos, batch;
-  float *kc, *vc;              /* [layer][n_ctx][kv_dim] */
+  float *kc, *vc;                           /* [layer][n_ctx][kv_dim] */
   float *h, *x, *q, *k, *v, *a, *o, *g, *u; /* chunk scratch */
-  float *scores;               /* threads x n_ctx */
-  float *rows;                 /* threads x n_embd (lm_head row conversion) */
-  float *rcos, *rsin;          /* batch x n_rot/2 */
-  tern_host_counts counts;     /* tern_ctx_get_counts */
+  float *scores;                            /* threads x n_ctx */
+  float *rows;                              /* threads x n_embd (lm_head row conversion) */
+  float *rcos, *rsin;                       /* batch x n_rot/2 */
+  tern_host_counts counts;                  /* tern_ctx_get_counts */
 };
 
 static void set_err(char *err, size_t size, const char *fmt, ...) {
@@ -132,7 +133,7 @@ static float dot_portable(const float *a, const float *b, size_t n) {
 /* b given as floats (f16 == 0) or as F16 halves (f16 != 0, converted exactly by F16C): the
  * lm_head streams its F16 rows straight into the dot product. */
 __attribute__((target("avx2,f16c"))) static inline float dot_avx2_any(const float *a, const void *b, size_t n,
-                                                                       int f16) {
+                                                                      int f16) {
   /* four named accumulators (an array of them would live on the stack) */
   __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
   const float *bf = b;
@@ -173,7 +174,7 @@ __attribute__((target("avx2,f16c"))) static float dot_f16_avx2(const float *a, c
 }
 
 __attribute__((target("avx2,f16c"))) static void row_to_float_avx2(const uint8_t *src, uint32_t type, size_t n,
-                                                                  float *dst) {
+                                                                   float *dst) {
   if (type != GT_F16) {
     row_to_float_portable(src, type, n, dst);
     return;
@@ -273,7 +274,7 @@ static tern_status get_f32_key(const tern_gguf *g, const char *arch, const char 
   int use_default;
   snprintf(key, sizeof key, "%s.%s", arch, name);
   tern_status st = key_status(g, key, tern_gguf_get_f32(g, key, v), required, &use_default, 1,
-                                "a number (FLOAT32, FLOAT64 or an integer type)", err, es);
+                              "a number (FLOAT32, FLOAT64 or an integer type)", err, es);
   if (st == TERN_OK && use_default) *v = def;
   return st;
 }
@@ -284,10 +285,18 @@ static tern_status parse_act(const char *s, size_t len, tern_act *a) {
   static const struct {
     const char *name;
     tern_act act;
-  } names[] = {{"relu2", TERN_ACT_RELU2},        {"relu_sqr", TERN_ACT_RELU2},  {"relu_squared", TERN_ACT_RELU2},
-               {"squared_relu", TERN_ACT_RELU2}, {"relu²", TERN_ACT_RELU2},     {"silu", TERN_ACT_SILU},
-               {"swish", TERN_ACT_SILU},         {"swiglu", TERN_ACT_SILU},     {"gelu", TERN_ACT_GELU},
-               {"gelu_new", TERN_ACT_GELU},      {"gelu_pytorch_tanh", TERN_ACT_GELU}, {"geglu", TERN_ACT_GELU},
+  } names[] = {{"relu2", TERN_ACT_RELU2},
+               {"relu_sqr", TERN_ACT_RELU2},
+               {"relu_squared", TERN_ACT_RELU2},
+               {"squared_relu", TERN_ACT_RELU2},
+               {"relu²", TERN_ACT_RELU2},
+               {"silu", TERN_ACT_SILU},
+               {"swish", TERN_ACT_SILU},
+               {"swiglu", TERN_ACT_SILU},
+               {"gelu", TERN_ACT_GELU},
+               {"gelu_new", TERN_ACT_GELU},
+               {"gelu_pytorch_tanh", TERN_ACT_GELU},
+               {"geglu", TERN_ACT_GELU},
                {"relu", TERN_ACT_RELU}};
   for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
     if (str_is(s, len, names[i].name)) {
@@ -333,8 +342,10 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
   if (!str_is(arch, alen, "bitnet-b1.58") && !str_is(arch, alen, "bitnet-25") && !str_is(arch, alen, "bitnet")) {
     char esc[200]; /* the whole string, NULs and control bytes escaped */
     tern_gguf_escape(arch, alen, esc, sizeof esc);
-    set_err(err, es, "unsupported architecture '%s' (general.architecture, %zu bytes): tern runs bitnet-b1.58, "
-            "bitnet-25 and bitnet", esc, alen);
+    set_err(err, es,
+            "unsupported architecture '%s' (general.architecture, %zu bytes): tern runs bitnet-b1.58, "
+            "bitnet-25 and bitnet",
+            esc, alen);
     return TERN_ERR_ARG;
   }
   memcpy(p->arch, arch, alen);
@@ -365,8 +376,8 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
     return TERN_ERR_SHAPE;
   }
   if (p->n_head_kv == 0 || p->n_head % p->n_head_kv != 0) {
-    set_err(err, es, "model metadata: %s.attention.head_count_kv = %u does not divide head_count = %u", a,
-            p->n_head_kv, p->n_head);
+    set_err(err, es, "model metadata: %s.attention.head_count_kv = %u does not divide head_count = %u", a, p->n_head_kv,
+            p->n_head);
     return TERN_ERR_SHAPE;
   }
   p->head_dim = p->n_embd / p->n_head;
@@ -432,8 +443,8 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
   }
   if (e->n_dims != 2 || e->ne[0] != p->n_embd || e->ne[1] == 0 || e->ne[1] > 0x7fffffff) {
     char sh[96];
-    set_err(err, es, "model: tensor 'token_embd.weight' has shape %s, expected [%u, n_vocab]", shape_str(e, sh, sizeof sh),
-            p->n_embd);
+    set_err(err, es, "model: tensor 'token_embd.weight' has shape %s, expected [%u, n_vocab]",
+            shape_str(e, sh, sizeof sh), p->n_embd);
     return TERN_ERR_SHAPE;
   }
   p->n_vocab = (uint32_t)e->ne[1];
@@ -462,15 +473,19 @@ int tern_model_tensor_unusable(const char *name, uint32_t type, char *why, size_
   int ternary = 0;
   unsigned l;
   int at = 0;
-  if (strcmp(name, "token_embd.weight") == 0) snprintf(role, sizeof role, "the token embedding");
-  else if (strcmp(name, "output.weight") == 0) snprintf(role, sizeof role, "the lm_head");
-  else if (strcmp(name, "output_norm.weight") == 0) snprintf(role, sizeof role, "the output norm");
+  if (strcmp(name, "token_embd.weight") == 0)
+    snprintf(role, sizeof role, "the token embedding");
+  else if (strcmp(name, "output.weight") == 0)
+    snprintf(role, sizeof role, "the lm_head");
+  else if (strcmp(name, "output_norm.weight") == 0)
+    snprintf(role, sizeof role, "the output norm");
   else if (sscanf(name, "blk.%u.%n", &l, &at) == 1 && at > 0) {
     const char *rest = name + at;
     for (int i = 0; i < W_COUNT && !role[0]; i++) {
       const size_t n = strlen(w_names[i]);
       if (strncmp(rest, w_names[i], n) != 0) continue;
-      if (strcmp(rest + n, ".weight") == 0) snprintf(role, sizeof role, "layer %u, BitLinear %s", l, w_names[i]), ternary = 1;
+      if (strcmp(rest + n, ".weight") == 0)
+        snprintf(role, sizeof role, "layer %u, BitLinear %s", l, w_names[i]), ternary = 1;
       else if (strcmp(rest + n, ".scale") == 0 || strcmp(rest + n, ".weight_scale") == 0)
         snprintf(role, sizeof role, "layer %u, the scale of BitLinear %s", l, w_names[i]);
     }
@@ -512,8 +527,8 @@ static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, fl
   if (st != TERN_OK) return st;
   if (tensor_elems(t) != n || t->ne[0] != n || t->nbytes != (size_t)n * type_size(t->type)) {
     char sh[96];
-    set_err(err, es, "model: tensor '%s' has shape %s (%llu elements), expected [%u]", name, shape_str(t, sh, sizeof sh),
-            (unsigned long long)tensor_elems(t), n);
+    set_err(err, es, "model: tensor '%s' has shape %s (%llu elements), expected [%u]", name,
+            shape_str(t, sh, sizeof sh), (unsigned long long)tensor_elems(t), n);
     return TERN_ERR_SHAPE;
   }
   float *v = malloc(sizeof(float) * n);
@@ -603,8 +618,8 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
   }
   if (t->n_dims != 2 || t->ne[0] != k || t->ne[1] != n) {
     char sh[96];
-    set_err(err, es, "model: tensor '%s' has shape %s, expected [%u, %u] (in, out)", name, shape_str(t, sh, sizeof sh), k,
-            n);
+    set_err(err, es, "model: tensor '%s' has shape %s, expected [%u, %u] (in, out)", name, shape_str(t, sh, sizeof sh),
+            k, n);
     return TERN_ERR_SHAPE;
   }
   float scale = 0.0f;
@@ -615,8 +630,9 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
   int8_t *trits = NULL;
   if (has_scale) {
     /* the trits from the blob, the scale from the scale tensor */
-    size_t need = layout == TERN_LAYOUT_I2S ? tern_i2s_bytes(k, n)
-                  : layout == TERN_LAYOUT_TQ2_0 ? tern_tq2_0_bytes(k, n) : tern_tq1_0_bytes(k, n);
+    size_t need = layout == TERN_LAYOUT_I2S     ? tern_i2s_bytes(k, n)
+                  : layout == TERN_LAYOUT_TQ2_0 ? tern_tq2_0_bytes(k, n)
+                                                : tern_tq1_0_bytes(k, n);
     if (need == 0 || t->nbytes != need) {
       set_err(err, es, "model: tensor '%s' (%s %ux%u): %zu bytes, the layout needs %zu", name, lname, n, k, t->nbytes,
               need);
@@ -666,7 +682,8 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
             "one scale; tern does not approximate it (%s)",
             name, lname, n, k, tern_last_error(m->dev));
   else if (st != TERN_OK) /* what is already on the device says why it is full, if it is */
-    set_err(err, es, "model: tensor '%s' (%s %ux%u, a %zu-byte weight stream): %s; already loaded: %u BitLinear tensors, "
+    set_err(err, es,
+            "model: tensor '%s' (%s %ux%u, a %zu-byte weight stream): %s; already loaded: %u BitLinear tensors, "
             "%zu bytes of weight streams",
             name, lname, n, k, tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n), tern_last_error(m->dev),
             l * W_COUNT + (uint32_t)which, m->weight_bytes);
@@ -756,8 +773,8 @@ tern_status tern_model_load(tern_device *dev, const tern_gguf *g, const tern_mod
   for (uint32_t l = 0; l < p->n_layer; l++) {
     layer *L = &m->layers[l];
     char name[96];
-#define VEC(field, nm, n)                                               \
-  snprintf(name, sizeof name, "blk.%u.%s.weight", l, nm);              \
+#define VEC(field, nm, n)                                 \
+  snprintf(name, sizeof name, "blk.%u.%s.weight", l, nm); \
   if ((st = load_vec(g, name, n, &L->field, err, es)) != TERN_OK) goto fail;
     VEC(attn_norm, "attn_norm", p->n_embd)
     VEC(attn_sub_norm, "attn_sub_norm", p->n_embd)
@@ -957,7 +974,7 @@ typedef struct head_job {
   tern_ctx *c;
   const float *xn; /* ntok x n_embd, normed */
   uint32_t ntok;
-  float *logits;   /* ntok x n_vocab */
+  float *logits; /* ntok x n_vocab */
 } head_job;
 
 static void head_task(void *arg, size_t begin, size_t end, unsigned thread) {
@@ -992,8 +1009,8 @@ static size_t first_nonfinite(const float *v, size_t n) {
  * was finite and whose output is not (every earlier stage passed the same scan), so a bad weight
  * such as an output norm of 3e38 is reported where it acts instead of sampling NaN logits. It
  * costs n compares per token and stage, nothing next to the BitLinears. */
-static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t pos0,
-                                const char *before, const char *stage, const char *what, char *err, size_t es) {
+static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t pos0, const char *before,
+                                const char *stage, const char *what, char *err, size_t es) {
   for (uint32_t t = 0; t < nt; t++) {
     const size_t i = first_nonfinite(v + (size_t)t * n, n);
     if (i == n) continue;
@@ -1013,8 +1030,10 @@ static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t 
  * so a failure does not repeat it at every layer. */
 static tern_status bl_fail(const tern_ctx *c, uint32_t l, const char *what, tern_status st, char *err, size_t es) {
   const char *uri = tern_device_uri(c->m->dev), *msg = tern_last_error(c->m->dev);
-  if (strstr(msg, uri)) set_err(err, es, "layer %u %s: %s", l, what, msg);
-  else set_err(err, es, "layer %u %s on device %s: %s", l, what, uri, msg);
+  if (strstr(msg, uri))
+    set_err(err, es, "layer %u %s: %s", l, what, msg);
+  else
+    set_err(err, es, "layer %u %s on device %s: %s", l, what, uri, msg);
   return st;
 }
 
@@ -1026,9 +1045,10 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
   const uint32_t E = p->n_embd, F = p->n_ff, hd = p->head_dim, kvd = p->n_head_kv * hd, half = p->n_rot / 2;
   tern_device *dev = m->dev;
   const size_t erow = (size_t)E * type_size(m->embd.type);
-  for (uint32_t t = 0; t < nt; t++) row_to_float(m, m->embd.data + (size_t)tok[t] * erow, m->embd.type, E, c->h + (size_t)t * E);
-  tern_status st = check_finite(c->h, nt, E, c->pos, NULL, "the token's embedding row (token_embd.weight)", "element",
-                                err, es);
+  for (uint32_t t = 0; t < nt; t++)
+    row_to_float(m, m->embd.data + (size_t)tok[t] * erow, m->embd.type, E, c->h + (size_t)t * E);
+  tern_status st =
+      check_finite(c->h, nt, E, c->pos, NULL, "the token's embedding row (token_embd.weight)", "element", err, es);
   if (st != TERN_OK) return st;
   char before[64], stage[64];
   for (uint32_t t = 0; t < nt; t++) {
@@ -1054,19 +1074,22 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
     }
     attn_job aj = {c, l, c->pos, nt};
     tern_pool_for(m->pool, (size_t)nt * p->n_head, attn_task, &aj);
-    for (uint32_t t = 0; t < nt; t++)
-      rmsnorm(c->a + (size_t)t * E, L->attn_sub_norm, E, p->eps, c->a + (size_t)t * E);
-    if ((st = tern_bitlinear(dev, L->w[W_O], c->a, nt, c->o)) != TERN_OK) return bl_fail(c, l, "attn_output", st, err, es);
+    for (uint32_t t = 0; t < nt; t++) rmsnorm(c->a + (size_t)t * E, L->attn_sub_norm, E, p->eps, c->a + (size_t)t * E);
+    if ((st = tern_bitlinear(dev, L->w[W_O], c->a, nt, c->o)) != TERN_OK)
+      return bl_fail(c, l, "attn_output", st, err, es);
     for (size_t i = 0; i < (size_t)nt * E; i++) c->h[i] = c->h[i] + c->o[i];
     for (uint32_t t = 0; t < nt; t++) rmsnorm(c->h + (size_t)t * E, L->ffn_norm, E, p->eps, c->x + (size_t)t * E);
     tern_bitlinear_op gu[2] = {{L->w[W_GATE], c->x, nt, c->g}, {L->w[W_UP], c->x, nt, c->u}};
     if ((st = tern_bitlinear_batch(dev, gu, 2)) != TERN_OK) return bl_fail(c, l, "ffn_gate/ffn_up", st, err, es);
     for (size_t i = 0; i < (size_t)nt * F; i++) c->g[i] = act_fn(p->act, c->g[i]) * c->u[i];
     for (uint32_t t = 0; t < nt; t++) rmsnorm(c->g + (size_t)t * F, L->ffn_sub_norm, F, p->eps, c->g + (size_t)t * F);
-    if ((st = tern_bitlinear(dev, L->w[W_DOWN], c->g, nt, c->o)) != TERN_OK) return bl_fail(c, l, "ffn_down", st, err, es);
+    if ((st = tern_bitlinear(dev, L->w[W_DOWN], c->g, nt, c->o)) != TERN_OK)
+      return bl_fail(c, l, "ffn_down", st, err, es);
     for (size_t i = 0; i < (size_t)nt * E; i++) c->h[i] = c->h[i] + c->o[i];
-    if (l == 0) snprintf(before, sizeof before, "the embedding");
-    else snprintf(before, sizeof before, "the output of layer %u (blk.%u)", l - 1, l - 1);
+    if (l == 0)
+      snprintf(before, sizeof before, "the embedding");
+    else
+      snprintf(before, sizeof before, "the output of layer %u (blk.%u)", l - 1, l - 1);
     snprintf(stage, sizeof stage, "layer %u (blk.%u)", l, l);
     if ((st = check_finite(c->h, nt, E, c->pos, before, stage, "element", err, es)) != TERN_OK) return st;
   }
@@ -1096,7 +1119,8 @@ static tern_status eval_chunk(tern_ctx *c, const int32_t *tok, uint32_t nt, floa
   c->pos += nt;
   if (logits && nl) {
     const uint32_t first = nt - nl;
-    for (uint32_t t = first; t < nt; t++) rmsnorm(c->h + (size_t)t * E, m->output_norm, E, p->eps, c->x + (size_t)(t - first) * E);
+    for (uint32_t t = first; t < nt; t++)
+      rmsnorm(c->h + (size_t)t * E, m->output_norm, E, p->eps, c->x + (size_t)(t - first) * E);
     const uint32_t pos0 = c->pos - nl;
     snprintf(before, sizeof before, "the output of layer %u (blk.%u)", p->n_layer - 1, p->n_layer - 1);
     if ((st = check_finite(c->x, nl, E, pos0, before, "the output norm (output_norm.weight)", "element", err, es)))
@@ -1134,8 +1158,10 @@ tern_status tern_ctx_eval(tern_ctx *c, const int32_t *tokens, uint32_t n, float 
     const int last = done + nt == n;
     float *lg = NULL;
     uint32_t nl = 0;
-    if (logits && all_logits) lg = logits + (size_t)done * p->n_vocab, nl = nt;
-    else if (logits && last) lg = logits, nl = 1;
+    if (logits && all_logits)
+      lg = logits + (size_t)done * p->n_vocab, nl = nt;
+    else if (logits && last)
+      lg = logits, nl = 1;
     tern_status st = eval_chunk(c, tokens + done, nt, lg, nl, err, es);
     if (st != TERN_OK) return st;
     done += nt;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The fork-join thread pool (pool.h).
  *
  * A job is split into min(threads, n) contiguous chunks; chunk i runs as fn(arg, b_i, e_i, i).
@@ -31,7 +32,7 @@
 #define POOL_MAX_THREADS 1024
 _Static_assert(TERN_POOL_MAX_CHUNKS <= 0x7FF, "chunk fields are 11 bits");
 /* job word: next chunk in bits 0..10, chunk count in bits 11..21, generation above */
-#define W_NEXT(w) ((unsigned)((w) & 0x7FF))
+#define W_NEXT(w) ((unsigned)((w)&0x7FF))
 #define W_COUNT(w) ((unsigned)(((w) >> 11) & 0x7FF))
 #define W_GEN(w) ((w) >> 22)
 #define W_MAKE(gen, count, next) (((uint64_t)(gen) << 22) | ((uint64_t)(count) << 11) | (uint64_t)(next))
@@ -43,9 +44,9 @@ struct tern_pool {
   pthread_t *tids;
   pthread_mutex_t mu;
   pthread_cond_t cv_work, cv_done;
-  _Atomic uint64_t job;  /* generation, chunk count, next chunk */
-  atomic_uint done;      /* chunks finished in the current job */
-  atomic_uint sleepers;  /* workers waiting on cv_work */
+  _Atomic uint64_t job; /* generation, chunk count, next chunk */
+  atomic_uint done;     /* chunks finished in the current job */
+  atomic_uint sleepers; /* workers waiting on cv_work */
   atomic_int caller_waiting;
   atomic_int stop;
   /* the current job: written before its generation is published, read only by a thread
@@ -72,8 +73,7 @@ static unsigned help(struct tern_pool *p, uint64_t gen) {
     const unsigned count = W_COUNT(w);
     run_chunk(p, count, W_NEXT(w));
     ran++;
-    if (atomic_fetch_add(&p->done, 1) + 1 == count &&
-        atomic_load(&p->caller_waiting)) {
+    if (atomic_fetch_add(&p->done, 1) + 1 == count && atomic_load(&p->caller_waiting)) {
       pthread_mutex_lock(&p->mu);
       pthread_cond_broadcast(&p->cv_done);
       pthread_mutex_unlock(&p->mu);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A small fork-join thread pool: persistent workers that run one parallel-for at a time.
  * No global state: each tern_device owns one (tern_device_pool). */
 #ifndef TERN_POOL_H
@@ -22,8 +23,7 @@ unsigned tern_pool_threads(const tern_pool *p);
  * are claimed by whichever thread is free first (the caller too, so an unscheduled worker
  * never stalls the job). Not reentrant: one tern_pool_for at a time per pool,
  * and fn must not call tern_pool_for on the same pool. p == NULL runs fn(arg, 0, n, 0) inline. */
-void tern_pool_for(tern_pool *p, size_t n, void (*fn)(void *arg, size_t begin, size_t end, unsigned thread),
-                   void *arg);
+void tern_pool_for(tern_pool *p, size_t n, void (*fn)(void *arg, size_t begin, size_t end, unsigned thread), void *arg);
 
 /* The same split into min(chunks, n) contiguous chunks (chunks <= TERN_POOL_MAX_CHUNKS), claimed
  * one at a time by whichever thread is free: fn's last argument is then the chunk index (each

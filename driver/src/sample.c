@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Sampling (tern_sample.h). */
 #include <math.h>
 #include <stdlib.h>
@@ -76,7 +77,6 @@ static void heap_down(const float *lg, int32_t *h, size_t n, size_t i) {
     i = w;
   }
 }
-
 
 /* Insertion into a sorted prefix would be O(k^2); sort with a heap instead (deterministic). */
 static void heap_sort_best_first(const float *lg, int32_t *h, size_t n) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A BitNet b1.58 model with random weights as a GGUF file in memory (tern_synth.h). */
 #include <errno.h>
 #include <math.h>
@@ -9,7 +10,6 @@
 #include "tern_gguf.h"
 #include "tern_pack.h"
 #include "tern_synth.h"
-
 
 static void preset_tiny(tern_synth_params *p) {
   tern_synth_params t = {256, 2, 768, 4, 2, 512, 256, 1.0 / 3.0, 1};
@@ -40,9 +40,13 @@ tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, 
     char *eq = strchr(item, '=');
     if (!eq) {
       if (!first) return tern_errf(err, es, TERN_ERR_ARG, "synth: '%s': a preset (2b4t, tiny) must come first", item);
-      if (strcmp(item, "2b4t") == 0) preset_2b4t(p);
-      else if (strcmp(item, "tiny") == 0) preset_tiny(p);
-      else return tern_errf(err, es, TERN_ERR_ARG, "synth: unknown preset '%s' (presets: 2b4t, tiny; or name=value)", item);
+      if (strcmp(item, "2b4t") == 0)
+        preset_2b4t(p);
+      else if (strcmp(item, "tiny") == 0)
+        preset_tiny(p);
+      else
+        return tern_errf(err, es, TERN_ERR_ARG, "synth: unknown preset '%s' (presets: 2b4t, tiny; or name=value)",
+                         item);
     } else {
       *eq = 0;
       const char *name = item, *val = eq + 1;
@@ -57,20 +61,31 @@ tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, 
         unsigned long long v = strtoull(val, &vend, 10);
         if (errno || vend == val || *vend || val[0] == '-')
           return tern_errf(err, es, TERN_ERR_ARG, "synth: '%s=%s' must be a whole number", name, val);
-        const unsigned long long lim = strcmp(name, "seed") == 0 ? ~0ull : strcmp(name, "vocab") == 0 ? 0x7fffffffull
-                                       : strcmp(name, "ctx") == 0 ? (1ull << 24) : 65535ull;
-        if (v > lim) return tern_errf(err, es, TERN_ERR_ARG, "synth: '%s=%s' is too large (at most %llu)", name, val, lim);
-        if (strcmp(name, "dim") == 0) p->n_embd = (uint32_t)v;
-        else if (strcmp(name, "layers") == 0) p->n_layer = (uint32_t)v;
-        else if (strcmp(name, "ff") == 0) p->n_ff = (uint32_t)v;
-        else if (strcmp(name, "heads") == 0) p->n_head = (uint32_t)v;
-        else if (strcmp(name, "kv") == 0) p->n_head_kv = (uint32_t)v;
-        else if (strcmp(name, "vocab") == 0) p->n_vocab = (uint32_t)v;
-        else if (strcmp(name, "ctx") == 0) p->n_ctx = (uint32_t)v;
-        else if (strcmp(name, "seed") == 0) p->seed = v;
+        const unsigned long long lim = strcmp(name, "seed") == 0    ? ~0ull
+                                       : strcmp(name, "vocab") == 0 ? 0x7fffffffull
+                                       : strcmp(name, "ctx") == 0   ? (1ull << 24)
+                                                                    : 65535ull;
+        if (v > lim)
+          return tern_errf(err, es, TERN_ERR_ARG, "synth: '%s=%s' is too large (at most %llu)", name, val, lim);
+        if (strcmp(name, "dim") == 0)
+          p->n_embd = (uint32_t)v;
+        else if (strcmp(name, "layers") == 0)
+          p->n_layer = (uint32_t)v;
+        else if (strcmp(name, "ff") == 0)
+          p->n_ff = (uint32_t)v;
+        else if (strcmp(name, "heads") == 0)
+          p->n_head = (uint32_t)v;
+        else if (strcmp(name, "kv") == 0)
+          p->n_head_kv = (uint32_t)v;
+        else if (strcmp(name, "vocab") == 0)
+          p->n_vocab = (uint32_t)v;
+        else if (strcmp(name, "ctx") == 0)
+          p->n_ctx = (uint32_t)v;
+        else if (strcmp(name, "seed") == 0)
+          p->seed = v;
         else
           return tern_errf(err, es, TERN_ERR_ARG,
-                      "synth: unknown parameter '%s' (dim, layers, ff, heads, kv, vocab, ctx, zero, seed)", name);
+                           "synth: unknown parameter '%s' (dim, layers, ff, heads, kv, vocab, ctx, zero, seed)", name);
       }
     }
     first = 0;
@@ -85,7 +100,7 @@ tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, 
     return tern_errf(err, es, TERN_ERR_ARG, "synth: 'kv=%u' must divide heads=%u", p->n_head_kv, p->n_head);
   if ((p->n_embd / p->n_head) % 2 != 0)
     return tern_errf(err, es, TERN_ERR_ARG, "synth: the head size dim/heads = %u must be even (RoPE pairs)",
-                p->n_embd / p->n_head);
+                     p->n_embd / p->n_head);
   return TERN_OK;
 }
 
@@ -208,18 +223,19 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
   static const char *const wname[7] = {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"};
   for (int i = 0; i < 7; i++)
     if (tern_i2s_bytes(wk[i], wn[i]) == 0)
-      return tern_errf(err, es, TERN_ERR_ARG, "synth: blk.N.%s.weight is %u x %u: I2_S needs K x N to be a multiple of 128",
-                  wname[i], wn[i], wk[i]);
+      return tern_errf(err, es, TERN_ERR_ARG,
+                       "synth: blk.N.%s.weight is %u x %u: I2_S needs K x N to be a multiple of 128", wname[i], wn[i],
+                       wk[i]);
   const size_t nt = 2 + (size_t)p->n_layer * 11;
   tinfo *t = calloc(nt, sizeof *t);
   if (!t) return tern_errf(err, es, TERN_ERR_NOMEM, "synth: out of memory");
   size_t n = 0;
-#define TENSOR(nm_fmt, nm_arg, kind_, e0, e1, type_, bytes_)                \
-  do {                                                                      \
-    snprintf(t[n].name, sizeof t[n].name, nm_fmt, nm_arg);                  \
-    t[n].kind = kind_, t[n].ne0 = e0, t[n].ne1 = e1, t[n].type = type_;     \
-    t[n].bytes = bytes_;                                                    \
-    n++;                                                                    \
+#define TENSOR(nm_fmt, nm_arg, kind_, e0, e1, type_, bytes_)            \
+  do {                                                                  \
+    snprintf(t[n].name, sizeof t[n].name, nm_fmt, nm_arg);              \
+    t[n].kind = kind_, t[n].ne0 = e0, t[n].ne1 = e1, t[n].type = type_; \
+    t[n].bytes = bytes_;                                                \
+    n++;                                                                \
   } while (0)
   TENSOR("%s", "token_embd.weight", KIND_EMBD, E, p->n_vocab, TERN_GGML_F16, (size_t)E * p->n_vocab * 2);
   TENSOR("%s", "output_norm.weight", KIND_NORM, E, 1, TERN_GGML_F32, (size_t)E * 4);
@@ -227,10 +243,10 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
     char pre[32];
     snprintf(pre, sizeof pre, "blk.%u.", l);
 /* the layer's BitLinear weights wname[lo .. hi-1] */
-#define BITLINEARS(lo, hi)                                                                      \
-  for (int i = (lo); i < (hi); i++) {                                                           \
-    char nm[64];                                                                                \
-    snprintf(nm, sizeof nm, "%s%s.weight", pre, wname[i]);                                      \
+#define BITLINEARS(lo, hi)                                                                        \
+  for (int i = (lo); i < (hi); i++) {                                                             \
+    char nm[64];                                                                                  \
+    snprintf(nm, sizeof nm, "%s%s.weight", pre, wname[i]);                                        \
     TENSOR("%s", nm, KIND_BITLINEAR, wk[i], wn[i], TERN_GGML_I2_S, tern_i2s_bytes(wk[i], wn[i])); \
   }
     TENSOR("%sattn_norm.weight", pre, KIND_NORM, E, 1, TERN_GGML_F32, (size_t)E * 4);
@@ -278,7 +294,8 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
     put_u64(&b, off);
     off += (t[i].bytes + TERN_GGUF_DEFAULT_ALIGNMENT - 1) / TERN_GGUF_DEFAULT_ALIGNMENT * TERN_GGUF_DEFAULT_ALIGNMENT;
   }
-  const size_t meta = (b.len + TERN_GGUF_DEFAULT_ALIGNMENT - 1) / TERN_GGUF_DEFAULT_ALIGNMENT * TERN_GGUF_DEFAULT_ALIGNMENT;
+  const size_t meta =
+      (b.len + TERN_GGUF_DEFAULT_ALIGNMENT - 1) / TERN_GGUF_DEFAULT_ALIGNMENT * TERN_GGUF_DEFAULT_ALIGNMENT;
   const size_t total = meta + off;
   uint8_t *out = b.oom ? NULL : calloc(1, total);
   size_t max_w = 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The transport-free core of the tern driver: device selection, weight conversion and
  * packing, activation quantisation and the epilogue around a backend's integer matmul. */
 #include <stdarg.h>
@@ -39,7 +40,7 @@ struct tern_weights {
   float scale;
   tern_format fmt;
   uint64_t nonzero; /* nonzero weights */
-  uint8_t *golden; /* the packed stream, kept when the device checks calls (else NULL) */
+  uint8_t *golden;  /* the packed stream, kept when the device checks calls (else NULL) */
 };
 
 /* Device memory of the cmodel device (host RAM, allocated lazily by the OS). */
@@ -72,7 +73,8 @@ static int parse_local_options(tern_device *dev, const char *name, const char *o
     if (len > 8 && strncmp(opts, "threads=", 8) == 0) {
       unsigned long v = 0;
       size_t i = 8;
-      for (; i < len && opts[i] >= '0' && opts[i] <= '9' && v <= 100000; i++) v = v * 10 + (unsigned long)(opts[i] - '0');
+      for (; i < len && opts[i] >= '0' && opts[i] <= '9' && v <= 100000; i++)
+        v = v * 10 + (unsigned long)(opts[i] - '0');
       if (i != len || v < 1 || v > 1024) {
         set_error(dev, TERN_ERR_ARG, "%s: option '%.*s': threads must be 1..1024", name, (int)len, opts);
         return -1;
@@ -151,7 +153,8 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
     st = tern_uart_hal_open_geom(uri, NULL, &dev->geom, &hal, dev->error, sizeof dev->error);
     have_hal = 1;
   } else {
-    st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: cpu, cmodel, rtl, systemc, uart:TTY, uart-tcp:HOST:PORT)", uri);
+    st = set_error(dev, TERN_ERR_DEVICE,
+                   "unknown device '%s' (devices: cpu, cmodel, rtl, systemc, uart:TTY, uart-tcp:HOST:PORT)", uri);
   }
   if (st == TERN_OK && have_hal) {
     dev->ops = &tern_backend_hal;
@@ -185,8 +188,8 @@ tern_status tern_open_hal(const tern_hal *hal, const char *name, tern_device **o
   dev->ops = &tern_backend_hal;
   snprintf(dev->uri, sizeof dev->uri, "%s", name ? name : "hal");
   dev->pool = tern_pool_new(tern_pool_env_threads());
-  tern_status st = dev->pool ? tern_hal_device_open(hal, dev->geom, &dev->state, dev->error, sizeof dev->error)
-                             : TERN_ERR_NOMEM;
+  tern_status st =
+      dev->pool ? tern_hal_device_open(hal, dev->geom, &dev->state, dev->error, sizeof dev->error) : TERN_ERR_NOMEM;
   if (st != TERN_OK) {
     if (!dev->pool) snprintf(dev->error, sizeof dev->error, "could not start a pool of host threads");
     if (err) snprintf(err, err_size, "%s", dev->error);
@@ -235,11 +238,11 @@ static size_t src_bytes(tern_layout l, uint32_t k, uint32_t n) {
   return 0;
 }
 
-tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern_format fmt,
-                              tern_weights **out) {
+tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern_format fmt, tern_weights **out) {
   if (!dev || !src || !out || !src->data) return set_error(dev, TERN_ERR_ARG, "tern_weights_load: NULL argument");
   *out = NULL;
-  if (!tern_format_name(fmt)) return set_error(dev, TERN_ERR_ARG, "tern_weights_load: unknown device format %d", (int)fmt);
+  if (!tern_format_name(fmt))
+    return set_error(dev, TERN_ERR_ARG, "tern_weights_load: unknown device format %d", (int)fmt);
   const char *lname = layout_name(src->layout);
   if (src->k == 0 || src->n == 0 || src->k > TERN_K_MAX || src->n > TERN_N_MAX)
     return set_error(dev, TERN_ERR_SHAPE, "%s tensor %ux%u: K and N must be 1..%u and 1..%u", lname, src->n, src->k,
@@ -248,8 +251,8 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
   if (need == 0) {
     if (src->layout > TERN_LAYOUT_TQ1_0)
       return set_error(dev, TERN_ERR_ARG, "tensor layout %d is not supported", (int)src->layout);
-    return set_error(dev, TERN_ERR_SHAPE, "%s tensor %ux%u: shape not allowed by the layout (docs/formats.md)",
-                     lname, src->n, src->k);
+    return set_error(dev, TERN_ERR_SHAPE, "%s tensor %ux%u: shape not allowed by the layout (docs/formats.md)", lname,
+                     src->n, src->k);
   }
   if (src->size != need)
     return set_error(dev, TERN_ERR_SIZE, "%s tensor %ux%u: %zu bytes given, the layout needs %zu", lname, src->n,
@@ -297,8 +300,7 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
   if (!w->handle) {
     st = TERN_ERR_DEVICE;
     if (!dev->error[0])
-      set_error(dev, st, "device %s could not take a %ux%u %s tensor", dev->uri, src->n, src->k,
-                tern_format_name(fmt));
+      set_error(dev, st, "device %s could not take a %ux%u %s tensor", dev->uri, src->n, src->k, tern_format_name(fmt));
     append_detail(dev);
     goto done;
   }
@@ -369,9 +371,10 @@ static tern_status check_call(tern_device *dev, const tern_weights *w, const int
     for (size_t i = 0; i < (size_t)w->n * tokens; i++)
       if (acc[i] != ref[i]) {
         dev->stats.check_failures++;
-        st = set_error(dev, TERN_ERR_DEVICE,
-                       "golden check: device %s, op %zu (%ux%u %s): acc[token %zu][row %zu] = %ld, the C model gives %ld",
-                       dev->uri, op, w->n, w->k, tern_format_name(w->fmt), i / w->n, i % w->n, (long)acc[i], (long)ref[i]);
+        st = set_error(
+            dev, TERN_ERR_DEVICE,
+            "golden check: device %s, op %zu (%ux%u %s): acc[token %zu][row %zu] = %ld, the C model gives %ld",
+            dev->uri, op, w->n, w->k, tern_format_name(w->fmt), i / w->n, i % w->n, (long)acc[i], (long)ref[i]);
         break;
       }
   }
@@ -483,7 +486,8 @@ tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops,
     goto done;
   }
   for (size_t i = 0; i < count; i++) account(dev, ops[i].w, ops[i].tokens, timed && i == 0, c0);
-  for (size_t i = 0; i < count && st == TERN_OK; i++) st = check_call(dev, ops[i].w, items[i].xq, ops[i].tokens, items[i].acc, i);
+  for (size_t i = 0; i < count && st == TERN_OK; i++)
+    st = check_call(dev, ops[i].w, items[i].xq, ops[i].tokens, items[i].acc, i);
   if (st != TERN_OK) goto done;
   ao = 0, to = 0;
   for (size_t i = 0; i < count; i++) {

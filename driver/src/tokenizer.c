@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The LLaMA 3 byte-level BPE tokenizer (see tern_tokenizer.h for what it does).
  *
  * Layout: every token's stored text and its decoded bytes live in two arenas; one open-addressing
@@ -24,12 +25,12 @@ enum { K_NORMAL = 0, K_BYTE, K_CONTROL, K_USER, K_UNKNOWN };
 
 struct tern_tokenizer {
   size_t n;
-  char *text;     /* stored texts, token i at text + toff[i], toff[i+1] - toff[i] bytes */
+  char *text; /* stored texts, token i at text + toff[i], toff[i+1] - toff[i] bytes */
   size_t *toff;
-  char *dec;      /* decoded bytes, likewise with doff */
+  char *dec; /* decoded bytes, likewise with doff */
   size_t *doff;
-  int32_t *type;  /* TERN_TOKEN_* */
-  uint8_t *kind;  /* K_* */
+  int32_t *type; /* TERN_TOKEN_* */
+  uint8_t *kind; /* K_* */
   /* text -> id: slots hold an id or -1, with the text's hash */
   int32_t *hid;
   uint32_t *hhash;
@@ -90,8 +91,7 @@ static int32_t lookup(const tern_tokenizer *t, const char *s, size_t n, unsigned
     int32_t id = t->hid[i];
     size_t len;
     const char *txt = tok_text(t, id, &len);
-    if (t->hhash[i] == h && len == n && (n == 0 || memcmp(txt, s, n) == 0) && (mask & (1u << t->kind[id])))
-      return id;
+    if (t->hhash[i] == h && len == n && (n == 0 || memcmp(txt, s, n) == 0) && (mask & (1u << t->kind[id]))) return id;
   }
   return -1;
 }
@@ -162,8 +162,10 @@ static int ucls(uint32_t cp) {
   size_t lo = 0, hi = TERN_UCLS_RANGES;
   while (lo < hi) { /* first range whose hi >= cp */
     size_t mid = (lo + hi) / 2;
-    if (tern_ucls_hi[mid] < cp) lo = mid + 1;
-    else hi = mid;
+    if (tern_ucls_hi[mid] < cp)
+      lo = mid + 1;
+    else
+      hi = mid;
   }
   if (lo < TERN_UCLS_RANGES && tern_ucls_lo[lo] <= cp) return tern_ucls_cls[lo];
   return TERN_UCLS_OTHER;
@@ -431,8 +433,8 @@ static tern_status enc_finish(enc *e, size_t *n_ids) {
   return e->n > e->max ? TERN_ERR_SIZE : TERN_OK;
 }
 
-tern_status tern_tokenize(const tern_tokenizer *t, const char *text, size_t len, int add_bos,
-                          int parse_special, int32_t *ids, size_t max_ids, size_t *n_ids) {
+tern_status tern_tokenize(const tern_tokenizer *t, const char *text, size_t len, int add_bos, int parse_special,
+                          int32_t *ids, size_t max_ids, size_t *n_ids) {
   if (!n_ids) return TERN_ERR_ARG;
   *n_ids = 0;
   if (!t || (!text && len) || (!ids && max_ids)) return TERN_ERR_ARG;
@@ -537,7 +539,10 @@ static int byte_token_value(const char *s, size_t n) { /* "<0xXX>" -> XX, else -
   int v = 0;
   for (int i = 3; i < 5; i++) {
     char c = s[i];
-    int d = (c >= '0' && c <= '9') ? c - '0' : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
+    int d = (c >= '0' && c <= '9')   ? c - '0'
+            : (c >= 'A' && c <= 'F') ? c - 'A' + 10
+            : (c >= 'a' && c <= 'f') ? c - 'a' + 10
+                                     : -1;
     if (d < 0) return -1;
     v = v * 16 + d;
   }
@@ -549,18 +554,17 @@ static int cmp_size_desc(const void *a, const void *b) {
   return x < y ? 1 : x > y ? -1 : 0;
 }
 
-#define NOMEM_RETURN()                                              \
-  do {                                                              \
-    set_err(err, err_size, "tokenizer: out of memory");             \
-    tern_tokenizer_free(t);                                         \
-    return TERN_ERR_NOMEM;                                          \
+#define NOMEM_RETURN()                                  \
+  do {                                                  \
+    set_err(err, err_size, "tokenizer: out of memory"); \
+    tern_tokenizer_free(t);                             \
+    return TERN_ERR_NOMEM;                              \
   } while (0)
 
 /* The common constructor. named: when an id is -1, look its usual LLaMA 3 text up. */
 static tern_status build(const char *const *tokens, const size_t *lens, size_t n, const int32_t *types,
-                         const char *const *merges, const size_t *merge_lens, size_t n_merges, int32_t bos,
-                         int32_t eos, int32_t eot, int add_bos, int named, tern_tokenizer **out, char *err,
-                         size_t err_size) {
+                         const char *const *merges, const size_t *merge_lens, size_t n_merges, int32_t bos, int32_t eos,
+                         int32_t eot, int add_bos, int named, tern_tokenizer **out, char *err, size_t err_size) {
   if (n == 0 || n >= (size_t)INT32_MAX) {
     set_err(err, err_size, "tokenizer: vocabulary size %zu (must be 1 .. %d)", n, INT32_MAX - 1);
     return TERN_ERR_CODE;
@@ -607,11 +611,11 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
     const char *s = t->text + t->toff[i];
     int32_t ty = types ? types[i] : (is_angle_bar(s, lens[i]) ? TERN_TOKEN_CONTROL : TERN_TOKEN_NORMAL);
     t->type[i] = ty;
-    t->kind[i] = ty == TERN_TOKEN_CONTROL        ? K_CONTROL
-                 : ty == TERN_TOKEN_USER_DEFINED ? K_USER
-                 : ty == TERN_TOKEN_UNKNOWN      ? K_UNKNOWN
+    t->kind[i] = ty == TERN_TOKEN_CONTROL                                       ? K_CONTROL
+                 : ty == TERN_TOKEN_USER_DEFINED                                ? K_USER
+                 : ty == TERN_TOKEN_UNKNOWN                                     ? K_UNKNOWN
                  : (ty == TERN_TOKEN_BYTE && byte_token_value(s, lens[i]) >= 0) ? K_BYTE
-                                                                                 : K_NORMAL;
+                                                                                : K_NORMAL;
     uint32_t h = hash_bytes(s, lens[i]);
     size_t k = h & t->hmask;
     while (t->hid[k] >= 0) k = (k + 1) & t->hmask;
@@ -634,7 +638,8 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
     }
     if (id < 0 && named) id = lookup(t, names[k], strlen(names[k]), M_ANY);
     *ids[k] = id;
-    if (id >= 0 && t->kind[id] != K_CONTROL && t->kind[id] != K_USER && t->kind[id] != K_UNKNOWN) t->kind[id] = K_CONTROL;
+    if (id >= 0 && t->kind[id] != K_CONTROL && t->kind[id] != K_USER && t->kind[id] != K_UNKNOWN)
+      t->kind[id] = K_CONTROL;
   }
   t->eom = lookup(t, "<|eom_id|>", 10, M_SPECIAL);
   t->add_bos = add_bos && t->bos >= 0;
@@ -668,7 +673,10 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
     }
     if (id < 0) id = unk;
     if (id < 0) {
-      set_err(err, err_size, "tokenizer: no token for byte 0x%02X (neither its byte-level form U+%04X nor <0x%02X>, and no unknown token)", b, u, b);
+      set_err(
+          err, err_size,
+          "tokenizer: no token for byte 0x%02X (neither its byte-level form U+%04X nor <0x%02X>, and no unknown token)",
+          b, u, b);
       tern_tokenizer_free(t);
       return TERN_ERR_CODE;
     }
@@ -735,7 +743,8 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
       for (size_t j = 0; j < len;) {
         uint32_t cp;
         size_t l = u8dec(us, len, j, &cp);
-        if (cp < N_MAPPED && t->u2b[cp] >= 0) t->dec[off++] = (char)t->u2b[cp];
+        if (cp < N_MAPPED && t->u2b[cp] >= 0)
+          t->dec[off++] = (char)t->u2b[cp];
         else {
           memcpy(t->dec + off, s + j, l);
           off += l;
@@ -771,19 +780,16 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
   return TERN_OK;
 }
 
-tern_status tern_tokenizer_new(const char *const *tokens, const size_t *lens, size_t n_tokens,
-                               const int32_t *types, const char *const *merges,
-                               const size_t *merge_lens, size_t n_merges, int32_t bos,
-                               int32_t eos, int32_t eot, tern_tokenizer **out, char *err,
-                               size_t err_size) {
+tern_status tern_tokenizer_new(const char *const *tokens, const size_t *lens, size_t n_tokens, const int32_t *types,
+                               const char *const *merges, const size_t *merge_lens, size_t n_merges, int32_t bos,
+                               int32_t eos, int32_t eot, tern_tokenizer **out, char *err, size_t err_size) {
   if (err && err_size) err[0] = 0;
   if (!out || !tokens || !lens || (n_merges && (!merges || !merge_lens))) {
     set_err(err, err_size, "tern_tokenizer_new: NULL argument");
     return TERN_ERR_ARG;
   }
   *out = NULL;
-  return build(tokens, lens, n_tokens, types, merges, merge_lens, n_merges, bos, eos, eot, 1, 0, out, err,
-               err_size);
+  return build(tokens, lens, n_tokens, types, merges, merge_lens, n_merges, bos, eos, eot, 1, 0, out, err, err_size);
 }
 
 /* A token id key: absent -> -1; present -> must be a non-negative integer. */
@@ -825,8 +831,8 @@ tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, c
     }
     if (!((sl == 9 && memcmp(s, "llama-bpe", 9) == 0) || (sl == 6 && memcmp(s, "llama3", 6) == 0))) {
       tern_gguf_escape(s, sl, esc, sizeof esc);
-      set_err(err, err_size, "tokenizer: tokenizer.ggml.pre '%s' not supported (only 'llama-bpe'/'llama3': its split regex)",
-              esc);
+      set_err(err, err_size,
+              "tokenizer: tokenizer.ggml.pre '%s' not supported (only 'llama-bpe'/'llama3': its split regex)", esc);
       return TERN_ERR_CODE;
     }
   }
@@ -998,8 +1004,8 @@ tern_status tern_chat_format_messages(const tern_tokenizer *t, const tern_chat_m
   return TERN_ERR_SIZE;
 }
 
-tern_status tern_chat_format(const tern_tokenizer *t, const char *system, const char *user, char *out,
-                             size_t out_size, size_t *len) {
+tern_status tern_chat_format(const tern_tokenizer *t, const char *system, const char *user, char *out, size_t out_size,
+                             size_t *len) {
   tern_chat_msg m[2];
   size_t n = 0;
   if (!user) return TERN_ERR_ARG;

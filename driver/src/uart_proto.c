@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The frame format of the tern UART bridge: CRC, encoder and incremental decoder
  * (uart_proto.h, docs/uart.md). */
 #include "uart_proto.h"
@@ -129,11 +130,11 @@ tern_uart_event tern_uart_decode(tern_uart_decoder *d, const uint8_t *in, size_t
 
 const char *tern_uart_decoder_error(const tern_uart_decoder *d) { return d->msg; }
 
-tern_status tern_uart_parse_identity(const uint8_t *p, size_t len, tern_uart_identity *id, char *err,
-                                     size_t err_size) {
+tern_status tern_uart_parse_identity(const uint8_t *p, size_t len, tern_uart_identity *id, char *err, size_t err_size) {
   if (!p || !id) return TERN_ERR_ARG;
   if (len < TERN_UART_IDENTIFY_BYTES) {
-    if (err && err_size) snprintf(err, err_size, "IDENTIFY answer of %zu bytes, expected %u", len, TERN_UART_IDENTIFY_BYTES);
+    if (err && err_size)
+      snprintf(err, err_size, "IDENTIFY answer of %zu bytes, expected %u", len, TERN_UART_IDENTIFY_BYTES);
     return TERN_ERR_DEVICE;
   }
   id->magic = tern_uart_get32(p);
@@ -158,8 +159,9 @@ tern_status tern_uart_parse_identity(const uint8_t *p, size_t len, tern_uart_ide
     return TERN_ERR_DEVICE;
   }
   if (id->max_data < 8 || id->max_data > TERN_UART_DATA_MAX) {
-    if (err && err_size) snprintf(err, err_size, "the bridge reports %u data bytes per frame (8 .. %u allowed)",
-                                  id->max_data, TERN_UART_DATA_MAX);
+    if (err && err_size)
+      snprintf(err, err_size, "the bridge reports %u data bytes per frame (8 .. %u allowed)", id->max_data,
+               TERN_UART_DATA_MAX);
     return TERN_ERR_DEVICE;
   }
   return TERN_OK;

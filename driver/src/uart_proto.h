@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The frame format of the tern UART bridge (rtl/tern_uart_bridge.v; docs/uart.md is the
  * protocol): CRC, frame encoding and an incremental decoder. Pure functions: no I/O, no global
  * state, nothing printed; the decoder keeps its whole state in the struct the caller owns.
@@ -95,20 +96,20 @@ typedef struct tern_uart_frame {
 } tern_uart_frame;
 
 typedef enum tern_uart_event {
-  TERN_UART_NONE = 0,  /* every byte taken, no frame complete yet */
-  TERN_UART_FRAME,     /* an intact frame: *frame filled in */
-  TERN_UART_BAD_CRC,   /* a frame's CRC did not match (tern_uart_decoder_error says more) */
-  TERN_UART_BAD_LEN    /* a header with LEN above the decoder's limit */
+  TERN_UART_NONE = 0, /* every byte taken, no frame complete yet */
+  TERN_UART_FRAME,    /* an intact frame: *frame filled in */
+  TERN_UART_BAD_CRC,  /* a frame's CRC did not match (tern_uart_decoder_error says more) */
+  TERN_UART_BAD_LEN   /* a header with LEN above the decoder's limit */
 } tern_uart_event;
 
 /* The incremental decoder: bytes in, one event out at a time. Bytes before SYNC are skipped.
  * After a bad CRC or a bad LEN the bytes that followed the failed SYNC are scanned again, so a
  * real frame behind a stray 0xA5 is still found. Fields are private but for the counters. */
 typedef struct tern_uart_decoder {
-  size_t max_len;               /* LEN above this is TERN_UART_BAD_LEN */
-  size_t need;                  /* bytes of the candidate frame in raw once complete (0: header) */
-  size_t raw_len;               /* bytes of the candidate frame, from its SYNC */
-  size_t pend_pos, pend_len;    /* bytes waiting to be scanned again: pend[pend_pos .. pend_len) */
+  size_t max_len;            /* LEN above this is TERN_UART_BAD_LEN */
+  size_t need;               /* bytes of the candidate frame in raw once complete (0: header) */
+  size_t raw_len;            /* bytes of the candidate frame, from its SYNC */
+  size_t pend_pos, pend_len; /* bytes waiting to be scanned again: pend[pend_pos .. pend_len) */
   uint8_t raw[TERN_UART_FRAME_MAX];
   uint8_t pend[TERN_UART_FRAME_MAX];
   /* counters since init */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The driver suite: the same binary runs on every backend (TERN_DEVICE=cpu|cmodel|rtl, or
  * --device URI; rtl needs the build linked with libtern_rtl.a, in $(BUILD)/driver/rtl/) and
  * checks BitLinear results against an independent computation.
@@ -67,8 +68,7 @@ static int check_outputs(tern_test_ctx *t, const workload *wl, const float *y) {
   return ok;
 }
 
-static tern_status load(tern_device *dev, const workload *wl, tern_layout layout, tern_format fmt,
-                        tern_weights **w) {
+static tern_status load(tern_device *dev, const workload *wl, tern_layout layout, tern_format fmt, tern_weights **w) {
   tern_tensor_src src = {layout, NULL, 0, wl->k, wl->n, wl->scale};
   uint8_t *blob = NULL;
   switch (layout) {
@@ -254,7 +254,7 @@ int main(int argc, char **argv) {
   }
   tern_test_end(&t);
 
-  if (dump) {  /* a fixed workload, written as float bit patterns */
+  if (dump) { /* a fixed workload, written as float bit patterns */
     FILE *f = fopen(dump, "w");
     uint64_t r2 = 2026;
     for (int it = 0; it < 20 && f; it++) {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The GGUF reader (driver/src/gguf.c): files built in memory by a tiny writer, for v2 and v3,
  * alignment 32 (default and explicit) and 64, every metadata value type and all six tensor
  * types; every getter and its conversions; a table of malformed files, each of which must fail
@@ -76,9 +77,31 @@ typedef struct {
   size_t name_len, name, ndims, ne[4], type, offset;
 } t_pos;
 
-enum { K_U8, K_I8, K_U16, K_I16, K_U32, K_I32, K_F32, K_BOOL, K_STR, K_U64, K_I64, K_F64,
-       K_ARR_U32, K_ARR_STR, K_ARR_F32, K_ARR_ARR, K_ARR_EMPTY, K_ARR_BOOL, K_ARR_I16, K_STR_NUL,
-       K_ARCH, K_ALIGN, K_MAX };
+enum {
+  K_U8,
+  K_I8,
+  K_U16,
+  K_I16,
+  K_U32,
+  K_I32,
+  K_F32,
+  K_BOOL,
+  K_STR,
+  K_U64,
+  K_I64,
+  K_F64,
+  K_ARR_U32,
+  K_ARR_STR,
+  K_ARR_F32,
+  K_ARR_ARR,
+  K_ARR_EMPTY,
+  K_ARR_BOOL,
+  K_ARR_I16,
+  K_STR_NUL,
+  K_ARCH,
+  K_ALIGN,
+  K_MAX
+};
 enum { T_F32, T_F16, T_BF16, T_TQ1, T_TQ2, T_I2S, T_MAX };
 
 typedef struct {
@@ -117,12 +140,9 @@ static const struct {
   uint32_t type;
   size_t bytes; /* computed by hand */
 } kTensors[T_MAX] = {
-    {"f32", 2, {3, 2, 1, 1}, TERN_GGML_F32, 24},
-    {"f16", 1, {5, 1, 1, 1}, TERN_GGML_F16, 10},
-    {"bf16", 3, {4, 3, 2, 1}, TERN_GGML_BF16, 48},
-    {"tq1", 2, {256, 2, 1, 1}, TERN_GGML_TQ1_0, 108},
-    {"tq2", 4, {512, 1, 1, 1}, TERN_GGML_TQ2_0, 132},
-    {"blk.0.attn_q.weight", 2, {256, 2, 1, 1}, TERN_GGML_I2_S, 160},
+    {"f32", 2, {3, 2, 1, 1}, TERN_GGML_F32, 24},      {"f16", 1, {5, 1, 1, 1}, TERN_GGML_F16, 10},
+    {"bf16", 3, {4, 3, 2, 1}, TERN_GGML_BF16, 48},    {"tq1", 2, {256, 2, 1, 1}, TERN_GGML_TQ1_0, 108},
+    {"tq2", 4, {512, 1, 1, 1}, TERN_GGML_TQ2_0, 132}, {"blk.0.attn_q.weight", 2, {256, 2, 1, 1}, TERN_GGML_I2_S, 160},
 };
 
 static const char *kArrStr[3] = {"a", "bc", ""};
@@ -147,7 +167,7 @@ static void build_ref(ref_file *f, uint32_t version, uint32_t align) {
   begin_kv(f, K_BOOL, "t.bool", TERN_GGUF_BOOL), put_u8(b, 1);
   begin_kv(f, K_STR, "t.str", TERN_GGUF_STRING), put_str(b, "hello", 5);
   begin_kv(f, K_U64, "t.u64", TERN_GGUF_UINT64), put_u64(b, (uint64_t)1 << 40);
-  begin_kv(f, K_I64, "t.i64", TERN_GGUF_INT64), put_u64(b, (uint64_t)-((int64_t)1 << 40));
+  begin_kv(f, K_I64, "t.i64", TERN_GGUF_INT64), put_u64(b, (uint64_t) - ((int64_t)1 << 40));
   begin_kv(f, K_F64, "t.f64", TERN_GGUF_FLOAT64), put_f64(b, 0.25);
   begin_kv(f, K_ARR_U32, "t.arr_u32", TERN_GGUF_ARRAY), begin_arr(f, K_ARR_U32, TERN_GGUF_UINT32, 3);
   for (uint32_t i = 1; i <= 3; i++) put_u32(b, i * 1000u);
@@ -274,10 +294,10 @@ static void check_valid(tern_test_ctx *t, uint32_t version, uint32_t align) {
   TERN_CHECK(t, tern_gguf_find_kv(g, "t.str") == K_STR);
   TERN_CHECK(t, tern_gguf_find_kv(g, "t.nope") == -1);
   TERN_CHECK(t, tern_gguf_find_kv(g, "t.st") == -1);
-  static const tern_gguf_type types[] = {
-      TERN_GGUF_UINT8, TERN_GGUF_INT8,  TERN_GGUF_UINT16, TERN_GGUF_INT16, TERN_GGUF_UINT32,
-      TERN_GGUF_INT32, TERN_GGUF_FLOAT32, TERN_GGUF_BOOL, TERN_GGUF_STRING, TERN_GGUF_UINT64,
-      TERN_GGUF_INT64, TERN_GGUF_FLOAT64, TERN_GGUF_ARRAY};
+  static const tern_gguf_type types[] = {TERN_GGUF_UINT8,  TERN_GGUF_INT8,   TERN_GGUF_UINT16,  TERN_GGUF_INT16,
+                                         TERN_GGUF_UINT32, TERN_GGUF_INT32,  TERN_GGUF_FLOAT32, TERN_GGUF_BOOL,
+                                         TERN_GGUF_STRING, TERN_GGUF_UINT64, TERN_GGUF_INT64,   TERN_GGUF_FLOAT64,
+                                         TERN_GGUF_ARRAY};
   for (int i = 0; i < 13; i++) TERN_CHECK(t, tern_gguf_kv_type(g, (size_t)i) == types[i]);
   /* get_u64 */
   uint64_t u;
@@ -325,28 +345,24 @@ static void check_valid(tern_test_ctx *t, uint32_t version, uint32_t align) {
   /* get_str */
   const char *str;
   size_t len;
-  TERN_CHECK(t, tern_gguf_get_str(g, "t.str", &str, &len) == TERN_OK && len == 5 &&
-                    memcmp(str, "hello", 5) == 0);
-  TERN_CHECK(t, tern_gguf_get_str(g, "t.str_nul", &str, &len) == TERN_OK && len == 3 &&
-                    memcmp(str, "a\0b", 3) == 0);
-  TERN_CHECK(t, tern_gguf_get_str(g, "general.architecture", &str, &len) == TERN_OK &&
-                    len == 9 && memcmp(str, "bitnet-25", 9) == 0);
+  TERN_CHECK(t, tern_gguf_get_str(g, "t.str", &str, &len) == TERN_OK && len == 5 && memcmp(str, "hello", 5) == 0);
+  TERN_CHECK(t, tern_gguf_get_str(g, "t.str_nul", &str, &len) == TERN_OK && len == 3 && memcmp(str, "a\0b", 3) == 0);
+  TERN_CHECK(t, tern_gguf_get_str(g, "general.architecture", &str, &len) == TERN_OK && len == 9 &&
+                    memcmp(str, "bitnet-25", 9) == 0);
   TERN_CHECK(t, tern_gguf_get_str(g, "t.u8", &str, &len) == TERN_ERR_CODE);
   TERN_CHECK(t, tern_gguf_get_str(g, "t.none", &str, &len) == TERN_ERR_ARG);
   /* arrays */
   tern_gguf_type elem;
   size_t count;
   const void *data;
-  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_u32", &elem, &count) == TERN_OK &&
-                    elem == TERN_GGUF_UINT32 && count == 3);
+  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_u32", &elem, &count) == TERN_OK && elem == TERN_GGUF_UINT32 && count == 3);
   TERN_CHECK(t, tern_gguf_arr_data(g, "t.arr_u32", &data) == TERN_OK);
   if (tern_gguf_arr_data(g, "t.arr_u32", &data) == TERN_OK) {
     uint32_t v[3];
     memcpy(v, data, sizeof v);
     TERN_CHECK(t, v[0] == 1000 && v[1] == 2000 && v[2] == 3000);
   }
-  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_f32", &elem, &count) == TERN_OK &&
-                    elem == TERN_GGUF_FLOAT32 && count == 2);
+  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_f32", &elem, &count) == TERN_OK && elem == TERN_GGUF_FLOAT32 && count == 2);
   if (tern_gguf_arr_data(g, "t.arr_f32", &data) == TERN_OK) {
     float v[2];
     memcpy(v, data, sizeof v);
@@ -361,25 +377,20 @@ static void check_valid(tern_test_ctx *t, uint32_t version, uint32_t align) {
   } else {
     tern_test_fail(t, "arr_data i16");
   }
-  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_bool", &elem, &count) == TERN_OK &&
-                    elem == TERN_GGUF_BOOL && count == 3);
-  TERN_CHECK(t, tern_gguf_arr_data(g, "t.arr_bool", &data) == TERN_OK &&
-                    memcmp(data, "\1\0\1", 3) == 0);
-  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_empty", &elem, &count) == TERN_OK &&
-                    elem == TERN_GGUF_UINT8 && count == 0);
+  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_bool", &elem, &count) == TERN_OK && elem == TERN_GGUF_BOOL && count == 3);
+  TERN_CHECK(t, tern_gguf_arr_data(g, "t.arr_bool", &data) == TERN_OK && memcmp(data, "\1\0\1", 3) == 0);
+  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_empty", &elem, &count) == TERN_OK && elem == TERN_GGUF_UINT8 && count == 0);
   TERN_CHECK(t, tern_gguf_arr_data(g, "t.arr_empty", &data) == TERN_OK && data != NULL);
-  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_str", &elem, &count) == TERN_OK &&
-                    elem == TERN_GGUF_STRING && count == 3);
+  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_str", &elem, &count) == TERN_OK && elem == TERN_GGUF_STRING && count == 3);
   for (size_t i = 0; i < 3; i++)
-    TERN_CHECK(t, tern_gguf_arr_str(g, "t.arr_str", i, &str, &len) == TERN_OK &&
-                      len == strlen(kArrStr[i]) && memcmp(str, kArrStr[i], len) == 0);
+    TERN_CHECK(t, tern_gguf_arr_str(g, "t.arr_str", i, &str, &len) == TERN_OK && len == strlen(kArrStr[i]) &&
+                      memcmp(str, kArrStr[i], len) == 0);
   TERN_CHECK(t, tern_gguf_arr_str(g, "t.arr_str", 3, &str, &len) == TERN_ERR_ARG);
   TERN_CHECK(t, tern_gguf_arr_str(g, "t.arr_u32", 0, &str, &len) == TERN_ERR_CODE);
   TERN_CHECK(t, tern_gguf_arr_str(g, "t.str", 0, &str, &len) == TERN_ERR_CODE);
   TERN_CHECK(t, tern_gguf_arr_data(g, "t.arr_str", &data) == TERN_ERR_CODE);
   TERN_CHECK(t, tern_gguf_arr_data(g, "t.u32", &data) == TERN_ERR_CODE);
-  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_arr", &elem, &count) == TERN_OK &&
-                    elem == TERN_GGUF_ARRAY && count == 2);
+  TERN_CHECK(t, tern_gguf_get_arr(g, "t.arr_arr", &elem, &count) == TERN_OK && elem == TERN_GGUF_ARRAY && count == 2);
   TERN_CHECK(t, tern_gguf_arr_data(g, "t.arr_arr", &data) == TERN_ERR_CODE);
   TERN_CHECK(t, tern_gguf_get_arr(g, "t.u8", &elem, &count) == TERN_ERR_CODE);
   TERN_CHECK(t, tern_gguf_get_arr(g, "t.none", &elem, &count) == TERN_ERR_ARG);
@@ -434,23 +445,18 @@ static void test_misc(tern_test_ctx *t) {
                     nb == tern_tq2_0_bytes(6912, 2560) && nb == 6912u / 256u * 66u * 2560u);
   TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_TQ1_0, 2, ne, &nb, NULL, 0) == TERN_OK &&
                     nb == tern_tq1_0_bytes(6912, 2560) && nb == 6912u / 256u * 54u * 2560u);
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F16, 2, ne, &nb, NULL, 0) == TERN_OK &&
-                    nb == 6912u * 2560u * 2u);
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_BF16, 2, ne, &nb, NULL, 0) == TERN_OK &&
-                    nb == 6912u * 2560u * 2u);
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 1, ne, &nb, NULL, 0) == TERN_OK &&
-                    nb == 6912u * 4u);
+  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F16, 2, ne, &nb, NULL, 0) == TERN_OK && nb == 6912u * 2560u * 2u);
+  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_BF16, 2, ne, &nb, NULL, 0) == TERN_OK && nb == 6912u * 2560u * 2u);
+  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 1, ne, &nb, NULL, 0) == TERN_OK && nb == 6912u * 4u);
   char why[200] = "";
   uint64_t bad[4] = {300, 2, 1, 1};
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_TQ2_0, 2, bad, &nb, why, sizeof why) ==
-                    TERN_ERR_SHAPE && strstr(why, "256"));
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_I2_S, 2, bad, &nb, why, sizeof why) ==
-                    TERN_ERR_SHAPE && strstr(why, "128"));
+  TERN_CHECK(
+      t, tern_gguf_tensor_bytes(TERN_GGML_TQ2_0, 2, bad, &nb, why, sizeof why) == TERN_ERR_SHAPE && strstr(why, "256"));
+  TERN_CHECK(
+      t, tern_gguf_tensor_bytes(TERN_GGML_I2_S, 2, bad, &nb, why, sizeof why) == TERN_ERR_SHAPE && strstr(why, "128"));
   uint64_t i2s3[4] = {128, 2, 2, 1};
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_I2_S, 3, i2s3, &nb, why, sizeof why) ==
-                    TERN_ERR_SHAPE);
-  TERN_CHECK(t, tern_gguf_tensor_bytes(37, 2, ne, &nb, why, sizeof why) == TERN_ERR_CODE &&
-                    strstr(why, "I8_S"));
+  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_I2_S, 3, i2s3, &nb, why, sizeof why) == TERN_ERR_SHAPE);
+  TERN_CHECK(t, tern_gguf_tensor_bytes(37, 2, ne, &nb, why, sizeof why) == TERN_ERR_CODE && strstr(why, "I8_S"));
   /* block types are sized for description (tern info), as ggml: Q4_0 18 bytes per 32, Q6_K 210 per 256 */
   TERN_CHECK(t, tern_gguf_tensor_bytes(2, 2, ne, &nb, NULL, 0) == TERN_OK && nb == 6912u / 32u * 18u * 2560u);
   TERN_CHECK(t, tern_gguf_tensor_bytes(14, 2, ne, &nb, NULL, 0) == TERN_OK && nb == 6912u / 256u * 210u * 2560u);
@@ -459,18 +465,18 @@ static void test_misc(tern_test_ctx *t) {
   TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 0, ne, &nb, why, sizeof why) == TERN_ERR_SHAPE);
   TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 5, ne, &nb, why, sizeof why) == TERN_ERR_SHAPE);
   uint64_t huge[4] = {(uint64_t)1 << 40, (uint64_t)1 << 40, 1, 1};
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 2, huge, &nb, why, sizeof why) ==
-                    TERN_ERR_SHAPE && strstr(why, "overflow"));
+  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 2, huge, &nb, why, sizeof why) == TERN_ERR_SHAPE &&
+                    strstr(why, "overflow"));
   /* 2^62 elements of 4 bytes: the byte size wraps to 0 in 64 bits (found by fuzz_gguf) */
   uint64_t wrap[4] = {1, (uint64_t)1 << 31, (uint64_t)1 << 31, 1};
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 3, wrap, &nb, why, sizeof why) ==
-                    TERN_ERR_SHAPE && strstr(why, "overflow"));
+  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 3, wrap, &nb, why, sizeof why) == TERN_ERR_SHAPE &&
+                    strstr(why, "overflow"));
   uint64_t big[4] = {(uint64_t)1 << 30, (uint64_t)1 << 30, 1, 1};
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 2, big, &nb, why, sizeof why) == TERN_OK &&
-                    nb == (size_t)1 << 62);
+  TERN_CHECK(t,
+             tern_gguf_tensor_bytes(TERN_GGML_F32, 2, big, &nb, why, sizeof why) == TERN_OK && nb == (size_t)1 << 62);
   uint64_t zero[4] = {4, 0, 1, 1};
-  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 2, zero, &nb, why, sizeof why) ==
-                    TERN_ERR_SHAPE && strstr(why, "ne[1]"));
+  TERN_CHECK(t, tern_gguf_tensor_bytes(TERN_GGML_F32, 2, zero, &nb, why, sizeof why) == TERN_ERR_SHAPE &&
+                    strstr(why, "ne[1]"));
   /* NULL handling */
   tern_gguf *g = (tern_gguf *)1;
   char err[256];
@@ -545,8 +551,7 @@ static void test_file_and_describe(tern_test_ctx *t) {
     TERN_CHECK(t, strstr(text, "general.architecture") && strstr(text, "\"bitnet-25\""));
     TERN_CHECK(t, strstr(text, "ARRAY[STRING]") && strstr(text, "\"a\", \"bc\", ..."));
     TERN_CHECK(t, strstr(text, "1000, 2000, ...") != NULL);
-    TERN_CHECK(t, strstr(text, "blk.0.attn_q.weight") && strstr(text, "I2_S") &&
-                      strstr(text, "256 x 2"));
+    TERN_CHECK(t, strstr(text, "blk.0.attn_q.weight") && strstr(text, "I2_S") && strstr(text, "256 x 2"));
     TERN_CHECK(t, strstr(text, "\"a\\x00b\"") != NULL);
     TERN_CHECK(t, strstr(text, "-1099511627776") != NULL);
     if (getenv("TEST_GGUF_SHOW")) fputs(text, stdout);
@@ -563,8 +568,7 @@ static void test_file_and_describe(tern_test_ctx *t) {
   TERN_CHECK(t, tern_gguf_open(path, &g, err, sizeof err) == TERN_ERR_SIZE && g == NULL);
   unlink(path);
   TERN_CHECK(t, tern_gguf_open(path, &g, err, sizeof err) == TERN_ERR_ARG && strstr(err, "cannot open"));
-  TERN_CHECK(t, tern_gguf_open("/tmp", &g, err, sizeof err) == TERN_ERR_ARG &&
-                    strstr(err, "not a regular file"));
+  TERN_CHECK(t, tern_gguf_open("/tmp", &g, err, sizeof err) == TERN_ERR_ARG && strstr(err, "not a regular file"));
   free(f.b.p);
 }
 
@@ -579,14 +583,30 @@ typedef enum {
 } patch_kind;
 
 typedef enum {
-  F_ABS, F_KV_KEY_LEN, F_KV_KEY, F_KV_KEY_2, F_KV_TYPE, F_KV_VAL, F_KV_ELEM, F_KV_COUNT, F_KV_DATA,
-  F_T_NAME_LEN, F_T_NAME, F_T_NAME_1, F_T_NDIMS, F_T_NE0, F_T_NE1, F_T_TYPE, F_T_OFFSET, F_DATA_END
+  F_ABS,
+  F_KV_KEY_LEN,
+  F_KV_KEY,
+  F_KV_KEY_2,
+  F_KV_TYPE,
+  F_KV_VAL,
+  F_KV_ELEM,
+  F_KV_COUNT,
+  F_KV_DATA,
+  F_T_NAME_LEN,
+  F_T_NAME,
+  F_T_NAME_1,
+  F_T_NDIMS,
+  F_T_NE0,
+  F_T_NE1,
+  F_T_TYPE,
+  F_T_OFFSET,
+  F_DATA_END
 } field;
 
 typedef struct {
   const char *name;
   field where;
-  int idx;      /* kv or tensor index */
+  int idx; /* kv or tensor index */
   patch_kind kind;
   uint64_t value;
   tern_status want;
@@ -644,7 +664,8 @@ static const bad_case kBad[] = {
     {"value_f32_truncated", F_KV_VAL, K_F32, P_TRUNC, 0, TERN_ERR_SIZE, "'t.f32'", "FLOAT32 value"},
     {"bool_value_2", F_KV_VAL, K_BOOL, P_U8, 2, TERN_ERR_CODE, "'t.bool'", "BOOL value 2"},
     {"string_length_huge", F_KV_VAL, K_STR, P_U64, UINT64_MAX, TERN_ERR_SIZE, "'t.str'", "string value length"},
-    {"string_length_past_end", F_KV_VAL, K_ARCH, P_U64, 100000, TERN_ERR_SIZE, "'general.architecture'", "string value length"},
+    {"string_length_past_end", F_KV_VAL, K_ARCH, P_U64, 100000, TERN_ERR_SIZE, "'general.architecture'",
+     "string value length"},
     {"string_truncated", F_KV_VAL, K_STR, P_TRUNC, 10, TERN_ERR_SIZE, "'t.str'", "string value length"},
     {"array_elem_type_unknown", F_KV_ELEM, K_ARR_U32, P_U32, 99, TERN_ERR_CODE, "'t.arr_u32'", "array element type 99"},
     {"array_elem_type_truncated", F_KV_ELEM, K_ARR_U32, P_TRUNC, 2, TERN_ERR_SIZE, "'t.arr_u32'", "array element type"},
@@ -652,20 +673,27 @@ static const bad_case kBad[] = {
     {"array_count_huge", F_KV_COUNT, K_ARR_U32, P_U64, UINT64_MAX, TERN_ERR_SIZE, "'t.arr_u32'", "array count"},
     {"array_count_2e18", F_KV_COUNT, K_ARR_F32, P_U64, (uint64_t)1 << 61, TERN_ERR_SIZE, "'t.arr_f32'", "array count"},
     {"array_data_truncated", F_KV_DATA, K_ARR_U32, P_TRUNC, 11, TERN_ERR_SIZE, "'t.arr_u32'", "array count"},
-    {"string_array_count_huge", F_KV_COUNT, K_ARR_STR, P_U64, (uint64_t)1 << 58, TERN_ERR_SIZE, "'t.arr_str'", "array count"},
-    {"string_array_elem_length", F_KV_DATA, K_ARR_STR, P_U64, 1u << 30, TERN_ERR_SIZE, "'t.arr_str'", "array element 0 string length"},
-    {"string_array_elem_truncated", F_KV_DATA, K_ARR_STR, P_TRUNC, 24, TERN_ERR_SIZE, "'t.arr_str'", "array element 2 string length"},
-    {"bool_array_value", F_KV_DATA, K_ARR_BOOL, P_U8, 7, TERN_ERR_CODE, "'t.arr_bool'", "array element 0: BOOL value 7"},
-    {"nested_array_elem_type", F_KV_DATA, K_ARR_ARR, P_U32, 77, TERN_ERR_CODE, "'t.arr_arr'[0]", "array element type 77"},
+    {"string_array_count_huge", F_KV_COUNT, K_ARR_STR, P_U64, (uint64_t)1 << 58, TERN_ERR_SIZE, "'t.arr_str'",
+     "array count"},
+    {"string_array_elem_length", F_KV_DATA, K_ARR_STR, P_U64, 1u << 30, TERN_ERR_SIZE, "'t.arr_str'",
+     "array element 0 string length"},
+    {"string_array_elem_truncated", F_KV_DATA, K_ARR_STR, P_TRUNC, 24, TERN_ERR_SIZE, "'t.arr_str'",
+     "array element 2 string length"},
+    {"bool_array_value", F_KV_DATA, K_ARR_BOOL, P_U8, 7, TERN_ERR_CODE, "'t.arr_bool'",
+     "array element 0: BOOL value 7"},
+    {"nested_array_elem_type", F_KV_DATA, K_ARR_ARR, P_U32, 77, TERN_ERR_CODE, "'t.arr_arr'[0]",
+     "array element type 77"},
     {"nested_array_count", F_KV_DATA, K_ARR_ARR, P_TRUNC, 24, TERN_ERR_SIZE, "'t.arr_arr'[1]", "array count"},
     {"alignment_48", F_KV_VAL, K_ALIGN, P_U32, 48, TERN_ERR_CODE, "general.alignment", "power of two"},
     {"alignment_0", F_KV_VAL, K_ALIGN, P_U32, 0, TERN_ERR_CODE, "general.alignment", "power of two"},
     {"alignment_2g", F_KV_VAL, K_ALIGN, P_U32, 0x80000000u, TERN_ERR_CODE, "general.alignment", NULL},
-    {"alignment_float", F_KV_TYPE, K_ALIGN, P_U32, TERN_GGUF_FLOAT32, TERN_ERR_CODE, "general.alignment", "not an integer"},
+    {"alignment_float", F_KV_TYPE, K_ALIGN, P_U32, TERN_GGUF_FLOAT32, TERN_ERR_CODE, "general.alignment",
+     "not an integer"},
     {"tensor_name_length_huge", F_T_NAME_LEN, T_F16, P_U64, UINT64_MAX, TERN_ERR_SIZE, "tensor 1", "name length"},
     {"tensor_name_truncated", F_T_NAME, T_I2S, P_TRUNC, 1, TERN_ERR_SIZE, "tensor 5", "name length"},
     {"tensor_name_nul", F_T_NAME, T_TQ1, P_U8, 0, TERN_ERR_CODE, "tensor 3", "name contains a NUL"},
-    {"tensor_duplicate_name", F_T_NAME_1, T_F16, P_U16, 0x3233u /* "f16" -> "f32" */, TERN_ERR_CODE, "tensor 1 'f32'", "duplicate tensor name"},
+    {"tensor_duplicate_name", F_T_NAME_1, T_F16, P_U16, 0x3233u /* "f16" -> "f32" */, TERN_ERR_CODE, "tensor 1 'f32'",
+     "duplicate tensor name"},
     {"tensor_ndims_0", F_T_NDIMS, T_F32, P_U32, 0, TERN_ERR_SHAPE, "tensor 0 'f32'", "n_dims 0"},
     {"tensor_ndims_5", F_T_NDIMS, T_TQ2, P_U32, 5, TERN_ERR_SHAPE, "tensor 4 'tq2'", "n_dims 5"},
     {"tensor_ndims_truncated", F_T_NDIMS, T_TQ2, P_TRUNC, 2, TERN_ERR_SIZE, "tensor 4 'tq2'", "n_dims"},
@@ -680,12 +708,16 @@ static const bad_case kBad[] = {
     {"tensor_tq1_row", F_T_NE0, T_TQ1, P_U64, 128, TERN_ERR_SHAPE, "tensor 3 'tq1'", "256"},
     {"tensor_i2s_shape", F_T_NE0, T_I2S, P_U64, 100, TERN_ERR_SHAPE, "'blk.0.attn_q.weight'", "128"},
     {"tensor_offset_truncated", F_T_OFFSET, T_I2S, P_TRUNC, 7, TERN_ERR_SIZE, "'blk.0.attn_q.weight'", "offset"},
-    {"tensor_offset_misaligned", F_T_OFFSET, T_TQ1, P_U64, 129, TERN_ERR_CODE, "tensor 3 'tq1'", "not a multiple of the alignment"},
-    {"tensor_offset_past_end", F_T_OFFSET, T_F16, P_U64, (uint64_t)1 << 40, TERN_ERR_SIZE, "tensor 1 'f16'", "runs past the end"},
-    {"tensor_offset_wraps", F_T_OFFSET, T_F16, P_U64, UINT64_MAX - 31, TERN_ERR_SIZE, "tensor 1 'f16'", "runs past the end"},
+    {"tensor_offset_misaligned", F_T_OFFSET, T_TQ1, P_U64, 129, TERN_ERR_CODE, "tensor 3 'tq1'",
+     "not a multiple of the alignment"},
+    {"tensor_offset_past_end", F_T_OFFSET, T_F16, P_U64, (uint64_t)1 << 40, TERN_ERR_SIZE, "tensor 1 'f16'",
+     "runs past the end"},
+    {"tensor_offset_wraps", F_T_OFFSET, T_F16, P_U64, UINT64_MAX - 31, TERN_ERR_SIZE, "tensor 1 'f16'",
+     "runs past the end"},
     {"tensor_overlap", F_T_OFFSET, T_BF16, P_U64, 32, TERN_ERR_CODE, "'bf16'", "overlaps tensor 1 'f16'"},
     {"tensor_same_offset", F_T_OFFSET, T_F16, P_U64, 0, TERN_ERR_CODE, "'f16'", "overlaps tensor 0 'f32'"},
-    {"tensor_data_truncated", F_DATA_END, 0, P_TRUNC, (uint64_t)-1, TERN_ERR_SIZE, "'blk.0.attn_q.weight'", "runs past the end"},
+    {"tensor_data_truncated", F_DATA_END, 0, P_TRUNC, (uint64_t)-1, TERN_ERR_SIZE, "'blk.0.attn_q.weight'",
+     "runs past the end"},
 };
 
 /* Apply a case to a fresh reference file (v3, alignment 32 explicit). */
@@ -697,9 +729,7 @@ static tern_status run_bad(const bad_case *c, char *err, size_t es) {
   switch (c->kind) {
     case P_U32: patch_u32(&f.b, at + (c->where == F_ABS ? (size_t)c->idx : 0), (uint32_t)c->value); break;
     case P_U64: patch_u64(&f.b, at + (c->where == F_ABS ? (size_t)c->idx : 0), c->value); break;
-    case P_U16:
-      f.b.p[at] = (uint8_t)c->value, f.b.p[at + 1] = (uint8_t)(c->value >> 8);
-      break;
+    case P_U16: f.b.p[at] = (uint8_t)c->value, f.b.p[at + 1] = (uint8_t)(c->value >> 8); break;
     case P_U8: f.b.p[at + (c->where == F_ABS ? (size_t)c->idx : 0)] = (uint8_t)c->value; break;
     case P_TRUNC: len = at + (size_t)c->value; break;
   }
@@ -723,8 +753,8 @@ static void test_bad(tern_test_ctx *t) {
   ref_file f;
   build_ref(&f, 3, 32);
   if (f.t_off[T_F16] != 32 || f.t_off[T_BF16] != 64 || f.t_off[T_TQ1] != 128)
-    tern_test_fail(t, "reference layout changed: offsets %" PRIu64 " %" PRIu64 " %" PRIu64,
-                   f.t_off[1], f.t_off[2], f.t_off[3]);
+    tern_test_fail(t, "reference layout changed: offsets %" PRIu64 " %" PRIu64 " %" PRIu64, f.t_off[1], f.t_off[2],
+                   f.t_off[3]);
   free(f.b.p);
   for (size_t i = 0; i < sizeof kBad / sizeof kBad[0]; i++) {
     const bad_case *c = &kBad[i];
@@ -735,11 +765,9 @@ static void test_bad(tern_test_ctx *t) {
     char err[512];
     tern_status st = run_bad(c, err, sizeof err);
     if (st != c->want)
-      tern_test_fail(&sub, "status %d (%s), want %d; message: %s", (int)st, tern_strerror(st),
-                     (int)c->want, err);
+      tern_test_fail(&sub, "status %d (%s), want %d; message: %s", (int)st, tern_strerror(st), (int)c->want, err);
     else if (strstr(err, c->msg1) == NULL || (c->msg2 && strstr(err, c->msg2) == NULL))
-      tern_test_fail(&sub, "message lacks '%s'%s%s: %s", c->msg1, c->msg2 ? " / " : "",
-                     c->msg2 ? c->msg2 : "", err);
+      tern_test_fail(&sub, "message lacks '%s'%s%s: %s", c->msg1, c->msg2 ? " / " : "", c->msg2 ? c->msg2 : "", err);
     if (getenv("TEST_GGUF_SHOW")) printf("  %-32s %s\n", c->name, err);
     tern_test_end(&sub);
     t->n_pass = sub.n_pass, t->n_fail = sub.n_fail;
@@ -843,16 +871,18 @@ int main(int argc, char **argv) {
   uint64_t seed = 0x6767756675ull;
   int iters = 3000;
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (strcmp(argv[i], "--seed") == 0) seed = strtoull(argv[i + 1], NULL, 0);
-    else if (strcmp(argv[i], "--iters") == 0) iters = atoi(argv[i + 1]);
+    if (strcmp(argv[i], "--seed") == 0)
+      seed = strtoull(argv[i + 1], NULL, 0);
+    else if (strcmp(argv[i], "--iters") == 0)
+      iters = atoi(argv[i + 1]);
   }
   tern_test_ctx t = {0};
   static const struct {
     const char *name;
     uint32_t version, align;
   } kValid[] = {{"gguf_valid_v3_default_align", 3, 0}, {"gguf_valid_v2_default_align", 2, 0},
-                {"gguf_valid_v3_align32", 3, 32},       {"gguf_valid_v3_align64", 3, 64},
-                {"gguf_valid_v2_align64", 2, 64},       {"gguf_valid_v3_align1", 3, 1},
+                {"gguf_valid_v3_align32", 3, 32},      {"gguf_valid_v3_align64", 3, 64},
+                {"gguf_valid_v2_align64", 2, 64},      {"gguf_valid_v3_align1", 3, 1},
                 {"gguf_valid_v3_align4096", 3, 4096}};
   for (size_t i = 0; i < sizeof kValid / sizeof kValid[0]; i++) {
     tern_test_begin(&t, kValid[i].name);

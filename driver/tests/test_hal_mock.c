@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The driver core against a mock register bus: the exact register writes of a job, by their
  * generated names, the identity checks, and how device errors are reported. */
 #include <stdlib.h>
@@ -11,9 +12,9 @@
 #define LOG_MAX 64
 typedef struct {
   uint32_t id, version, params, act_buf, irq_status, status, jobs_done;
-  int irq; /* what wait_irq answers */
-  int stuck;     /* the doorbell does nothing; every register read costs 1000 cycles */
-  int done_step; /* what a doorbell adds to JOBS_DONE (1 unless a test makes it jump) */
+  int irq;        /* what wait_irq answers */
+  int stuck;      /* the doorbell does nothing; every register read costs 1000 cycles */
+  int done_step;  /* what a doorbell adds to JOBS_DONE (1 unless a test makes it jump) */
   uint64_t clock; /* the mock's device clock: 100 cycles per doorbell */
   uint32_t w_off[LOG_MAX], w_val[LOG_MAX];
   int n_writes;
@@ -140,8 +141,14 @@ int main(void) {
     const uint32_t want_off[] = {TERN_REG_JOB_K_OFFSET,      TERN_REG_JOB_N_OFFSET,      TERN_REG_JOB_CFG_OFFSET,
                                  TERN_REG_JOB_W_ADDR_OFFSET, TERN_REG_JOB_A_ADDR_OFFSET, TERN_REG_JOB_O_ADDR_OFFSET,
                                  TERN_REG_DOORBELL_OFFSET,   TERN_REG_IRQ_STATUS_OFFSET};
-    const uint32_t want_val[] = {K, N, TERN_FMT_T5 << TERN_REG_JOB_CFG_FMT_LSB | T << TERN_REG_JOB_CFG_TOKENS_LSB,
-                                 (uint32_t)w_addr, (uint32_t)a_addr, (uint32_t)o_addr, 1, TERN_REG_IRQ_STATUS_DONE_MASK};
+    const uint32_t want_val[] = {K,
+                                 N,
+                                 TERN_FMT_T5 << TERN_REG_JOB_CFG_FMT_LSB | T << TERN_REG_JOB_CFG_TOKENS_LSB,
+                                 (uint32_t)w_addr,
+                                 (uint32_t)a_addr,
+                                 (uint32_t)o_addr,
+                                 1,
+                                 TERN_REG_IRQ_STATUS_DONE_MASK};
     TERN_CHECK(&t, m->n_writes == 8);
     for (int i = 0; i < 8 && i < m->n_writes; i++)
       if (m->w_off[i] != want_off[i] || m->w_val[i] != want_val[i])
@@ -149,7 +156,8 @@ int main(void) {
                        want_off[i], want_val[i]);
     for (int i = 0; i < T; i++)
       for (int r = 0; r < N; r++) TERN_CHECK(&t, acc[i * N + r] == -1000 * i + r);
-    TERN_CHECK(&t, memcmp(m->mem + a_addr, xq, K) == 0 && memcmp(m->mem + a_addr + tern_devmodel_act_stride(K), xq + K, K) == 0);
+    TERN_CHECK(&t, memcmp(m->mem + a_addr, xq, K) == 0 &&
+                       memcmp(m->mem + a_addr + tern_devmodel_act_stride(K), xq + K, K) == 0);
     /* more tokens than T_MAX: one job per T_MAX tokens, both queued before the one wait */
     int8_t xbig[(TERN_T_MAX + 1) * K];
     int32_t accbig[(TERN_T_MAX + 1) * N];
@@ -205,7 +213,8 @@ int main(void) {
     m->done_step = 3;
     m->irq_status = TERN_REG_IRQ_STATUS_DONE_MASK;
     TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
-    TERN_CHECK(&t, strstr(tern_last_error(dev), "JOBS_DONE jumped") && strstr(tern_last_error(dev), "past the 1 queued"));
+    TERN_CHECK(&t,
+               strstr(tern_last_error(dev), "JOBS_DONE jumped") && strstr(tern_last_error(dev), "past the 1 queued"));
     m->done_step = -2;
     TERN_CHECK(&t, tern_bitlinear_int(dev, tw, xq, T, acc) == TERN_ERR_DEVICE);
     TERN_CHECK(&t, strstr(tern_last_error(dev), "JOBS_DONE went backwards") != NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The cpu backend's kernels and thread pool: every kernel variant this machine runs (and the
  * portable one) against the C model's tern_matmul, bit for bit, on random and directed cases,
  * with 1 and 2 threads; and the pool's splitting.
@@ -19,9 +20,8 @@ static uint64_t g_seed; /* test program state only */
 
 /* The weights of a stream, the C model's accumulators, and each variant's, compared. Returns 0
  * on a match, else writes a description. */
-static int check_stream(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n,
-                        uint32_t tokens, const int8_t *x, tern_cpu_isa isa, tern_pool *pool, char *why,
-                        size_t why_size) {
+static int check_stream(tern_geom g, tern_format fmt, const uint8_t *stream, uint32_t k, uint32_t n, uint32_t tokens,
+                        const int8_t *x, tern_cpu_isa isa, tern_pool *pool, char *why, size_t why_size) {
   int32_t *ref = malloc(sizeof(int32_t) * n * tokens), *got = malloc(sizeof(int32_t) * n * tokens);
   tern_cpu_weights cw;
   int bad = 0;
@@ -50,8 +50,9 @@ static int check_stream(tern_geom g, tern_format fmt, const uint8_t *stream, uin
   }
   for (size_t i = 0; i < (size_t)n * tokens; i++)
     if (got[i] != ref[i]) {
-      snprintf(why, why_size, "%s %s k=%u n=%u tokens=%u threads=%u: acc[t=%zu][n=%zu] = %" PRId32
-               ", C model %" PRId32 " (seed=%" PRIu64 ")",
+      snprintf(why, why_size,
+               "%s %s k=%u n=%u tokens=%u threads=%u: acc[t=%zu][n=%zu] = %" PRId32 ", C model %" PRId32
+               " (seed=%" PRIu64 ")",
                tern_cpu_isa_name(isa), tern_format_name(fmt), k, n, tokens, tern_pool_threads(pool), i / n, i % n,
                got[i], ref[i], g_seed);
       bad = 1;
@@ -181,7 +182,8 @@ static void test_variant(tern_test_ctx *t, tern_cpu_isa isa, unsigned threads) {
         for (size_t i = 0; i < count && !t->failed; i++)
           for (size_t e = 0; e < (size_t)items[i].w->n * items[i].tokens; e++)
             if (items[i].acc[e] != ref[i][e]) {
-              tern_test_fail(t, "iteration %d, item %zu of %zu (%s k=%u n=%u tokens=%u): acc[%zu] = %" PRId32
+              tern_test_fail(t,
+                             "iteration %d, item %zu of %zu (%s k=%u n=%u tokens=%u): acc[%zu] = %" PRId32
                              ", C model %" PRId32 " (seed=%" PRIu64 ")",
                              it, i, count, tern_format_name(items[i].w->fmt), items[i].w->k, items[i].w->n,
                              items[i].tokens, e, items[i].acc[e], ref[i][e], g_seed);
@@ -331,9 +333,9 @@ static void test_device_pool(tern_test_ctx *t) {
   static const struct {
     const char *uri;
     unsigned threads; /* 0: open must fail */
-  } cases[] = {{"cpu:threads=2", 2},   {"cpu:threads=1", 1},  {"cmodel:threads=3", 3}, {"cpu:threads=0", 0},
-               {"cpu:threads=", 0},    {"cpu:threads=2x", 0}, {"cpu:bogus=1", 0},      {"cpu:", 1},
-               {"cmodel:threads=99999999999", 0}};
+  } cases[] = {{"cpu:threads=2", 2}, {"cpu:threads=1", 1}, {"cmodel:threads=3", 3},
+               {"cpu:threads=0", 0}, {"cpu:threads=", 0},  {"cpu:threads=2x", 0},
+               {"cpu:bogus=1", 0},   {"cpu:", 1},          {"cmodel:threads=99999999999", 0}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     tern_device *dev = NULL;
     char err[256] = "";

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The rtl device (driver/rtl/hal_rtl.cpp over the Verilated rtl/tern_device.v): its options
  * and their errors, a hang and a bus error reported cleanly, register-level lock-step with the
  * C device model (every register read, every refused descriptor, result bytes with their
@@ -96,12 +97,24 @@ static void same_mem(tern_test_ctx *t, const tern_hal *hs, uint64_t addr, size_t
   free(x), free(y);
 }
 
-static const uint32_t kRegs[] = {TERN_REG_ID_OFFSET,         TERN_REG_VERSION_OFFSET,   TERN_REG_PARAMS_OFFSET,
-                                  TERN_REG_QUEUE_OFFSET,      TERN_REG_CTRL_OFFSET,      TERN_REG_STATUS_OFFSET,
-                                  TERN_REG_IRQ_STATUS_OFFSET, TERN_REG_JOBS_DONE_OFFSET, TERN_REG_JOB_K_OFFSET,
-                                  TERN_REG_JOB_N_OFFSET,      TERN_REG_JOB_CFG_OFFSET,   TERN_REG_JOB_W_ADDR_OFFSET,
-                                  TERN_REG_JOB_A_ADDR_OFFSET, TERN_REG_JOB_O_ADDR_OFFSET, TERN_REG_ACT_BUF_OFFSET,
-                                  0x100, 0x002, TERN_REG_DOORBELL_OFFSET};
+static const uint32_t kRegs[] = {TERN_REG_ID_OFFSET,
+                                 TERN_REG_VERSION_OFFSET,
+                                 TERN_REG_PARAMS_OFFSET,
+                                 TERN_REG_QUEUE_OFFSET,
+                                 TERN_REG_CTRL_OFFSET,
+                                 TERN_REG_STATUS_OFFSET,
+                                 TERN_REG_IRQ_STATUS_OFFSET,
+                                 TERN_REG_JOBS_DONE_OFFSET,
+                                 TERN_REG_JOB_K_OFFSET,
+                                 TERN_REG_JOB_N_OFFSET,
+                                 TERN_REG_JOB_CFG_OFFSET,
+                                 TERN_REG_JOB_W_ADDR_OFFSET,
+                                 TERN_REG_JOB_A_ADDR_OFFSET,
+                                 TERN_REG_JOB_O_ADDR_OFFSET,
+                                 TERN_REG_ACT_BUF_OFFSET,
+                                 0x100,
+                                 0x002,
+                                 TERN_REG_DOORBELL_OFFSET};
 
 /* Every register (and a hole, a misaligned offset, DOORBELL) reads the same on both. */
 static void same_regs(tern_test_ctx *t, const tern_hal *hs, const char *when) {
@@ -309,10 +322,10 @@ int main(int argc, char **argv) {
         {{300, 37, ok_cfg, W, A + 2, O}, TERN_DEVERR_MISALIGNED},
         {{300, 37, ok_cfg, W, A, O + 4}, TERN_DEVERR_MISALIGNED},
         {{65535, 37, cfg(TERN_T5, TERN_T_MAX), W, A, O}, TERN_DEVERR_ACT_OVERFLOW},
-        {{300, 37, ok_cfg, (uint32_t)MEM - 64, A, O}, TERN_DEVERR_BUS_ERROR},  /* weights past the end */
-        {{300, 37, ok_cfg, W, (uint32_t)MEM - 8, O}, TERN_DEVERR_BUS_ERROR},   /* activations past the end */
-        {{300, 37, ok_cfg, W, A, (uint32_t)MEM - 16}, TERN_DEVERR_BUS_ERROR},  /* results past the end */
-        {{300, 37, cfg(TERN_T2, 2), W, A, O + 0x1000}, TERN_DEVERR_NONE},    /* T5 bytes read as T2 */
+        {{300, 37, ok_cfg, (uint32_t)MEM - 64, A, O}, TERN_DEVERR_BUS_ERROR}, /* weights past the end */
+        {{300, 37, ok_cfg, W, (uint32_t)MEM - 8, O}, TERN_DEVERR_BUS_ERROR},  /* activations past the end */
+        {{300, 37, ok_cfg, W, A, (uint32_t)MEM - 16}, TERN_DEVERR_BUS_ERROR}, /* results past the end */
+        {{300, 37, cfg(TERN_T2, 2), W, A, O + 0x1000}, TERN_DEVERR_NONE},     /* T5 bytes read as T2 */
         {{40, 2, cfg(TERN_T5, 1), W, A, O + 0x2000}, TERN_DEVERR_NONE},
         {{1, 1, cfg(TERN_T2, TERN_T_MAX), W, A, O + 0x3000}, TERN_DEVERR_NONE},
     };

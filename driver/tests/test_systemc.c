@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The systemc transport's own tests (the usual driver suite, test_bitlinear, runs on it too):
  * options and their errors, one device per process, results bit-identical to the C device
  * model, the statistics file (bytes and energy per memory), the memory presets and options
@@ -134,7 +135,9 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof shapes / sizeof shapes[0] && !t.failed; i++) {
       const uint64_t c = job_cycles(dev, shapes[i][0], shapes[i][1], shapes[i][2], TERN_T5, seed);
       const uint64_t ideal = tern_job_cycles_tokens(tern_device_geom(dev), shapes[i][0], shapes[i][1], shapes[i][2]);
-      if (c < ideal) tern_test_fail(&t, "K=%u N=%u T=%u: %" PRIu64 " cycles < ideal %" PRIu64, shapes[i][0], shapes[i][1], shapes[i][2], c, ideal);
+      if (c < ideal)
+        tern_test_fail(&t, "K=%u N=%u T=%u: %" PRIu64 " cycles < ideal %" PRIu64, shapes[i][0], shapes[i][1],
+                       shapes[i][2], c, ideal);
     }
     tern_device_stats s;
     tern_device_get_stats(dev, &s);
@@ -169,7 +172,8 @@ int main(int argc, char **argv) {
       tern_device *d = NULL;
       st = tern_open_err(bad[i].uri, &d, err, sizeof err);
       if (st != TERN_ERR_ARG || d || !strstr(err, bad[i].want))
-        tern_test_fail(&t, "%s: %s '%s' (wanted TERN_ERR_ARG and '%s')", bad[i].uri, tern_strerror(st), err, bad[i].want);
+        tern_test_fail(&t, "%s: %s '%s' (wanted TERN_ERR_ARG and '%s')", bad[i].uri, tern_strerror(st), err,
+                       bad[i].want);
       tern_close(d);
     }
   }
@@ -189,9 +193,12 @@ int main(int argc, char **argv) {
     const double pj = stat_value(path, "memory.energy_pj");
     TERN_CHECK(&t, c > 0);
     TERN_CHECK(&t, rd == wbytes + 512.0 * 8 && wr == 256.0 * 4 * 8);
-    TERN_CHECK(&t, all >= rd + wr + wbytes && pj > 0 && (pj - all * 162.5) < 1e-6 * pj && (all * 162.5 - pj) < 1e-6 * pj);
+    TERN_CHECK(&t,
+               all >= rd + wr + wbytes && pj > 0 && (pj - all * 162.5) < 1e-6 * pj && (all * 162.5 - pj) < 1e-6 * pj);
     TERN_CHECK(&t, stat_value(path, "device.jobs") == 1 && stat_value(path, "cycles") >= (double)c);
-    if (t.failed) tern_test_fail(&t, "device read %.0f (want %.0f), written %.0f, all %.0f, %.1f pJ", rd, wbytes + 4096, wr, all, pj);
+    if (t.failed)
+      tern_test_fail(&t, "device read %.0f (want %.0f), written %.0f, all %.0f, %.1f pJ", rd, wbytes + 4096, wr, all,
+                     pj);
     remove(path);
   }
   tern_test_end(&t);
@@ -201,25 +208,28 @@ int main(int argc, char **argv) {
   {
     const uint64_t sram = cycles_with("systemc", 256, 256, 1, TERN_T5);
     const uint64_t ddr4 = cycles_with("systemc:mem=ddr4", 256, 256, 1, TERN_T5);
-    const uint64_t slow = cycles_with("systemc:bw=0.4", 256, 256, 1, TERN_T5);         /* 4 B a cycle */
-    const uint64_t narrow = cycles_with("systemc:bus_bytes=2", 256, 256, 1, TERN_T5);  /* a 16-bit bus */
-    const uint64_t fast = cycles_with("systemc:clock_mhz=10", 256, 256, 1, TERN_T5);   /* latency: 1 cycle */
-    const uint64_t far = cycles_with("systemc:latency=2000", 256, 256, 1, TERN_T5);    /* 200 cycles */
+    const uint64_t slow = cycles_with("systemc:bw=0.4", 256, 256, 1, TERN_T5);        /* 4 B a cycle */
+    const uint64_t narrow = cycles_with("systemc:bus_bytes=2", 256, 256, 1, TERN_T5); /* a 16-bit bus */
+    const uint64_t fast = cycles_with("systemc:clock_mhz=10", 256, 256, 1, TERN_T5);  /* latency: 1 cycle */
+    const uint64_t far = cycles_with("systemc:latency=2000", 256, 256, 1, TERN_T5);   /* 200 cycles */
     const uint64_t ideal = tern_job_cycles_tokens(tern_geom_default(), 256, 256, 1);
-    const int ok = sram > ideal && sram < ideal * 11 / 10 &&
-                   ddr4 > sram && ddr4 < sram * 12 / 10 &&          /* latency 6 cycles: a few cycles more */
-                   slow > sram * 18 / 10 && slow < sram * 22 / 10 &&  /* half the bandwidth: twice the time */
+    const int ok = sram > ideal && sram < ideal * 11 / 10 && ddr4 > sram &&
+                   ddr4 < sram * 12 / 10 &&                              /* latency 6 cycles: a few cycles more */
+                   slow > sram * 18 / 10 && slow < sram * 22 / 10 &&     /* half the bandwidth: twice the time */
                    narrow > sram * 36 / 10 && narrow < sram * 44 / 10 && /* a quarter of the bus */
                    fast == sram && far > sram * 2; /* 4 outstanding bursts cannot cover 200 cycles */
     if (!ok)
-      tern_test_fail(&t, "cycles: ideal %" PRIu64 ", sram %" PRIu64 ", ddr4 %" PRIu64 ", bw=0.4 %" PRIu64 ", bus_bytes=2 %" PRIu64
-                     ", clock_mhz=10 %" PRIu64 ", latency=2000 %" PRIu64, ideal, sram, ddr4, slow, narrow, fast, far);
+      tern_test_fail(&t,
+                     "cycles: ideal %" PRIu64 ", sram %" PRIu64 ", ddr4 %" PRIu64 ", bw=0.4 %" PRIu64
+                     ", bus_bytes=2 %" PRIu64 ", clock_mhz=10 %" PRIu64 ", latency=2000 %" PRIu64,
+                     ideal, sram, ddr4, slow, narrow, fast, far);
   }
   tern_test_end(&t);
 
   tern_test_begin(&t, "systemc/skew_stretches_jobs");
   {
-    const uint64_t a = cycles_with("systemc", 512, 256, 4, TERN_T2), b = cycles_with("systemc:skew=0.05", 512, 256, 4, TERN_T2);
+    const uint64_t a = cycles_with("systemc", 512, 256, 4, TERN_T2),
+                   b = cycles_with("systemc:skew=0.05", 512, 256, 4, TERN_T2);
     TERN_CHECK(&t, a > 0 && b > a * 104 / 100 && b < a * 106 / 100);
     if (t.failed) tern_test_fail(&t, "%" PRIu64 " cycles, with skew=0.05 %" PRIu64, a, b);
   }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the byte-level BPE tokenizer (tern_tokenizer.h): the LLaMA 3 pre-tokenizer split on
  * tricky strings, BPE on a small vocabulary built here with hand-worked encodings, special-token
  * parsing, decode(encode(x)) == x for random byte strings, the 2B4T chat format, construction
@@ -17,8 +18,24 @@
  * ids 0..255: the byte tokens (byte b has id b, text = GPT-2 byte-map character of b), then
  * merged tokens, then specials. */
 enum {
-  ID_HE = 256, ID_LL, ID_HELL, ID_HELLO, ID_GW, ID_OR, ID_GWOR, ID_LD, ID_GWORLD, ID_AA, ID_XYZ,
-  ID_BOS, ID_EOS, ID_EOT, ID_EOM, ID_TAG, ID_RES, N_VOCAB
+  ID_HE = 256,
+  ID_LL,
+  ID_HELL,
+  ID_HELLO,
+  ID_GW,
+  ID_OR,
+  ID_GWOR,
+  ID_LD,
+  ID_GWORLD,
+  ID_AA,
+  ID_XYZ,
+  ID_BOS,
+  ID_EOS,
+  ID_EOT,
+  ID_EOM,
+  ID_TAG,
+  ID_RES,
+  N_VOCAB
 };
 
 typedef struct {
@@ -28,8 +45,18 @@ typedef struct {
   int32_t type[N_VOCAB];
 } vocab;
 
-static const char *kMerges[] = {"h e", "l l", "he ll", "hell o", "Ġ w", "o r", "Ġw or", "l d", "Ġwor ld", "a a",
-                                "x y" /* result "xy" is not a token: ignored */, "zz q" /* left missing */};
+static const char *kMerges[] = {"h e",
+                                "l l",
+                                "he ll",
+                                "hell o",
+                                "Ġ w",
+                                "o r",
+                                "Ġw or",
+                                "l d",
+                                "Ġwor ld",
+                                "a a",
+                                "x y" /* result "xy" is not a token: ignored */,
+                                "zz q" /* left missing */};
 #define N_MERGES (sizeof kMerges / sizeof kMerges[0])
 
 static size_t put_utf8(char *s, unsigned u) {
@@ -58,8 +85,22 @@ static void make_vocab(vocab *v) {
     v->text[b][l] = 0;
     v->type[b] = TERN_TOKEN_NORMAL;
   }
-  const char *rest[] = {"he", "ll", "hell", "hello", "Ġw", "or", "Ġwor", "ld", "Ġworld", "aa", "xyz",
-                        "<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>", "<|eom_id|>", "<tag>",
+  const char *rest[] = {"he",
+                        "ll",
+                        "hell",
+                        "hello",
+                        "Ġw",
+                        "or",
+                        "Ġwor",
+                        "ld",
+                        "Ġworld",
+                        "aa",
+                        "xyz",
+                        "<|begin_of_text|>",
+                        "<|end_of_text|>",
+                        "<|eot_id|>",
+                        "<|eom_id|>",
+                        "<tag>",
                         "<|reserved_special_token_0|>"};
   for (int i = 256; i < N_VOCAB; i++) {
     snprintf(v->text[i], sizeof v->text[i], "%s", rest[i - 256]);
@@ -76,8 +117,8 @@ static tern_tokenizer *build(const vocab *v, int with_types, char *err, size_t e
   size_t mlen[N_MERGES];
   for (size_t i = 0; i < N_MERGES; i++) mlen[i] = strlen(kMerges[i]);
   tern_tokenizer *t = NULL;
-  if (tern_tokenizer_new(v->tok, v->len, N_VOCAB, with_types ? v->type : NULL, kMerges, mlen, N_MERGES, ID_BOS,
-                         ID_EOS, -1, &t, err, es) != TERN_OK)
+  if (tern_tokenizer_new(v->tok, v->len, N_VOCAB, with_types ? v->type : NULL, kMerges, mlen, N_MERGES, ID_BOS, ID_EOS,
+                         -1, &t, err, es) != TERN_OK)
     return NULL;
   return t;
 }
@@ -96,15 +137,16 @@ static void expect_ids(tern_test_ctx *tc, const tern_tokenizer *t, const char *s
   if (got != nw || memcmp(ids, want, nw * sizeof *ids) != 0) {
     char buf[400];
     size_t o = 0;
-    for (size_t i = 0; i < got && o < sizeof buf - 16; i++) o += (size_t)snprintf(buf + o, sizeof buf - o, "%d ", (int)ids[i]);
+    for (size_t i = 0; i < got && o < sizeof buf - 16; i++)
+      o += (size_t)snprintf(buf + o, sizeof buf - o, "%d ", (int)ids[i]);
     buf[o] = 0;
     tern_test_fail(tc, "'%.*s': got [%s] (%zu ids, want %zu)", (int)n, s, buf, got, nw);
   }
 }
-#define EXPECT(tc, t, s, bos, sp, ...)                                  \
-  do {                                                                  \
-    const int32_t w_[] = {__VA_ARGS__, -2};                             \
-    expect_ids((tc), (t), (s), strlen(s), (bos), (sp), w_);             \
+#define EXPECT(tc, t, s, bos, sp, ...)                      \
+  do {                                                      \
+    const int32_t w_[] = {__VA_ARGS__, -2};                 \
+    expect_ids((tc), (t), (s), strlen(s), (bos), (sp), w_); \
   } while (0)
 
 /* ---- pre-tokenizer ---------------------------------------------------------------------- */
@@ -144,7 +186,8 @@ static void test_split(tern_test_ctx *tc) {
   SPLIT(tc, "1 12 123 1234 12345 123456 1234567", "1| |12| |123| |123|4| |123|45| |123|456| |123|456|7");
   SPLIT(tc, "x2024y", "x|202|4|y");
   SPLIT(tc, "3.14159", "3|.|141|59");
-  SPLIT(tc, "\xD9\xA3\xD9\xA4 \xE2\x85\xA7", "\xD9\xA3\xD9\xA4| |\xE2\x85\xA7"); /* Arabic-Indic digits, Roman numeral 8 */
+  SPLIT(tc, "\xD9\xA3\xD9\xA4 \xE2\x85\xA7",
+        "\xD9\xA3\xD9\xA4| |\xE2\x85\xA7"); /* Arabic-Indic digits, Roman numeral 8 */
   tern_test_end(tc);
 
   tern_test_begin(tc, "tokenizer/split_punct_newlines");
@@ -166,27 +209,37 @@ static void test_split(tern_test_ctx *tc) {
   SPLIT(tc, "a\t \tb", "a|\t |\tb");
   SPLIT(tc, " ", " ");
   SPLIT(tc, "a  !", "a| | !");
-  SPLIT(tc, "x\xC2\xA0y", "x|\xC2\xA0y");             /* NBSP is \s and not L/N: prefixes a word */
+  SPLIT(tc, "x\xC2\xA0y", "x|\xC2\xA0y"); /* NBSP is \s and not L/N: prefixes a word */
   SPLIT(tc, "x\xE3\x80\x80\xE3\x80\x80y", "x|\xE3\x80\x80|\xE3\x80\x80y");
   tern_test_end(tc);
 
   tern_test_begin(tc, "tokenizer/split_unicode");
   SPLIT(tc, "caf\xC3\xA9 na\xC3\xAFve", "caf\xC3\xA9| na\xC3\xAFve");
-  SPLIT(tc, "e\xCC\x81t\xC3\xA9", "e|\xCC\x81t\xC3\xA9");   /* combining acute (Mn) starts a new piece */
+  SPLIT(tc, "e\xCC\x81t\xC3\xA9", "e|\xCC\x81t\xC3\xA9"); /* combining acute (Mn) starts a new piece */
   SPLIT(tc, "\xE4\xB8\xAD\xE6\x96\x87 \xE6\xB5\x8B\xE8\xAF\x95", "\xE4\xB8\xAD\xE6\x96\x87| \xE6\xB5\x8B\xE8\xAF\x95");
   SPLIT(tc, "hi \xF0\x9F\x98\x80\xF0\x9F\x98\x80!", "hi| \xF0\x9F\x98\x80\xF0\x9F\x98\x80!");
   SPLIT(tc, "\xF0\x9F\x98\x80x", "\xF0\x9F\x98\x80x");
   tern_test_end(tc);
 
   tern_test_begin(tc, "tokenizer/split_invalid_utf8");
-  SPLIT(tc, "a\xFF\xFE" "b", "a|\xFF\xFE|b");       /* stray bytes act like punctuation */
-  SPLIT(tc, "\x80" "abc", "\x80" "abc");
-  SPLIT(tc, "ab\xE4\xB8", "ab|\xE4\xB8");             /* truncated sequence at the end */
-  SPLIT(tc, "\xC0\xAF" "x", "\xC0\xAF|x");          /* overlong */
-  SPLIT(tc, "\xED\xA0\x80", "\xED\xA0\x80");          /* surrogate */
-  SPLIT(tc, "\xF4\x90\x80\x80", "\xF4\x90\x80\x80");  /* > U+10FFFF */
+  SPLIT(tc,
+        "a\xFF\xFE"
+        "b",
+        "a|\xFF\xFE|b"); /* stray bytes act like punctuation */
+  SPLIT(tc,
+        "\x80"
+        "abc",
+        "\x80"
+        "abc");
+  SPLIT(tc, "ab\xE4\xB8", "ab|\xE4\xB8"); /* truncated sequence at the end */
+  SPLIT(tc,
+        "\xC0\xAF"
+        "x",
+        "\xC0\xAF|x");                               /* overlong */
+  SPLIT(tc, "\xED\xA0\x80", "\xED\xA0\x80");         /* surrogate */
+  SPLIT(tc, "\xF4\x90\x80\x80", "\xF4\x90\x80\x80"); /* > U+10FFFF */
   SPLIT(tc, " \xFF\n", " \xFF\n");
-  expect_split(tc, "a\0b", 3, "a|\0b");  /* NUL is punctuation too: compare only the length */
+  expect_split(tc, "a\0b", 3, "a|\0b"); /* NUL is punctuation too: compare only the length */
   if (tern_pretokenize_next("", 0, 0) != 0 || tern_pretokenize_next(NULL, 0, 0) != 0) tern_test_fail(tc, "empty text");
   tern_test_end(tc);
 }
@@ -212,7 +265,8 @@ static void test_encode(tern_test_ctx *tc) {
   TERN_CHECK(tc, tern_tokenizer_add_bos(t) == 1);
   TERN_CHECK(tc, tern_tokenizer_is_special(t, ID_BOS) && tern_tokenizer_is_special(t, ID_TAG));
   TERN_CHECK(tc, !tern_tokenizer_is_special(t, ID_HELLO) && !tern_tokenizer_is_special(t, 'a'));
-  TERN_CHECK(tc, tern_tokenizer_is_eog(t, ID_EOS) && tern_tokenizer_is_eog(t, ID_EOM) && !tern_tokenizer_is_eog(t, ID_BOS));
+  TERN_CHECK(tc,
+             tern_tokenizer_is_eog(t, ID_EOS) && tern_tokenizer_is_eog(t, ID_EOM) && !tern_tokenizer_is_eog(t, ID_BOS));
   TERN_CHECK(tc, tern_tokenizer_token_id(t, "Ġworld", strlen("Ġworld")) == ID_GWORLD);
   TERN_CHECK(tc, tern_tokenizer_token_id(t, "<|eot_id|>", 10) == ID_EOT);
   TERN_CHECK(tc, tern_tokenizer_token_id(t, "nope", 4) == -1);
@@ -227,17 +281,17 @@ static void test_encode(tern_test_ctx *tc) {
   EXPECT(tc, t, "hello", 0, 0, ID_HELLO);
   EXPECT(tc, t, "hello world", 0, 0, ID_HELLO, ID_GWORLD);
   EXPECT(tc, t, "hello world", 1, 0, ID_BOS, ID_HELLO, ID_GWORLD);
-  EXPECT(tc, t, "hellohello", 0, 0, ID_HELLO, ID_HELLO);   /* not a token: merged by rank */
+  EXPECT(tc, t, "hellohello", 0, 0, ID_HELLO, ID_HELLO); /* not a token: merged by rank */
   EXPECT(tc, t, "helloworld", 0, 0, ID_HELLO, 'w', ID_OR, ID_LD);
   EXPECT(tc, t, "hell", 0, 0, ID_HELL);
-  EXPECT(tc, t, "helll", 0, 0, ID_HELL, 'l');              /* "l l" merges the leftmost pair */
-  EXPECT(tc, t, "aaa", 0, 0, ID_AA, 'a');                  /* ties: leftmost first */
+  EXPECT(tc, t, "helll", 0, 0, ID_HELL, 'l'); /* "l l" merges the leftmost pair */
+  EXPECT(tc, t, "aaa", 0, 0, ID_AA, 'a');     /* ties: leftmost first */
   EXPECT(tc, t, "aaaaa", 0, 0, ID_AA, ID_AA, 'a');
   EXPECT(tc, t, " world", 0, 0, ID_GWORLD);
   EXPECT(tc, t, " worldly", 0, 0, ID_GWORLD, 'l', 'y');
-  EXPECT(tc, t, "xyz", 0, 0, ID_XYZ);                      /* whole word is a token (ignore_merges) */
-  EXPECT(tc, t, "xyzx", 0, 0, 'x', 'y', 'z', 'x');         /* "x y" -> "xy" ignored: no such token */
-  EXPECT(tc, t, "\xC3\xA9", 0, 0, 0xC3, 0xA9);             /* bytes */
+  EXPECT(tc, t, "xyz", 0, 0, ID_XYZ);              /* whole word is a token (ignore_merges) */
+  EXPECT(tc, t, "xyzx", 0, 0, 'x', 'y', 'z', 'x'); /* "x y" -> "xy" ignored: no such token */
+  EXPECT(tc, t, "\xC3\xA9", 0, 0, 0xC3, 0xA9);     /* bytes */
   EXPECT(tc, t, "\n", 0, 0, '\n');
   EXPECT(tc, t, "a\xFF", 0, 0, 'a', 0xFF);
   EXPECT(tc, t, "It's", 0, 0, 'I', 't', '\'', 's');
@@ -319,8 +373,9 @@ static void test_round_trip(tern_test_ctx *tc, uint64_t seed) {
     tern_test_end(tc);
     return;
   }
-  static const char *frag[] = {"hello", " world", "<|eot_id|>", "<tag>", "'s", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80",
-                               "\r\n", "  ", "123", "\xFF", "\xC3", "aa", "<|", "|>", "\t"};
+  static const char *frag[] = {"hello", " world", "<|eot_id|>", "<tag>", "'s",   "\xE4\xB8\xAD", "\xF0\x9F\x98\x80",
+                               "\r\n",  "  ",     "123",        "\xFF",  "\xC3", "aa",           "<|",
+                               "|>",    "\t"};
   uint64_t st = seed;
   char text[300], back[2048];
   int32_t ids[600];
@@ -329,7 +384,7 @@ static void test_round_trip(tern_test_ctx *tc, uint64_t seed) {
     int mode = (int)tern_rand_range(&st, 0, 2);
     while (n < len) {
       if (mode == 0) {
-        text[n++] = (char)tern_rand_range(&st, 0, 255);                     /* any bytes */
+        text[n++] = (char)tern_rand_range(&st, 0, 255); /* any bytes */
       } else if (mode == 1) {
         const char *f = frag[tern_rand_range(&st, 0, sizeof frag / sizeof *frag - 1)];
         size_t fl = strlen(f);
@@ -351,7 +406,8 @@ static void test_round_trip(tern_test_ctx *tc, uint64_t seed) {
       }
       for (size_t i = 0; i < ni && !special; i++)
         if (tern_tokenizer_is_special(t, ids[i]) && ids[i] != ID_TAG)
-          tern_test_fail(tc, "control token %d with parse_special off [seed=%llu]", (int)ids[i], (unsigned long long)seed);
+          tern_test_fail(tc, "control token %d with parse_special off [seed=%llu]", (int)ids[i],
+                         (unsigned long long)seed);
     }
   }
   tern_test_end(tc);
@@ -403,7 +459,8 @@ static void test_chat(tern_test_ctx *tc) {
   const char *want2 = "<|begin_of_text|>System: Be brief.<|eot_id|>User: hi<|eot_id|>Assistant: ";
   TERN_CHECK(tc, tern_chat_format(t, "Be brief.", "hi", out, sizeof out, &len) == TERN_OK);
   TERN_CHECK(tc, strcmp(out, want2) == 0 && len == strlen(want2));
-  TERN_CHECK(tc, tern_chat_format(NULL, "Be brief.", "hi", out, sizeof out, &len) == TERN_OK && strcmp(out, want2) == 0);
+  TERN_CHECK(tc,
+             tern_chat_format(NULL, "Be brief.", "hi", out, sizeof out, &len) == TERN_OK && strcmp(out, want2) == 0);
   /* too small: TERN_ERR_SIZE, the length, a NUL-terminated prefix */
   TERN_CHECK(tc, tern_chat_format(t, NULL, "hello world", out, 10, &len) == TERN_ERR_SIZE && len == strlen(want1));
   TERN_CHECK(tc, strlen(out) == 9 && memcmp(out, want1, 9) == 0);
@@ -412,7 +469,8 @@ static void test_chat(tern_test_ctx *tc) {
   /* multi-turn */
   const tern_chat_msg msgs[] = {{"system", "S"}, {"user", "hello"}, {"assistant", " hi \t"}, {"USER", "world"}};
   const char *want3 = "System: S<|eot_id|>User: hello<|eot_id|>Assistant: hi<|eot_id|>User: world<|eot_id|>Assistant: ";
-  TERN_CHECK(tc, tern_chat_format_messages(t, msgs, 4, 0, 1, out, sizeof out, &len) == TERN_OK && strcmp(out, want3) == 0);
+  TERN_CHECK(tc,
+             tern_chat_format_messages(t, msgs, 4, 0, 1, out, sizeof out, &len) == TERN_OK && strcmp(out, want3) == 0);
   /* tern_chat_tokenize = tokenize(format) when no message holds a special token's text */
   int32_t a[128], b[128];
   size_t na = 0, nb = 0;
@@ -443,22 +501,27 @@ static void test_errors(tern_test_ctx *tc) {
   char err[256];
   tern_tokenizer *t = NULL;
   tern_test_begin(tc, "tokenizer/construct_errors");
-  TERN_CHECK(tc, tern_tokenizer_new(v.tok, v.len, 0, NULL, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) == TERN_ERR_CODE);
-  TERN_CHECK(tc, tern_tokenizer_new(NULL, v.len, 5, NULL, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) == TERN_ERR_ARG);
-  TERN_CHECK(tc, tern_tokenizer_new(v.tok, v.len, N_VOCAB, v.type, NULL, NULL, 0, N_VOCAB, -1, -1, &t, err, sizeof err) ==
-                     TERN_ERR_CODE && strstr(err, "BOS"));
+  TERN_CHECK(
+      tc, tern_tokenizer_new(v.tok, v.len, 0, NULL, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) == TERN_ERR_CODE);
+  TERN_CHECK(tc,
+             tern_tokenizer_new(NULL, v.len, 5, NULL, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) == TERN_ERR_ARG);
+  TERN_CHECK(tc, tern_tokenizer_new(v.tok, v.len, N_VOCAB, v.type, NULL, NULL, 0, N_VOCAB, -1, -1, &t, err,
+                                    sizeof err) == TERN_ERR_CODE &&
+                     strstr(err, "BOS"));
   /* a vocabulary without byte 'q' */
   vocab w = v;
   for (int i = 0; i < N_VOCAB; i++) w.tok[i] = w.text[i];
   snprintf(w.text['q'], sizeof w.text['q'], "qq");
   w.len['q'] = 2;
   TERN_CHECK(tc, tern_tokenizer_new(w.tok, w.len, N_VOCAB, w.type, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) ==
-                     TERN_ERR_CODE && strstr(err, "0x71"));
+                         TERN_ERR_CODE &&
+                     strstr(err, "0x71"));
   /* ... which a "<0x71>" byte token repairs */
   snprintf(w.text['q'], sizeof w.text['q'], "<0x71>");
   w.len['q'] = 6;
   w.type['q'] = TERN_TOKEN_BYTE;
-  TERN_CHECK(tc, tern_tokenizer_new(w.tok, w.len, N_VOCAB, w.type, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) == TERN_OK);
+  TERN_CHECK(
+      tc, tern_tokenizer_new(w.tok, w.len, N_VOCAB, w.type, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) == TERN_OK);
   if (t) {
     char b[8];
     EXPECT(tc, t, "q", 0, 0, 'q');
@@ -470,7 +533,8 @@ static void test_errors(tern_test_ctx *tc) {
   snprintf(w.text['q'], sizeof w.text['q'], "<unk>");
   w.len['q'] = 5;
   w.type['q'] = TERN_TOKEN_UNKNOWN;
-  TERN_CHECK(tc, tern_tokenizer_new(w.tok, w.len, N_VOCAB, w.type, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) == TERN_OK);
+  TERN_CHECK(
+      tc, tern_tokenizer_new(w.tok, w.len, N_VOCAB, w.type, NULL, NULL, 0, -1, -1, -1, &t, err, sizeof err) == TERN_OK);
   if (t) EXPECT(tc, t, "q", 0, 0, 'q');
   tern_tokenizer_free(t);
   /* malformed merges are ignored */
@@ -478,7 +542,8 @@ static void test_errors(tern_test_ctx *tc) {
   size_t bl[7];
   for (int i = 0; i < 7; i++) bl[i] = strlen(bad[i]);
   t = NULL;
-  TERN_CHECK(tc, tern_tokenizer_new(v.tok, v.len, N_VOCAB, v.type, bad, bl, 7, -1, -1, -1, &t, err, sizeof err) == TERN_OK);
+  TERN_CHECK(tc,
+             tern_tokenizer_new(v.tok, v.len, N_VOCAB, v.type, bad, bl, 7, -1, -1, -1, &t, err, sizeof err) == TERN_OK);
   TERN_CHECK(tc, t && tern_tokenizer_merge_count(t) == 0);
   tern_tokenizer_free(t);
   tern_tokenizer_free(NULL);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the UART bridge protocol (driver/src/uart_proto.c) and of the uart HAL
  * (driver/src/hal_uart.c, docs/uart.md).
  *
@@ -150,7 +151,8 @@ static void test_decode_roundtrip(tern_test_ctx *t) {
     for (size_t i = 0; i < nf; i++) {
       cmds[i] = (uint8_t)tern_rand_next(&rng);
       seqs[i] = (uint8_t)tern_rand_next(&rng);
-      lens[i] = (uint16_t)(tern_rand_next(&rng) % 4 ? tern_rand_range(&rng, 0, 40) : tern_rand_range(&rng, 0, TERN_UART_LEN_MAX));
+      lens[i] = (uint16_t)(tern_rand_next(&rng) % 4 ? tern_rand_range(&rng, 0, 40)
+                                                    : tern_rand_range(&rng, 0, TERN_UART_LEN_MAX));
       for (size_t k = 0; k < lens[i]; k++) pays[i][k] = (uint8_t)tern_rand_next(&rng);
       size_t n = 0;
       TERN_CHECK(t, tern_uart_encode(cmds[i], seqs[i], pays[i], lens[i], g_stream + pos, sizeof g_stream - pos, &n) ==
@@ -205,7 +207,8 @@ static void test_decode_garbage(tern_test_ctx *t) {
   size_t used = 0;
   tern_uart_frame f;
   tern_uart_event ev = tern_uart_decode(&g_dec, g_stream, sizeof long_hdr + n, &used, &f);
-  TERN_CHECK(t, ev == TERN_UART_BAD_LEN && used == sizeof long_hdr && strstr(tern_uart_decoder_error(&g_dec), "LEN 256"));
+  TERN_CHECK(t,
+             ev == TERN_UART_BAD_LEN && used == sizeof long_hdr && strstr(tern_uart_decoder_error(&g_dec), "LEN 256"));
   ev = tern_uart_decode(&g_dec, g_stream + used, sizeof long_hdr + n - used, &used, &f);
   TERN_CHECK(t, ev == TERN_UART_FRAME && f.cmd == 0x84 && f.seq == 5 && f.len == 0);
   /* a truncated frame: nothing; reset drops it; the next frame decodes */
@@ -286,15 +289,15 @@ static void test_identity(tern_test_ctx *t) {
   tern_uart_identity id;
   char err[200];
   TERN_CHECK(t, tern_uart_parse_identity(a, sizeof a, &id, err, sizeof err) == TERN_OK);
-  TERN_CHECK(t, id.max_data == 1024 && id.id == TERN_REG_ID_RESET && id.params == 0x08030a02u && id.mem_bytes == 131072 &&
-                    id.clk_hz == 36000000 && id.version == TERN_REG_VERSION_RESET);
+  TERN_CHECK(t, id.max_data == 1024 && id.id == TERN_REG_ID_RESET && id.params == 0x08030a02u &&
+                    id.mem_bytes == 131072 && id.clk_hz == 36000000 && id.version == TERN_REG_VERSION_RESET);
   TERN_CHECK(t, tern_uart_parse_identity(a, 27, &id, err, sizeof err) == TERN_ERR_DEVICE && strstr(err, "27 bytes"));
   a[0] ^= 1;
   TERN_CHECK(t, tern_uart_parse_identity(a, sizeof a, &id, err, sizeof err) == TERN_ERR_DEVICE && strstr(err, "magic"));
   a[0] ^= 1;
   a[4] = 2;
-  TERN_CHECK(t, tern_uart_parse_identity(a, sizeof a, &id, err, sizeof err) == TERN_ERR_DEVICE &&
-                    strstr(err, "protocol 2"));
+  TERN_CHECK(
+      t, tern_uart_parse_identity(a, sizeof a, &id, err, sizeof err) == TERN_ERR_DEVICE && strstr(err, "protocol 2"));
   a[4] = 1;
   tern_uart_put16(a + 6, 0);
   TERN_CHECK(t, tern_uart_parse_identity(a, sizeof a, &id, err, sizeof err) == TERN_ERR_DEVICE);
@@ -436,11 +439,11 @@ static void emu_request(emu *e, const tern_uart_frame *f) {
         res = TERN_UART_NAK_BUS;
         break;
       }
-      tern_uart_put32(a, addr == 8                   ? e->params
+      tern_uart_put32(a, addr == 8                            ? e->params
                          : addr == TERN_REG_IRQ_STATUS_OFFSET ? (uint32_t)e->irq
-                         : addr == EMU_DBG_DOORBELLS  ? (uint32_t)e->doorbells
-                         : addr == EMU_DBG_WRITES     ? (uint32_t)e->reg_writes
-                                                      : e->regs[addr / 4]);
+                         : addr == EMU_DBG_DOORBELLS          ? (uint32_t)e->doorbells
+                         : addr == EMU_DBG_WRITES             ? (uint32_t)e->reg_writes
+                                                              : e->regs[addr / 4]);
       alen = 4;
       break;
     case TERN_UART_REG_WRITE: {
@@ -459,9 +462,7 @@ static void emu_request(emu *e, const tern_uart_frame *f) {
       e->last_res = res;
       break;
     }
-    case TERN_UART_MEM_WRITE:
-      memcpy(e->mem + addr, f->payload + 4, n);
-      break;
+    case TERN_UART_MEM_WRITE: memcpy(e->mem + addr, f->payload + 4, n); break;
     case TERN_UART_MEM_READ:
       memcpy(a, e->mem + addr, n);
       alen = n;
@@ -723,14 +724,16 @@ static void test_hal_refusals(tern_test_ctx *t) {
   emu_start_tcp(&g_emu, spec, sizeof spec, "timeout_ms=40&retries=2");
   uint64_t t0 = ms_now();
   TERN_CHECK(t, tern_uart_hal_open(spec, &h, err, sizeof err) == TERN_ERR_DEVICE);
-  TERN_CHECK(t, strstr(err, "no answer to IDENTIFY") && strstr(err, "after 3 tries of 40 ms") && strstr(err, "uart-tcp:127.0.0.1:"));
+  TERN_CHECK(t, strstr(err, "no answer to IDENTIFY") && strstr(err, "after 3 tries of 40 ms") &&
+                    strstr(err, "uart-tcp:127.0.0.1:"));
   TERN_CHECK(t, ms_now() - t0 < 3000);
   emu_stop(&g_emu);
   /* another magic, another protocol version */
   emu_init(&g_emu, 5);
   g_emu.magic = 0x12345678;
   emu_start_tcp(&g_emu, spec, sizeof spec, NULL);
-  TERN_CHECK(t, tern_uart_hal_open(spec, &h, err, sizeof err) == TERN_ERR_DEVICE && strstr(err, "not a tern UART bridge"));
+  TERN_CHECK(t,
+             tern_uart_hal_open(spec, &h, err, sizeof err) == TERN_ERR_DEVICE && strstr(err, "not a tern UART bridge"));
   emu_stop(&g_emu);
   emu_init(&g_emu, 6);
   g_emu.proto = 9;

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The board flows' timing verdict and docs/fpga.md (offline; Python standard library only).
 
   fpga_report.py check --board B --report fpga/build/B/report.json --freq MHZ [--allow-fail]

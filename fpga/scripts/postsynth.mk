@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # fpga/scripts/postsynth.mk: post-synthesis (gate-level) simulation of the MAC array.
 #
 #   make -C fpga postsynth      (= make -f scripts/postsynth.mk from fpga/)

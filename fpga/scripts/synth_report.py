@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Write docs/synthesis.md from the outputs of `make -C fpga synth`.
 
 Reads the Yosys `stat` of the flattened array, the `stat` of a non-flattened run (for the

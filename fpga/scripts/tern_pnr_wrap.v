@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // tern_pnr_wrap: place-and-route wrapper for tern_mac_array on a small iCE40 (timing only).
 //
 // The array's wide ports do not fit the package pins, so one serial pin shifts a chain of

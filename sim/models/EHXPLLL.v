@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Simulation-only stand-in for the ECP5 PLL primitive (the board runs in cycles of its PLL
 // clock under Verilator, so the clock passes through): CLKOP = CLKI, LOCK high. Never
 // synthesised (the real primitive comes from the Yosys cell library).

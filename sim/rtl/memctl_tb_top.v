@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Bench top for sim/verilator/memctl_tb.cpp: tern_board_memctl with the RAM it drives on a
 // board (tern_board_mem), so the bench checks the pair as tern_board connects them.
 

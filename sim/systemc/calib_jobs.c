@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The calibration job set of the systemc device: the same BitLinear calls on any device, each
  * call's device cycles printed (tern_device_get_stats around it), so tests/test_systemc.sh can
  * run it on the rtl device (linked with libtern_rtl.a) and on the systemc device (linked with
@@ -139,7 +140,8 @@ int main(int argc, char **argv) {
   /* single calls: a spread of shapes, tokens and both formats */
   const int nk = (int)(sizeof ks / sizeof ks[0]), nn = (int)(sizeof ns / sizeof ns[0]);
   for (int i = 0; i < nk * nn; i += quick ? 5 : 1) {
-    shape s = {ks[i % nk], ns[(i / nk + i) % nn], 1 + (uint32_t)(i % (2 * TERN_T_MAX + 1)), (i / 2) % 2 ? TERN_T5 : TERN_T2};
+    shape s = {ks[i % nk], ns[(i / nk + i) % nn], 1 + (uint32_t)(i % (2 * TERN_T_MAX + 1)),
+               (i / 2) % 2 ? TERN_T5 : TERN_T2};
     if ((st = job(&c, &s, 1)) != TERN_OK) goto fail;
   }
   /* every token count at one shape, both formats */
@@ -157,13 +159,13 @@ int main(int argc, char **argv) {
       const uint32_t t = tok[ti];
       shape qkv[3] = {{256, 256, t, fmt}, {256, 64, t, fmt}, {256, 64, t, fmt}};
       shape o = {256, 256, t, fmt}, gu[2] = {{256, 512, t, fmt}, {256, 512, t, fmt}}, down = {512, 256, t, fmt};
-      if ((st = job(&c, qkv, 3)) != TERN_OK || (st = job(&c, &o, 1)) != TERN_OK ||
-          (st = job(&c, gu, 2)) != TERN_OK || (st = job(&c, &down, 1)) != TERN_OK)
+      if ((st = job(&c, qkv, 3)) != TERN_OK || (st = job(&c, &o, 1)) != TERN_OK || (st = job(&c, gu, 2)) != TERN_OK ||
+          (st = job(&c, &down, 1)) != TERN_OK)
         goto fail;
     }
   /* a batch of mixed small jobs (the queue full, jobs shorter than their plan) */
   {
-    shape mix[6] = {{21, 3, 2, TERN_T2}, {7, 1, 1, TERN_T5}, {640, 40, 1, TERN_T5},
+    shape mix[6] = {{21, 3, 2, TERN_T2},   {7, 1, 1, TERN_T5},  {640, 40, 1, TERN_T5},
                     {100, 17, 8, TERN_T2}, {19, 2, 5, TERN_T5}, {1000, 64, 1, TERN_T2}};
     if ((st = job(&c, mix, 6)) != TERN_OK) goto fail;
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Transport "systemc": the HAL of driver/src/hal.h over the SystemC model of a tern system
 // (tern_sc_system.h): each HAL call is a request the model's host runs, through the
 // interconnect, on the device's registers or the memory. The driver core (device.c) programs it
@@ -66,9 +67,9 @@ struct Sc {
   uint64_t start = 0;  // cycle at open
 };
 
-const char *const kNames[] = {"mem",       "bw",          "latency",    "energy",     "outstanding",
-                              "size",      "clock_mhz",   "bus_bytes",  "bus_latency", "bus_energy",
-                              "host_timed", "max_cycles", "stats",      "trace",       "skew"};
+const char *const kNames[] = {"mem",        "bw",         "latency",   "energy",      "outstanding",
+                              "size",       "clock_mhz",  "bus_bytes", "bus_latency", "bus_energy",
+                              "host_timed", "max_cycles", "stats",     "trace",       "skew"};
 
 using tern_hal_opts::fmt;
 using tern_hal_opts::parse_u64;
@@ -220,15 +221,17 @@ tern_status sc_mem(void *c, Request::Kind kind, uint64_t addr, void *buf, size_t
 tern_status sc_mem_write(void *c, uint64_t addr, const void *src, size_t len) {
   return sc_mem(c, Request::kMemWrite, addr, const_cast<void *>(src), len);
 }
-tern_status sc_mem_read(void *c, uint64_t addr, void *dst, size_t len) { return sc_mem(c, Request::kMemRead, addr, dst, len); }
+tern_status sc_mem_read(void *c, uint64_t addr, void *dst, size_t len) {
+  return sc_mem(c, Request::kMemRead, addr, dst, len);
+}
 
 tern_status sc_wait_irq(void *c, uint32_t timeout_ms) {
   Sc *s = ctx(c);
   Request r;
   r.kind = Request::kWaitIrq;
   // the driver's timeout as device time (an event-driven model spends no wall time waiting)
-  r.budget_cycles = s->opt.max_cycles ? s->opt.max_cycles
-                                      : (uint64_t)std::ceil(timeout_ms * 1e-3 * s->opt.sys.clock_mhz * 1e6);
+  r.budget_cycles =
+      s->opt.max_cycles ? s->opt.max_cycles : (uint64_t)std::ceil(timeout_ms * 1e-3 * s->opt.sys.clock_mhz * 1e6);
   const tern_status st = run(s, r);
   if (st == TERN_OK || !r.done) return st;
   s->detail = fmt("no interrupt within %" PRIu64 " cycles%s; device at cycle %" PRIu64, r.budget_cycles,
@@ -280,8 +283,9 @@ extern "C" tern_status tern_systemc_hal_open(tern_geom g, const char *options, t
   if (!e.empty()) return fail(TERN_ERR_ARG, e);
   bool expected = false;
   if (!g_open.compare_exchange_strong(expected, true))
-    return fail(TERN_ERR_DEVICE, "systemc: a systemc device is already open in this process (SystemC has one "
-                                 "simulation kernel per process); close it first");
+    return fail(TERN_ERR_DEVICE,
+                "systemc: a systemc device is already open in this process (SystemC has one "
+                "simulation kernel per process); close it first");
   Sc *s = new (std::nothrow) Sc;
   if (!s) {
     g_open = false;

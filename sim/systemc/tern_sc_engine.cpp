@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The timing core of the SystemC tern device (tern_sc_engine.h).
 #include "tern_sc_engine.h"
 

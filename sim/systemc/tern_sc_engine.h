@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The timing core of the SystemC tern device: when each phase of a job happens, in device clock
 // cycles, as rtl/tern_device.v does it. Plain C++ (no SystemC), so tests can run it alone.
 //
@@ -45,26 +46,26 @@ class Port {
 // fitted to the cycles of the Verilated device at the default geometry; tests/test_systemc.sh
 // checks the result against it (docs/systemc.md).
 struct Calib {
-  uint32_t plan0 = 45;        // doorbell -> first activation AR, less the planner's bit lengths
-  uint32_t plan_refused = 6;  // doorbell -> DONE of a job the planner refuses
-  uint32_t ar_gap = 3;        // least cycles between two AR issues of the read master
-  uint32_t w_after_act = 4;   // last activation AR -> first weight AR of the same job
-  uint32_t act_to_x = 2;      // a row's last beat out of the gearbox -> the array may start
-  uint32_t x_to_pop = 1;      // array start -> first weight word leaves the FIFO
-  uint32_t pop_to_beat = 2;   // a beat's last word leaves the FIFO -> the array takes the beat
-  uint32_t x_to_beat = 3;     // array start -> first beat taken, when nothing waits
-  uint32_t buffer_beats = 5;  // weight beats buffered between the FIFO and the array
-  uint32_t beat_to_result = 9;  // a group's last beat (token 0) -> its result beat written
-  uint32_t b_to_irq = 3;      // last write response offered -> the interrupt line
-  uint32_t end_to_next = 2;   // the interrupt -> the next job's array may start
-  uint32_t fetch_next = 3;    // last weight AR -> the next job's first activation AR
-  uint32_t slot_free = 2;     // the interrupt -> its slot takes a newly planned job
-  uint32_t plan_next = 0;     // a planned job taken into its slot -> the planner starts the next
-  uint32_t take_to_ar = 4;    // a planned job taken into its slot -> its first activation AR
+  uint32_t plan0 = 45;                         // doorbell -> first activation AR, less the planner's bit lengths
+  uint32_t plan_refused = 6;                   // doorbell -> DONE of a job the planner refuses
+  uint32_t ar_gap = 3;                         // least cycles between two AR issues of the read master
+  uint32_t w_after_act = 4;                    // last activation AR -> first weight AR of the same job
+  uint32_t act_to_x = 2;                       // a row's last beat out of the gearbox -> the array may start
+  uint32_t x_to_pop = 1;                       // array start -> first weight word leaves the FIFO
+  uint32_t pop_to_beat = 2;                    // a beat's last word leaves the FIFO -> the array takes the beat
+  uint32_t x_to_beat = 3;                      // array start -> first beat taken, when nothing waits
+  uint32_t buffer_beats = 5;                   // weight beats buffered between the FIFO and the array
+  uint32_t beat_to_result = 9;                 // a group's last beat (token 0) -> its result beat written
+  uint32_t b_to_irq = 3;                       // last write response offered -> the interrupt line
+  uint32_t end_to_next = 2;                    // the interrupt -> the next job's array may start
+  uint32_t fetch_next = 3;                     // last weight AR -> the next job's first activation AR
+  uint32_t slot_free = 2;                      // the interrupt -> its slot takes a newly planned job
+  uint32_t plan_next = 0;                      // a planned job taken into its slot -> the planner starts the next
+  uint32_t take_to_ar = 4;                     // a planned job taken into its slot -> its first activation AR
   uint32_t credit_words = TERN_RD_FIFO_WORDS;  // weight words issued and not yet popped
   uint32_t max_burst = TERN_MAX_BURST;
-  uint32_t max_reads = 8;     // read bursts the read master keeps in flight
-  uint32_t result_fifo = 3;   // result beats the write master holds (FIFO 2 + the one in flight)
+  uint32_t max_reads = 8;      // read bursts the read master keeps in flight
+  uint32_t result_fifo = 3;    // result beats the write master holds (FIFO 2 + the one in flight)
   uint32_t stall_restart = 2;  // extra cycles the array loses when the result path held it
 };
 
@@ -79,8 +80,7 @@ struct Job {
 
 // When the phases of a job happened (device cycles).
 struct Timeline {
-  uint64_t doorbell = 0, plan_start = 0, fetch_start = 0, act_done = 0, exec_start = 0, last_write = 0,
-           irq = 0;
+  uint64_t doorbell = 0, plan_start = 0, fetch_start = 0, act_done = 0, exec_start = 0, last_write = 0, irq = 0;
   uint64_t act_bytes = 0, weight_bytes = 0, result_bytes = 0, read_bursts = 0, writes = 0;
 };
 
@@ -104,17 +104,17 @@ class Engine {
   uint64_t job_count_ = 0;
   uint64_t planner_free_ = 0;  // cycle the planner may take the next descriptor
   uint64_t slot_free_[2] = {0, 0};
-  uint64_t fetch_free_ = 0;    // cycle the next job's first activation AR may go out
-  uint64_t r_free_ = 0;        // next cycle the R channel can carry a beat
-  uint64_t last_ar_ = 0;       // last AR issue (the read master spaces them)
+  uint64_t fetch_free_ = 0;         // cycle the next job's first activation AR may go out
+  uint64_t r_free_ = 0;             // next cycle the R channel can carry a beat
+  uint64_t last_ar_ = 0;            // last AR issue (the read master spaces them)
   std::deque<uint64_t> in_flight_;  // last-beat cycles of the latest read bursts
-  uint64_t exec_free_ = 0;     // cycle the next job's array may start
+  uint64_t exec_free_ = 0;          // cycle the next job's array may start
   uint64_t last_irq_ = 0;
   // Weight-FIFO credit: pop cycles of the weight words issued so far (the last credit_words).
   uint64_t words_issued_ = 0;
-  std::deque<uint64_t> pops_;  // pop cycle of word (words_issued_ - pops_.size() + i); 0 = not yet known
-  uint64_t pops_base_ = 0;     // global index of pops_[0]
-  std::vector<uint64_t> r_;    // scratch: per-word arrival (this job)
+  std::deque<uint64_t> pops_;   // pop cycle of word (words_issued_ - pops_.size() + i); 0 = not yet known
+  uint64_t pops_base_ = 0;      // global index of pops_[0]
+  std::vector<uint64_t> r_;     // scratch: per-word arrival (this job)
   std::vector<uint64_t> take_;  // scratch: activation words into the gearbox
 };
 

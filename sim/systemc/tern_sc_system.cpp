@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The SystemC model of a tern system (tern_sc_system.h).
 #include "tern_sc_system.h"
 
@@ -11,9 +12,9 @@
 
 namespace tern_sc {
 
-using sc_core::sc_time;
 using sc_core::SC_PS;
 using sc_core::SC_SEC;
+using sc_core::sc_time;
 using tlm::tlm_generic_payload;
 
 const char *const kMemoryPresets = "sram, ddr4, hbm";
@@ -116,7 +117,8 @@ void Memory::b_transport(tlm_generic_payload &p, sc_time &delay) {
     // direction, so each direction keeps its own watermark; reads and writes do not share the
     // bandwidth: results are a few percent of a job's bytes.)
     if (rd) {
-      const sc_time first = max_time(accept + latency_, reads_out_.empty() ? sc_core::SC_ZERO_TIME : last_read_ + interval);
+      const sc_time first =
+          max_time(accept + latency_, reads_out_.empty() ? sc_core::SC_ZERO_TIME : last_read_ + interval);
       last_read_ = first + interval * (double)(beats - 1);
       out.push_back(last_read_);
       bt->first = first;
@@ -140,8 +142,15 @@ void Memory::b_transport(tlm_generic_payload &p, sc_time &delay) {
 // ---- interconnect -------------------------------------------------------------------------------
 
 Interconnect::Interconnect(sc_core::sc_module_name name, const BusParams &p, sc_time period)
-    : sc_module(name), host_t("host_t"), device_t("device_t"), mem_i("mem_i"), csr_i("csr_i"), p_(p),
-      period_(period), latency_(period * (double)p.latency_cycles), beat_time_(period * (8.0 / p.bytes_per_cycle)) {
+    : sc_module(name),
+      host_t("host_t"),
+      device_t("device_t"),
+      mem_i("mem_i"),
+      csr_i("csr_i"),
+      p_(p),
+      period_(period),
+      latency_(period * (double)p.latency_cycles),
+      beat_time_(period * (8.0 / p.bytes_per_cycle)) {
   host_t.register_b_transport(this, &Interconnect::host_transport);
   device_t.register_b_transport(this, &Interconnect::device_transport);
   host_t.register_get_direct_mem_ptr(this, &Interconnect::get_dmi);
@@ -243,8 +252,8 @@ Job Device::describe() {
   j.fmt = (tern_format)fmt;
   // The device model's checks (cmodel/src/devmodel.c), for the timing only: a job they refuse
   // moves no data; its result and error code come from the device model itself.
-  j.ok = k >= 1 && k <= TERN_K_MAX && n >= 1 && n <= TERN_N_MAX && (TERN_FORMATS_MASK >> fmt & 1u) &&
-         j.tokens >= 1 && j.tokens <= TERN_T_MAX && (w | a | o) % TERN_ADDR_ALIGN == 0 &&
+  j.ok = k >= 1 && k <= TERN_K_MAX && n >= 1 && n <= TERN_N_MAX && (TERN_FORMATS_MASK >> fmt & 1u) && j.tokens >= 1 &&
+         j.tokens <= TERN_T_MAX && (w | a | o) % TERN_ADDR_ALIGN == 0 &&
          (uint64_t)j.tokens * tern_beats_per_group(p_.geom, k) <= TERN_ACT_BUF_BEATS;
   if (j.ok) {
     const uint64_t wb = tern_stream_bytes(p_.geom, j.fmt, k, n);
@@ -301,9 +310,9 @@ void Device::scheduler() {
         std::fprintf(p_.trace,
                      "job %" PRIu64 " K=%u N=%u T=%u %s%s doorbell=%" PRIu64 " plan=%" PRIu64 " fetch=%" PRIu64
                      " act_loaded=%" PRIu64 " exec=%" PRIu64 " last_write=%" PRIu64 " irq=%" PRIu64 "\n",
-                     st_.jobs - 1, e.job.k, e.job.n, e.job.tokens, tern_format_name(e.job.fmt) ? tern_format_name(e.job.fmt) : "?",
-                     e.job.ok ? "" : " refused", tl.doorbell, tl.plan_start, tl.fetch_start, tl.act_done, tl.exec_start,
-                     tl.last_write, tl.irq);
+                     st_.jobs - 1, e.job.k, e.job.n, e.job.tokens,
+                     tern_format_name(e.job.fmt) ? tern_format_name(e.job.fmt) : "?", e.job.ok ? "" : " refused",
+                     tl.doorbell, tl.plan_start, tl.fetch_start, tl.act_done, tl.exec_start, tl.last_write, tl.irq);
     }
     scheduled_ev_.notify(sc_core::SC_ZERO_TIME);
   }
@@ -347,8 +356,12 @@ Transfer Device::transfer(tlm::tlm_command cmd, uint64_t t, uint64_t addr, uint3
   return x;
 }
 
-Transfer Device::read(uint64_t t, uint64_t addr, uint32_t words) { return transfer(tlm::TLM_READ_COMMAND, t, addr, 8 * words); }
-Transfer Device::write(uint64_t t, uint64_t addr, uint32_t bytes) { return transfer(tlm::TLM_WRITE_COMMAND, t, addr, bytes); }
+Transfer Device::read(uint64_t t, uint64_t addr, uint32_t words) {
+  return transfer(tlm::TLM_READ_COMMAND, t, addr, 8 * words);
+}
+Transfer Device::write(uint64_t t, uint64_t addr, uint32_t bytes) {
+  return transfer(tlm::TLM_WRITE_COMMAND, t, addr, bytes);
+}
 
 // ---- host ---------------------------------------------------------------------------------------
 

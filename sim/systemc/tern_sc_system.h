@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The SystemC model of a tern system (docs/systemc.md): a host, an interconnect, a memory and
 // the tern device, connected with TLM-2.0 sockets.
 //
@@ -55,8 +56,8 @@ struct SystemParams {
   double clock_mhz = 100.0;
   MemoryParams mem;
   BusParams bus;
-  bool host_timed = false;  // host transfers to device memory take bus and memory time
-  double skew = 0.0;        // test only: each job's modelled duration stretched by 1 + skew
+  bool host_timed = false;     // host transfers to device memory take bus and memory time
+  double skew = 0.0;           // test only: each job's modelled duration stretched by 1 + skew
   std::FILE *trace = nullptr;  // one line per job: the cycles of its phases (the caller's file)
   Calib calib;
 };
@@ -79,9 +80,9 @@ struct BurstTiming : tlm::tlm_extension<BurstTiming> {
 class Memory : public sc_core::sc_module {
  public:
   struct Stats {
-    uint64_t read_bytes = 0, write_bytes = 0;            // all
+    uint64_t read_bytes = 0, write_bytes = 0;  // all
     uint64_t device_read_bytes = 0, device_write_bytes = 0;
-    uint64_t reads = 0, writes = 0;                      // transactions
+    uint64_t reads = 0, writes = 0;  // transactions
     double busy_ns = 0, energy_pj = 0;
   };
   tlm_utils::simple_target_socket<Memory> socket;
@@ -100,7 +101,7 @@ class Memory : public sc_core::sc_module {
   sc_core::sc_time period_, latency_, byte_time_;
   uint8_t *data_ = nullptr;
   std::deque<sc_core::sc_time> reads_out_, writes_out_;  // last beat / response of recent requests
-  sc_core::sc_time last_read_, last_write_;  // end of the last read burst, of the last write's data
+  sc_core::sc_time last_read_, last_write_;              // end of the last read burst, of the last write's data
   Stats st_;
 };
 
@@ -129,8 +130,8 @@ class Interconnect : public sc_core::sc_module {
 class Device : public sc_core::sc_module, private Port {
  public:
   struct Stats {
-    uint64_t jobs = 0, busy_cycles = 0, act_bytes = 0, weight_bytes = 0, result_bytes = 0, read_bursts = 0,
-             writes = 0, last_irq = 0;
+    uint64_t jobs = 0, busy_cycles = 0, act_bytes = 0, weight_bytes = 0, result_bytes = 0, read_bursts = 0, writes = 0,
+             last_irq = 0;
   };
   tlm_utils::simple_target_socket<Device> csr_t;
   tlm_utils::simple_initiator_socket<Device> mem_i;

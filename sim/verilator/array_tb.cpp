@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Verilator bench of rtl/tern_mac_array.v against the C golden model (cmodel/).
 //
 // Every job is checked bit-exactly against tern_matvec() on the same packed stream, and its
@@ -63,15 +64,12 @@ struct Outcome {
   std::vector<int32_t> got;
 };
 
-
-
 // The expected results, from the golden model, padded to whole groups.
 void compute_expect(Job &j) {
   const uint32_t groups = tern_groups(kGeom, j.n), R = kGeom.rows;
   const size_t row = (size_t)tern_beats_per_group(kGeom, j.k) * kGeom.lanes;
   std::vector<int8_t> xk((size_t)j.tokens * j.k);
-  for (uint32_t t = 0; t < j.tokens; t++)
-    std::memcpy(&xk[(size_t)t * j.k], &j.x[t * row], j.k);
+  for (uint32_t t = 0; t < j.tokens; t++) std::memcpy(&xk[(size_t)t * j.k], &j.x[t * row], j.k);
   std::vector<int32_t> acc((size_t)j.tokens * j.n);
   tern_status st = tern_matmul(kGeom, j.fmt, j.stream.data(), j.k, j.n, j.tokens, xk.data(), acc.data());
   if (st != TERN_OK) {
@@ -80,7 +78,8 @@ void compute_expect(Job &j) {
   }
   j.expect.assign((size_t)groups * j.tokens * R, 0);
   for (uint32_t t = 0; t < j.tokens; t++)
-    for (uint32_t i = 0; i < j.n; i++) j.expect[((size_t)(i / R) * j.tokens + t) * R + i % R] = acc[(size_t)t * j.n + i];
+    for (uint32_t i = 0; i < j.n; i++)
+      j.expect[((size_t)(i / R) * j.tokens + t) * R + i % R] = acc[(size_t)t * j.n + i];
 }
 
 // Extra tokens for a job: random activation rows after the first (garbage past K).
@@ -127,8 +126,7 @@ Job job_from_trits(const std::vector<int8_t> &w, uint32_t k, uint32_t n, tern_fo
       }
     }
   j.x.assign((size_t)beats * L, 0);
-  for (size_t i = 0; i < j.x.size(); i++)
-    j.x[i] = i < k ? x_k[i] : (int8_t)(tern_rand_next(rng) & 0xFF);
+  for (size_t i = 0; i < j.x.size(); i++) j.x[i] = i < k ? x_k[i] : (int8_t)(tern_rand_next(rng) & 0xFF);
   compute_expect(j);
   // Cross-check the golden model itself against a plain multiply-accumulate.
   for (uint32_t r = 0; r < n; r++) {
@@ -248,13 +246,12 @@ class ArrayBench {
 
   // Run one job. reset_at >= 0 pulls rst_ni low in that cycle of the job (the job is then
   // abandoned and the array must be idle and empty).
-  Outcome run(const Job &j, const Flow &fl, uint64_t flow_seed, uint32_t job_id,
-              int64_t reset_at = -1) {
+  Outcome run(const Job &j, const Flow &fl, uint64_t flow_seed, uint32_t job_id, int64_t reset_at = -1) {
     Outcome o;
     auto *d = tb_.dut();
     const uint32_t bpg = tern_beats_per_group(kGeom, j.k), T = j.tokens;
     const uint32_t beats = bpg * tern_groups(kGeom, j.n);  // weight beats
-    const uint32_t abeats = beats * T;                      // activation beats
+    const uint32_t abeats = beats * T;                     // activation beats
     const uint32_t groups = tern_groups(kGeom, j.n), nres = groups * T;
     const size_t bb = tern_beat_bytes(kGeom, j.fmt), row = (size_t)bpg * kGeom.lanes;
     const uint64_t model = tern_job_cycles_tokens(kGeom, j.k, j.n, T);
@@ -284,8 +281,9 @@ class ArrayBench {
     std::vector<uint8_t> r_prev(4 * kGeom.rows), r_now(4 * kGeom.rows);
     o.got.assign((size_t)nres * kGeom.rows, 0);
     while (results < nres) {
-      if (c > limit) return fail(o, tb_format("timeout after %" PRIu64 " cycles, %u of %u activation beats taken, %u results",
-                                            c, ai, abeats, results));
+      if (c > limit)
+        return fail(o, tb_format("timeout after %" PRIu64 " cycles, %u of %u activation beats taken, %u results", c, ai,
+                                 abeats, results));
       if (reset_at >= 0 && (int64_t)c == reset_at) return do_reset(o, rng);
       // Sources: raise valid at random and hold it (with its data) until the beat moves. The
       // weight beat of step s goes with token 0 of that step's activation beats.
@@ -312,7 +310,8 @@ class ArrayBench {
       if (af && ai < abeats && token0 != wf)
         return fail(o, tb_format("cycle %" PRIu64 ": activation beat %u (token %u) moved %s a weight beat", c, ai,
                                  ai % T, wf ? "with" : "without"));
-      if (wf && wi >= beats) return fail(o, tb_format("cycle %" PRIu64 ": took a weight beat beyond the job's %u", c, beats));
+      if (wf && wi >= beats)
+        return fail(o, tb_format("cycle %" PRIu64 ": took a weight beat beyond the job's %u", c, beats));
       if (af && ai >= abeats)
         return fail(o, tb_format("cycle %" PRIu64 ": took an activation beat beyond the job's %u", c, abeats));
       if (!d->busy_o) return fail(o, tb_format("cycle %" PRIu64 ": busy_o low during the job", c));
@@ -329,11 +328,12 @@ class ArrayBench {
         if ((bool)d->r_last_o != last)
           return fail(o, tb_format("result %u: r_last_o = %d, expected %d", results, (int)d->r_last_o, (int)last));
         for (uint32_t r = 0; r < kGeom.rows; r++) {
-          uint32_t u = (uint32_t)r_now[4 * r] | (uint32_t)r_now[4 * r + 1] << 8 |
-                       (uint32_t)r_now[4 * r + 2] << 16 | (uint32_t)r_now[4 * r + 3] << 24;
+          uint32_t u = (uint32_t)r_now[4 * r] | (uint32_t)r_now[4 * r + 1] << 8 | (uint32_t)r_now[4 * r + 2] << 16 |
+                       (uint32_t)r_now[4 * r + 3] << 24;
           o.got[(size_t)results * kGeom.rows + r] = (int32_t)u;
         }
-        if (trace_rtl_) tern_trace_result(trace_rtl_, job_id, results, kGeom.rows, &o.got[(size_t)results * kGeom.rows]);
+        if (trace_rtl_)
+          tern_trace_result(trace_rtl_, job_id, results, kGeom.rows, &o.got[(size_t)results * kGeom.rows]);
         results++;
         if (last) o.cycles = c + 1;
         r_pending = false;
@@ -365,13 +365,13 @@ class ArrayBench {
       return fail(o, tb_format("job ended after %u of %u weight and %u of %u activation beats", wi, beats, ai, abeats));
     for (size_t i = 0; i < o.got.size(); i++)
       if (o.got[i] != j.expect[i])
-        return fail(o, tb_format("first difference: group %zu token %zu row %zu: rtl %d, cmodel %d",
-                               i / kGeom.rows / T, i / kGeom.rows % T, i % kGeom.rows, o.got[i], j.expect[i]));
+        return fail(o, tb_format("first difference: group %zu token %zu row %zu: rtl %d, cmodel %d", i / kGeom.rows / T,
+                                 i / kGeom.rows % T, i % kGeom.rows, o.got[i], j.expect[i]));
     if (fl.full_speed() && o.cycles != model)
       return fail(o, tb_format("cycles %" PRIu64 " != cycle model %" PRIu64, o.cycles, model));
     if (o.cycles < model || o.cycles > model + o.stall_cycles)
-      return fail(o, tb_format("cycles %" PRIu64 " outside [model %" PRIu64 ", model + %" PRIu64 " stalls]",
-                             o.cycles, model, o.stall_cycles));
+      return fail(o, tb_format("cycles %" PRIu64 " outside [model %" PRIu64 ", model + %" PRIu64 " stalls]", o.cycles,
+                               model, o.stall_cycles));
     return o;
   }
 
@@ -467,8 +467,9 @@ void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     Flow fl = random_flow(&frng);
     Outcome o = bench.run(job, fl, tern_rand_next(&frng), j);
     if (!o.ok) {
-      tern_test_fail(t, "job %u (K=%u N=%u T=%u %s %s, p_w=%.2f p_a=%.2f p_r=%.2f): %s [seed=%" PRIu64
-                        "; replay: +seed=%" PRIu64 " +job=%u +vcd=job.vcd]",
+      tern_test_fail(t,
+                     "job %u (K=%u N=%u T=%u %s %s, p_w=%.2f p_a=%.2f p_r=%.2f): %s [seed=%" PRIu64
+                     "; replay: +seed=%" PRIu64 " +job=%u +vcd=job.vcd]",
                      j, job.k, job.n, job.tokens, tern_format_name(job.fmt), job.kind.c_str(), fl.p_w, fl.p_a, fl.p_r,
                      o.why.c_str(), seed, seed, j);
       break;
@@ -479,15 +480,15 @@ void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     bench.idle((unsigned)(tern_rand_next(&frng) % 4));
   }
   if (!t->failed)
-    std::fprintf(stderr, "  random%s: %" PRIu64 " jobs with exact cycle match, %" PRIu64
-                         " with stalls (bounded), %" PRIu64 " beats in %" PRIu64 " cycles\n",
+    std::fprintf(stderr,
+                 "  random%s: %" PRIu64 " jobs with exact cycle match, %" PRIu64 " with stalls (bounded), %" PRIu64
+                 " beats in %" PRIu64 " cycles\n",
                  geom_tag().c_str(), exact, stalled, beats, cycles);
   tern_test_end(t);
 }
 
 // Run a list of jobs as one test case.
-void run_case(tern_test_ctx *t, const Plusargs &pa, const std::string &name, std::vector<Job> jobs,
-              Flow fl = Flow()) {
+void run_case(tern_test_ctx *t, const Plusargs &pa, const std::string &name, std::vector<Job> jobs, Flow fl = Flow()) {
   std::string full = name + geom_tag();
   tern_test_begin(t, full.c_str());
   ArrayBench bench(pa);
@@ -520,8 +521,8 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
           jobs.push_back(job_from_trits(w, KMAX, n, f, x, &rng, "extreme"));
           int64_t want = (int64_t)wv * xv * KMAX;
           if (jobs.back().expect[0] != want) {
-            std::fprintf(stderr, "extreme job: golden model gives %d, expected %" PRId64 "\n",
-                         jobs.back().expect[0], want);
+            std::fprintf(stderr, "extreme job: golden model gives %d, expected %" PRId64 "\n", jobs.back().expect[0],
+                         want);
             std::exit(2);
           }
         }
@@ -580,8 +581,8 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
     std::vector<Job> jobs;
     for (uint32_t tk = 1; tk <= TB_T_MAX; tk++)
       for (tern_format f : fmts) {
-        Job j = job_from_raw((uint32_t)tern_rand_range(&rng, 1, 3 * L + 2), (uint32_t)tern_rand_range(&rng, 1, 3 * R + 1),
-                             f, &rng);
+        Job j = job_from_raw((uint32_t)tern_rand_range(&rng, 1, 3 * L + 2),
+                             (uint32_t)tern_rand_range(&rng, 1, 3 * R + 1), f, &rng);
         add_tokens(j, tk, &rng);
         j.kind = tb_format("prefill-T%u", tk);
         jobs.push_back(j);
@@ -621,7 +622,7 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
     tern_test_begin(t, name.c_str());
     ArrayBench bench(pa);
     std::string why;
-    const uint32_t bad[][4] = {{0, 1, 0, 1}, {1, 0, 1, 1}, {0, 0, 0, 1}, {5, 5, 2, 1},
+    const uint32_t bad[][4] = {{0, 1, 0, 1}, {1, 0, 1, 1}, {0, 0, 0, 1},           {5, 5, 2, 1},
                                {5, 5, 3, 1}, {5, 5, 0, 0}, {5, 5, 1, TB_T_MAX + 1}};
     // cfg_tokens_i is clog2(T_MAX + 1) bits wide: T_MAX + 1 cannot reach the array when that
     // is a power of two (T_MAX = 1, 3, 7, ...), and a wider value on the port would only test
@@ -656,8 +657,8 @@ int demo(const Plusargs &pa) {
   }
   size_t zeros = 0;
   for (int8_t v : w) zeros += v == 0;
-  std::printf("tern demo: one BitLinear of BitNet b1.58 2B4T's FFN shape, K = %u -> N = %u, seed %" PRIu64 "\n",
-              K, N, seed);
+  std::printf("tern demo: one BitLinear of BitNet b1.58 2B4T's FFN shape, K = %u -> N = %u, seed %" PRIu64 "\n", K, N,
+              seed);
   std::printf("  weights: absmean-ternarised random floats, scale %.6g, %.1f%% zeros; activations: int8, absmax %.4g\n",
               w_scale, 100.0 * zeros / w.size(), absmax);
   std::printf("  array: %u rows x %u lanes = %u ternary MACs per cycle (rtl/tern_mac_array.v under Verilator)\n\n",
@@ -679,23 +680,23 @@ int demo(const Plusargs &pa) {
                 8.0 * j.stream.size() / ((double)K * N));
     std::printf("    int32 accumulators, RTL vs C model: %s\n",
                 o.ok ? "all equal (bit-exact)" : ("DIFFER: " + o.why).c_str());
-    std::printf("    fp32 outputs after the shared epilogue: %s (y[0] = %.6g)\n",
-                floats_equal ? "identical" : "DIFFER", y_model[0]);
+    std::printf("    fp32 outputs after the shared epilogue: %s (y[0] = %.6g)\n", floats_equal ? "identical" : "DIFFER",
+                y_model[0]);
     std::printf("    cycles: %" PRIu64 " measured, %" PRIu64 " predicted by the cycle model\n", o.cycles, model);
     std::printf("    array utilisation: %.2f%% (useful MACs / (rows x lanes x cycles))\n",
                 100.0 * K * (double)N / ((double)kGeom.rows * kGeom.lanes * o.cycles));
     for (double mhz : clocks)
-      if (mhz > 0)
-        std::printf("    at %.0f MHz: %.3f ms per token for this layer\n", mhz, o.cycles / (mhz * 1e3));
+      if (mhz > 0) std::printf("    at %.0f MHz: %.3f ms per token for this layer\n", mhz, o.cycles / (mhz * 1e3));
     std::printf("    simulation: %.2f s wall, %.2f M cycles/s\n\n", secs, o.cycles / secs / 1e6);
     if (!o.ok || !floats_equal || o.cycles != model) rc = 1;
   }
   // A whole 2B4T token: 30 layers of q, k, v, o, gate, up, down (cycle model, no stalls).
-  const uint32_t shapes[7][2] = {{2560, 2560}, {2560, 640}, {2560, 640}, {2560, 2560},
+  const uint32_t shapes[7][2] = {{2560, 2560}, {2560, 640},  {2560, 640}, {2560, 2560},
                                  {2560, 6912}, {2560, 6912}, {6912, 2560}};
   uint64_t token = 0;
   for (auto &s : shapes) token += 30 * tern_job_cycles(kGeom, s[0], s[1]);
-  std::printf("  a whole 2B4T token (30 layers x 7 BitLinears) is %" PRIu64 " array cycles by the cycle model:\n"
+  std::printf("  a whole 2B4T token (30 layers x 7 BitLinears) is %" PRIu64
+              " array cycles by the cycle model:\n"
               "  %.2f tok/s at 36 MHz (iCEBreaker target clock), %.2f tok/s at 100 MHz (ULX3S target clock),\n"
               "  with weights streamed at one beat per cycle and the host side not counted.\n",
               token, 36e6 / token, 100e6 / token);
@@ -747,8 +748,9 @@ int bench(const Plusargs &pa) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double util = (double)s.k * s.n * TB_T_MAX / ((double)kGeom.rows * kGeom.lanes * o.cycles);
     if (util < min_util) min_util = util;
-    std::printf("| %s, %u tokens | T5 | %" PRIu64 " | %" PRIu64 " | %.2f%% | %.2f | %zu |\n", s.name, TB_T_MAX, o.cycles,
-                tern_job_cycles_tokens(kGeom, s.k, s.n, TB_T_MAX), 100 * util, o.cycles / secs / 1e6, j.stream.size());
+    std::printf("| %s, %u tokens | T5 | %" PRIu64 " | %" PRIu64 " | %.2f%% | %.2f | %zu |\n", s.name, TB_T_MAX,
+                o.cycles, tern_job_cycles_tokens(kGeom, s.k, s.n, TB_T_MAX), 100 * util, o.cycles / secs / 1e6,
+                j.stream.size());
     if (!o.ok) {
       std::printf("FAIL %s prefill: %s\n", s.name, o.why.c_str());
       rc = 1;
@@ -777,11 +779,12 @@ int bench(const Plusargs &pa) {
     auto t0 = std::chrono::steady_clock::now();
     for (uint64_t i = 0; i < n; i++) tb.tick();
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("\nVerilated model alone (constant beats, no checks): %.2f M cycles/s = %.0f M ternary MACs/s simulated\n",
-                n / secs / 1e6, n * (double)kGeom.rows * kGeom.lanes / secs / 1e6);
+    std::printf(
+        "\nVerilated model alone (constant beats, no checks): %.2f M cycles/s = %.0f M ternary MACs/s simulated\n",
+        n / secs / 1e6, n * (double)kGeom.rows * kGeom.lanes / secs / 1e6);
   }
-  std::printf("\nlowest utilisation %.2f%% (target >= 97%%), array %ux%u, Verilator %s\n", 100 * min_util,
-              kGeom.rows, kGeom.lanes, Verilated::productVersion());
+  std::printf("\nlowest utilisation %.2f%% (target >= 97%%), array %ux%u, Verilator %s\n", 100 * min_util, kGeom.rows,
+              kGeom.lanes, Verilated::productVersion());
   return rc;
 }
 
@@ -794,8 +797,8 @@ int main(int argc, char **argv) {
   if (suite == "demo") return demo(pa);
   if (suite == "bench") return bench(pa);
   tern_test_ctx t = {};
-  uint64_t seed = pa.has("seed") ? pa.num("seed", 0)
-                                 : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
+  uint64_t seed =
+      pa.has("seed") ? pa.num("seed", 0) : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
   if (suite == "all" || suite == "random") suite_random(pa, &t, seed);
   if (suite == "all" || suite == "directed") suite_directed(pa, &t);
   return tern_test_exit(&t);

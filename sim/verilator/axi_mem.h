@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // An AXI4 slave memory for a 64-bit master port (single ID, in-order responses), with
 // latency, random throttling, error injection, strict protocol checks and statistics.
 //
@@ -88,13 +89,13 @@ struct AxiMemConfig {
 };
 
 struct AxiMemStats {
-  uint64_t ar = 0, aw = 0;           // address handshakes
-  uint64_t r_beats = 0, w_beats = 0;  // data handshakes
-  uint64_t b = 0;                     // write responses taken
-  uint64_t r_err_beats = 0, b_err = 0;  // R beats / B responses that were not OKAY
-  uint64_t w_bytes = 0;               // bytes written to memory (strobed, not dropped)
-  uint64_t w_before_aw = 0;           // W beats accepted before their burst's AW
-  uint64_t r_cycles = 0;              // cycles in which an R beat was transferred
+  uint64_t ar = 0, aw = 0;                                // address handshakes
+  uint64_t r_beats = 0, w_beats = 0;                      // data handshakes
+  uint64_t b = 0;                                         // write responses taken
+  uint64_t r_err_beats = 0, b_err = 0;                    // R beats / B responses that were not OKAY
+  uint64_t w_bytes = 0;                                   // bytes written to memory (strobed, not dropped)
+  uint64_t w_before_aw = 0;                               // W beats accepted before their burst's AW
+  uint64_t r_cycles = 0;                                  // cycles in which an R beat was transferred
   uint64_t first_r_cycle = UINT64_MAX, last_r_cycle = 0;  // of R beats (cycle())
   uint64_t first_w_cycle = UINT64_MAX, last_w_cycle = 0;  // of W beats
 };
@@ -136,7 +137,10 @@ class AxiMem {
   void clear_tags() { tags_.clear(); }
 
   const AxiMemStats &stats() const { return st_; }
-  void clear_stats() { st_ = AxiMemStats(); for (auto &t : tags_) t.bytes = 0; }
+  void clear_stats() {
+    st_ = AxiMemStats();
+    for (auto &t : tags_) t.bytes = 0;
+  }
 
   // "" while the master obeyed the protocol, else the first violation (with its cycle).
   const std::string &violation() const { return violation_; }
@@ -150,9 +154,9 @@ class AxiMem {
   // What is in flight, for a hang report.
   std::string in_flight() const {
     char b[200];
-    std::snprintf(b, sizeof b, "%zu read bursts (%s), %zu write bursts awaiting W, %zu W beats ahead of AW, %zu B pending",
-                  reads_.size(), r_held_ ? "R beat offered" : "no R beat offered", writes_.size(), wbuf_.size(),
-                  bq_.size());
+    std::snprintf(
+        b, sizeof b, "%zu read bursts (%s), %zu write bursts awaiting W, %zu W beats ahead of AW, %zu B pending",
+        reads_.size(), r_held_ ? "R beat offered" : "no R beat offered", writes_.size(), wbuf_.size(), bq_.size());
     return b;
   }
 
@@ -194,11 +198,11 @@ class AxiMem {
   // Phase 2: the handshakes of this edge (p holds the master's outputs after settle()).
   void commit(const AxiPorts &p) {
     // VALID must stay, with its payload, until the handshake.
-    if (ar_wait_ && (!p.arvalid || p.araddr != ar_.addr || p.arlen != ar_.len || p.arsize != ar_.size ||
-                     p.arburst != ar_.burst))
+    if (ar_wait_ &&
+        (!p.arvalid || p.araddr != ar_.addr || p.arlen != ar_.len || p.arsize != ar_.size || p.arburst != ar_.burst))
       violate(p.arvalid ? "AR payload changed before ARREADY" : "ARVALID dropped before ARREADY");
-    if (aw_wait_ && (!p.awvalid || p.awaddr != aw_.addr || p.awlen != aw_.len || p.awsize != aw_.size ||
-                     p.awburst != aw_.burst))
+    if (aw_wait_ &&
+        (!p.awvalid || p.awaddr != aw_.addr || p.awlen != aw_.len || p.awsize != aw_.size || p.awburst != aw_.burst))
       violate(p.awvalid ? "AW payload changed before AWREADY" : "AWVALID dropped before AWREADY");
     if (w_wait_ && (!p.wvalid || p.wdata != w_.data || p.wstrb != w_.strb || p.wlast != w_.last))
       violate(p.wvalid ? "W payload changed before WREADY" : "WVALID dropped before WREADY");
@@ -262,9 +266,9 @@ class AxiMem {
  private:
   struct Burst {
     uint64_t addr = 0;
-    unsigned len = 0;   // AxLEN (beats - 1)
-    unsigned done = 0;  // beats transferred / written
-    uint8_t resp = 0;   // worst response so far (writes)
+    unsigned len = 0;    // AxLEN (beats - 1)
+    unsigned done = 0;   // beats transferred / written
+    uint8_t resp = 0;    // worst response so far (writes)
     uint64_t ready = 0;  // cycle from which the first R beat may be offered
   };
   struct WBeat {

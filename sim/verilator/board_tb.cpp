@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The simulated board: a whole board top (fpga/boards/<board>/<board>_top.v: the Verilog that
 // goes into the bitstream, with a pass-through stand-in for the PLL from sim/models/) under
 // Verilator, its UART pins driven and sampled bit by bit (uart_model.h) and its byte stream
@@ -178,8 +179,7 @@ int main(int argc, char **argv) {
 
   const auto start = std::chrono::steady_clock::now();
   auto elapsed = [&] {
-    return (uint64_t)std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
-        .count();
+    return (uint64_t)std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start).count();
   };
   pollfd pf = {ls, POLLIN, 0};
   if (poll(&pf, 1, (int)(max_s * 1000)) != 1) {

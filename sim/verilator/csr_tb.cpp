@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Verilator bench of rtl/tern_csr.v in lock-step with the C register-level device model
 // (cmodel/include/tern_devmodel.h, the reference for every register).
 //
@@ -43,7 +44,6 @@
 #include "tern_params.h"
 #include "tern_test.h"
 
-
 static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 static const size_t kMemBytes = 64 * 1024;
 static const int kSlverr = 2;  // AXI RESP encoding
@@ -51,14 +51,12 @@ static const int kTimeout = 2000;
 
 namespace {
 
-
-
-const uint32_t kRegs[] = {TERN_REG_ID_OFFSET,        TERN_REG_VERSION_OFFSET,    TERN_REG_PARAMS_OFFSET,
-                          TERN_REG_QUEUE_OFFSET,     TERN_REG_CTRL_OFFSET,       TERN_REG_STATUS_OFFSET,
-                          TERN_REG_IRQ_STATUS_OFFSET, TERN_REG_JOBS_DONE_OFFSET, TERN_REG_JOB_K_OFFSET,
-                          TERN_REG_JOB_N_OFFSET,     TERN_REG_JOB_CFG_OFFSET,    TERN_REG_JOB_W_ADDR_OFFSET,
+const uint32_t kRegs[] = {TERN_REG_ID_OFFSET,         TERN_REG_VERSION_OFFSET,    TERN_REG_PARAMS_OFFSET,
+                          TERN_REG_QUEUE_OFFSET,      TERN_REG_CTRL_OFFSET,       TERN_REG_STATUS_OFFSET,
+                          TERN_REG_IRQ_STATUS_OFFSET, TERN_REG_JOBS_DONE_OFFSET,  TERN_REG_JOB_K_OFFSET,
+                          TERN_REG_JOB_N_OFFSET,      TERN_REG_JOB_CFG_OFFSET,    TERN_REG_JOB_W_ADDR_OFFSET,
                           TERN_REG_JOB_A_ADDR_OFFSET, TERN_REG_JOB_O_ADDR_OFFSET, TERN_REG_DOORBELL_OFFSET,
-                          TERN_REG_ACT_BUF_OFFSET,   TERN_REG_CYCLES_OFFSET};
+                          TERN_REG_ACT_BUF_OFFSET,    TERN_REG_CYCLES_OFFSET};
 const uint32_t kWritable[] = {TERN_REG_CTRL_OFFSET,       TERN_REG_IRQ_STATUS_OFFSET, TERN_REG_JOB_K_OFFSET,
                               TERN_REG_JOB_N_OFFSET,      TERN_REG_JOB_CFG_OFFSET,    TERN_REG_JOB_W_ADDR_OFFSET,
                               TERN_REG_JOB_A_ADDR_OFFSET, TERN_REG_JOB_O_ADDR_OFFSET, TERN_REG_DOORBELL_OFFSET};
@@ -116,8 +114,7 @@ class CsrBench {
  public:
   // seed: the run's (+seed=), printed on failure; salt: per case, so cases differ.
   CsrBench(const Plusargs &pa, tern_test_ctx *t, uint64_t seed, uint64_t salt)
-      : tb_(pa), t_(t), seed_(seed), rng_(seed ^ (salt * 0x9E3779B97F4A7C15ull)), mem_(kMemBytes),
-        scratch_(kMemBytes) {
+      : tb_(pa), t_(t), seed_(seed), rng_(seed ^ (salt * 0x9E3779B97F4A7C15ull)), mem_(kMemBytes), scratch_(kMemBytes) {
     for (auto &b : mem_) b = (uint8_t)tern_rand_next(&rng_);
     reset();
   }
@@ -132,8 +129,7 @@ class CsrBench {
 
   bool failed() const { return t_->failed != 0; }
   void fail(const std::string &why) {
-    if (!t_->failed)
-      tern_test_fail(t_, "%s (cycle %" PRIu64 ", seed=%" PRIu64 ")", why.c_str(), tb_.cycle(), seed_);
+    if (!t_->failed) tern_test_fail(t_, "%s (cycle %" PRIu64 ", seed=%" PRIu64 ")", why.c_str(), tb_.cycle(), seed_);
   }
 
   // Reset both sides: the RTL by rst_ni (with any transaction abandoned), the model anew.
@@ -231,7 +227,7 @@ class CsrBench {
       } else {
         if (d->axil_bresp_o != wr_.exp_resp)
           fail(tb_format("write 0x%03x = 0x%08x strb %x: BRESP %d, model %d", wr_.addr, wr_.data, wr_.strb,
-                       d->axil_bresp_o, wr_.exp_resp));
+                         d->axil_bresp_o, wr_.exp_resp));
         last_bresp_ = d->axil_bresp_o;
         wr_.active = false;
       }
@@ -374,9 +370,10 @@ class CsrBench {
     shadow_.pop_front();
     Desc g = {d->desc_k_o, d->desc_n_o, d->desc_cfg_o, d->desc_w_addr_o, d->desc_a_addr_o, d->desc_o_addr_o};
     if (g.k != e.k || g.n != e.n || g.cfg != e.cfg || g.w != e.w || g.a != e.a || g.o != e.o)
-      fail(tb_format("popped descriptor {k %u n %u cfg 0x%x w 0x%x a 0x%x o 0x%x}, model queued "
-                   "{k %u n %u cfg 0x%x w 0x%x a 0x%x o 0x%x}",
-                   g.k, g.n, g.cfg, g.w, g.a, g.o, e.k, e.n, e.cfg, e.w, e.a, e.o));
+      fail(
+          tb_format("popped descriptor {k %u n %u cfg 0x%x w 0x%x a 0x%x o 0x%x}, model queued "
+                    "{k %u n %u cfg 0x%x w 0x%x a 0x%x o 0x%x}",
+                    g.k, g.n, g.cfg, g.w, g.a, g.o, e.k, e.n, e.cfg, e.w, e.a, e.o));
     // The outcome, from a probe model that runs this descriptor alone.
     tern_devmodel *p = tern_devmodel_new(kGeom, scratch_.data(), scratch_.size());
     tern_devmodel_write(p, TERN_REG_JOB_K_OFFSET, e.k);
@@ -426,8 +423,8 @@ class CsrBench {
   }
   uint32_t random_bad_addr() {
     switch (tern_rand_next(&rng_) % 4) {
-      case 0: return 0x040 + 4 * (uint32_t)tern_rand_range(&rng_, 1, 3);                // just past
-      case 1: return (uint32_t)tern_rand_range(&rng_, 0x44 / 4, 0xFFC / 4) * 4;          // past the map
+      case 0: return 0x040 + 4 * (uint32_t)tern_rand_range(&rng_, 1, 3);         // just past
+      case 1: return (uint32_t)tern_rand_range(&rng_, 0x44 / 4, 0xFFC / 4) * 4;  // past the map
       case 2: return kRegs[tern_rand_next(&rng_) % kNumRegs] + (uint32_t)tern_rand_range(&rng_, 1, 3);
       default: return (uint32_t)tern_rand_next(&rng_) & 0xFFF;
     }
@@ -480,8 +477,7 @@ void case_reset_values(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   CsrBench b(pa, t, seed, 1);
   b.p_busy = 0;
   auto *d = b.dut();
-  if (d->axil_bvalid_o || d->axil_rvalid_o || d->desc_valid_o || d->irq_o)
-    b.fail("an output is active after reset");
+  if (d->axil_bvalid_o || d->axil_rvalid_o || d->desc_valid_o || d->irq_o) b.fail("an output is active after reset");
   read_all(b);
   if (b.read(TERN_REG_ID_OFFSET) != 0x5445524eu) b.fail("ID is not 'TERN'");
   if (b.read(TERN_REG_VERSION_OFFSET) != 2) b.fail("VERSION is not 2");
@@ -505,18 +501,18 @@ void case_lockstep_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     b.random_traffic(txns / phases);
   }
   const Coverage &c = b.cov;
-  std::printf("csr/lockstep_random: %" PRIu64 " transactions, seed %" PRIu64 ": AW first %" PRIu64
-              ", W first %" PRIu64 ", AW+W together %" PRIu64 ", read+write same edge %" PRIu64
-              ", jobs ok %" PRIu64 " / failed %" PRIu64 ", queue full %" PRIu64 ", push+pop same edge %" PRIu64
-              " (full %" PRIu64 "), W1C vs new cause %" PRIu64 ", SLVERR reads %" PRIu64 " / writes %" PRIu64
-              ", partial strobes %" PRIu64 ", STATUS reads with job_busy_i %" PRIu64 "\n",
+  std::printf("csr/lockstep_random: %" PRIu64 " transactions, seed %" PRIu64 ": AW first %" PRIu64 ", W first %" PRIu64
+              ", AW+W together %" PRIu64 ", read+write same edge %" PRIu64 ", jobs ok %" PRIu64 " / failed %" PRIu64
+              ", queue full %" PRIu64 ", push+pop same edge %" PRIu64 " (full %" PRIu64 "), W1C vs new cause %" PRIu64
+              ", SLVERR reads %" PRIu64 " / writes %" PRIu64 ", partial strobes %" PRIu64
+              ", STATUS reads with job_busy_i %" PRIu64 "\n",
               txns, seed, c.aw_first, c.w_first, c.aw_w_together, c.rd_wr_same_edge, c.jobs_ok, c.jobs_failed,
-              c.queue_full, c.push_pop_same_edge, c.full_push_pop_same_edge, c.w1c_vs_cause, c.rd_slverr,
-              c.wr_slverr, c.partial_strb, c.busy_reads);
+              c.queue_full, c.push_pop_same_edge, c.full_push_pop_same_edge, c.w1c_vs_cause, c.rd_slverr, c.wr_slverr,
+              c.partial_strb, c.busy_reads);
   if (!b.failed() && txns >= 20000) {
-    const uint64_t need[] = {c.aw_first, c.w_first, c.aw_w_together, c.rd_wr_same_edge, c.jobs_ok, c.jobs_failed,
-                             c.queue_full, c.push_pop_same_edge, c.w1c_vs_cause, c.rd_slverr, c.wr_slverr,
-                             c.partial_strb, c.irq_high_cycles, c.busy_reads};
+    const uint64_t need[] = {c.aw_first,    c.w_first,      c.aw_w_together,      c.rd_wr_same_edge, c.jobs_ok,
+                             c.jobs_failed, c.queue_full,   c.push_pop_same_edge, c.w1c_vs_cause,    c.rd_slverr,
+                             c.wr_slverr,   c.partial_strb, c.irq_high_cycles,    c.busy_reads};
     for (uint64_t v : need)
       if (v == 0) b.fail("a coverage counter above is 0: the random traffic missed a situation");
   }
@@ -546,7 +542,8 @@ void case_queue_full(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     b.write(TERN_REG_DOORBELL_OFFSET, 1);
     if (level_of(b) != i + 1) b.fail("QUEUE.LEVEL did not count a push");
   }
-  if (err_of(b) != 0 || b.read(TERN_REG_IRQ_STATUS_OFFSET) != 0 || b.dut()->irq_o) b.fail("error before the queue was full");
+  if (err_of(b) != 0 || b.read(TERN_REG_IRQ_STATUS_OFFSET) != 0 || b.dut()->irq_o)
+    b.fail("error before the queue was full");
   b.write(TERN_REG_JOB_K_OFFSET, 99);
   b.write(TERN_REG_DOORBELL_OFFSET, 1);  // full: dropped
   if (level_of(b) != TERN_QUEUE_DEPTH) b.fail("a push into a full queue changed QUEUE.LEVEL");
@@ -559,7 +556,8 @@ void case_queue_full(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   b.write(TERN_REG_DOORBELL_OFFSET, 1);
   b.pop_mode = POP_NEVER;
   if (level_of(b) != TERN_QUEUE_DEPTH - 1) b.fail("full queue, doorbell + pop: level is not DEPTH-1");
-  if (!(b.read(TERN_REG_IRQ_STATUS_OFFSET) & TERN_REG_IRQ_STATUS_ERROR_MASK)) b.fail("full queue, doorbell + pop: no ERROR");
+  if (!(b.read(TERN_REG_IRQ_STATUS_OFFSET) & TERN_REG_IRQ_STATUS_ERROR_MASK))
+    b.fail("full queue, doorbell + pop: no ERROR");
   // The popped job (JOB_N = 0) failed at that edge too: its code wins over QUEUE_FULL.
   if (err_of(b) != TERN_DEVERR_BAD_N) b.fail("full queue, doorbell + failing pop: STATUS.ERR is not the job's BAD_N");
   // Not full: a push and a pop at the same edge both happen.
@@ -663,8 +661,8 @@ int main(int argc, char **argv) {
   Plusargs pa(argc, argv);
   Verilated::commandArgs(argc, argv);
   tern_test_ctx t = {};
-  uint64_t seed = pa.has("seed") ? pa.num("seed", 0)
-                                 : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
+  uint64_t seed =
+      pa.has("seed") ? pa.num("seed", 0) : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
   case_reset_values(pa, &t, seed);
   case_queue_full(pa, &t, seed);
   case_w1c_vs_cause(pa, &t, seed);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The device bench's lock-step harness (DevBench's longer methods) and its job construction:
 // random good and bad jobs, their data in both memories, random memory timing, running a batch.
 #include "device_harness.h"
@@ -93,15 +94,14 @@ uint32_t DevBench::snapshot() {
     const uint32_t lvl = queue >> TERN_REG_QUEUE_LEVEL_LSB & 0xFF, mlvl = m_queue >> TERN_REG_QUEUE_LEVEL_LSB & 0xFF;
     if (status != m_status)
       fail(tb_format("after %u jobs: STATUS 0x%08x (ERR %s, BUSY %u), model 0x%08x (ERR %s, BUSY %u)", n0, status,
-                     err_name(status >> 8 & 0xFF), status & 1, m_status, err_name(m_status >> 8 & 0xFF),
-                     m_status & 1));
+                     err_name(status >> 8 & 0xFF), status & 1, m_status, err_name(m_status >> 8 & 0xFF), m_status & 1));
     else if (irqs != m_irq)
       fail(tb_format("after %u jobs: IRQ_STATUS 0x%x, model 0x%x", n0, irqs, m_irq));
     else if ((queue & TERN_REG_QUEUE_DEPTH_MASK) != (m_queue & TERN_REG_QUEUE_DEPTH_MASK))
       fail(tb_format("QUEUE.DEPTH %u, model %u", queue & 0xFF, m_queue & 0xFF));
     else if (check_queue_level && (lvl > mlvl || mlvl - lvl > kEngineSlots))
-      fail(tb_format("after %u jobs: QUEUE.LEVEL %u, model %u (jobs not ended), engine holds at most %u", n0, lvl,
-                     mlvl, kEngineSlots));
+      fail(tb_format("after %u jobs: QUEUE.LEVEL %u, model %u (jobs not ended), engine holds at most %u", n0, lvl, mlvl,
+                     kEngineSlots));
     else
       check_cycles(cycles, tb_format("after %u jobs", n0));
     if (mlvl >= lvl && mlvl - lvl > tot.max_popped) tot.max_popped = mlvl - lvl;
@@ -161,16 +161,16 @@ bool DevBench::wait_all(uint64_t *rng) {
       fail(tb_format("device hung: JOBS_DONE %u of %u jobs after %" PRIu64 " cycles (budget %" PRIu64
                      "); STATUS 0x%x QUEUE 0x%x; memory: %s; AR %" PRIu64 " R %" PRIu64 " AW %" PRIu64 " W %" PRIu64
                      " B %" PRIu64,
-                     n, accepted_, sim_.cycles() - start, limit, rd(TERN_REG_STATUS_OFFSET),
-                     rd(TERN_REG_QUEUE_OFFSET), sim_.mem().in_flight().c_str(), sim_.mem().stats().ar,
-                     sim_.mem().stats().r_beats, sim_.mem().stats().aw, sim_.mem().stats().w_beats,
-                     sim_.mem().stats().b));
+                     n, accepted_, sim_.cycles() - start, limit, rd(TERN_REG_STATUS_OFFSET), rd(TERN_REG_QUEUE_OFFSET),
+                     sim_.mem().in_flight().c_str(), sim_.mem().stats().ar, sim_.mem().stats().r_beats,
+                     sim_.mem().stats().aw, sim_.mem().stats().w_beats, sim_.mem().stats().b));
       return false;
     }
     // Poll at a fraction of the running job's ideal duration.
     const Job &j = jobs_[std::min<size_t>(n, jobs_.size() - 1)];
-    uint64_t est = j.ideal ? j.ideal : tern_job_cycles_tokens(kGeom, std::max(1u, std::min(j.k, 65535u)),
-                                                              std::max(1u, std::min(j.n, 65535u)), 1);
+    uint64_t est = j.ideal ? j.ideal
+                           : tern_job_cycles_tokens(kGeom, std::max(1u, std::min(j.k, 65535u)),
+                                                    std::max(1u, std::min(j.n, 65535u)), 1);
     uint64_t cap = std::min<uint64_t>(3000, std::max<uint64_t>(8, est / 3));
     uint64_t wait = 1 + (rng ? tern_rand_next(rng) % cap : cap - 1);
     if (irq_en_ && !sim_.irq())
@@ -198,7 +198,8 @@ void DevBench::quiescent(bool w1c) {
     }
   }
   if (failed()) return;
-  if (sim_.irq() != (bool)tern_devmodel_irq(dm_)) fail(tb_format("idle: irq_o %d, model %d", sim_.irq(), tern_devmodel_irq(dm_)));
+  if (sim_.irq() != (bool)tern_devmodel_irq(dm_))
+    fail(tb_format("idle: irq_o %d, model %d", sim_.irq(), tern_devmodel_irq(dm_)));
   if (!sim_.mem().idle()) fail("idle: the memory model still has transactions in flight: " + sim_.mem().in_flight());
   protocol_check();
   compare_memory();
@@ -442,17 +443,42 @@ Job random_bad_job(uint64_t *rng) {
   j.a = (uint32_t)tern_rand_range(rng, 0, 1000) * 8;
   j.o = (uint32_t)tern_rand_range(rng, 0, 1000) * 8;
   switch (tern_rand_next(rng) % 8) {
-    case 0: j.k = (tern_rand_next(rng) & 1) ? 0 : TERN_K_MAX + 1 + (uint32_t)(tern_rand_next(rng) % 1000); j.expect_code = TERN_DEVERR_BAD_K; break;
-    case 1: j.n = (tern_rand_next(rng) & 1) ? 0 : TERN_N_MAX + 1; j.expect_code = TERN_DEVERR_BAD_N; break;
-    case 2: j.fmt = 2 + (uint32_t)(tern_rand_next(rng) & 1); j.expect_code = TERN_DEVERR_BAD_FMT; break;
-    case 3: j.tokens = (tern_rand_next(rng) & 1) || kTMax == 255 ? 0 : std::min(255u, kTMax + 1 + (uint32_t)(tern_rand_next(rng) % 200)); j.expect_code = TERN_DEVERR_BAD_TOKENS; break;
-    case 4: j.w += 1 + (uint32_t)(tern_rand_next(rng) % 7); j.expect_code = TERN_DEVERR_MISALIGNED; break;
-    case 5: j.a += 1 + (uint32_t)(tern_rand_next(rng) % 7); j.expect_code = TERN_DEVERR_MISALIGNED; break;
-    case 6: j.o += 4; j.expect_code = TERN_DEVERR_MISALIGNED; break;
+    case 0:
+      j.k = (tern_rand_next(rng) & 1) ? 0 : TERN_K_MAX + 1 + (uint32_t)(tern_rand_next(rng) % 1000);
+      j.expect_code = TERN_DEVERR_BAD_K;
+      break;
+    case 1:
+      j.n = (tern_rand_next(rng) & 1) ? 0 : TERN_N_MAX + 1;
+      j.expect_code = TERN_DEVERR_BAD_N;
+      break;
+    case 2:
+      j.fmt = 2 + (uint32_t)(tern_rand_next(rng) & 1);
+      j.expect_code = TERN_DEVERR_BAD_FMT;
+      break;
+    case 3:
+      j.tokens = (tern_rand_next(rng) & 1) || kTMax == 255
+                     ? 0
+                     : std::min(255u, kTMax + 1 + (uint32_t)(tern_rand_next(rng) % 200));
+      j.expect_code = TERN_DEVERR_BAD_TOKENS;
+      break;
+    case 4:
+      j.w += 1 + (uint32_t)(tern_rand_next(rng) % 7);
+      j.expect_code = TERN_DEVERR_MISALIGNED;
+      break;
+    case 5:
+      j.a += 1 + (uint32_t)(tern_rand_next(rng) % 7);
+      j.expect_code = TERN_DEVERR_MISALIGNED;
+      break;
+    case 6:
+      j.o += 4;
+      j.expect_code = TERN_DEVERR_MISALIGNED;
+      break;
     default:
       j.tokens = kTMax;
-      j.k = (uint32_t)std::min<uint64_t>(TERN_K_MAX, (uint64_t)kGeom.lanes * (kActBuf / kTMax) + 1 + tern_rand_next(rng) % 5000);
-      j.expect_code = (uint64_t)kTMax * ((j.k + kGeom.lanes - 1) / kGeom.lanes) > kActBuf ? TERN_DEVERR_ACT_OVERFLOW : -1;
+      j.k = (uint32_t)std::min<uint64_t>(TERN_K_MAX,
+                                         (uint64_t)kGeom.lanes * (kActBuf / kTMax) + 1 + tern_rand_next(rng) % 5000);
+      j.expect_code =
+          (uint64_t)kTMax * ((j.k + kGeom.lanes - 1) / kGeom.lanes) > kActBuf ? TERN_DEVERR_ACT_OVERFLOW : -1;
       break;
   }
   j.what = "bad";
@@ -506,10 +532,8 @@ uint64_t batch_seed(uint64_t seed, uint64_t i) {
   return tern_rand_next(&s);
 }
 
-
 // A good job of a given shape, placed at random.
-Job good(DevBench &b, Placer &pl, uint64_t *rng, uint32_t k, uint32_t n, uint32_t fmt, uint32_t tokens,
-         bool trits) {
+Job good(DevBench &b, Placer &pl, uint64_t *rng, uint32_t k, uint32_t n, uint32_t fmt, uint32_t tokens, bool trits) {
   Job j;
   fit(&k, &tokens);
   j.k = k;

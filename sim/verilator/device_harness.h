@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // The device bench's harness: rtl/tern_device.v in lock-step with the C device model, and the
 // jobs it runs. Shared by the suites (device_suites.cpp), the perf bench (device_perf.cpp) and
 // main (device_tb.cpp, which lists the plusargs). The model (cmodel/include/tern_devmodel.h) is
@@ -49,7 +50,6 @@
 #include "tern_params.h"
 #include "tern_test.h"
 
-
 // The device's limits the RTL is built with (-G) and the model configured with.
 #ifndef TB_T_MAX
 #define TB_T_MAX TERN_T_MAX
@@ -83,7 +83,9 @@ static const int kSlverr = 2;
 
 inline size_t round8(size_t v) { return (v + 7) / 8 * 8; }
 
-inline uint32_t rd32(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+inline uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
 
 inline uint32_t make_cfg(uint32_t fmt, uint32_t tokens) {
   return fmt << TERN_REG_JOB_CFG_FMT_LSB | tokens << TERN_REG_JOB_CFG_TOKENS_LSB;
@@ -117,8 +119,9 @@ struct Job {
   size_t abytes() const { return tern_devmodel_act_stride(k) * tokens; }
   size_t obytes() const { return tern_devmodel_res_stride(n) * tokens; }
   std::string desc() const {
-    return tb_format("K=%u N=%u %s T=%u w=0x%x a=0x%x o=0x%x%s%s", k, n, fmt < 2 ? tern_format_name((tern_format)fmt) : "fmt?",
-                     tokens, w, a, o, what.empty() ? "" : " ", what.c_str());
+    return tb_format("K=%u N=%u %s T=%u w=0x%x a=0x%x o=0x%x%s%s", k, n,
+                     fmt < 2 ? tern_format_name((tern_format)fmt) : "fmt?", tokens, w, a, o, what.empty() ? "" : " ",
+                     what.c_str());
   }
 };
 
@@ -144,7 +147,11 @@ struct Totals {
 class DevBench {
  public:
   DevBench(const Plusargs &pa, tern_test_ctx *t, uint64_t seed, size_t mem_bytes, uint64_t fill_seed)
-      : t_(t), seed_(seed), verbose_(pa.has("verbose")), rtl_mem_(mem_bytes), model_mem_(mem_bytes),
+      : t_(t),
+        seed_(seed),
+        verbose_(pa.has("verbose")),
+        rtl_mem_(mem_bytes),
+        model_mem_(mem_bytes),
         sim_(rtl_mem_.data(), mem_bytes, AxiMemConfig(), seed ^ 0x1234567ull, &pa) {
     uint64_t r = fill_seed;
     for (size_t i = 0; i < mem_bytes; i += 8) {
@@ -189,8 +196,10 @@ class DevBench {
   uint32_t rd(uint32_t off) {
     uint32_t v = 0;
     int r = sim_.reg_read(off, &v);
-    if (r < 0) fail(tb_format("CSR read of 0x%03x did not complete (AXI4-Lite hang)", off));
-    else if (r != 0) fail(tb_format("CSR read of 0x%03x answered RRESP %d", off, r));
+    if (r < 0)
+      fail(tb_format("CSR read of 0x%03x did not complete (AXI4-Lite hang)", off));
+    else if (r != 0)
+      fail(tb_format("CSR read of 0x%03x answered RRESP %d", off, r));
     return v;
   }
   uint32_t model_rd(uint32_t off) {
@@ -203,8 +212,10 @@ class DevBench {
   void wr2(uint32_t off, uint32_t rtl_v, uint32_t model_v) {
     int r = sim_.reg_write(off, rtl_v);
     int m = tern_devmodel_write(dm_, off, model_v) ? kSlverr : 0;
-    if (r < 0) fail(tb_format("CSR write of 0x%03x did not complete (AXI4-Lite hang)", off));
-    else if (r != m) fail(tb_format("CSR write of 0x%03x = 0x%08x: BRESP %d, model %d", off, rtl_v, r, m));
+    if (r < 0)
+      fail(tb_format("CSR write of 0x%03x did not complete (AXI4-Lite hang)", off));
+    else if (r != m)
+      fail(tb_format("CSR write of 0x%03x = 0x%08x: BRESP %d, model %d", off, rtl_v, r, m));
   }
   void wr_rtl(uint32_t off, uint32_t v) {
     if (sim_.reg_write(off, v) != 0) fail(tb_format("CSR write of 0x%03x failed", off));
@@ -235,8 +246,10 @@ class DevBench {
   void wr_wait(uint32_t off, uint32_t v, uint64_t timeout) {
     const int r = sim_.reg_write(off, v, 0xF, timeout);
     const int m = tern_devmodel_write(dm_, off, v) ? kSlverr : 0;
-    if (r < 0) fail(tb_format("CSR write of 0x%03x did not complete in %" PRIu64 " cycles", off, timeout));
-    else if (r != m) fail(tb_format("CSR write of 0x%03x = 0x%08x: BRESP %d, model %d", off, v, r, m));
+    if (r < 0)
+      fail(tb_format("CSR write of 0x%03x did not complete in %" PRIu64 " cycles", off, timeout));
+    else if (r != m)
+      fail(tb_format("CSR write of 0x%03x = 0x%08x: BRESP %d, model %d", off, v, r, m));
   }
 
   // Run the model up to n jobs ended (in doorbell order), noting each one's outcome.
@@ -256,8 +269,10 @@ class DevBench {
   void check_cycles(uint32_t rtl, const std::string &when);
 
   void protocol_check() {
-    if (!sim_.mem().ok()) fail("AXI4 memory port: " + sim_.mem().violation());
-    else if (!sim_.lite_violation().empty()) fail("AXI4-Lite: " + sim_.lite_violation());
+    if (!sim_.mem().ok())
+      fail("AXI4 memory port: " + sim_.mem().violation());
+    else if (!sim_.lite_violation().empty())
+      fail("AXI4-Lite: " + sim_.lite_violation());
   }
 
   // Cycles a batch of the jobs from index `from` may take before the device counts as hung.
@@ -350,8 +365,8 @@ class Placer {
     }
     if (bytes > mem_) return false;
     for (int tries = 0; tries < 200; tries++) {
-      uint64_t a = at_end && tries == 0 ? mem_ - bytes
-                                        : (uint64_t)tern_rand_range(rng_, 0, (int64_t)((mem_ - bytes) / 8)) * 8;
+      uint64_t a =
+          at_end && tries == 0 ? mem_ - bytes : (uint64_t)tern_rand_range(rng_, 0, (int64_t)((mem_ - bytes) / 8)) * 8;
       bool ok = true;
       for (const auto &r : used_)
         if (a < r.hi && a + bytes > r.lo) {

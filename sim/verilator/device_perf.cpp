@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The device bench's perf suite (+suite=bench): throughput of the 2B4T BitLinear shapes on the
 // RTL (results still checked against the model) and the whole model's tokens/s projected from it.
 //
@@ -93,7 +94,7 @@ RunFigures bench_run(DevBench &b, std::vector<Job> &jobs, std::vector<int> &tags
 
 int suite_bench(const Plusargs &pa, uint64_t seed) {
   tern_test_ctx t = {};
-  const Shape shapes[] = {{"q", 2560, 2560}, {"k", 2560, 640},  {"v", 2560, 640},   {"o", 2560, 2560},
+  const Shape shapes[] = {{"q", 2560, 2560},    {"k", 2560, 640},   {"v", 2560, 640},    {"o", 2560, 2560},
                           {"gate", 2560, 6912}, {"up", 2560, 6912}, {"down", 6912, 2560}};
   AxiMemConfig mc;
   mc.read_latency = (unsigned)pa.num("latency", 0);
@@ -126,13 +127,16 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
     for (uint32_t fmt : {(uint32_t)TERN_FMT_T5, (uint32_t)TERN_FMT_T2})
       for (int s : uniq) runs.push_back({shapes[s].name, {s}, fmt, 1});
   }
-  for (uint32_t fmt : {(uint32_t)TERN_FMT_T5, (uint32_t)TERN_FMT_T2}) runs.push_back({"layer", {0, 1, 2, 3, 4, 5, 6}, fmt, 1});
-  if (!pa.has("no_prefill") && kTMax > 1) runs.push_back({"layer", {0, 1, 2, 3, 4, 5, 6}, (uint32_t)TERN_FMT_T5, kTMax});
+  for (uint32_t fmt : {(uint32_t)TERN_FMT_T5, (uint32_t)TERN_FMT_T2})
+    runs.push_back({"layer", {0, 1, 2, 3, 4, 5, 6}, fmt, 1});
+  if (!pa.has("no_prefill") && kTMax > 1)
+    runs.push_back({"layer", {0, 1, 2, 3, 4, 5, 6}, (uint32_t)TERN_FMT_T5, kTMax});
 
-  std::printf("device bench: array %ux%u, %s, T_MAX %u, QUEUE_DEPTH %u, ACT_BUF %u, RD_FIFO %u; weight-stream "
-              "efficiency = weight bytes / (8 x cycles from the first doorbell to the last DONE), utilisation = "
-              "cycle-model ideal / those cycles\n",
-              kGeom.rows, kGeom.lanes, memtag.c_str(), kTMax, kQueueDepth, kActBuf, (unsigned)TB_RD_FIFO_WORDS);
+  std::printf(
+      "device bench: array %ux%u, %s, T_MAX %u, QUEUE_DEPTH %u, ACT_BUF %u, RD_FIFO %u; weight-stream "
+      "efficiency = weight bytes / (8 x cycles from the first doorbell to the last DONE), utilisation = "
+      "cycle-model ideal / those cycles\n",
+      kGeom.rows, kGeom.lanes, memtag.c_str(), kTMax, kQueueDepth, kActBuf, (unsigned)TB_RD_FIFO_WORDS);
   DevBench b(pa, &t, seed, need, seed ^ 0xBE7C4ull);
   b.set_mem_cfg(mc);
   b.set_irq_en(true);
@@ -188,22 +192,28 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
       const std::string shape =
           jobs.size() == 1 ? tb_format("K=%u N=%u", j0.k, j0.n) : tb_format("jobs=%zu", jobs.size());
       const std::string dev = jobs.size() == 1 ? tb_format(" device_cycles=%u", j0.rtl_cycles) : "";
-      std::printf("BENCH name=%s fmt=%s tokens=%u %s %s cycles=%" PRIu64 "%s ideal=%" PRIu64
-                  " weight_bytes=%" PRIu64 " weight_eff=%.4f util=%.4f sim_mcps=%.2f\n",
-                  r.name.c_str(), fmtn, r.tokens, shape.c_str(), memtag.c_str(), f.cycles, dev.c_str(), f.ideal, f.wbytes,
-                  (double)f.wbytes / (8.0 * (double)f.cycles), (double)f.ideal / (double)f.cycles,
+      std::printf("BENCH name=%s fmt=%s tokens=%u %s %s cycles=%" PRIu64 "%s ideal=%" PRIu64 " weight_bytes=%" PRIu64
+                  " weight_eff=%.4f util=%.4f sim_mcps=%.2f\n",
+                  r.name.c_str(), fmtn, r.tokens, shape.c_str(), memtag.c_str(), f.cycles, dev.c_str(), f.ideal,
+                  f.wbytes, (double)f.wbytes / (8.0 * (double)f.cycles), (double)f.ideal / (double)f.cycles,
                   (double)f.cycles / f.secs / 1e6);
       const double eff = (double)f.wbytes / (8.0 * (double)f.cycles), util = (double)f.ideal / (double)f.cycles;
       if (r.tokens == 1 && eff < 0.95) {
-        if (ideal_port) tern_test_fail(&t, "weight-stream efficiency %.4f < 0.95 at T=1", eff);
-        else std::printf("NOTE weight-stream efficiency %.4f < 0.95 with this memory\n", eff);
+        if (ideal_port)
+          tern_test_fail(&t, "weight-stream efficiency %.4f < 0.95 at T=1", eff);
+        else
+          std::printf("NOTE weight-stream efficiency %.4f < 0.95 with this memory\n", eff);
       }
       if (r.tokens == kTMax && kTMax > 1 && util < 0.90) {
-        if (ideal_port) tern_test_fail(&t, "array utilisation %.4f < 0.90 at T=T_MAX", util);
-        else std::printf("NOTE utilisation %.4f < 0.90 with this memory\n", util);
+        if (ideal_port)
+          tern_test_fail(&t, "array utilisation %.4f < 0.90 at T=T_MAX", util);
+        else
+          std::printf("NOTE utilisation %.4f < 0.90 with this memory\n", util);
       }
-      if (r.name == "layer" && r.tokens == 1 && r.fmt == TERN_FMT_T5) layer_cycles_t5 = (double)f.cycles, layer_wbytes_t5 = (double)f.wbytes;
-      if (r.name == "layer" && r.tokens == 1 && r.fmt == TERN_FMT_T2) layer_cycles_t2 = (double)f.cycles, layer_wbytes_t2 = (double)f.wbytes;
+      if (r.name == "layer" && r.tokens == 1 && r.fmt == TERN_FMT_T5)
+        layer_cycles_t5 = (double)f.cycles, layer_wbytes_t5 = (double)f.wbytes;
+      if (r.name == "layer" && r.tokens == 1 && r.fmt == TERN_FMT_T2)
+        layer_cycles_t2 = (double)f.cycles, layer_wbytes_t2 = (double)f.wbytes;
       if (r.name == "layer" && r.tokens == kTMax && kTMax > 1) layer_cycles_prefill = (double)f.cycles;
       std::fflush(stdout);
     }
@@ -227,19 +237,21 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
                 layers * layer_wbytes_t5 / 1e6, layers * layer_wbytes_t2 / 1e6);
     for (int c = 0; c < 2; c++) {
       const double f = clocks[c], port = 8.0 * f;
-      std::printf("BENCH name=model clock_mhz=%.1f decode_tok_s_t5=%.3f roofline_tok_s_t5=%.3f decode_tok_s_t2=%.3f "
-                  "roofline_tok_s_t2=%.3f port_beat_rate_used_t5=%.4f port_beat_rate_used_t2=%.4f",
-                  f / 1e6, f / (layers * layer_cycles_t5), port / (layers * layer_wbytes_t5),
-                  f / (layers * layer_cycles_t2), port / (layers * layer_wbytes_t2), eff5, eff2);
-      if (layer_cycles_prefill > 0)
-        std::printf(" prefill_tok_s_t5=%.3f", f * kTMax / (layers * layer_cycles_prefill));
+      std::printf(
+          "BENCH name=model clock_mhz=%.1f decode_tok_s_t5=%.3f roofline_tok_s_t5=%.3f decode_tok_s_t2=%.3f "
+          "roofline_tok_s_t2=%.3f port_beat_rate_used_t5=%.4f port_beat_rate_used_t2=%.4f",
+          f / 1e6, f / (layers * layer_cycles_t5), port / (layers * layer_wbytes_t5), f / (layers * layer_cycles_t2),
+          port / (layers * layer_wbytes_t2), eff5, eff2);
+      if (layer_cycles_prefill > 0) std::printf(" prefill_tok_s_t5=%.3f", f * kTMax / (layers * layer_cycles_prefill));
       std::printf("  (%s)\n", clock_note[c]);
     }
-    std::printf("BENCH name=anchor.bitnet-kv260 decode_tok_s=16.78 port_beat_rate_used=0.796 clock_mhz=250 "
-                "port_bits=4x128  (published, github.com/MerlijnW70/bitnet-kv260 docs/measurements.md)\n");
-    std::printf("Scaled to kv260's port (16.0 GB/s beat rate) with an array to match, this stream efficiency would "
-                "give %.2f tok/s (roofline %.2f); kv260 measures 16.78 tok/s (79.6%% of its beat rate).\n",
-                16.0e9 * eff5 / (layers * layer_wbytes_t5), 16.0e9 / (layers * layer_wbytes_t5));
+    std::printf(
+        "BENCH name=anchor.bitnet-kv260 decode_tok_s=16.78 port_beat_rate_used=0.796 clock_mhz=250 "
+        "port_bits=4x128  (published, github.com/MerlijnW70/bitnet-kv260 docs/measurements.md)\n");
+    std::printf(
+        "Scaled to kv260's port (16.0 GB/s beat rate) with an array to match, this stream efficiency would "
+        "give %.2f tok/s (roofline %.2f); kv260 measures 16.78 tok/s (79.6%% of its beat rate).\n",
+        16.0e9 * eff5 / (layers * layer_wbytes_t5), 16.0e9 / (layers * layer_wbytes_t5));
   }
   return rc ? 1 : tern_test_exit(&t);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // DeviceSim: rtl/tern_device.v under Verilator with its memory (AxiMem, axi_mem.h) and an
 // AXI4-Lite master for the CSRs. Used by sim/verilator/device_tb.cpp and by the driver's
 // in-process `rtl` backend. Needs the Verilated model Vtern_device (a bench built with
@@ -235,7 +236,8 @@ class DeviceSim {
   }
   void check_b_stable() {
     auto *d = tb_.dut();
-    if (b_seen_ && (!d->axil_bvalid_o || d->axil_bresp_o != b_resp_)) lite_fault("BVALID or BRESP changed before BREADY");
+    if (b_seen_ && (!d->axil_bvalid_o || d->axil_bresp_o != b_resp_))
+      lite_fault("BVALID or BRESP changed before BREADY");
     b_seen_ = d->axil_bvalid_o && !d->axil_bready_i;
     b_resp_ = d->axil_bresp_o;
   }

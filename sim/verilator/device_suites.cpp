@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The device bench's functional suites (params, random, errors, reset), each a set of PASS/FAIL
 // cases over the lock-step harness of device_harness.h.
 #include "device_harness.h"
@@ -6,8 +7,8 @@
 
 // The RTL was built with the limits the model is configured with (-G and -D from one make).
 void suite_params(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
-  const std::string name = tb_format("device/params %ux%u T_MAX %u QUEUE_DEPTH %u ACT_BUF %u%s", kGeom.rows, kGeom.lanes,
-                                     kTMax, kQueueDepth, kActBuf, kSmall ? " (small device)" : "");
+  const std::string name = tb_format("device/params %ux%u T_MAX %u QUEUE_DEPTH %u ACT_BUF %u%s", kGeom.rows,
+                                     kGeom.lanes, kTMax, kQueueDepth, kActBuf, kSmall ? " (small device)" : "");
   tern_test_begin(t, name.c_str());
   DevBench b(pa, t, seed, 4096, seed);
   const uint32_t params = b.rd(TERN_REG_PARAMS_OFFSET), queue = b.rd(TERN_REG_QUEUE_OFFSET),
@@ -26,7 +27,8 @@ void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   const uint64_t jobs = pa.num("jobs", 600);
   const bool one = pa.has("batch");
   const uint64_t only = pa.num("batch", 0);
-  std::string name = one ? tb_format("device/random batch %" PRIu64, only) : tb_format("device/random %" PRIu64 " jobs", jobs);
+  std::string name =
+      one ? tb_format("device/random batch %" PRIu64, only) : tb_format("device/random %" PRIu64 " jobs", jobs);
   tern_test_begin(t, name.c_str());
   DevBench b(pa, t, seed, kMemBytes, seed ^ 0xF111F111ull);
   const auto t0 = std::chrono::steady_clock::now();
@@ -62,8 +64,8 @@ void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const Totals &c = b.tot;
   std::fprintf(stderr,
-               "  device/random: %" PRIu64 " batches (%" PRIu64 " with several jobs queued), %" PRIu64 " jobs ok, %" PRIu64
-               " failed as meant, %" PRIu64 " checked independently, CYCLES of %" PRIu64
+               "  device/random: %" PRIu64 " batches (%" PRIu64 " with several jobs queued), %" PRIu64
+               " jobs ok, %" PRIu64 " failed as meant, %" PRIu64 " checked independently, CYCLES of %" PRIu64
                " jobs (mean %.3f, max %.3f x the cycle model), %" PRIu64 " snapshots (%" PRIu64 " consistent); %" PRIu64
                " cycles in %.1f s (%.2f M cycles/s); engine held up to %u descriptors; memory: %" PRIu64
                " W beats before their AW, %" PRIu64 " AR\n",
@@ -92,20 +94,21 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   };
   std::vector<Case> cases;
   auto bad_desc = [&](const char *name, int code, std::function<void(Job &)> spoil) {
-    cases.push_back({name,
-                     [&b, spoil, code](Placer &pl, uint64_t *rng) {
-                       Job j = good(b, pl, rng, (uint32_t)tern_rand_range(rng, 1, 200), (uint32_t)tern_rand_range(rng, 1, 40),
-                                    (uint32_t)(tern_rand_next(rng) & 1), (uint32_t)tern_rand_range(rng, 1, kTMax));
-                       spoil(j);
-                       j.expect_code = code;
-                       j.what = "bad";
-                       Job g = good(b, pl, rng, (uint32_t)tern_rand_range(rng, 1, 200), (uint32_t)tern_rand_range(rng, 1, 40),
-                                    (uint32_t)(tern_rand_next(rng) & 1), (uint32_t)tern_rand_range(rng, 1, kTMax));
-                       Job g2 = good(b, pl, rng, (uint32_t)tern_rand_range(rng, 1, 200), (uint32_t)tern_rand_range(rng, 1, 40),
-                                     (uint32_t)(tern_rand_next(rng) & 1), (uint32_t)tern_rand_range(rng, 1, kTMax));
-                       return std::vector<std::vector<Job>>{{j}, {g}, {j, g2}};
-                     },
-                     true});
+    cases.push_back(
+        {name,
+         [&b, spoil, code](Placer &pl, uint64_t *rng) {
+           Job j = good(b, pl, rng, (uint32_t)tern_rand_range(rng, 1, 200), (uint32_t)tern_rand_range(rng, 1, 40),
+                        (uint32_t)(tern_rand_next(rng) & 1), (uint32_t)tern_rand_range(rng, 1, kTMax));
+           spoil(j);
+           j.expect_code = code;
+           j.what = "bad";
+           Job g = good(b, pl, rng, (uint32_t)tern_rand_range(rng, 1, 200), (uint32_t)tern_rand_range(rng, 1, 40),
+                        (uint32_t)(tern_rand_next(rng) & 1), (uint32_t)tern_rand_range(rng, 1, kTMax));
+           Job g2 = good(b, pl, rng, (uint32_t)tern_rand_range(rng, 1, 200), (uint32_t)tern_rand_range(rng, 1, 40),
+                         (uint32_t)(tern_rand_next(rng) & 1), (uint32_t)tern_rand_range(rng, 1, kTMax));
+           return std::vector<std::vector<Job>>{{j}, {g}, {j, g2}};
+         },
+         true});
   };
   bad_desc("device/errors/BAD_K K=0", TERN_DEVERR_BAD_K, [](Job &j) { j.k = 0; });
   bad_desc("device/errors/BAD_K K=K_MAX+1", TERN_DEVERR_BAD_K, [](Job &j) { j.k = TERN_K_MAX + 1; });
@@ -140,25 +143,24 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     uint32_t best_t = 0, best_b = 0;
     for (uint32_t tt = 2; tt <= TM; tt++) {
       const uint32_t bb = (kActBuf + 1 + tt - 1) / tt;
-      if ((uint64_t)L * bb <= TERN_K_MAX && (!best_t || (uint64_t)tt * bb < (uint64_t)best_t * best_b)) best_t = tt, best_b = bb;
+      if ((uint64_t)L * bb <= TERN_K_MAX && (!best_t || (uint64_t)tt * bb < (uint64_t)best_t * best_b))
+        best_t = tt, best_b = bb;
     }
     if (best_t) {
-      const std::string name = tb_format("device/errors/ACT_OVERFLOW by %u: T=%u x %u beats", best_t * best_b - kActBuf, best_t, best_b);
+      const std::string name =
+          tb_format("device/errors/ACT_OVERFLOW by %u: T=%u x %u beats", best_t * best_b - kActBuf, best_t, best_b);
       bad_desc(name.c_str(), TERN_DEVERR_ACT_OVERFLOW, [best_t, best_b, L](Job &j) {
         j.tokens = best_t;
         j.k = L * best_b;
       });
     }
   }
-  bad_desc("device/errors/precedence BAD_K over everything", TERN_DEVERR_BAD_K, [](Job &j) {
-    j.k = 0, j.n = 0, j.fmt = 3, j.tokens = 0, j.w += 1;
-  });
-  bad_desc("device/errors/precedence BAD_FMT over BAD_TOKENS, MISALIGNED", TERN_DEVERR_BAD_FMT, [](Job &j) {
-    j.fmt = 2, j.tokens = 0, j.o += 4;
-  });
-  bad_desc("device/errors/precedence MISALIGNED over ACT_OVERFLOW, BUS_ERROR", TERN_DEVERR_MISALIGNED, [](Job &j) {
-    j.tokens = kTMax, j.k = 60000, j.w = kUnreachable + 4;
-  });
+  bad_desc("device/errors/precedence BAD_K over everything", TERN_DEVERR_BAD_K,
+           [](Job &j) { j.k = 0, j.n = 0, j.fmt = 3, j.tokens = 0, j.w += 1; });
+  bad_desc("device/errors/precedence BAD_FMT over BAD_TOKENS, MISALIGNED", TERN_DEVERR_BAD_FMT,
+           [](Job &j) { j.fmt = 2, j.tokens = 0, j.o += 4; });
+  bad_desc("device/errors/precedence MISALIGNED over ACT_OVERFLOW, BUS_ERROR", TERN_DEVERR_MISALIGNED,
+           [](Job &j) { j.tokens = kTMax, j.k = 60000, j.w = kUnreachable + 4; });
 
   // The activation buffer exactly full: fine.
   cases.push_back({"device/errors/ACT_BUF exactly full is fine", [&](Placer &pl, uint64_t *rng) {
@@ -191,7 +193,7 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   auto bus_case = [&](const char *name, std::function<void(Job &, Placer &, uint64_t *)> spoil, bool inject) {
     cases.push_back({name, [&b, spoil, inject](Placer &pl, uint64_t *rng) {
                        pl.reserve(b.mem_size() - 131072, b.mem_size());  // where the spoiled regions go
-                     Job g0 = good(b, pl, rng, 150, 9, TERN_FMT_T5, 1);
+                       Job g0 = good(b, pl, rng, 150, 9, TERN_FMT_T5, 1);
                        Job j = good(b, pl, rng, 300, 60, (uint32_t)(tern_rand_next(rng) & 1), 2);
                        spoil(j, pl, rng);
                        j.expect_code = TERN_DEVERR_BUS_ERROR;
@@ -202,18 +204,24 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
                        return std::vector<std::vector<Job>>{{j}, {g0}, {g0, j, g1}, {g2}};
                      }});
   };
-  bus_case("device/errors/BUS_ERROR weights: last beat beyond memory",
-           [M](Job &j, Placer &, uint64_t *) { j.w = (uint32_t)(M - round8(j.wbytes()) + 8); }, false);
-  bus_case("device/errors/BUS_ERROR weights far beyond memory",
-           [](Job &j, Placer &, uint64_t *) { j.w = 0x80000000u; }, false);
-  bus_case("device/errors/BUS_ERROR weights at the top of the address space",
-           [](Job &j, Placer &, uint64_t *) { j.w = kUnreachable; }, false);
-  bus_case("device/errors/BUS_ERROR activations beyond memory",
-           [M](Job &j, Placer &, uint64_t *) { j.a = (uint32_t)(M - j.abytes() + 8); }, false);
-  bus_case("device/errors/BUS_ERROR results beyond memory",
-           [M](Job &j, Placer &, uint64_t *) { j.o = (uint32_t)(M - 8); }, false);
-  bus_case("device/errors/BUS_ERROR results: last row beyond memory",
-           [M](Job &j, Placer &, uint64_t *) { j.o = (uint32_t)(M - j.obytes() + 8); }, false);
+  bus_case(
+      "device/errors/BUS_ERROR weights: last beat beyond memory",
+      [M](Job &j, Placer &, uint64_t *) { j.w = (uint32_t)(M - round8(j.wbytes()) + 8); }, false);
+  bus_case(
+      "device/errors/BUS_ERROR weights far beyond memory", [](Job &j, Placer &, uint64_t *) { j.w = 0x80000000u; },
+      false);
+  bus_case(
+      "device/errors/BUS_ERROR weights at the top of the address space",
+      [](Job &j, Placer &, uint64_t *) { j.w = kUnreachable; }, false);
+  bus_case(
+      "device/errors/BUS_ERROR activations beyond memory",
+      [M](Job &j, Placer &, uint64_t *) { j.a = (uint32_t)(M - j.abytes() + 8); }, false);
+  bus_case(
+      "device/errors/BUS_ERROR results beyond memory", [M](Job &j, Placer &, uint64_t *) { j.o = (uint32_t)(M - 8); },
+      false);
+  bus_case(
+      "device/errors/BUS_ERROR results: last row beyond memory",
+      [M](Job &j, Placer &, uint64_t *) { j.o = (uint32_t)(M - j.obytes() + 8); }, false);
 
   // Injected error responses (the model is given an unreachable weight address instead).
   struct Inject {
@@ -234,10 +242,14 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
                        j.model_bus_error = true;
                        j.what = "injected error";
                        uint64_t lo;
-                       if (where == 0) lo = j.w + round8(j.wbytes() / 2);
-                       else if (where == 3) lo = j.w + round8(j.wbytes()) - 8;
-                       else if (where == 1) lo = j.a + round8(j.abytes() / 2);
-                       else lo = j.o + round8(j.obytes() / 2);
+                       if (where == 0)
+                         lo = j.w + round8(j.wbytes() / 2);
+                       else if (where == 3)
+                         lo = j.w + round8(j.wbytes()) - 8;
+                       else if (where == 1)
+                         lo = j.a + round8(j.abytes() / 2);
+                       else
+                         lo = j.o + round8(j.obytes() / 2);
                        b.sim().mem().add_error_range(lo, lo + 8, resp);
                        Job g = good(b, pl, rng, 500, 40, (uint32_t)(tern_rand_next(rng) & 1), 2);
                        return std::vector<std::vector<Job>>{{j, g}};
@@ -280,7 +292,7 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     Placer pl(M, &rng);
     Job longj = good(b, pl, &rng, 2560, 64, TERN_FMT_T5, 4, false);
     Job small = good(b, pl, &rng, 57, 9, TERN_FMT_T2, 2);  // the same descriptor every time
-    b.check_queue_level = false;  // the model is made to run what the engine popped
+    b.check_queue_level = false;                           // the model is made to run what the engine popped
     const uint32_t acc0 = b.accepted();
     if (!b.queue(longj, &rng)) b.fail("bench: model queue full");
     b.make_room(&rng);        // (a one-deep queue: once the engine has taken the long job)
@@ -307,13 +319,16 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     }
     if (!b.failed() && !refused) b.fail(tb_format("QUEUE.LEVEL never reached %u while a long job ran", kQueueDepth));
     if (refused)
-      std::fprintf(stderr, "  device/errors/QUEUE_FULL: the doorbell after %u accepted ones was refused (%u held by the engine)\n",
-                   b.accepted() - acc0, b.accepted() - acc0 - kQueueDepth);
+      std::fprintf(
+          stderr,
+          "  device/errors/QUEUE_FULL: the doorbell after %u accepted ones was refused (%u held by the engine)\n",
+          b.accepted() - acc0, b.accepted() - acc0 - kQueueDepth);
     if (!b.failed()) {
       const uint32_t st = b.rd(TERN_REG_STATUS_OFFSET);
       if ((st >> TERN_REG_STATUS_ERR_LSB & 0xFF) != TERN_DEVERR_QUEUE_FULL)
         b.fail(tb_format("STATUS 0x%x after a doorbell into a full queue, expected ERR QUEUE_FULL", st));
-      if (!(b.rd(TERN_REG_IRQ_STATUS_OFFSET) & TERN_REG_IRQ_STATUS_ERROR_MASK)) b.fail("no IRQ_STATUS.ERROR after QUEUE_FULL");
+      if (!(b.rd(TERN_REG_IRQ_STATUS_OFFSET) & TERN_REG_IRQ_STATUS_ERROR_MASK))
+        b.fail("no IRQ_STATUS.ERROR after QUEUE_FULL");
     }
     if (!b.failed() && b.wait_all(&rng)) b.quiescent();
     b.check_queue_level = true;
@@ -363,10 +378,12 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
         b.wr_wait(offs[r], nv[r], b.budget(0));  // held until the engine takes the descriptor
         const uint64_t held = b.sim().cycles() - c0;
         const uint32_t lvl1 = b.rtl_level(), done1 = b.rd(TERN_REG_JOBS_DONE_OFFSET);
-        if (!b.failed() && lvl1 != 0) b.fail(tb_format("the write of 0x%03x completed with QUEUE.LEVEL %u", offs[r], lvl1));
+        if (!b.failed() && lvl1 != 0)
+          b.fail(tb_format("the write of 0x%03x completed with QUEUE.LEVEL %u", offs[r], lvl1));
         if (!b.failed() && (done1 == done0 || held < 50))
           b.fail(tb_format("the write of 0x%03x completed after %" PRIu64 " cycles, JOBS_DONE %u (was %u): not held "
-                           "while the descriptor waited", offs[r], held, done1, done0));
+                           "while the descriptor waited",
+                           offs[r], held, done1, done0));
         held_min = std::min(held_min, held), held_max = std::max(held_max, held);
       }
       // The waiting job ran with its own descriptor (results compared), then `next`.
@@ -382,7 +399,8 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     if (bad) b.recover();
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::fprintf(stderr, "  device/errors: %zu cases, %" PRIu64 " cycles in %.1f s\n", cases.size() + 1 + (kQueueDepth == 1), b.sim().cycles(), secs);
+  std::fprintf(stderr, "  device/errors: %zu cases, %" PRIu64 " cycles in %.1f s\n",
+               cases.size() + 1 + (kQueueDepth == 1), b.sim().cycles(), secs);
 }
 
 void suite_reset(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Verilator bench of the device top, rtl/tern_device.v, in lock-step with the C device model:
 // main and the plusargs. The harness and what it checks: device_harness.h (job construction in
 // device_harness.cpp); the suites: device_suites.cpp; the perf bench: device_perf.cpp.
@@ -24,8 +25,8 @@ int main(int argc, char **argv) {
   Plusargs pa(argc, argv);
   Verilated::commandArgs(argc, argv);
   const std::string suite = pa.str("suite", "all");
-  const uint64_t seed = pa.has("seed") ? pa.num("seed", 0)
-                                       : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
+  const uint64_t seed =
+      pa.has("seed") ? pa.num("seed", 0) : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
   if (suite == "bench") return suite_bench(pa, pa.has("seed") ? seed : 7);
   tern_test_ctx t = {};
   if (suite == "all" || suite == "random" || suite == "errors" || suite == "reset") suite_params(pa, &t, seed);

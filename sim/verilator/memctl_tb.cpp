@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Verilator bench of a board's memory path (rtl/tern_board_memctl.v with rtl/tern_board_mem.v,
 // top sim/rtl/memctl_tb_top.v): an AXI4 master playing the device and a bridge master
 // playing the UART bridge, both at random against a shadow copy of the RAM.
@@ -6,15 +7,14 @@
 // The build sets the RAM's read pipeline (-GOUT_REGS=n and -DTB_OUT_REGS=n): 0 is the small
 // boards' hold-in-the-RAM mode, more is the queue mode (rtl/tern_board_memctl.v).
 //
-// Checks: every read beat's data (against the shadow; not defined for SLVERR beats), RRESP (SLVERR exactly for bursts at or
-// above the RAM), RLAST on exactly the last beat of each burst, R payload stable while RREADY
-// is low, no beat or write response nobody asked for, write strobes (bytes outside them
-// unchanged), out-of-range writes changing nothing, bridge reads answered 1 + OUT_REGS cycles
-// after their grant with the data at their grant, and every request finishing (no hang). Random RREADY/BREADY
-// back-pressure, bursts of 1..16 beats up to 4 KB boundaries, back-to-back bursts.
-// The device reads a region nobody writes during the random phase (its RAM read happens up to
-// three cycles before the beat, which the bench cannot see); the device writes and the bridge
-// writes go to regions of their own, read back at the end.
+// Checks: every read beat's data (against the shadow; not defined for SLVERR beats), RRESP (SLVERR exactly for bursts
+// at or above the RAM), RLAST on exactly the last beat of each burst, R payload stable while RREADY is low, no beat or
+// write response nobody asked for, write strobes (bytes outside them unchanged), out-of-range writes changing nothing,
+// bridge reads answered 1 + OUT_REGS cycles after their grant with the data at their grant, and every request finishing
+// (no hang). Random RREADY/BREADY back-pressure, bursts of 1..16 beats up to 4 KB boundaries, back-to-back bursts. The
+// device reads a region nobody writes during the random phase (its RAM read happens up to three cycles before the beat,
+// which the bench cannot see); the device writes and the bridge writes go to regions of their own, read back at the
+// end.
 #include <cinttypes>
 #include <cstdio>
 #include <deque>
@@ -62,8 +62,7 @@ class Bench {
   double uni() { return tb_uniform(&rng_); }
   bool failed() const { return t_->failed; }
   void fail(const std::string &why) {
-    if (!t_->failed)
-      tern_test_fail(t_, "%s (cycle %" PRIu64 ", seed=%" PRIu64 ")", why.c_str(), tb_.cycle(), seed_);
+    if (!t_->failed) tern_test_fail(t_, "%s (cycle %" PRIu64 ", seed=%" PRIu64 ")", why.c_str(), tb_.cycle(), seed_);
   }
   bool idle() const {
     return ar_.empty() && r_.empty() && !w_valid_ && b_.empty() && br_state_ == 0 && br_todo_.empty();

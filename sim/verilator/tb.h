@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // A reusable Verilator test bench: clock, synchronous reset, VCD tracing, plusargs and
 // helpers to move byte strings in and out of ports of any width.
 //
@@ -47,9 +48,7 @@ inline std::string tb_format(const char *f, ...) {
 }
 
 // Uniform double in [0, 1) from a splitmix64 state (tests/common/tern_test.h).
-inline double tb_uniform(uint64_t *state) {
-  return (double)(tern_rand_next(state) >> 11) * (1.0 / 9007199254740992.0);
-}
+inline double tb_uniform(uint64_t *state) { return (double)(tern_rand_next(state) >> 11) * (1.0 / 9007199254740992.0); }
 
 // Plusargs as a map: "+name=value" -> {name: value}, "+name" -> {name: ""}.
 class Plusargs {
@@ -102,8 +101,7 @@ inline void tb_get_bytes(const T &port, uint8_t *bytes, size_t nbytes) {
 }
 template <std::size_t W>
 inline void tb_get_bytes(const VlWide<W> &port, uint8_t *bytes, size_t nbytes) {
-  for (size_t i = 0; i < nbytes; i++)
-    bytes[i] = i < 4 * W ? (uint8_t)(port[i / 4] >> (8 * (i % 4))) : 0;
+  for (size_t i = 0; i < nbytes; i++) bytes[i] = i < 4 * W ? (uint8_t)(port[i / 4] >> (8 * (i % 4))) : 0;
 }
 
 // Owns the context, the model and the VCD. The model must have clk_i and rst_ni.
@@ -124,8 +122,7 @@ class Testbench {
     // Counters live in the model, so they are written before it goes away.
     if (!coverage_prefix_.empty()) {
       static unsigned instance = 0;
-      std::string path = coverage_prefix_ + "." + std::to_string(getpid()) + "." +
-                         std::to_string(instance++) + ".dat";
+      std::string path = coverage_prefix_ + "." + std::to_string(getpid()) + "." + std::to_string(instance++) + ".dat";
       ctx_->coveragep()->write(path.c_str());
     }
 #endif
@@ -149,9 +146,7 @@ class Testbench {
     }
   }
 #else
-  void open_vcd(const std::string &) {
-    std::fprintf(stderr, "this bench was built without --trace: no VCD\n");
-  }
+  void open_vcd(const std::string &) { std::fprintf(stderr, "this bench was built without --trace: no VCD\n"); }
   void close_vcd() {}
 #endif
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Verilator bench of rtl/tern_uart_bridge.v alone: a bit-level UART host (sim/verilator/
 // uart_model.h) on its rx/tx pins, an AXI4-Lite register file on its CSR master and a memory
 // model on its memory port, both with random ready/grant delays and protocol checks.
@@ -146,8 +147,7 @@ class Bench {
   double uniform() { return tb_uniform(&rng_); }
   bool failed() const { return t_->failed; }
   void fail(const std::string &why) {
-    if (!t_->failed)
-      tern_test_fail(t_, "%s (cycle %" PRIu64 ", seed=%" PRIu64 ")", why.c_str(), tb_.cycle(), seed_);
+    if (!t_->failed) tern_test_fail(t_, "%s (cycle %" PRIu64 ", seed=%" PRIu64 ")", why.c_str(), tb_.cycle(), seed_);
   }
 
   // bus timing
@@ -200,8 +200,10 @@ class Bench {
       have_w_ = true, w_data_ = wdata;
       if (wstrb != 0xF) fail(tb_format("AXI4-Lite write with WSTRB 0x%x", wstrb));
     }
-    if (b) bvalid_ = false, have_aw_ = have_w_ = false;
-    else if (bvalid_ && bwait_) bwait_--;
+    if (b)
+      bvalid_ = false, have_aw_ = have_w_ = false;
+    else if (bvalid_ && bwait_)
+      bwait_--;
     if (have_aw_ && have_w_ && !bvalid_) {
       bvalid_ = true;
       bwait_ = (int)(rand() % (unsigned)(max_lat + 1));
@@ -219,10 +221,13 @@ class Bench {
     } else if (rvalid_ && rwait_) {
       rwait_--;
     }
-    if (mr) mrd_pending_ = false;
-    else if (mrd_pending_ && mrd_wait_) mrd_wait_--;
+    if (mr)
+      mrd_pending_ = false;
+    else if (mrd_pending_ && mrd_wait_)
+      mrd_wait_--;
     if (g) {
-      if (maddr % 8 || maddr >= kMemBytes) fail(tb_format("memory request at 0x%x (window %u bytes)", maddr, kMemBytes));
+      if (maddr % 8 || maddr >= kMemBytes)
+        fail(tb_format("memory request at 0x%x (window %u bytes)", maddr, kMemBytes));
       else if (mwe) {
         if (!mstrb) fail("memory write without strobes");
         for (int i = 0; i < 8; i++)
@@ -315,8 +320,10 @@ class Bench {
     uint8_t s = ++seq_;
     Answer a = exchange(uartm::frame(cmd, s, payload), ans_len, s);
     if (a.kind != Answer::OK)
-      fail(tb_format("%s: %s", what, a.kind == Answer::NAKED ? tb_format("NAK reason %u", a.reason()).c_str()
-                                                           : a.kind == Answer::BAD ? "damaged answer" : "no answer"));
+      fail(tb_format("%s: %s", what,
+                     a.kind == Answer::NAKED ? tb_format("NAK reason %u", a.reason()).c_str()
+                     : a.kind == Answer::BAD ? "damaged answer"
+                                             : "no answer"));
     else if (a.seq != s || a.cmd != (cmd | uartm::ACK) || a.payload.size() != ans_len)
       fail(tb_format("%s: answer CMD 0x%02x SEQ %u LEN %zu, expected CMD 0x%02x SEQ %u LEN %zu", what, a.cmd, a.seq,
                      a.payload.size(), cmd | uartm::ACK, s, ans_len));
@@ -380,9 +387,11 @@ class Bench {
   // Outputs held while valid and not yet accepted must not change.
   void check_stable() {
     auto *d = tb_.dut();
-    if (prev_aw_ && (!d->axil_awvalid_o || d->axil_awaddr_o != prev_awaddr_)) fail("AWVALID/AWADDR changed before AWREADY");
+    if (prev_aw_ && (!d->axil_awvalid_o || d->axil_awaddr_o != prev_awaddr_))
+      fail("AWVALID/AWADDR changed before AWREADY");
     if (prev_w_ && (!d->axil_wvalid_o || d->axil_wdata_o != prev_wdata_)) fail("WVALID/WDATA changed before WREADY");
-    if (prev_ar_ && (!d->axil_arvalid_o || d->axil_araddr_o != prev_araddr_)) fail("ARVALID/ARADDR changed before ARREADY");
+    if (prev_ar_ && (!d->axil_arvalid_o || d->axil_araddr_o != prev_araddr_))
+      fail("ARVALID/ARADDR changed before ARREADY");
     if (prev_req_ && (!d->mem_req_o || d->mem_addr_o != prev_maddr_ || d->mem_we_o != prev_mwe_ ||
                       (d->mem_we_o && (d->mem_wdata_o != prev_mwdata_ || d->mem_wstrb_o != prev_mstrb_))))
       fail("memory request changed before its grant");
@@ -440,8 +449,8 @@ void case_identify(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   Bench b(pa, t, seed, 1);
   Bytes r = b.must(uartm::IDENTIFY, {}, 28, "IDENTIFY");
   if (!b.failed()) {
-    uint32_t want[7] = {0x424E5254u, 1u | kMaxData << 16, b.regs_.r[0], b.regs_.r[1], b.regs_.r[2], kMemBytes,
-                        (uint32_t)TB_CLK_HZ};
+    uint32_t want[7] = {0x424E5254u,  1u | kMaxData << 16, b.regs_.r[0],       b.regs_.r[1],
+                        b.regs_.r[2], kMemBytes,           (uint32_t)TB_CLK_HZ};
     const char *names[7] = {"magic", "protocol/max data", "ID", "VERSION", "PARAMS", "memory bytes", "clock"};
     for (int i = 0; i < 7; i++)
       if (uartm::get32(r.data() + 4 * i) != want[i])
@@ -849,7 +858,8 @@ void case_baud_tolerance(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
       Bytes d = b.random_bytes(1 + b.rand() % 64);
       uint32_t m = (uint32_t)(b.rand() % (kMemBytes - 64));
       b.mem_write(m, d);
-      if (b.mem_read(m, (uint32_t)d.size()) != d) b.fail(tb_format("memory wrong with the host %+.1f%% off", err * 100));
+      if (b.mem_read(m, (uint32_t)d.size()) != d)
+        b.fail(tb_format("memory wrong with the host %+.1f%% off", err * 100));
     }
   }
   tern_test_end(t);
@@ -894,16 +904,20 @@ void case_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     if (kind < 25) {  // REG_WRITE: plain registers, sometimes DOORBELL/IRQ_STATUS/SLVERR/refused
       cmd = uartm::REG_WRITE;
       int k = (int)(b.rand() % 20);
-      a = k == 0 ? kDoorbell : k == 1 ? kIrqStatus : k == 2 ? 0xF00 + 4 * (uint32_t)(b.rand() % 64)
-          : k == 3 ? (uint32_t)b.rand() | 1u : 0x040 + 4 * (uint32_t)(b.rand() % 400);
+      a = k == 0   ? kDoorbell
+          : k == 1 ? kIrqStatus
+          : k == 2 ? 0xF00 + 4 * (uint32_t)(b.rand() % 64)
+          : k == 3 ? (uint32_t)b.rand() | 1u
+                   : 0x040 + 4 * (uint32_t)(b.rand() % 400);
       v = k == 1 ? 1 : (uint32_t)b.rand();
       p = reg_write_payload(a, v);
       expect_nak = k == 2 ? uartm::NAK_BUS : k == 3 ? uartm::NAK_ADDR : 0;
     } else if (kind < 45) {  // REG_READ
       cmd = uartm::REG_READ;
       int k = (int)(b.rand() % 20);
-      a = k == 0 ? 0xF00 + 4 * (uint32_t)(b.rand() % 64) : k == 1 ? 0x1000 + 4 * (uint32_t)(b.rand() % 100)
-          : 0x040 + 4 * (uint32_t)(b.rand() % 400);
+      a = k == 0   ? 0xF00 + 4 * (uint32_t)(b.rand() % 64)
+          : k == 1 ? 0x1000 + 4 * (uint32_t)(b.rand() % 100)
+                   : 0x040 + 4 * (uint32_t)(b.rand() % 400);
       p = addr_payload(a);
       ans_len = 4;
       expect_nak = k == 0 ? uartm::NAK_BUS : k == 1 ? uartm::NAK_ADDR : 0;
@@ -986,8 +1000,8 @@ void case_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
       continue;
     }
     if (ans.kind != Bench::Answer::OK || ans.cmd != (cmd | uartm::ACK) || ans.payload.size() != ans_len) {
-      b.fail(tb_format("op %" PRIu64 " (CMD 0x%02x addr 0x%x n %u): answer kind %d CMD 0x%02x LEN %zu reason %u", op, cmd,
-                       a, n, (int)ans.kind, ans.cmd, ans.payload.size(), ans.reason()));
+      b.fail(tb_format("op %" PRIu64 " (CMD 0x%02x addr 0x%x n %u): answer kind %d CMD 0x%02x LEN %zu reason %u", op,
+                       cmd, a, n, (int)ans.kind, ans.cmd, ans.payload.size(), ans.reason()));
       break;
     }
     switch (cmd) {
@@ -998,7 +1012,8 @@ void case_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
       case uartm::REG_READ: {
         uint32_t got = uartm::get32(ans.payload.data());
         if (a != kIrqStatus && got != b.shadow_regs_[a / 4])
-          b.fail(tb_format("op %" PRIu64 ": REG_READ 0x%03x = 0x%08x, expected 0x%08x", op, a, got, b.shadow_regs_[a / 4]));
+          b.fail(tb_format("op %" PRIu64 ": REG_READ 0x%03x = 0x%08x, expected 0x%08x", op, a, got,
+                           b.shadow_regs_[a / 4]));
         break;
       }
       case uartm::MEM_WRITE:
@@ -1010,7 +1025,8 @@ void case_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
           b.fail(tb_format("op %" PRIu64 ": MEM_READ 0x%x+%u differs from memory", op, a, n));
         break;
       case uartm::IRQ:
-        if (irq_stable_before && !b.regs_.irq_at && irq_before == b.regs_.irq && ans.payload[0] != (b.regs_.irq ? 1 : 0))
+        if (irq_stable_before && !b.regs_.irq_at && irq_before == b.regs_.irq &&
+            ans.payload[0] != (b.regs_.irq ? 1 : 0))
           b.fail(tb_format("op %" PRIu64 ": IRQ answered %u, the line is %d", op, ans.payload[0], b.regs_.irq));
         break;
       default:
@@ -1120,7 +1136,8 @@ int serve_tcp(const Plusargs &pa, uint64_t seed) {
       size_t off = 0;
       while (off < out.size()) {
         ssize_t w = send(fd, out.data() + off, out.size() - off, MSG_NOSIGNAL);
-        if (w > 0) off += (size_t)w;
+        if (w > 0)
+          off += (size_t)w;
         else if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
           pollfd p = {fd, POLLOUT, 0};
           poll(&p, 1, 100);
@@ -1147,19 +1164,25 @@ int serve_tcp(const Plusargs &pa, uint64_t seed) {
 int main(int argc, char **argv) {
   Plusargs pa(argc, argv);
   Verilated::commandArgs(argc, argv);
-  uint64_t seed = pa.has("seed") ? pa.num("seed", 0)
-                                 : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
+  uint64_t seed =
+      pa.has("seed") ? pa.num("seed", 0) : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
   if (pa.has("tcp")) return serve_tcp(pa, seed);
   tern_test_ctx t = {};
   const struct {
     const char *name;
     void (*fn)(const Plusargs &, tern_test_ctx *, uint64_t);
-  } cases[] = {{"identify", case_identify},       {"registers", case_registers},
-               {"memory", case_memory},           {"irq", case_irq},
-               {"malformed", case_malformed},     {"crc_retry", case_crc_retry},
-               {"lost_byte", case_lost_byte},     {"garbage", case_garbage},
-               {"retry_idempotent", case_idempotent}, {"back_to_back", case_back_to_back},
-               {"baud_tolerance", case_baud_tolerance}, {"reset_mid_frame", case_reset},
+  } cases[] = {{"identify", case_identify},
+               {"registers", case_registers},
+               {"memory", case_memory},
+               {"irq", case_irq},
+               {"malformed", case_malformed},
+               {"crc_retry", case_crc_retry},
+               {"lost_byte", case_lost_byte},
+               {"garbage", case_garbage},
+               {"retry_idempotent", case_idempotent},
+               {"back_to_back", case_back_to_back},
+               {"baud_tolerance", case_baud_tolerance},
+               {"reset_mid_frame", case_reset},
                {"random", case_random}};
   std::string only = pa.str("case", "");
   for (auto &c : cases)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 // Bit-level UART models and an independent C++ implementation of the tern UART bridge's frame
 // format (docs/uart.md), for sim/verilator/uart_bridge_tb.cpp. The C driver has its own
 // (driver/src/uart_proto.c); the bench deliberately does not use it, so the two are checked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* A minimal test harness for C and C++ test programs.
  *
  * Each test case prints exactly one line, which tools/run_tests.sh counts:
@@ -59,8 +60,8 @@ static inline void tern_test_skip(tern_test_ctx *t, const char *name, const char
 static inline int tern_test_exit(const tern_test_ctx *t) { return t->n_fail ? 1 : 0; }
 
 /* Check a condition inside a case; on failure record file:line and the expression. */
-#define TERN_CHECK(t, cond)                                                               \
-  do {                                                                                    \
+#define TERN_CHECK(t, cond)                                                                 \
+  do {                                                                                      \
     if (!(cond)) tern_test_fail((t), "%s:%d: check failed: %s", __FILE__, __LINE__, #cond); \
   } while (0)
 

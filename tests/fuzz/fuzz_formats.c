@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the weight-format code of the C model: the T2/T5 stream decoders and
  * the GGUF I2_S / TQ2_0 / TQ1_0 readers, fed arbitrary bytes. Besides "no crash, no sanitizer
  * report", it checks properties: what a reader accepts converts back and reads again to the
@@ -9,8 +10,8 @@
 #include "tern_mac.h"
 #include "tern_pack.h"
 
-#define CHECK(c) \
-  do {           \
+#define CHECK(c)       \
+  do {                 \
     if (!(c)) abort(); \
   } while (0)
 

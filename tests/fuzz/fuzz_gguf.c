@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the GGUF reader (driver/src/gguf.c). Each input is used twice:
  *  1. as a GGUF file, opened with tern_gguf_open_memory;
  *  2. as a recipe for a mostly well-formed GGUF file (version, keys of every value type,
@@ -16,8 +17,8 @@
 
 #include "tern_gguf.h"
 
-#define CHECK(c) \
-  do {           \
+#define CHECK(c)       \
+  do {                 \
     if (!(c)) abort(); \
   } while (0)
 
@@ -166,10 +167,10 @@ static uint64_t nx64(src *s) {
   return v;
 }
 
-static const char *const kKeys[] = {"general.architecture", "general.alignment", "a", "b.c",
-                                    "tokenizer.ggml.tokens", "general.name", "x", ""};
-static const char *const kNames[] = {"token_embd.weight", "blk.0.attn_q.weight", "output_norm.weight",
-                                     "t", "u", "blk.0.ffn_up.weight"};
+static const char *const kKeys[] = {"general.architecture",  "general.alignment", "a", "b.c",
+                                    "tokenizer.ggml.tokens", "general.name",      "x", ""};
+static const char *const kNames[] = {"token_embd.weight",  "blk.0.attn_q.weight", "output_norm.weight", "t", "u",
+                                     "blk.0.ffn_up.weight"};
 static const uint64_t kDims[] = {1, 2, 3, 4, 128, 256, 512, 64, 0, 1, 2, 0xffffffffffull, 1u << 31, 7};
 static const uint32_t kTypes[] = {0, 1, 30, 34, 35, 36, 0, 36, 2, 99, 37};
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the model loader (driver/src/model.c on top of gguf.c): a tiny valid
  * BitNet model is made once in memory (tern_synth_gguf: 1 layer, dim 128, vocabulary 64), and
  * each input is a list of edits to a copy of it, so every input starts from a file the loader
@@ -20,8 +21,8 @@
 #include "tern_model.h"
 #include "tern_synth.h"
 
-#define CHECK(c) \
-  do {           \
+#define CHECK(c)       \
+  do {                 \
     if (!(c)) abort(); \
   } while (0)
 
@@ -100,7 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n) {
     const uint8_t what = in[i] % 4, idx = in[i + 1], off = in[i + 2];
     const size_t len = 1 + in[i + 3] % 8;
     i += 4;
-    const span *s = what == 0 ? &kv_val[idx % n_kv]
+    const span *s = what == 0   ? &kv_val[idx % n_kv]
                     : what == 1 ? &t_info[idx % n_t]
                     : what == 2 ? &kv_type[idx % n_kv]
                                 : &t_data[idx % n_t];
@@ -135,7 +136,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t n) {
   const int32_t tok[2] = {0, (int32_t)(mp->n_vocab - 1)};
   err[0] = 0;
   tern_status st = tern_ctx_eval(c, tok, 2, logits, 0, err, sizeof err);
-  if (st != TERN_OK) CHECK(err[0]);
+  if (st != TERN_OK)
+    CHECK(err[0]);
   else
     for (uint32_t v = 0; v < mp->n_vocab; v++) CHECK(logits[v] == logits[v] && logits[v] - logits[v] == 0.0f);
   free(logits);

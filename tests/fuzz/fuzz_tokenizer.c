@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the tokenizer (driver/src/tokenizer.c). Two modes, chosen by the first
  * input byte:
  *  - even: the rest is text for a fixed vocabulary built here (all 256 byte tokens, merges
@@ -13,8 +14,8 @@
 
 #include "tern_tokenizer.h"
 
-#define CHECK(c) \
-  do {           \
+#define CHECK(c)       \
+  do {                 \
     if (!(c)) abort(); \
   } while (0)
 
@@ -97,11 +98,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tern_tokenizer *t = NULL;
   char err[256];
   if ((data[0] & 1) == 0) {
-    static const char *extra[] = {"he", "ll", "hell", "hello", "Ġw", "or", "Ġwor", "ld", "Ġworld", "aa",
-                                  "<|begin_of_text|>", "<|end_of_text|>", "<|eot_id|>", "<tag>", "<|a|>", "<|a|>b"};
+    static const char *extra[] = {"he",
+                                  "ll",
+                                  "hell",
+                                  "hello",
+                                  "Ġw",
+                                  "or",
+                                  "Ġwor",
+                                  "ld",
+                                  "Ġworld",
+                                  "aa",
+                                  "<|begin_of_text|>",
+                                  "<|end_of_text|>",
+                                  "<|eot_id|>",
+                                  "<tag>",
+                                  "<|a|>",
+                                  "<|a|>b"};
     static const char *merges[] = {"h e", "l l", "he ll", "hell o", "Ġ w", "o r", "Ġw or", "l d", "Ġwor ld", "a a"};
     for (size_t i = 0; i < sizeof extra / sizeof *extra; i++)
-      add(v, extra[i], strlen(extra[i]), i == 13 ? TERN_TOKEN_USER_DEFINED : i >= 10 ? TERN_TOKEN_CONTROL : TERN_TOKEN_NORMAL);
+      add(v, extra[i], strlen(extra[i]),
+          i == 13   ? TERN_TOKEN_USER_DEFINED
+          : i >= 10 ? TERN_TOKEN_CONTROL
+                    : TERN_TOKEN_NORMAL);
     for (size_t i = 0; i < sizeof merges / sizeof *merges; i++) {
       v->mer[i] = merges[i];
       v->mlen[i] = strlen(merges[i]);
@@ -129,8 +147,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       last = i;
     }
     int32_t bos = v->n > 256 ? (int32_t)(v->n - 1) : -1;
-    tern_status st = tern_tokenizer_new(v->tok, v->len, v->n, v->type, v->mer, v->mlen, v->nm, bos, -1, -1, &t,
-                                        err, sizeof err);
+    tern_status st =
+        tern_tokenizer_new(v->tok, v->len, v->n, v->type, v->mer, v->mlen, v->nm, bos, -1, -1, &t, err, sizeof err);
     CHECK(st == TERN_OK || st == TERN_ERR_CODE);
     if (st == TERN_OK) round_trip(t, text + last, n - last);
   }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the UART bridge frame decoder (driver/src/uart_proto.c, docs/uart.md).
  * The first two input bytes choose the decoder's LEN limit and how the rest is cut into
  * chunks (and where the decoder is told to abandon a frame, as after a pause); the rest is the
@@ -15,8 +16,8 @@
 
 #include "uart_proto.h"
 
-#define CHECK(c) \
-  do {           \
+#define CHECK(c)       \
+  do {                 \
     if (!(c)) abort(); \
   } while (0)
 
@@ -60,8 +61,7 @@ static size_t run(tern_uart_decoder *d, size_t max_len, const uint8_t *data, siz
     pos += used;
     if (ev == TERN_UART_FRAME) {
       check_frame(d, &f);
-      if (frames < MAX_SEEN)
-        out[frames] = (seen){f.cmd, f.seq, f.len, tern_uart_crc16(0xFFFF, f.payload, f.len)};
+      if (frames < MAX_SEEN) out[frames] = (seen){f.cmd, f.seq, f.len, tern_uart_crc16(0xFFFF, f.payload, f.len)};
       frames++;
     } else if (ev == TERN_UART_BAD_CRC || ev == TERN_UART_BAD_LEN) {
       CHECK(tern_uart_decoder_error(d)[0] != 0);
@@ -85,8 +85,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t na = run(&g_a, max_len, data, size, 1, 0, g_seen_a);
   size_t nb = run(&g_b, max_len, data, size, chunk, 0, g_seen_b);
   CHECK(na == nb);
-  for (size_t i = 0; i < na && i < MAX_SEEN; i++)
-    CHECK(memcmp(&g_seen_a[i], &g_seen_b[i], sizeof(seen)) == 0);
+  for (size_t i = 0; i < na && i < MAX_SEEN; i++) CHECK(memcmp(&g_seen_a[i], &g_seen_b[i], sizeof(seen)) == 0);
   CHECK(g_a.crc_errors == g_b.crc_errors && g_a.len_errors == g_b.len_errors && g_a.skipped == g_b.skipped);
   if (abandon) run(&g_b, max_len, data, size, chunk, abandon, g_seen_b);
 

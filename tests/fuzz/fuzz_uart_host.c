@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the driver's side of the UART protocol (driver/src/hal_uart.c,
  * docs/uart.md): the input scripts what a board answers. A peer thread holds one end of a
  * socketpair and, each time a request arrives, sends the next answer the script makes; the
@@ -27,8 +28,8 @@
 #include "hal_uart.h"
 #include "uart_proto.h"
 
-#define CHECK(c) \
-  do {           \
+#define CHECK(c)       \
+  do {                 \
     if (!(c)) abort(); \
   } while (0)
 
@@ -89,8 +90,9 @@ static void build(peer *p, const uint8_t *d, size_t n) {
         break;
       }
       default: {
-        static const uint8_t kinds[7] = {TERN_UART_IDENTIFY, TERN_UART_REG_READ, TERN_UART_REG_WRITE,
-                                         TERN_UART_MEM_WRITE, TERN_UART_MEM_READ, TERN_UART_IRQ, TERN_UART_NAK};
+        static const uint8_t kinds[7] = {TERN_UART_IDENTIFY,  TERN_UART_REG_READ, TERN_UART_REG_WRITE,
+                                         TERN_UART_MEM_WRITE, TERN_UART_MEM_READ, TERN_UART_IRQ,
+                                         TERN_UART_NAK};
         uint8_t kind = kinds[(b >> 2) % 7u];
         size_t len = avail ? d[i++] % 80u : 0;
         if (len > n - i) len = n - i;
@@ -150,7 +152,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   tern_hal hal;
   char err[512];
-  tern_status st = tern_uart_hal_open_fd(sv[0], "uart-tcp:fuzz?timeout_ms=2&retries=1&quiet_ms=1", &hal, err, sizeof err);
+  tern_status st =
+      tern_uart_hal_open_fd(sv[0], "uart-tcp:fuzz?timeout_ms=2&retries=1&quiet_ms=1", &hal, err, sizeof err);
   if (st == TERN_OK) {
     uint32_t v = 0;
     uint8_t buf[48];

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Independent NumPy reference of the BitNet b1.58 2B4T forward pass (offline test tool).
 
 Shares no code with the C path (driver/): it reads the GGUF with the PyPI `gguf` package's

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Compare logits dumps (the `--dump-logits` format of `tern run` and bitnet_ref.py).
 
   compare_logits.py A B [A2 B2 ...] [--tol 1e-3] [--loose 0.5] [--max-loose N] [--ignore-generated]

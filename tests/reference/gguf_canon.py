@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """GGUF compatibility test helper (offline): write test files with the PyPI `gguf` package and
 print what its GGUFReader reads as canonical text, to diff with tests/reference/gguf_dump.c
 (the C reader, driver/include/tern_gguf.h).

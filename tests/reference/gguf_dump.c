@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* gguf_dump: print a GGUF file as the canonical text of tests/reference/gguf_canon.py, read
  * with the C reader (driver/include/tern_gguf.h). tests/test_gguf_compat.sh diffs the two.
  *
@@ -44,10 +45,17 @@ static void print_hex(const char *s, size_t len) {
 
 static size_t type_size(tern_gguf_type t) {
   switch (t) {
-    case TERN_GGUF_UINT8: case TERN_GGUF_INT8: case TERN_GGUF_BOOL: return 1;
-    case TERN_GGUF_UINT16: case TERN_GGUF_INT16: return 2;
-    case TERN_GGUF_UINT32: case TERN_GGUF_INT32: case TERN_GGUF_FLOAT32: return 4;
-    case TERN_GGUF_UINT64: case TERN_GGUF_INT64: case TERN_GGUF_FLOAT64: return 8;
+    case TERN_GGUF_UINT8:
+    case TERN_GGUF_INT8:
+    case TERN_GGUF_BOOL: return 1;
+    case TERN_GGUF_UINT16:
+    case TERN_GGUF_INT16: return 2;
+    case TERN_GGUF_UINT32:
+    case TERN_GGUF_INT32:
+    case TERN_GGUF_FLOAT32: return 4;
+    case TERN_GGUF_UINT64:
+    case TERN_GGUF_INT64:
+    case TERN_GGUF_FLOAT64: return 8;
     default: return 0;
   }
 }
@@ -58,14 +66,54 @@ static void print_scalar(tern_gguf_type t, const unsigned char *p) {
     case TERN_GGUF_UINT8: printf("%u", (unsigned)p[0]); break;
     case TERN_GGUF_INT8: printf("%d", (int)(int8_t)p[0]); break;
     case TERN_GGUF_BOOL: printf("%d", p[0] ? 1 : 0); break;
-    case TERN_GGUF_UINT16: { uint16_t v; memcpy(&v, p, 2); printf("%u", (unsigned)v); break; }
-    case TERN_GGUF_INT16: { int16_t v; memcpy(&v, p, 2); printf("%d", (int)v); break; }
-    case TERN_GGUF_UINT32: { uint32_t v; memcpy(&v, p, 4); printf("%" PRIu32, v); break; }
-    case TERN_GGUF_INT32: { int32_t v; memcpy(&v, p, 4); printf("%" PRId32, v); break; }
-    case TERN_GGUF_FLOAT32: { float v; memcpy(&v, p, 4); printf("%.9g", (double)v); break; }
-    case TERN_GGUF_UINT64: { uint64_t v; memcpy(&v, p, 8); printf("%" PRIu64, v); break; }
-    case TERN_GGUF_INT64: { int64_t v; memcpy(&v, p, 8); printf("%" PRId64, v); break; }
-    case TERN_GGUF_FLOAT64: { double v; memcpy(&v, p, 8); printf("%.17g", v); break; }
+    case TERN_GGUF_UINT16: {
+      uint16_t v;
+      memcpy(&v, p, 2);
+      printf("%u", (unsigned)v);
+      break;
+    }
+    case TERN_GGUF_INT16: {
+      int16_t v;
+      memcpy(&v, p, 2);
+      printf("%d", (int)v);
+      break;
+    }
+    case TERN_GGUF_UINT32: {
+      uint32_t v;
+      memcpy(&v, p, 4);
+      printf("%" PRIu32, v);
+      break;
+    }
+    case TERN_GGUF_INT32: {
+      int32_t v;
+      memcpy(&v, p, 4);
+      printf("%" PRId32, v);
+      break;
+    }
+    case TERN_GGUF_FLOAT32: {
+      float v;
+      memcpy(&v, p, 4);
+      printf("%.9g", (double)v);
+      break;
+    }
+    case TERN_GGUF_UINT64: {
+      uint64_t v;
+      memcpy(&v, p, 8);
+      printf("%" PRIu64, v);
+      break;
+    }
+    case TERN_GGUF_INT64: {
+      int64_t v;
+      memcpy(&v, p, 8);
+      printf("%" PRId64, v);
+      break;
+    }
+    case TERN_GGUF_FLOAT64: {
+      double v;
+      memcpy(&v, p, 8);
+      printf("%.17g", v);
+      break;
+    }
     default: printf("?"); break;
   }
 }
@@ -115,13 +163,19 @@ static int dump_kv(const tern_gguf *g, size_t i) {
   /* scalar: read it back through the typed getters where one fits the type exactly */
   unsigned char buf[8] = {0};
   switch (t) {
-    case TERN_GGUF_UINT8: case TERN_GGUF_UINT16: case TERN_GGUF_UINT32: case TERN_GGUF_UINT64: {
+    case TERN_GGUF_UINT8:
+    case TERN_GGUF_UINT16:
+    case TERN_GGUF_UINT32:
+    case TERN_GGUF_UINT64: {
       uint64_t v;
       if (tern_gguf_get_u64(g, key, &v) != TERN_OK) return 1;
       printf("kv %s %s %" PRIu64 "\n", key, vname(t), v);
       return 0;
     }
-    case TERN_GGUF_INT8: case TERN_GGUF_INT16: case TERN_GGUF_INT32: case TERN_GGUF_INT64: {
+    case TERN_GGUF_INT8:
+    case TERN_GGUF_INT16:
+    case TERN_GGUF_INT32:
+    case TERN_GGUF_INT64: {
       int64_t v;
       if (tern_gguf_get_i64(g, key, &v) != TERN_OK) return 1;
       printf("kv %s %s %" PRId64 "\n", key, vname(t), v);
@@ -205,8 +259,7 @@ int main(int argc, char **argv) {
     const char *tn = tern_gguf_type_name(t->type);
     printf("tensor %s %s %u", t->name, tn ? tn : "?", (unsigned)t->n_dims);
     for (uint32_t d = 0; d < t->n_dims; d++) printf(" %" PRIu64, t->ne[d]);
-    printf(" offset %" PRIu64 " nbytes %zu fnv %016" PRIx64 "\n", base + t->offset, t->nbytes,
-           fnv(t->data, t->nbytes));
+    printf(" offset %" PRIu64 " nbytes %zu fnv %016" PRIx64 "\n", base + t->offset, t->nbytes, fnv(t->data, t->nbytes));
     if (t->type == TERN_GGML_F32 || t->type == TERN_GGML_F16 || t->type == TERN_GGML_BF16) {
       size_t es = t->type == TERN_GGML_F32 ? 4 : 2, n = t->nbytes / es;
       printf("values %s", t->name);

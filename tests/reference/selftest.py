@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Self-checks of the Python test tools (offline): prints PASS/FAIL/SKIP lines.
 
 - the generator's TQ1_0/TQ2_0 packing decodes, with the gguf package's own dequantizer, to the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Byte-level BPE tokenizer for the built-in model: trainer, encoder, decoder.
 
 The tokenizer is stored in the GGUF the way LLaMA-3-style models store theirs

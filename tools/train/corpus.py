@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Extract the King James Bible from Debian's bible-kjv package into a train and a held-out text.
 
 Source: the `bible` program of the Debian package `bible-kjv` (text in `bible-kjv-text`),

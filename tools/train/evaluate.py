@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Measure the built-in model in Python and check it against tern's C code.
 
   perplexity   perplexity of a text the way `tern perplexity` computes it (driver/cli/perplexity.c):

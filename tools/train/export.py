@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Export a trained checkpoint (tools/train/train.py) to a BitNet b1.58 GGUF that tern runs.
 
 The file has the layout of a converted 2B4T model (the same keys as tools/gen_test_model.py):

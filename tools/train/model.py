@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The BitNet b1.58 2B4T architecture at small scale, in JAX, as tern's C forward pass computes it.
 
 Graph (docs/inference.md "The forward pass", driver/src/model.c; facts §1.1):

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The built-in model in one command: corpus -> tokenizer -> training (ternary and fp32) ->
 # export (I2_S and TQ2_0 into models/) -> measurements (build/train/results.txt).
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Train the built-in model: a small BitNet b1.58 (2B4T architecture) on the KJV train text.
 
 Quantisation-aware from scratch (--mode qat, the shipped model): fp32 master weights, every

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // icebreaker_pll: 12 MHz in (the oscillator on pin 35, a PLL-capable pad), 36 MHz out.
 // fout = fin x (DIVF + 1) / ((DIVR + 1) x 2^DIVQ) = 12 x 48 / 16 = 36 MHz; VCO 576 MHz and
 // PFD 12 MHz are inside the iCE40 PLL's ranges (533..1066 and 10..133 MHz); FILTER_RANGE 1

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // icebreaker_top: the tern board for the iCEBreaker (Lattice iCE40UP5K-SG48). The 12 MHz
 // oscillator feeds the PLL (36 MHz); the FTDI's second channel is the host UART at 3 Mbaud
 // (12 clocks per bit, exact); the weights live in the four SPRAMs (128 KB).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ulx3s_pll: 25 MHz in, 100 MHz out. VCO = 25 / CLKI_DIV x CLKFB_DIV x CLKOP_DIV = 25 x 4 x 6
 // = 600 MHz (inside the ECP5 PLL's 400..800 MHz), CLKOP = VCO / 6 = 100 MHz, fed back from
 // CLKOP (values as ecppll -i 25 -o 100 reports them).

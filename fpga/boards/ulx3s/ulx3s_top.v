@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ulx3s_top: the tern board for the ULX3S v2.0 (Lattice ECP5 LFE5U-85F, CABGA381). The 25 MHz
 // oscillator feeds the PLL (100 MHz); the FT231X is the host UART at 3 Mbaud (33 clocks per
 // bit: 3.03 Mbaud, 1% fast, inside the 8N1 receiver's margin); the weights live in block RAM.
