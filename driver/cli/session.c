@@ -82,11 +82,13 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
   }
   if (tern_open_err(o->device, &s->dev, err, sizeof err) != TERN_OK) {
     const char *uri = o->device ? o->device : (getenv("TERN_DEVICE") ? getenv("TERN_DEVICE") : "cpu");
-    /* a transport's message may start with the URI itself (uart:TTY: ...): do not say it twice */
-    if (strncmp(err, uri, strlen(uri)) == 0 && err[strlen(uri)] == ':')
-      fail("cannot open device %s", err);
-    else
-      fail("cannot open device '%s': %s", uri, err);
+    /* a transport's message may start with the URI without its options (uart:TTY: ...): say the
+     * URI once, whole */
+    const size_t base = strcspn(uri, "?");
+    const char *why = err;
+    if (strncmp(err, uri, base) == 0 && err[base] == ':')
+      for (why = err + base + 1; *why == ' ';) why++;
+    fail("cannot open device '%s': %s", uri, why);
     if (strncmp(uri, "rtl", 3) == 0 && strstr(err, "libtern_rtl"))
       fprintf(stderr, "%s: the rtl-capable CLI is build/driver/rtl/tern (make -C driver rtl)\n", prog);
     if (strncmp(uri, "systemc", 7) == 0 && strstr(err, "libtern_systemc"))

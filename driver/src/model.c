@@ -1030,7 +1030,9 @@ static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t 
  * so a failure does not repeat it at every layer. */
 static tern_status bl_fail(const tern_ctx *c, uint32_t l, const char *what, tern_status st, char *err, size_t es) {
   const char *uri = tern_device_uri(c->m->dev), *msg = tern_last_error(c->m->dev);
-  if (strstr(msg, uri))
+  char base[256]; /* the URI without its options, as a transport names itself */
+  snprintf(base, sizeof base, "%.*s", (int)strcspn(uri, "?"), uri);
+  if (strstr(msg, base))
     set_err(err, es, "layer %u %s: %s", l, what, msg);
   else
     set_err(err, es, "layer %u %s on device %s: %s", l, what, uri, msg);
