@@ -336,17 +336,11 @@ static void test_worked_example(tern_test_ctx *t) {
 }
 
 int main(int argc, char **argv) {
-  for (int i = 1; i + 1 < argc; i++)
-    if (strcmp(argv[i], "--seed") == 0) g_seed = strtoull(argv[i + 1], NULL, 0);
+  g_seed = tern_test_seed_arg(argc, argv, g_seed);
+  static const tern_test_case cases[] = {test_random,          test_matmul,     test_extremes,
+                                         test_padding_garbage, test_code3_zero, test_beat_dot,
+                                         test_mac_errors,      test_epilogue,   test_worked_example};
   tern_test_ctx t = {0};
-  test_random(&t);
-  test_matmul(&t);
-  test_extremes(&t);
-  test_padding_garbage(&t);
-  test_code3_zero(&t);
-  test_beat_dot(&t);
-  test_mac_errors(&t);
-  test_epilogue(&t);
-  test_worked_example(&t);
+  tern_test_run_cases(&t, cases, sizeof cases / sizeof cases[0]);
   return tern_test_exit(&t);
 }

@@ -292,19 +292,11 @@ static void test_strerror(tern_test_ctx *t) {
 }
 
 int main(int argc, char **argv) {
-  for (int i = 1; i + 1 < argc; i++)
-    if (strcmp(argv[i], "--seed") == 0) g_seed = strtoull(argv[i + 1], NULL, 0);
+  g_seed = tern_test_seed_arg(argc, argv, g_seed);
+  static const tern_test_case cases[] = {
+      test_t2_hand,      test_t5_example, test_t5_all_243, test_t5_all_256, test_roundtrip, test_every_code_every_slot,
+      test_padding_zero, test_code3,      test_errors,     test_geometry,   test_strerror};
   tern_test_ctx t = {0};
-  test_t2_hand(&t);
-  test_t5_example(&t);
-  test_t5_all_243(&t);
-  test_t5_all_256(&t);
-  test_roundtrip(&t);
-  test_every_code_every_slot(&t);
-  test_padding_zero(&t);
-  test_code3(&t);
-  test_errors(&t);
-  test_geometry(&t);
-  test_strerror(&t);
+  tern_test_run_cases(&t, cases, sizeof cases / sizeof cases[0]);
   return tern_test_exit(&t);
 }

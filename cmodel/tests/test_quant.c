@@ -275,18 +275,11 @@ static void test_weights_random(tern_test_ctx *t) {
 }
 
 int main(int argc, char **argv) {
-  for (int i = 1; i + 1 < argc; i++)
-    if (strcmp(argv[i], "--seed") == 0) g_seed = strtoull(argv[i + 1], NULL, 0);
+  g_seed = tern_test_seed_arg(argc, argv, g_seed);
+  static const tern_test_case cases[] = {test_ties,         test_ties_random,   test_floor,     test_zero,
+                                         test_max_maps_127, test_extremes,      test_nonfinite, test_vs_independent,
+                                         test_weights_hand, test_weights_random};
   tern_test_ctx t = {0};
-  test_ties(&t);
-  test_ties_random(&t);
-  test_floor(&t);
-  test_zero(&t);
-  test_max_maps_127(&t);
-  test_extremes(&t);
-  test_nonfinite(&t);
-  test_vs_independent(&t);
-  test_weights_hand(&t);
-  test_weights_random(&t);
+  tern_test_run_cases(&t, cases, sizeof cases / sizeof cases[0]);
   return tern_test_exit(&t);
 }

@@ -59,6 +59,19 @@ static inline void tern_test_skip(tern_test_ctx *t, const char *name, const char
 
 static inline int tern_test_exit(const tern_test_ctx *t) { return t->n_fail ? 1 : 0; }
 
+/* The value of `--seed S` on a test program's command line (decimal or 0x hex), else dflt. */
+static inline uint64_t tern_test_seed_arg(int argc, char **argv, uint64_t dflt) {
+  for (int i = 1; i + 1 < argc; i++)
+    if (strcmp(argv[i], "--seed") == 0) return strtoull(argv[i + 1], NULL, 0);
+  return dflt;
+}
+
+/* A test program's cases, run in order on one context by tern_test_run_cases. */
+typedef void (*tern_test_case)(tern_test_ctx *t);
+static inline void tern_test_run_cases(tern_test_ctx *t, const tern_test_case *cases, size_t n) {
+  for (size_t i = 0; i < n; i++) cases[i](t);
+}
+
 /* Check a condition inside a case; on failure record file:line and the expression. */
 #define TERN_CHECK(t, cond)                                                                 \
   do {                                                                                      \
