@@ -607,5 +607,9 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
   r->total = 0;
   for (int i = 0; i < TERN_E_COUNT; i++) r->total += r->joules[i];
   r->floor_j = (double)c->weights * 1.6 / 8.0 * tb->dram_pj_per_byte * pj;
+  r->dram_weights_j = r->weight_mem_bytes * mem_pj * pj;
+  r->dram_host_j = r->joules[TERN_E_DRAM] - r->dram_weights_j;
+  r->dram_lm_head_j = (double)d->lm_head_bytes / T * tb->dram_pj_per_byte * pj;
+  r->table_j = r->joules[TERN_E_ADDS] + r->joules[TERN_E_SRAM] + r->joules[TERN_E_DRAM] + r->joules[TERN_E_HOST];
   return TERN_OK;
 }
