@@ -172,7 +172,7 @@ Reproduce: \`make energy-report\` (under a minute here: the 1.2 GB model is made
 run for $((S)) decode steps, then costed). Data: [2b4t.csv](energy/2b4t.csv), one row per
 configuration and table (picojoule values at full precision, and the per-token counts by kind);
 the J/token, floor and per-token tables below are its columns, computed by \`tern energy\` (the report
-selects and rounds them).
+selects and rounds them), and the toggle table those of the rtl run's counts.
 
 ## The 2B4T J/token table
 
@@ -318,11 +318,16 @@ tiny model):
 EOF
 if [ $have_rtl = 1 ]; then
   K=$W/kjv-rtl.txt
-  tb=$(key toggle_bits "$K") tg=$(key decode.toggles "$K") tcy=$(key decode.toggle_cycles "$K") ks=$(key decode.tokens "$K")
-  read -r b0 b1 b2 <<<"$tb"
-  read -r g0 g1 g2 <<<"$tg"
-  rate() { awk -v g="$1" -v b="$2" -v c="$tcy" 'BEGIN { printf "%.1f%%", 100 * g / (b * c) }'; }
-  pt() { awk -v g="$1" -v s="$ks" 'BEGIN { printf "%.0f", g / s }'; }
+  tcy=$(key decode.toggle_cycles "$K") ks=$(key decode.tokens "$K")
+  # the toggle figures: tern energy's CSV of these counts (bits, flips per token, rate per group)
+  rm -f "$W/kjv-rtl.csv"
+  "$T" energy --counts "$K" --name kjv --csv "$W/kjv-rtl.csv" -q
+  tcol() { awk -F, -v c="$(head -n 1 "$W/kjv-rtl.csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1)" \
+    -v f="$2" 'NR == 2 { printf f, $c }' "$W/kjv-rtl.csv"; }
+  grp=(activations weight_codes accumulators)
+  bits() { tcol "toggle_bits_${grp[$1]}" "%s"; }
+  pt() { tcol "toggles_${grp[$1]}" "%.0f"; }
+  rate() { tcol "toggle_rate_${grp[$1]}" "%s" | awk '{ printf "%.1f%%", 100 * $1 }'; }
   cat <<EOF
 \`--device rtl:toggles=FILE\` counts, after every clock edge of the Verilated device, the bits that
 changed in three groups of the array's registers (driver/rtl/hal_rtl.cpp; the registers are found
@@ -331,13 +336,13 @@ by name in the Verilated model). On the shipped model (\`models/tern-kjv.gguf\`,
 
 | registers | bits | bit flips per token | toggle rate (flips / bits / cycle) |
 |---|---|---|---|
-| activations entering the lanes (S1) | $b0 | $(pt "$g0") | $(rate "$g0" "$b0") |
-| decoded weight codes (S1) | $b1 | $(pt "$g1") | $(rate "$g1" "$b1") |
-| accumulators (T_MAX per row) | $b2 | $(pt "$g2") | $(rate "$g2" "$b2") |
+| activations entering the lanes (S1) | $(bits 0) | $(pt 0) | $(rate 0) |
+| decoded weight codes (S1) | $(bits 1) | $(pt 1) | $(rate 1) |
+| accumulators (T_MAX per row) | $(bits 2) | $(pt 2) | $(rate 2) |
 
-Activations flip on $(rate "$g0" "$b0") and weight codes on $(rate "$g1" "$b1") of their bits a cycle (random data would
+Activations flip on $(rate 0) and weight codes on $(rate 1) of their bits a cycle (random data would
 flip 50%): the datapath inputs toggle almost as fast as they can. The accumulators flip
-$(rate "$g2" "$b2"): their upper bits rarely move, and at T = 1 only one of the T_MAX registers of a row's ring is in use. FPGA power estimators take a toggle rate as their main
+$(rate 2): their upper bits rarely move, and at T = 1 only one of the T_MAX registers of a row's ring is in use. FPGA power estimators take a toggle rate as their main
 dynamic-power input; this is the measured one to give them. \`tern energy\` reports the rates from
 a counts file that has them; the board rows above do not scale the dynamic power by them.
 EOF

@@ -167,6 +167,11 @@ static void energy_row(FILE *f, const energy_opts *eo, const tern_counts *c, con
       m.kv_read_bytes, m.kv_write_bytes,  m.norm_bytes,   m.flops_lm_head,   m.flops_attn,    m.flops_quant_epilogue,
       m.flops_other,   r->dram_weights_j, r->dram_host_j, r->dram_lm_head_j, r->table_j};
   for (size_t i = 0; i < sizeof per_token / sizeof per_token[0]; i++) fprintf(f, ",%.17g", per_token[i]);
+  /* the array's toggles (rtl:toggles=; 0 without): bits watched, flips per token, flips/bit/cycle */
+  const tern_count_phase *d = &c->decode;
+  for (int g = 0; g < TERN_TOGGLE_GROUPS; g++)
+    fprintf(f, ",%u,%.17g,%.17g", c->toggle_bits[g], d->has_toggles ? (double)d->toggles[g] / (double)d->tokens : 0.0,
+            d->has_toggles ? tern_metrics_toggle_rate(d->toggles[g], d->toggle_cycles, c->toggle_bits[g]) : 0.0);
   fputc('\n', f);
 }
 
@@ -176,7 +181,9 @@ static const char energy_csv_header[] =
     "adds,host_flops,weight_bytes,sram_bytes,wsram_bytes,weight_mem_bytes,host_bytes,array_cycles,"
     "decode_steps,weights,nonzero_weights,macs,slot_macs,act_bytes,result_bytes,lm_head_bytes,embd_bytes,"
     "kv_read_bytes,kv_write_bytes,norm_bytes,flops_lm_head,flops_attn,flops_quant_epilogue,flops_other,"
-    "dram_weights_j,dram_host_j,dram_lm_head_j,table_j\n";
+    "dram_weights_j,dram_host_j,dram_lm_head_j,table_j,toggle_bits_activations,toggles_activations,"
+    "toggle_rate_activations,toggle_bits_weight_codes,toggles_weight_codes,toggle_rate_weight_codes,"
+    "toggle_bits_accumulators,toggles_accumulators,toggle_rate_accumulators\n";
 
 static void energy_print(const energy_opts *eo, const tern_counts *c, const tern_energy_config *cfg,
                          const tern_energy_result *r, const char *board_source) {
