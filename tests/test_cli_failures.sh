@@ -77,7 +77,7 @@ chat_truncate() { # NAME ARGS...: rc in $rc
   local name=$1
   shift
   cp "$model" "$tmp/$name.gguf"
-  rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+  rm -f "$tmp/fifo" "$tmp/out" && mkfifo "$tmp/fifo" # no stale out: the wait below reads it
   "$tern" chat -m "$tmp/$name.gguf" -n 4 -q "$@" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
   local pid=$!
   exec 3<>"$tmp/fifo" # read-write: never blocks, even if tern is already gone

@@ -66,12 +66,14 @@ rm -rf "$W/plot"
 for f in array bandwidth; do
   cp "$W/plot/2b4t-$f.png" "$W/plot/2b4t-$f.svg" "$OUT/"
 done
+# Every figure below is a column of tern energy's CSV (its header names them; the arithmetic is
+# the driver's, tern_energy_compute and tern_metrics): col NAME is that column's number.
+col() { head -n 1 "$W/2b4t.csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1; }
 # the configurations side by side (horowitz45): the table energies by component, stacked, and
 # the totals with and without board power beside the published figures
-awk -F, 'NR > 1 && $3 == "horowitz45" {
-  wdram = $28 * ($8 == "" ? 162.5 : $8) * 1e-12     # weight_mem_bytes x the memory pJ/B
-  printf "%s %.9g %.9g %.9g %.9g %.9g %.9g %.9g\n", $1, $15, $16, wdram, $17 - wdram, $18, $15 + $16 + $17 + $18, $21 }' \
-  "$W/2b4t.csv" >"$W/stack.dat"
+awk -F, -v a="$(col adds_j)" -v s="$(col sram_j)" -v w="$(col dram_weights_j)" -v h="$(col dram_host_j)" \
+  -v f="$(col host_j)" -v tj="$(col table_j)" -v t="$(col total_j)" 'NR > 1 && $3 == "horowitz45" {
+  printf "%s %.9g %.9g %.9g %.9g %.9g %.9g %.9g\n", $1, $a, $s, $w, $h, $f, $tj, $t }' "$W/2b4t.csv" >"$W/stack.dat"
 cat >"$W/stack.gp" <<EOF
 set encoding utf8
 set style fill solid 0.8 border -1
@@ -119,24 +121,31 @@ fi
 say "writing docs/energy.md"
 csv=$W/2b4t.csv
 row() { # row TABLE NAME: the table row of one configuration
-  awk -F, -v t="$1" -v n="$2" 'NR > 1 && $3 == t && $1 == n {
+  awk -F, -v t="$1" -v n="$2" -v op="$(col table_j)" 'NR > 1 && $3 == t && $1 == n {
     tps = ($4 == "cpu") ? sprintf("%.1f (measured)", $12) : sprintf("%.3g (%s)", $12, $14)
-    op = $15 + $16 + $17 + $18
-    printf "| %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %.3g | %.3g | **%.3g** | %.3g |\n", n, t, tps, $15, $16, $17, $18, $19, $20, $21, op }' "$csv"
+    printf "| %s | %s | %s | %.3g | %.3g | %.3g | %.3g | %.3g | %.3g | **%.3g** | %.3g |\n", n, t, tps, $15, $16, $17, $18, $19, $20, $21, $op }' "$csv"
 }
-get() { awk -F, -v t="$1" -v n="$2" -v c="$3" 'NR > 1 && $3 == t && $1 == n { print $c }' "$csv"; }
-weights=$(key weights "$C") nonzero=$(key nonzero_weights "$C") S=$(key decode.tokens "$C")
-per() { awk -v a="$(key "decode.$1" "$C")" -v s="$S" 'BEGIN { printf "%.0f", a / s }'; }
+get() { awk -F, -v t="$1" -v n="$2" -v c="$(col "$3")" 'NR > 1 && $3 == t && $1 == n { print $c }' "$csv"; }
+# per(NAME): a count per decode token, from the cpu row (the counts are the run's, whatever the row)
+per() { get horowitz45 cpu "$1" | awk '{ printf "%.0f", $1 }'; }
+g3() { get "$1" "$2" "$3" | awk '{ printf "%.3g", $1 }'; }
+weights=$(get horowitz45 cpu weights) nonzero=$(get horowitz45 cpu nonzero_weights) S=$(get horowitz45 cpu decode_steps)
 fmtb() { awk -v b="$1" 'BEGIN { if (b >= 1e6) printf "%.1f MB", b / 1e6; else if (b >= 1e3) printf "%.1f kB", b / 1e3; else printf "%d B", b }'; }
 wb=$(per weight_bytes) lm=$(per lm_head_bytes) kvr=$(per kv_read_bytes) kvw=$(per kv_write_bytes)
 emb=$(per embd_bytes) nrm=$(per norm_bytes) actb=$(per act_bytes) resb=$(per result_bytes)
 adds=$(per adds) macs=$(per macs) slots=$(per slot_macs)
-fl_lm=$(per flops_lm_head) fl_at=$(per flops_attn) fl_q=$(( $(per quant_flops) + $(per epilogue_flops) ))
-fl_other=$(( $(per flops_norm) + $(per flops_rope) + $(per flops_ffn) + $(per flops_sample) ))
-fl_all=$((fl_lm + fl_at + fl_q + fl_other))
-floor() { awk -v w="$weights" -v p="$1" 'BEGIN { printf "%.3g", w * 0.2 * p * 1e-12 }'; }
-head_j=$(awk -v b="$lm" 'BEGIN { printf "%.3g", b * 162.5e-12 }')
-cpu_tps=$(get horowitz45 cpu 12 | awk '{ printf "%.1f", $1 }')
+fl_lm=$(per flops_lm_head) fl_at=$(per flops_attn) fl_q=$(per flops_quant_epilogue)
+fl_other=$(per flops_other) fl_all=$(per host_flops)
+# the floor at other memories: tern energy's floor_j under a table of that DRAM energy per byte
+floor() {
+  printf 'base = horowitz45\nname = floor\ndram_pj_per_byte = %s\n' "$1" >"$W/floor-table.txt"
+  rm -f "$W/floor.csv"
+  "$T" energy --counts "$C" --table "$W/floor-table.txt" --name floor --csv "$W/floor.csv" -q
+  awk -F, -v c="$(head -n 1 "$W/floor.csv" | tr ',' '\n' | grep -nx floor_j | cut -d: -f1)" \
+    'NR == 2 { printf "%.3g", $c }' "$W/floor.csv"
+}
+head_j=$(g3 horowitz45 cpu dram_lm_head_j)
+cpu_tps=$(get horowitz45 cpu tokens_per_s | awk '{ printf "%.1f", $1 }')
 mem_bound_at=$(awk '$NF == "memory" { gsub(/"/, "", $1); printf "%s (%s MACs a cycle)", $1, $2; exit }' "$W/plot/2b4t-array.dat")
 mem_bound_tps=$(awk '$NF == "memory" { printf "%.3g", $3; exit }' "$W/plot/2b4t-array.dat")
 bw_knee=$(awk '$NF == "array" { printf "%g", $1; exit }' "$W/plot/2b4t-bandwidth.dat")
@@ -161,7 +170,9 @@ joules are estimates of the kind the BitNet papers make, not measurements.
 
 Reproduce: \`make energy-report\` (under a minute here: the 1.2 GB model is made in memory, loaded,
 run for $((S)) decode steps, then costed). Data: [2b4t.csv](energy/2b4t.csv), one row per
-configuration and table (picojoule values at full precision).
+configuration and table (picojoule values at full precision, and the per-token counts by kind);
+the J/token, floor and per-token tables below are its columns, computed by \`tern energy\` (the report
+selects and rounds them), and the toggle table those of the rtl run's counts.
 
 ## The 2B4T J/token table
 
@@ -217,8 +228,8 @@ Configurations (\`tern energy\` options in [tools/energy_report.sh](../tools/ene
 | bitnet.cpp on the KV260's A53 cores | 1.963 | measured the same way | GitHub MerlijnW70/bitnet-kv260, docs/measurements.md |
 | TerEffic, 370M model, weights on chip (several FPGAs) | ~0.0022 | 455 tokens/s/W (a 7x smaller model) | arXiv 2502.16473v2 abstract; [C] |
 | TerEffic, 2.7B model, HBM | ~0.063 | 727 tokens/s at 46 W | arXiv 2502.16473v2 abstract; [C] |
-| this study, cpu, horowitz45 | $(get horowitz45 cpu 21 | awk '{ printf "%.3g", $1 }') | counted events x 45 nm energies; no CPU static or core power | above |
-| this study, 16x80-hbm, horowitz45 | $(get horowitz45 16x80-hbm 21 | awk '{ printf "%.3g", $1 }') | the same, plus KV260 board power for $(get horowitz45 16x80-hbm 13 | awk '{ printf "%.2g", $1 * 1000 }') ms | above |
+| this study, cpu, horowitz45 | $(g3 horowitz45 cpu total_j) | counted events x 45 nm energies; no CPU static or core power | above |
+| this study, 16x80-hbm, horowitz45 | $(g3 horowitz45 16x80-hbm total_j) | the same, plus KV260 board power for $(get horowitz45 16x80-hbm seconds_per_token | awk '{ printf "%.2g", $1 * 1000 }') ms | above |
 
 Caveats on the comparison:
 
@@ -253,8 +264,8 @@ as TerEffic and bitnet-kv260): $(fmtb "$((weights / 5))"), that is
 | on-chip SRAM, Horowitz 1 MB, 100 pJ / 64 bit | 12.5 | $(floor 12.5) |
 
 plus, unless it is quantised or kept on chip, the F16 embedding used as lm_head: $(fmtb "$lm") a
-token, $head_j J at 162.5 pJ/B. The additions themselves ($adds a token) cost $(awk -v a="$adds" 'BEGIN { printf "%.3g", a * 0.007e-12 }') J at 7 nm
-and $(awk -v a="$adds" 'BEGIN { printf "%.3g", a * 0.03e-12 }') J at 45 nm: four orders of magnitude below the weight traffic. The zero
+token, $head_j J at 162.5 pJ/B. The additions themselves ($adds a token) cost $(g3 bitnet7nm cpu adds_j) J at 7 nm
+and $(g3 horowitz45 cpu adds_j) J at 45 nm: four orders of magnitude below the weight traffic. The zero
 fraction moves only them: at 0% zeros $adds_z0 J, at 50% $adds_z5 J (45 nm).
 
 ## Against array size and memory bandwidth
@@ -307,11 +318,16 @@ tiny model):
 EOF
 if [ $have_rtl = 1 ]; then
   K=$W/kjv-rtl.txt
-  tb=$(key toggle_bits "$K") tg=$(key decode.toggles "$K") tcy=$(key decode.toggle_cycles "$K") ks=$(key decode.tokens "$K")
-  read -r b0 b1 b2 <<<"$tb"
-  read -r g0 g1 g2 <<<"$tg"
-  rate() { awk -v g="$1" -v b="$2" -v c="$tcy" 'BEGIN { printf "%.1f%%", 100 * g / (b * c) }'; }
-  pt() { awk -v g="$1" -v s="$ks" 'BEGIN { printf "%.0f", g / s }'; }
+  tcy=$(key decode.toggle_cycles "$K") ks=$(key decode.tokens "$K")
+  # the toggle figures: tern energy's CSV of these counts (bits, flips per token, rate per group)
+  rm -f "$W/kjv-rtl.csv"
+  "$T" energy --counts "$K" --name kjv --csv "$W/kjv-rtl.csv" -q
+  tcol() { awk -F, -v c="$(head -n 1 "$W/kjv-rtl.csv" | tr ',' '\n' | grep -nx "$1" | cut -d: -f1)" \
+    -v f="$2" 'NR == 2 { printf f, $c }' "$W/kjv-rtl.csv"; }
+  grp=(activations weight_codes accumulators)
+  bits() { tcol "toggle_bits_${grp[$1]}" "%s"; }
+  pt() { tcol "toggles_${grp[$1]}" "%.0f"; }
+  rate() { tcol "toggle_rate_${grp[$1]}" "%s" | awk '{ printf "%.1f%%", 100 * $1 }'; }
   cat <<EOF
 \`--device rtl:toggles=FILE\` counts, after every clock edge of the Verilated device, the bits that
 changed in three groups of the array's registers (driver/rtl/hal_rtl.cpp; the registers are found
@@ -320,13 +336,13 @@ by name in the Verilated model). On the shipped model (\`models/tern-kjv.gguf\`,
 
 | registers | bits | bit flips per token | toggle rate (flips / bits / cycle) |
 |---|---|---|---|
-| activations entering the lanes (S1) | $b0 | $(pt "$g0") | $(rate "$g0" "$b0") |
-| decoded weight codes (S1) | $b1 | $(pt "$g1") | $(rate "$g1" "$b1") |
-| accumulators (T_MAX per row) | $b2 | $(pt "$g2") | $(rate "$g2" "$b2") |
+| activations entering the lanes (S1) | $(bits 0) | $(pt 0) | $(rate 0) |
+| decoded weight codes (S1) | $(bits 1) | $(pt 1) | $(rate 1) |
+| accumulators (T_MAX per row) | $(bits 2) | $(pt 2) | $(rate 2) |
 
-Activations flip on $(rate "$g0" "$b0") and weight codes on $(rate "$g1" "$b1") of their bits a cycle (random data would
+Activations flip on $(rate 0) and weight codes on $(rate 1) of their bits a cycle (random data would
 flip 50%): the datapath inputs toggle almost as fast as they can. The accumulators flip
-$(rate "$g2" "$b2"): their upper bits rarely move, and at T = 1 only one of the T_MAX registers of a row's ring is in use. FPGA power estimators take a toggle rate as their main
+$(rate 2): their upper bits rarely move, and at T = 1 only one of the T_MAX registers of a row's ring is in use. FPGA power estimators take a toggle rate as their main
 dynamic-power input; this is the measured one to give them. \`tern energy\` reports the rates from
 a counts file that has them; the board rows above do not scale the dynamic power by them.
 EOF

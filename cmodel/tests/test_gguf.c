@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests of the GGUF layout converters (I2_S, TQ2_0, TQ1_0) and fp16 <-> fp32. Expected
- * bytes are written by hand from the layout rules in docs/formats.md. */
+ * bytes are written by hand from the layout rules in docs/formats.md: independent of any writer
+ * on purpose (and no GGUF file is written here; the driver's writer is tern_gguf_write.h). */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -11,6 +11,7 @@
 #include "tern.h"
 #include "tern_energy.h"
 #include "tern_gguf.h"
+#include "tern_metrics.h"
 #include "tern_model.h"
 #include "tern_sample.h"
 #include "tern_tokenizer.h"

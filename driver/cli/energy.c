@@ -154,15 +154,36 @@ static void energy_row(FILE *f, const energy_opts *eo, const tern_counts *c, con
             cfg->mem.gb_per_s);
   fprintf(f, "%.17g,%.17g,%.17g,%.17g,%s", cfg->static_w, cfg->dynamic_w, r->tokens_per_s, r->seconds, r->bound);
   for (int i = 0; i < TERN_E_COUNT; i++) fprintf(f, ",%.17g", r->joules[i]);
-  fprintf(f, ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g\n", r->total, r->floor_j, r->adds,
+  fprintf(f, ",%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g,%.17g", r->total, r->floor_j, r->adds,
           r->host_flops, r->weight_bytes, r->sram_bytes, r->wsram_bytes, r->weight_mem_bytes, r->host_bytes,
           r->array_cycles);
+  /* the decode token's counts by kind (tern_metrics), for reports that tabulate them */
+  tern_phase_metrics m;
+  tern_metrics_phase(&c->decode, (double)c->decode.tokens, c->geom, &m);
+  fprintf(f, ",%llu,%llu,%llu", (unsigned long long)c->decode.tokens, (unsigned long long)c->weights,
+          (unsigned long long)c->nonzero_weights);
+  const double per_token[] = {
+      m.macs,          m.slot_macs,       m.act_bytes,    m.result_bytes,    m.lm_head_bytes, m.embd_bytes,
+      m.kv_read_bytes, m.kv_write_bytes,  m.norm_bytes,   m.flops_lm_head,   m.flops_attn,    m.flops_quant_epilogue,
+      m.flops_other,   r->dram_weights_j, r->dram_host_j, r->dram_lm_head_j, r->table_j};
+  for (size_t i = 0; i < sizeof per_token / sizeof per_token[0]; i++) fprintf(f, ",%.17g", per_token[i]);
+  /* the array's toggles (rtl:toggles=; 0 without): bits watched, flips per token, flips/bit/cycle */
+  const tern_count_phase *d = &c->decode;
+  for (int g = 0; g < TERN_TOGGLE_GROUPS; g++)
+    fprintf(f, ",%u,%.17g,%.17g", c->toggle_bits[g], d->has_toggles ? (double)d->toggles[g] / (double)d->tokens : 0.0,
+            d->has_toggles ? tern_metrics_toggle_rate(d->toggles[g], d->toggle_cycles, c->toggle_bits[g]) : 0.0);
+  fputc('\n', f);
 }
 
 static const char energy_csv_header[] =
     "name,model,table,exec,array,clock_mhz,memory,memory_pj_per_byte,memory_gb_per_s,static_w,dynamic_w,"
     "tokens_per_s,seconds_per_token,bound,adds_j,sram_j,dram_j,host_j,static_j,fpga_dynamic_j,total_j,floor_j,"
-    "adds,host_flops,weight_bytes,sram_bytes,wsram_bytes,weight_mem_bytes,host_bytes,array_cycles\n";
+    "adds,host_flops,weight_bytes,sram_bytes,wsram_bytes,weight_mem_bytes,host_bytes,array_cycles,"
+    "decode_steps,weights,nonzero_weights,macs,slot_macs,act_bytes,result_bytes,lm_head_bytes,embd_bytes,"
+    "kv_read_bytes,kv_write_bytes,norm_bytes,flops_lm_head,flops_attn,flops_quant_epilogue,flops_other,"
+    "dram_weights_j,dram_host_j,dram_lm_head_j,table_j,toggle_bits_activations,toggles_activations,"
+    "toggle_rate_activations,toggle_bits_weight_codes,toggles_weight_codes,toggle_rate_weight_codes,"
+    "toggle_bits_accumulators,toggles_accumulators,toggle_rate_accumulators\n";
 
 static void energy_print(const energy_opts *eo, const tern_counts *c, const tern_energy_config *cfg,
                          const tern_energy_result *r, const char *board_source) {
@@ -238,7 +259,7 @@ static void energy_print(const energy_opts *eo, const tern_counts *c, const tern
     printf("  array toggle rate (counted on rtl):");
     for (int g = 0; g < TERN_TOGGLE_GROUPS; g++)
       printf(" %s %.2f%%%s", gname[g],
-             c->toggle_bits[g] ? 100.0 * (double)d->toggles[g] / ((double)d->toggle_cycles * c->toggle_bits[g]) : 0.0,
+             100.0 * tern_metrics_toggle_rate(d->toggles[g], d->toggle_cycles, c->toggle_bits[g]),
              g + 1 < TERN_TOGGLE_GROUPS ? ";" : "\n");
   }
 }

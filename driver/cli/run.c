@@ -46,40 +46,37 @@ static int write_counts(const char *path, const tern_counts *c) {
 }
 
 /* The --stats summary (stdout, after the text): the prompt's share and, per generated token,
- * what the device did. Generated tokens are those fed back through the model: the last
- * sampled one is not evaluated, so ng - 1 of them (at least 1) divide the generation figures. */
-static void print_stats(session *s, const opts *o, const tern_device_stats *at_prompt, size_t ng,
-                        const tern_count_phase *dec) {
+ * what the device did (the figures: tern_metrics). Generated tokens are those fed back through
+ * the model: the last sampled one is not evaluated, so ng - 1 of them (at least 1) divide the
+ * generation figures; dec counts them. */
+static void print_stats(session *s, const opts *o, size_t ng, const tern_count_phase *dec) {
   tern_device_stats all;
   tern_device_get_stats(s->dev, &all);
   const tern_geom g = tern_device_geom(s->dev);
   const double steps = ng > 1 ? (double)(ng - 1) : 1.0;
-  const uint64_t calls = all.calls - at_prompt->calls, macs = all.macs - at_prompt->macs;
-  const uint64_t wbytes = all.weight_bytes - at_prompt->weight_bytes;
-  const uint64_t io = (all.act_bytes - at_prompt->act_bytes) + (all.result_bytes - at_prompt->result_bytes);
+  tern_phase_metrics m;
+  tern_metrics_phase(dec, steps, g, &m);
   printf("-- device %s (array %ux%u), per generated token (%.0f decode steps):\n", tern_device_uri(s->dev), g.rows,
          g.lanes, ng > 1 ? steps : 0.0);
   if (ng < 2) {
     printf("   no decode steps (generate at least 2 tokens)\n");
   } else {
-    printf("   BitLinear calls %.0f, ternary MACs %.0f, weight bytes %.0f, activation+result bytes %.0f\n",
-           calls / steps, macs / steps, wbytes / steps, io / steps);
-    if (all.has_cycles) {
-      const double cyc = (double)(all.device_cycles - at_prompt->device_cycles) / steps;
-      const double ideal = (double)macs / steps / ((double)g.rows * g.lanes);
-      printf("   device cycles %.0f (the MACs alone need %.0f on %u x %u lanes: utilisation %.1f%%)\n", cyc, ideal,
-             g.rows, g.lanes, cyc > 0 ? 100.0 * ideal / cyc : 0.0);
+    printf("   BitLinear calls %.0f, ternary MACs %.0f, weight bytes %.0f, activation+result bytes %.0f\n", m.calls,
+           m.macs, m.weight_bytes, m.io_bytes);
+    if (dec->has_cycles) {
+      printf("   device cycles %.0f (the MACs alone need %.0f on %u x %u lanes: utilisation %.1f%%)\n", m.device_cycles,
+             m.ideal_cycles, g.rows, g.lanes, 100.0 * m.utilisation);
       if (o->clocks) {
         printf("   device-bound tokens/s:");
         for (const char *c = o->clocks; *c;) {
           char *end;
           const char *num = cli_clock_number(c);
           const double mhz = strtod(num, &end);
+          const double tps = tern_metrics_tokens_per_s(m.device_cycles, 1.0, mhz * 1e6);
           if (num != c)
-            printf(" %.1f at %.*s (%g MHz)%s", cyc > 0 ? mhz * 1e6 / cyc : 0.0, (int)(num - 1 - c), c, mhz,
-                   *end ? ";" : "");
+            printf(" %.1f at %.*s (%g MHz)%s", tps, (int)(num - 1 - c), c, mhz, *end ? ";" : "");
           else
-            printf(" %.1f at %g MHz%s", cyc > 0 ? mhz * 1e6 / cyc : 0.0, mhz, *end ? ";" : "");
+            printf(" %.1f at %g MHz%s", tps, mhz, *end ? ";" : "");
           c = *end ? end + 1 : end;
         }
         printf("\n");
@@ -88,28 +85,19 @@ static void print_stats(session *s, const opts *o, const tern_device_stats *at_p
       printf("   device cycles: none counted (device %s has no clock; rtl has)\n", tern_device_uri(s->dev));
     }
     /* the event counts of docs/energy.md */
-    const double adds = (double)dec->adds / steps, slots = (double)dec->slot_macs / steps;
-    printf("   ternary adds %.0f (nonzero weights x tokens: %.1f%% of the MACs); array MAC slots %.0f\n", adds,
-           macs ? 100.0 * (double)dec->adds / (double)macs : 0.0, slots);
+    printf("   ternary adds %.0f (nonzero weights x tokens: %.1f%% of the MACs); array MAC slots %.0f\n", m.adds,
+           100.0 * m.adds_per_mac, m.slot_macs);
     printf("   host bytes: lm_head %.0f, embedding %.0f, KV cache read %.0f and written %.0f, norms %.0f\n",
-           dec->lm_head_bytes / steps, dec->embd_bytes / steps, dec->kv_read_bytes / steps, dec->kv_write_bytes / steps,
-           dec->norm_bytes / steps);
-    const double fl = (double)(dec->quant_flops + dec->epilogue_flops + dec->flops_attn + dec->flops_norm +
-                               dec->flops_rope + dec->flops_ffn + dec->flops_lm_head + dec->flops_sample);
-    printf("   host FLOPs %.0f (lm_head %.0f, attention %.0f, quantisation+epilogue %.0f, other %.0f)\n", fl / steps,
-           dec->flops_lm_head / steps, dec->flops_attn / steps, (dec->quant_flops + dec->epilogue_flops) / steps,
-           (dec->flops_norm + dec->flops_rope + dec->flops_ffn + dec->flops_sample) / steps);
+           m.lm_head_bytes, m.embd_bytes, m.kv_read_bytes, m.kv_write_bytes, m.norm_bytes);
+    printf("   host FLOPs %.0f (lm_head %.0f, attention %.0f, quantisation+epilogue %.0f, other %.0f)\n", m.flops_total,
+           m.flops_lm_head, m.flops_attn, m.flops_quant_epilogue, m.flops_other);
     if (dec->has_toggles && dec->toggle_cycles) {
-      tern_device_stats now_st;
-      tern_device_get_stats(s->dev, &now_st);
       printf("   array toggles per cycle (%% of the bits watched):");
       static const char *const gname[TERN_TOGGLE_GROUPS] = {"activations", "weight codes", "accumulators"};
-      for (int g = 0; g < TERN_TOGGLE_GROUPS; g++)
-        printf(" %s %.2f%% of %u%s", gname[g],
-               now_st.toggle_bits[g]
-                   ? 100.0 * (double)dec->toggles[g] / ((double)dec->toggle_cycles * now_st.toggle_bits[g])
-                   : 0.0,
-               now_st.toggle_bits[g], g + 1 < TERN_TOGGLE_GROUPS ? ";" : "\n");
+      for (int t = 0; t < TERN_TOGGLE_GROUPS; t++)
+        printf(" %s %.2f%% of %u%s", gname[t],
+               100.0 * tern_metrics_toggle_rate(dec->toggles[t], dec->toggle_cycles, all.toggle_bits[t]),
+               all.toggle_bits[t], t + 1 < TERN_TOGGLE_GROUPS ? ";" : "\n");
     }
   }
   printf("   prompt and generation together: %llu BitLinear calls, %llu MACs\n", (unsigned long long)all.calls,
@@ -237,7 +225,7 @@ int cmd_run(int argc, char **argv) {
             np, t_prompt, t_prompt > 0 ? np / t_prompt : 0.0, ng, t_gen, t_gen > 0 ? ng / t_gen : 0.0,
             tern_device_uri(s.dev), o.fmt == TERN_T2 ? "T2" : "T5", o.batch ? o.batch : TERN_T_MAX);
   if (o.stats) {
-    print_stats(&s, &o, &st_prompt, ng, &counts.decode);
+    print_stats(&s, &o, ng, &counts.decode);
     if (!out_flush()) {
       rc = out_error();
       goto out;

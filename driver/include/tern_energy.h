@@ -146,6 +146,10 @@ typedef struct tern_energy_result {
   double tokens_per_s;     /* 1 / seconds (device: device-bound; cpu: measured) */
   const char *bound;       /* what sets the time: "array", "port", "memory", "measured" */
   double floor_j;          /* the ternary weights read once at 1.6 bits each at dram_pj_per_byte */
+  double dram_weights_j;   /* the DRAM joules of the weights (weight_mem_bytes at their memory's pJ/B) */
+  double dram_host_j;      /* the rest of the DRAM joules: the host's bytes */
+  double dram_lm_head_j;   /* ... of which the host's lm_head reads */
+  double table_j;          /* adds + SRAM + DRAM + host: the table energies, board power excluded */
 } tern_energy_result;
 
 /* Component names: "adds", "SRAM", "DRAM", "host", "static", "fpga dynamic". */

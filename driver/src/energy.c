@@ -11,6 +11,7 @@
 #include "errmsg.h"
 #include "tern_cycle.h"
 #include "tern_energy.h"
+#include "tern_metrics.h"
 
 static void copy_str(char *dst, size_t n, const char *src) { snprintf(dst, n, "%s", src ? src : ""); }
 
@@ -536,12 +537,11 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
     return tern_errf(err, es, TERN_ERR_ARG,
                      "counts: the shapes give %llu MACs per token but the decode steps counted %llu over %llu tokens",
                      (unsigned long long)macs, (unsigned long long)d->macs, (unsigned long long)d->tokens);
-  r->adds = (double)d->adds / T;
-  r->host_flops = (double)(d->quant_flops + d->epilogue_flops + d->flops_attn + d->flops_norm + d->flops_rope +
-                           d->flops_ffn + d->flops_lm_head + d->flops_sample) /
-                  T;
-  const double host_model_bytes =
-      (double)(d->embd_bytes + d->lm_head_bytes + d->kv_read_bytes + d->kv_write_bytes + d->norm_bytes) / T;
+  tern_phase_metrics m; /* the decode token's counts by kind */
+  tern_metrics_phase(d, T, c->geom, &m);
+  r->adds = m.adds;
+  r->host_flops = m.flops_total;
+  const double host_model_bytes = m.host_model_bytes;
   double mem_pj = 0.0;
   if (cfg->exec == TERN_EXEC_CPU) {
     r->weight_bytes = (double)d->weight_bytes / T;
@@ -607,5 +607,9 @@ tern_status tern_energy_compute(const tern_counts *c, const tern_energy_config *
   r->total = 0;
   for (int i = 0; i < TERN_E_COUNT; i++) r->total += r->joules[i];
   r->floor_j = (double)c->weights * 1.6 / 8.0 * tb->dram_pj_per_byte * pj;
+  r->dram_weights_j = r->weight_mem_bytes * mem_pj * pj;
+  r->dram_host_j = r->joules[TERN_E_DRAM] - r->dram_weights_j;
+  r->dram_lm_head_j = m.lm_head_bytes * tb->dram_pj_per_byte * pj;
+  r->table_j = r->joules[TERN_E_ADDS] + r->joules[TERN_E_SRAM] + r->joules[TERN_E_DRAM] + r->joules[TERN_E_HOST];
   return TERN_OK;
 }

@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errmsg.h"
 #include "tern_gguf.h"
 #include "tern_pack.h"
 
@@ -79,23 +80,12 @@ typedef struct {
   size_t err_size;
 } reader;
 
-static tern_status failv(char *err, size_t err_size, tern_status st, const char *fmt, va_list ap) {
-  if (err != NULL && err_size > 0) vsnprintf(err, err_size, fmt, ap);
-  return st;
-}
-
+/* tern_errf into the reader's message buffer */
+static tern_status fail(reader *r, tern_status st, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static tern_status fail(reader *r, tern_status st, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  failv(r->err, r->err_size, st, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
-static tern_status fail_err(char *err, size_t err_size, tern_status st, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  failv(err, err_size, st, fmt, ap);
+  tern_verrf(r->err, r->err_size, st, fmt, ap);
   va_end(ap);
   return st;
 }
@@ -215,32 +205,24 @@ static void block_layout(uint32_t t, uint32_t *elems, uint32_t *bytes) {
     *elems = kBlock[t][0], *bytes = kBlock[t][1];
 }
 
-static tern_status why_fail(char *why, size_t why_size, tern_status st, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  failv(why, why_size, st, fmt, ap);
-  va_end(ap);
-  return st;
-}
-
 tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_t ne_in[4], size_t *nbytes, char *why,
                                    size_t why_size) {
-  if (ne_in == NULL || nbytes == NULL) return why_fail(why, why_size, TERN_ERR_ARG, "NULL argument");
+  if (ne_in == NULL || nbytes == NULL) return tern_errf(why, why_size, TERN_ERR_ARG, "NULL argument");
   uint32_t blk_elems, blk_bytes;
   block_layout(type, &blk_elems, &blk_bytes);
   if (!type_supported(type) && blk_elems == 0) {
     const char *nm = tern_gguf_type_name(type);
-    return why_fail(why, why_size, TERN_ERR_CODE,
-                    "type %" PRIu32
-                    " (%s) is not supported (supported: F32, F16, BF16, TQ1_0, "
-                    "TQ2_0, I2_S, and the block types Q4_0 .. IQ1_M, I8 .. F64 for description)",
-                    type, nm ? nm : "unknown");
+    return tern_errf(why, why_size, TERN_ERR_CODE,
+                     "type %" PRIu32
+                     " (%s) is not supported (supported: F32, F16, BF16, TQ1_0, "
+                     "TQ2_0, I2_S, and the block types Q4_0 .. IQ1_M, I8 .. F64 for description)",
+                     type, nm ? nm : "unknown");
   }
   if (n_dims < 1 || n_dims > 4)
-    return why_fail(why, why_size, TERN_ERR_SHAPE, "n_dims %" PRIu32 " (must be 1..4)", n_dims);
+    return tern_errf(why, why_size, TERN_ERR_SHAPE, "n_dims %" PRIu32 " (must be 1..4)", n_dims);
   uint64_t ne[4] = {1, 1, 1, 1};
   for (uint32_t d = 0; d < n_dims; d++) {
-    if (ne_in[d] == 0) return why_fail(why, why_size, TERN_ERR_SHAPE, "ne[%" PRIu32 "] is 0", d);
+    if (ne_in[d] == 0) return tern_errf(why, why_size, TERN_ERR_SHAPE, "ne[%" PRIu32 "] is 0", d);
     ne[d] = ne_in[d];
   }
   /* Element count, overflow-checked, at most 2^60 so that 4 bytes per element still fit. */
@@ -248,10 +230,10 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
   const uint64_t lim = (uint64_t)1 << 60;
   for (int d = 0; d < 4; d++) {
     if (ne[d] > lim / n)
-      return why_fail(why, why_size, TERN_ERR_SHAPE,
-                      "element count ne[0]*ne[1]*ne[2]*ne[3] overflows (ne = %" PRIu64 " x %" PRIu64 " x %" PRIu64
-                      " x %" PRIu64 ")",
-                      ne[0], ne[1], ne[2], ne[3]);
+      return tern_errf(why, why_size, TERN_ERR_SHAPE,
+                       "element count ne[0]*ne[1]*ne[2]*ne[3] overflows (ne = %" PRIu64 " x %" PRIu64 " x %" PRIu64
+                       " x %" PRIu64 ")",
+                       ne[0], ne[1], ne[2], ne[3]);
     n *= ne[d];
   }
   uint64_t bytes = 0;
@@ -263,46 +245,46 @@ tern_status tern_gguf_tensor_bytes(uint32_t type, uint32_t n_dims, const uint64_
     case TERN_GGML_TQ2_0: {
       const char *nm = tern_gguf_type_name(type);
       if (ne[0] % 256u != 0)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "%s needs ne[0] %% 256 == 0 (blocks of 256), ne[0] = %" PRIu64,
-                        nm, ne[0]);
+        return tern_errf(why, why_size, TERN_ERR_SHAPE, "%s needs ne[0] %% 256 == 0 (blocks of 256), ne[0] = %" PRIu64,
+                         nm, ne[0]);
       if (ne[0] > UINT32_MAX)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "%s row length ne[0] = %" PRIu64 " too large", nm, ne[0]);
+        return tern_errf(why, why_size, TERN_ERR_SHAPE, "%s row length ne[0] = %" PRIu64 " too large", nm, ne[0]);
       size_t row =
           type == TERN_GGML_TQ2_0 ? tern_tq2_0_bytes((uint32_t)ne[0], 1) : tern_tq1_0_bytes((uint32_t)ne[0], 1);
       uint64_t rows = n / ne[0];
       if (row == 0 || rows > UINT64_MAX / row)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "%s byte size overflows", nm);
+        return tern_errf(why, why_size, TERN_ERR_SHAPE, "%s byte size overflows", nm);
       bytes = rows * row;
       break;
     }
     case TERN_GGML_I2_S: {
       if (ne[2] != 1 || ne[3] != 1)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S must be 2-D (ne[2] = %" PRIu64 ", ne[3] = %" PRIu64 ")",
-                        ne[2], ne[3]);
+        return tern_errf(why, why_size, TERN_ERR_SHAPE, "I2_S must be 2-D (ne[2] = %" PRIu64 ", ne[3] = %" PRIu64 ")",
+                         ne[2], ne[3]);
       if (ne[0] > UINT32_MAX || ne[1] > UINT32_MAX)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S dims %" PRIu64 " x %" PRIu64 " too large", ne[0], ne[1]);
+        return tern_errf(why, why_size, TERN_ERR_SHAPE, "I2_S dims %" PRIu64 " x %" PRIu64 " too large", ne[0], ne[1]);
       if (n % 128u != 0)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S needs ne[0]*ne[1] %% 128 == 0, got %" PRIu64 " x %" PRIu64,
-                        ne[0], ne[1]);
+        return tern_errf(why, why_size, TERN_ERR_SHAPE,
+                         "I2_S needs ne[0]*ne[1] %% 128 == 0, got %" PRIu64 " x %" PRIu64, ne[0], ne[1]);
       size_t b = tern_i2s_bytes((uint32_t)ne[0], (uint32_t)ne[1]);
       if (b == 0)
-        return why_fail(why, why_size, TERN_ERR_SHAPE, "I2_S shape %" PRIu64 " x %" PRIu64 " refused", ne[0], ne[1]);
+        return tern_errf(why, why_size, TERN_ERR_SHAPE, "I2_S shape %" PRIu64 " x %" PRIu64 " refused", ne[0], ne[1]);
       bytes = b;
       break;
     }
     default: { /* a block type (block_layout) */
       const char *nm = tern_gguf_type_name(type);
       if (ne[0] % blk_elems != 0)
-        return why_fail(why, why_size, TERN_ERR_SHAPE,
-                        "%s needs ne[0] %% %" PRIu32 " == 0 (blocks of %" PRIu32 "), ne[0] = %" PRIu64, nm, blk_elems,
-                        blk_elems, ne[0]);
+        return tern_errf(why, why_size, TERN_ERR_SHAPE,
+                         "%s needs ne[0] %% %" PRIu32 " == 0 (blocks of %" PRIu32 "), ne[0] = %" PRIu64, nm, blk_elems,
+                         blk_elems, ne[0]);
       /* n <= 2^60 and blk_bytes / blk_elems <= 8: no overflow */
       bytes = n / blk_elems * blk_bytes;
       break;
     }
   }
   if (bytes > SIZE_MAX)
-    return why_fail(why, why_size, TERN_ERR_SHAPE, "byte size %" PRIu64 " does not fit size_t", bytes);
+    return tern_errf(why, why_size, TERN_ERR_SHAPE, "byte size %" PRIu64 " does not fit size_t", bytes);
   *nbytes = (size_t)bytes;
   return TERN_OK;
 }
@@ -823,7 +805,7 @@ static tern_status open_common(const uint8_t *data, size_t size, void *map, size
   if (g == NULL) {
     if (map) munmap(map, map_size);
     free(owned);
-    return fail_err(err, err_size, TERN_ERR_NOMEM, "out of memory");
+    return tern_errf(err, err_size, TERN_ERR_NOMEM, "out of memory");
   }
   g->base = data;
   g->size = size;
@@ -842,9 +824,9 @@ static tern_status open_common(const uint8_t *data, size_t size, void *map, size
 }
 
 tern_status tern_gguf_open_memory(const void *data, size_t size, tern_gguf **out, char *err, size_t err_size) {
-  if (out == NULL) return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open_memory: out is NULL");
+  if (out == NULL) return tern_errf(err, err_size, TERN_ERR_ARG, "tern_gguf_open_memory: out is NULL");
   *out = NULL;
-  if (data == NULL && size != 0) return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open_memory: data is NULL");
+  if (data == NULL && size != 0) return tern_errf(err, err_size, TERN_ERR_ARG, "tern_gguf_open_memory: data is NULL");
   static const uint8_t empty[1] = {0};
   return open_common(data ? data : empty, size, NULL, 0, NULL, out, err, err_size);
 }
@@ -852,7 +834,7 @@ tern_status tern_gguf_open_memory(const void *data, size_t size, tern_gguf **out
 /* The whole file into a fresh buffer; a file that ends before size (it shrank) is an error. */
 static tern_status read_all(int fd, const char *path, size_t size, void **out, char *err, size_t err_size) {
   uint8_t *buf = malloc(size);
-  if (!buf) return fail_err(err, err_size, TERN_ERR_NOMEM, "%s: no memory to read %zu bytes", path, size);
+  if (!buf) return tern_errf(err, err_size, TERN_ERR_NOMEM, "%s: no memory to read %zu bytes", path, size);
   size_t got = 0;
   while (got < size) {
     ssize_t r = pread(fd, buf + got, size - got > (1u << 30) ? (1u << 30) : size - got, (off_t)got);
@@ -861,9 +843,9 @@ static tern_status read_all(int fd, const char *path, size_t size, void **out, c
       int e = errno;
       free(buf);
       if (r == 0)
-        return fail_err(err, err_size, TERN_ERR_SIZE, "%s: ends at %zu bytes while reading %zu (the file shrank)", path,
-                        got, size);
-      return fail_err(err, err_size, TERN_ERR_ARG, "%s: cannot read: %s", path, strerror(e));
+        return tern_errf(err, err_size, TERN_ERR_SIZE, "%s: ends at %zu bytes while reading %zu (the file shrank)",
+                         path, got, size);
+      return tern_errf(err, err_size, TERN_ERR_ARG, "%s: cannot read: %s", path, strerror(e));
     }
     got += (size_t)r;
   }
@@ -876,29 +858,29 @@ tern_status tern_gguf_open(const char *path, tern_gguf **out, char *err, size_t 
 }
 
 tern_status tern_gguf_open_flags(const char *path, unsigned flags, tern_gguf **out, char *err, size_t err_size) {
-  if (out == NULL) return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open: out is NULL");
+  if (out == NULL) return tern_errf(err, err_size, TERN_ERR_ARG, "tern_gguf_open: out is NULL");
   *out = NULL;
-  if (path == NULL) return fail_err(err, err_size, TERN_ERR_ARG, "tern_gguf_open: path is NULL");
+  if (path == NULL) return tern_errf(err, err_size, TERN_ERR_ARG, "tern_gguf_open: path is NULL");
   int fd = open(path, O_RDONLY);
-  if (fd < 0) return fail_err(err, err_size, TERN_ERR_ARG, "%s: cannot open: %s", path, strerror(errno));
+  if (fd < 0) return tern_errf(err, err_size, TERN_ERR_ARG, "%s: cannot open: %s", path, strerror(errno));
   struct stat sb;
   if (fstat(fd, &sb) != 0) {
     int e = errno;
     close(fd);
-    return fail_err(err, err_size, TERN_ERR_ARG, "%s: cannot stat: %s", path, strerror(e));
+    return tern_errf(err, err_size, TERN_ERR_ARG, "%s: cannot stat: %s", path, strerror(e));
   }
   if (!S_ISREG(sb.st_mode)) {
     close(fd);
-    return fail_err(err, err_size, TERN_ERR_ARG, "%s: not a regular file", path);
+    return tern_errf(err, err_size, TERN_ERR_ARG, "%s: not a regular file", path);
   }
   if (sb.st_size <= 0) {
     close(fd);
-    return fail_err(err, err_size, TERN_ERR_SIZE,
-                    "%s: header: magic (4 bytes at offset 0x0) runs past the end of the file (size 0x0)", path);
+    return tern_errf(err, err_size, TERN_ERR_SIZE,
+                     "%s: header: magic (4 bytes at offset 0x0) runs past the end of the file (size 0x0)", path);
   }
   if ((uint64_t)sb.st_size > SIZE_MAX) {
     close(fd);
-    return fail_err(err, err_size, TERN_ERR_SIZE, "%s: file too large to map", path);
+    return tern_errf(err, err_size, TERN_ERR_SIZE, "%s: file too large to map", path);
   }
   size_t size = (size_t)sb.st_size;
   tern_status st;
@@ -912,7 +894,7 @@ tern_status tern_gguf_open_flags(const char *path, unsigned flags, tern_gguf **o
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
     close(fd);
-    if (map == MAP_FAILED) return fail_err(err, err_size, TERN_ERR_NOMEM, "%s: mmap failed: %s", path, strerror(e));
+    if (map == MAP_FAILED) return tern_errf(err, err_size, TERN_ERR_NOMEM, "%s: mmap failed: %s", path, strerror(e));
     st = open_common(map, size, map, size, NULL, out, err, err_size);
   }
   if (st != TERN_OK && err != NULL && err_size > 0) {

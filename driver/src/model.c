@@ -7,7 +7,6 @@
 #include <cpuid.h>
 #endif
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include "pool.h"
 #include "tern_model.h"
 #include "tern_pack.h"
+#include "errmsg.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -65,14 +65,6 @@ struct tern_ctx {
   float *rcos, *rsin;                       /* batch x n_rot/2 */
   tern_host_counts counts;                  /* tern_ctx_get_counts */
 };
-
-static void set_err(char *err, size_t size, const char *fmt, ...) {
-  if (!err || !size) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, size, fmt, ap);
-  va_end(ap);
-}
 
 const char *tern_act_name(tern_act a) {
   switch (a) {
@@ -242,8 +234,7 @@ static tern_status key_status(const tern_gguf *g, const char *key, tern_status s
       *use_default = 1;
       return TERN_OK;
     }
-    set_err(err, es, "model metadata: missing key '%s'", ek);
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "model metadata: missing key '%s'", ek);
   }
   /* the getters' TERN_ERR_CODE means "wrong type or out of range", not a weight code: say which */
   const int64_t i = tern_gguf_find_kv(g, key);
@@ -251,10 +242,10 @@ static tern_status key_status(const tern_gguf *g, const char *key, tern_status s
   const char *tn = tern_gguf_value_type_name(t);
   const int is_float = t == TERN_GGUF_FLOAT32 || t == TERN_GGUF_FLOAT64;
   if (t == TERN_GGUF_STRING || t == TERN_GGUF_ARRAY || (is_float && !want_float))
-    set_err(err, es, "model metadata: key '%s' has type %s, expected %s", ek, tn ? tn : "?", what);
-  else
-    set_err(err, es, "model metadata: key '%s' (%s) is out of range for %s", ek, tn ? tn : "?", what);
-  return TERN_ERR_CODE;
+    return tern_errf(err, es, TERN_ERR_CODE, "model metadata: key '%s' has type %s, expected %s", ek, tn ? tn : "?",
+                     what);
+  return tern_errf(err, es, TERN_ERR_CODE, "model metadata: key '%s' (%s) is out of range for %s", ek, tn ? tn : "?",
+                   what);
 }
 
 static tern_status get_u32_key(const tern_gguf *g, const char *arch, const char *name, int required, uint32_t def,
@@ -328,25 +319,22 @@ static uint64_t tensor_elems(const tern_gguf_tensor *t) {
 
 tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, char *err, size_t es) {
   if (!g || !p) {
-    set_err(err, es, "tern_model_read_params: NULL argument");
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "tern_model_read_params: NULL argument");
   }
   memset(p, 0, sizeof *p);
   const char *arch;
   size_t alen;
   tern_status st = tern_gguf_get_str(g, "general.architecture", &arch, &alen);
   if (st != TERN_OK) {
-    set_err(err, es, "model metadata: missing or non-string key 'general.architecture'");
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "model metadata: missing or non-string key 'general.architecture'");
   }
   if (!str_is(arch, alen, "bitnet-b1.58") && !str_is(arch, alen, "bitnet-25") && !str_is(arch, alen, "bitnet")) {
     char esc[200]; /* the whole string, NULs and control bytes escaped */
     tern_gguf_escape(arch, alen, esc, sizeof esc);
-    set_err(err, es,
-            "unsupported architecture '%s' (general.architecture, %zu bytes): tern runs bitnet-b1.58, "
-            "bitnet-25 and bitnet",
-            esc, alen);
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG,
+                     "unsupported architecture '%s' (general.architecture, %zu bytes): tern runs bitnet-b1.58, "
+                     "bitnet-25 and bitnet",
+                     esc, alen);
   }
   memcpy(p->arch, arch, alen);
   p->arch[alen] = 0;
@@ -362,38 +350,37 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
   if ((st = get_u32_key(g, a, "attention.head_count_kv", 0, p->n_head, &p->n_head_kv, err, es))) return st;
   /* sizes: K and N of every BitLinear must fit the device (TERN_K_MAX, TERN_N_MAX) */
   if (p->n_embd == 0 || p->n_embd > TERN_K_MAX || p->n_ff == 0 || p->n_ff > TERN_K_MAX) {
-    set_err(err, es, "model metadata: %s.embedding_length = %u and %s.feed_forward_length = %u must be 1..%u", a,
-            p->n_embd, a, p->n_ff, TERN_K_MAX);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE,
+                     "model metadata: %s.embedding_length = %u and %s.feed_forward_length = %u must be 1..%u", a,
+                     p->n_embd, a, p->n_ff, TERN_K_MAX);
   }
   if (p->n_layer == 0 || p->n_layer > 4096) {
-    set_err(err, es, "model metadata: %s.block_count = %u must be 1..4096", a, p->n_layer);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE, "model metadata: %s.block_count = %u must be 1..4096", a, p->n_layer);
   }
   if (p->n_head == 0 || p->n_embd % p->n_head != 0) {
-    set_err(err, es, "model metadata: %s.attention.head_count = %u does not divide %s.embedding_length = %u", a,
-            p->n_head, a, p->n_embd);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE,
+                     "model metadata: %s.attention.head_count = %u does not divide %s.embedding_length = %u", a,
+                     p->n_head, a, p->n_embd);
   }
   if (p->n_head_kv == 0 || p->n_head % p->n_head_kv != 0) {
-    set_err(err, es, "model metadata: %s.attention.head_count_kv = %u does not divide head_count = %u", a, p->n_head_kv,
-            p->n_head);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE,
+                     "model metadata: %s.attention.head_count_kv = %u does not divide head_count = %u", a, p->n_head_kv,
+                     p->n_head);
   }
   p->head_dim = p->n_embd / p->n_head;
   if ((st = get_u32_key(g, a, "rope.dimension_count", 0, p->head_dim, &p->n_rot, err, es))) return st;
   if (p->n_rot > p->head_dim || p->n_rot % 2 != 0) {
-    set_err(err, es, "model metadata: %s.rope.dimension_count = %u must be even and <= the head size %u", a, p->n_rot,
-            p->head_dim);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE,
+                     "model metadata: %s.rope.dimension_count = %u must be even and <= the head size %u", a, p->n_rot,
+                     p->head_dim);
   }
   if (!(p->eps > 0.0f && p->eps < 1.0f)) {
-    set_err(err, es, "model metadata: %s.attention.layer_norm_rms_epsilon = %g must be in (0, 1)", a, (double)p->eps);
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG,
+                     "model metadata: %s.attention.layer_norm_rms_epsilon = %g must be in (0, 1)", a, (double)p->eps);
   }
   if (!(p->rope_theta > 0.0f && isfinite(p->rope_theta))) {
-    set_err(err, es, "model metadata: %s.rope.freq_base = %g must be positive and finite", a, (double)p->rope_theta);
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "model metadata: %s.rope.freq_base = %g must be positive and finite", a,
+                     (double)p->rope_theta);
   }
   /* rope scaling: none, or linear with a factor */
   p->rope_scale = 1.0f;
@@ -406,14 +393,14 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
       if (!str_is(s, len, "linear")) {
         char esc[100];
         tern_gguf_escape(s, len, esc, sizeof esc);
-        set_err(err, es, "model metadata: %s = '%s' is not supported (none or linear)", key, esc);
-        return TERN_ERR_ARG;
+        return tern_errf(err, es, TERN_ERR_ARG, "model metadata: %s = '%s' is not supported (none or linear)", key,
+                         esc);
       }
       float f = 1.0f;
       if ((st = get_f32_key(g, a, "rope.scaling.factor", 0, 1.0f, &f, err, es))) return st;
       if (!(f > 0.0f && isfinite(f))) {
-        set_err(err, es, "model metadata: %s.rope.scaling.factor = %g must be positive", a, (double)f);
-        return TERN_ERR_ARG;
+        return tern_errf(err, es, TERN_ERR_ARG, "model metadata: %s.rope.scaling.factor = %g must be positive", a,
+                         (double)f);
       }
       p->rope_scale = 1.0f / f;
     }
@@ -429,8 +416,8 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
       snprintf(key, sizeof key, "%s.%s", a, keys[i]);
       if (tern_gguf_find_kv(g, key) < 0) continue;
       if (tern_gguf_get_str(g, key, &s, &len) != TERN_OK || parse_act(s, len, &p->act) != TERN_OK) {
-        set_err(err, es, "model metadata: %s names an unknown activation (known: relu2, silu, gelu, relu)", key);
-        return TERN_ERR_ARG;
+        return tern_errf(err, es, TERN_ERR_ARG,
+                         "model metadata: %s names an unknown activation (known: relu2, silu, gelu, relu)", key);
       }
       break;
     }
@@ -438,21 +425,19 @@ tern_status tern_model_read_params(const tern_gguf *g, tern_model_params *p, cha
   /* the embedding gives the vocabulary */
   const tern_gguf_tensor *e = find_tensor(g, "token_embd.weight");
   if (!e) {
-    set_err(err, es, "model: tensor 'token_embd.weight' not found");
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "model: tensor 'token_embd.weight' not found");
   }
   if (e->n_dims != 2 || e->ne[0] != p->n_embd || e->ne[1] == 0 || e->ne[1] > 0x7fffffff) {
     char sh[96];
-    set_err(err, es, "model: tensor 'token_embd.weight' has shape %s, expected [%u, n_vocab]",
-            shape_str(e, sh, sizeof sh), p->n_embd);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE, "model: tensor 'token_embd.weight' has shape %s, expected [%u, n_vocab]",
+                     shape_str(e, sh, sizeof sh), p->n_embd);
   }
   p->n_vocab = (uint32_t)e->ne[1];
   uint32_t vs = 0;
   if ((st = get_u32_key(g, a, "vocab_size", 0, p->n_vocab, &vs, err, es))) return st;
   if (vs != p->n_vocab) {
-    set_err(err, es, "model: %s.vocab_size = %u but token_embd.weight has %u rows", a, vs, p->n_vocab);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE, "model: %s.vocab_size = %u but token_embd.weight has %u rows", a, vs,
+                     p->n_vocab);
   }
   p->tied = find_tensor(g, "output.weight") == NULL;
   char name[96];
@@ -498,8 +483,8 @@ int tern_model_tensor_unusable(const char *name, uint32_t type, char *why, size_
   if (!role[0]) return 0; /* tern does not read it */
   if (ternary ? (type == GT_I2_S || type == GT_TQ1_0 || type == GT_TQ2_0) : is_host_type(type)) return 0;
   const char *tn = tern_gguf_type_name(type);
-  set_err(why, es, "%s: type %s, tern needs %s", role, tn ? tn : "unknown", ternary ? "I2_S, TQ1_0 or TQ2_0" : host);
-  return 1;
+  return tern_errf(why, es, 1, "%s: type %s, tern needs %s", role, tn ? tn : "unknown",
+                   ternary ? "I2_S, TQ1_0 or TQ2_0" : host);
 }
 
 /* A 1-D weight vector of n values as floats (a fresh copy). */
@@ -509,13 +494,12 @@ static tern_status find_host_tensor(const tern_gguf *g, const char *name, const 
                                     const tern_gguf_tensor **out, char *err, size_t es) {
   const tern_gguf_tensor *t = find_tensor(g, name);
   if (!t) {
-    set_err(err, es, "model: tensor '%s' not found", name);
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "model: tensor '%s' not found", name);
   }
   if (!is_host_type(t->type)) {
     const char *tn = tern_gguf_type_name(t->type);
-    set_err(err, es, "model: tensor '%s' has type %s; %s F32, F16 or BF16", name, tn ? tn : "?", role);
-    return TERN_ERR_CODE;
+    return tern_errf(err, es, TERN_ERR_CODE, "model: tensor '%s' has type %s; %s F32, F16 or BF16", name, tn ? tn : "?",
+                     role);
   }
   *out = t;
   return TERN_OK;
@@ -527,21 +511,18 @@ static tern_status load_vec(const tern_gguf *g, const char *name, uint32_t n, fl
   if (st != TERN_OK) return st;
   if (tensor_elems(t) != n || t->ne[0] != n || t->nbytes != (size_t)n * type_size(t->type)) {
     char sh[96];
-    set_err(err, es, "model: tensor '%s' has shape %s (%llu elements), expected [%u]", name,
-            shape_str(t, sh, sizeof sh), (unsigned long long)tensor_elems(t), n);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE, "model: tensor '%s' has shape %s (%llu elements), expected [%u]", name,
+                     shape_str(t, sh, sizeof sh), (unsigned long long)tensor_elems(t), n);
   }
   float *v = malloc(sizeof(float) * n);
   if (!v) {
-    set_err(err, es, "out of memory loading '%s'", name);
-    return TERN_ERR_NOMEM;
+    return tern_errf(err, es, TERN_ERR_NOMEM, "out of memory loading '%s'", name);
   }
   row_to_float_portable(t->data, t->type, n, v);
   for (uint32_t i = 0; i < n; i++)
     if (!isfinite(v[i])) {
       free(v);
-      set_err(err, es, "model: tensor '%s' holds a NaN or infinite value at %u", name, i);
-      return TERN_ERR_NONFINITE;
+      return tern_errf(err, es, TERN_ERR_NONFINITE, "model: tensor '%s' holds a NaN or infinite value at %u", name, i);
     }
   *out = v;
   return TERN_OK;
@@ -559,8 +540,8 @@ static tern_status load_mat(const tern_gguf *g, const char *name, uint32_t cols,
   if (t->n_dims != 2 || t->ne[0] != cols || t->ne[1] == 0 || t->ne[1] > 0x7fffffff ||
       t->nbytes != (size_t)(t->ne[0] * t->ne[1]) * type_size(t->type)) {
     char sh[96];
-    set_err(err, es, "model: tensor '%s' has shape %s, expected [%u, rows]", name, shape_str(t, sh, sizeof sh), cols);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE, "model: tensor '%s' has shape %s, expected [%u, rows]", name,
+                     shape_str(t, sh, sizeof sh), cols);
   }
   out->data = t->data;
   out->type = t->type;
@@ -580,13 +561,14 @@ static int find_scale(const tern_gguf *g, uint32_t l, const char *wname, float *
     const tern_gguf_tensor *t = find_tensor(g, name);
     if (!t) continue;
     if (!is_host_type(t->type) || tensor_elems(t) != 1 || t->nbytes != type_size(t->type)) {
-      set_err(err, es, "model: scale tensor '%s' must hold one F32 value", name);
+      (void)tern_errf(err, es, TERN_ERR_ARG, "model: scale tensor '%s' must hold one F32 value", name);
       return -1;
     }
     row_to_float_portable(t->data, t->type, 1, scale);
     if (!(*scale >= 0.0f && isfinite(*scale))) {
-      set_err(err, es, "model: scale tensor '%s' holds %g; a weight scale must be finite and >= 0", name,
-              (double)*scale);
+      (void)tern_errf(err, es, TERN_ERR_ARG,
+                      "model: scale tensor '%s' holds %g; a weight scale must be finite and >= 0", name,
+                      (double)*scale);
       return -1;
     }
     return 1;
@@ -600,8 +582,7 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
   snprintf(name, sizeof name, "blk.%u.%s.weight", l, w_names[which]);
   const tern_gguf_tensor *t = find_tensor(g, name);
   if (!t) {
-    set_err(err, es, "model: tensor '%s' not found", name);
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "model: tensor '%s' not found", name);
   }
   tern_layout layout;
   const char *lname;
@@ -611,16 +592,15 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
     case GT_TQ1_0: layout = TERN_LAYOUT_TQ1_0, lname = "TQ1_0"; break;
     default: {
       const char *tn = tern_gguf_type_name(t->type);
-      set_err(err, es, "model: tensor '%s' has type %s (%u); BitLinear weights must be I2_S, TQ1_0 or TQ2_0", name,
-              tn ? tn : "unknown", t->type);
-      return TERN_ERR_CODE;
+      return tern_errf(err, es, TERN_ERR_CODE,
+                       "model: tensor '%s' has type %s (%u); BitLinear weights must be I2_S, TQ1_0 or TQ2_0", name,
+                       tn ? tn : "unknown", t->type);
     }
   }
   if (t->n_dims != 2 || t->ne[0] != k || t->ne[1] != n) {
     char sh[96];
-    set_err(err, es, "model: tensor '%s' has shape %s, expected [%u, %u] (in, out)", name, shape_str(t, sh, sizeof sh),
-            k, n);
-    return TERN_ERR_SHAPE;
+    return tern_errf(err, es, TERN_ERR_SHAPE, "model: tensor '%s' has shape %s, expected [%u, %u] (in, out)", name,
+                     shape_str(t, sh, sizeof sh), k, n);
   }
   float scale = 0.0f;
   int has_scale = find_scale(g, l, w_names[which], &scale, err, es);
@@ -634,14 +614,12 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
                   : layout == TERN_LAYOUT_TQ2_0 ? tern_tq2_0_bytes(k, n)
                                                 : tern_tq1_0_bytes(k, n);
     if (need == 0 || t->nbytes != need) {
-      set_err(err, es, "model: tensor '%s' (%s %ux%u): %zu bytes, the layout needs %zu", name, lname, n, k, t->nbytes,
-              need);
-      return TERN_ERR_SIZE;
+      return tern_errf(err, es, TERN_ERR_SIZE, "model: tensor '%s' (%s %ux%u): %zu bytes, the layout needs %zu", name,
+                       lname, n, k, t->nbytes, need);
     }
     trits = malloc((size_t)k * n);
     if (!trits) {
-      set_err(err, es, "out of memory loading '%s'", name);
-      return TERN_ERR_NOMEM;
+      return tern_errf(err, es, TERN_ERR_NOMEM, "out of memory loading '%s'", name);
     }
     float blob_scale;
     size_t where = 0;
@@ -650,16 +628,16 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
                                        : tern_from_tq1_0(t->data, k, n, trits, &blob_scale, &where);
     if (st == TERN_ERR_MIXED_SCALES) {
       free(trits);
-      set_err(err, es,
-              "model: tensor '%s' (%s %ux%u): its blocks carry different scales (first at block %zu), so it is not "
-              "one ternary matrix with one scale; tern does not approximate it",
-              name, lname, n, k, where);
-      return st;
+      return tern_errf(
+          err, es, st,
+          "model: tensor '%s' (%s %ux%u): its blocks carry different scales (first at block %zu), so it is not "
+          "one ternary matrix with one scale; tern does not approximate it",
+          name, lname, n, k, where);
     }
     if (st != TERN_OK) {
       free(trits);
-      set_err(err, es, "model: tensor '%s' (%s %ux%u): %s at %zu", name, lname, n, k, tern_strerror(st), where);
-      return st;
+      return tern_errf(err, es, st, "model: tensor '%s' (%s %ux%u): %s at %zu", name, lname, n, k, tern_strerror(st),
+                       where);
     }
     /* llama.cpp applies the scale tensor after the matmul of the dequantised weights: the
      * effective per-tensor scale is the product of the two */
@@ -669,27 +647,28 @@ static tern_status load_bitlinear(tern_model *m, const tern_gguf *g, uint32_t l,
     src.scale = blob_scale * scale;
     if (!(src.scale >= 0.0f && isfinite(src.scale))) {
       free(trits);
-      set_err(err, es, "model: tensor '%s': scale %g x scale tensor %g is not a usable weight scale", name,
-              (double)blob_scale, (double)scale);
-      return TERN_ERR_BAD_SCALE;
+      return tern_errf(err, es, TERN_ERR_BAD_SCALE,
+                       "model: tensor '%s': scale %g x scale tensor %g is not a usable weight scale", name,
+                       (double)blob_scale, (double)scale);
     }
   }
   st = tern_weights_load(m->dev, &src, m->opts.fmt, &m->layers[l].w[which]);
   free(trits);
   if (st == TERN_ERR_MIXED_SCALES)
-    set_err(err, es,
-            "model: tensor '%s' (%s %ux%u): its blocks carry different scales, so it is not one ternary matrix with "
-            "one scale; tern does not approximate it (%s)",
-            name, lname, n, k, tern_last_error(m->dev));
-  else if (st != TERN_OK) /* what is already on the device says why it is full, if it is */
-    set_err(err, es,
-            "model: tensor '%s' (%s %ux%u, a %zu-byte weight stream): %s; already loaded: %u BitLinear tensors, "
-            "%zu bytes of weight streams",
-            name, lname, n, k, tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n), tern_last_error(m->dev),
-            l * W_COUNT + (uint32_t)which, m->weight_bytes);
-  else
-    m->weight_bytes += tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n);
-  return st;
+    return tern_errf(
+        err, es, st,
+        "model: tensor '%s' (%s %ux%u): its blocks carry different scales, so it is not one ternary matrix with "
+        "one scale; tern does not approximate it (%s)",
+        name, lname, n, k, tern_last_error(m->dev));
+  if (st != TERN_OK) /* what is already on the device says why it is full, if it is */
+    return tern_errf(
+        err, es, st,
+        "model: tensor '%s' (%s %ux%u, a %zu-byte weight stream): %s; already loaded: %u BitLinear tensors, "
+        "%zu bytes of weight streams",
+        name, lname, n, k, tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n), tern_last_error(m->dev),
+        l * W_COUNT + (uint32_t)which, m->weight_bytes);
+  m->weight_bytes += tern_stream_bytes(tern_device_geom(m->dev), m->opts.fmt, k, n);
+  return TERN_OK;
 }
 
 void tern_model_free(tern_model *m) {
@@ -724,14 +703,12 @@ tern_status tern_model_load(tern_device *dev, const tern_gguf *g, const tern_mod
                             char *err, size_t es) {
   if (err && es) err[0] = 0;
   if (!dev || !g || !out) {
-    set_err(err, es, "tern_model_load: NULL argument");
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "tern_model_load: NULL argument");
   }
   *out = NULL;
   tern_model *m = calloc(1, sizeof *m);
   if (!m) {
-    set_err(err, es, "out of memory");
-    return TERN_ERR_NOMEM;
+    return tern_errf(err, es, TERN_ERR_NOMEM, "out of memory");
   }
   m->dev = dev;
   m->pool = tern_device_pool(dev);
@@ -742,16 +719,14 @@ tern_status tern_model_load(tern_device *dev, const tern_gguf *g, const tern_mod
   if (m->opts.batch == 0) m->opts.batch = TERN_T_MAX;
   tern_status st;
   if (!tern_format_name(m->opts.fmt)) {
-    set_err(err, es, "tern_model_load: unknown device format %d", (int)m->opts.fmt);
-    st = TERN_ERR_ARG;
+    st = tern_errf(err, es, TERN_ERR_ARG, "tern_model_load: unknown device format %d", (int)m->opts.fmt);
     goto fail;
   }
   if ((st = tern_model_read_params(g, &m->p, err, es)) != TERN_OK) goto fail;
   const tern_model_params *p = &m->p;
   m->layers = calloc(p->n_layer, sizeof *m->layers);
   if (!m->layers) {
-    set_err(err, es, "out of memory");
-    st = TERN_ERR_NOMEM;
+    st = tern_errf(err, es, TERN_ERR_NOMEM, "out of memory");
     goto fail;
   }
   if ((st = load_mat(g, "token_embd.weight", p->n_embd, &m->embd, err, es))) goto fail;
@@ -760,8 +735,8 @@ tern_status tern_model_load(tern_device *dev, const tern_gguf *g, const tern_mod
   } else {
     if ((st = load_mat(g, "output.weight", p->n_embd, &m->out, err, es))) goto fail;
     if (m->out.rows != p->n_vocab) {
-      set_err(err, es, "model: output.weight has %u rows but token_embd.weight has %u", m->out.rows, p->n_vocab);
-      st = TERN_ERR_SHAPE;
+      st = tern_errf(err, es, TERN_ERR_SHAPE, "model: output.weight has %u rows but token_embd.weight has %u",
+                     m->out.rows, p->n_vocab);
       goto fail;
     }
   }
@@ -846,21 +821,18 @@ static float *alloc_f(size_t n, int *ok) {
 
 tern_status tern_ctx_new(tern_model *m, uint32_t n_ctx, tern_ctx **out, char *err, size_t es) {
   if (!m || !out || n_ctx == 0) {
-    set_err(err, es, "tern_ctx_new: NULL argument or zero context");
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "tern_ctx_new: NULL argument or zero context");
   }
   *out = NULL;
   const tern_model_params *p = &m->p;
   const size_t kv = (size_t)p->n_head_kv * p->head_dim;
   const size_t cache = (size_t)p->n_layer * n_ctx * kv;
   if (n_ctx > (1u << 24) || cache / n_ctx / p->n_layer != kv || cache > ((size_t)1 << 36)) {
-    set_err(err, es, "context of %u positions is too large for this model", n_ctx);
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "context of %u positions is too large for this model", n_ctx);
   }
   tern_ctx *c = calloc(1, sizeof *c);
   if (!c) {
-    set_err(err, es, "out of memory");
-    return TERN_ERR_NOMEM;
+    return tern_errf(err, es, TERN_ERR_NOMEM, "out of memory");
   }
   c->m = m;
   c->n_ctx = n_ctx;
@@ -885,9 +857,8 @@ tern_status tern_ctx_new(tern_model *m, uint32_t n_ctx, tern_ctx **out, char *er
   c->rsin = alloc_f(B * (p->n_rot / 2 + 1), &ok);
   if (!ok) {
     tern_ctx_free(c);
-    set_err(err, es, "out of memory for a context of %u positions (KV cache %zu MiB)", n_ctx,
-            2 * cache * sizeof(float) >> 20);
-    return TERN_ERR_NOMEM;
+    return tern_errf(err, es, TERN_ERR_NOMEM, "out of memory for a context of %u positions (KV cache %zu MiB)", n_ctx,
+                     2 * cache * sizeof(float) >> 20);
   }
   *out = c;
   return TERN_OK;
@@ -1015,12 +986,11 @@ static tern_status check_finite(const float *v, uint32_t nt, size_t n, uint32_t 
     const size_t i = first_nonfinite(v + (size_t)t * n, n);
     if (i == n) continue;
     if (before)
-      set_err(err, es, "non-finite value at position %u: %s is finite, %s gives %g at %s %zu", pos0 + t, before, stage,
-              (double)v[(size_t)t * n + i], what, i);
-    else /* the first stage: its input is a token id */
-      set_err(err, es, "non-finite value at position %u: %s holds %g at %s %zu", pos0 + t, stage,
-              (double)v[(size_t)t * n + i], what, i);
-    return TERN_ERR_NONFINITE;
+      return tern_errf(err, es, TERN_ERR_NONFINITE,
+                       "non-finite value at position %u: %s is finite, %s gives %g at %s %zu", pos0 + t, before, stage,
+                       (double)v[(size_t)t * n + i], what, i);
+    return tern_errf(err, es, TERN_ERR_NONFINITE, "non-finite value at position %u: %s holds %g at %s %zu", pos0 + t,
+                     stage, (double)v[(size_t)t * n + i], what, i); /* the first stage: its input is a token id */
   }
   return TERN_OK;
 }
@@ -1032,11 +1002,8 @@ static tern_status bl_fail(const tern_ctx *c, uint32_t l, const char *what, tern
   const char *uri = tern_device_uri(c->m->dev), *msg = tern_last_error(c->m->dev);
   char base[256]; /* the URI without its options, as a transport names itself */
   snprintf(base, sizeof base, "%.*s", (int)strcspn(uri, "?"), uri);
-  if (strstr(msg, base))
-    set_err(err, es, "layer %u %s: %s", l, what, msg);
-  else
-    set_err(err, es, "layer %u %s on device %s: %s", l, what, uri, msg);
-  return st;
+  if (strstr(msg, base)) return tern_errf(err, es, st, "layer %u %s: %s", l, what, msg);
+  return tern_errf(err, es, st, "layer %u %s on device %s: %s", l, what, uri, msg);
 }
 
 /* One chunk of nt <= batch tokens at positions c->pos.. ; logits for the last nl tokens. */
@@ -1141,19 +1108,18 @@ tern_status tern_ctx_eval(tern_ctx *c, const int32_t *tokens, uint32_t n, float 
                           size_t es) {
   if (err && es) err[0] = 0;
   if (!c || (!tokens && n)) {
-    set_err(err, es, "tern_ctx_eval: NULL argument");
-    return TERN_ERR_ARG;
+    return tern_errf(err, es, TERN_ERR_ARG, "tern_ctx_eval: NULL argument");
   }
   if (n == 0) return TERN_OK;
   const tern_model_params *p = &c->m->p;
   if (n > c->n_ctx - c->pos) {
-    set_err(err, es, "context full: %u positions used, %u more asked, the context holds %u", c->pos, n, c->n_ctx);
-    return TERN_ERR_SIZE;
+    return tern_errf(err, es, TERN_ERR_SIZE, "context full: %u positions used, %u more asked, the context holds %u",
+                     c->pos, n, c->n_ctx);
   }
   for (uint32_t i = 0; i < n; i++)
     if (tokens[i] < 0 || (uint32_t)tokens[i] >= p->n_vocab) {
-      set_err(err, es, "token id %d at %u is out of range (vocabulary of %u)", tokens[i], i, p->n_vocab);
-      return TERN_ERR_ARG;
+      return tern_errf(err, es, TERN_ERR_ARG, "token id %d at %u is out of range (vocabulary of %u)", tokens[i], i,
+                       p->n_vocab);
     }
   for (uint32_t done = 0; done < n;) {
     const uint32_t nt = n - done < c->batch ? n - done : c->batch;

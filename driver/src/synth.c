@@ -8,6 +8,7 @@
 
 #include "errmsg.h"
 #include "tern_gguf.h"
+#include "tern_gguf_write.h"
 #include "tern_pack.h"
 #include "tern_synth.h"
 
@@ -104,59 +105,7 @@ tern_status tern_synth_parse(const char *spec, tern_synth_params *p, char *err, 
   return TERN_OK;
 }
 
-/* ---- the GGUF writer --------------------------------------------------------------------- */
-
-typedef struct {
-  uint8_t *p;
-  size_t len, cap;
-  int oom;
-} buf;
-
-static void put(buf *b, const void *src, size_t n) {
-  if (b->oom) return;
-  if (b->len + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + n) cap *= 2;
-    uint8_t *np = realloc(b->p, cap);
-    if (!np) {
-      b->oom = 1;
-      return;
-    }
-    b->p = np, b->cap = cap;
-  }
-  memcpy(b->p + b->len, src, n);
-  b->len += n;
-}
-
-static void put_u32(buf *b, uint32_t v) {
-  uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-  put(b, x, 4);
-}
-static void put_u64(buf *b, uint64_t v) {
-  put_u32(b, (uint32_t)v);
-  put_u32(b, (uint32_t)(v >> 32));
-}
-static void put_str(buf *b, const char *s) {
-  put_u64(b, strlen(s));
-  put(b, s, strlen(s));
-}
-static void kv_u32(buf *b, const char *key, uint32_t v) {
-  put_str(b, key);
-  put_u32(b, TERN_GGUF_UINT32);
-  put_u32(b, v);
-}
-static void kv_f32(buf *b, const char *key, float v) {
-  uint32_t u;
-  memcpy(&u, &v, 4);
-  put_str(b, key);
-  put_u32(b, TERN_GGUF_FLOAT32);
-  put_u32(b, u);
-}
-static void kv_str(buf *b, const char *key, const char *v) {
-  put_str(b, key);
-  put_u32(b, TERN_GGUF_STRING);
-  put_str(b, v);
-}
+/* ---- the model ------------------------------------------------------------------------- */
 
 enum { KIND_EMBD, KIND_NORM, KIND_BITLINEAR };
 
@@ -259,45 +208,37 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
   }
 #undef TENSOR
   /* metadata */
-  buf b = {0};
+  tern_gguf_writer b = {0};
   const char *arch = "bitnet-b1.58";
   char key[96], name[160];
-  put_u32(&b, 0x46554747u); /* "GGUF" */
-  put_u32(&b, 3);
-  put_u64(&b, n);
-  put_u64(&b, 12);
-  kv_str(&b, "general.architecture", arch);
+  tern_gguf_put_header(&b, 3, n, 12);
+  tern_gguf_put_kv_str(&b, "general.architecture", arch);
   snprintf(name, sizeof name, "tern synthetic (dim %u, %u layers, ff %u, zero %.4g, seed %llu)", E, p->n_layer, F,
            p->zero, (unsigned long long)p->seed);
-  kv_str(&b, "general.name", name);
+  tern_gguf_put_kv_str(&b, "general.name", name);
 #define KEY(s) (snprintf(key, sizeof key, "%s.%s", arch, s), key)
-  kv_u32(&b, KEY("vocab_size"), p->n_vocab);
-  kv_u32(&b, KEY("context_length"), p->n_ctx);
-  kv_u32(&b, KEY("embedding_length"), E);
-  kv_u32(&b, KEY("block_count"), p->n_layer);
-  kv_u32(&b, KEY("feed_forward_length"), F);
-  kv_u32(&b, KEY("attention.head_count"), p->n_head);
-  kv_u32(&b, KEY("attention.head_count_kv"), p->n_head_kv);
-  kv_f32(&b, KEY("attention.layer_norm_rms_epsilon"), 1e-5f);
-  kv_u32(&b, KEY("rope.dimension_count"), hd);
-  kv_f32(&b, KEY("rope.freq_base"), 500000.0f);
+  tern_gguf_put_kv_u32(&b, KEY("vocab_size"), p->n_vocab);
+  tern_gguf_put_kv_u32(&b, KEY("context_length"), p->n_ctx);
+  tern_gguf_put_kv_u32(&b, KEY("embedding_length"), E);
+  tern_gguf_put_kv_u32(&b, KEY("block_count"), p->n_layer);
+  tern_gguf_put_kv_u32(&b, KEY("feed_forward_length"), F);
+  tern_gguf_put_kv_u32(&b, KEY("attention.head_count"), p->n_head);
+  tern_gguf_put_kv_u32(&b, KEY("attention.head_count_kv"), p->n_head_kv);
+  tern_gguf_put_kv_f32(&b, KEY("attention.layer_norm_rms_epsilon"), 1e-5f);
+  tern_gguf_put_kv_u32(&b, KEY("rope.dimension_count"), hd);
+  tern_gguf_put_kv_f32(&b, KEY("rope.freq_base"), 500000.0f);
 #undef KEY
   uint64_t off = 0;
   for (size_t i = 0; i < n; i++) {
-    put_str(&b, t[i].name);
-    const int two = t[i].kind != KIND_NORM;
-    put_u32(&b, two ? 2 : 1);
-    put_u64(&b, t[i].ne0);
-    if (two) put_u64(&b, t[i].ne1);
-    put_u32(&b, t[i].type);
+    const uint64_t ne[2] = {t[i].ne0, t[i].ne1};
     t[i].offset = off;
-    put_u64(&b, off);
-    off += (t[i].bytes + TERN_GGUF_DEFAULT_ALIGNMENT - 1) / TERN_GGUF_DEFAULT_ALIGNMENT * TERN_GGUF_DEFAULT_ALIGNMENT;
+    tern_gguf_put_tensor_info(&b, t[i].name, t[i].kind != KIND_NORM ? 2 : 1, ne, t[i].type, off);
+    off += tern_gguf_align_up(t[i].bytes, TERN_GGUF_DEFAULT_ALIGNMENT);
   }
-  const size_t meta =
-      (b.len + TERN_GGUF_DEFAULT_ALIGNMENT - 1) / TERN_GGUF_DEFAULT_ALIGNMENT * TERN_GGUF_DEFAULT_ALIGNMENT;
+  /* the data section, after the metadata padded to the alignment, is filled in place */
+  const size_t meta = (size_t)tern_gguf_align_up(b.len, TERN_GGUF_DEFAULT_ALIGNMENT);
   const size_t total = meta + off;
-  uint8_t *out = b.oom ? NULL : calloc(1, total);
+  uint8_t *out = b.failed ? NULL : calloc(1, total);
   size_t max_w = 0;
   for (size_t i = 0; i < n; i++)
     if (t[i].kind == KIND_BITLINEAR && (size_t)t[i].ne0 * t[i].ne1 > max_w) max_w = (size_t)t[i].ne0 * t[i].ne1;
@@ -307,7 +248,7 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
     st = tern_errf(err, es, TERN_ERR_NOMEM, "synth: out of memory for a %zu-byte model", total);
     goto done;
   }
-  memcpy(out, b.p, b.len);
+  memcpy(out, b.data, b.len);
   for (size_t i = 0; i < n && st == TERN_OK; i++) {
     uint8_t *dst = out + meta + t[i].offset;
     const uint64_t seed = name_seed(p->seed, t[i].name);
@@ -329,7 +270,7 @@ tern_status tern_synth_gguf(const tern_synth_params *p, uint8_t **data, size_t *
   }
 done:
   free(trits);
-  free(b.p);
+  tern_gguf_writer_free(&b);
   free(t);
   if (st != TERN_OK) {
     free(out);

@@ -5,13 +5,13 @@
  * hash table maps a text to the token ids that have it (all of them, in id order, so a lookup can
  * ask for a kind); a second maps a pair of token ids (left, right) to the merge's rank and the
  * merged token id, so BPE runs on ids and never hashes strings. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tern_tokenizer.h"
 #include "unicode_tables.h"
+#include "errmsg.h"
 
 /* Internal token kinds. */
 enum { K_NORMAL = 0, K_BYTE, K_CONTROL, K_USER, K_UNKNOWN };
@@ -50,14 +50,6 @@ struct tern_tokenizer {
   size_t n_spec_len;
   uint8_t spec_first[256];
 };
-
-static void set_err(char *err, size_t err_size, const char *fmt, ...) {
-  if (!err || !err_size) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, err_size, fmt, ap);
-  va_end(ap);
-}
 
 static uint32_t hash_bytes(const char *s, size_t n) {
   uint64_t h = 1469598103934665603ull;
@@ -554,11 +546,10 @@ static int cmp_size_desc(const void *a, const void *b) {
   return x < y ? 1 : x > y ? -1 : 0;
 }
 
-#define NOMEM_RETURN()                                  \
-  do {                                                  \
-    set_err(err, err_size, "tokenizer: out of memory"); \
-    tern_tokenizer_free(t);                             \
-    return TERN_ERR_NOMEM;                              \
+#define NOMEM_RETURN()                                                           \
+  do {                                                                           \
+    tern_tokenizer_free(t);                                                      \
+    return tern_errf(err, err_size, TERN_ERR_NOMEM, "tokenizer: out of memory"); \
   } while (0)
 
 /* The common constructor. named: when an id is -1, look its usual LLaMA 3 text up. */
@@ -566,12 +557,11 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
                          const char *const *merges, const size_t *merge_lens, size_t n_merges, int32_t bos, int32_t eos,
                          int32_t eot, int add_bos, int named, tern_tokenizer **out, char *err, size_t err_size) {
   if (n == 0 || n >= (size_t)INT32_MAX) {
-    set_err(err, err_size, "tokenizer: vocabulary size %zu (must be 1 .. %d)", n, INT32_MAX - 1);
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: vocabulary size %zu (must be 1 .. %d)", n,
+                     INT32_MAX - 1);
   }
   if (n_merges > UINT32_MAX - 1) {
-    set_err(err, err_size, "tokenizer: %zu merges (at most %u)", n_merges, UINT32_MAX - 1);
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: %zu merges (at most %u)", n_merges, UINT32_MAX - 1);
   }
   tern_tokenizer *t = calloc(1, sizeof *t);
   if (!t) NOMEM_RETURN();
@@ -580,14 +570,12 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
   size_t total = 0;
   for (size_t i = 0; i < n; i++) {
     if (!tokens[i] && lens[i]) {
-      set_err(err, err_size, "tokenizer: token %zu is NULL", i);
       tern_tokenizer_free(t);
-      return TERN_ERR_ARG;
+      return tern_errf(err, err_size, TERN_ERR_ARG, "tokenizer: token %zu is NULL", i);
     }
     if (lens[i] > SIZE_MAX / 2 - total) {
-      set_err(err, err_size, "tokenizer: token texts too long");
       tern_tokenizer_free(t);
-      return TERN_ERR_CODE;
+      return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: token texts too long");
     }
     total += lens[i];
   }
@@ -632,9 +620,9 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
   for (int k = 0; k < 3; k++) {
     int32_t id = given[k];
     if (id < -1 || (id >= 0 && (size_t)id >= n)) {
-      set_err(err, err_size, "tokenizer: %s token id %d out of range (vocabulary of %zu)", what[k], (int)id, n);
       tern_tokenizer_free(t);
-      return TERN_ERR_CODE;
+      return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: %s token id %d out of range (vocabulary of %zu)",
+                       what[k], (int)id, n);
     }
     if (id < 0 && named) id = lookup(t, names[k], strlen(names[k]), M_ANY);
     *ids[k] = id;
@@ -673,12 +661,11 @@ static tern_status build(const char *const *tokens, const size_t *lens, size_t n
     }
     if (id < 0) id = unk;
     if (id < 0) {
-      set_err(
-          err, err_size,
+      tern_tokenizer_free(t);
+      return tern_errf(
+          err, err_size, TERN_ERR_CODE,
           "tokenizer: no token for byte 0x%02X (neither its byte-level form U+%04X nor <0x%02X>, and no unknown token)",
           b, u, b);
-      tern_tokenizer_free(t);
-      return TERN_ERR_CODE;
     }
     t->byte_id[b] = id;
   }
@@ -785,8 +772,7 @@ tern_status tern_tokenizer_new(const char *const *tokens, const size_t *lens, si
                                int32_t eos, int32_t eot, tern_tokenizer **out, char *err, size_t err_size) {
   if (err && err_size) err[0] = 0;
   if (!out || !tokens || !lens || (n_merges && (!merges || !merge_lens))) {
-    set_err(err, err_size, "tern_tokenizer_new: NULL argument");
-    return TERN_ERR_ARG;
+    return tern_errf(err, err_size, TERN_ERR_ARG, "tern_tokenizer_new: NULL argument");
   }
   *out = NULL;
   return build(tokens, lens, n_tokens, types, merges, merge_lens, n_merges, bos, eos, eot, 1, 0, out, err, err_size);
@@ -798,8 +784,7 @@ static tern_status gguf_id(const tern_gguf *g, const char *key, int32_t *id, cha
   *id = -1;
   if (tern_gguf_find_kv(g, key) < 0) return TERN_OK;
   if (tern_gguf_get_i64(g, key, &v) != TERN_OK || v < 0 || v >= INT32_MAX) {
-    set_err(err, err_size, "tokenizer: GGUF key %s is not a token id", key);
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: GGUF key %s is not a token id", key);
   }
   *id = (int32_t)v;
   return TERN_OK;
@@ -808,57 +793,52 @@ static tern_status gguf_id(const tern_gguf *g, const char *key, int32_t *id, cha
 tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, char *err, size_t err_size) {
   if (err && err_size) err[0] = 0;
   if (!g || !out) {
-    set_err(err, err_size, "tern_tokenizer_from_gguf: NULL argument");
-    return TERN_ERR_ARG;
+    return tern_errf(err, err_size, TERN_ERR_ARG, "tern_tokenizer_from_gguf: NULL argument");
   }
   *out = NULL;
   const char *s;
   size_t sl;
   if (tern_gguf_get_str(g, "tokenizer.ggml.model", &s, &sl) != TERN_OK) {
-    set_err(err, err_size, "tokenizer: GGUF key tokenizer.ggml.model missing or not a string");
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: GGUF key tokenizer.ggml.model missing or not a string");
   }
   char esc[128]; /* bytes from the file, escaped for the terminal */
   if (sl != 4 || memcmp(s, "gpt2", 4) != 0) {
     tern_gguf_escape(s, sl, esc, sizeof esc);
-    set_err(err, err_size, "tokenizer: tokenizer.ggml.model '%s' not supported (only 'gpt2', byte-level BPE)", esc);
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE,
+                     "tokenizer: tokenizer.ggml.model '%s' not supported (only 'gpt2', byte-level BPE)", esc);
   }
   if (tern_gguf_find_kv(g, "tokenizer.ggml.pre") >= 0) {
     if (tern_gguf_get_str(g, "tokenizer.ggml.pre", &s, &sl) != TERN_OK) {
-      set_err(err, err_size, "tokenizer: GGUF key tokenizer.ggml.pre is not a string");
-      return TERN_ERR_CODE;
+      return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: GGUF key tokenizer.ggml.pre is not a string");
     }
     if (!((sl == 9 && memcmp(s, "llama-bpe", 9) == 0) || (sl == 6 && memcmp(s, "llama3", 6) == 0))) {
       tern_gguf_escape(s, sl, esc, sizeof esc);
-      set_err(err, err_size,
-              "tokenizer: tokenizer.ggml.pre '%s' not supported (only 'llama-bpe'/'llama3': its split regex)", esc);
-      return TERN_ERR_CODE;
+      return tern_errf(err, err_size, TERN_ERR_CODE,
+                       "tokenizer: tokenizer.ggml.pre '%s' not supported (only 'llama-bpe'/'llama3': its split regex)",
+                       esc);
     }
   }
   tern_gguf_type elem;
   size_t n = 0, n_types = 0, n_merges = 0;
   if (tern_gguf_get_arr(g, "tokenizer.ggml.tokens", &elem, &n) != TERN_OK || elem != TERN_GGUF_STRING) {
-    set_err(err, err_size, "tokenizer: GGUF key tokenizer.ggml.tokens missing or not a string array");
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE,
+                     "tokenizer: GGUF key tokenizer.ggml.tokens missing or not a string array");
   }
   if (n == 0 || n >= (size_t)INT32_MAX) {
-    set_err(err, err_size, "tokenizer: tokenizer.ggml.tokens has %zu entries", n);
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: tokenizer.ggml.tokens has %zu entries", n);
   }
   const void *type_data = NULL;
   if (tern_gguf_find_kv(g, "tokenizer.ggml.token_type") >= 0) {
     if (tern_gguf_get_arr(g, "tokenizer.ggml.token_type", &elem, &n_types) != TERN_OK ||
         (elem != TERN_GGUF_INT32 && elem != TERN_GGUF_UINT32) || n_types != n ||
         tern_gguf_arr_data(g, "tokenizer.ggml.token_type", &type_data) != TERN_OK) {
-      set_err(err, err_size, "tokenizer: tokenizer.ggml.token_type must be an int32 array of %zu entries", n);
-      return TERN_ERR_CODE;
+      return tern_errf(err, err_size, TERN_ERR_CODE,
+                       "tokenizer: tokenizer.ggml.token_type must be an int32 array of %zu entries", n);
     }
   }
   if (tern_gguf_find_kv(g, "tokenizer.ggml.merges") >= 0 &&
       (tern_gguf_get_arr(g, "tokenizer.ggml.merges", &elem, &n_merges) != TERN_OK || elem != TERN_GGUF_STRING)) {
-    set_err(err, err_size, "tokenizer: tokenizer.ggml.merges is not a string array");
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: tokenizer.ggml.merges is not a string array");
   }
   int32_t bos, eos, eot;
   tern_status st;
@@ -869,8 +849,7 @@ tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, c
   int add_bos = 1;
   if (tern_gguf_find_kv(g, "tokenizer.ggml.add_bos_token") >= 0 &&
       tern_gguf_get_bool(g, "tokenizer.ggml.add_bos_token", &add_bos) != TERN_OK) {
-    set_err(err, err_size, "tokenizer: tokenizer.ggml.add_bos_token is not a bool");
-    return TERN_ERR_CODE;
+    return tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: tokenizer.ggml.add_bos_token is not a bool");
   }
   const char **tok = malloc(n * sizeof *tok);
   size_t *lens = malloc(n * sizeof *lens);
@@ -879,13 +858,11 @@ tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, c
   size_t *mlens = n_merges ? malloc(n_merges * sizeof *mlens) : NULL;
   st = TERN_OK;
   if (!tok || !lens || (type_data && !types) || (n_merges && (!mer || !mlens))) {
-    set_err(err, err_size, "tokenizer: out of memory");
-    st = TERN_ERR_NOMEM;
+    st = tern_errf(err, err_size, TERN_ERR_NOMEM, "tokenizer: out of memory");
   }
   for (size_t i = 0; st == TERN_OK && i < n; i++) {
     if (tern_gguf_arr_str(g, "tokenizer.ggml.tokens", i, &tok[i], &lens[i]) != TERN_OK) {
-      set_err(err, err_size, "tokenizer: tokenizer.ggml.tokens[%zu] unreadable", i);
-      st = TERN_ERR_CODE;
+      st = tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: tokenizer.ggml.tokens[%zu] unreadable", i);
     }
     if (types) {
       const unsigned char *p = (const unsigned char *)type_data + 4 * i;
@@ -894,8 +871,7 @@ tern_status tern_tokenizer_from_gguf(const tern_gguf *g, tern_tokenizer **out, c
   }
   for (size_t i = 0; st == TERN_OK && i < n_merges; i++) {
     if (tern_gguf_arr_str(g, "tokenizer.ggml.merges", i, &mer[i], &mlens[i]) != TERN_OK) {
-      set_err(err, err_size, "tokenizer: tokenizer.ggml.merges[%zu] unreadable", i);
-      st = TERN_ERR_CODE;
+      st = tern_errf(err, err_size, TERN_ERR_CODE, "tokenizer: tokenizer.ggml.merges[%zu] unreadable", i);
     }
   }
   if (st == TERN_OK)

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The GGUF reader (driver/src/gguf.c): files built in memory by a tiny writer, for v2 and v3,
+/* The GGUF reader (driver/src/gguf.c): files built in memory by the library writer
+ * (tern_gguf_write.h, driver/src/gguf_write.c: its test too), for v2 and v3,
  * alignment 32 (default and explicit) and 64, every metadata value type and all six tensor
  * types; every getter and its conversions; a table of malformed files, each of which must fail
  * with a message naming the field; every truncation of a valid file; and seeded random byte
@@ -14,59 +15,19 @@
 #include <unistd.h>
 
 #include "tern_gguf.h"
+#include "tern_gguf_write.h"
 #include "tern_pack.h"
 #include "tern_test.h"
 
-/* ---- a tiny GGUF writer ------------------------------------------------------------------ */
+/* ---- the files: the library's writer (tern_gguf_write.h), field by field ----------------- */
+/* The reader is checked against byte positions this file records as it writes (kv_pos, t_pos),
+ * so the malformed cases can patch any field. */
 
-typedef struct {
-  uint8_t *p;
-  size_t n, cap;
-} buf;
-
-static void put(buf *b, const void *src, size_t n) {
-  if (b->n + n > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 256;
-    while (cap < b->n + n) cap *= 2;
-    b->p = realloc(b->p, cap);
-    if (b->p == NULL) abort();
-    b->cap = cap;
-  }
-  if (n) memcpy(b->p + b->n, src, n);
-  b->n += n;
+static void patch_u32(tern_gguf_writer *b, size_t at, uint32_t v) {
+  for (int i = 0; i < 4; i++) b->data[at + i] = (uint8_t)(v >> (8 * i));
 }
-static void put_u8(buf *b, uint8_t v) { put(b, &v, 1); }
-static void put_u16(buf *b, uint16_t v) {
-  uint8_t x[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
-  put(b, x, 2);
-}
-static void put_u32(buf *b, uint32_t v) {
-  uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-  put(b, x, 4);
-}
-static void put_u64(buf *b, uint64_t v) {
-  put_u32(b, (uint32_t)v);
-  put_u32(b, (uint32_t)(v >> 32));
-}
-static void put_f32(buf *b, float f) {
-  uint32_t u;
-  memcpy(&u, &f, 4);
-  put_u32(b, u);
-}
-static void put_f64(buf *b, double d) {
-  uint64_t u;
-  memcpy(&u, &d, 8);
-  put_u64(b, u);
-}
-static void put_str(buf *b, const char *s, size_t len) {
-  put_u64(b, len);
-  put(b, s, len);
-}
-static void patch_u32(buf *b, size_t at, uint32_t v) {
-  for (int i = 0; i < 4; i++) b->p[at + i] = (uint8_t)(v >> (8 * i));
-}
-static void patch_u64(buf *b, size_t at, uint64_t v) {
-  for (int i = 0; i < 8; i++) b->p[at + i] = (uint8_t)(v >> (8 * i));
+static void patch_u64(tern_gguf_writer *b, size_t at, uint64_t v) {
+  for (int i = 0; i < 8; i++) b->data[at + i] = (uint8_t)(v >> (8 * i));
 }
 
 /* Where the fields of the reference file are, for the malformed cases. */
@@ -105,7 +66,7 @@ enum {
 enum { T_F32, T_F16, T_BF16, T_TQ1, T_TQ2, T_I2S, T_MAX };
 
 typedef struct {
-  buf b;
+  tern_gguf_writer b;
   kv_pos kv[K_MAX];
   int n_kv;
   t_pos t[T_MAX];
@@ -116,21 +77,21 @@ typedef struct {
 
 static void begin_kv(ref_file *f, int id, const char *key, uint32_t type) {
   kv_pos *k = &f->kv[id];
-  k->key_len = f->b.n;
-  k->key = f->b.n + 8;
-  put_str(&f->b, key, strlen(key));
-  k->type = f->b.n;
-  put_u32(&f->b, type);
-  k->val = f->b.n;
+  k->key_len = f->b.len;
+  k->key = f->b.len + 8;
+  tern_gguf_put_str(&f->b, key, strlen(key));
+  k->type = f->b.len;
+  tern_gguf_put_u32(&f->b, type);
+  k->val = f->b.len;
   f->n_kv++;
 }
 static void begin_arr(ref_file *f, int id, uint32_t elem, uint64_t count) {
   kv_pos *k = &f->kv[id];
-  k->elem = f->b.n;
-  put_u32(&f->b, elem);
-  k->count = f->b.n;
-  put_u64(&f->b, count);
-  k->data = f->b.n;
+  k->elem = f->b.len;
+  tern_gguf_put_u32(&f->b, elem);
+  k->count = f->b.len;
+  tern_gguf_put_u64(&f->b, count);
+  k->data = f->b.len;
 }
 
 static const struct {
@@ -151,66 +112,63 @@ static const char *kArrStr[3] = {"a", "bc", ""};
  * exactly at the end of the file, so every truncation is invalid. */
 static void build_ref(ref_file *f, uint32_t version, uint32_t align) {
   memset(f, 0, sizeof *f);
-  buf *b = &f->b;
-  put(b, "GGUF", 4);
-  put_u32(b, version);
-  put_u64(b, T_MAX);
-  size_t nkv_at = b->n;
-  put_u64(b, 0); /* patched */
-  begin_kv(f, K_U8, "t.u8", TERN_GGUF_UINT8), put_u8(b, 200);
-  begin_kv(f, K_I8, "t.i8", TERN_GGUF_INT8), put_u8(b, (uint8_t)-5);
-  begin_kv(f, K_U16, "t.u16", TERN_GGUF_UINT16), put_u16(b, 60000);
-  begin_kv(f, K_I16, "t.i16", TERN_GGUF_INT16), put_u16(b, (uint16_t)-30000);
-  begin_kv(f, K_U32, "t.u32", TERN_GGUF_UINT32), put_u32(b, 4000000000u);
-  begin_kv(f, K_I32, "t.i32", TERN_GGUF_INT32), put_u32(b, (uint32_t)-2000000000);
-  begin_kv(f, K_F32, "t.f32", TERN_GGUF_FLOAT32), put_f32(b, 1.5f);
-  begin_kv(f, K_BOOL, "t.bool", TERN_GGUF_BOOL), put_u8(b, 1);
-  begin_kv(f, K_STR, "t.str", TERN_GGUF_STRING), put_str(b, "hello", 5);
-  begin_kv(f, K_U64, "t.u64", TERN_GGUF_UINT64), put_u64(b, (uint64_t)1 << 40);
-  begin_kv(f, K_I64, "t.i64", TERN_GGUF_INT64), put_u64(b, (uint64_t) - ((int64_t)1 << 40));
-  begin_kv(f, K_F64, "t.f64", TERN_GGUF_FLOAT64), put_f64(b, 0.25);
+  tern_gguf_writer *b = &f->b;
+  tern_gguf_put_header(b, version, T_MAX, 0);
+  const size_t nkv_at = b->len - 8; /* the kv count, patched below */
+  begin_kv(f, K_U8, "t.u8", TERN_GGUF_UINT8), tern_gguf_put_u8(b, 200);
+  begin_kv(f, K_I8, "t.i8", TERN_GGUF_INT8), tern_gguf_put_u8(b, (uint8_t)-5);
+  begin_kv(f, K_U16, "t.u16", TERN_GGUF_UINT16), tern_gguf_put_u16(b, 60000);
+  begin_kv(f, K_I16, "t.i16", TERN_GGUF_INT16), tern_gguf_put_u16(b, (uint16_t)-30000);
+  begin_kv(f, K_U32, "t.u32", TERN_GGUF_UINT32), tern_gguf_put_u32(b, 4000000000u);
+  begin_kv(f, K_I32, "t.i32", TERN_GGUF_INT32), tern_gguf_put_u32(b, (uint32_t)-2000000000);
+  begin_kv(f, K_F32, "t.f32", TERN_GGUF_FLOAT32), tern_gguf_put_f32(b, 1.5f);
+  begin_kv(f, K_BOOL, "t.bool", TERN_GGUF_BOOL), tern_gguf_put_u8(b, 1);
+  begin_kv(f, K_STR, "t.str", TERN_GGUF_STRING), tern_gguf_put_str(b, "hello", 5);
+  begin_kv(f, K_U64, "t.u64", TERN_GGUF_UINT64), tern_gguf_put_u64(b, (uint64_t)1 << 40);
+  begin_kv(f, K_I64, "t.i64", TERN_GGUF_INT64), tern_gguf_put_u64(b, (uint64_t) - ((int64_t)1 << 40));
+  begin_kv(f, K_F64, "t.f64", TERN_GGUF_FLOAT64), tern_gguf_put_f64(b, 0.25);
   begin_kv(f, K_ARR_U32, "t.arr_u32", TERN_GGUF_ARRAY), begin_arr(f, K_ARR_U32, TERN_GGUF_UINT32, 3);
-  for (uint32_t i = 1; i <= 3; i++) put_u32(b, i * 1000u);
+  for (uint32_t i = 1; i <= 3; i++) tern_gguf_put_u32(b, i * 1000u);
   begin_kv(f, K_ARR_STR, "t.arr_str", TERN_GGUF_ARRAY), begin_arr(f, K_ARR_STR, TERN_GGUF_STRING, 3);
-  for (int i = 0; i < 3; i++) put_str(b, kArrStr[i], strlen(kArrStr[i]));
+  for (int i = 0; i < 3; i++) tern_gguf_put_str(b, kArrStr[i], strlen(kArrStr[i]));
   begin_kv(f, K_ARR_F32, "t.arr_f32", TERN_GGUF_ARRAY), begin_arr(f, K_ARR_F32, TERN_GGUF_FLOAT32, 2);
-  put_f32(b, -0.5f), put_f32(b, 3.0f);
+  tern_gguf_put_f32(b, -0.5f), tern_gguf_put_f32(b, 3.0f);
   begin_kv(f, K_ARR_ARR, "t.arr_arr", TERN_GGUF_ARRAY), begin_arr(f, K_ARR_ARR, TERN_GGUF_ARRAY, 2);
-  put_u32(b, TERN_GGUF_INT32), put_u64(b, 2), put_u32(b, 1), put_u32(b, 2);
-  put_u32(b, TERN_GGUF_STRING), put_u64(b, 1), put_str(b, "x", 1);
+  tern_gguf_put_u32(b, TERN_GGUF_INT32), tern_gguf_put_u64(b, 2), tern_gguf_put_u32(b, 1), tern_gguf_put_u32(b, 2);
+  tern_gguf_put_u32(b, TERN_GGUF_STRING), tern_gguf_put_u64(b, 1), tern_gguf_put_str(b, "x", 1);
   begin_kv(f, K_ARR_EMPTY, "t.arr_empty", TERN_GGUF_ARRAY), begin_arr(f, K_ARR_EMPTY, TERN_GGUF_UINT8, 0);
   begin_kv(f, K_ARR_BOOL, "t.arr_bool", TERN_GGUF_ARRAY), begin_arr(f, K_ARR_BOOL, TERN_GGUF_BOOL, 3);
-  put_u8(b, 1), put_u8(b, 0), put_u8(b, 1);
+  tern_gguf_put_u8(b, 1), tern_gguf_put_u8(b, 0), tern_gguf_put_u8(b, 1);
   begin_kv(f, K_ARR_I16, "t.arr_i16", TERN_GGUF_ARRAY), begin_arr(f, K_ARR_I16, TERN_GGUF_INT16, 2);
-  put_u16(b, (uint16_t)-7), put_u16(b, 7);
-  begin_kv(f, K_STR_NUL, "t.str_nul", TERN_GGUF_STRING), put_str(b, "a\0b", 3);
-  begin_kv(f, K_ARCH, "general.architecture", TERN_GGUF_STRING), put_str(b, "bitnet-25", 9);
-  if (align) begin_kv(f, K_ALIGN, "general.alignment", TERN_GGUF_UINT32), put_u32(b, align);
+  tern_gguf_put_u16(b, (uint16_t)-7), tern_gguf_put_u16(b, 7);
+  begin_kv(f, K_STR_NUL, "t.str_nul", TERN_GGUF_STRING), tern_gguf_put_str(b, "a\0b", 3);
+  begin_kv(f, K_ARCH, "general.architecture", TERN_GGUF_STRING), tern_gguf_put_str(b, "bitnet-25", 9);
+  if (align) begin_kv(f, K_ALIGN, "general.alignment", TERN_GGUF_UINT32), tern_gguf_put_u32(b, align);
   patch_u64(b, nkv_at, (uint64_t)f->n_kv);
   uint32_t a = align ? align : 32;
   uint64_t off = 0;
   for (int i = 0; i < T_MAX; i++) {
     t_pos *t = &f->t[i];
-    t->name_len = b->n;
-    t->name = b->n + 8;
-    put_str(b, kTensors[i].name, strlen(kTensors[i].name));
-    t->ndims = b->n;
-    put_u32(b, kTensors[i].n_dims);
-    for (uint32_t d = 0; d < kTensors[i].n_dims; d++) t->ne[d] = b->n, put_u64(b, kTensors[i].ne[d]);
-    t->type = b->n;
-    put_u32(b, kTensors[i].type);
-    t->offset = b->n;
+    t->name_len = b->len;
+    t->name = b->len + 8;
+    tern_gguf_put_str(b, kTensors[i].name, strlen(kTensors[i].name));
+    t->ndims = b->len;
+    tern_gguf_put_u32(b, kTensors[i].n_dims);
+    for (uint32_t d = 0; d < kTensors[i].n_dims; d++) t->ne[d] = b->len, tern_gguf_put_u64(b, kTensors[i].ne[d]);
+    t->type = b->len;
+    tern_gguf_put_u32(b, kTensors[i].type);
+    t->offset = b->len;
     off = (off + a - 1) / a * a;
-    put_u64(b, off);
+    tern_gguf_put_u64(b, off);
     f->t_off[i] = off;
     f->t_bytes[i] = kTensors[i].bytes;
     off += kTensors[i].bytes;
   }
-  while (b->n % a) put_u8(b, 0);
-  f->data_off = b->n;
+  while (b->len % a) tern_gguf_put_u8(b, 0);
+  f->data_off = b->len;
   for (int i = 0; i < T_MAX; i++) {
-    while (b->n < f->data_off + f->t_off[i]) put_u8(b, 0xEE);
-    for (size_t j = 0; j < f->t_bytes[i]; j++) put_u8(b, (uint8_t)(i * 37 + j));
+    while (b->len < f->data_off + f->t_off[i]) tern_gguf_put_u8(b, 0xEE);
+    for (size_t j = 0; j < f->t_bytes[i]; j++) tern_gguf_put_u8(b, (uint8_t)(i * 37 + j));
   }
 }
 
@@ -277,17 +235,17 @@ static void check_valid(tern_test_ctx *t, uint32_t version, uint32_t align) {
   build_ref(&f, version, align);
   tern_gguf *g = NULL;
   char err[512] = "";
-  tern_status st = tern_gguf_open_memory(f.b.p, f.b.n, &g, err, sizeof err);
+  tern_status st = tern_gguf_open_memory(f.b.data, f.b.len, &g, err, sizeof err);
   if (st != TERN_OK) {
     tern_test_fail(t, "open failed: %s", err);
-    free(f.b.p);
+    free(f.b.data);
     return;
   }
   TERN_CHECK(t, tern_gguf_version(g) == version);
   TERN_CHECK(t, tern_gguf_alignment(g) == (align ? align : 32));
   TERN_CHECK(t, tern_gguf_data_offset(g) == f.data_off);
   size_t fsize;
-  TERN_CHECK(t, tern_gguf_file_data(g, &fsize) == f.b.p && fsize == f.b.n);
+  TERN_CHECK(t, tern_gguf_file_data(g, &fsize) == f.b.data && fsize == f.b.len);
   TERN_CHECK(t, tern_gguf_kv_count(g) == (size_t)f.n_kv);
   TERN_CHECK(t, tern_gguf_kv_key(g, (size_t)f.n_kv) == NULL);
   TERN_CHECK(t, strcmp(tern_gguf_kv_key(g, K_STR), "t.str") == 0);
@@ -410,7 +368,7 @@ static void check_valid(tern_test_ctx *t, uint32_t version, uint32_t align) {
     for (int d = 0; d < 4; d++) TERN_CHECK(t, x->ne[d] == kTensors[i].ne[d]);
     TERN_CHECK(t, x->nbytes == kTensors[i].bytes);
     TERN_CHECK(t, x->offset == f.t_off[i] && x->offset % tern_gguf_alignment(g) == 0);
-    TERN_CHECK(t, x->data == f.b.p + f.data_off + f.t_off[i]);
+    TERN_CHECK(t, x->data == f.b.data + f.data_off + f.t_off[i]);
     for (size_t j = 0; j < x->nbytes; j++)
       if (x->data[j] != (uint8_t)(i * 37 + j)) {
         tern_test_fail(t, "tensor %d byte %zu", i, j);
@@ -419,7 +377,7 @@ static void check_valid(tern_test_ctx *t, uint32_t version, uint32_t align) {
   }
   (void)walk(g);
   tern_gguf_close(g);
-  free(f.b.p);
+  free(f.b.data);
 }
 
 static void test_misc(tern_test_ctx *t) {
@@ -491,19 +449,16 @@ static void test_misc(tern_test_ctx *t) {
 
 /* A file with no tensors and no padding after the metadata is fine. */
 static void test_metadata_only(tern_test_ctx *t) {
-  buf b = {0};
-  put(&b, "GGUF", 4);
-  put_u32(&b, 3);
-  put_u64(&b, 0);
-  put_u64(&b, 1);
-  put_str(&b, "k", 1);
-  put_u32(&b, TERN_GGUF_UINT8);
-  put_u8(&b, 9);
+  tern_gguf_writer b = {0};
+  tern_gguf_put_header(&b, 3, 0, 1);
+  tern_gguf_put_str(&b, "k", 1);
+  tern_gguf_put_u32(&b, TERN_GGUF_UINT8);
+  tern_gguf_put_u8(&b, 9);
   tern_gguf *g = NULL;
   char err[256] = "";
-  uint8_t *c = malloc(b.n);
-  memcpy(c, b.p, b.n);
-  tern_status st = tern_gguf_open_memory(c, b.n, &g, err, sizeof err);
+  uint8_t *c = malloc(b.len);
+  memcpy(c, b.data, b.len);
+  tern_status st = tern_gguf_open_memory(c, b.len, &g, err, sizeof err);
   TERN_CHECK(t, st == TERN_OK);
   if (st == TERN_OK) {
     uint32_t v = 0;
@@ -516,10 +471,10 @@ static void test_metadata_only(tern_test_ctx *t) {
   /* an empty header: no kvs, no tensors */
   TERN_CHECK(t, tern_gguf_open_memory(c, 24, &g, err, sizeof err) != TERN_OK); /* counts say 1 kv */
   patch_u64(&b, 16, 0);
-  TERN_CHECK(t, tern_gguf_open_memory(b.p, 24, &g, err, sizeof err) == TERN_OK);
+  TERN_CHECK(t, tern_gguf_open_memory(b.data, 24, &g, err, sizeof err) == TERN_OK);
   tern_gguf_close(g);
   free(c);
-  free(b.p);
+  free(b.data);
 }
 
 static void test_file_and_describe(tern_test_ctx *t) {
@@ -529,10 +484,10 @@ static void test_file_and_describe(tern_test_ctx *t) {
   int fd = mkstemp(path);
   if (fd < 0) {
     tern_test_fail(t, "mkstemp failed");
-    free(f.b.p);
+    free(f.b.data);
     return;
   }
-  TERN_CHECK(t, write(fd, f.b.p, f.b.n) == (ssize_t)f.b.n);
+  TERN_CHECK(t, write(fd, f.b.data, f.b.len) == (ssize_t)f.b.len);
   close(fd);
   tern_gguf *g = NULL;
   char err[512] = "";
@@ -561,7 +516,7 @@ static void test_file_and_describe(tern_test_ctx *t) {
     tern_test_fail(t, "open: %s", err);
   }
   /* truncated on disk: the path prefixes the message */
-  TERN_CHECK(t, truncate(path, (off_t)(f.b.n - 1)) == 0);
+  TERN_CHECK(t, truncate(path, (off_t)(f.b.len - 1)) == 0);
   st = tern_gguf_open(path, &g, err, sizeof err);
   TERN_CHECK(t, st == TERN_ERR_SIZE && strstr(err, path) == err && strstr(err, "runs past"));
   TERN_CHECK(t, truncate(path, 0) == 0);
@@ -569,7 +524,7 @@ static void test_file_and_describe(tern_test_ctx *t) {
   unlink(path);
   TERN_CHECK(t, tern_gguf_open(path, &g, err, sizeof err) == TERN_ERR_ARG && strstr(err, "cannot open"));
   TERN_CHECK(t, tern_gguf_open("/tmp", &g, err, sizeof err) == TERN_ERR_ARG && strstr(err, "not a regular file"));
-  free(f.b.p);
+  free(f.b.data);
 }
 
 /* ---- malformed files ------------------------------------------------------------------------ */
@@ -632,7 +587,7 @@ static size_t field_at(const ref_file *f, field w, int i) {
     case F_T_NE1: return f->t[i].ne[1];
     case F_T_TYPE: return f->t[i].type;
     case F_T_OFFSET: return f->t[i].offset;
-    case F_DATA_END: return f->b.n;
+    case F_DATA_END: return f->b.len;
   }
   return 0;
 }
@@ -725,12 +680,12 @@ static tern_status run_bad(const bad_case *c, char *err, size_t es) {
   ref_file f;
   build_ref(&f, 3, 32);
   size_t at = field_at(&f, c->where, c->idx);
-  size_t len = f.b.n;
+  size_t len = f.b.len;
   switch (c->kind) {
     case P_U32: patch_u32(&f.b, at + (c->where == F_ABS ? (size_t)c->idx : 0), (uint32_t)c->value); break;
     case P_U64: patch_u64(&f.b, at + (c->where == F_ABS ? (size_t)c->idx : 0), c->value); break;
-    case P_U16: f.b.p[at] = (uint8_t)c->value, f.b.p[at + 1] = (uint8_t)(c->value >> 8); break;
-    case P_U8: f.b.p[at + (c->where == F_ABS ? (size_t)c->idx : 0)] = (uint8_t)c->value; break;
+    case P_U16: f.b.data[at] = (uint8_t)c->value, f.b.data[at + 1] = (uint8_t)(c->value >> 8); break;
+    case P_U8: f.b.data[at + (c->where == F_ABS ? (size_t)c->idx : 0)] = (uint8_t)c->value; break;
     case P_TRUNC: len = at + (size_t)c->value; break;
   }
   /* A truncation inside kv i / tensor i: make it the last one, so that the count bounds
@@ -743,8 +698,8 @@ static tern_status run_bad(const bad_case *c, char *err, size_t es) {
   }
   tern_gguf *g = NULL;
   err[0] = 0;
-  tern_status st = open_copy(f.b.p, len, &g, err, es);
-  free(f.b.p);
+  tern_status st = open_copy(f.b.data, len, &g, err, es);
+  free(f.b.data);
   return st;
 }
 
@@ -755,7 +710,7 @@ static void test_bad(tern_test_ctx *t) {
   if (f.t_off[T_F16] != 32 || f.t_off[T_BF16] != 64 || f.t_off[T_TQ1] != 128)
     tern_test_fail(t, "reference layout changed: offsets %" PRIu64 " %" PRIu64 " %" PRIu64, f.t_off[1], f.t_off[2],
                    f.t_off[3]);
-  free(f.b.p);
+  free(f.b.data);
   for (size_t i = 0; i < sizeof kBad / sizeof kBad[0]; i++) {
     const bad_case *c = &kBad[i];
     char name[96];
@@ -777,18 +732,15 @@ static void test_bad(tern_test_ctx *t) {
 /* Arrays nested deeper than the limit, and at the limit. */
 static void test_nesting(tern_test_ctx *t) {
   for (int depth = TERN_GGUF_MAX_ARRAY_DEPTH - 1; depth <= TERN_GGUF_MAX_ARRAY_DEPTH + 3; depth++) {
-    buf b = {0};
-    put(&b, "GGUF", 4);
-    put_u32(&b, 3);
-    put_u64(&b, 0);
-    put_u64(&b, 1);
-    put_str(&b, "deep", 4);
-    put_u32(&b, TERN_GGUF_ARRAY);
-    for (int d = 1; d < depth; d++) put_u32(&b, TERN_GGUF_ARRAY), put_u64(&b, 1);
-    put_u32(&b, TERN_GGUF_UINT8), put_u64(&b, 1), put_u8(&b, 42);
+    tern_gguf_writer b = {0};
+    tern_gguf_put_header(&b, 3, 0, 1);
+    tern_gguf_put_str(&b, "deep", 4);
+    tern_gguf_put_u32(&b, TERN_GGUF_ARRAY);
+    for (int d = 1; d < depth; d++) tern_gguf_put_u32(&b, TERN_GGUF_ARRAY), tern_gguf_put_u64(&b, 1);
+    tern_gguf_put_u32(&b, TERN_GGUF_UINT8), tern_gguf_put_u64(&b, 1), tern_gguf_put_u8(&b, 42);
     tern_gguf *g = NULL;
     char err[512] = "";
-    tern_status st = tern_gguf_open_memory(b.p, b.n, &g, err, sizeof err);
+    tern_status st = tern_gguf_open_memory(b.data, b.len, &g, err, sizeof err);
     if (depth <= TERN_GGUF_MAX_ARRAY_DEPTH) {
       if (st != TERN_OK) tern_test_fail(t, "depth %d refused: %s", depth, err);
       tern_gguf_type e;
@@ -799,7 +751,7 @@ static void test_nesting(tern_test_ctx *t) {
     } else {
       TERN_CHECK(t, st == TERN_ERR_CODE && strstr(err, "'deep'") && strstr(err, "nested"));
     }
-    free(b.p);
+    free(b.data);
   }
 }
 
@@ -809,19 +761,19 @@ static void test_truncations(tern_test_ctx *t, uint32_t version, uint32_t align)
   ref_file f;
   build_ref(&f, version, align);
   int bad = 0;
-  for (size_t len = 0; len < f.b.n && bad < 3; len++) {
+  for (size_t len = 0; len < f.b.len && bad < 3; len++) {
     tern_gguf *g = NULL;
     char err[512] = "";
-    tern_status st = open_copy(f.b.p, len, &g, err, sizeof err);
+    tern_status st = open_copy(f.b.data, len, &g, err, sizeof err);
     if (st == TERN_OK || err[0] == 0 || (st != TERN_ERR_SIZE)) {
-      tern_test_fail(t, "length %zu of %zu: status %d, message '%s'", len, f.b.n, (int)st, err);
+      tern_test_fail(t, "length %zu of %zu: status %d, message '%s'", len, f.b.len, (int)st, err);
       bad++;
     }
   }
   tern_gguf *g = NULL;
   char err[512] = "";
-  TERN_CHECK(t, open_copy(f.b.p, f.b.n, &g, err, sizeof err) == TERN_OK);
-  free(f.b.p);
+  TERN_CHECK(t, open_copy(f.b.data, f.b.len, &g, err, sizeof err) == TERN_OK);
+  free(f.b.data);
 }
 
 /* Seeded random corruption: flip bytes, set fields to extremes; never crash, and what opens
@@ -830,13 +782,13 @@ static void test_corrupt(tern_test_ctx *t, uint64_t seed, int iters) {
   ref_file f;
   build_ref(&f, 3, 32);
   uint64_t rng = seed;
-  uint8_t *c = malloc(f.b.n);
+  uint8_t *c = malloc(f.b.len);
   int opened = 0;
   for (int it = 0; it < iters; it++) {
-    memcpy(c, f.b.p, f.b.n);
+    memcpy(c, f.b.data, f.b.len);
     int n = 1 + (int)tern_rand_range(&rng, 0, 3);
     for (int k = 0; k < n; k++) {
-      size_t at = (size_t)tern_rand_range(&rng, 0, (int64_t)f.b.n - 1);
+      size_t at = (size_t)tern_rand_range(&rng, 0, (int64_t)f.b.len - 1);
       switch (tern_rand_range(&rng, 0, 3)) {
         case 0: c[at] ^= (uint8_t)(1u << tern_rand_range(&rng, 0, 7)); break;
         case 1: c[at] = (uint8_t)tern_rand_next(&rng); break;
@@ -844,8 +796,8 @@ static void test_corrupt(tern_test_ctx *t, uint64_t seed, int iters) {
         default: c[at] = 0; break;
       }
     }
-    size_t len = f.b.n;
-    if (tern_rand_range(&rng, 0, 7) == 0) len = (size_t)tern_rand_range(&rng, 0, (int64_t)f.b.n);
+    size_t len = f.b.len;
+    if (tern_rand_range(&rng, 0, 7) == 0) len = (size_t)tern_rand_range(&rng, 0, (int64_t)f.b.len);
     uint8_t *d = malloc(len ? len : 1);
     memcpy(d, c, len);
     tern_gguf *g = NULL;
@@ -864,7 +816,7 @@ static void test_corrupt(tern_test_ctx *t, uint64_t seed, int iters) {
   }
   if (getenv("TEST_GGUF_SHOW")) printf("  corrupt: %d of %d still opened\n", opened, iters);
   free(c);
-  free(f.b.p);
+  free(f.b.data);
 }
 
 int main(int argc, char **argv) {

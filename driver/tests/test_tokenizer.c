@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tern_gguf.h"
+#include "tern_gguf_write.h"
 #include "tern_test.h"
 #include "tern_tokenizer.h"
 
@@ -552,87 +553,24 @@ static void test_errors(tern_test_ctx *tc) {
 
 /* ---- GGUF ------------------------------------------------------------------------------------ */
 
-typedef struct {
-  uint8_t *p;
-  size_t n, cap;
-} wbuf;
-
-static void wb(wbuf *b, const void *d, size_t n) {
-  if (b->n + n > b->cap) {
-    size_t cap = b->cap ? b->cap : 1024;
-    while (cap < b->n + n) cap *= 2;
-    uint8_t *np = realloc(b->p, cap);
-    if (!np) abort();
-    b->p = np;
-    b->cap = cap;
-  }
-  memcpy(b->p + b->n, d, n);
-  b->n += n;
-}
-static void w32(wbuf *b, uint32_t v) {
-  uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-  wb(b, x, 4);
-}
-static void w64(wbuf *b, uint64_t v) {
-  w32(b, (uint32_t)v);
-  w32(b, (uint32_t)(v >> 32));
-}
-static void wstr(wbuf *b, const char *s, size_t n) {
-  w64(b, n);
-  wb(b, s, n);
-}
-static void kv_str(wbuf *b, const char *k, const char *v) {
-  wstr(b, k, strlen(k));
-  w32(b, TERN_GGUF_STRING);
-  wstr(b, v, strlen(v));
-}
-static void kv_u32(wbuf *b, const char *k, uint32_t v) {
-  wstr(b, k, strlen(k));
-  w32(b, TERN_GGUF_UINT32);
-  w32(b, v);
-}
-static void kv_bool(wbuf *b, const char *k, int v) {
-  uint8_t x = (uint8_t)v;
-  wstr(b, k, strlen(k));
-  w32(b, TERN_GGUF_BOOL);
-  wb(b, &x, 1);
-}
-static void kv_strs(wbuf *b, const char *k, const char *const *s, const size_t *l, size_t n) {
-  wstr(b, k, strlen(k));
-  w32(b, TERN_GGUF_ARRAY);
-  w32(b, TERN_GGUF_STRING);
-  w64(b, n);
-  for (size_t i = 0; i < n; i++) wstr(b, s[i], l[i]);
-}
-static void kv_i32s(wbuf *b, const char *k, const int32_t *v, size_t n) {
-  wstr(b, k, strlen(k));
-  w32(b, TERN_GGUF_ARRAY);
-  w32(b, TERN_GGUF_INT32);
-  w64(b, n);
-  for (size_t i = 0; i < n; i++) w32(b, (uint32_t)v[i]);
-}
-
 /* A tokenizer-only GGUF v3 (no tensors). flags: 1 = model "llama" (refused), 2 = pre "qwen2"
  * (refused), 4 = no eot key (found by text), 8 = token_type too short, 16 = bos out of range */
-static wbuf make_gguf(const vocab *v, int flags) {
-  wbuf b = {0};
+static tern_gguf_writer make_gguf(const vocab *v, int flags) {
+  tern_gguf_writer b = {0};
   size_t mlen[N_MERGES];
   for (size_t i = 0; i < N_MERGES; i++) mlen[i] = strlen(kMerges[i]);
-  wb(&b, "GGUF", 4);
-  w32(&b, 3);
-  w64(&b, 0);
-  w64(&b, (flags & 4) ? 9 : 10);
-  kv_str(&b, "general.architecture", "bitnet-b1.58");
-  kv_str(&b, "tokenizer.ggml.model", (flags & 1) ? "llama" : "gpt2");
-  kv_str(&b, "tokenizer.ggml.pre", (flags & 2) ? "qwen2" : "llama-bpe");
-  kv_strs(&b, "tokenizer.ggml.tokens", v->tok, v->len, N_VOCAB);
-  kv_i32s(&b, "tokenizer.ggml.token_type", v->type, (flags & 8) ? N_VOCAB - 1 : N_VOCAB);
-  kv_strs(&b, "tokenizer.ggml.merges", kMerges, mlen, N_MERGES);
-  kv_u32(&b, "tokenizer.ggml.bos_token_id", (flags & 16) ? N_VOCAB + 7 : ID_BOS);
-  kv_u32(&b, "tokenizer.ggml.eos_token_id", ID_EOS);
-  if (!(flags & 4)) kv_u32(&b, "tokenizer.ggml.eot_token_id", ID_EOT);
-  kv_bool(&b, "tokenizer.ggml.add_bos_token", 0);
-  while (b.n % 32) wb(&b, "", 1);
+  tern_gguf_put_header(&b, 3, 0, (flags & 4) ? 9 : 10);
+  tern_gguf_put_kv_str(&b, "general.architecture", "bitnet-b1.58");
+  tern_gguf_put_kv_str(&b, "tokenizer.ggml.model", (flags & 1) ? "llama" : "gpt2");
+  tern_gguf_put_kv_str(&b, "tokenizer.ggml.pre", (flags & 2) ? "qwen2" : "llama-bpe");
+  tern_gguf_put_kv_arr_str(&b, "tokenizer.ggml.tokens", v->tok, v->len, N_VOCAB);
+  tern_gguf_put_kv_arr_i32(&b, "tokenizer.ggml.token_type", v->type, (flags & 8) ? N_VOCAB - 1 : N_VOCAB);
+  tern_gguf_put_kv_arr_str(&b, "tokenizer.ggml.merges", kMerges, mlen, N_MERGES);
+  tern_gguf_put_kv_u32(&b, "tokenizer.ggml.bos_token_id", (flags & 16) ? N_VOCAB + 7 : ID_BOS);
+  tern_gguf_put_kv_u32(&b, "tokenizer.ggml.eos_token_id", ID_EOS);
+  if (!(flags & 4)) tern_gguf_put_kv_u32(&b, "tokenizer.ggml.eot_token_id", ID_EOT);
+  tern_gguf_put_kv_bool(&b, "tokenizer.ggml.add_bos_token", 0);
+  tern_gguf_put_pad(&b, 32);
   return b;
 }
 
@@ -642,14 +580,14 @@ static void test_gguf(tern_test_ctx *tc) {
   char err[256];
   tern_test_begin(tc, "tokenizer/from_gguf");
   for (int flags = 0; flags <= 16; flags = flags ? flags * 2 : 1) {
-    wbuf b = make_gguf(&v, flags);
+    tern_gguf_writer b = make_gguf(&v, flags);
     tern_gguf *g = NULL;
     tern_tokenizer *t = NULL;
     err[0] = 0;
-    tern_status st = tern_gguf_open_memory(b.p, b.n, &g, err, sizeof err);
+    tern_status st = tern_gguf_open_memory(b.data, b.len, &g, err, sizeof err);
     if (st != TERN_OK) {
       tern_test_fail(tc, "flags %d: tern_gguf_open_memory: %s", flags, err);
-      free(b.p);
+      tern_gguf_writer_free(&b);
       continue;
     }
     st = tern_tokenizer_from_gguf(g, &t, err, sizeof err);
@@ -668,7 +606,7 @@ static void test_gguf(tern_test_ctx *tc) {
       EXPECT(tc, t, "hello<tag>", 1, 0, ID_BOS, ID_HELLO, ID_TAG);
     }
     tern_tokenizer_free(t);
-    free(b.p);
+    tern_gguf_writer_free(&b);
   }
   {
     tern_tokenizer *t = NULL;

@@ -10,8 +10,9 @@
 //   BENCH name=<shape|layer|layer.<proj>> fmt= tokens= K= N= (or jobs=) lat= thr= reads=
 //         cycles=<first doorbell .. last DONE seen> device_cycles=<CYCLES register>
 //         ideal=<tern_job_cycles_tokens> weight_bytes=<R bytes read in the weight ranges>
-//         weight_eff=<weight_bytes / (8 x cycles)> util=<ideal / cycles> sim_mcps=<M cycles/s>
+//         weight_eff=<weight_bytes / (port bytes x cycles)> util=<ideal / cycles> sim_mcps=<M cycles/s>
 // (layer.<proj> lines give util = ideal / device_cycles of each job inside the layer run.)
+// The figures are tern_metrics' (driver/include/tern_metrics.h); the port is TERN_ADDR_ALIGN bytes.
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -19,15 +20,33 @@
 #include <vector>
 
 #include "device_harness.h"
+#include "tern_metrics.h"
 
 namespace {
 
-// ---- bench: throughput of the 2B4T BitLinear shapes ----
-
+// The 2B4T workload and the clocks it is projected at, in one place (a generated header from
+// spec/tern.toml is meant to replace this table): the seven BitLinear shapes of a layer (K x N),
+// the layer count, and the published bitnet-kv260 anchor (decode tok/s, the share of its port's
+// beat rate its weight stream used, its clock, its port and that port's beat rate in B/s).
 struct Shape {
   const char *name;
   uint32_t k, n;
 };
+const Shape k2b4tShapes[] = {{"q", 2560, 2560},    {"k", 2560, 640},   {"v", 2560, 640},    {"o", 2560, 2560},
+                             {"gate", 2560, 6912}, {"up", 2560, 6912}, {"down", 6912, 2560}};
+const double k2b4tLayers = 30;
+struct ProjClock {
+  double hz;
+  const char *note;
+};
+const ProjClock kProjClocks[] = {{45.9e6, "the 2x20 array's measured iCE40 UP5K Fmax (docs/synthesis.md)"},
+                                 {100e6, "a stated clock, not a measured Fmax"}};
+const double kKv260TokS = 16.78, kKv260PortUsed = 0.796, kKv260ClockMhz = 250, kKv260PortBytesPerS = 16.0e9;
+const char *const kKv260Port = "4x128";
+// The device's memory port: one addr_align word a cycle.
+const double kPortBytes = TERN_METRICS_PORT_BYTES;
+
+// ---- bench: throughput of the 2B4T BitLinear shapes ----
 
 struct RunFigures {
   uint64_t cycles = 0, ideal = 0, wbytes = 0;
@@ -94,8 +113,7 @@ RunFigures bench_run(DevBench &b, std::vector<Job> &jobs, std::vector<int> &tags
 
 int suite_bench(const Plusargs &pa, uint64_t seed) {
   tern_test_ctx t = {};
-  const Shape shapes[] = {{"q", 2560, 2560},    {"k", 2560, 640},   {"v", 2560, 640},    {"o", 2560, 2560},
-                          {"gate", 2560, 6912}, {"up", 2560, 6912}, {"down", 6912, 2560}};
+  const Shape *shapes = k2b4tShapes;
   AxiMemConfig mc;
   mc.read_latency = (unsigned)pa.num("latency", 0);
   mc.write_latency = mc.read_latency;
@@ -111,7 +129,7 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
 
   // Memory for a whole layer's weights, activations and results at T_MAX tokens, T2.
   size_t need = 0;
-  for (const Shape &s : shapes)
+  for (const Shape &s : k2b4tShapes)
     need += round8(tern_stream_bytes(kGeom, TERN_T2, s.k, s.n)) + tern_devmodel_act_stride(s.k) * kTMax +
             tern_devmodel_res_stride(s.n) * kTMax + 64;
   need = round8(need + 4096);
@@ -134,9 +152,9 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
 
   std::printf(
       "device bench: array %ux%u, %s, T_MAX %u, QUEUE_DEPTH %u, ACT_BUF %u, RD_FIFO %u; weight-stream "
-      "efficiency = weight bytes / (8 x cycles from the first doorbell to the last DONE), utilisation = "
+      "efficiency = weight bytes / (%g x cycles from the first doorbell to the last DONE), utilisation = "
       "cycle-model ideal / those cycles\n",
-      kGeom.rows, kGeom.lanes, memtag.c_str(), kTMax, kQueueDepth, kActBuf, (unsigned)TB_RD_FIFO_WORDS);
+      kGeom.rows, kGeom.lanes, memtag.c_str(), kTMax, kQueueDepth, kActBuf, (unsigned)TB_RD_FIFO_WORDS, kPortBytes);
   DevBench b(pa, &t, seed, need, seed ^ 0xBE7C4ull);
   b.set_mem_cfg(mc);
   b.set_irq_en(true);
@@ -186,18 +204,18 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
         std::printf("BENCH name=%s.%s fmt=%s tokens=%u K=%u N=%u %s device_cycles=%u ideal=%" PRIu64
                     " weight_bytes=%" PRIu64 " util=%.4f\n",
                     r.name.c_str(), j.what.c_str(), fmtn, j.tokens, j.k, j.n, memtag.c_str(), j.rtl_cycles, ideal, wb,
-                    j.rtl_cycles ? (double)ideal / j.rtl_cycles : 0.0);
+                    tern_metrics_utilisation((double)ideal, (double)j.rtl_cycles));
       }
       const Job &j0 = b.jobs()[base];
       const std::string shape =
           jobs.size() == 1 ? tb_format("K=%u N=%u", j0.k, j0.n) : tb_format("jobs=%zu", jobs.size());
       const std::string dev = jobs.size() == 1 ? tb_format(" device_cycles=%u", j0.rtl_cycles) : "";
+      const double eff = tern_metrics_stream_efficiency((double)f.wbytes, kPortBytes, (double)f.cycles),
+                   util = tern_metrics_utilisation((double)f.ideal, (double)f.cycles);
       std::printf("BENCH name=%s fmt=%s tokens=%u %s %s cycles=%" PRIu64 "%s ideal=%" PRIu64 " weight_bytes=%" PRIu64
                   " weight_eff=%.4f util=%.4f sim_mcps=%.2f\n",
                   r.name.c_str(), fmtn, r.tokens, shape.c_str(), memtag.c_str(), f.cycles, dev.c_str(), f.ideal,
-                  f.wbytes, (double)f.wbytes / (8.0 * (double)f.cycles), (double)f.ideal / (double)f.cycles,
-                  (double)f.cycles / f.secs / 1e6);
-      const double eff = (double)f.wbytes / (8.0 * (double)f.cycles), util = (double)f.ideal / (double)f.cycles;
+                  f.wbytes, eff, util, (double)f.cycles / f.secs / 1e6);
       if (r.tokens == 1 && eff < 0.95) {
         if (ideal_port)
           tern_test_fail(&t, "weight-stream efficiency %.4f < 0.95 at T=1", eff);
@@ -224,34 +242,40 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
       break;
     }
   }
-  // The whole 2B4T model: 30 layers of these seven projections per token, at a stated clock
-  // and this 64-bit port; next to the memory roofline (ternary weight bytes per token / port
-  // bandwidth) and the published bitnet-kv260 figures (16.78 tok/s decode, weights streamed at
-  // 79.6% of its port's beat rate). The F16 embedding / lm_head stays on the host and is not counted here.
-  const double layers = 30, clocks[] = {45.9e6, 100e6};
-  const char *clock_note[] = {"the 2x20 array's measured iCE40 UP5K Fmax (docs/synthesis.md)",
-                              "a stated clock, not a measured Fmax"};
+  // The whole 2B4T model: k2b4tLayers layers of these seven projections per token, at the
+  // stated clocks and this device's port; next to the memory roofline (ternary weight bytes per
+  // token / port bandwidth) and the published bitnet-kv260 figures. The F16 embedding / lm_head
+  // stays on the host and is not counted here.
   if (layer_cycles_t5 > 0 && layer_cycles_t2 > 0) {
-    const double eff5 = layer_wbytes_t5 / (8.0 * layer_cycles_t5), eff2 = layer_wbytes_t2 / (8.0 * layer_cycles_t2);
-    std::printf("2B4T model (30 layers), port 64 bit; ternary weight bytes per token: T5 %.1f MB, T2 %.1f MB\n",
-                layers * layer_wbytes_t5 / 1e6, layers * layer_wbytes_t2 / 1e6);
-    for (int c = 0; c < 2; c++) {
-      const double f = clocks[c], port = 8.0 * f;
+    const tern_layer_run t5 = {layer_cycles_t5, layer_wbytes_t5, layer_cycles_prefill, (double)kTMax};
+    const tern_layer_run t2 = {layer_cycles_t2, layer_wbytes_t2, 0, 0};
+    tern_model_projection p5, p2;
+    tern_metrics_project(&t5, k2b4tLayers, kPortBytes, kProjClocks[0].hz, &p5);
+    tern_metrics_project(&t2, k2b4tLayers, kPortBytes, kProjClocks[0].hz, &p2);
+    std::printf("2B4T model (%g layers), port %g bit; ternary weight bytes per token: T5 %.1f MB, T2 %.1f MB\n",
+                k2b4tLayers, 8 * kPortBytes, p5.weight_bytes_per_token / 1e6, p2.weight_bytes_per_token / 1e6);
+    for (const ProjClock &c : kProjClocks) {
+      tern_metrics_project(&t5, k2b4tLayers, kPortBytes, c.hz, &p5);
+      tern_metrics_project(&t2, k2b4tLayers, kPortBytes, c.hz, &p2);
       std::printf(
           "BENCH name=model clock_mhz=%.1f decode_tok_s_t5=%.3f roofline_tok_s_t5=%.3f decode_tok_s_t2=%.3f "
           "roofline_tok_s_t2=%.3f port_beat_rate_used_t5=%.4f port_beat_rate_used_t2=%.4f",
-          f / 1e6, f / (layers * layer_cycles_t5), port / (layers * layer_wbytes_t5), f / (layers * layer_cycles_t2),
-          port / (layers * layer_wbytes_t2), eff5, eff2);
-      if (layer_cycles_prefill > 0) std::printf(" prefill_tok_s_t5=%.3f", f * kTMax / (layers * layer_cycles_prefill));
-      std::printf("  (%s)\n", clock_note[c]);
+          c.hz / 1e6, p5.decode_tokens_per_s, p5.roofline_tokens_per_s, p2.decode_tokens_per_s,
+          p2.roofline_tokens_per_s, p5.stream_efficiency, p2.stream_efficiency);
+      if (layer_cycles_prefill > 0) std::printf(" prefill_tok_s_t5=%.3f", p5.prefill_tokens_per_s);
+      std::printf("  (%s)\n", c.note);
     }
     std::printf(
-        "BENCH name=anchor.bitnet-kv260 decode_tok_s=16.78 port_beat_rate_used=0.796 clock_mhz=250 "
-        "port_bits=4x128  (published, github.com/MerlijnW70/bitnet-kv260 docs/measurements.md)\n");
+        "BENCH name=anchor.bitnet-kv260 decode_tok_s=%.2f port_beat_rate_used=%.3f clock_mhz=%g port_bits=%s  "
+        "(published, github.com/MerlijnW70/bitnet-kv260 docs/measurements.md)\n",
+        kKv260TokS, kKv260PortUsed, kKv260ClockMhz, kKv260Port);
     std::printf(
-        "Scaled to kv260's port (16.0 GB/s beat rate) with an array to match, this stream efficiency would "
-        "give %.2f tok/s (roofline %.2f); kv260 measures 16.78 tok/s (79.6%% of its beat rate).\n",
-        16.0e9 * eff5 / (layers * layer_wbytes_t5), 16.0e9 / (layers * layer_wbytes_t5));
+        "Scaled to kv260's port (%.1f GB/s beat rate) with an array to match, this stream efficiency would "
+        "give %.2f tok/s (roofline %.2f); kv260 measures %.2f tok/s (%.1f%% of its beat rate).\n",
+        kKv260PortBytesPerS / 1e9,
+        tern_metrics_roofline_tokens_per_s(kKv260PortBytesPerS * p5.stream_efficiency, p5.weight_bytes_per_token),
+        tern_metrics_roofline_tokens_per_s(kKv260PortBytesPerS, p5.weight_bytes_per_token), kKv260TokS,
+        100 * kKv260PortUsed);
   }
   return rc ? 1 : tern_test_exit(&t);
 }

@@ -3,8 +3,9 @@
  *  1. as a GGUF file, opened with tern_gguf_open_memory;
  *  2. as a recipe for a mostly well-formed GGUF file (version, keys of every value type,
  *     nested arrays, general.alignment, tensors of the supported and unsupported types with
- *     fuzzed dims and offsets, an optional truncation) that a tiny writer builds and opens, so
- *     that the deep paths are reached without the fuzzer having to discover the format.
+ *     fuzzed dims and offsets, an optional truncation) that the library's writer
+ *     (tern_gguf_write.h) builds and opens, so that the deep paths are reached without the
+ *     fuzzer having to discover the format.
  * Whatever opens is walked completely (every key through every getter, every array element,
  * every tensor byte, tern_gguf_describe) and its invariants are checked: keys and tensor names
  * are found at their own index, tensor data lies inside the file, is aligned, is exactly
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "tern_gguf.h"
+#include "tern_gguf_write.h"
 
 #define CHECK(c)       \
   do {                 \
@@ -119,42 +121,7 @@ static void try_open(const uint8_t *d, size_t size) {
   }
 }
 
-/* ---- the recipe writer ------------------------------------------------------------------- */
-
-typedef struct {
-  uint8_t *p;
-  size_t n, cap;
-  int oom;
-} buf;
-
-static void put(buf *b, const void *s, size_t n) {
-  if (b->oom) return;
-  if (b->n + n > b->cap) {
-    size_t cap = b->cap ? b->cap * 2 : 512;
-    while (cap < b->n + n) cap *= 2;
-    if (cap > (1u << 22)) {
-      b->oom = 1;
-      return;
-    }
-    uint8_t *q = realloc(b->p, cap);
-    CHECK(q != NULL);
-    b->p = q, b->cap = cap;
-  }
-  memcpy(b->p + b->n, s, n);
-  b->n += n;
-}
-static void put_u32(buf *b, uint32_t v) {
-  uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-  put(b, x, 4);
-}
-static void put_u64(buf *b, uint64_t v) {
-  put_u32(b, (uint32_t)v);
-  put_u32(b, (uint32_t)(v >> 32));
-}
-static void put_str(buf *b, const char *s) {
-  put_u64(b, strlen(s));
-  put(b, s, strlen(s));
-}
+/* ---- the recipe, written with tern_gguf_write.h ---------------------------------------- */
 
 typedef struct {
   const uint8_t *d;
@@ -174,14 +141,14 @@ static const char *const kNames[] = {"token_embd.weight",  "blk.0.attn_q.weight"
 static const uint64_t kDims[] = {1, 2, 3, 4, 128, 256, 512, 64, 0, 1, 2, 0xffffffffffull, 1u << 31, 7};
 static const uint32_t kTypes[] = {0, 1, 30, 34, 35, 36, 0, 36, 2, 99, 37};
 
-static void put_value(buf *b, src *s, uint32_t type, int depth) {
+static void put_value(tern_gguf_writer *b, src *s, uint32_t type, int depth) {
   switch (type) {
     case TERN_GGUF_STRING: {
       uint8_t len = nx(s) % 12;
-      put_u64(b, len);
+      tern_gguf_put_u64(b, len);
       for (uint8_t k = 0; k < len; k++) {
         uint8_t c = nx(s);
-        put(b, &c, 1);
+        tern_gguf_put(b, &c, 1);
       }
       break;
     }
@@ -189,22 +156,22 @@ static void put_value(buf *b, src *s, uint32_t type, int depth) {
       uint32_t elem = nx(s) % 14;
       if (depth > 9) elem = 0;
       uint32_t count = nx(s) % 6;
-      put_u32(b, elem);
-      put_u64(b, count);
+      tern_gguf_put_u32(b, elem);
+      tern_gguf_put_u64(b, count);
       for (uint32_t k = 0; k < count; k++) put_value(b, s, elem, depth + 1);
       break;
     }
     case TERN_GGUF_BOOL: {
       uint8_t v = nx(s);
       v = v < 250 ? (v & 1) : v;
-      put(b, &v, 1);
+      tern_gguf_put(b, &v, 1);
       break;
     }
     default: {
       size_t sz = type < 13 ? kElemSize[type] : 0;
       for (size_t k = 0; k < sz; k++) {
         uint8_t c = nx(s);
-        put(b, &c, 1);
+        tern_gguf_put(b, &c, 1);
       }
     }
   }
@@ -212,13 +179,14 @@ static void put_value(buf *b, src *s, uint32_t type, int depth) {
 
 static void fuzz_recipe(const uint8_t *d, size_t size) {
   src s = {d, size, 0};
-  buf b = {0};
+  tern_gguf_writer b = {0};
+  b.limit = 1u << 22; /* a recipe that grows past 4 MB is dropped */
   uint8_t ctl = nx(&s);
-  put(&b, "GGUF", 4);
-  put_u32(&b, (ctl & 1) ? 3 : 2);
+  tern_gguf_put(&b, "GGUF", 4);
+  tern_gguf_put_u32(&b, (ctl & 1) ? 3 : 2);
   uint32_t n_t = nx(&s) % 6, n_kv = nx(&s) % 8;
-  put_u64(&b, n_t);
-  put_u64(&b, n_kv);
+  tern_gguf_put_u64(&b, n_t);
+  tern_gguf_put_u64(&b, n_kv);
   uint32_t align = 32;
   for (uint32_t i = 0; i < n_kv; i++) {
     uint8_t k = nx(&s);
@@ -231,14 +199,14 @@ static void fuzz_recipe(const uint8_t *d, size_t size) {
     if (k % 8 == 1 && (k & 0xc0) == 0xc0) { /* a valid alignment */
       type = TERN_GGUF_UINT32;
       align = 1u << (nx(&s) % 8);
-      put_str(&b, key);
-      put_u32(&b, type);
-      put_u32(&b, align);
+      tern_gguf_put_str(&b, key, strlen(key));
+      tern_gguf_put_u32(&b, type);
+      tern_gguf_put_u32(&b, align);
       continue;
     }
     if (k % 8 == 1 && (k & 0x40)) align = 0; /* something else: unpredictable layout */
-    put_str(&b, key);
-    put_u32(&b, type);
+    tern_gguf_put_str(&b, key, strlen(key));
+    tern_gguf_put_u32(&b, type);
     put_value(&b, &s, type, 0);
   }
   uint64_t off = 0;
@@ -249,44 +217,42 @@ static void fuzz_recipe(const uint8_t *d, size_t size) {
       snprintf(name, sizeof name, "%s", kNames[c % 6]);
     else
       snprintf(name, sizeof name, "%s.%u", kNames[c % 6], (unsigned)i);
-    put_str(&b, name);
+    tern_gguf_put_str(&b, name, strlen(name));
     uint32_t nd = 1 + nx(&s) % 4;
     if (c & 0x40) nd = nx(&s) % 6;
-    put_u32(&b, nd);
+    tern_gguf_put_u32(&b, nd);
     uint64_t ne[4] = {1, 1, 1, 1};
     for (uint32_t k = 0; k < nd; k++) {
       uint64_t v = kDims[nx(&s) % 14];
       if (k < 4) ne[k] = v;
-      put_u64(&b, v);
+      tern_gguf_put_u64(&b, v);
     }
     uint32_t type = kTypes[nx(&s) % 11];
-    put_u32(&b, type);
+    tern_gguf_put_u32(&b, type);
     size_t nb = 0;
     if (tern_gguf_tensor_bytes(type, nd, ne, &nb, NULL, 0) != TERN_OK || nb > 4096) nb = 64;
     if (align) off = (off + align - 1) / align * align;
     if (c & 0x20) off = nx64(&s);
-    put_u64(&b, off);
+    tern_gguf_put_u64(&b, off);
     off += nb;
   }
-  if (align) {
-    while (b.n % align && !b.oom) put(&b, "", 1);
-  }
+  tern_gguf_put_pad(&b, align);
   if (off < 65536) {
-    for (uint64_t k = 0; k < off && !b.oom; k++) {
+    for (uint64_t k = 0; k < off && !b.failed; k++) {
       uint8_t v = (uint8_t)k;
-      put(&b, &v, 1);
+      tern_gguf_put(&b, &v, 1);
     }
   }
-  if (!b.oom) {
-    size_t len = b.n;
-    if (ctl & 2) len = (size_t)(nx64(&s) % (b.n + 1));
+  if (!b.failed) {
+    size_t len = b.len;
+    if (ctl & 2) len = (size_t)(nx64(&s) % (b.len + 1));
     uint8_t *copy = malloc(len ? len : 1); /* exactly len bytes: ASan sees overreads */
     CHECK(copy != NULL);
-    memcpy(copy, b.p, len);
+    memcpy(copy, b.data, len);
     try_open(copy, len);
     free(copy);
   }
-  free(b.p);
+  tern_gguf_writer_free(&b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
