@@ -79,6 +79,8 @@ chat_truncate() { # NAME ARGS...: rc in $rc
   shift
   cp "$model" "$tmp/$name.gguf"
   rm -f "$tmp/fifo" && mkfifo "$tmp/fifo"
+  # the last run's reply must not pass for this one's: the background shell may empty it late
+  rm -f "$tmp/out"
   "$tern" chat -m "$tmp/$name.gguf" -n 4 -q "$@" <"$tmp/fifo" >"$tmp/out" 2>"$tmp/err" &
   local pid=$!
   exec 3<>"$tmp/fifo" # read-write: never blocks, even if tern is already gone
