@@ -26,7 +26,7 @@ SUITE_ARGS = --suites $(SUITES) --var ABS_BUILD=$(ABS_BUILD) --var BUILD=$(BUILD
   --var SEED=$(SEED) --var SEED_ARG=$(SEED_ARG) --var JOBS=$(JOBS) --var PYVENV=$(PYVENV) --var SIM_TB=$(SIM_TB) \
   $(if $(ONLY),--only $(ONLY))
 
-.PHONY: help deps gen check-gen lint cmodel sim device check test fuzz demo demo-layer bench bench-model coverage synth clean \
+.PHONY: help deps gen check-gen lint cmodel sim device tern check test fuzz demo demo-layer bench bench-model coverage synth clean \
         sim-board bench-board fpga fpga-report postsynth energy-report
 
 help: ## this list
@@ -60,6 +60,11 @@ sim-%: cmodel
 device: cmodel ## the Verilator bench of the device top (CSRs, job engine, AXI4 master, array)
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device
 
+# The one CLI for every device, and the plugins of the simulated devices whose tools are here.
+tern: deps cmodel ## build/driver/tern and the devices it loads: tern-rtl.so (Verilator), tern-systemc.so (SystemC)
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) cli plugins
+	@echo "tern: built $(BUILD)/driver/tern: run it with --device cpu, cmodel, rtl, systemc, uart:TTY or uart-tcp:HOST:PORT"
+
 # The quick tier of tests/suites.txt: builds only what its suites use (the default-geometry
 # benches, the C model tests, the sanitized driver and its rtl link, the systemc library).
 check: deps ## quick tests of every layer (C model, driver on each device, lint, short RTL runs, the model): ~15 s once built
@@ -68,7 +73,8 @@ check: deps ## quick tests of every layer (C model, driver on each device, lint,
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 rtl
-	@if bash tools/deps.sh systemc; then $(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) systemc; \
+	@if bash tools/deps.sh systemc; then $(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) systemc \
+	  $(ABS_BUILD)/driver/test_bitlinear; \
 	  else echo "tern: no SystemC (apt-get install libsystemc-dev): driver-systemc will SKIP"; fi
 	@tools/run_tests.sh $(BUILD)/check-logs --tier check $(SUITE_ARGS)
 
@@ -107,11 +113,11 @@ DEMO_SAMPLE ?= --temp 0.7 --top-k 40 --seed 2
 DEMO_CLOCKS ?= ulx3s=100
 demo: deps cmodel ## the built-in BitNet model generating text on the simulated accelerator, checked against the C model
 	@test -f $(DEMO_MODEL) || { echo "tern: $(DEMO_MODEL) is missing (it is committed; see docs/model.md)"; exit 1; }
-	@echo "tern: building the Verilated device and the rtl CLI (build/driver/rtl/tern)"
-	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) rtl
+	@echo "tern: building the CLI and the Verilated device (build/driver/tern, tern-rtl.so)"
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) cli rtl
 	@echo "tern: $(DEMO_MODEL) on --device rtl, every BitLinear checked against the C model (--check)"
 	@printf '%s' "$(DEMO_PROMPT)"
-	@$(ABS_BUILD)/driver/rtl/tern run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" -n $(DEMO_N) $(DEMO_SAMPLE) --device rtl \
+	@$(ABS_BUILD)/driver/tern run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" -n $(DEMO_N) $(DEMO_SAMPLE) --device rtl \
 	  --check --stats --clock-mhz $(DEMO_CLOCKS)
 
 demo-layer: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL array and the C model

@@ -4,13 +4,14 @@
 # the documented exit code (tern --help, docs/inference.md), never a signal death, a silent exit 0
 # or raw control bytes from the file on the terminal. The bad models are made here from the
 # shipped one by tests/gguf_edit.py (no dependencies). Prints one PASS/FAIL/SKIP line per case.
-#   tests/test_cli_failures.sh DIR      (DIR/tern, and DIR/rtl/tern for the rtl cases)
+#   tests/test_cli_failures.sh DIR      (DIR/tern, and DIR/tern-rtl.so for the rtl cases)
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 dir=${1:?usage: tests/test_cli_failures.sh DIR}
 tern=$dir/tern
-rtl_tern=$dir/rtl/tern
+rtl_tern=$dir/tern # the same CLI: --device rtl loads the plugin beside it
+rtl_so=$dir/tern-rtl.so
 model=models/tern-kjv.gguf
 edit="python3 tests/gguf_edit.py"
 tmp=$(mktemp -d)
@@ -141,11 +142,31 @@ run "$tern" run -m "$tmp/types.gguf" "${P[@]}"
 check run-unusable-types 1 "blk.0.attn_norm.weight' has type I8"
 
 # ---- the rtl device ------------------------------------------------------------------------
-if [ -x "$rtl_tern" ]; then
+if [ -f "$rtl_so" ]; then
   run "$rtl_tern" run -m "$model" "${P[@]}" -n 2 --device rtl:vcd=/nonexistent/x.vcd
   check rtl-vcd 1 "vcd=/nonexistent/x.vcd: cannot write: No such file or directory"
   run "$rtl_tern" run -m "$model" "${P[@]}" -n 2 --device rtl:mem=64K
   check rtl-memory-full 1 "device memory full" "already loaded: 5 BitLinear tensors, 59904 bytes"
 else
-  skip_tool cli-failures/rtl "no $rtl_tern (make -C driver rtl)"
+  skip_tool cli-failures/rtl "no $rtl_so (make -C driver rtl)"
+fi
+
+# ---- a device whose plugin is missing or is not the right one (the CLI alone in $tmp/bin, so
+# the directory of the executable holds no plugin either) ------------------------------------
+mkdir -p "$tmp/bin" "$tmp/empty" "$tmp/junk"
+cp "$tern" "$tmp/bin/tern"
+TERN_PLUGIN_DIR=$tmp/empty run "$tmp/bin/tern" run -m "$model" "${P[@]}" -n 2 --device rtl:latency=3
+check plugin-missing 1 "cannot open device 'rtl:latency=3': rtl: this device is not built: no tern-rtl.so in \
+\$TERN_PLUGIN_DIR ($tmp/empty) or $tmp/bin; build it with \`make -C driver rtl\` (needs Verilator)"
+run "$tmp/bin/tern" run -m "$model" "${P[@]}" -n 2 --device systemc
+check plugin-missing-no-env 1 "this device is not built: no tern-systemc.so in $tmp/bin; build it with \
+\`make -C driver systemc\` (needs libsystemc-dev)"
+echo "not a shared object" >"$tmp/junk/tern-rtl.so"
+TERN_PLUGIN_DIR=$tmp/junk run "$tmp/bin/tern" run -m "$model" "${P[@]}" -n 2 --device rtl
+check plugin-not-elf 1 "cannot load $tmp/junk/tern-rtl.so: "
+if [ -f "$dir/test-plugins/tern-rtl.so" ]; then
+  TERN_PLUGIN_DIR=$dir/test-plugins run "$tmp/bin/tern" run -m "$model" "${P[@]}" -n 2 --device rtl
+  check plugin-wrong-abi 1 "$dir/test-plugins/tern-rtl.so was built for HAL ABI" "rebuild it with \`make -C driver rtl\`"
+else
+  echo "FAIL cli-failures/plugin-wrong-abi: no $dir/test-plugins/tern-rtl.so (make -C driver tests)"
 fi

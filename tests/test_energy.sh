@@ -7,13 +7,14 @@
 # an on-chip-weights device, exactly the joules computed here by hand (awk, to 1e-12). Then bad
 # tables and counts files must fail with file:line messages, the rtl device must count the same
 # events and its toggles, and --plot must write the charts. Prints PASS/FAIL/SKIP lines.
-#   tests/test_energy.sh DIR      (DIR/tern; DIR/rtl/tern when built)
+#   tests/test_energy.sh DIR      (DIR/tern; DIR/tern-rtl.so when built)
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 dir=${1:?usage: tests/test_energy.sh DIR}
 tern=$dir/tern
-rtl_tern=$dir/rtl/tern
+rtl_tern=$dir/tern # the same CLI: --device rtl loads the plugin beside it
+rtl_so=$dir/tern-rtl.so
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass() { echo "PASS energy/$1${2:+: $2}"; }
@@ -206,7 +207,7 @@ expect_err no-clock "needs a clock" --counts "$tmp/c.txt" --array 2x20
 expect_err synth "must divide" -m "synth:dim=64,heads=3"
 
 # ---- the rtl device counts the same events, and its toggles ---------------------------------
-if [ -x "$rtl_tern" ]; then
+if [ -f "$rtl_so" ]; then
   if "$rtl_tern" run -m "$model" --tokens 1,2,3 -n $NG -q --device "rtl:toggles=$tmp/toggles.csv" --counts "$tmp/r.txt" \
       >"$tmp/rtl.out" 2>"$tmp/rtl.err"; then
     d=$(diff <(grep -Ev '^(device|prompt.seconds|decode.seconds|.*cycles|.*toggle)' "$tmp/c.txt") \
@@ -225,7 +226,7 @@ if [ -x "$rtl_tern" ]; then
     fail rtl-run "exit $?: $(head -c 300 "$tmp/rtl.err")"
   fi
 else
-  skip rtl "no $rtl_tern (make -C driver rtl)"
+  skip rtl "no $rtl_so (make -C driver rtl)"
 fi
 
 # ---- charts ----------------------------------------------------------------------------------

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Build the libFuzzer targets tests/fuzz/fuzz_*.c with clang (ASan + UBSan) and run each for
-# SECONDS (default 20). The C model (cmodel/src) and the driver library (driver/src: the GGUF
-# reader, the tokenizer, ...) are compiled here with the same instrumentation into
-# $BUILD/fuzz/lib*.a, and every target links both (it pulls only the objects it uses).
+# SECONDS (default 20). The C model (cmodel/src) and the driver library (driver/src and the
+# transports libtern.a links in: the GGUF reader, the tokenizer, ...) are compiled here with
+# the same instrumentation into $BUILD/fuzz/lib*.a, and every target links both (it pulls only the objects it uses).
 # Skips when clang's fuzzer runtime is missing (apt-get install clang libclang-rt-14-dev).
 set -u
 cd "$(dirname "$0")/.."
@@ -15,7 +15,7 @@ AR=${AR:-ar}
 out="$BUILD/fuzz"
 mkdir -p "$out"
 flags=(-std=c11 -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -ffp-contract=off
-       -Icmodel/include -Idriver/include -Idriver/src)
+       -Icmodel/include -Idriver/include -Idriver/src -Idriver/transports/uart)
 
 targets=(tests/fuzz/fuzz_*.c)
 probe='int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }'
@@ -37,7 +37,7 @@ stale() { # obj src...
   local obj=$1 f
   shift
   [ -f "$obj" ] || return 0
-  for f in "$@" cmodel/include/*.h driver/include/*.h driver/src/*.h "$0"; do
+  for f in "$@" cmodel/include/*.h driver/include/*.h driver/src/*.h driver/transports/*/*.h "$0"; do
     [ "$f" -nt "$obj" ] && return 0
   done
   return 1
@@ -55,12 +55,14 @@ compile_obj() { # src obj
     fi
   fi
 }
-build_lib() { # lib dir
-  local lib=$1 dir=$2 objdir="$out/obj-$(basename "$1" .a)" f objs=()
+build_lib() { # lib dir...
+  local lib=$1 objdir="$out/obj-$(basename "$1" .a)" f objs=() srcs=()
+  shift
+  for f in "$@"; do srcs+=("$f"/*.c); done
   mkdir -p "$objdir"
-  for f in "$dir"/*.c; do compile_obj "$f" "$objdir/$(basename "$f" .c).o" & done
+  for f in "${srcs[@]}"; do compile_obj "$f" "$objdir/$(basename "$f" .c).o" & done
   wait
-  for f in "$dir"/*.c; do
+  for f in "${srcs[@]}"; do
     if [ -f "$objdir/$(basename "$f" .c).o" ]; then
       objs+=("$objdir/$(basename "$f" .c).o")
     else
@@ -74,14 +76,15 @@ build_lib() { # lib dir
 cmlib="$out/libterncmodel_fuzz.a"
 drvlib="$out/libtern_fuzz.a"
 build_lib "$cmlib" cmodel/src 2>"$out/libterncmodel_fuzz.build.log"
-build_lib "$drvlib" driver/src 2>"$out/libtern_fuzz.build.log"
+# the driver library: its core and the transports linked into libtern.a (driver/Makefile)
+build_lib "$drvlib" driver/src driver/transports/cmodel driver/transports/uart 2>"$out/libtern_fuzz.build.log"
 
 for target in "${targets[@]}"; do
   name=$(basename "$target" .c)
   libs=()
   [ -f "$drvlib" ] && libs+=("$drvlib")
   [ -f "$cmlib" ] && libs+=("$cmlib")
-  if ! "$CLANG" "${flags[@]}" -fsanitize=fuzzer "$target" "${libs[@]}" -o "$out/$name" -lm -pthread \
+  if ! "$CLANG" "${flags[@]}" -fsanitize=fuzzer "$target" "${libs[@]}" -o "$out/$name" -lm -pthread -ldl \
        >"$out/$name.build.log" 2>&1; then
     echo "FAIL fuzz/$name: does not build, see $out/$name.build.log (libraries: $out/lib*.build.log)"
     continue

@@ -27,7 +27,7 @@ if ! make -s -C driver BUILD="$ABS_BUILD" lib >"$tmp/make.log" 2>&1 ||
 fi
 if ! ${CC:-cc} -std=c11 -O2 -Wall -Wextra -Werror -I driver/include -I cmodel/include \
      tests/reference/gguf_dump.c "$ABS_BUILD/driver/libtern.a" "$ABS_BUILD/cmodel/libterncmodel.a" \
-     -lm -pthread -o "$tmp/gguf_dump" 2>"$tmp/cc.log"; then
+     -lm -pthread -ldl -o "$tmp/gguf_dump" 2>"$tmp/cc.log"; then
   echo "FAIL gguf-compat/build-gguf_dump: $(head -n 5 "$tmp/cc.log")"
   exit 1
 fi

@@ -3,7 +3,7 @@
 # Host inference end to end: the `tern` CLI on tiny random BitNet GGUF models written by
 # tools/gen_test_model.py.
 #   tests/test_inference.sh DIR [SEED]
-# DIR holds the CLI (DIR/tern; DIR/rtl/tern, linked with libtern_rtl.a, for the rtl device),
+# DIR holds the CLI (DIR/tern; DIR/tern-rtl.so, the plugin of the rtl device),
 # e.g. build/driver-san. Checks: the three weight formats (and separate scale tensors) give
 # identical logits; cpu, cmodel and rtl give identical tokens and logits, as do T2/T5, batch
 # sizes, thread counts and the portable host code; greedy generation is deterministic and
@@ -17,7 +17,8 @@ seed=${2:-7}
 root=$(cd "$(dirname "$0")/.." && pwd)
 . "$root/tests/lib.sh"
 tern=$dir/tern
-rtl_tern=$dir/rtl/tern
+rtl_tern=$dir/tern # the same CLI: --device rtl loads the plugin beside it
+rtl_so=$dir/tern-rtl.so
 py=${PYTHON:-python3}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -109,7 +110,7 @@ same formats[tq2_0+scale-tensors] i2s tq2_sc
 
 # ---- devices and host settings ----
 run cmodel i2s --device cmodel && same devices[cmodel] i2s cmodel
-if [ -x "$rtl_tern" ]; then
+if [ -f "$rtl_so" ]; then
   run rtl tq1 --device rtl && same devices[rtl] i2s rtl
   run rtl_t2 tq2 --device rtl --fmt t2 --batch 3 && same devices[rtl-t2-batch3] i2s rtl_t2
   # the golden check and the device counters: 17 prompt tokens in 3 chunks of 8, then 9 decode
@@ -127,7 +128,7 @@ if [ -x "$rtl_tern" ]; then
     fi
   fi
 else
-  skip devices[rtl] "no $rtl_tern (make -C driver rtl)"
+  skip devices[rtl] "no $rtl_so (make -C driver rtl)"
 fi
 if run cpu_stats i2s --stats --check && same devices[cpu-check] i2s cpu_stats; then
   if grep -q 'device cycles: none counted (device cpu has no clock; rtl has)' "$tmp/cpu_stats.out" &&

@@ -4,13 +4,14 @@
 # and rtl must give identical tokens and bit-identical logits (I2_S and TQ2_0 files alike), the
 # rtl run with every BitLinear checked against the C golden model, and the text must be the
 # model's own vocabulary (no byte-fallback garbage). Prints PASS/FAIL/SKIP lines.
-#   tests/test_model.sh DIR      (DIR/tern, DIR/rtl/tern: the CLIs)
+#   tests/test_model.sh DIR      (DIR/tern, the CLI; DIR/tern-rtl.so for the rtl device)
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 dir=${1:?usage: tests/test_model.sh DIR}
 tern=$dir/tern
-rtl_tern=$dir/rtl/tern
+rtl_tern=$dir/tern # the same CLI: --device rtl loads the plugin beside it
+rtl_so=$dir/tern-rtl.so
 model=models/tern-kjv.gguf
 model_tq=models/tern-kjv-tq2_0.gguf
 tmp=$(mktemp -d)
@@ -51,7 +52,7 @@ else
 fi
 run tq2 "$tern" "$model_tq" --device cpu && same formats[tq2_0] cpu tq2
 run cmodel "$tern" "$model" --device cmodel && same devices[cmodel] cpu cmodel
-if [ -x "$rtl_tern" ]; then
+if [ -f "$rtl_so" ]; then
   if run rtl "$rtl_tern" "$model" --device rtl --check --stats; then
     same devices[rtl] cpu rtl
     if grep -Eq 'golden check: [1-9][0-9]* BitLinear calls compared with the C model, 0 differed' "$tmp/rtl.out"; then
@@ -61,5 +62,5 @@ if [ -x "$rtl_tern" ]; then
     fi
   fi
 else
-  skip_tool "model/devices[rtl]" "no $rtl_tern (make -C driver rtl)"
+  skip_tool "model/devices[rtl]" "no $rtl_so (make -C driver rtl)"
 fi

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# The SystemC model of a tern system (sim/systemc/, docs/systemc.md), driven by the driver's
+# The SystemC model of a tern system (driver/transports/systemc/, docs/systemc.md), driven by the driver's
 # systemc backend:
 #   - its own tests (test_systemc) and the driver suite (test_bitlinear) on --device systemc,
 #     whose float outputs must equal the cpu device's bit for bit;
-#   - calibration: the same calls (sim/systemc/calib_jobs.c: shapes off the array's grid, tokens
+#   - calibration: the same calls (driver/tests/calib_jobs.c: shapes off the array's grid, tokens
 #     1 .. 2*T_MAX+1, T2 and T5, batches, the built-in model's layer) on the Verilated RTL and on
 #     the model, each call's device cycles within 2% and the total within 2%, with the rtl
 #     transport's memory (latency 1 cycle) and with a slow one (40 cycles);
@@ -12,15 +12,15 @@
 #   - the built-in model (models/tern-kjv.gguf) generating on --device systemc: the same logits
 #     and text as --device cpu, and the same device cycles per token as --device rtl within 2%.
 # Prints PASS/FAIL/SKIP lines; SKIPs everything when SystemC (libsystemc-dev) is not installed.
-#   tests/test_systemc.sh DIR    (DIR = build/driver: DIR/systemc/ from make -C driver
-#                                 systemc-calib, DIR/rtl/calib_jobs, DIR/test_bitlinear, DIR/tern)
+#   tests/test_systemc.sh DIR    (DIR = build/driver from make -C driver tests systemc-calib:
+#                                 DIR/tern-systemc.so, tern-rtl.so, test_systemc, calib_jobs, tern)
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
 dir=${1:?usage: tests/test_systemc.sh DIR}
 [ -d "$dir" ] && dir=$(cd "$dir" && pwd)
-sc=$dir/systemc
-rtl=$dir/rtl
+sc=$dir  # the same binaries run both devices
+rtl=$dir
 limit=2.0  # percent
 
 have_lib=0
@@ -33,8 +33,9 @@ if [ ! -f /usr/include/systemc.h ] || [ "$have_lib" = 0 ]; then
 fi
 pass() { echo "PASS systemc/$1${2:+: $2}"; }
 fail() { echo "FAIL systemc/$1: $2"; }
-for b in "$sc/test_systemc" "$sc/test_bitlinear" "$sc/calib_jobs" "$sc/tern" "$rtl/calib_jobs"; do
-  if [ ! -x "$b" ]; then
+for b in "$dir/test_systemc" "$dir/test_bitlinear" "$dir/calib_jobs" "$dir/tern" "$dir/tern-systemc.so" \
+  "$dir/tern-rtl.so"; do
+  if [ ! -e "$b" ]; then
     fail build "$b is missing (make -C driver BUILD=... systemc-calib)"
     exit 1
   fi
@@ -148,7 +149,7 @@ else
     fail inference-stats "no memory figures in the stats file: $(head -c 200 "$tmp/stats.txt" 2>/dev/null)"
     status=1
   fi
-  if [ -x "$rtl/tern" ] && gen rtl "$rtl/tern" rtl; then
+  if [ -f "$dir/tern-rtl.so" ] && gen rtl "$rtl/tern" rtl; then
     a=$(per_token "$tmp/rtl.out") m=$(per_token "$tmp/systemc.out")
     if [ -n "$a" ] && [ -n "$m" ] && awk -v a="$a" -v m="$m" -v l="$limit" 'BEGIN { d = (m - a) / a * 100; exit (d > l || d < -l) }'; then
       pass inference-cycles "device cycles per generated token: systemc $m, rtl $a"
@@ -157,7 +158,7 @@ else
       status=1
     fi
   else
-    skip_tool systemc/inference-cycles "no $rtl/tern (make -C driver rtl)"
+    skip_tool systemc/inference-cycles "no $dir/tern-rtl.so (make -C driver rtl)"
   fi
 fi
 exit $status

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # The UART bridge (docs/uart.md): Verilate rtl/tern_uart_bridge.v with its bench
 # (sim/verilator/uart_bridge_tb.cpp) into BUILD_DIR and run it; then build the C protocol and
-# HAL tests (driver/tests/test_uart_proto.c with driver/src/uart_proto.c and hal_uart.c) and run
+# HAL tests (driver/tests/test_uart_proto.c with driver/src/uart_proto.c and transports/uart/hal_uart.c) and run
 # them, the end-to-end case against the same Verilated bridge served on a loopback TCP port.
 # One PASS/FAIL/SKIP line per case.
 #   bash tests/test_uart_bridge.sh [BUILD_DIR (default build/uart)] [SEED]
@@ -24,6 +24,7 @@ bench=$out/uart_bridge_tb
 stale=0
 [ -x "$bench" ] || stale=1
 for f in "${rtl[@]}" sim/verilator/uart_bridge_tb.cpp sim/verilator/uart_model.h sim/verilator/tb.h \
+         driver/transports/rtl/vdevice/vtb.h cmodel/include/tern_rng.h \
          tests/common/tern_test.h "$0"; do
   [ "$f" -nt "$bench" ] && stale=1
 done
@@ -48,8 +49,9 @@ grep -q '^FAIL ' "$out/bench.log" && rc=1
 # The C side: protocol unit tests, the HAL against an in-test emulation (TCP and a pty), and
 # the HAL against the Verilated bridge above.
 test=$out/test_uart_proto
-if ! "$CC" -std=c11 -O2 -g -Wall -Wextra -Werror -Icmodel/include -Idriver/include -Idriver/src -Itests/common \
-     driver/tests/test_uart_proto.c driver/src/uart_proto.c driver/src/hal_uart.c cmodel/src/status.c -o "$test" -lpthread \
+if ! "$CC" -std=c11 -O2 -g -Wall -Wextra -Werror -Icmodel/include -Idriver/include -Idriver/src \
+     -Idriver/transports/uart -Itests/common driver/tests/test_uart_proto.c driver/src/uart_proto.c \
+     driver/transports/uart/hal_uart.c cmodel/src/status.c -o "$test" -lpthread \
      >"$out/test_uart_proto.build.log" 2>&1; then
   echo "FAIL uart/c-build: driver/tests/test_uart_proto.c does not build, see $out/test_uart_proto.build.log"
   exit 1

@@ -4,7 +4,7 @@
 # shipped model on the cpu, cmodel and rtl devices must show no memory error and no leak
 # (definite, indirect or possible), and exit 0. A program that leaks on purpose must be reported
 # with the same options, so the check can fail.
-#   tests/test_valgrind.sh DIR     (DIR/tern and DIR/rtl/tern: the CLI builds without sanitizers)
+#   tests/test_valgrind.sh DIR     (DIR/tern and DIR/tern-rtl.so: the CLI built without sanitizers)
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib.sh
@@ -33,9 +33,10 @@ fi
 
 for dev in cpu cmodel rtl; do
   tern=$dir/tern
-  [ "$dev" = rtl ] && tern=$dir/rtl/tern
-  if [ ! -x "$tern" ]; then
-    skip_tool "valgrind/$dev" "no $tern (make -C driver tests rtl)"
+  need=$tern
+  [ "$dev" = rtl ] && need=$dir/tern-rtl.so
+  if [ ! -e "$need" ]; then
+    skip_tool "valgrind/$dev" "no $need (make -C driver tests rtl)"
     continue
   fi
   start=$(date +%s%N)

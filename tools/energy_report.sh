@@ -29,7 +29,7 @@ make -s -C driver BUILD="$ABS" cli
 T=$ABS/driver/tern
 have_rtl=0
 if command -v "${VERILATOR:-verilator}" >/dev/null 2>&1; then
-  say "building the rtl CLI (Verilated device) for the toggle study"
+  say "building the rtl device (tern-rtl.so, Verilated) for the toggle study"
   make -s -C driver BUILD="$ABS" rtl && have_rtl=1
 fi
 
@@ -113,7 +113,7 @@ gnuplot "$W/stack.gp"
 # ---- 3. toggles of the array on the shipped model (rtl) ----------------------------------------
 if [ $have_rtl = 1 ]; then
   say "counting the array's toggles on the Verilated device (models/tern-kjv.gguf)"
-  "$ABS/driver/rtl/tern" run -m models/tern-kjv.gguf -p "And God said" -n 17 --ignore-eos --temp 0 \
+  "$ABS/driver/tern" run -m models/tern-kjv.gguf -p "And God said" -n 17 --ignore-eos --temp 0 \
     --device "rtl:toggles=$W/kjv-toggles.csv" --counts "$W/kjv-rtl.txt" -q >/dev/null
 fi
 
@@ -330,7 +330,7 @@ if [ $have_rtl = 1 ]; then
   rate() { tcol "toggle_rate_${grp[$1]}" "%s" | awk '{ printf "%.1f%%", 100 * $1 }'; }
   cat <<EOF
 \`--device rtl:toggles=FILE\` counts, after every clock edge of the Verilated device, the bits that
-changed in three groups of the array's registers (driver/rtl/hal_rtl.cpp; the registers are found
+changed in three groups of the array's registers (driver/transports/rtl/hal_rtl.cpp; the registers are found
 by name in the Verilated model). On the shipped model (\`models/tern-kjv.gguf\`, 2 x 20 array,
 "And God said", $ks decode steps, $tcy cycles):
 

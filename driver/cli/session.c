@@ -89,10 +89,6 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
     if (strncmp(err, uri, base) == 0 && err[base] == ':')
       for (why = err + base + 1; *why == ' ';) why++;
     fail("cannot open device '%s': %s", uri, why);
-    if (strncmp(uri, "rtl", 3) == 0 && strstr(err, "libtern_rtl"))
-      fprintf(stderr, "%s: the rtl-capable CLI is build/driver/rtl/tern (make -C driver rtl)\n", prog);
-    if (strncmp(uri, "systemc", 7) == 0 && strstr(err, "libtern_systemc"))
-      fprintf(stderr, "%s: the systemc-capable CLI is build/driver/systemc/tern (make -C driver systemc)\n", prog);
     goto bad;
   }
   if (o->check) tern_device_set_check(s->dev, 1); /* before loading: tensors keep their streams */

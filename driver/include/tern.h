@@ -29,9 +29,9 @@ typedef struct tern_device tern_device;
 typedef struct tern_weights tern_weights;
 
 /* Open a device by URI: "cpu" (portable C on the host), "cmodel" (the C model of the device,
- * registers and all), "rtl[:options]" (the Verilated device RTL, in this process; needs a
- * program linked with libtern_rtl.a, docs/programming.md), "systemc[:options]" (the SystemC
- * system model; needs libtern_systemc.a, docs/systemc.md), "uart:TTY[?options]" (a board
+ * registers and all), "rtl[:options]" (the Verilated device RTL, in this process; loads the
+ * plugin tern-rtl.so, docs/programming.md), "systemc[:options]" (the SystemC system model;
+ * loads tern-systemc.so, docs/systemc.md), "uart:TTY[?options]" (a board
  * behind its UART bridge) or "uart-tcp:HOST:PORT[?options]" (a simulated board; docs/uart.md).
  * NULL or "" means the TERN_DEVICE environment variable, else "cpu". */
 tern_status tern_open(const char *uri, tern_device **dev);

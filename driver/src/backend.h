@@ -51,7 +51,7 @@ typedef struct tern_backend_ops {
 
 extern const tern_backend_ops tern_backend_cpu;
 
-/* The HAL of the C device model with mem_size bytes of device memory (backend_cmodel.c). */
+/* The HAL of the C device model with mem_size bytes of device memory (driver/transports/cmodel/hal_cmodel.c). */
 struct tern_hal;
 tern_status tern_cmodel_hal_open(tern_geom g, size_t mem_size, struct tern_hal *hal);
 

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tern_geom.h"
 #include "tern_status.h"
 
 typedef struct tern_hal {
@@ -35,5 +36,19 @@ typedef struct tern_hal {
    * reports). Without cycles, the core bounds a job's wall time by it (device.c). */
   uint32_t (*clock_hz)(void *ctx);
 } tern_hal;
+
+/* A transport built as a shared object (tern-<name>.so: rtl, systemc; transport.c loads it)
+ * exports one symbol, TERN_TRANSPORT_PLUGIN_SYMBOL, a tern_transport_plugin. abi is
+ * TERN_HAL_ABI when it was built: bump TERN_HAL_ABI whenever tern_hal or this struct changes,
+ * so that a plugin built against the old layout is refused instead of called. */
+#define TERN_HAL_ABI 1u
+#define TERN_TRANSPORT_PLUGIN_SYMBOL "tern_transport_plugin_v1"
+typedef struct tern_transport_plugin {
+  uint32_t abi;     /* TERN_HAL_ABI */
+  const char *name; /* the device it opens: "rtl", "systemc" */
+  /* Build and reset a device for geometry g with the URI's options (the part after "name:",
+   * "" for none) and fill in hal; on failure the reason in err (a bad option: TERN_ERR_ARG). */
+  tern_status (*open)(tern_geom g, const char *options, tern_hal *hal, char *err, size_t err_size);
+} tern_transport_plugin;
 
 #endif /* TERN_HAL_H */

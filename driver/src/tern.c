@@ -8,13 +8,11 @@
 
 #include "backend.h"
 #include "device.h"
-#include "hal_rtl.h"
-#include "hal_systemc.h"
-#include "hal_uart.h"
 #include "pool.h"
 #include "tern_mac.h"
 #include "tern_pack.h"
 #include "tern_quant.h"
+#include "transport.h"
 
 struct tern_device {
   const tern_backend_ops *ops;
@@ -42,9 +40,6 @@ struct tern_weights {
   uint64_t nonzero; /* nonzero weights */
   uint8_t *golden;  /* the packed stream, kept when the device checks calls (else NULL) */
 };
-
-/* Device memory of the cmodel device (host RAM, allocated lazily by the OS). */
-#define TERN_CMODEL_MEM_BYTES ((size_t)1 << 30)
 
 static tern_status set_error(tern_device *dev, tern_status st, const char *fmt, ...) {
   if (dev) {
@@ -89,19 +84,6 @@ static int parse_local_options(tern_device *dev, const char *name, const char *o
   return 0;
 }
 
-/* "cpu" / "cpu:opts" (kind 1), "cmodel" / "cmodel:opts" (kind 2), else 0; *opts -> the options. */
-static int local_kind(const char *uri, const char **opts) {
-  static const char *const names[] = {"cpu", "cmodel"};
-  for (int i = 0; i < 2; i++) {
-    size_t l = strlen(names[i]);
-    if (strncmp(uri, names[i], l) == 0 && (uri[l] == 0 || uri[l] == ':')) {
-      *opts = uri[l] ? uri + l + 1 : "";
-      return i + 1;
-    }
-  }
-  return 0;
-}
-
 tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t err_size) {
   if (!out) return TERN_ERR_ARG;
   *out = NULL;
@@ -113,15 +95,17 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
   snprintf(dev->uri, sizeof dev->uri, "%s", uri);
   tern_status st = TERN_OK;
   tern_hal hal;
-  int have_hal = 0;
   const char *opts = "";
-  const int kind = local_kind(uri, &opts);
+  const tern_transport *t = tern_transport_find(uri, &opts);
   unsigned threads = 0;
-  if (kind && parse_local_options(dev, kind == 1 ? "cpu" : "cmodel", opts, &threads) != 0) {
+  if (!t) {
+    char list[256];
+    tern_transport_list(list, sizeof list);
+    st = set_error(dev, TERN_ERR_DEVICE, "unknown device '%s' (devices: %s)", uri, list);
+  } else if (t->host_threads && parse_local_options(dev, t->prefix, opts, &threads) != 0) {
     st = TERN_ERR_ARG;
-  } else if (kind || strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0 || tern_uart_hal_handles(uri) ||
-             strcmp(uri, "systemc") == 0 || strncmp(uri, "systemc:", 8) == 0) {
-    /* rtl options belong to the transport: its threads come from TERN_THREADS only */
+  } else {
+    /* a transport's own options (rtl:...) are not threads: its threads come from TERN_THREADS only */
     const char *env = getenv("TERN_THREADS");
     if (!threads) threads = tern_pool_env_threads();
     if (!threads && env && *env) /* not "all CPUs" in silence: the caller asked for something */
@@ -129,32 +113,15 @@ tern_status tern_open_err(const char *uri, tern_device **out, char *err, size_t 
     else if (!(dev->pool = tern_pool_new(threads)))
       st = set_error(dev, TERN_ERR_NOMEM, "could not start a pool of %u host threads", threads);
   }
+  const int have_hal = st == TERN_OK && t->open;
   if (st != TERN_OK) {
     /* reported below */
-  } else if (kind == 1) {
+  } else if (!t->open) { /* cpu: the host's kernels, no HAL */
     dev->ops = &tern_backend_cpu;
     dev->state = dev->ops->open(dev->geom, dev->pool);
     if (!dev->state) st = set_error(dev, TERN_ERR_NOMEM, "out of memory");
-  } else if (kind == 2) {
-    st = tern_cmodel_hal_open(dev->geom, TERN_CMODEL_MEM_BYTES, &hal);
-    if (st != TERN_OK) set_error(dev, st, "cmodel: %s", tern_strerror(st));
-    have_hal = 1;
-  } else if (strcmp(uri, "rtl") == 0 || strncmp(uri, "rtl:", 4) == 0) {
-    /* "rtl" or "rtl:name=value,...": the Verilated device top (hal_rtl.h) */
-    st = tern_rtl_hal_open(dev->geom, uri[3] ? uri + 4 : "", &hal, dev->error, sizeof dev->error);
-    have_hal = 1;
-  } else if (strcmp(uri, "systemc") == 0 || strncmp(uri, "systemc:", 8) == 0) {
-    /* "systemc" or "systemc:name=value,...": the SystemC model of a tern system (hal_systemc.h) */
-    st = tern_systemc_hal_open(dev->geom, uri[7] ? uri + 8 : "", &hal, dev->error, sizeof dev->error);
-    have_hal = 1;
-  } else if (tern_uart_hal_handles(uri)) {
-    /* "uart:/dev/ttyUSB1?baud=..." or "uart-tcp:HOST:PORT": a board behind the UART bridge; the
-     * weights are packed for the board's array (its bitstream sizes it), unless ?array= insists */
-    st = tern_uart_hal_open_geom(uri, NULL, &dev->geom, &hal, dev->error, sizeof dev->error);
-    have_hal = 1;
   } else {
-    st = set_error(dev, TERN_ERR_DEVICE,
-                   "unknown device '%s' (devices: cpu, cmodel, rtl, systemc, uart:TTY, uart-tcp:HOST:PORT)", uri);
+    st = t->open(t, uri, opts, &dev->geom, &hal, dev->error, sizeof dev->error);
   }
   if (st == TERN_OK && have_hal) {
     dev->ops = &tern_backend_hal;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The driver suite: the same binary runs on every backend (TERN_DEVICE=cpu|cmodel|rtl, or
- * --device URI; rtl needs the build linked with libtern_rtl.a, in $(BUILD)/driver/rtl/) and
- * checks BitLinear results against an independent computation.
+/* The driver suite: the same binary runs on every backend (TERN_DEVICE=cpu|cmodel|rtl|systemc,
+ * or --device URI; rtl and systemc need their plugin, make -C driver rtl / systemc) and checks
+ * BitLinear results against an independent computation.
  *   test_bitlinear [--device URI] [--seed S] [--dump FILE]
  * --dump writes the float bits of a fixed workload, so two backends can be compared with cmp. */
 #include <inttypes.h>

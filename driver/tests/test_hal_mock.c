@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The driver core against a mock register bus: the exact register writes of a job, by their
  * generated names, the identity checks, and how device errors are reported. */
+#define _GNU_SOURCE /* memrchr, readlink */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "device.h"
 #include "tern.h"
 #include "tern_devmodel.h"
 #include "tern_test.h"
+#include "transport.h"
 
 #define LOG_MAX 64
 typedef struct {
@@ -292,14 +296,49 @@ int main(void) {
   tern_test_end(&t);
   tern_test_begin(&t, "driver-mock/open_errors_say_why");
   {
-    /* this binary is linked with libtern.a, whose rtl device is only a stand-in */
     tern_device *dev = NULL;
-    TERN_CHECK(&t, tern_open_err("rtl", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev);
-    TERN_CHECK(&t, strstr(err, "no rtl device") && strstr(err, "libtern_rtl.a") && strstr(err, "make -C driver rtl"));
-    TERN_CHECK(&t, tern_open_err("rtl:latency=3", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev);
     TERN_CHECK(&t, tern_open_err("fpga", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev);
-    TERN_CHECK(&t, strstr(err, "unknown device 'fpga'") != NULL);
-    TERN_CHECK(&t, tern_open("rtl", &dev) == TERN_ERR_DEVICE && !dev);
+    TERN_CHECK(&t, strcmp(err,
+                          "unknown device 'fpga' (devices: cpu, cmodel, rtl, systemc, uart:TTY, "
+                          "uart-tcp:HOST:PORT)") == 0);
+    TERN_CHECK(&t, tern_open_err("uart", &dev, err, sizeof err) == TERN_ERR_DEVICE && !dev); /* uart needs a TTY */
+    TERN_CHECK(&t, strstr(err, "unknown device 'uart'") != NULL);
+    TERN_CHECK(&t, tern_open_err("cmodel:threads=0", &dev, err, sizeof err) == TERN_ERR_ARG && !dev);
+    TERN_CHECK(&t, strstr(err, "cmodel: option 'threads=0'") != NULL);
+  }
+  tern_test_end(&t);
+  tern_test_begin(&t, "driver-mock/plugin_errors");
+  {
+    /* the plugin loader on directories of our choosing: none holds the plugin, then one holds a
+     * tern-rtl.so of another HAL ABI (make tests builds it into test-plugins/ beside this binary) */
+    const char *opts = NULL;
+    const tern_transport *rtl = tern_transport_find("rtl:latency=3", &opts);
+    TERN_CHECK(&t, rtl && strcmp(rtl->prefix, "rtl") == 0 && strcmp(opts, "latency=3") == 0);
+    TERN_CHECK(&t, tern_transport_find("rtlx", &opts) == NULL && tern_transport_find("uart-tcp:h:1", &opts));
+    tern_hal h;
+    const char *none[] = {"/nonexistent-a", "/nonexistent-b"};
+    if (rtl) {
+      TERN_CHECK(&t, tern_transport_plugin_open_in(rtl, none, 2, tern_geom_default(), "", &h, err, sizeof err) ==
+                         TERN_ERR_DEVICE);
+      TERN_CHECK(&t, strcmp(err,
+                            "rtl: this device is not built: no tern-rtl.so in /nonexistent-a or "
+                            "/nonexistent-b; build it with `make -C driver rtl` (needs Verilator)") == 0);
+      char dir[4096];
+      ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 32);
+      char *slash = n > 0 ? memrchr(dir, '/', (size_t)n) : NULL;
+      if (slash) {
+        strcpy(slash, "/test-plugins");
+        const char *bad[] = {dir};
+        TERN_CHECK(&t, tern_transport_plugin_open_in(rtl, bad, 1, tern_geom_default(), "", &h, err, sizeof err) ==
+                           TERN_ERR_DEVICE);
+        char want[160];
+        snprintf(want, sizeof want, "test-plugins/tern-rtl.so was built for HAL ABI %u, this driver has %u: rebuild it",
+                 TERN_HAL_ABI + 1000u, TERN_HAL_ABI);
+        TERN_CHECK(&t, strstr(err, want) != NULL && strstr(err, "`make -C driver rtl`") != NULL);
+      } else {
+        tern_test_fail(&t, "cannot read /proc/self/exe");
+      }
+    }
   }
   tern_test_end(&t);
   return tern_test_exit(&t);

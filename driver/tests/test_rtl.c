@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The rtl device (driver/rtl/hal_rtl.cpp over the Verilated rtl/tern_device.v): its options
+/* The rtl device (tern-rtl.so: driver/transports/rtl/ over the Verilated rtl/tern_device.v): its options
  * and their errors, a hang and a bus error reported cleanly, register-level lock-step with the
  * C device model (every register read, every refused descriptor, result bytes with their
  * padding), queued jobs, a throttled memory and CSR bus, two devices at once, the waveform.
- * Linked with libtern_rtl.a (make -C driver rtl).
+ * Needs the plugin beside it or in $TERN_PLUGIN_DIR (make -C driver rtl).
  *   test_rtl [--seed S] */
 #define _POSIX_C_SOURCE 200809L /* setenv */
 #include <inttypes.h>
@@ -13,12 +13,12 @@
 
 #include "backend.h"
 #include "hal.h"
-#include "hal_rtl.h"
 #include "tern.h"
 #include "tern_cycle.h"
 #include "tern_devmodel.h"
 #include "tern_pack.h"
 #include "tern_test.h"
+#include "transport.h"
 
 #define MEM ((size_t)1 << 20)
 
@@ -166,7 +166,7 @@ int main(int argc, char **argv) {
     if (!strcmp(argv[i], "--seed")) seed = strtoull(argv[i + 1], NULL, 0);
   tern_test_ctx t = {0};
   char err[512];
-  const tern_geom g = tern_geom_default();
+  tern_geom g = tern_geom_default(); /* the transport may set it (uart); rtl keeps it */
   uint64_t rng = seed;
 
   tern_test_begin(&t, "driver-rtl/options_and_their_errors");
@@ -241,7 +241,7 @@ int main(int argc, char **argv) {
     }
     /* the default budget: the driver's timeout, as device time at 100 MHz or as wall time */
     tern_hal h;
-    if (tern_rtl_hal_open(g, "", &h, err, sizeof err) != TERN_OK) {
+    if (tern_transport_open_hal("rtl", &g, &h, err, sizeof err) != TERN_OK) {
       tern_test_fail(&t, "open: %s", err);
     } else {
       uint32_t v = 0;
@@ -289,7 +289,7 @@ int main(int argc, char **argv) {
   /* Register-level lock-step with the C device model: hs[0] cmodel, hs[1] rtl. */
   tern_hal hs[2];
   int have = tern_cmodel_hal_open(g, MEM, &hs[0]) == TERN_OK;
-  if (have && tern_rtl_hal_open(g, "mem=1M", &hs[1], err, sizeof err) != TERN_OK) {
+  if (have && tern_transport_open_hal("rtl:mem=1M", &g, &hs[1], err, sizeof err) != TERN_OK) {
     printf("FAIL driver-rtl/open: %s\n", err);
     hs[0].close(hs[0].ctx);
     return 1;

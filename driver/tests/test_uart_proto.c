@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the UART bridge protocol (driver/src/uart_proto.c) and of the uart HAL
- * (driver/src/hal_uart.c, docs/uart.md).
+ * (driver/transports/uart/hal_uart.c, docs/uart.md).
  *
  *   - CRC-16/CCITT-FALSE test vector ("123456789" -> 0x29B1), encoder byte vectors, encoder
  *     errors; decoder round trips fed byte by byte and in random chunks; garbage before and
@@ -17,8 +17,8 @@
  *
  * Build (tests/test_uart_bridge.sh does this; driver/Makefile's `make tests` too):
  *   cc -std=c11 -O2 -Wall -Wextra -Werror -Icmodel/include -Idriver/include -Idriver/src \
- *      -Itests/common driver/tests/test_uart_proto.c driver/src/uart_proto.c driver/src/hal_uart.c \
- *      cmodel/src/status.c \
+ *      -Idriver/transports/uart -Itests/common driver/tests/test_uart_proto.c driver/src/uart_proto.c \
+ *      driver/transports/uart/hal_uart.c cmodel/src/status.c \
  *      -o build/uart/test_uart_proto -lpthread
  * Run: build/uart/test_uart_proto [--seed N] [--rtl-bench build/uart/uart_bridge_tb]
  * Output: one PASS/FAIL/SKIP line per case (tests/common/tern_test.h). */

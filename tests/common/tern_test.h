@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tern_rng.h" /* tern_rand_next, tern_rand_range: the seeded generator */
+
 typedef struct tern_test_ctx {
   const char *name; /* current case */
   int failed;       /* the current case failed */
@@ -77,19 +79,5 @@ static inline void tern_test_run_cases(tern_test_ctx *t, const tern_test_case *c
   do {                                                                                      \
     if (!(cond)) tern_test_fail((t), "%s:%d: check failed: %s", __FILE__, __LINE__, #cond); \
   } while (0)
-
-/* splitmix64: a small, seedable PRNG with no global state. */
-static inline uint64_t tern_rand_next(uint64_t *state) {
-  uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-/* Uniform integer in [lo, hi] (hi - lo < 2^32). */
-static inline int64_t tern_rand_range(uint64_t *state, int64_t lo, int64_t hi) {
-  uint64_t span = (uint64_t)(hi - lo) + 1u;
-  return lo + (int64_t)(tern_rand_next(state) % span);
-}
 
 #endif /* TERN_TEST_H */

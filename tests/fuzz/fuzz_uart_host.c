@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* libFuzzer target for the driver's side of the UART protocol (driver/src/hal_uart.c,
+/* libFuzzer target for the driver's side of the UART protocol (driver/transports/uart/hal_uart.c,
  * docs/uart.md): the input scripts what a board answers. A peer thread holds one end of a
  * socketpair and, each time a request arrives, sends the next answer the script makes; the
  * uart HAL is opened over the other end (tern_uart_hal_open_fd) with tiny timeouts and then

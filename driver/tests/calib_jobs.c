@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The calibration job set of the systemc device: the same BitLinear calls on any device, each
  * call's device cycles printed (tern_device_get_stats around it), so tests/test_systemc.sh can
- * run it on the rtl device (linked with libtern_rtl.a) and on the systemc device (linked with
- * libtern_systemc.a) and compare. The set covers K and N that are not multiples of LANES or
- * ROWS, tokens 1 .. 2*T_MAX+1 (more than T_MAX: several jobs per call), T2 and T5, batches,
- * and the shapes of the built-in model (models/tern-kjv.gguf: dim 256, kv 64, ff 512).
+ * run it on the rtl device and on the systemc device and compare. The set covers K and N that
+ * are not multiples of LANES or ROWS, tokens 1 .. 2*T_MAX+1 (more than T_MAX: several jobs per
+ * call), T2 and T5, batches, and the shapes of the built-in model (models/tern-kjv.gguf: dim
+ * 256, kv 64, ff 512).
  *   calib_jobs --device URI [--quick]     prints "job I LABEL cycles C" lines, then "total C"
  * Weights and activations are random (fixed seed): cycle counts do not depend on them. */
 #include <inttypes.h>
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "tern.h"
-#include "tern_test.h"
+#include "tern_rng.h"
 
 typedef struct {
   uint32_t k, n, tokens;

@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Transport "rtl": the HAL (hal.h) over the Verilated device top rtl/tern_device.v, run
- * in-process with an AXI4 memory model over a host buffer (device memory). It is a separate
- * link unit: libtern.a holds a stand-in (hal_rtl_none.c) that fails with a message naming
- * the library to link; libtern_rtl.a (`make -C driver rtl`) is libtern.a with the real one
- * (driver/rtl/hal_rtl.cpp, C++) and the Verilated model inside.
+ * in-process with an AXI4 memory model over a host buffer (device memory). Built as the plugin
+ * tern-rtl.so (`make -C driver rtl`: hal_rtl.cpp, C++, and the Verilated model inside), which
+ * the driver loads when a program opens "rtl" (transport.c).
  *
  * options: the part of the URI after "rtl:" ("" or NULL for none), comma-separated
  * name=value pairs; each name also has an environment variable TERN_RTL_<NAME>, which the URI
@@ -25,7 +24,7 @@ extern "C" {
 #define TERN_RTL_MEM_BYTES ((size_t)64 << 20)
 
 /* Build and reset a simulated device for geometry g and fill in hal. On failure writes the
- * reason to err (a bad option: TERN_ERR_ARG; no rtl device in this build: TERN_ERR_DEVICE). */
+ * reason to err (a bad option: TERN_ERR_ARG). */
 tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_hal *hal, char *err, size_t err_size);
 
 #ifdef __cplusplus

@@ -50,7 +50,7 @@
 #include <string>
 #include <vector>
 
-#include "tern_test.h"
+#include "tern_rng.h"
 
 // The port values of one cycle. Master -> slave fields are copied in from the DUT before
 // commit(); slave -> master fields are written by drive().

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // DeviceSim: rtl/tern_device.v under Verilator with its memory (AxiMem, axi_mem.h) and an
-// AXI4-Lite master for the CSRs. Used by sim/verilator/device_tb.cpp and by the driver's
-// in-process `rtl` backend. Needs the Verilated model Vtern_device (a bench built with
-// `--top-module tern_device`).
+// AXI4-Lite master for the CSRs: the rtl transport runs the device with it, and the device
+// bench (sim/verilator/device_tb.cpp) too. Needs the Verilated model Vtern_device
+// (`--top-module tern_device`).
 //
 //   DeviceSim sim(mem, size, cfg, seed);  // device over mem[0..size) (the caller's bytes; size a
 //                                         // multiple of 8), memory model cfg (AxiMemConfig),
@@ -41,8 +41,8 @@
 
 #include "Vtern_device.h"
 #include "axi_mem.h"
-#include "tb.h"
-#include "tern_test.h"
+#include "vtb.h"
+#include "tern_rng.h"
 
 class DeviceSim {
  public:

@@ -37,9 +37,10 @@
 #include "hal_systemc.h"
 #include "tern_sc_system.h"
 
-// libsystemc's main() calls sc_main; an application that links this library has its own
-// main(), so this one is never called (weak: a SystemC application's own sc_main wins).
-__attribute__((weak)) int sc_main(int, char **) {
+// libsystemc's main() calls sc_main, so libsystemc.so needs one to load (the driver loads this
+// plugin with RTLD_NOW); the application has its own main(), so this one is never called. The
+// plugin's second exported symbol, for that reason only (weak: a SystemC application's wins).
+__attribute__((weak, visibility("default"))) int sc_main(int, char **) {
   std::fprintf(stderr, "tern: sc_main is not used by the systemc device\n");
   return 1;
 }
@@ -327,3 +328,7 @@ extern "C" tern_status tern_systemc_hal_open(tern_geom g, const char *options, t
   *hal = h;
   return TERN_OK;
 }
+
+// The plugin's exported symbol (transport.c loads tern-systemc.so and finds it by name).
+extern "C" __attribute__((visibility("default")))
+const tern_transport_plugin tern_transport_plugin_v1 = {TERN_HAL_ABI, "systemc", tern_systemc_hal_open};

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Helpers the C++ transports (driver/rtl/hal_rtl.cpp, sim/systemc/hal_systemc.cpp) share to
+// Helpers the C++ transports (rtl/hal_rtl.cpp, systemc/hal_systemc.cpp) share to
 // parse their URI options ("name=value,..."): printf into a std::string, and an unsigned
 // number with an optional k/M/G (binary) suffix. Header-only, internal linkage.
 #ifndef TERN_HAL_OPTS_HPP

@@ -12,7 +12,7 @@
 // constants (Calib) were measured on the Verilated RTL; the memory answers through Port, which
 // the SystemC device implements with TLM-2.0 transactions (the interconnect and the memory give
 // the latency, bandwidth and outstanding-request limits) and tests with a model of
-// sim/verilator/axi_mem.h.
+// driver/transports/rtl/vdevice/axi_mem.h.
 #ifndef TERN_SC_ENGINE_H
 #define TERN_SC_ENGINE_H
 

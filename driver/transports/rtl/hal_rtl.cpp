@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Transport "rtl": the HAL of driver/src/hal.h over the Verilated device top rtl/tern_device.v,
-// run in-process (sim/verilator/device_sim.h: the model, an AXI4 memory model and an AXI4-Lite
+// run in-process (vdevice/device_sim.h: the model, an AXI4 memory model and an AXI4-Lite
 // master). Device memory is a host buffer that both the memory model and mem_read/mem_write
 // use; wait_irq clocks the device until irq_o. The driver core (device.c) programs it exactly
 // as it programs the C device model, so results must be bit-identical.
@@ -428,3 +428,7 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
   *hal = h;
   return TERN_OK;
 }
+
+// The plugin's one exported symbol (transport.c loads tern-rtl.so and finds it by name).
+extern "C" __attribute__((visibility("default")))
+const tern_transport_plugin tern_transport_plugin_v1 = {TERN_HAL_ABI, "rtl", tern_rtl_hal_open};
