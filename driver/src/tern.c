@@ -8,6 +8,7 @@
 
 #include "backend.h"
 #include "device.h"
+#include "errmsg.h"
 #include "pool.h"
 #include "tern_mac.h"
 #include "tern_pack.h"
@@ -41,13 +42,14 @@ struct tern_weights {
   uint8_t *golden;  /* the packed stream, kept when the device checks calls (else NULL) */
 };
 
+static tern_status set_error(tern_device *dev, tern_status st, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static tern_status set_error(tern_device *dev, tern_status st, const char *fmt, ...) {
-  if (dev) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(dev->error, sizeof dev->error, fmt, ap);
-    va_end(ap);
-  }
+  if (!dev) return st;
+  va_list ap;
+  va_start(ap, fmt);
+  tern_verrf(dev->error, sizeof dev->error, st, fmt, ap);
+  va_end(ap);
   return st;
 }
 

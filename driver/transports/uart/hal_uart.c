@@ -25,6 +25,7 @@
 #include <linux/serial.h>
 #endif
 
+#include "errmsg.h"
 #include "tern_params.h"
 
 enum { DEFAULT_BAUD = 115200, DEFAULT_RETRIES = 5, TCP_TIMEOUT_MS = 1000, TCP_QUIET_MS = 20, CONNECT_MS = 5000 };
@@ -72,7 +73,7 @@ static tern_status fail(uart_ctx *c, tern_status st, const char *fmt, ...) {
   if (n < 0 || (size_t)n >= sizeof c->err) n = 0;
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(c->err + n, sizeof c->err - (size_t)n, fmt, ap);
+  tern_verrf(c->err + n, sizeof c->err - (size_t)n, st, fmt, ap);
   va_end(ap);
   return st;
 }
