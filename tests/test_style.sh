@@ -11,6 +11,26 @@ if out=$(python3 tools/spdx.py --check 2>&1); then
 else
   echo "FAIL style/spdx: $(printf '%s\n' "$out" | head -n 5 | tr '\n' ' ')($(printf '%s\n' "$out" | wc -l) files)"
 fi
+# the include graph follows the layers (tools/check_layers.py); and the check sees a violation
+if out=$(python3 tools/check_layers.py 2>&1); then
+  echo "PASS style/layers: $(printf '%s\n' "$out" | tail -n 1 | sed 's/^check_layers: //')"
+else
+  echo "FAIL style/layers: $(printf '%s\n' "$out" | head -n 3 | tr '\n' ' ')"
+fi
+neg=$(mktemp -d)
+mkdir -p "$neg/driver/src" "$neg/tests/common" "$neg/cmodel/src" "$neg/driver/cli"
+echo '#include "tern_test.h"' >"$neg/driver/src/a.c"
+echo '#include "cli.h"' >"$neg/cmodel/src/b.c"
+touch "$neg/tests/common/tern_test.h" "$neg/driver/cli/cli.h"
+out=$(cd "$neg" && git init -q && git add . && python3 "$OLDPWD/tools/check_layers.py" 2>&1)
+rc=$?
+rm -rf "$neg"
+if [ $rc -eq 1 ] && printf '%s\n' "$out" | grep -q '^driver/src/a.c: includes "tern_test.h"' &&
+  printf '%s\n' "$out" | grep -q '^cmodel/src/b.c: includes "cli.h"'; then
+  echo "PASS style/layers-sees-violations: a core file including tests/ and a C model file including the CLI are both reported"
+else
+  echo "FAIL style/layers-sees-violations: rc $rc: $(printf '%s' "$out" | head -c 300)"
+fi
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
   skip_tool style/clang-format "clang-format not installed (apt-get install clang-format)"
