@@ -33,6 +33,9 @@ GENERATED = [
     ("fpga/boards/<board>/board.mk", "each board's make variables (its bitstream Makefile, `make -C sim board`/`device-board`)"),
     ("docs/registers.md", "this page"),
     ("docs/boards.md", "its board table (between the generated-table markers)"),
+    ("rtl/tern_uart.vh", "the UART protocol's constants for `rtl/tern_uart_bridge.v`"),
+    ("cmodel/include/tern_uart.h", "the same for C and C++ (`driver/src/uart_proto.h`, `sim/verilator/uart_model.h`)"),
+    ("docs/uart.md", "its constants table (between the generated-table markers)"),
 ]
 
 
@@ -251,15 +254,19 @@ def main():
     outputs["cmodel/include/tern_boards.h"] = tables.gen_boards_h(bs)
     for name, b in bs.items():
         outputs["fpga/boards/%s/board.mk" % name] = tables.gen_board_mk(b)
+    outputs["rtl/tern_uart.vh"] = tables.gen_uart_vh(spec)
+    outputs["cmodel/include/tern_uart.h"] = tables.gen_uart_h(spec)
     if not args.no_doc:
         outputs["docs/registers.md"] = gen_doc(d, spec, regs)
         # A generated table inside a written page: the rest of the page is read back (from
         # --out-dir when it has the page, else from the tree the spec is in).
-        page = os.path.join(args.out_dir, "docs/boards.md")
-        if not os.path.exists(page):
-            page = os.path.join(os.path.dirname(os.path.abspath(args.spec)), "..", "docs/boards.md")
-        with open(page) as f:
-            outputs["docs/boards.md"] = tables.gen_boards_doc(bs, f.read())
+        for rel, gen in (("docs/boards.md", lambda t: tables.gen_boards_doc(bs, t)),
+                         ("docs/uart.md", lambda t: tables.gen_uart_doc(spec, t))):
+            page = os.path.join(args.out_dir, rel)
+            if not os.path.exists(page):
+                page = os.path.join(os.path.dirname(os.path.abspath(args.spec)), "..", rel)
+            with open(page) as f:
+                outputs[rel] = gen(f.read())
     if args.list:
         print("\n".join(outputs))
         return

@@ -175,3 +175,97 @@ def gen_boards_doc(bs, text):
     head, rest = text.split(BEGIN, 1)
     _, tail = rest.split(END, 1)
     return head + BEGIN + "\n" + "\n".join(t) + "\n" + END + tail
+
+
+def uart(spec):
+    """The [uart] table checked, with the derived sizes (overhead, LEN and frame maximum)."""
+    u = dict(spec["uart"])
+    for k in ("sync", "ack", "nak"):
+        if not 0 <= u[k] <= 0xFF:
+            fail("uart.%s must be a byte" % k)
+    if u["ack"] != 0x80:
+        fail("uart.ack must be 0x80: the bridge answers by setting bit 7 of the request's CMD")
+    cmds, naks = u.pop("commands"), u.pop("nak_reasons")
+    for name, c in cmds.items():
+        if not 0 < c < u["ack"] or c == u["nak"]:
+            fail("uart.commands.%s = %#x: a request CMD is 1 .. ack - 1" % (name, c))
+    if len(set(cmds.values())) != len(cmds) or len(set(naks.values())) != len(naks):
+        fail("uart: command and NAK reason codes must be unique")
+    if any(not 0 < r < 8 for r in naks.values()):
+        fail("uart.nak_reasons: 1 .. 7 (the bridge keeps a reason in 3 bits)")
+    u["overhead"] = u["hdr_bytes"] + u["crc_bytes"]
+    u["len_max"] = u["data_max"] + u["addr_bytes"]
+    u["frame_max"] = u["len_max"] + u["overhead"]
+    return u, cmds, naks
+
+
+UART_SCALARS = [("sync", "first byte of every frame"), ("proto_version", "IDENTIFY byte 4"),
+                ("magic", "IDENTIFY bytes 0..3: \"TRNB\""), ("hdr_bytes", "SYNC CMD SEQ LEN LEN"),
+                ("crc_bytes", "CRC-16/CCITT-FALSE, most significant byte first"),
+                ("overhead", "header + CRC"), ("data_max", "largest MEM_WRITE / MEM_READ data any bridge takes"),
+                ("addr_bytes", "addr32 before MEM_WRITE / MEM_READ data"),
+                ("len_max", "largest LEN: data_max + addr_bytes"), ("frame_max", "largest frame: len_max + overhead"),
+                ("identify_bytes", "IDENTIFY answer payload"), ("ack", "answer CMD = request CMD | ack"),
+                ("nak", "CMD of a refusal (payload: reason, the request's CMD)")]
+UART_BYTES = ("sync", "ack", "nak")
+
+
+def gen_uart_vh(spec):
+    """rtl/tern_uart.vh: the protocol constants rtl/tern_uart_bridge.v's localparams take."""
+    u, cmds, naks = uart(spec)
+    out = ["// SPDX-License-Identifier: Apache-2.0", "// " + NOTE,
+           "// The UART bridge's frame protocol (spec/tern.toml [uart]; docs/uart.md).",
+           "`ifndef TERN_UART_VH", "`define TERN_UART_VH", ""]
+    for k, _ in UART_SCALARS:
+        if k in UART_BYTES:
+            out.append("`define TERN_UART_%s 8'h%02X" % (k.upper(), u[k]))
+        elif k == "magic":
+            out.append("`define TERN_UART_MAGIC 32'h%08X" % u[k])
+        else:
+            out.append("`define TERN_UART_%s %d" % (k.upper(), u[k]))
+    out.append("// request commands")
+    out += ["`define TERN_UART_%s 8'h%02X" % (n, c) for n, c in cmds.items()]
+    out.append("// NAK reasons")
+    out += ["`define TERN_UART_NAK_%s %d" % (n, r) for n, r in naks.items()]
+    out += ["", "`endif  // TERN_UART_VH", ""]
+    return "\n".join(out)
+
+
+def gen_uart_h(spec):
+    """cmodel/include/tern_uart.h: the same constants for C and C++ (driver, bench models)."""
+    u, cmds, naks = uart(spec)
+    out = ["/* SPDX-License-Identifier: Apache-2.0 */", "/* " + NOTE + " */",
+           "/* The UART bridge's frame protocol (spec/tern.toml [uart]; docs/uart.md). */",
+           "#ifndef TERN_UART_H", "#define TERN_UART_H", ""]
+    # ACK and NAK are CMD values: enumerators (int) with the commands, as the driver had them.
+    for k, what in UART_SCALARS:
+        if k in ("ack", "nak"):
+            continue
+        fmt = "#define TERN_UART_%s 0x%08Xu /* %s */" if k == "magic" else (
+            "#define TERN_UART_%s 0x%02Xu /* %s */" if k in UART_BYTES else "#define TERN_UART_%s %du /* %s */")
+        out.append(fmt % (k.upper(), u[k], what))
+    out += ["", "/* Request commands; an ACK carries CMD | TERN_UART_ACK, a NAK has CMD TERN_UART_NAK. */", "enum {"]
+    out += ["  TERN_UART_%s = 0x%02X," % (n, c) for n, c in list(cmds.items()) + [("ACK", u["ack"]), ("NAK", u["nak"])]]
+    out += ["};", "", "/* NAK reasons. */", "enum {"]
+    out += ["  TERN_UART_NAK_%s = %d," % (n, r) for n, r in naks.items()]
+    out += ["};", "", "#endif /* TERN_UART_H */", ""]
+    return "\n".join(out)
+
+
+UART_BEGIN = "<!-- begin generated: spec/tern.toml [uart], tools/gen_params.py; edit the spec, then make gen -->"
+
+
+def gen_uart_doc(spec, text):
+    """docs/uart.md with its constants table (between UART_BEGIN and END) regenerated."""
+    if UART_BEGIN not in text or END not in text.split(UART_BEGIN, 1)[-1]:
+        fail("docs/uart.md lacks the generated-table markers")
+    u, cmds, naks = uart(spec)
+    t = ["| name | value | meaning |", "|---|---|---|"]
+    for k, what in UART_SCALARS:
+        v = "0x%08X" % u[k] if k == "magic" else ("0x%02X" % u[k] if k in UART_BYTES else "%d" % u[k])
+        t.append("| `TERN_UART_%s` | %s | %s |" % (k.upper(), v, what.replace("|", "\\|")))
+    t += ["| `TERN_UART_%s` | 0x%02X | request command |" % (n, c) for n, c in cmds.items()]
+    t += ["| `TERN_UART_NAK_%s` | %d | NAK reason |" % (n, r) for n, r in naks.items()]
+    head, rest = text.split(UART_BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    return head + UART_BEGIN + "\n" + "\n".join(t) + "\n" + END + tail

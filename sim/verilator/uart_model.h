@@ -12,25 +12,29 @@
 #include <string>
 #include <vector>
 
+#include "tern_uart.h"
+
 namespace uartm {
 
 using Bytes = std::vector<uint8_t>;
 
+// The protocol's constants (spec/tern.toml [uart], the generated tern_uart.h) under the model's
+// short names; the model's code, not its constants, is what is independent of the driver's.
 enum : uint8_t {
-  SYNC = 0xA5,
-  IDENTIFY = 0x01,
-  REG_READ = 0x02,
-  REG_WRITE = 0x03,
-  MEM_WRITE = 0x04,
-  MEM_READ = 0x05,
-  IRQ = 0x06,
-  ACK = 0x80,
-  NAK = 0xFF,
-  NAK_CRC = 1,
-  NAK_LEN = 2,
-  NAK_CMD = 3,
-  NAK_ADDR = 4,
-  NAK_BUS = 5
+  SYNC = TERN_UART_SYNC,
+  IDENTIFY = TERN_UART_IDENTIFY,
+  REG_READ = TERN_UART_REG_READ,
+  REG_WRITE = TERN_UART_REG_WRITE,
+  MEM_WRITE = TERN_UART_MEM_WRITE,
+  MEM_READ = TERN_UART_MEM_READ,
+  IRQ = TERN_UART_IRQ,
+  ACK = TERN_UART_ACK,
+  NAK = TERN_UART_NAK,
+  NAK_CRC = TERN_UART_NAK_CRC,
+  NAK_LEN = TERN_UART_NAK_LEN,
+  NAK_CMD = TERN_UART_NAK_CMD,
+  NAK_ADDR = TERN_UART_NAK_ADDR,
+  NAK_BUS = TERN_UART_NAK_BUS
 };
 
 // CRC-16/CCITT-FALSE, bit by bit from the definition (poly 0x1021, init 0xFFFF, MSB first).
