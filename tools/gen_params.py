@@ -110,6 +110,7 @@ def derive(spec):
         fail("device.max_burst must be 1 .. 256 (AXI4 INCR)")
     if dev["act_buf_beats"] < 1:
         fail("device.act_buf_beats must be >= 1")
+    d["SMALL"] = tables.profile(spec, "device", dev)["small"]
     for name, code in spec["errors"].items():
         d["DEVERR_" + name] = code
     return d
@@ -190,6 +191,7 @@ def gen_doc(d, spec, regs):
         "ACT_BUF_BEATS": "activation-buffer entries (LANES bytes) per bank; two banks",
         "RD_FIFO_WORDS": "8-byte weight words buffered or in flight on the read port",
         "MAX_BURST": "longest AXI4 burst the memory master issues (beats)",
+        "SMALL": "1: the small device structure (`[profiles]`; tern_device's SMALL), 0: the default one",
     }
     for k, v in d.items():
         m = meaning.get(k)
@@ -260,7 +262,7 @@ def main():
         outputs["docs/registers.md"] = gen_doc(d, spec, regs)
         # A generated table inside a written page: the rest of the page is read back (from
         # --out-dir when it has the page, else from the tree the spec is in).
-        for rel, gen in (("docs/boards.md", lambda t: tables.gen_boards_doc(bs, t)),
+        for rel, gen in (("docs/boards.md", lambda t: tables.gen_boards_doc(spec, bs, t)),
                          ("docs/uart.md", lambda t: tables.gen_uart_doc(spec, t))):
             page = os.path.join(args.out_dir, rel)
             if not os.path.exists(page):
