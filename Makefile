@@ -30,7 +30,7 @@ SUITE_ARGS = --suites $(SUITES) --var ABS_BUILD=$(ABS_BUILD) --var BUILD=$(BUILD
         sim-board bench-board fpga fpga-report postsynth energy-report
 
 help: ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
 deps: ## check (as root: install) the packages the build and tests need
 	@tools/deps.sh core
@@ -104,7 +104,7 @@ DEMO_MODEL  ?= models/tern-kjv.gguf
 DEMO_PROMPT ?= And God said
 DEMO_N      ?= 48
 DEMO_SAMPLE ?= --temp 0.7 --top-k 40 --seed 2
-include fpga/boards/ulx3s/board.mk
+include fpga/boards/ulx3s/board.mk mk/workloads.mk
 DEMO_CLOCKS ?= ulx3s=$(BOARD_FREQ)
 demo: deps cmodel ## the built-in BitNet model generating text on the simulated accelerator, checked against the C model
 	@test -f $(DEMO_MODEL) || { echo "tern: $(DEMO_MODEL) is missing (it is committed; see docs/model.md)"; exit 1; }
@@ -115,8 +115,8 @@ demo: deps cmodel ## the built-in BitNet model generating text on the simulated 
 	@$(ABS_BUILD)/driver/rtl/tern run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" -n $(DEMO_N) $(DEMO_SAMPLE) --device rtl \
 	  --check --stats --clock-mhz $(DEMO_CLOCKS)
 
-demo-layer: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL array and the C model
-	@$(SIM_TB) +suite=demo
+demo-layer: deps sim ## one 2B4T-shaped BitLinear (hidden -> FFN, spec/tern.toml [workloads]) on the RTL array and the C model
+	@$(SIM_TB) +suite=demo +k=$(W_2B4T_HIDDEN) +n=$(W_2B4T_FFN)
 
 BENCH_MODEL := $(BUILD)/bench/2b4t-random.gguf
 bench: deps sim device ## array/device throughput at 2B4T shapes; cpu kernels vs memory bandwidth; 2B4T-shaped model tok/s

@@ -36,6 +36,8 @@ GENERATED = [
     ("rtl/tern_uart.vh", "the UART protocol's constants for `rtl/tern_uart_bridge.v`"),
     ("cmodel/include/tern_uart.h", "the same for C and C++ (`driver/src/uart_proto.h`, `sim/verilator/uart_model.h`)"),
     ("docs/uart.md", "its constants table (between the generated-table markers)"),
+    ("cmodel/include/tern_workloads.h", "the model shapes of `[workloads]` (2B4T) for C and C++"),
+    ("mk/workloads.mk", "the same as make variables (the top Makefile)"),
 ]
 
 
@@ -258,6 +260,8 @@ def main():
         outputs["fpga/boards/%s/board.mk" % name] = tables.gen_board_mk(b)
     outputs["rtl/tern_uart.vh"] = tables.gen_uart_vh(spec)
     outputs["cmodel/include/tern_uart.h"] = tables.gen_uart_h(spec)
+    outputs["cmodel/include/tern_workloads.h"] = tables.gen_workloads_h(spec)
+    outputs["mk/workloads.mk"] = tables.gen_workloads_mk(spec)
     if not args.no_doc:
         outputs["docs/registers.md"] = gen_doc(d, spec, regs)
         # A generated table inside a written page: the rest of the page is read back (from

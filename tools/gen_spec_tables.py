@@ -284,3 +284,56 @@ def gen_uart_doc(spec, text):
     head, rest = text.split(UART_BEGIN, 1)
     _, tail = rest.split(END, 1)
     return head + UART_BEGIN + "\n" + "\n".join(t) + "\n" + END + tail
+
+
+WL_DIMS = ["hidden", "ffn", "heads", "kv_heads", "head_dim", "kv_dim", "layers", "vocab", "ctx"]
+
+
+def workloads(spec):
+    """[workloads] checked, with head_dim, kv_dim and each projection's (name, K, N)."""
+    out = {}
+    for name, w in spec.get("workloads", {}).items():
+        if not re.fullmatch(r"[a-z0-9_]+", name):
+            fail("workload name %r: lower-case letters, digits and _ only" % name)
+        if w["hidden"] % w["heads"] or w["heads"] % w["kv_heads"]:
+            fail("workloads.%s: heads must divide hidden, kv_heads must divide heads" % name)
+        d = dict(w)
+        d["head_dim"] = w["hidden"] // w["heads"]
+        d["kv_dim"] = w["kv_heads"] * d["head_dim"]
+        projs = []
+        for p in w["projections"]:
+            if len(p) != 3 or p[1] not in d or p[2] not in d:
+                fail("workloads.%s.projections: %r is not [name, dim, dim]" % (name, p))
+            projs.append((p[0], d[p[1]], d[p[2]]))
+        d["projs"] = projs
+        out[name] = d
+    return out
+
+
+def gen_workloads_h(spec):
+    """cmodel/include/tern_workloads.h: macros, and array initialisers for the projection table."""
+    out = ["/* SPDX-License-Identifier: Apache-2.0 */", "/* " + NOTE + " */",
+           "/* Model shapes (spec/tern.toml [workloads]). TERN_W_<NAME>_PROJ_K / _N / _NAMES initialise",
+           " * arrays of TERN_W_<NAME>_PROJ_COUNT entries: the BitLinears of one layer in the forward",
+           " * pass's order. */", "#ifndef TERN_WORKLOADS_H", "#define TERN_WORKLOADS_H"]
+    for name, w in workloads(spec).items():
+        P = "TERN_W_%s_" % name.upper()
+        out += ["", "/* %s */" % w["description"]]
+        out += ["#define %s%s %du" % (P, k.upper(), w[k]) for k in WL_DIMS]
+        out.append("#define %sPROJ_COUNT %du" % (P, len(w["projs"])))
+        out.append("#define %sPROJ_NAMES {%s}" % (P, ", ".join('"%s"' % p[0] for p in w["projs"])))
+        out.append("#define %sPROJ_K {%s}" % (P, ", ".join("%du" % p[1] for p in w["projs"])))
+        out.append("#define %sPROJ_N {%s}" % (P, ", ".join("%du" % p[2] for p in w["projs"])))
+    out += ["", "#endif /* TERN_WORKLOADS_H */", ""]
+    return "\n".join(out)
+
+
+def gen_workloads_mk(spec):
+    """mk/workloads.mk: W_<NAME>_<DIM> make variables and W_<NAME>_PROJS (name:K:N ...)."""
+    out = ["# SPDX-License-Identifier: Apache-2.0", "# " + NOTE,
+           "# Model shapes (spec/tern.toml [workloads]); W_<NAME>_PROJS: name:K:N of one layer's BitLinears."]
+    for name, w in workloads(spec).items():
+        P = "W_%s_" % name.upper()
+        out += ["%s%s := %d" % (P, k.upper(), w[k]) for k in WL_DIMS]
+        out.append("%sPROJS := %s" % (P, " ".join("%s:%d:%d" % p for p in w["projs"])))
+    return "\n".join(out) + "\n"
