@@ -40,6 +40,14 @@ check_stale board-vh rtl/tern_boards.vh boards.ulx3s.lanes=10
 check_stale board-h cmodel/include/tern_boards.h boards.ulx3s.baud=115200
 check_stale board-doc docs/boards.md boards.icebreaker.mem_bytes=65536
 check_stale error-names cmodel/include/tern_params.h errors.ACT_OVERFLOW=9
+# A board whose limits are not its profile's (the iCEBreaker is "small": T_MAX 1) is refused.
+if out=$(python3 tools/gen_params.py --check --out-dir "$tmp" --set boards.icebreaker.t_max=2 2>&1); then
+  echo "FAIL gen/profile-mismatch-refused: t_max=2 with the small profile was accepted"
+elif printf '%s' "$out" | grep -q "small profile needs t_max = 1"; then
+  echo "PASS gen/profile-mismatch-refused"
+else
+  echo "FAIL gen/profile-mismatch-refused: refused for another reason: $out"
+fi
 if python3 tools/gen_params.py --check --out-dir "$tmp" --set array.lanes=7 >/dev/null 2>&1; then
   echo "FAIL gen/bad-geometry-refused: rows*lanes=14 (no T5) was accepted"
 else

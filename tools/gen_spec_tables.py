@@ -32,6 +32,13 @@ def profile(spec, where, dev):
     for k in ("t_max", "queue_depth"):
         if k in prof and dev[k] != prof[k]:
             fail("%s: the %s profile needs %s = %d" % (where, name, k, prof[k]))
+    # tern_device takes its structure from its limits (SMALL = T_MAX == 1 && QUEUE_DEPTH == 1):
+    # passing SMALL down explicitly would rename the elaborated modules, and Yosys/ABC then map
+    # the same logic to a different netlist (23 more LUT4s on the iCEBreaker). So the spec names
+    # the profile and this check keeps the name and the RTL's rule in agreement.
+    if prof["small"] != (1 if dev["t_max"] == 1 and dev["queue_depth"] == 1 else 0):
+        fail("%s: profile %s (small = %d) is not what tern_device builds at t_max = %d, queue_depth = %d" %
+             (where, name, prof["small"], dev["t_max"], dev["queue_depth"]))
     return prof
 
 
@@ -83,7 +90,6 @@ def gen_boards_vh(bs):
             if k != "seed":
                 out.append("`define TERN_BOARD_%s_%s %d" % (name.upper(), k.upper(), b[k]))
         out.append("`define TERN_BOARD_%s_CLKS_PER_BIT %d" % (name.upper(), b["clks_per_bit"]))
-        out.append("`define TERN_BOARD_%s_SMALL %d" % (name.upper(), b["small"]))
     out += ["", "`endif  // TERN_BOARDS_VH", ""]
     return "\n".join(out)
 
@@ -142,7 +148,7 @@ def gen_board_mk(b):
          ("BOARD_FREQ", b["freq_mhz"]), ("BOARD_SEED", b["seed"])]
     v += [("BOARD_" + k.upper(), b[k]) for k in BOARD_INTS if k != "seed"]
     v.append(("BOARD_CLKS_PER_BIT", b["clks_per_bit"]))
-    v += [("BOARD_PROFILE", b["profile"]), ("BOARD_SMALL", b["small"])]
+    v.append(("BOARD_PROFILE", b["profile"]))
     out = ["# SPDX-License-Identifier: Apache-2.0", "# " + NOTE,
            "# %s: spec/tern.toml [boards.%s]. BOARD_FREQ is the design clock in MHz (nextpnr's target)." %
            (b["name"], b["name"])]
