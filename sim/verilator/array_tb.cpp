@@ -29,6 +29,7 @@
 #include "tern_quant.h"
 #include "tern_test.h"
 #include "tern_trace.h"
+#include "tern_boards.h"
 #include "tern_workloads.h"
 
 #ifndef TB_K_MAX
@@ -697,11 +698,14 @@ int demo(const Plusargs &pa) {
   uint64_t token = 0;
   for (uint32_t i = 0; i < TERN_W_2B4T_PROJ_COUNT; i++)
     token += TERN_W_2B4T_LAYERS * tern_job_cycles(kGeom, proj_k[i], proj_n[i]);
-  std::printf("  a whole 2B4T token (30 layers x 7 BitLinears) is %" PRIu64
+  const double ice_hz = (double)tern_board_spec_find("icebreaker")->clk_hz;
+  const double ulx_hz = (double)tern_board_spec_find("ulx3s")->clk_hz;
+  std::printf("  a whole 2B4T token (%u layers x %u BitLinears) is %" PRIu64
               " array cycles by the cycle model:\n"
-              "  %.2f tok/s at 36 MHz (iCEBreaker target clock), %.2f tok/s at 100 MHz (ULX3S target clock),\n"
+              "  %.2f tok/s at %.0f MHz (iCEBreaker target clock), %.2f tok/s at %.0f MHz (ULX3S target clock),\n"
               "  with weights streamed at one beat per cycle and the host side not counted.\n",
-              token, 36e6 / token, 100e6 / token);
+              TERN_W_2B4T_LAYERS, TERN_W_2B4T_PROJ_COUNT, token, ice_hz / token, ice_hz / 1e6, ulx_hz / token,
+              ulx_hz / 1e6);
   std::printf("demo: %s\n", rc ? "FAILED" : "bit-exact");
   return rc;
 }
