@@ -81,22 +81,14 @@ module tern_uart_bridge #(
 );
 
   // ---- protocol constants (spec/tern.toml [uart], the generated tern_uart.vh; docs/uart.md) --
-  localparam [7:0]  SYNC       = `TERN_UART_SYNC;
-  localparam [7:0]  PROTO      = `TERN_UART_PROTO_VERSION;
-  localparam [31:0] MAGIC      = `TERN_UART_MAGIC;   // bytes "TRNB"
-  localparam [7:0]  C_IDENT    = `TERN_UART_IDENTIFY;
-  localparam [7:0]  C_REG_RD   = `TERN_UART_REG_READ;
-  localparam [7:0]  C_REG_WR   = `TERN_UART_REG_WRITE;
-  localparam [7:0]  C_MEM_WR   = `TERN_UART_MEM_WRITE;
-  localparam [7:0]  C_MEM_RD   = `TERN_UART_MEM_READ;
-  localparam [7:0]  C_IRQ      = `TERN_UART_IRQ;
-  localparam [7:0]  C_NAK      = `TERN_UART_NAK;
-  localparam [2:0]  N_NONE     = 3'd0;
-  localparam [2:0]  N_CRC      = `TERN_UART_NAK_CRC;    // CRC mismatch or a framing error inside the frame
-  localparam [2:0]  N_LEN      = `TERN_UART_NAK_LEN;    // LEN out of range, or wrong for the command
-  localparam [2:0]  N_CMD      = `TERN_UART_NAK_CMD;    // unknown command
-  localparam [2:0]  N_ADDR     = `TERN_UART_NAK_ADDR;   // address misaligned or outside the CSR/memory window
-  localparam [2:0]  N_BUS      = `TERN_UART_NAK_BUS;    // the CSR bus answered SLVERR/DECERR
+  // Frame bytes, the request commands and the NAK reasons (their meanings: the spec).
+  localparam [7:0]  SYNC = `TERN_UART_SYNC, PROTO = `TERN_UART_PROTO_VERSION;
+  localparam [31:0] MAGIC = `TERN_UART_MAGIC;   // bytes "TRNB"
+  localparam [7:0]  C_IDENT = `TERN_UART_IDENTIFY, C_REG_RD = `TERN_UART_REG_READ, C_REG_WR = `TERN_UART_REG_WRITE,
+                    C_MEM_WR = `TERN_UART_MEM_WRITE, C_MEM_RD = `TERN_UART_MEM_READ, C_IRQ = `TERN_UART_IRQ,
+                    C_NAK = `TERN_UART_NAK;
+  localparam [2:0]  N_NONE = 3'd0, N_CRC = `TERN_UART_NAK_CRC, N_LEN = `TERN_UART_NAK_LEN, N_CMD = `TERN_UART_NAK_CMD,
+                    N_ADDR = `TERN_UART_NAK_ADDR, N_BUS = `TERN_UART_NAK_BUS;
 
   // ---- sizes --------------------------------------------------------------------------------
   localparam integer LW  = $clog2(MAX_DATA + 5);           // LEN values 0 .. MAX_DATA + 4

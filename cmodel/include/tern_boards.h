@@ -25,18 +25,8 @@ typedef struct tern_board_spec {
 /* Board i (0 .. TERN_BOARD_COUNT - 1), or NULL. */
 static inline const tern_board_spec *tern_board_spec_at(unsigned i) {
   static const tern_board_spec k_boards[] = {
-      {"icebreaker", "iCEBreaker v1.0 (iCE40UP5K-SG48)", "ice40",
-       1u, 5u, 1u, 1u, 256u, 32u, 16u,
-       131072u, 1u, 0u,
-       36000000ul, 12000000ul, 3000000ul, 12u,
-       1, 0.00353, 0.01058,
-       "iCE40 UP5K core power measured for another open design (SymbioticEDA/MARLANN power-test: 3.53 mW idle, 10.58 mW active, GitHub SymbioticEDA/MARLANN power-test/README.md): a proxy for tern on the same chip, core only; clock 36 MHz, the board top's design clock (docs/fpga.md)"},
-      {"ulx3s", "ULX3S v2.0 (ECP5 LFE5U-85F-6, CABGA381)", "ecp5",
-       2u, 20u, 8u, 4u, 1024u, 128u, 16u,
-       262144u, 0u, 4u,
-       100000000ul, 25000000ul, 3000000ul, 33u,
-       0, 0.0, 0.0,
-       "ECP5-85F, 2 x 20 array at 100 MHz (docs/boards.md); no sourced power figure: give --static-w and --dynamic-w"},
+      {"icebreaker", "iCEBreaker v1.0 (iCE40UP5K-SG48)", "ice40", 1u, 5u, 1u, 1u, 256u, 32u, 16u, 131072u, 1u, 0u, 36000000ul, 12000000ul, 3000000ul, 12u, 1, 0.00353, 0.01058, "iCE40 UP5K core power measured for another open design (SymbioticEDA/MARLANN power-test: 3.53 mW idle, 10.58 mW active, GitHub SymbioticEDA/MARLANN power-test/README.md): a proxy for tern on the same chip, core only; clock 36 MHz, the board top's design clock (docs/fpga.md)"},
+      {"ulx3s", "ULX3S v2.0 (ECP5 LFE5U-85F-6, CABGA381)", "ecp5", 2u, 20u, 8u, 4u, 1024u, 128u, 16u, 262144u, 0u, 4u, 100000000ul, 25000000ul, 3000000ul, 33u, 0, 0.0, 0.0, "ECP5-85F, 2 x 20 array at 100 MHz (docs/boards.md); no sourced power figure: give --static-w and --dynamic-w"},
   };
   return i < sizeof k_boards / sizeof k_boards[0] ? &k_boards[i] : NULL;
 }

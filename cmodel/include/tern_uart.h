@@ -17,24 +17,16 @@
 #define TERN_UART_IDENTIFY_BYTES 28u /* IDENTIFY answer payload */
 
 /* Request commands; an ACK carries CMD | TERN_UART_ACK, a NAK has CMD TERN_UART_NAK. */
-enum {
-  TERN_UART_IDENTIFY = 0x01,
-  TERN_UART_REG_READ = 0x02,
-  TERN_UART_REG_WRITE = 0x03,
-  TERN_UART_MEM_WRITE = 0x04,
-  TERN_UART_MEM_READ = 0x05,
-  TERN_UART_IRQ = 0x06,
-  TERN_UART_ACK = 0x80,
-  TERN_UART_NAK = 0xFF,
-};
+enum { TERN_UART_IDENTIFY = 0x01, TERN_UART_REG_READ = 0x02, TERN_UART_REG_WRITE = 0x03, TERN_UART_MEM_WRITE = 0x04, TERN_UART_MEM_READ = 0x05, TERN_UART_IRQ = 0x06, TERN_UART_ACK = 0x80, TERN_UART_NAK = 0xFF };
 
 /* NAK reasons. */
-enum {
-  TERN_UART_NAK_CRC = 1,
-  TERN_UART_NAK_LEN = 2,
-  TERN_UART_NAK_CMD = 3,
-  TERN_UART_NAK_ADDR = 4,
-  TERN_UART_NAK_BUS = 5,
-};
+enum { TERN_UART_NAK_CRC = 1, TERN_UART_NAK_LEN = 2, TERN_UART_NAK_CMD = 3, TERN_UART_NAK_ADDR = 4, TERN_UART_NAK_BUS = 5 };
+
+#ifdef __cplusplus
+/* Short names for C++ (the bench's protocol model). */
+namespace tern_uart {
+enum : unsigned char { SYNC = 0xA5, IDENTIFY = 0x01, REG_READ = 0x02, REG_WRITE = 0x03, MEM_WRITE = 0x04, MEM_READ = 0x05, IRQ = 0x06, ACK = 0x80, NAK = 0xFF, NAK_CRC = 0x01, NAK_LEN = 0x02, NAK_CMD = 0x03, NAK_ADDR = 0x04, NAK_BUS = 0x05 };
+}  // namespace tern_uart
+#endif
 
 #endif /* TERN_UART_H */

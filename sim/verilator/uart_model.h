@@ -18,24 +18,10 @@ namespace uartm {
 
 using Bytes = std::vector<uint8_t>;
 
-// The protocol's constants (spec/tern.toml [uart], the generated tern_uart.h) under the model's
-// short names; the model's code, not its constants, is what is independent of the driver's.
-enum : uint8_t {
-  SYNC = TERN_UART_SYNC,
-  IDENTIFY = TERN_UART_IDENTIFY,
-  REG_READ = TERN_UART_REG_READ,
-  REG_WRITE = TERN_UART_REG_WRITE,
-  MEM_WRITE = TERN_UART_MEM_WRITE,
-  MEM_READ = TERN_UART_MEM_READ,
-  IRQ = TERN_UART_IRQ,
-  ACK = TERN_UART_ACK,
-  NAK = TERN_UART_NAK,
-  NAK_CRC = TERN_UART_NAK_CRC,
-  NAK_LEN = TERN_UART_NAK_LEN,
-  NAK_CMD = TERN_UART_NAK_CMD,
-  NAK_ADDR = TERN_UART_NAK_ADDR,
-  NAK_BUS = TERN_UART_NAK_BUS
-};
+// The protocol's constants (spec/tern.toml [uart]): the generated tern_uart.h's short names
+// (SYNC, IDENTIFY, ..., NAK_BUS). The model's code, not its constants, is what is independent
+// of the driver's.
+using namespace tern_uart;
 
 // CRC-16/CCITT-FALSE, bit by bit from the definition (poly 0x1021, init 0xFFFF, MSB first).
 inline uint16_t crc16(const uint8_t *p, size_t n, uint16_t crc = 0xFFFF) {

@@ -10,22 +10,11 @@
 
 `include "tern_boards.vh"
 
-module icebreaker_top #(
-  // The device, memory and clocks as sized for this board: spec/tern.toml [boards.icebreaker] (the
-  // reasons are there; docs/boards.md), through the generated rtl/tern_boards.vh.
-  parameter integer ROWS          = `TERN_BOARD_ICEBREAKER_ROWS,
-  parameter integer LANES         = `TERN_BOARD_ICEBREAKER_LANES,
-  parameter integer T_MAX         = `TERN_BOARD_ICEBREAKER_T_MAX,
-  parameter integer QUEUE_DEPTH   = `TERN_BOARD_ICEBREAKER_QUEUE_DEPTH,
-  parameter integer ACT_BUF_BEATS = `TERN_BOARD_ICEBREAKER_ACT_BUF_BEATS,
-  parameter integer RD_FIFO_WORDS = `TERN_BOARD_ICEBREAKER_RD_FIFO_WORDS,
-  parameter integer MAX_BURST     = `TERN_BOARD_ICEBREAKER_MAX_BURST,
-  parameter integer MEM_BYTES     = `TERN_BOARD_ICEBREAKER_MEM_BYTES,
-  parameter integer MEM_REQ_REG   = `TERN_BOARD_ICEBREAKER_MEM_REQ_REG,
-  parameter integer MEM_OUT_REGS  = `TERN_BOARD_ICEBREAKER_MEM_OUT_REGS,
-  parameter integer CLK_HZ        = `TERN_BOARD_ICEBREAKER_CLK_HZ,
-  parameter integer BAUD          = `TERN_BOARD_ICEBREAKER_BAUD
-) (
+// Parameters (ROWS, LANES, T_MAX, QUEUE_DEPTH, ACT_BUF_BEATS, RD_FIFO_WORDS, MAX_BURST, MEM_BYTES,
+// MEM_REQ_REG, MEM_OUT_REGS, CLK_HZ, BAUD): the device, memory and clocks as sized for this board,
+// spec/tern.toml [boards.icebreaker] (the reasons are there; docs/boards.md), whose generated
+// rtl/tern_boards.vh writes this top's parameter list.
+module icebreaker_top #(`TERN_BOARD_ICEBREAKER_TOP_PARAMS) (
   input  wire CLK,      // 12 MHz
   input  wire RX,       // from the host (FTDI TXD)
   output wire TX,       // to the host (FTDI RXD)
