@@ -780,7 +780,7 @@ int bench(const Plusargs &pa) {
     auto *d = tb.dut();
     d->start_i = 0;
     tb.reset();
-    const uint32_t K = 2560, N = 6912;
+    const uint32_t K = TERN_W_2B4T_HIDDEN, N = TERN_W_2B4T_FFN;  // the 2B4T gate/up shape
     d->cfg_k_i = K;
     d->cfg_n_i = N;
     d->cfg_fmt_i = TERN_T5;
