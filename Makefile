@@ -30,12 +30,12 @@ SUITE_ARGS = --suites $(SUITES) --var ABS_BUILD=$(ABS_BUILD) --var BUILD=$(BUILD
         sim-board bench-board fpga fpga-report postsynth energy-report
 
 help: ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
 
 deps: ## check (as root: install) the packages the build and tests need
 	@tools/deps.sh core
 
-gen: ## regenerate rtl/tern_params.vh, cmodel/include/tern_params.h, docs/registers.md
+gen: ## regenerate the files made from spec/tern.toml (tools/gen_params.py --list; docs/registers.md)
 	$(PYTHON) tools/gen_params.py
 
 check-gen: ## fail if a generated file is stale
@@ -104,13 +104,14 @@ fuzz: ## libFuzzer on the format decoders, the GGUF reader, the tokenizer and th
 
 # The built-in model (models/, docs/model.md) generating text with every BitLinear on the
 # Verilated device RTL, each checked against the C golden model as it runs. The simulated device
-# is the default 2 x 20 array, the ULX3S board's (docs/boards.md): its device-bound tokens/s are
-# given at that board's 100 MHz (the iCEBreaker's array is 1 x 10 at 36 MHz).
+# is the default array of spec/tern.toml, which the ULX3S board carries: its device-bound tokens/s
+# are given at that board's clock (both from fpga/boards/ulx3s/board.mk; the boards: docs/boards.md).
 DEMO_MODEL  ?= models/tern-kjv.gguf
 DEMO_PROMPT ?= And God said
 DEMO_N      ?= 48
 DEMO_SAMPLE ?= --temp 0.7 --top-k 40 --seed 2
-DEMO_CLOCKS ?= ulx3s=100
+include fpga/boards/ulx3s/board.mk mk/workloads.mk
+DEMO_CLOCKS ?= ulx3s=$(BOARD_FREQ)
 demo: deps cmodel ## the built-in BitNet model generating text on the simulated accelerator, checked against the C model
 	@test -f $(DEMO_MODEL) || { echo "tern: $(DEMO_MODEL) is missing (it is committed; see docs/model.md)"; exit 1; }
 	@echo "tern: building the CLI and the Verilated device (build/driver/tern, tern-rtl.so)"
@@ -120,8 +121,8 @@ demo: deps cmodel ## the built-in BitNet model generating text on the simulated 
 	@$(ABS_BUILD)/driver/tern run -m $(DEMO_MODEL) -p "$(DEMO_PROMPT)" -n $(DEMO_N) $(DEMO_SAMPLE) --device rtl \
 	  --check --stats --clock-mhz $(DEMO_CLOCKS)
 
-demo-layer: deps sim ## one 2B4T-shaped BitLinear (2560 -> 6912) on the RTL array and the C model
-	@$(SIM_TB) +suite=demo
+demo-layer: deps sim ## one 2B4T-shaped BitLinear (hidden -> FFN, spec/tern.toml [workloads]) on the RTL array and the C model
+	@$(SIM_TB) +suite=demo +k=$(W_2B4T_HIDDEN) +n=$(W_2B4T_FFN)
 
 BENCH_MODEL := $(BUILD)/bench/2b4t-random.gguf
 bench: deps sim device ## array/device throughput at 2B4T shapes; cpu kernels vs memory bandwidth; 2B4T-shaped model tok/s

@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: Apache-2.0
 # fpga/common.mk: the RTL -> bitstream flow shared by the board Makefiles (fpga/boards/<board>/).
 #
-# A board Makefile sets these, then includes this file:
-#   BOARD        name, also the build directory fpga/build/$(BOARD)
+# A board Makefile sets BOARD (its name, also the build directory fpga/build/$(BOARD)) and
+# TOP_PARAMS (NAME=VALUE parameters of the top, Yosys hierarchy -chparam, e.g. ROWS=1 LANES=10),
+# then includes this file, which reads the board's generated board.mk (spec/tern.toml
+# [boards.<board>]) for:
 #   TOP          top module (in fpga/boards/$(BOARD)/*.v)
 #   ARCH         ice40 | ecp5
 #   FREQ         target of the design clock in MHz (the PLL output); the build fails below it
 #   CONSTRAINTS  the board's master constraint file (.pcf / .lpf), relative to the board dir
 #   PNR_DEVICE   nextpnr's device and package options
-#   TOP_PARAMS   NAME=VALUE parameters of $(TOP) (Yosys hierarchy -chparam), e.g. ROWS=1 LANES=10
+#   SEED         nextpnr's seed
 #
 # Steps, all run from the repository root with relative paths (the YoWASP tools of the ECP5
 # flow are WebAssembly and see only the working directory and below):
@@ -26,13 +28,19 @@
 # ECP5_YOSYS, NEXTPNR_ECP5, ECPPACK. The ECP5 tools have their own names so that a YOSYS=
 # given for the iCE40 flows does not replace the newer Yosys the ECP5 flow needs.
 
-SEED              ?= 1
 PYTHON            ?= python3
 NEXTPNR_FLAGS     ?=
 YOSYS_FLAGS       ?=
 TIMING_ALLOW_FAIL ?= 0
 
 ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+include $(ROOT)/fpga/boards/$(BOARD)/board.mk
+TOP         := $(BOARD_TOP)
+ARCH        := $(BOARD_ARCH)
+FREQ        ?= $(BOARD_FREQ)
+CONSTRAINTS := $(BOARD_CONSTRAINTS)
+PNR_DEVICE  := $(BOARD_PNR_DEVICE)
+SEED        ?= $(BOARD_SEED)
 BDIR := fpga/boards/$(BOARD)
 OUT  := fpga/build/$(BOARD)
 O    := $(ROOT)/$(OUT)

@@ -24,7 +24,9 @@ module tern_device #(
   parameter integer MAX_BURST     = `TERN_MAX_BURST,
   // The small device (a board like the iCEBreaker: one token per job, a one-deep queue, a low
   // clock): one job slot, the CSR queue bypassed, no timing-only register FIFOs, FIFOs in block
-  // RAM, one cycle counter fewer. Same results and registers, a few cycles more per job.
+  // RAM, one cycle counter fewer. Same results and registers, a few cycles more per job. This
+  // is the "small" profile of spec/tern.toml [profiles], which each board names and whose
+  // limits the generator checks against this rule.
   parameter integer SMALL         = (T_MAX == 1 && QUEUE_DEPTH == 1) ? 1 : 0
 ) (
   input  wire        clk_i,

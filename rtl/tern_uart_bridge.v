@@ -31,6 +31,8 @@
 
 `default_nettype none
 
+`include "tern_uart.vh"
+
 module tern_uart_bridge #(
   parameter integer CLKS_PER_BIT = 16,     // clock / baud rate
   parameter integer IDLE_BITS    = 256,    // inter-byte timeout inside a frame, in bit times
@@ -78,23 +80,15 @@ module tern_uart_bridge #(
   input  wire              irq_i
 );
 
-  // ---- protocol constants (docs/uart.md) ----------------------------------------------------
-  localparam [7:0]  SYNC       = 8'hA5;
-  localparam [7:0]  PROTO      = 8'd1;
-  localparam [31:0] MAGIC      = 32'h424E5254;   // bytes "TRNB"
-  localparam [7:0]  C_IDENT    = 8'h01;
-  localparam [7:0]  C_REG_RD   = 8'h02;
-  localparam [7:0]  C_REG_WR   = 8'h03;
-  localparam [7:0]  C_MEM_WR   = 8'h04;
-  localparam [7:0]  C_MEM_RD   = 8'h05;
-  localparam [7:0]  C_IRQ      = 8'h06;
-  localparam [7:0]  C_NAK      = 8'hFF;
-  localparam [2:0]  N_NONE     = 3'd0;
-  localparam [2:0]  N_CRC      = 3'd1;   // CRC mismatch or a framing error inside the frame
-  localparam [2:0]  N_LEN      = 3'd2;   // LEN out of range, or wrong for the command
-  localparam [2:0]  N_CMD      = 3'd3;   // unknown command
-  localparam [2:0]  N_ADDR     = 3'd4;   // address misaligned or outside the CSR/memory window
-  localparam [2:0]  N_BUS      = 3'd5;   // the CSR bus answered SLVERR/DECERR
+  // ---- protocol constants (spec/tern.toml [uart], the generated tern_uart.vh; docs/uart.md) --
+  // Frame bytes, the request commands and the NAK reasons (their meanings: the spec).
+  localparam [7:0]  SYNC = `TERN_UART_SYNC, PROTO = `TERN_UART_PROTO_VERSION;
+  localparam [31:0] MAGIC = `TERN_UART_MAGIC;   // bytes "TRNB"
+  localparam [7:0]  C_IDENT = `TERN_UART_IDENTIFY, C_REG_RD = `TERN_UART_REG_READ, C_REG_WR = `TERN_UART_REG_WRITE,
+                    C_MEM_WR = `TERN_UART_MEM_WRITE, C_MEM_RD = `TERN_UART_MEM_READ, C_IRQ = `TERN_UART_IRQ,
+                    C_NAK = `TERN_UART_NAK;
+  localparam [2:0]  N_NONE = 3'd0, N_CRC = `TERN_UART_NAK_CRC, N_LEN = `TERN_UART_NAK_LEN, N_CMD = `TERN_UART_NAK_CMD,
+                    N_ADDR = `TERN_UART_NAK_ADDR, N_BUS = `TERN_UART_NAK_BUS;
 
   // ---- sizes --------------------------------------------------------------------------------
   localparam integer LW  = $clog2(MAX_DATA + 5);           // LEN values 0 .. MAX_DATA + 4
@@ -112,7 +106,7 @@ module tern_uart_bridge #(
   localparam [31:0]  CLK_HZ_U    = CLK_HZ;
   localparam [EW-1:0] MEM_END    = MEM_BYTES_U[EW-1:0];
   localparam [LW-1:0] LW_ZERO    = {LW{1'b0}};
-  localparam [31:0]  TWO_U = 2, FOUR_U = 4, IDENT_LEN_U = 28;
+  localparam [31:0]  TWO_U = 2, FOUR_U = 4, IDENT_LEN_U = `TERN_UART_IDENTIFY_BYTES;
   localparam [LW-1:0] LW_ONE     = {{(LW-1){1'b0}}, 1'b1};
   localparam [LW-1:0] LW_TWO     = TWO_U[LW-1:0];
   localparam [LW-1:0] LW_FOUR    = FOUR_U[LW-1:0];

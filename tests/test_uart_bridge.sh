@@ -23,9 +23,9 @@ rtl=(rtl/tern_uart_bridge.v rtl/tern_uart_rx.v rtl/tern_uart_tx.v rtl/tern_crc16
 bench=$out/uart_bridge_tb
 stale=0
 [ -x "$bench" ] || stale=1
-for f in "${rtl[@]}" sim/verilator/uart_bridge_tb.cpp sim/verilator/uart_model.h sim/verilator/tb.h \
-         driver/transports/rtl/vdevice/vtb.h cmodel/include/tern_rng.h \
-         tests/common/tern_test.h "$0"; do
+for f in "${rtl[@]}" rtl/tern_uart.vh cmodel/include/tern_uart.h sim/verilator/uart_bridge_tb.cpp \
+         sim/verilator/uart_model.h sim/verilator/tb.h driver/transports/rtl/vdevice/vtb.h \
+         cmodel/include/tern_rng.h tests/common/tern_test.h "$0"; do
   [ "$f" -nt "$bench" ] && stale=1
 done
 rc=0

@@ -100,4 +100,20 @@
 #define TERN_REG_CYCLES_OFFSET 0x040u
 #define TERN_REG_CYCLES_RESET 0x00000000u
 
+/* The name of a STATUS.ERR code ([errors]), "unknown" for a code not in the table. */
+static inline const char *tern_deverr_name(unsigned code) {
+  switch (code) {
+    case 0u: return "NONE";
+    case 1u: return "BAD_K";
+    case 2u: return "BAD_N";
+    case 3u: return "BAD_FMT";
+    case 4u: return "BAD_TOKENS";
+    case 5u: return "MISALIGNED";
+    case 6u: return "BUS_ERROR";
+    case 7u: return "QUEUE_FULL";
+    case 8u: return "ACT_OVERFLOW";
+    default: return "unknown";
+  }
+}
+
 #endif /* TERN_PARAMS_H */

@@ -10,6 +10,7 @@
  * Prints: BENCH name=ternary_matmul isa=... fmt=... k=... n=... tokens=... threads=... ... */
 #include "bench_common.h"
 #include "cpu_kernels.h"
+#include "tern_workloads.h"
 
 typedef struct {
   uint32_t k, n;
@@ -41,8 +42,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "bench_ternary: %s not supported here\n", tern_cpu_isa_name(isa));
     return 2;
   }
-  static const shape shapes[] = {
-      {2560, 2560, "attn_q_o"}, {2560, 640, "attn_k_v"}, {2560, 6912, "ffn_gate_up"}, {6912, 2560, "ffn_down"}};
+  static const shape shapes[] = {{TERN_W_2B4T_HIDDEN, TERN_W_2B4T_HIDDEN, "attn_q_o"},
+                                 {TERN_W_2B4T_HIDDEN, TERN_W_2B4T_KV_DIM, "attn_k_v"},
+                                 {TERN_W_2B4T_HIDDEN, TERN_W_2B4T_FFN, "ffn_gate_up"},
+                                 {TERN_W_2B4T_FFN, TERN_W_2B4T_HIDDEN, "ffn_down"}};
   static const tern_format fmts[] = {TERN_T2, TERN_T5};
   printf("# isa=%s working_set_mib=%zu\n", tern_cpu_isa_name(isa), mib);
   uint64_t rng = 12345;
@@ -123,8 +126,8 @@ int main(int argc, char **argv) {
     for (size_t fi = 0; fi < 2 && !only_shape; fi++) {
       const tern_format fmt = fmts[fi];
       enum { Q, K, V, O, G, U, D, NM };
-      static const uint32_t lk[NM] = {2560, 2560, 2560, 2560, 2560, 2560, 6912};
-      static const uint32_t ln[NM] = {2560, 640, 640, 2560, 6912, 6912, 2560};
+      static const uint32_t lk[NM] = TERN_W_2B4T_PROJ_K;
+      static const uint32_t ln[NM] = TERN_W_2B4T_PROJ_N;
       tern_cpu_weights base[NM];
       size_t layer_bytes = 0;
       double layer_weights = 0;
@@ -151,10 +154,11 @@ int main(int argc, char **argv) {
       for (int mi = 0; mi < NM; mi++) tern_cpu_weights_free(&base[mi]);
       for (unsigned tokens = 1; tokens <= 8; tokens += 7) {
         if (only_tokens && tokens != only_tokens) continue;
-        int8_t *x = malloc((size_t)6912 * tokens);
-        int32_t *acc = malloc(sizeof(int32_t) * 6912 * tokens * 3);
+        int8_t *x = malloc((size_t)TERN_W_2B4T_FFN * tokens);
+        int32_t *acc = malloc(sizeof(int32_t) * TERN_W_2B4T_FFN * tokens * 3);
         if (!x || !acc) return 1;
-        for (size_t i = 0; i < (size_t)6912 * tokens; i++) x[i] = (int8_t)(tern_rand_next_bench(&rng) & 0xFF);
+        for (size_t i = 0; i < (size_t)TERN_W_2B4T_FFN * tokens; i++)
+          x[i] = (int8_t)(tern_rand_next_bench(&rng) & 0xFF);
         double best = 1e30;
         size_t passes = 0;
         const double t0 = bench_now();
@@ -162,10 +166,11 @@ int main(int argc, char **argv) {
           const double p0 = bench_now();
           for (size_t l = 0; l < layers; l++) {
             const tern_cpu_weights *w = &lw[l * NM];
-            tern_cpu_matmul_item qkv[3] = {{&w[Q], x, tokens, acc},
-                                           {&w[K], x, tokens, acc + 2560 * tokens},
-                                           {&w[V], x, tokens, acc + 3200 * tokens}};
-            tern_cpu_matmul_item gu[2] = {{&w[G], x, tokens, acc}, {&w[U], x, tokens, acc + 6912 * tokens}};
+            tern_cpu_matmul_item qkv[3] = {
+                {&w[Q], x, tokens, acc},
+                {&w[K], x, tokens, acc + TERN_W_2B4T_HIDDEN * tokens},
+                {&w[V], x, tokens, acc + (TERN_W_2B4T_HIDDEN + TERN_W_2B4T_KV_DIM) * tokens}};
+            tern_cpu_matmul_item gu[2] = {{&w[G], x, tokens, acc}, {&w[U], x, tokens, acc + TERN_W_2B4T_FFN * tokens}};
             tern_cpu_matmul_many(qkv, 3, isa, pool);
             tern_cpu_matmul(&w[O], isa, pool, x, tokens, acc);
             tern_cpu_matmul_many(gu, 2, isa, pool);

@@ -134,12 +134,6 @@ static void hd_release(void *state, void *handle) {
   if (handle && --d->live == 0) d->next = 0;
 }
 
-static const char *deverr_name(uint32_t code) {
-  static const char *const names[] = {"NONE",       "BAD_K",     "BAD_N",      "BAD_FMT",     "BAD_TOKENS",
-                                      "MISALIGNED", "BUS_ERROR", "QUEUE_FULL", "ACT_OVERFLOW"};
-  return code < sizeof names / sizeof names[0] ? names[code] : "unknown";
-}
-
 /* One device job: up to T_MAX tokens of one matmul, and where its data lives on the device. */
 typedef struct {
   const hal_tensor *t;
@@ -367,7 +361,7 @@ static tern_status run_group(hal_dev *d, job *jobs, size_t count, size_t first, 
     uint32_t status = 0;
     reg_rd(d, TERN_REG_STATUS_OFFSET, &status);
     uint32_t code = (status & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB;
-    snprintf(d->error, d->error_size, "device refused a job: error %u (%s)", code, deverr_name(code));
+    snprintf(d->error, d->error_size, "device refused a job: error %u (%s)", code, tern_deverr_name(code));
     st = TERN_ERR_DEVICE;
     goto out;
   }

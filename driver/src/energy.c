@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "errmsg.h"
+#include "tern_boards.h"
 #include "tern_cycle.h"
 #include "tern_energy.h"
 #include "tern_metrics.h"
@@ -86,24 +87,15 @@ tern_status tern_board_builtin(const char *name, tern_board *b) {
   if (!name || !b) return TERN_ERR_ARG;
   memset(b, 0, sizeof *b);
   copy_str(b->name, sizeof b->name, name);
-  if (strcmp(name, "icebreaker") == 0) {
-    /* docs/boards.md, docs/fpga.md: 1 x 5 array, 36 MHz design clock (met) */
-    b->clock_mhz = 36.0;
-    b->geom.rows = 1, b->geom.lanes = 5;
-    b->has_power = 1;
-    b->static_w = 3.53e-3;
-    b->dynamic_w = 10.58e-3 - 3.53e-3;
-    copy_str(b->source, sizeof b->source,
-             "iCE40 UP5K core power measured for another open design (SymbioticEDA/MARLANN power-test: 3.53 mW idle, "
-             "10.58 mW active, GitHub SymbioticEDA/MARLANN power-test/README.md): a proxy for tern on the same chip, "
-             "core only; clock "
-             "36 MHz, the board top's design clock (docs/fpga.md)");
-  } else if (strcmp(name, "ulx3s") == 0) {
-    b->clock_mhz = 100.0;
-    b->geom.rows = 2, b->geom.lanes = 20;
-    copy_str(b->source, sizeof b->source,
-             "ECP5-85F, 2 x 20 array at 100 MHz (docs/boards.md); no sourced power figure: give --static-w and "
-             "--dynamic-w");
+  /* tern's own boards: spec/tern.toml [boards] (the generated tern_boards.h) */
+  const tern_board_spec *spec = tern_board_spec_find(name);
+  if (spec) {
+    b->clock_mhz = spec->clk_hz / 1e6;
+    b->geom.rows = spec->rows, b->geom.lanes = spec->lanes;
+    b->has_power = spec->has_power;
+    b->static_w = spec->static_w;
+    b->dynamic_w = spec->active_w - spec->static_w;
+    copy_str(b->source, sizeof b->source, spec->energy_source);
   } else if (strcmp(name, "kv260") == 0) {
     b->clock_mhz = 250.0;
     b->has_power = 1;

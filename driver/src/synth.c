@@ -11,6 +11,7 @@
 #include "tern_gguf_write.h"
 #include "tern_pack.h"
 #include "tern_synth.h"
+#include "tern_workloads.h"
 
 static void preset_tiny(tern_synth_params *p) {
   tern_synth_params t = {256, 2, 768, 4, 2, 512, 256, 1.0 / 3.0, 1};
@@ -18,8 +19,16 @@ static void preset_tiny(tern_synth_params *p) {
 }
 
 static void preset_2b4t(tern_synth_params *p) {
-  /* microsoft/bitnet-b1.58-2B-4T's config: dim, layers, FFN, heads, KV heads, vocabulary, context */
-  tern_synth_params t = {2560, 30, 6912, 20, 5, 128256, 4096, 1.0 / 3.0, 1};
+  /* spec/tern.toml [workloads.2b4t]: dim, layers, FFN, heads, KV heads, vocabulary, context */
+  tern_synth_params t = {TERN_W_2B4T_HIDDEN,
+                         TERN_W_2B4T_LAYERS,
+                         TERN_W_2B4T_FFN,
+                         TERN_W_2B4T_HEADS,
+                         TERN_W_2B4T_KV_HEADS,
+                         TERN_W_2B4T_VOCAB,
+                         TERN_W_2B4T_CTX,
+                         1.0 / 3.0,
+                         1};
   *p = t;
 }
 

@@ -15,41 +15,11 @@
 #include <stdint.h>
 
 #include "tern_status.h"
+#include "tern_uart.h" /* the protocol's constants: spec/tern.toml [uart] */
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define TERN_UART_SYNC 0xA5u
-#define TERN_UART_PROTO_VERSION 1u
-#define TERN_UART_MAGIC 0x424E5254u /* IDENTIFY bytes 0..3: "TRNB" */
-#define TERN_UART_HDR_BYTES 5u      /* SYNC CMD SEQ LEN LEN */
-#define TERN_UART_OVERHEAD 7u       /* header + CRC */
-#define TERN_UART_DATA_MAX 4096u    /* largest MEM_WRITE / MEM_READ data any bridge takes */
-#define TERN_UART_LEN_MAX (TERN_UART_DATA_MAX + 4u)
-#define TERN_UART_FRAME_MAX (TERN_UART_LEN_MAX + TERN_UART_OVERHEAD)
-#define TERN_UART_IDENTIFY_BYTES 28u
-
-/* Request commands; an ACK carries CMD | TERN_UART_ACK, a NAK has CMD TERN_UART_NAK. */
-enum {
-  TERN_UART_IDENTIFY = 0x01,  /* -                 -> identity (28 bytes) */
-  TERN_UART_REG_READ = 0x02,  /* addr32            -> value32 */
-  TERN_UART_REG_WRITE = 0x03, /* addr32 value32    -> - */
-  TERN_UART_MEM_WRITE = 0x04, /* addr32 data       -> - */
-  TERN_UART_MEM_READ = 0x05,  /* addr32 len16      -> data */
-  TERN_UART_IRQ = 0x06,       /* -                 -> 1 byte, bit 0: the interrupt line */
-  TERN_UART_ACK = 0x80,
-  TERN_UART_NAK = 0xFF /* payload: reason, the request's CMD */
-};
-
-/* NAK reasons. */
-enum {
-  TERN_UART_NAK_CRC = 1,  /* CRC mismatch or a UART framing error in the request */
-  TERN_UART_NAK_LEN = 2,  /* LEN out of range, or wrong for the command */
-  TERN_UART_NAK_CMD = 3,  /* unknown command */
-  TERN_UART_NAK_ADDR = 4, /* address misaligned or outside the CSR / memory window */
-  TERN_UART_NAK_BUS = 5   /* the device's CSR bus answered SLVERR or DECERR */
-};
 
 /* What IDENTIFY returns (all fields little endian on the wire, in this order). */
 typedef struct tern_uart_identity {

@@ -195,7 +195,9 @@ def cmd_doc(a):
       "left (before and after technology mapping), nextpnr with the design clock's target "
       "(`--freq`) and a fixed seed, and the bitstream packer. The build fails, and packs no "
       "bitstream, when the routed design misses its target clock. Flow: `fpga/common.mk`, "
-      "`fpga/boards/<board>/Makefile`; pins: the board's `.pcf` / `.lpf`.")
+      "`fpga/boards/<board>/Makefile`; each board's target clock, device options, seed and "
+      "device parameters: `spec/tern.toml` `[boards]` (generated into `fpga/boards/<board>/board.mk` "
+      "and `rtl/tern_boards.vh`); pins: the board's `.pcf` / `.lpf`.")
     w("")
     names = [b for b in a.boards if boards[b]]
     if names:

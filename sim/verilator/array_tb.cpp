@@ -12,6 +12,7 @@
 //   +vcd=FILE        waveform (benches built with --trace)
 //   +clock_mhz=F     extra clock for the demo's time figure
 // Output: one "PASS name" / "FAIL name: detail" line per case (tests/common/tern_test.h).
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdarg>
@@ -28,6 +29,8 @@
 #include "tern_quant.h"
 #include "tern_test.h"
 #include "tern_trace.h"
+#include "tern_boards.h"
+#include "tern_workloads.h"
 
 #ifndef TB_K_MAX
 #define TB_K_MAX TERN_K_MAX
@@ -642,7 +645,7 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
 
 // One BitLinear of BitNet b1.58 2B4T's shape through the RTL and the golden model.
 int demo(const Plusargs &pa) {
-  const uint32_t K = (uint32_t)pa.num("k", 2560), N = (uint32_t)pa.num("n", 6912);
+  const uint32_t K = (uint32_t)pa.num("k", TERN_W_2B4T_HIDDEN), N = (uint32_t)pa.num("n", TERN_W_2B4T_FFN);
   const uint64_t seed = pa.num("seed", 2026);
   uint64_t rng = seed;
   std::vector<float> wf((size_t)K * N), xf(K);
@@ -691,28 +694,41 @@ int demo(const Plusargs &pa) {
     if (!o.ok || !floats_equal || o.cycles != model) rc = 1;
   }
   // A whole 2B4T token: 30 layers of q, k, v, o, gate, up, down (cycle model, no stalls).
-  const uint32_t shapes[7][2] = {{2560, 2560}, {2560, 640},  {2560, 640}, {2560, 2560},
-                                 {2560, 6912}, {2560, 6912}, {6912, 2560}};
+  const uint32_t proj_k[] = TERN_W_2B4T_PROJ_K, proj_n[] = TERN_W_2B4T_PROJ_N;
   uint64_t token = 0;
-  for (auto &s : shapes) token += 30 * tern_job_cycles(kGeom, s[0], s[1]);
-  std::printf("  a whole 2B4T token (30 layers x 7 BitLinears) is %" PRIu64
+  for (uint32_t i = 0; i < TERN_W_2B4T_PROJ_COUNT; i++)
+    token += TERN_W_2B4T_LAYERS * tern_job_cycles(kGeom, proj_k[i], proj_n[i]);
+  const double ice_hz = (double)tern_board_spec_find("icebreaker")->clk_hz;
+  const double ulx_hz = (double)tern_board_spec_find("ulx3s")->clk_hz;
+  std::printf("  a whole 2B4T token (%u layers x %u BitLinears) is %" PRIu64
               " array cycles by the cycle model:\n"
-              "  %.2f tok/s at 36 MHz (iCEBreaker target clock), %.2f tok/s at 100 MHz (ULX3S target clock),\n"
+              "  %.2f tok/s at %.0f MHz (iCEBreaker target clock), %.2f tok/s at %.0f MHz (ULX3S target clock),\n"
               "  with weights streamed at one beat per cycle and the host side not counted.\n",
-              token, 36e6 / token, 100e6 / token);
+              TERN_W_2B4T_LAYERS, TERN_W_2B4T_PROJ_COUNT, token, ice_hz / token, ice_hz / 1e6, ulx_hz / token,
+              ulx_hz / 1e6);
   std::printf("demo: %s\n", rc ? "FAILED" : "bit-exact");
   return rc;
 }
 
 // Simulation speed and array utilisation for every 2B4T BitLinear shape.
 int bench(const Plusargs &pa) {
+  // The distinct (K, N) of a 2B4T layer in first-use order, named by their projections.
   struct Shape {
-    const char *name;
+    std::string name;
     uint32_t k, n;
-  } shapes[] = {{"q,o 2560->2560", 2560, 2560},
-                {"k,v 2560->640", 2560, 640},
-                {"gate,up 2560->6912", 2560, 6912},
-                {"down 6912->2560", 6912, 2560}};
+  };
+  std::vector<Shape> shapes;
+  const char *const proj_names[] = TERN_W_2B4T_PROJ_NAMES;
+  const uint32_t proj_k[] = TERN_W_2B4T_PROJ_K, proj_n[] = TERN_W_2B4T_PROJ_N;
+  for (uint32_t i = 0; i < TERN_W_2B4T_PROJ_COUNT; i++) {
+    auto it = std::find_if(shapes.begin(), shapes.end(),
+                           [&](const Shape &s) { return s.k == proj_k[i] && s.n == proj_n[i]; });
+    if (it == shapes.end())
+      shapes.push_back({proj_names[i], proj_k[i], proj_n[i]});
+    else
+      it->name += std::string(",") + proj_names[i];
+  }
+  for (auto &s : shapes) s.name += " " + std::to_string(s.k) + "->" + std::to_string(s.n);
   uint64_t rng = pa.num("seed", 7);
   std::printf("| shape | format | cycles | model | utilisation | sim Mcycles/s | weight bytes |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
@@ -729,10 +745,11 @@ int bench(const Plusargs &pa) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       double util = (double)s.k * s.n / ((double)kGeom.rows * kGeom.lanes * o.cycles);
       if (util < min_util) min_util = util;
-      std::printf("| %s | %s | %" PRIu64 " | %" PRIu64 " | %.2f%% | %.2f | %zu |\n", s.name, tern_format_name(f),
-                  o.cycles, tern_job_cycles(kGeom, s.k, s.n), 100 * util, o.cycles / secs / 1e6, j.stream.size());
+      std::printf("| %s | %s | %" PRIu64 " | %" PRIu64 " | %.2f%% | %.2f | %zu |\n", s.name.c_str(),
+                  tern_format_name(f), o.cycles, tern_job_cycles(kGeom, s.k, s.n), 100 * util, o.cycles / secs / 1e6,
+                  j.stream.size());
       if (!o.ok) {
-        std::printf("FAIL %s %s: %s\n", s.name, tern_format_name(f), o.why.c_str());
+        std::printf("FAIL %s %s: %s\n", s.name.c_str(), tern_format_name(f), o.why.c_str());
         rc = 1;
       }
     }
@@ -748,11 +765,11 @@ int bench(const Plusargs &pa) {
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     double util = (double)s.k * s.n * TB_T_MAX / ((double)kGeom.rows * kGeom.lanes * o.cycles);
     if (util < min_util) min_util = util;
-    std::printf("| %s, %u tokens | T5 | %" PRIu64 " | %" PRIu64 " | %.2f%% | %.2f | %zu |\n", s.name, TB_T_MAX,
+    std::printf("| %s, %u tokens | T5 | %" PRIu64 " | %" PRIu64 " | %.2f%% | %.2f | %zu |\n", s.name.c_str(), TB_T_MAX,
                 o.cycles, tern_job_cycles_tokens(kGeom, s.k, s.n, TB_T_MAX), 100 * util, o.cycles / secs / 1e6,
                 j.stream.size());
     if (!o.ok) {
-      std::printf("FAIL %s prefill: %s\n", s.name, o.why.c_str());
+      std::printf("FAIL %s prefill: %s\n", s.name.c_str(), o.why.c_str());
       rc = 1;
     }
   }
@@ -763,7 +780,7 @@ int bench(const Plusargs &pa) {
     auto *d = tb.dut();
     d->start_i = 0;
     tb.reset();
-    const uint32_t K = 2560, N = 6912;
+    const uint32_t K = TERN_W_2B4T_HIDDEN, N = TERN_W_2B4T_FFN;  // the 2B4T gate/up shape
     d->cfg_k_i = K;
     d->cfg_n_i = N;
     d->cfg_fmt_i = TERN_T5;

@@ -59,8 +59,8 @@ void DevBench::model_run_to(uint32_t n) {
                    ? (model_rd(TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB
                    : 0;
     if (j.expect_code >= 0 && (int)j.code != j.expect_code)
-      fail(tb_format("bench: the model gives %s for job %u (%s), meant to give %s", err_name(j.code), model_done_,
-                     j.desc().c_str(), err_name((uint32_t)j.expect_code)));
+      fail(tb_format("bench: the model gives %s for job %u (%s), meant to give %s", tern_deverr_name(j.code),
+                     model_done_, j.desc().c_str(), tern_deverr_name((uint32_t)j.expect_code)));
     if (j.code == TERN_DEVERR_NONE) {
       j.ideal = tern_job_cycles_tokens(kGeom, j.k, j.n, j.tokens);
       last_ok_ = (int)model_done_;
@@ -94,7 +94,8 @@ uint32_t DevBench::snapshot() {
     const uint32_t lvl = queue >> TERN_REG_QUEUE_LEVEL_LSB & 0xFF, mlvl = m_queue >> TERN_REG_QUEUE_LEVEL_LSB & 0xFF;
     if (status != m_status)
       fail(tb_format("after %u jobs: STATUS 0x%08x (ERR %s, BUSY %u), model 0x%08x (ERR %s, BUSY %u)", n0, status,
-                     err_name(status >> 8 & 0xFF), status & 1, m_status, err_name(m_status >> 8 & 0xFF), m_status & 1));
+                     tern_deverr_name(status >> 8 & 0xFF), status & 1, m_status, tern_deverr_name(m_status >> 8 & 0xFF),
+                     m_status & 1));
     else if (irqs != m_irq)
       fail(tb_format("after %u jobs: IRQ_STATUS 0x%x, model 0x%x", n0, irqs, m_irq));
     else if ((queue & TERN_REG_QUEUE_DEPTH_MASK) != (m_queue & TERN_REG_QUEUE_DEPTH_MASK))

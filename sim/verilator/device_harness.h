@@ -91,12 +91,6 @@ inline uint32_t make_cfg(uint32_t fmt, uint32_t tokens) {
   return fmt << TERN_REG_JOB_CFG_FMT_LSB | tokens << TERN_REG_JOB_CFG_TOKENS_LSB;
 }
 
-inline const char *err_name(uint32_t code) {
-  static const char *names[] = {"NONE",       "BAD_K",     "BAD_N",      "BAD_FMT",     "BAD_TOKENS",
-                                "MISALIGNED", "BUS_ERROR", "QUEUE_FULL", "ACT_OVERFLOW"};
-  return code < sizeof names / sizeof names[0] ? names[code] : "?";
-}
-
 struct Job {
   uint32_t k = 1, n = 1, fmt = TERN_FMT_T5, tokens = 1;
   uint32_t w = 0, a = 0, o = 0;

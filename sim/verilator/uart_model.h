@@ -12,26 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "tern_uart.h"
+
 namespace uartm {
 
 using Bytes = std::vector<uint8_t>;
 
-enum : uint8_t {
-  SYNC = 0xA5,
-  IDENTIFY = 0x01,
-  REG_READ = 0x02,
-  REG_WRITE = 0x03,
-  MEM_WRITE = 0x04,
-  MEM_READ = 0x05,
-  IRQ = 0x06,
-  ACK = 0x80,
-  NAK = 0xFF,
-  NAK_CRC = 1,
-  NAK_LEN = 2,
-  NAK_CMD = 3,
-  NAK_ADDR = 4,
-  NAK_BUS = 5
-};
+// The protocol's constants (spec/tern.toml [uart]): the generated tern_uart.h's short names
+// (SYNC, IDENTIFY, ..., NAK_BUS). The model's code, not its constants, is what is independent
+// of the driver's.
+using namespace tern_uart;
 
 // CRC-16/CCITT-FALSE, bit by bit from the definition (poly 0x1021, init 0xFFFF, MSB first).
 inline uint16_t crc16(const uint8_t *p, size_t n, uint16_t crc = 0xFFFF) {

@@ -1,28 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
 // ulx3s_top: the tern board for the ULX3S v2.0 (Lattice ECP5 LFE5U-85F, CABGA381). The 25 MHz
-// oscillator feeds the PLL (100 MHz); the FT231X is the host UART at 3 Mbaud (33 clocks per
-// bit: 3.03 Mbaud, 1% fast, inside the 8N1 receiver's margin); the weights live in block RAM.
+// oscillator feeds the PLL (the design clock); the FT231X is the host UART (at 3 Mbaud, 33 clocks
+// per bit are 1% fast, inside the 8N1 receiver's margin); the weights live in block RAM. Clocks,
+// baud rate and sizes: spec/tern.toml [boards.ulx3s].
 // Pins: ulx3s_v20.lpf. Sizing arithmetic: docs/boards.md. LEDs: led[0] = out of reset,
 // led[1] = the device's interrupt. btn[0] (active low, PWR) resets the board. wifi_gpio0 is
 // held high so the ESP32 on the board leaves the FPGA alone.
 
 `default_nettype none
 
-module ulx3s_top #(
-  // The device as sized for this board (docs/boards.md): the array matches the device's 64-bit
-  // memory port (8 bytes = 40 T5 weights per cycle); block RAM holds the weights.
-  parameter integer ROWS          = 2,
-  parameter integer LANES         = 20,
-  parameter integer T_MAX         = 8,
-  parameter integer QUEUE_DEPTH   = 4,
-  parameter integer ACT_BUF_BEATS = 1024,
-  parameter integer RD_FIFO_WORDS = 128,
-  parameter integer MAX_BURST     = 16,
-  parameter integer MEM_BYTES     = 262144,
-  parameter integer MEM_OUT_REGS  = 4,         // the block-RAM array spans the chip: pipeline its requests and reads
-  parameter integer CLK_HZ        = 100000000,
-  parameter integer BAUD          = 3000000
-) (
+`include "tern_boards.vh"
+
+// Parameters (ROWS, LANES, T_MAX, QUEUE_DEPTH, ACT_BUF_BEATS, RD_FIFO_WORDS, MAX_BURST, MEM_BYTES,
+// MEM_REQ_REG, MEM_OUT_REGS, CLK_HZ, BAUD): the device, memory and clocks as sized for this board,
+// spec/tern.toml [boards.ulx3s] (the reasons are there; docs/boards.md), whose generated
+// rtl/tern_boards.vh writes this top's parameter list.
+module ulx3s_top #(`TERN_BOARD_ULX3S_TOP_PARAMS) (
   input  wire       clk_25mhz,
   input  wire       ftdi_txd,     // from the host
   output wire       ftdi_rxd,     // to the host
@@ -60,6 +53,7 @@ module ulx3s_top #(
     .MAX_BURST     (MAX_BURST),
     .MEM_BYTES     (MEM_BYTES),
     .MEM_OUT_REGS  (MEM_OUT_REGS),
+    .MEM_REQ_REG   (MEM_REQ_REG),
     .CLKS_PER_BIT  (CLK_HZ / BAUD),
     .CLK_HZ        (CLK_HZ)
   ) u_board (
