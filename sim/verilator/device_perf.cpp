@@ -20,27 +20,34 @@
 #include <vector>
 
 #include "device_harness.h"
+#include "tern_boards.h"
 #include "tern_metrics.h"
+#include "tern_workloads.h"
 
 namespace {
 
-// The 2B4T workload and the clocks it is projected at, in one place (a generated header from
-// spec/tern.toml is meant to replace this table): the seven BitLinear shapes of a layer (K x N),
-// the layer count, and the published bitnet-kv260 anchor (decode tok/s, the share of its port's
-// beat rate its weight stream used, its clock, its port and that port's beat rate in B/s).
+// The 2B4T workload (spec/tern.toml [workloads.2b4t], tern_workloads.h) and the clocks it is
+// projected at; the published bitnet-kv260 anchor (decode tok/s, the share of its port's beat
+// rate its weight stream used, its clock, its port and that port's beat rate in B/s).
 struct Shape {
   const char *name;
   uint32_t k, n;
 };
-const Shape k2b4tShapes[] = {{"q", 2560, 2560},    {"k", 2560, 640},   {"v", 2560, 640},    {"o", 2560, 2560},
-                             {"gate", 2560, 6912}, {"up", 2560, 6912}, {"down", 6912, 2560}};
-const double k2b4tLayers = 30;
+const char *const k2b4tNames[] = TERN_W_2B4T_PROJ_NAMES;
+const uint32_t k2b4tK[] = TERN_W_2B4T_PROJ_K, k2b4tN[] = TERN_W_2B4T_PROJ_N;
+const std::vector<Shape> k2b4tShapes = [] {
+  std::vector<Shape> v;
+  for (unsigned i = 0; i < TERN_W_2B4T_PROJ_COUNT; i++) v.push_back({k2b4tNames[i], k2b4tK[i], k2b4tN[i]});
+  return v;
+}();
+const double k2b4tLayers = TERN_W_2B4T_LAYERS;
 struct ProjClock {
   double hz;
   const char *note;
 };
-const ProjClock kProjClocks[] = {{45.9e6, "the 2x20 array's measured iCE40 UP5K Fmax (docs/synthesis.md)"},
-                                 {100e6, "a stated clock, not a measured Fmax"}};
+const ProjClock kProjClocks[] = {
+    {45.9e6, "the 2x20 array's measured iCE40 UP5K Fmax (docs/synthesis.md)"},
+    {(double)tern_board_spec_find("ulx3s")->clk_hz, "the ULX3S board's design clock, met by its build (docs/fpga.md)"}};
 const double kKv260TokS = 16.78, kKv260PortUsed = 0.796, kKv260ClockMhz = 250, kKv260PortBytesPerS = 16.0e9;
 const char *const kKv260Port = "4x128";
 // The device's memory port: one addr_align word a cycle.
@@ -113,7 +120,7 @@ RunFigures bench_run(DevBench &b, std::vector<Job> &jobs, std::vector<int> &tags
 
 int suite_bench(const Plusargs &pa, uint64_t seed) {
   tern_test_ctx t = {};
-  const Shape *shapes = k2b4tShapes;
+  const Shape *shapes = k2b4tShapes.data();
   AxiMemConfig mc;
   mc.read_latency = (unsigned)pa.num("latency", 0);
   mc.write_latency = mc.read_latency;
