@@ -43,10 +43,14 @@ key() { sed -n "s/^$1 = //p" "$2"; }
 # ---- 2. cost it --------------------------------------------------------------------------------
 rm -f "$W/2b4t.csv"
 board="--board kv260"
+# the ULX3S build's array and design clock, from its generated board fragment (spec/tern.toml)
+bmk() { sed -n "s/^BOARD_$1 := //p" "fpga/boards/$2/board.mk"; }
+ux_arr="$(bmk ROWS ulx3s)x$(bmk LANES ulx3s)" ux_txt="$(bmk ROWS ulx3s) x $(bmk LANES ulx3s)" ux_mhz=$(bmk FREQ ulx3s)
+ib_txt="$(bmk ROWS icebreaker) x $(bmk LANES icebreaker)" ib_mhz=$(bmk FREQ icebreaker)
 configs=(
   "cpu|--exec cpu"
-  "2x20-ddr4|--array 2x20 --clock-mhz 100 --memory ddr4 $board"
-  "2x20-hbm|--array 2x20 --clock-mhz 100 --memory hbm $board"
+  "$ux_arr-ddr4|--array $ux_arr --clock-mhz $ux_mhz --memory ddr4 $board"
+  "$ux_arr-hbm|--array $ux_arr --clock-mhz $ux_mhz --memory hbm $board"
   "16x80-ddr4|--array 16x80 --clock-mhz 250 --memory ddr4 $board"
   "16x80-hbm|--array 16x80 --clock-mhz 250 --memory hbm $board"
   "16x80-onchip|--array 16x80 --clock-mhz 250 --memory onchip $board"
@@ -194,7 +198,7 @@ Configurations (\`tern energy\` options in [tools/energy_report.sh](../tools/ene
 
 - **cpu** (a): every BitLinear on this machine's CPU (the \`cpu\` device, T5 kernels); weights,
   the F16 lm_head and the KV cache in host DRAM. tokens/s is measured here ($machine, shared).
-- **2x20-*** (b): this project's device, the 2 x 20 array the ULX3S build carries, at 100 MHz
+- **$ux_arr-*** (b): this project's device, the $ux_txt array the ULX3S build carries, at $ux_mhz MHz
   (docs/boards.md); weights streamed from DDR4-class (25.6 GB/s, the table's DRAM energy) or
   HBM-class memory (256 GB/s, 48 pJ/B).
 - **16x80-*** (b): a 16 x 80 array (1280 MACs a cycle, 32x the built one; a hypothetical size,
@@ -205,7 +209,7 @@ Configurations (\`tern energy\` options in [tools/energy_report.sh](../tools/ene
   lm_head stays in host DRAM.
 - Board power, for every device configuration: the only measured whole-board figures in the
   references, bitnet-kv260's KV260 (idle 3.808 W as static, 6.206 - 3.808 = 2.398 W as FPGA dynamic
-  while the device works). The 2x20 at 100 MHz takes 0.52 s a token, so board power swamps it.
+  while the device works). The $ux_arr at $ux_mhz MHz takes 0.52 s a token, so board power swamps it.
 - Components: **adds** = ternary additions (nonzero weights x tokens) x the 8-bit add; **SRAM** =
   the device's buffers (weight FIFO in and out, activation bank written once and read once per row
   group, results in and out) and the on-chip weight store; **DRAM** = the weights from their memory,
@@ -373,8 +377,8 @@ naming the file and line.
 
 | --board | clock | array | static W | dynamic W | source |
 |---|---|---|---|---|---|
-| icebreaker | 36 MHz | 1 x 5 | 0.00353 | 0.00705 | UP5K core power of another open design (SymbioticEDA/MARLANN: 3.53 mW idle, 10.58 mW active), a proxy; the design clock of docs/fpga.md |
-| ulx3s | 100 MHz | 2 x 20 | - | - | no sourced figure: give --static-w and --dynamic-w |
+| icebreaker | $ib_mhz MHz | $ib_txt | 0.00353 | 0.00705 | UP5K core power of another open design (SymbioticEDA/MARLANN: 3.53 mW idle, 10.58 mW active), a proxy; the design clock of docs/fpga.md |
+| ulx3s | $ux_mhz MHz | $ux_txt | - | - | no sourced figure: give --static-w and --dynamic-w |
 | kv260 | 250 MHz | - | 3.808 | 2.398 | bitnet-kv260 measured whole board (idle; generating minus idle) |
 
 ## Running it yourself
