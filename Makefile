@@ -67,13 +67,13 @@ tern: deps cmodel ## build/driver/tern and the devices it loads: tern-rtl.so (Ve
 
 # The quick tier of tests/suites.txt: builds only what its suites use (the default-geometry
 # benches, the C model tests, the sanitized driver and its rtl link, the systemc library).
-check: deps ## quick tests of every layer (C model, driver on each device, lint, short RTL runs, the model): ~15 s once built
+check: deps ## quick tests of every layer (C model, driver on each device, lint, short RTL runs, the model): ~20 s once built, <2 min cold
 	@echo "tern: building (C model tests, Verilator benches at the default geometry, driver +ASan/UBSan)"
 	@$(MAKE) -s sim device
-	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
-	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
-	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 rtl
-	@if bash tools/deps.sh systemc; then $(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) systemc \
+	@$(MAKE) -s -j2 -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
+	@$(MAKE) -s -j2 -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
+	@$(MAKE) -s -j2 -C driver BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 rtl
+	@if bash tools/deps.sh systemc; then $(MAKE) -s -j2 -C driver BUILD=$(ABS_BUILD) CC=$(CC) systemc \
 	  $(ABS_BUILD)/driver/test_bitlinear; \
 	  else echo "tern: no SystemC (apt-get install libsystemc-dev): driver-systemc will SKIP"; fi
 	@tools/run_tests.sh $(BUILD)/check-logs --tier check $(SUITE_ARGS)
