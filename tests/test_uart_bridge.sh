@@ -51,7 +51,7 @@ grep -q '^FAIL ' "$out/bench.log" && rc=1
 test=$out/test_uart_proto
 if ! "$CC" -std=c11 -O2 -g -Wall -Wextra -Werror -Icmodel/include -Idriver/include -Idriver/src \
      -Idriver/transports/uart -Itests/common driver/tests/test_uart_proto.c driver/src/uart_proto.c \
-     driver/transports/uart/hal_uart.c cmodel/src/status.c -o "$test" -lpthread \
+     driver/transports/uart/hal_uart.c driver/src/errmsg.c cmodel/src/status.c -o "$test" -lpthread \
      >"$out/test_uart_proto.build.log" 2>&1; then
   echo "FAIL uart/c-build: driver/tests/test_uart_proto.c does not build, see $out/test_uart_proto.build.log"
   exit 1
