@@ -40,6 +40,7 @@ gen_case stale-board-doc boards.icebreaker.mem_bytes=65536 docs/boards.md
 gen_case stale-error-names errors.ACT_OVERFLOW=9 cmodel/include/tern_params.h
 gen_case stale-uart-vh uart.sync=0xA6 rtl/tern_uart.vh
 gen_case stale-uart-h uart.commands.IRQ=0x07 cmodel/include/tern_uart.h
+gen_case stale-uart-crc uart.crc_init=0x1D0F rtl/tern_uart.vh
 gen_case stale-uart-doc uart.data_max=2048 docs/uart.md
 gen_case stale-workloads-h workloads.2b4t.ffn=6400 cmodel/include/tern_workloads.h
 gen_case stale-workloads-mk workloads.2b4t.layers=24 mk/workloads.mk

@@ -200,6 +200,9 @@ def uart(spec):
     for k in ("sync", "ack", "nak"):
         if not 0 <= u[k] <= 0xFF:
             fail("uart.%s must be a byte" % k)
+    for k in ("crc_poly", "crc_init"):
+        if not 0 <= u[k] <= 0xFFFF:
+            fail("uart.%s must be 16 bits" % k)
     if u["ack"] != 0x80:
         fail("uart.ack must be 0x80: the bridge answers by setting bit 7 of the request's CMD")
     cmds, naks = u.pop("commands"), u.pop("nak_reasons")
@@ -219,12 +222,15 @@ def uart(spec):
 UART_SCALARS = [("sync", "first byte of every frame"), ("proto_version", "IDENTIFY byte 4"),
                 ("magic", "IDENTIFY bytes 0..3: \"TRNB\""), ("hdr_bytes", "SYNC CMD SEQ LEN LEN"),
                 ("crc_bytes", "CRC-16/CCITT-FALSE, most significant byte first"),
+                ("crc_poly", "the CRC's polynomial (MSB first, no reflection, no final XOR)"),
+                ("crc_init", "the CRC's start value, over CMD .. the payload's last byte"),
                 ("overhead", "header + CRC"), ("data_max", "largest MEM_WRITE / MEM_READ data any bridge takes"),
                 ("addr_bytes", "addr32 before MEM_WRITE / MEM_READ data"),
                 ("len_max", "largest LEN: data_max + addr_bytes"), ("frame_max", "largest frame: len_max + overhead"),
                 ("identify_bytes", "IDENTIFY answer payload"), ("ack", "answer CMD = request CMD | ack"),
                 ("nak", "CMD of a refusal (payload: reason, the request's CMD)")]
 UART_BYTES = ("sync", "ack", "nak")
+UART_HALVES = ("crc_poly", "crc_init")  # 16-bit values
 
 
 def gen_uart_vh(spec):
@@ -238,6 +244,8 @@ def gen_uart_vh(spec):
             out.append("`define TERN_UART_%s 8'h%02X" % (k.upper(), u[k]))
         elif k == "magic":
             out.append("`define TERN_UART_MAGIC 32'h%08X" % u[k])
+        elif k in UART_HALVES:
+            out.append("`define TERN_UART_%s 16'h%04X" % (k.upper(), u[k]))
         else:
             out.append("`define TERN_UART_%s %d" % (k.upper(), u[k]))
     out.append("// request commands")
@@ -259,7 +267,8 @@ def gen_uart_h(spec):
         if k in ("ack", "nak"):
             continue
         fmt = "#define TERN_UART_%s 0x%08Xu /* %s */" if k == "magic" else (
-            "#define TERN_UART_%s 0x%02Xu /* %s */" if k in UART_BYTES else "#define TERN_UART_%s %du /* %s */")
+            "#define TERN_UART_%s 0x%02Xu /* %s */" if k in UART_BYTES else (
+                "#define TERN_UART_%s 0x%04Xu /* %s */" if k in UART_HALVES else "#define TERN_UART_%s %du /* %s */"))
         out.append(fmt % (k.upper(), u[k], what))
     out += ["", "/* Request commands; an ACK carries CMD | TERN_UART_ACK, a NAK has CMD TERN_UART_NAK. */"]
     out.append("enum { %s };" % ", ".join(
@@ -286,7 +295,8 @@ def gen_uart_doc(spec, text):
     u, cmds, naks = uart(spec)
     t = ["| name | value | meaning |", "|---|---|---|"]
     for k, what in UART_SCALARS:
-        v = "0x%08X" % u[k] if k == "magic" else ("0x%02X" % u[k] if k in UART_BYTES else "%d" % u[k])
+        v = "0x%08X" % u[k] if k == "magic" else ("0x%02X" % u[k] if k in UART_BYTES else (
+            "0x%04X" % u[k] if k in UART_HALVES else "%d" % u[k]))
         t.append("| `TERN_UART_%s` | %s | %s |" % (k.upper(), v, what.replace("|", "\\|")))
     t += ["| `TERN_UART_%s` | 0x%02X | request command |" % (n, c) for n, c in cmds.items()]
     t += ["| `TERN_UART_NAK_%s` | %d | NAK reason |" % (n, r) for n, r in naks.items()]
