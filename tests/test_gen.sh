@@ -48,6 +48,7 @@ gen_case stale-workloads-mk workloads.2b4t.layers=24 mk/workloads.mk
 # profile's (the iCEBreaker is "small": T_MAX 1).
 gen_case bad-geometry-refused array.lanes=7 "must be a multiple of 5"
 gen_case profile-mismatch-refused boards.icebreaker.t_max=2 "small profile needs t_max = 1"
+gen_case pin-not-in-constraints-refused 'boards.ulx3s.pins.rx="ftdi_rx"' "not a pin of ulx3s_v20.lpf"
 # The tokenizer's Unicode category table (driver/src/unicode_tables.h) is generated from
 # Python's unicodedata by tools/gen_unicode_tables.py.
 if out=$(python3 tools/gen_unicode_tables.py --check 2>&1); then

@@ -228,7 +228,8 @@ def apply_override(spec, item):
     node = spec
     for p in parts[:-1]:
         node = node[p]
-    node[parts[-1]] = int(val, 0)
+    # an integer (0x.. too), or a string in double quotes
+    node[parts[-1]] = val[1:-1] if len(val) >= 2 and val[0] == val[-1] == '"' else int(val, 0)
 
 
 def main():
