@@ -16,6 +16,7 @@ module tern_board #(
   parameter integer ACT_BUF_BEATS = 1024,
   parameter integer RD_FIFO_WORDS = 128,
   parameter integer MAX_BURST     = 16,
+  parameter integer SMALL         = 0,        // the device's profile (tern_device SMALL; spec [profiles])
   parameter integer MEM_BYTES     = 131072,   // on-chip RAM (a power of two >= 4096)
   parameter integer MEM_OUT_REGS  = 0,        // read latency - 1 of the RAM (tern_board_mem; >= 2
                                               // also registers the bridge's buffer read twice)
@@ -111,7 +112,8 @@ module tern_board #(
     .QUEUE_DEPTH   (QUEUE_DEPTH),
     .ACT_BUF_BEATS (ACT_BUF_BEATS),
     .RD_FIFO_WORDS (RD_FIFO_WORDS),
-    .MAX_BURST     (MAX_BURST)
+    .MAX_BURST     (MAX_BURST),
+    .SMALL         (SMALL)
   ) u_device (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),

@@ -22,12 +22,12 @@ module tern_device #(
   parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
   parameter integer RD_FIFO_WORDS = `TERN_RD_FIFO_WORDS,
   parameter integer MAX_BURST     = `TERN_MAX_BURST,
-  // The small device (a board like the iCEBreaker: one token per job, a one-deep queue, a low
-  // clock): one job slot, the CSR queue bypassed, no timing-only register FIFOs, FIFOs in block
-  // RAM, one cycle counter fewer. Same results and registers, a few cycles more per job. This
-  // is the "small" profile of spec/tern.toml [profiles], which each board names and whose
-  // limits the generator checks against this rule.
-  parameter integer SMALL         = (T_MAX == 1 && QUEUE_DEPTH == 1) ? 1 : 0
+  // The device's profile (spec/tern.toml [profiles]), chosen explicitly: 1 is the small device
+  // (a board like the iCEBreaker: one token per job, a one-deep queue, a low clock): one job
+  // slot, the CSR queue bypassed, no timing-only register FIFOs, FIFOs in block RAM, one cycle
+  // counter fewer. Same results and registers, a few cycles more per job. It needs T_MAX = 1
+  // and QUEUE_DEPTH = 1 (the spec's generator checks every board's choice).
+  parameter integer SMALL         = `TERN_SMALL
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,            // synchronous, active low

@@ -245,7 +245,7 @@ module tern_uart_bridge #(
   );
 
   always @(posedge clk_i) begin
-    if (!rst_ni || crc_init) crc_q <= 16'hFFFF;
+    if (!rst_ni || crc_init) crc_q <= `TERN_UART_CRC_INIT;
     else if (push_q)         crc_q <= crc_next;
   end
 

@@ -28,7 +28,7 @@ lint tern_csr -GQUEUE_DEPTH=8
 lint tern_device
 lint tern_device -GROWS=1 -GLANES=5
 lint tern_device -GROWS=3 -GLANES=5 -GT_MAX=3
-lint tern_device -GROWS=4 -GLANES=10 -GT_MAX=1 -GACT_BUF_BEATS=100 -GQUEUE_DEPTH=1
+lint tern_device -GROWS=4 -GLANES=10 -GT_MAX=1 -GACT_BUF_BEATS=100 -GQUEUE_DEPTH=1 -GSMALL=1
 lint tern_uart_bridge
 lint tern_uart_bridge -GMAX_DATA=256 -GMEM_BYTES=64
 lint tern_uart_bridge -GCLKS_PER_BIT=4 -GIDLE_BITS=20 -GMAX_DATA=4096 -GMEM_BYTES=131072

@@ -40,6 +40,7 @@ gen_case stale-board-doc boards.icebreaker.mem_bytes=65536 docs/boards.md
 gen_case stale-error-names errors.ACT_OVERFLOW=9 cmodel/include/tern_params.h
 gen_case stale-uart-vh uart.sync=0xA6 rtl/tern_uart.vh
 gen_case stale-uart-h uart.commands.IRQ=0x07 cmodel/include/tern_uart.h
+gen_case stale-uart-crc uart.crc_init=0x1D0F rtl/tern_uart.vh
 gen_case stale-uart-doc uart.data_max=2048 docs/uart.md
 gen_case stale-workloads-h workloads.2b4t.ffn=6400 cmodel/include/tern_workloads.h
 gen_case stale-workloads-mk workloads.2b4t.layers=24 mk/workloads.mk
@@ -47,6 +48,7 @@ gen_case stale-workloads-mk workloads.2b4t.layers=24 mk/workloads.mk
 # profile's (the iCEBreaker is "small": T_MAX 1).
 gen_case bad-geometry-refused array.lanes=7 "must be a multiple of 5"
 gen_case profile-mismatch-refused boards.icebreaker.t_max=2 "small profile needs t_max = 1"
+gen_case pin-not-in-constraints-refused 'boards.ulx3s.pins.rx="ftdi_rx"' "not a pin of ulx3s_v20.lpf"
 # The tokenizer's Unicode category table (driver/src/unicode_tables.h) is generated from
 # Python's unicodedata by tools/gen_unicode_tables.py.
 if out=$(python3 tools/gen_unicode_tables.py --check 2>&1); then

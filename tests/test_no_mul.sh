@@ -21,8 +21,8 @@ fi
 # The whole device (job planner, masters, gearboxes) computes its sizes and addresses with
 # shifts and adds too: no multiplier, divider or modulo anywhere. A small buffer keeps it quick;
 # the ULX3S board's (1024 beats: two chunks, a chunk select) and the iCEBreaker board's lean
-# configuration (T_MAX 1, queue depth 1) are checked too.
-for cfg in "ACT_BUF_BEATS 64" "ACT_BUF_BEATS 1024" "ROWS 1 -set LANES 5 -set T_MAX 1 -set QUEUE_DEPTH 1 -set ACT_BUF_BEATS 256"; do
+# configuration (the small profile: SMALL 1, T_MAX 1, queue depth 1) are checked too.
+for cfg in "ACT_BUF_BEATS 64" "ACT_BUF_BEATS 1024" "ROWS 1 -set LANES 5 -set T_MAX 1 -set QUEUE_DEPTH 1 -set ACT_BUF_BEATS 256 -set SMALL 1"; do
   script="read_verilog -Irtl $(ls rtl/tern_*.v | tr '\n' ' '); chparam -set $cfg tern_device;
 hierarchy -check -top tern_device; proc; flatten; opt -fast;
 select -assert-none t:\$mul t:\$macc t:\$div t:\$mod t:\$pow"

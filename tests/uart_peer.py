@@ -20,32 +20,37 @@ Cases (what the peer does with every request):
   jobs-back     a fake board: JOBS_DONE goes backwards
   short-read    a fake board that completes jobs but answers MEM_READ one byte short
 """
+import os
 import random
 import select
 import socket
 import struct
 import sys
 import time
+import tomllib
 
-SYNC = 0xA5
-ACK = 0x80
-NAK = 0xFF
-IDENTIFY, REG_READ, REG_WRITE, MEM_WRITE, MEM_READ, IRQ = 1, 2, 3, 4, 5, 6
-MAGIC = 0x424E5254
+# The protocol, the registers and the fake board (the ULX3S's device: its array, limits, memory
+# and clock) from the single source, spec/tern.toml.
+with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "tern.toml"), "rb") as _f:
+    _SPEC = tomllib.load(_f)
+_U, _B = _SPEC["uart"], _SPEC["boards"]["ulx3s"]
+SYNC, ACK, NAK, MAGIC = _U["sync"], _U["ack"], _U["nak"], _U["magic"]
+IDENTIFY, REG_READ, REG_WRITE, MEM_WRITE, MEM_READ, IRQ = (_U["commands"][c] for c in (
+    "IDENTIFY", "REG_READ", "REG_WRITE", "MEM_WRITE", "MEM_READ", "IRQ"))
+CRC_POLY, CRC_INIT = _U["crc_poly"], _U["crc_init"]
+ROWS, LANES, T_MAX, DEPTH, ACT_BUF = _B["rows"], _B["lanes"], _B["t_max"], _B["queue_depth"], _B["act_buf_beats"]
+MEM_BYTES, CLK_HZ, MAX_DATA = _B["mem_bytes"], _B["clk_hz"], 1024
+_REG = {r["name"]: r["offset"] for r in _SPEC["registers"]["reg"]}
+R_ID, R_VERSION, R_PARAMS, R_QUEUE = _REG["ID"], _REG["VERSION"], _REG["PARAMS"], _REG["QUEUE"]
+R_STATUS, R_IRQ_STATUS, R_JOBS_DONE = _REG["STATUS"], _REG["IRQ_STATUS"], _REG["JOBS_DONE"]
+R_DOORBELL, R_ACT_BUF = _REG["DOORBELL"], _REG["ACT_BUF"]
 
-# The fake board: a 2 x 20 array, T_MAX 8, queue depth 4, 256 KiB of memory at 100 MHz.
-ROWS, LANES, T_MAX, DEPTH, ACT_BUF = 2, 20, 8, 4, 1024
-MEM_BYTES, CLK_HZ, MAX_DATA = 262144, 100_000_000, 1024
-R_ID, R_VERSION, R_PARAMS, R_QUEUE = 0x000, 0x004, 0x008, 0x00C
-R_STATUS, R_IRQ_STATUS, R_JOBS_DONE, R_DOORBELL, R_ACT_BUF = 0x014, 0x018, 0x01C, 0x038, 0x03C
-
-
-def crc16(data, crc=0xFFFF):
+def crc16(data, crc=CRC_INIT):
     """CRC-16/CCITT-FALSE: polynomial 0x1021, initial 0xFFFF, not reflected, no final XOR."""
     for b in data:
         crc ^= b << 8
         for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
+            crc = ((crc << 1) ^ CRC_POLY) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
     return crc
 
 

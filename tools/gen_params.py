@@ -112,7 +112,7 @@ def derive(spec):
         fail("device.max_burst must be 1 .. 256 (AXI4 INCR)")
     if dev["act_buf_beats"] < 1:
         fail("device.act_buf_beats must be >= 1")
-    tables.profile(spec, "device", dev)
+    d["SMALL"] = tables.profile(spec, "device", dev)["small"]
     for name, code in spec["errors"].items():
         d["DEVERR_" + name] = code
     return d
@@ -193,6 +193,7 @@ def gen_doc(d, spec, regs):
         "ACT_BUF_BEATS": "activation-buffer entries (LANES bytes) per bank; two banks",
         "RD_FIFO_WORDS": "8-byte weight words buffered or in flight on the read port",
         "MAX_BURST": "longest AXI4 burst the memory master issues (beats)",
+        "SMALL": "1: the small device structure (`[profiles]`; tern_device's SMALL), 0: the default one",
     }
     for k, v in d.items():
         m = meaning.get(k)
@@ -227,7 +228,8 @@ def apply_override(spec, item):
     node = spec
     for p in parts[:-1]:
         node = node[p]
-    node[parts[-1]] = int(val, 0)
+    # an integer (0x.. too), or a string in double quotes
+    node[parts[-1]] = val[1:-1] if len(val) >= 2 and val[0] == val[-1] == '"' else int(val, 0)
 
 
 def main():

@@ -42,8 +42,10 @@ tensor info is added with the plain integer 36 as raw_dtype and the exact byte c
 the writer stores verbatim (it only needs the id to pack it as uint32).
 """
 import argparse
+import os
 import re
 import sys
+import tomllib
 import zlib
 
 try:
@@ -264,7 +266,11 @@ def main(argv=None):
     a = ap.parse_args(argv)
 
     if a.shape_2b4t:
-        a.layers, a.dim, a.ff, a.heads, a.kv_heads, a.ctx = 30, 2560, 6912, 20, 5, 4096
+        # the 2B4T dimensions: spec/tern.toml [workloads.2b4t]
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "tern.toml"), "rb") as f:
+            w = tomllib.load(f)["workloads"]["2b4t"]
+        a.layers, a.dim, a.ff, a.heads, a.kv_heads, a.ctx = (w["layers"], w["hidden"], w["ffn"], w["heads"],
+                                                            w["kv_heads"], w["ctx"])
     if a.heads <= 0 or a.kv_heads <= 0 or a.heads % a.kv_heads or a.dim % a.heads:
         ap.error("need heads %% kv-heads == 0 and dim %% heads == 0")
     head_dim = a.dim // a.heads
@@ -279,7 +285,7 @@ def main(argv=None):
 
     tokens, types, merges, ids = build_vocab(a.vocab_extra)
     if a.shape_2b4t:   # pad to the real vocabulary size with filler tokens (normal type)
-        n_real = 128256
+        n_real = w["vocab"]
         specials = tokens[-3:]
         tokens = tokens[:-3]
         types = types[:-3]

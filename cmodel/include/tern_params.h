@@ -33,6 +33,7 @@
 #define TERN_ACT_BUF_BEATS 4096u
 #define TERN_RD_FIFO_WORDS 128u
 #define TERN_MAX_BURST 16u
+#define TERN_SMALL 0u
 #define TERN_DEVERR_NONE 0u
 #define TERN_DEVERR_BAD_K 1u
 #define TERN_DEVERR_BAD_N 2u

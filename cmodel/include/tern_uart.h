@@ -9,6 +9,8 @@
 #define TERN_UART_MAGIC 0x424E5254u /* IDENTIFY bytes 0..3: "TRNB" */
 #define TERN_UART_HDR_BYTES 5u /* SYNC CMD SEQ LEN LEN */
 #define TERN_UART_CRC_BYTES 2u /* CRC-16/CCITT-FALSE, most significant byte first */
+#define TERN_UART_CRC_POLY 0x1021u /* the CRC's polynomial (MSB first, no reflection, no final XOR) */
+#define TERN_UART_CRC_INIT 0xFFFFu /* the CRC's start value, over CMD .. the payload's last byte */
 #define TERN_UART_OVERHEAD 7u /* header + CRC */
 #define TERN_UART_DATA_MAX 4096u /* largest MEM_WRITE / MEM_READ data any bridge takes */
 #define TERN_UART_ADDR_BYTES 4u /* addr32 before MEM_WRITE / MEM_READ data */

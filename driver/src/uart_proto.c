@@ -10,7 +10,8 @@ uint16_t tern_uart_crc16(uint16_t crc, const void *data, size_t len) {
   const uint8_t *p = data;
   for (size_t i = 0; i < len; i++) {
     crc ^= (uint16_t)(p[i] << 8);
-    for (int b = 0; b < 8; b++) crc = (crc & 0x8000u) ? (uint16_t)((crc << 1) ^ 0x1021u) : (uint16_t)(crc << 1);
+    for (int b = 0; b < 8; b++)
+      crc = (crc & 0x8000u) ? (uint16_t)((crc << 1) ^ TERN_UART_CRC_POLY) : (uint16_t)(crc << 1);
   }
   return crc;
 }
@@ -24,7 +25,7 @@ tern_status tern_uart_encode(uint8_t cmd, uint8_t seq, const void *payload, size
   out[2] = seq;
   tern_uart_put16(out + 3, (uint32_t)len);
   if (len) memcpy(out + TERN_UART_HDR_BYTES, payload, len);
-  uint16_t crc = tern_uart_crc16(0xFFFFu, out + 1, len + 4);
+  uint16_t crc = tern_uart_crc16(TERN_UART_CRC_INIT, out + 1, len + 4);
   out[TERN_UART_HDR_BYTES + len] = (uint8_t)(crc >> 8);
   out[TERN_UART_HDR_BYTES + len + 1] = (uint8_t)crc;
   *out_len = tern_uart_frame_bytes(len);
@@ -90,9 +91,9 @@ static tern_uart_event feed(tern_uart_decoder *d, uint8_t b, tern_uart_frame *fr
   }
   if (d->raw_len < TERN_UART_HDR_BYTES || d->raw_len < d->need) return TERN_UART_NONE;
   size_t len = d->need - TERN_UART_OVERHEAD;
-  if (tern_uart_crc16(0xFFFFu, d->raw + 1, d->need - 1) != 0) {
+  if (tern_uart_crc16(TERN_UART_CRC_INIT, d->raw + 1, d->need - 1) != 0) {
     uint16_t got = (uint16_t)(d->raw[d->need - 2] << 8 | d->raw[d->need - 1]);
-    uint16_t want = tern_uart_crc16(0xFFFFu, d->raw + 1, d->need - 3);
+    uint16_t want = tern_uart_crc16(TERN_UART_CRC_INIT, d->raw + 1, d->need - 3);
     snprintf(d->msg, sizeof d->msg, "CRC error on a frame CMD 0x%02x SEQ %u LEN %zu: received 0x%04x, computed 0x%04x",
              d->raw[1], d->raw[2], len, got, want);
     d->crc_errors++;

@@ -18,6 +18,7 @@
 #include "tern_devmodel.h"
 #include "tern_pack.h"
 #include "tern_test.h"
+#include "tern_workloads.h"
 #include "transport.h"
 
 #define MEM ((size_t)1 << 20)
@@ -411,7 +412,7 @@ int main(int argc, char **argv) {
   tern_test_begin(&t, "driver-rtl/2b4t_shaped_layer_as_cpu");
   {
     /* BitNet b1.58 2B4T's 2560 -> 6912 projection, two tokens: about 0.9 M device cycles */
-    const uint32_t k = 2560, n = 6912, tokens = 2;
+    const uint32_t k = TERN_W_2B4T_HIDDEN, n = TERN_W_2B4T_FFN, tokens = 2;
     tern_device *dev = NULL, *cpu = NULL;
     TERN_CHECK(&t, tern_open("rtl", &dev) == TERN_OK && tern_open("cpu", &cpu) == TERN_OK);
     int8_t *w = malloc((size_t)k * n), *xq = malloc((size_t)k * tokens);

@@ -48,19 +48,10 @@
 
 namespace {
 
-// Pin names per board (their constraint files' names).
-#if defined(TB_BOARD_ICEBREAKER)
-#define PIN_CLK CLK
-#define PIN_RX RX
-#define PIN_TX TX
-#define PIN_RESET_N BTN_N
-#elif defined(TB_BOARD_ULX3S)
-#define PIN_CLK clk_25mhz
-#define PIN_RX ftdi_txd
-#define PIN_TX ftdi_rxd
-#define PIN_RESET_N btn
-#else
-#error "define TB_BOARD_ICEBREAKER or TB_BOARD_ULX3S"
+// The top's ports by role (PIN_CLK, PIN_RX, PIN_TX, PIN_RESET_N: spec/tern.toml
+// [boards.<board>].pins, through sim/Makefile).
+#if !defined(PIN_CLK) || !defined(PIN_RX) || !defined(PIN_TX) || !defined(PIN_RESET_N)
+#error "PIN_CLK, PIN_RX, PIN_TX and PIN_RESET_N must come from the build (sim/Makefile board)"
 #endif
 
 class Board {

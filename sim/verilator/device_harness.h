@@ -11,8 +11,9 @@
 // RTL's JOBS_DONE says that job ended. The device's limits are those of spec/tern.toml unless
 // the build says otherwise (sim/Makefile T_MAX= QUEUE_DEPTH= ACT_BUF= RD_FIFO= MAX_BURST=, i.e.
 // -DTB_T_MAX ... for this bench and -GT_MAX ... for the RTL, as a board instantiates the device);
-// the model gets the same limits (tern_devmodel_new_cfg). With T_MAX = 1 and QUEUE_DEPTH = 1 the
-// RTL is the small device (tern_device SMALL: one job slot, the CSR queue bypassed): the engine
+// the model gets the same limits (tern_devmodel_new_cfg). With SMALL = 1 (the small profile of
+// spec/tern.toml, which needs T_MAX = 1 and QUEUE_DEPTH = 1) the RTL is the small device
+// (tern_device SMALL: one job slot, the CSR queue bypassed): the engine
 // then holds at most one descriptor, and the bench writes the next descriptor once the engine
 // has taken the waiting one, except in the case that checks a JOB_* write is held meanwhile.
 // Checked:
@@ -66,11 +67,14 @@
 #ifndef TB_MAX_BURST
 #define TB_MAX_BURST TERN_MAX_BURST
 #endif
+#ifndef TB_SMALL
+#define TB_SMALL TERN_SMALL
+#endif
 
 static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 static const tern_devmodel_cfg kCfg = {TB_T_MAX, TB_QUEUE_DEPTH, TB_ACT_BUF_BEATS, TERN_FORMATS_MASK};
 static const uint32_t kTMax = TB_T_MAX, kQueueDepth = TB_QUEUE_DEPTH, kActBuf = TB_ACT_BUF_BEATS;
-static const bool kSmall = TB_T_MAX == 1 && TB_QUEUE_DEPTH == 1;  // tern_device's SMALL
+static const bool kSmall = TB_SMALL != 0;  // tern_device's SMALL (its profile)
 static const size_t kMemBytes = 1u << 20;
 static const uint32_t kUnreachable = 0xFFFFFFF8u;  // aligned, beyond any memory of the bench
 // Descriptors the engine may hold popped: the planner's and two job slots', or with the small

@@ -50,6 +50,7 @@ module icebreaker_top #(`TERN_BOARD_ICEBREAKER_TOP_PARAMS) (
     .ACT_BUF_BEATS (ACT_BUF_BEATS),
     .RD_FIFO_WORDS (RD_FIFO_WORDS),
     .MAX_BURST     (MAX_BURST),
+    .SMALL         (SMALL),
     .MEM_BYTES     (MEM_BYTES),
     .MEM_OUT_REGS  (MEM_OUT_REGS),
     .MEM_REQ_REG   (MEM_REQ_REG),

@@ -51,6 +51,7 @@ module ulx3s_top #(`TERN_BOARD_ULX3S_TOP_PARAMS) (
     .ACT_BUF_BEATS (ACT_BUF_BEATS),
     .RD_FIFO_WORDS (RD_FIFO_WORDS),
     .MAX_BURST     (MAX_BURST),
+    .SMALL         (SMALL),
     .MEM_BYTES     (MEM_BYTES),
     .MEM_OUT_REGS  (MEM_OUT_REGS),
     .MEM_REQ_REG   (MEM_REQ_REG),
