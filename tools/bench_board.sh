@@ -15,7 +15,8 @@ boards=${*:-icebreaker ulx3s}
 n1=2 n2=10
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-param() { sed -n "s/.*parameter integer $2 *= *\([0-9]*\).*/\1/p" "fpga/boards/$1/$1_top.v"; }
+# a board's value from its generated make fragment (spec/tern.toml [boards.<board>])
+param() { sed -n "s/^BOARD_$2 := //p" "fpga/boards/$1/board.mk"; }
 one() { # one BOARD N: prints "cycles bytes_in bytes_out"
   "$BUILD/sim/board-$1/board_tb" +tcp=0 >"$tmp/tb" 2>&1 &
   local pid=$! port=
