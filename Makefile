@@ -83,6 +83,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s sim device $(addprefix sim-,$(ALT_GEOMS))
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=icebreaker TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=ulx3s TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=t5logic T5_ROM=0 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr CFG=ardec AR_DECODE_REG=1
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=piped OUT_REGS=2

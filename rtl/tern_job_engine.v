@@ -105,7 +105,9 @@ module tern_job_engine #(
   // ---------------------------------------------------------------------------------------
   wire        plan_valid, plan_ready;
   wire [7:0]  plan_err, plan_tok;
-  wire [15:0] plan_k, plan_n, plan_b;
+  wire [15:0] plan_k, plan_n, plan_b, plan_g;
+  localparam integer PDW = $clog2(((LANES > ROWS) ? LANES : ROWS) + 1);  // planner remainders
+  wire [PDW-1:0] plan_kl, plan_nl;
   wire [1:0]  plan_fmt;
   wire [31:0] plan_w, plan_a, plan_o, plan_ww, plan_aw;
 
@@ -134,6 +136,9 @@ module tern_job_engine #(
     .plan_a_addr_o  (plan_a),
     .plan_o_addr_o  (plan_o),
     .plan_b_o       (plan_b),
+    .plan_g_o       (plan_g),
+    .plan_klast_o   (plan_kl),
+    .plan_nlast_o   (plan_nl),
     .plan_w_words_o (plan_ww),
     .plan_a_words_o (plan_aw)
   );
@@ -143,9 +148,11 @@ module tern_job_engine #(
   // ---------------------------------------------------------------------------------------
   reg [1:0]  s_valid_q, s_fetched_q, s_act_ready_q, s_bus_err_q;
   reg [7:0]  s_err_q   [0:1];
-  reg [15:0] s_k_q     [0:1];
   reg [15:0] s_n_q     [0:1];
   reg [15:0] s_b_q     [0:1];
+  reg [15:0] s_g_q     [0:1];
+  reg [PDW-1:0] s_kl_q [0:1];
+  reg [PDW-1:0] s_nl_q [0:1];
   reg [1:0]  s_fmt_q   [0:1];
   reg [7:0]  s_tok_q   [0:1];
   reg [31:0] s_w_q     [0:1];
@@ -167,9 +174,11 @@ module tern_job_engine #(
   always @(posedge clk_i) begin
     if (plan_take && !DIRECT) begin
       s_err_q[plan_ptr_q] <= plan_err;
-      s_k_q[plan_ptr_q]   <= plan_k;
       s_n_q[plan_ptr_q]   <= plan_n;
       s_b_q[plan_ptr_q]   <= plan_b;
+      s_g_q[plan_ptr_q]   <= plan_g;
+      s_kl_q[plan_ptr_q]  <= plan_kl;
+      s_nl_q[plan_ptr_q]  <= plan_nl;
       s_fmt_q[plan_ptr_q] <= plan_fmt;
       s_tok_q[plan_ptr_q] <= plan_tok;
       s_w_q[plan_ptr_q]   <= plan_w;
@@ -220,9 +229,11 @@ module tern_job_engine #(
   wire [7:0]  l_tok   = DIRECT ? plan_tok : s_tok_q[ld_slot];
   wire [3:0]  l_tail  = DIRECT ? d_tail_q : s_tail_q[ld_slot];
   wire [7:0]  x_err   = DIRECT ? plan_err : s_err_q[x];
-  wire [15:0] x_k     = DIRECT ? plan_k   : s_k_q[x];
   wire [15:0] x_n     = DIRECT ? plan_n   : s_n_q[x];
   wire [15:0] x_b     = DIRECT ? plan_b   : s_b_q[x];
+  wire [15:0] x_g     = DIRECT ? plan_g   : s_g_q[x];
+  wire [PDW-1:0] x_kl = DIRECT ? plan_kl  : s_kl_q[x];
+  wire [PDW-1:0] x_nl = DIRECT ? plan_nl  : s_nl_q[x];
   wire [1:0]  x_fmt   = DIRECT ? plan_fmt : s_fmt_q[x];
   wire [7:0]  x_tok   = DIRECT ? plan_tok : s_tok_q[x];
   wire [31:0] x_o     = DIRECT ? plan_o   : s_o_q[x];
@@ -848,14 +859,21 @@ module tern_job_engine #(
   wire                    arr_r_valid, arr_r_last, wr_r_ready;
   wire [32*ROWS-1:0]      arr_r_data;
   wire [TOKW-1:0]         x_tokens = x_tok[TOKW-1:0];
+  // The array takes the planned job: B - 1, G - 1 and the last beat's and group's remainders.
+  localparam integer ARR_LRW = (LANES > 1) ? $clog2(LANES) : 1;
+  localparam integer ARR_RRW = (ROWS > 1) ? $clog2(ROWS) : 1;
+  wire unused_x_rem = ^{x_kl, x_nl};
+
   tern_mac_array #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX)
   ) u_array (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni & ~abort_q),
     .start_i      (x_ok_start),
-    .cfg_k_i      (x_k),
-    .cfg_n_i      (x_n),
+    .cfg_beats_i  (x_b),
+    .cfg_groups_i (x_g),
+    .cfg_klast_i  (x_kl[ARR_LRW-1:0]),
+    .cfg_nlast_i  (x_nl[ARR_RRW-1:0]),
     .cfg_fmt_i    (x_fmt),
     .cfg_tokens_i (x_tokens),
     .busy_o       (arr_busy),

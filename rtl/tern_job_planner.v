@@ -3,8 +3,8 @@
 // one shift-add / shift-subtract unit over a few dozen cycles (no multiplier, no divider; the
 // planner runs while the previous job computes, so its latency is hidden).
 //
-//   B      = ceil(K / LANES)            activation beats per token row
-//   G      = ceil(N / ROWS)             row groups
+//   B      = ceil(K / LANES)            activation beats per token row (and (K-1) mod LANES)
+//   G      = ceil(N / ROWS)             row groups (and (N-1) mod ROWS)
 //   W      = ceil(G * B * BB / 8)       8-byte words of the weight stream (BB = beat bytes)
 //   A      = TOKENS * ceil(K / 8)       8-byte words of the activation rows
 //   TOKENS * B <= ACT_BUF_BEATS         or the job fails with ACT_OVERFLOW
@@ -20,8 +20,11 @@ module tern_job_planner #(
   parameter integer LANES         = `TERN_LANES,
   parameter integer T_MAX         = `TERN_T_MAX,
   parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
-  parameter integer CHECK_REG     = 0   // 1: the descriptor checks registered, a cycle later
+  parameter integer CHECK_REG     = 0,  // 1: the descriptor checks registered, a cycle later
                                         // (S_CHECK2): no K/N compare chain before state_q
+  // The divider's remainder stays below its divisor, so its datapath is as wide as the larger
+  // divisor (a 3-bit subtract for 5 lanes, not a 17-bit one).
+  parameter integer DW = $clog2(((LANES > ROWS) ? LANES : ROWS) + 1)
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,          // synchronous, active low
@@ -46,6 +49,9 @@ module tern_job_planner #(
   output wire [31:0] plan_a_addr_o,
   output wire [31:0] plan_o_addr_o,
   output wire [15:0] plan_b_o,        // B
+  output wire [15:0] plan_g_o,        // G
+  output wire [DW-1:0] plan_klast_o,  // (K - 1) mod LANES: lanes of a group's last beat - 1
+  output wire [DW-1:0] plan_nlast_o,  // (N - 1) mod ROWS: rows of the job's last group - 1
   output wire [31:0] plan_w_words_o,  // W
   output wire [31:0] plan_a_words_o   // A
 );
@@ -62,10 +68,6 @@ module tern_job_planner #(
   localparam [31:0]  T2_BB_U = (2 * ROWS * LANES + 7) / 8;   // beat bytes (docs/formats.md)
   localparam [31:0]  T5_BB_U = (ROWS * LANES) / 5;
   localparam [1:0]   FMT_T5  = `TERN_FMT_T5;
-  // The divider's remainder stays below its divisor, so its datapath is as wide as the larger
-  // divisor (a 3-bit subtract for 5 lanes, not a 17-bit one).
-  localparam integer MAX_DIV = (LANES > ROWS) ? LANES : ROWS;
-  localparam integer DW      = $clog2(MAX_DIV + 1);
   localparam [7:0] E_BAD_K      = `TERN_DEVERR_BAD_K;
   localparam [7:0] E_BAD_N      = `TERN_DEVERR_BAD_N;
   localparam [7:0] E_BAD_FMT    = `TERN_DEVERR_BAD_FMT;
@@ -83,7 +85,8 @@ module tern_job_planner #(
   reg [1:0]  fmt_q;
   reg [7:0]  tok_q;
   reg [31:0] w_q, a_q, o_q;
-  reg [15:0] b_q;
+  reg [15:0] b_q, g_q;
+  reg [DW-1:0] klast_q, nlast_q;  // final remainders: (K + L - 1) mod L = (K - 1) mod L
   reg [31:0] wwords_q, awords_q;
   // the arithmetic unit
   reg [16:0] num_q;        // dividend, shifted out as the quotient shifts in
@@ -175,10 +178,13 @@ module tern_job_planner #(
             rem_q <= {DW{1'b0}};
             it_q  <= 5'd0;
             if (state_q == S_DIV_K) begin
-              b_q   <= num_next[15:0];
+              b_q     <= num_next[15:0];
+              klast_q <= fits ? rem_sub[DW-1:0] : rem_sh[DW-1:0];
               num_q <= {1'b0, n_q} + ROWS_U[16:0] - 17'd1;
               state_q <= S_DIV_N;
             end else begin
+              g_q     <= num_next[15:0];
+              nlast_q <= fits ? rem_sub[DW-1:0] : rem_sh[DW-1:0];
               mc_q   <= {16'd0, num_next[15:0]};  // G
               mp_q   <= b_q;                      // B
               prod_q <= 32'd0;
@@ -256,6 +262,9 @@ module tern_job_planner #(
   assign plan_a_addr_o  = a_q;
   assign plan_o_addr_o  = o_q;
   assign plan_b_o       = b_q;
+  assign plan_g_o       = g_q;
+  assign plan_klast_o   = klast_q;
+  assign plan_nlast_o   = nlast_q;
   assign plan_w_words_o = wwords_q;
   assign plan_a_words_o = awords_q;
 

@@ -18,14 +18,22 @@ module tern_mac_array #(
   parameter integer K_BITS   = `TERN_K_BITS,
   parameter integer N_BITS   = `TERN_N_BITS,
   parameter integer FMT_BITS = `TERN_FMT_BITS,
-  parameter integer T_MAX    = `TERN_T_MAX      // tokens one weight beat serves
+  parameter integer T_MAX    = `TERN_T_MAX,     // tokens one weight beat serves
+  parameter integer T5_ROM   = 1,               // T5 decode: 1 = table (block RAM), 0 = logic
+  parameter integer LRW      = (LANES > 1) ? $clog2(LANES) : 1,  // bits of a lane index
+  parameter integer RRW      = (ROWS > 1) ? $clog2(ROWS) : 1     // bits of a row index
 ) (
   input  wire                      clk_i,
   input  wire                      rst_ni,     // synchronous, active low
   // job control
   input  wire                      start_i,
-  input  wire [K_BITS-1:0]         cfg_k_i,
-  input  wire [N_BITS-1:0]         cfg_n_i,
+  // The job as planned (tern_job_planner): B = ceil(K / LANES) beats per row group and
+  // G = ceil(N / ROWS) groups, and the lanes of a group's last beat and the rows of the last
+  // group, minus one.
+  input  wire [K_BITS-1:0]         cfg_beats_i,   // B, 1 .. ceil(K_MAX / LANES) (not checked)
+  input  wire [N_BITS-1:0]         cfg_groups_i,  // G, 1 .. ceil(N_MAX / ROWS) (not checked)
+  input  wire [LRW-1:0]            cfg_klast_i,   // (K - 1) mod LANES
+  input  wire [RRW-1:0]            cfg_nlast_i,   // (N - 1) mod ROWS
   input  wire [FMT_BITS-1:0]       cfg_fmt_i,
   input  wire [$clog2(T_MAX+1)-1:0] cfg_tokens_i,  // 1 .. T_MAX
   output wire                      busy_o,
@@ -46,26 +54,20 @@ module tern_mac_array #(
 );
 
   localparam integer ACC_BITS = `TERN_ACC_BITS;
+  // Accumulator bits kept: a sum of K_MAX products, each in [-128, 128], fits ACC_W signed bits.
+  localparam integer ACC_NEED = $clog2(128 * `TERN_K_MAX + 1) + 1;
+  localparam integer ACC_W    = (ACC_NEED < ACC_BITS) ? ACC_NEED : ACC_BITS;
   localparam integer LEVELS   = $clog2(LANES);          // TREE_LEVELS
-  localparam integer LCW      = $clog2(LANES + 1);      // bits of a lane count 0 .. LANES
-  localparam integer RCW      = $clog2(ROWS + 1);       // bits of a row count 0 .. ROWS
   localparam integer T5_OK    = ((ROWS * LANES) % 5 == 0) ? 1 : 0;
   localparam integer FLAG_STAGES = 1 + LEVELS;          // S1 + tree levels
   localparam integer TOK_BITS = $clog2(T_MAX + 1);      // bits of a token count 1 .. T_MAX
   localparam integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1;  // bits of a token index
+  // Counter widths: B <= ceil(K_MAX / LANES) and G <= ceil(N_MAX / ROWS).
+  localparam integer B_MAX    = (`TERN_K_MAX + LANES - 1) / LANES;
+  localparam integer G_MAX    = (`TERN_N_MAX + ROWS - 1) / ROWS;
+  localparam integer BC_BITS  = $clog2(B_MAX + 1);
+  localparam integer GC_BITS  = $clog2(G_MAX + 1);
 
-  localparam [31:0]         LANES_U = LANES;
-  localparam [31:0]         ROWS_U  = ROWS;
-  localparam [31:0]         KC_OFF_U = 2 * LANES + 1;
-  localparam [31:0]         NC_OFF_U = 2 * ROWS + 1;
-  localparam [K_BITS-1:0]   K_STEP    = LANES_U[K_BITS-1:0];
-  localparam [N_BITS-1:0]   N_STEP    = ROWS_U[N_BITS-1:0];
-  localparam [K_BITS:0]     KC_STEP   = LANES_U[K_BITS:0];
-  localparam [N_BITS:0]     NC_STEP   = ROWS_U[N_BITS:0];
-  localparam [K_BITS:0]     KC_OFF    = KC_OFF_U[K_BITS:0];
-  localparam [N_BITS:0]     NC_OFF    = NC_OFF_U[N_BITS:0];
-  localparam [LCW-1:0]      K_LO_STEP = LANES_U[LCW-1:0];
-  localparam [RCW-1:0]      N_LO_STEP = ROWS_U[RCW-1:0];
   localparam [FMT_BITS-1:0] FMT_T2 = `TERN_FMT_T2;
   localparam [FMT_BITS-1:0] FMT_T5 = `TERN_FMT_T5;
 
@@ -83,37 +85,20 @@ module tern_mac_array #(
   reg                feed_q;      // beats of the job remain to be taken
   reg                err_q;
   reg                fmt_t5_q;
-  // Position in the job, as down-counters that step by LANES (beats) and ROWS (groups):
-  //   k_rem = K positions left in the current group (this beat included),
-  //   n_rem = rows left in the job (this group included).
-  // The decisions "last beat of the group" and "last group" are registered flags computed one
-  // step ahead from the sign of kc = k_rem - (2*LANES + 1) (after a step of LANES,
-  // k_rem <= LANES iff now k_rem <= 2*LANES iff kc < 0), and likewise nc for rows, so no
-  // comparator lies between the counters and the stream handshake. The lane mask of a last
-  // beat is the same in every group (K - (B-1)*LANES valid lanes): it is registered as a
-  // thermometer code when the first last beat comes up (or at the start when B = 1).
-  reg  [K_BITS:0]    kc_q;        // k_rem - (2*LANES + 1), two's complement
-  reg  [N_BITS:0]    nc_q;        // n_rem - (2*ROWS + 1), two's complement
-  reg  [K_BITS:0]    kc0_q;       // kc at the start of a group: K - (2*LANES + 1)
-  reg  [LCW-1:0]     kn_q;        // (k_rem - LANES) mod 2^LCW: k_rem of the next beat
-  reg  [LCW-1:0]     kn0_q;       // kn at the start of a group
-  reg  [RCW-1:0]     n_lo_q;      // n_rem mod 2^RCW
-  reg                one_beat_q;  // K <= LANES: every group is one beat
-  reg                k_last_q;    // k_rem <= LANES: this beat is the last of its group
-  reg                n_last_q;    // n_rem <= ROWS: this group is the last of the job
-  reg  [LANES-1:0]   k_mask_q;    // lanes valid in a group's last beat
 
   wire fmt_ok = (cfg_fmt_i == FMT_T2) || ((cfg_fmt_i == FMT_T5) && (T5_OK != 0));
   localparam [31:0] T_MAX_U = T_MAX;
   wire [31:0] cfg_tokens_u = {{(32-TOK_BITS){1'b0}}, cfg_tokens_i};
   wire tok_ok = (cfg_tokens_u != 32'd0) && (cfg_tokens_u <= T_MAX_U);
-  wire cfg_ok = (cfg_k_i != {K_BITS{1'b0}}) && (cfg_n_i != {N_BITS{1'b0}}) && fmt_ok && tok_ok;
+  // B and G are not checked here: the planner refuses K = 0 and N = 0 (BAD_K, BAD_N), so
+  // they are >= 1; a 0 would count as 2^BC_BITS beats or 2^GC_BITS groups (bounded).
+  wire cfg_ok = fmt_ok && tok_ok;
   wire start_ok  = start_i & cfg_ok;    // used while idle only
   wire start_bad = start_i & ~cfg_ok;
 
   // Prefill weight reuse: each weight beat serves TOKENS activation beats in a row (token 0
   // .. TOKENS-1 at the same K positions). The weight beat moves with token 0's activations
-  // and stays in S0 for the others; the K/N counters step after the last token.
+  // and stays in S0 for the others; the beat and group counters step after the last token.
   reg  [TIX_BITS-1:0] tok_q;       // token of the next activation beat
   reg  [TIX_BITS-1:0] tok_last_q;  // TOKENS - 1
   wire tok_first = (tok_q == {TIX_BITS{1'b0}});
@@ -138,6 +123,24 @@ module tern_mac_array #(
 
   wire r_done = r_valid_q & r_ready_i & r_last_q;
 
+  // Position in the job: beat b of its group (1 .. B) and group g (1 .. G), up-counters
+  // set to 1 by flip-flop resets and compared with B and G. While idle the limits follow
+  // cfg_*, so they hold the start's values when a start is taken.
+  localparam [BC_BITS-1:0] B_ONE = {{(BC_BITS-1){1'b0}}, 1'b1};
+  localparam [GC_BITS-1:0] G_ONE = {{(GC_BITS-1){1'b0}}, 1'b1};
+  reg  [BC_BITS-1:0] b_q, beats_q;
+  reg  [GC_BITS-1:0] g_q, groups_q;
+  wire               k_last = (b_q == beats_q);   // this beat is the last of its group
+  wire               n_last = (g_q == groups_q);  // this group is the last of the job
+  wire               unused_cfg_hi = ^{cfg_beats_i, cfg_groups_i};
+  wire               group_end = step & k_last;
+  reg                first_q;     // the next beat is the first of its group
+
+  always @(posedge clk_i) begin
+    if (!busy_q)   first_q <= 1'b1;
+    else if (step) first_q <= k_last;
+  end
+
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       busy_q <= 1'b0;
@@ -152,93 +155,99 @@ module tern_mac_array #(
       // Busy: starts are ignored; the job ends with the handshake of its last result.
       err_q <= 1'b0;
       if (r_done) busy_q <= 1'b0;
-      if (step && k_last_q && n_last_q) feed_q <= 1'b0;
+      if (group_end && n_last) feed_q <= 1'b0;
     end
   end
 
-  // While idle the job registers follow cfg_*, so they hold the start's values when a start
-  // is taken (and the refusal check stays off this path).
-  wire [K_BITS:0]  cfg_kc = {1'b0, cfg_k_i} - KC_OFF;
-  wire [N_BITS:0]  cfg_nc = {1'b0, cfg_n_i} - NC_OFF;
-  wire [LCW-1:0]   cfg_kn = cfg_k_i[LCW-1:0] - K_LO_STEP;
-
-  // Thermometer code of a lane count c (1 .. LANES): bit l = (c > l). One decoder serves the
-  // start (c = K when K <= LANES) and the first last beat (c = kn_q); a one-hot decode keeps
-  // it free of per-lane carry chains.
-  localparam integer KV = 1 << LCW;
-  wire [LCW-1:0]   therm_in = busy_q ? kn_q : cfg_k_i[LCW-1:0];
-  wire [KV-1:1]    therm_hot;   // therm_hot[v] = (therm_in == v)
-  wire [LANES-1:0] therm;
-
-  genvar l, r, v;
-  generate
-    for (v = 1; v < KV; v = v + 1) begin : g_therm_hot
-      localparam [LCW-1:0] VAL = v;
-      assign therm_hot[v] = (therm_in == VAL);
-    end
-    for (l = 0; l < LANES; l = l + 1) begin : g_therm
-      assign therm[l] = |therm_hot[KV-1:l+1];
-    end
-  endgenerate
+  always @(posedge clk_i) begin
+    if (!busy_q || group_end) b_q <= B_ONE;
+    else if (step)            b_q <= b_q + B_ONE;
+    if (!busy_q)              g_q <= G_ONE;
+    else if (group_end)       g_q <= g_q + G_ONE;
+  end
 
   always @(posedge clk_i) begin
     if (!busy_q) begin
-      fmt_t5_q   <= (cfg_fmt_i == FMT_T5);
-      one_beat_q <= (cfg_k_i <= K_STEP);
-      k_last_q   <= (cfg_k_i <= K_STEP);
-      n_last_q   <= (cfg_n_i <= N_STEP);
-      kc0_q      <= cfg_kc;
-      kc_q       <= cfg_kc;
-      nc_q       <= cfg_nc;
-      kn0_q      <= cfg_kn;
-      kn_q       <= cfg_kn;
-      n_lo_q     <= cfg_n_i[RCW-1:0];
-      k_mask_q   <= therm;
-    end else if (step) begin
-      if (k_last_q) begin
-        kc_q     <= kc0_q;
-        kn_q     <= kn0_q;
-        k_last_q <= one_beat_q;
-        nc_q     <= nc_q - NC_STEP;
-        n_lo_q   <= n_lo_q - N_LO_STEP;
-        n_last_q <= nc_q[N_BITS];
-      end else begin
-        kc_q     <= kc_q - KC_STEP;
-        kn_q     <= kn_q - K_LO_STEP;
-        k_last_q <= kc_q[K_BITS];
-        if (kc_q[K_BITS]) k_mask_q <= therm;   // the next beat is a last beat: kn_q lanes
-      end
+      fmt_t5_q <= (cfg_fmt_i == FMT_T5);
+      beats_q  <= cfg_beats_i[BC_BITS-1:0];
+      groups_q <= cfg_groups_i[GC_BITS-1:0];
     end
   end
 
   assign busy_o = busy_q;
   assign err_o  = err_q;
 
-  // Lane l is valid unless this is the last beat of the group and s*L + l >= K; row r unless
-  // this is the last group and g*R + r >= N (n_rem <= ROWS < 2^RCW then, so n_lo_q = n_rem).
-  localparam integer NV = 1 << RCW;
-  wire [NV-1:1]    n_hot;       // n_hot[v] = (n_lo_q == v)
-  wire [LANES-1:0] lane_valid = ~{LANES{k_last_q}} | k_mask_q;
-  wire [ROWS-1:0]  row_valid;
+  // Masks: lanes l > (K-1) mod LANES of a group's last beat and rows r > (N-1) mod ROWS of the
+  // last group count as 0. The cut sets are constant during a job (thermometer codes loaded
+  // while idle); the per-beat masks are flip-flops whose synchronous reset does the AND with
+  // "last" (s0_kill_q, s0_row_kill_q below), so no per-lane logic is needed.
+  reg  [LANES-1:0] lane_cut_q;
+  reg  [ROWS-1:0]  row_cut_q;
 
+  genvar l, r;
   generate
-    for (v = 1; v < NV; v = v + 1) begin : g_n_hot
-      localparam [RCW-1:0] VAL = v;
-      assign n_hot[v] = (n_lo_q == VAL);
+    // Lane 0 and row 0 are never cut (at least one lane and one row are valid); with one lane
+    // or one row the remainder is always 0.
+    if (LANES == 1) begin : g_one_lane
+      wire unused_klast = ^cfg_klast_i;
     end
-    for (r = 0; r < ROWS; r = r + 1) begin : g_row_valid
-      assign row_valid[r] = ~n_last_q | (|n_hot[NV-1:r+1]);
+    if (ROWS == 1) begin : g_one_row
+      wire unused_nlast = ^cfg_nlast_i;
+    end
+    always @(posedge clk_i) begin
+      lane_cut_q[0] <= 1'b0;
+      row_cut_q[0]  <= 1'b0;
+    end
+    // lane_cut[l] = (klast < l), written as klast = 4h + m against l = 4 HL + ML (m = the low
+    // two bits): small
+    // compares that map to LUTs (a plain 'klast < l' becomes a carry chain per lane).
+    for (l = 1; l < LANES; l = l + 1) begin : g_lane_cut
+      wire ge;   // klast >= l
+      if (LRW > 2) begin : g_split
+        localparam [31:0]    L_U = l;
+        localparam [LRW-3:0] HL = L_U[LRW-1:2];
+        localparam [1:0]     ML = L_U[1:0];
+        wire [LRW-3:0] h = cfg_klast_i[LRW-1:2];
+        wire           h_gt, m_ge;   // h > HL, m >= ML (constant where the range decides)
+        if (L_U[LRW-1:2] == {(LRW-2){1'b1}}) begin : g_h_top
+          assign h_gt = 1'b0;
+        end else begin : g_h_cmp
+          assign h_gt = (h > HL);
+        end
+        if (ML == 2'd0) begin : g_m_zero
+          assign m_ge = 1'b1;
+        end else begin : g_m_cmp
+          assign m_ge = (cfg_klast_i[1:0] >= ML);
+        end
+        assign ge = h_gt | ((h == HL) & m_ge);
+      end else begin : g_small
+        localparam [31:0]    L_U = l;
+        localparam [LRW-1:0] LV = L_U[LRW-1:0];
+        assign ge = (cfg_klast_i >= LV);
+      end
+      always @(posedge clk_i) begin
+        if (!busy_q) lane_cut_q[l] <= ~ge;
+      end
+    end
+    for (r = 1; r < ROWS; r = r + 1) begin : g_row_cut
+      localparam [31:0] R_U = r;
+      always @(posedge clk_i) begin
+        if (!busy_q) row_cut_q[r] <= ({{(32-RRW){1'b0}}, cfg_nlast_i} < R_U);
+      end
     end
   endgenerate
 
   // ---------------------------------------------------------------------------------------
-  // S0: input registers. Masked lanes are loaded as x = 0.
+  // S0: input registers. The activations load unmasked; s0_kill_q marks the lanes that S1
+  // loads as x = 0, which makes them contribute 0 whatever their weight code.
   // ---------------------------------------------------------------------------------------
   reg                    s0_valid_q;
+  reg                    s0_first_q;
+  reg  [TIX_BITS-1:0]    s0_tok_q;
   reg                    s0_last_q;
   reg                    s0_job_last_q;
-  reg  [ROWS-1:0]        s0_row_valid_q;
-  reg  [2*ROWS*LANES-1:0] s0_w_q;
+  reg  [ROWS-1:0]        s0_row_kill_q;
+  reg  [LANES-1:0]       s0_kill_q;
   reg  [8*LANES-1:0]     s0_x_q;
 
   always @(posedge clk_i) begin
@@ -252,28 +261,15 @@ module tern_mac_array #(
   // Data registers load whenever the pipeline moves; s0_valid_q says whether they hold a beat.
   always @(posedge clk_i) begin
     if (en) begin
-      s0_last_q      <= k_last_q;
-      s0_job_last_q  <= k_last_q & n_last_q & tok_last;
-      s0_row_valid_q <= row_valid;
+      s0_first_q    <= first_q;
+      s0_tok_q      <= tok_q;
+      s0_last_q     <= k_last;
+      s0_job_last_q <= k_last & n_last & tok_last;
+      s0_x_q        <= a_data_i;
+      s0_kill_q     <= k_last ? lane_cut_q : {LANES{1'b0}};
+      s0_row_kill_q <= n_last ? row_cut_q : {ROWS{1'b0}};
     end
   end
-
-  // The weight beat loads with token 0 and is held for the other tokens.
-  always @(posedge clk_i) begin
-    if (en && tok_first) begin
-      s0_w_q <= w_data_i;
-    end
-  end
-
-  generate
-    for (l = 0; l < LANES; l = l + 1) begin : g_s0_x
-      always @(posedge clk_i) begin
-        if (en) begin
-          s0_x_q[8*l +: 8] <= lane_valid[l] ? a_data_i[8*l +: 8] : 8'd0;
-        end
-      end
-    end
-  endgenerate
 
   // ---------------------------------------------------------------------------------------
   // S1: decode (shared by all rows) and register the codes with the activations.
@@ -282,11 +278,16 @@ module tern_mac_array #(
   reg  [2*ROWS*LANES-1:0] s1_codes_q;
   reg  [8*LANES-1:0]      s1_x_q;
 
+  // The weight beat loads into S0 (inside the decoder) with token 0 and is held for the
+  // other tokens.
   tern_weight_decoder #(
-    .ROWS  (ROWS),
-    .LANES (LANES)
+    .ROWS   (ROWS),
+    .LANES  (LANES),
+    .T5_ROM (T5_ROM)
   ) u_decoder (
-    .beat_i   (s0_w_q),
+    .clk_i    (clk_i),
+    .load_i   (en & tok_first),
+    .beat_i   (w_data_i),
     .fmt_t5_i (fmt_t5_q),
     .codes_o  (codes)
   );
@@ -294,15 +295,26 @@ module tern_mac_array #(
   always @(posedge clk_i) begin
     if (en) begin
       s1_codes_q <= codes;
-      s1_x_q     <= s0_x_q;
     end
   end
 
+  generate
+    for (l = 0; l < LANES; l = l + 1) begin : g_s1_x
+      always @(posedge clk_i) begin
+        if (en) begin
+          s1_x_q[8*l +: 8] <= s0_kill_q[l] ? 8'd0 : s0_x_q[8*l +: 8];
+        end
+      end
+    end
+  endgenerate
+
   // Flags travel beside the data: stage 1 is S1, stages 2 .. 1+LEVELS the tree levels; the
   // last stage is the beat that the accumulators see this cycle.
-  localparam integer FLAG_BITS = 3 + ROWS;   // {row_valid, job_last, last, valid}
+  // {tok, first, row_kill, job_last, last, valid}
+  localparam integer FLAG_BITS = 4 + ROWS + TIX_BITS;
   reg  [FLAG_BITS*FLAG_STAGES-1:0] flag_q;
-  wire [FLAG_BITS-1:0] s0_flags = {s0_row_valid_q, s0_job_last_q, s0_last_q, s0_valid_q};
+  wire [FLAG_BITS-1:0] s0_flags = {s0_tok_q, s0_first_q, s0_row_kill_q, s0_job_last_q,
+                                   s0_last_q, s0_valid_q};
   wire [FLAG_BITS*(FLAG_STAGES+1)-1:0] flag_chain = {flag_q, s0_flags};
 
   always @(posedge clk_i) begin
@@ -317,14 +329,30 @@ module tern_mac_array #(
   wire                 acc_valid    = acc_flags[0];
   wire                 acc_last     = acc_flags[1];
   wire                 acc_job_last = acc_flags[2];
-  wire [ROWS-1:0]      acc_row_ok   = acc_flags[3 +: ROWS];
+  wire [ROWS-1:0]      acc_row_kill = acc_flags[3 +: ROWS];
+  wire                 acc_first    = acc_flags[3 + ROWS];
+  wire [TIX_BITS-1:0]  acc_tok      = acc_flags[4 + ROWS +: TIX_BITS];
+  // The beat one stage earlier: it reaches the accumulators next cycle if the pipeline moves.
+  wire [TIX_BITS-1:0]  pre_tok      = flag_chain[FLAG_BITS*(FLAG_STAGES-1) + 4 + ROWS +: TIX_BITS];
   wire                 unused_flags = ^flag_chain[FLAG_BITS*FLAG_STAGES +: FLAG_BITS];
+
+  // The rows read the accumulator of the beat that is at the accumulate stage next cycle: the
+  // one a stage earlier when the pipeline moves, else the one there now. A bubble reads
+  // anything (nothing uses it); consecutive beats have different tokens when T > 1, so the
+  // read never meets the write.
+  wire [TIX_BITS-1:0] acc_rd_tok = en ? pre_tok : acc_tok;
+  reg                 acc_t1_q;    // TOKENS = 1 (registered: it selects 2 * ROWS * ACC_W bits)
+
+  always @(posedge clk_i) begin
+    if (!busy_q) acc_t1_q <= (cfg_tok_m1 == 32'd0);
+  end
 
   generate
     for (r = 0; r < ROWS; r = r + 1) begin : g_row
       tern_mac_row #(
         .LANES    (LANES),
         .ACC_BITS (ACC_BITS),
+        .ACC_W    (ACC_W),
         .T_MAX    (T_MAX)
       ) u_row (
         .clk_i       (clk_i),
@@ -333,9 +361,12 @@ module tern_mac_array #(
         .codes_i     (s1_codes_q[2*LANES*r +: 2*LANES]),
         .x_i         (s1_x_q),
         .acc_valid_i (acc_valid),
+        .acc_first_i (acc_first),
         .acc_last_i  (acc_last),
-        .tok_last_i  (tok_last_q),
-        .row_valid_i (acc_row_ok[r]),
+        .t1_i        (acc_t1_q),
+        .wr_tok_i    (acc_tok),
+        .rd_tok_i    (acc_rd_tok),
+        .row_valid_i (~acc_row_kill[r]),
         .res_o       (r_data_o[ACC_BITS*r +: ACC_BITS])
       );
     end

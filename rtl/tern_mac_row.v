@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
-// tern_mac_row: one row of the MAC array: leaf select, adder tree, accumulator, result data.
+// tern_mac_row: one row of the MAC array: leaf select, adder tree, accumulators and result.
 //
-// Each lane becomes an 8-bit leaf with no multiplier: code 2 (+1) -> x, code 0 (-1) -> ~x with
-// a carry bit 1 (-x = ~x + 1), codes 1 and 3 -> 0. The carries enter the tree adders and, for
-// the last one, the accumulator adder. Masked lanes arrive with x = 0, which gives 0 for every
-// code (~0 + 1 = 0). The leaf select is combinational from the S1 registers (codes and
-// activations) and feeds the first tree level, whose register holds the pair sums. The
-// accumulator is cleared by reset and after the last beat of every group, so each group
-// starts from 0; the result register takes the group's sum, or 0 for a row beyond N.
+// Each lane becomes an 8-bit leaf with no multiplier, from its weight's {zero, neg} flags:
+// +1 -> x, -1 -> ~x with a carry bit 1 (-x = ~x + 1), 0 -> 0. The carries (neg itself) enter
+// the tree adders and, for the last one, the accumulator adder. Masked lanes arrive with
+// x = 0, which gives 0 for every weight (~0 + 1 = 0). The leaf select is combinational from the S1 registers (codes and
+// activations) and feeds the first tree level, whose register holds the pair sums.
+//
+// Accumulators are ACC_W bits wide, enough for any sum of K_MAX products of magnitude <= 128
+// (24 bits for K_MAX = 65535), and the result is sign-extended to ACC_BITS: the same integers
+// as a 32-bit accumulator, with a quarter fewer adder bits. One accumulator per token (prefill
+// weight reuse) lives in a small RAM (block RAM on the FPGAs), written at the token of the beat
+// here (wr_tok_i) and read one cycle ahead at the token of the next beat (rd_tok_i), which is
+// known because tokens come in order. With one token a job has no next-beat slack (the read
+// would meet the same cycle's write), so a register serves it instead (t1_i); it is cleared
+// after each group. A RAM accumulator is never cleared: the first beat of a group adds to 0
+// (first_i), so the RAM needs neither reset nor initial contents.
+// The result register takes the group's sum at its last beat, or 0 for a row beyond N.
 
 `default_nettype none
 
@@ -16,20 +25,24 @@
 module tern_mac_row #(
   parameter integer LANES    = `TERN_LANES,
   parameter integer ACC_BITS = `TERN_ACC_BITS,
+  parameter integer ACC_W    = ACC_BITS,      // accumulator bits actually kept (<= ACC_BITS)
   parameter integer T_MAX    = `TERN_T_MAX,
   parameter integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,      // synchronous, active low
   input  wire                  en_i,        // global pipeline enable: hold when 0
-  // S1 registers: codes of this row (T2 encoding) and the activations of all lanes.
+  // S1 registers: the weights of this row as {zero, neg} pairs, and the activations.
   input  wire [2*LANES-1:0]    codes_i,
   input  wire [8*LANES-1:0]    x_i,
-  // Accumulate stage: a beat leaves the tree this cycle (valid), is the last of its group
-  // (last), and this row is < N (row_valid).
+  // Accumulate stage: a beat leaves the tree this cycle (valid), is the first / last of its
+  // group, and this row is < N (row_valid). The token controls are shared by all rows.
   input  wire                  acc_valid_i,
+  input  wire                  acc_first_i,
   input  wire                  acc_last_i,
-  input  wire [TIX_BITS-1:0]   tok_last_i,  // TOKENS - 1 of the running job (constant during it)
+  input  wire                  t1_i,        // the job has one token
+  input  wire [TIX_BITS-1:0]   wr_tok_i,    // token of the beat here
+  input  wire [TIX_BITS-1:0]   rd_tok_i,    // token of the beat here next cycle
   input  wire                  row_valid_i,
   output wire [ACC_BITS-1:0]   res_o
 );
@@ -44,11 +57,10 @@ module tern_mac_row #(
   genvar l;
   generate
     for (l = 0; l < LANES; l = l + 1) begin : g_leaf
-      wire [1:0] code = codes_i[2*l +: 2];
+      wire       neg  = codes_i[2*l];
+      wire       zero = codes_i[2*l + 1];
       wire [7:0] x    = x_i[8*l +: 8];
-      wire       pos  = (code == 2'd2);
-      wire       neg  = (code == 2'd0);
-      assign leaf[8*l +: 8] = ({8{pos}} & x) | ({8{neg}} & ~x);
+      assign leaf[8*l +: 8] = {8{~zero}} & (x ^ {8{neg}});
       assign leaf_c[l]      = neg;
     end
   endgenerate
@@ -70,57 +82,52 @@ module tern_mac_row #(
   );
 
   // ---- accumulate + result ----
-  // One accumulator per token (prefill weight reuse). Beats reach this stage in token order
-  // 0 .. TOKENS-1, again and again, so the accumulators form a ring of TOKENS registers that
-  // rotates once per beat: the head acc_q[0] belongs to the beat now here, and its new value
-  // enters at position TOKENS-1. The adder thus reads a register directly (no token mux in
-  // front of the carry chain); the TOKENS-dependent choice is only where the new value goes.
-  // A group's last beat writes 0 (the next group starts from zero); reset clears all, and
-  // positions past the ring never load, so every job finds its ring at zero.
-  reg  [ACC_BITS-1:0] acc_q [0:T_MAX-1];
-  reg  [ACC_BITS-1:0] res_q;
-  wire [ACC_BITS-1:0] acc_cur = acc_q[0];
-  wire [ACC_BITS-1:0] sum_x = {{(ACC_BITS-SUM_BITS){sum[SUM_BITS-1]}}, sum};
-  wire [ACC_BITS-1:0] acc_d = $signed(acc_cur) + $signed(sum_x)
-                              + $signed({{(ACC_BITS-1){1'b0}}, sum_c});
+  wire             acc_take = en_i & acc_valid_i;
+  wire [ACC_W-1:0] acc_in;
+  wire [ACC_W-1:0] sum_x = {{(ACC_W-SUM_BITS){sum[SUM_BITS-1]}}, sum};
+  wire [ACC_W-1:0] acc_d = acc_in + sum_x + {{(ACC_W-1){1'b0}}, sum_c};
 
-  wire acc_take = en_i & acc_valid_i;
+  // One token: a register cleared by reset and by each group's last beat (flip-flop resets,
+  // no logic on the data path).
+  reg  [ACC_W-1:0] one_q;
+  always @(posedge clk_i) begin
+    if (~rst_ni | (acc_take & acc_last_i)) one_q <= {ACC_W{1'b0}};
+    else if (acc_take) one_q <= acc_d;
+  end
 
-  genvar t;
   generate
-    for (t = 0; t < T_MAX; t = t + 1) begin : g_acc
-      localparam [31:0] T_U = t;
-      wire tail = (tok_last_i == T_U[TIX_BITS-1:0]);
-      // Positions past the ring (t > TOKENS-1) stay as reset left them: 0.
-      wire in_ring;
-      if (t == 0) begin : g_head
-        assign in_ring = 1'b1;
-      end else begin : g_rest
-        assign in_ring = ({{(32-TIX_BITS){1'b0}}, tok_last_i} >= T_U);
-      end
-      wire [ACC_BITS-1:0] next;
-      if (t + 1 < T_MAX) begin : g_shift
-        assign next = tail ? acc_d : acc_q[t + 1];
-      end else begin : g_end
-        assign next = acc_d;
-      end
+    if (T_MAX > 1) begin : g_ram
+      // Read and write never meet at one address (rd_tok_i differs from wr_tok_i whenever the
+      // write happens and T > 1), so the RAM needs no collision logic.
+      (* no_rw_check *)
+      reg [ACC_W-1:0] acc_mem [0:T_MAX-1];
+      reg [ACC_W-1:0] acc_rd_q;
       always @(posedge clk_i) begin
-        if (~rst_ni | (acc_take & acc_last_i & tail)) begin
-          acc_q[t] <= {ACC_BITS{1'b0}};
-        end else if (acc_take & in_ring) begin
-          acc_q[t] <= next;
-        end
+        if (acc_take) acc_mem[wr_tok_i] <= acc_d;
+        acc_rd_q <= acc_mem[rd_tok_i];
       end
+      // Per bit one LUT4 of (t1, first, register bit, RAM bit).
+      assign acc_in = t1_i ? one_q : (acc_rd_q & {ACC_W{~acc_first_i}});
+    end else begin : g_reg
+      wire unused_tok = ^{t1_i, wr_tok_i, rd_tok_i, acc_first_i};
+      assign acc_in = one_q;
     end
   endgenerate
 
+  reg [ACC_W-1:0] res_q;
   always @(posedge clk_i) begin
     if (acc_take && acc_last_i) begin
-      res_q <= row_valid_i ? acc_d : {ACC_BITS{1'b0}};
+      res_q <= row_valid_i ? acc_d : {ACC_W{1'b0}};
     end
   end
 
-  assign res_o = res_q;
+  generate
+    if (ACC_W < ACC_BITS) begin : g_sext
+      assign res_o = {{(ACC_BITS-ACC_W){res_q[ACC_W-1]}}, res_q};
+    end else begin : g_full
+      assign res_o = res_q;
+    end
+  endgenerate
 
 endmodule
 

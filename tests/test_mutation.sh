@@ -8,8 +8,8 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) bdir=$BUILD ;; *) bdir=$PWD/$BUILD ;; esac
 root=$PWD
-mut() {  # mut NAME FILE SED-EXPRESSION [array|device]
-  local name=$1 file=$2 expr=$3 bench=${4:-array} dir="$bdir/mutants/$1"
+mut() {  # mut NAME FILE SED-EXPRESSION [array|device [SUITE]]
+  local name=$1 file=$2 expr=$3 bench=${4:-array} suite=${5:-random} dir="$bdir/mutants/$1"
   rm -rf "$dir"; mkdir -p "$dir/rtl"
   cp rtl/*.v rtl/*.vh "$dir/rtl/"
   sed -i "$expr" "$dir/rtl/$file"
@@ -23,7 +23,7 @@ mut() {  # mut NAME FILE SED-EXPRESSION [array|device]
     echo "FAIL mutation/$name: the mutant did not build, so the bench never ran it: $(tail -n 3 "$dir/build.log" | tr '\n' ' ' | head -c 300)"
     return
   fi
-  local run=("$bdir/sim/mutant-$name/array_tb" +suite=random)
+  local run=("$bdir/sim/mutant-$name/array_tb" +suite="$suite")
   [ "$bench" = device ] && run=("$bdir/sim/mutant-$name-device/device_tb" +suite=all)  # random, errors, reset
   if "${run[@]}" +jobs=300 +seed=1 2>&1 | grep -q '^FAIL'; then
     echo "PASS mutation/$name: caught"
@@ -32,11 +32,19 @@ mut() {  # mut NAME FILE SED-EXPRESSION [array|device]
   fi
 }
 # T2 code 3 decoded as -1 instead of 0
-mut t2-code3 tern_mac_row.v 's/neg  = (code == 2.d0);/neg  = (code[0] == code[1]);/'
+mut t2-code3 tern_weight_decoder.v 's/t5_code\[2\*i\]     : (beat_q\[2\*i+1 -: 2\] == 2.d0);/t5_code[2*i]     : (beat_q[2*i+1] == beat_q[2*i]);/'
 # the -1 lanes lose their +1 carry
 mut lost-carry tern_mac_row.v 's/assign leaf_c\[l\]      = neg;/assign leaf_c[l]      = 1'"'"'b0;/'
-# every token accumulates into one accumulator (the prefill ring ignores TOKENS)
-mut shared-acc tern_mac_row.v 's/wire tail = (tok_last_i == T_U\[TIX_BITS-1:0\]);/wire tail = (T_U == 32'"'"'d0);/'
+# every token reads its own accumulator a beat late (the read-ahead uses the current token)
+mut shared-acc tern_mac_row.v 's/acc_rd_q <= acc_mem\[rd_tok_i\];/acc_rd_q <= acc_mem[wr_tok_i];/'
+# a group's first beat adds to the previous group's accumulator instead of 0
+mut first-not-zero tern_mac_row.v 's/(acc_rd_q \& {ACC_W{~acc_first_i}})/acc_rd_q/'
+# the T5 table swaps +1 and -1 for trit 2 of every byte
+mut t5-table tern_weight_decoder.v 's/t5_entry\[2\*n +: 2\] = {p\[9:8\] == 2.d1, p\[9:8\] == 2.d0};/t5_entry[2*n +: 2] = {p[9:8] == 2'"'"'d1, p[9:8] == ((n == 2) ? 2'"'"'d2 : 2'"'"'d0)};/'
+# accumulators one bit too narrow: only sums near 128 * K_MAX overflow (the directed extremes)
+mut narrow-acc tern_mac_array.v 's/ACC_NEED = $clog2(128 \* `TERN_K_MAX + 1) + 1;/ACC_NEED = $clog2(128 * `TERN_K_MAX + 1);/' array directed
+# the last beat's lane mask never cuts the last lane
+mut lane-mask tern_mac_array.v 's/if (!busy_q) lane_cut_q\[l\] <= ~ge;/if (!busy_q) lane_cut_q[l] <= ~ge \& (l != LANES - 1);/'
 # device: result-row padding written (the strobes cover the whole beat)
 mut pad-written tern_wr_master.v 's/strb_rows\[r\] = (\$unsigned(r \/ 4) < {15.d0, rows_u}) \&\& (r < 4 \* ROWS);/strb_rows[r] = (r < 4 * ROWS);/' device
 # device: read error responses ignored (a failed read passes as data)

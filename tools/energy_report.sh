@@ -341,12 +341,13 @@ by name in the Verilated model). On the shipped model (\`models/tern-kjv.gguf\`,
 | registers | bits | bit flips per token | toggle rate (flips / bits / cycle) |
 |---|---|---|---|
 | activations entering the lanes (S1) | $(bits 0) | $(pt 0) | $(rate 0) |
-| decoded weight codes (S1) | $(bits 1) | $(pt 1) | $(rate 1) |
-| accumulators (T_MAX per row) | $(bits 2) | $(pt 2) | $(rate 2) |
+| decoded weight flags {zero, neg} (S1) | $(bits 1) | $(pt 1) | $(rate 1) |
+| accumulators (per row: T_MAX RAM words and the one-token register) | $(bits 2) | $(pt 2) | $(rate 2) |
 
-Activations flip on $(rate 0) and weight codes on $(rate 1) of their bits a cycle (random data would
+Activations flip on $(rate 0) and weight flags on $(rate 1) of their bits a cycle (random data would
 flip 50%): the datapath inputs toggle almost as fast as they can. The accumulators flip
-$(rate 2): their upper bits rarely move, and at T = 1 only one of the T_MAX registers of a row's ring is in use. FPGA power estimators take a toggle rate as their main
+$(rate 2): their upper bits rarely move, and decode (T = 1) uses only the one-token register,
+not the RAM. FPGA power estimators take a toggle rate as their main
 dynamic-power input; this is the measured one to give them. \`tern energy\` reports the rates from
 a counts file that has them; the board rows above do not scale the dynamic power by them.
 EOF

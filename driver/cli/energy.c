@@ -255,7 +255,7 @@ static void energy_print(const energy_opts *eo, const tern_counts *c, const tern
          (unsigned long long)c->weights, (double)c->weights * 0.2, t->dram_pj_per_byte, r->floor_j);
   const tern_count_phase *d = &c->decode;
   if (d->has_toggles && d->toggle_cycles) {
-    static const char *const gname[TERN_TOGGLE_GROUPS] = {"activations", "weight codes", "accumulators"};
+    static const char *const gname[TERN_TOGGLE_GROUPS] = {"activations", "weight flags", "accumulators"};
     printf("  array toggle rate (counted on rtl):");
     for (int g = 0; g < TERN_TOGGLE_GROUPS; g++)
       printf(" %s %.2f%%%s", gname[g],

@@ -93,7 +93,7 @@ static void print_stats(session *s, const opts *o, size_t ng, const tern_count_p
            m.flops_lm_head, m.flops_attn, m.flops_quant_epilogue, m.flops_other);
     if (dec->has_toggles && dec->toggle_cycles) {
       printf("   array toggles per cycle (%% of the bits watched):");
-      static const char *const gname[TERN_TOGGLE_GROUPS] = {"activations", "weight codes", "accumulators"};
+      static const char *const gname[TERN_TOGGLE_GROUPS] = {"activations", "weight flags", "accumulators"};
       for (int t = 0; t < TERN_TOGGLE_GROUPS; t++)
         printf(" %s %.2f%% of %u%s", gname[t],
                100.0 * tern_metrics_toggle_rate(dec->toggles[t], dec->toggle_cycles, all.toggle_bits[t]),

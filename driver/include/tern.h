@@ -123,7 +123,7 @@ typedef struct tern_device_stats {
   uint64_t epilogue_flops; /* host: the fp32 epilogue, 2 per result (N x tokens) */
   /* Toggle activity of the array (rtl with the toggles= option): bit flips of its registers
    * counted every clock cycle since open (or reset), in three groups: TERN_TOGGLE_ACT (the
-   * activations entering the lanes), TERN_TOGGLE_CODE (the decoded weight codes), TERN_TOGGLE_ACC
+   * activations entering the lanes), TERN_TOGGLE_CODE (the decoded weight flags), TERN_TOGGLE_ACC
    * (the accumulators). toggle_bits[g] is the number of register bits watched in group g. */
   int has_toggles;
   uint64_t toggle_cycles; /* cycles sampled */

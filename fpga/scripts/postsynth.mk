@@ -6,7 +6,9 @@
 # Yosys synthesises rtl/tern_mac_array.v as the iCEBreaker build does (synth_ice40 with the
 # options of fpga/ice40_synth.mk, the board's ROWS/LANES given with hierarchy -chparam, no
 # multiplier or DSP cell allowed) and
-# writes the gate-level netlist (SB_LUT4 / SB_CARRY / SB_DFF* instances, write_verilog -noattr).
+# writes the gate-level netlist (SB_LUT4 / SB_CARRY / SB_DFF* / SB_RAM40_4K instances,
+# write_verilog -noattr; the RAMs' unused initial bits, x in Yosys, are written as 0, which
+# Verilator 5.006 needs).
 # Verilator builds the unchanged array bench, sim/verilator/array_tb.cpp, against that netlist
 # and Yosys' simulation models of the iCE40 cells, then runs random jobs and the directed
 # suites against the C golden model: PASS/FAIL lines, non-zero exit on a failure.
@@ -66,7 +68,7 @@ YOSYS_SCRIPT := read_verilog -I$(ROOT)/rtl $(RTL); \
   select -assert-none t:$$mul t:$$macc t:$$div t:$$mod t:$$divfloor t:$$modfloor t:$$pow; \
   synth_ice40 $(ICE40_SYNTH_OPTS) -top tern_mac_array; \
   select -assert-none t:SB_MAC16 t:$$mul t:$$macc t:$$__MUL*; \
-  tee -q -o $(SYN)/stat.txt stat; write_verilog -noattr $(GATES)
+  tee -q -o $(SYN)/stat.txt stat; setundef -zero -params; write_verilog -noattr $(GATES)
 
 # As sim/Makefile builds the RTL bench, plus: --no-timing (the cell models' delays and
 # specify blocks), NO_ICE40_DEFAULT_ASSIGNMENTS (Verilator 5.006 cannot parse the models'

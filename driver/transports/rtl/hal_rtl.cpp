@@ -18,7 +18,7 @@
 //   vcd=PATH         waveform of the whole run
 //   stats=1          print cycles and memory traffic to stderr when the device is closed
 //   toggles=PATH     count the array's register bit flips every cycle (activations entering the
-//                    lanes, decoded weight codes, accumulators): a CSV line per interrupt wait
+//                    lanes, decoded weight flags, accumulators): a CSV line per interrupt wait
 //                    in PATH, the totals in tern_device_stats; off, it costs nothing
 // A hang (no interrupt within the budget) or an AXI protocol violation by the device leaves
 // the device dead: that call and every later one fail with TERN_ERR_DEVICE and the reason.
@@ -55,6 +55,17 @@ struct Options {
 
 // The toggles= counter: the array's registers (tern_toggle_signals.h, generated from the
 // Verilated model's names) compared with their previous value after every clock edge.
+// The rows keep the bits a sum of K_MAX products in [-128, 128] needs, signed (ACC_W in
+// rtl/tern_mac_array.v): 24 for K_MAX = 65535.
+static constexpr uint32_t acc_bits_for(uint64_t max_abs) {
+  uint32_t b = 1;
+  while ((1ull << (b - 1)) <= max_abs) b++;
+  return b;
+}
+static constexpr uint32_t kAccBits = acc_bits_for(128ull * TERN_K_MAX);
+static constexpr uint32_t kAccWords = TERN_T_MAX > 1 ? TERN_T_MAX + 1 : 1;
+static_assert(kAccBits == 24, "the accumulator width of rtl/tern_mac_array.v for K_MAX = 65535");
+
 struct Toggles {
   struct Sig {
     const uint8_t *p;
@@ -64,7 +75,9 @@ struct Toggles {
   std::vector<Sig> sigs;
   std::vector<uint8_t> prev;
   uint64_t counts[3] = {0, 0, 0}, cycles = 0;
-  uint32_t bits[3] = {8 * TERN_LANES, 2 * TERN_ROWS *TERN_LANES, 32 * TERN_T_MAX *TERN_ROWS};
+  // The accumulators: per row, T_MAX words of the accumulator RAM (when T_MAX > 1) and the
+  // one-token register, each kAccBits wide (rtl/tern_mac_row.v).
+  uint32_t bits[3] = {8 * TERN_LANES, 2 * TERN_ROWS *TERN_LANES, kAccBits *kAccWords *TERN_ROWS};
   FILE *out = nullptr;
   uint64_t mark_counts[3] = {0, 0, 0}, mark_cycles = 0, waits = 0;
 
@@ -323,7 +336,7 @@ void rtl_close(void *c) {
   }
   if (r->toggles && r->toggles->out) {
     const Toggles &t = *r->toggles;
-    static const char *const names[3] = {"activations", "weight codes", "accumulators"};
+    static const char *const names[3] = {"activations", "weight flags", "accumulators"};
     std::fprintf(t.out, "# total: %" PRIu64 " cycles\n", t.cycles);
     for (int g = 0; g < 3; g++)
       std::fprintf(t.out, "# %s: %" PRIu64 " bit flips of %u bits: %.4f%% per cycle\n", names[g], t.counts[g],
@@ -398,7 +411,7 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
     int have[3] = {0, 0, 0};
     size_t total = 0;
     for (const Toggles::Sig &sg : t->sigs) have[sg.group]++, total += sg.bytes;
-    if (!have[0] || !have[1] || have[2] != (int)TERN_ROWS) {
+    if (!have[0] || !have[1] || have[2] != (int)(TERN_ROWS * (TERN_T_MAX > 1 ? 2 : 1))) {
       rtl_close(r);
       return fail(TERN_ERR_DEVICE,
                   "rtl: toggles=: this build did not find the array's registers in the Verilated model "
@@ -417,7 +430,7 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
     }
     std::fprintf(t->out,
                  "# tern rtl toggles: bit flips of the array's registers per interrupt wait (array %ux%u, T_MAX %u)\n"
-                 "# groups: activations entering the lanes (%u bits), decoded weight codes (%u bits), accumulators "
+                 "# groups: activations entering the lanes (%u bits), decoded weight flags (%u bits), accumulators "
                  "(%u bits)\nwait,first_cycle,cycles,act_toggles,code_toggles,acc_toggles\n",
                  (unsigned)TERN_ROWS, (unsigned)TERN_LANES, (unsigned)TERN_T_MAX, t->bits[0], t->bits[1], t->bits[2]);
     t->mark_cycles = 0;
