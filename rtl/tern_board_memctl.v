@@ -22,6 +22,11 @@
 //
 // Arbitration, per cycle: the bridge (it asks at most once per few UART bytes, and the host
 // waits on it), then a device write, then a device read beat.
+//
+// Ordering between the two masters: a device write is visible to the bridge once its write
+// response (B) is given, as AXI orders it. Before that (RD_LATENCY > 1: the write waits in its
+// buffer while the bridge has the RAM) a bridge read of the same word may see it unwritten. The
+// driver reads results only after the job has ended, when every write has been answered.
 
 `default_nettype none
 
