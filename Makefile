@@ -26,7 +26,7 @@ SUITE_ARGS = --suites $(SUITES) --var ABS_BUILD=$(ABS_BUILD) --var BUILD=$(BUILD
   --var SEED=$(SEED) --var SEED_ARG=$(SEED_ARG) --var JOBS=$(JOBS) --var PYVENV=$(PYVENV) --var SIM_TB=$(SIM_TB) \
   $(if $(ONLY),--only $(ONLY))
 
-.PHONY: help deps gen check-gen lint cmodel sim device tern check test fuzz demo demo-layer bench bench-model coverage synth clean \
+.PHONY: help deps gen check-gen lint cmodel sim device tern check test fuzz demo demo-layer bench bench-model coverage synth compare clean \
         sim-board bench-board fpga fpga-report postsynth energy-report
 
 help: ## this list
@@ -84,6 +84,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=icebreaker TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=ulx3s TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=t5logic T5_ROM=0 TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=int8 MAC_KIND=1 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr CFG=ardec AR_DECODE_REG=1
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=piped OUT_REGS=2
@@ -174,9 +175,15 @@ fpga-report: ## docs/fpga.md (LUTs, FFs, RAMs, Fmax per board) from the board bu
 postsynth: deps cmodel ## gate-level simulation of the iCE40 netlist of the MAC array against the C model
 	@bash tests/test_postsynth.sh $(SEED)
 
-synth: ## Yosys + nextpnr-ice40 figures of the array into docs/synthesis.md
+synth: ## Yosys + nextpnr figures of the array (iCE40 UP5K and ECP5-85F) into docs/synthesis.md
 	@tools/deps.sh synth
-	@$(MAKE) -C fpga synth
+	@tools/deps.sh fpga-ecp5 $(ABS_BUILD)/fpga-venv
+	@$(MAKE) -C fpga synth FPGA_VENV=$(ABS_BUILD)/fpga-venv
+
+compare: ## the ternary array against its int8 x int8 baseline (LUT and DSP multipliers, iCE40 and ECP5) into docs/ternary-vs-int8.md
+	@tools/deps.sh synth
+	@tools/deps.sh fpga-ecp5 $(ABS_BUILD)/fpga-venv
+	@$(MAKE) -C fpga compare FPGA_VENV=$(ABS_BUILD)/fpga-venv
 
 # A board top (fpga/boards/$(BOARD)/) under Verilator, its UART on a TCP port: the same driver
 # reaches it as it reaches a board (docs/boards.md). One client; the bench exits when it leaves.

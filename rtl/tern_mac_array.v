@@ -3,6 +3,11 @@
 // streams, S0 input registers, S1 decode, pipelined adder trees, accumulators and the result
 // register. The contract (ports, semantics, exact timing) is docs/array.md.
 //
+// MAC_KIND = 1 builds the int8 x int8 baseline of the same dataflow, interfaces and timing for
+// area and energy comparisons (docs/ternary-vs-int8.md): one signed byte per weight slot
+// (W_BEAT_BITS = 8*ROWS*LANES), products w * x as the tree's leaves, wider accumulators; the
+// only format is 0 (FMT_T2's code). Not part of the device.
+//
 // Stages (one register each, all held by the global enable): S0 = raw beat, activations
 // (masked lanes loaded as 0) and flags; S1 = decoded codes and activations; tree levels
 // 1 .. LEVELS, the first of which also does the leaf select (+x / ~x / 0); accumulate and
@@ -20,6 +25,8 @@ module tern_mac_array #(
   parameter integer FMT_BITS = `TERN_FMT_BITS,
   parameter integer T_MAX    = `TERN_T_MAX,     // tokens one weight beat serves
   parameter integer T5_ROM   = 1,               // T5 decode: 1 = table (block RAM), 0 = logic
+  parameter integer MAC_KIND = 0,               // 0 = ternary, 1 = the int8 x int8 baseline
+  parameter integer WB       = (MAC_KIND == 1) ? 8 : 2,  // weight bits per slot in a beat
   parameter integer LRW      = (LANES > 1) ? $clog2(LANES) : 1,  // bits of a lane index
   parameter integer RRW      = (ROWS > 1) ? $clog2(ROWS) : 1     // bits of a row index
 ) (
@@ -38,10 +45,11 @@ module tern_mac_array #(
   input  wire [$clog2(T_MAX+1)-1:0] cfg_tokens_i,  // 1 .. T_MAX
   output wire                      busy_o,
   output wire                      err_o,
-  // weight beats (W_BEAT_BITS = 2*ROWS*LANES; T5 beats use the low 8*ROWS*LANES/5 bits)
+  // weight beats (W_BEAT_BITS = 2*ROWS*LANES; T5 beats use the low 8*ROWS*LANES/5 bits;
+  // int8: 8*ROWS*LANES)
   input  wire                      w_valid_i,
   output wire                      w_ready_o,
-  input  wire [2*ROWS*LANES-1:0]   w_data_i,
+  input  wire [WB*ROWS*LANES-1:0]  w_data_i,
   // activation beats, lane l = a_data_i[8l+7:8l]
   input  wire                      a_valid_i,
   output wire                      a_ready_o,
@@ -54,11 +62,14 @@ module tern_mac_array #(
 );
 
   localparam integer ACC_BITS = `TERN_ACC_BITS;
-  // Accumulator bits kept: a sum of K_MAX products, each in [-128, 128], fits ACC_W signed bits.
-  localparam integer ACC_NEED = $clog2(128 * `TERN_K_MAX + 1) + 1;
+  // Accumulator bits kept: a sum of K_MAX products, each in [-PROD_MAX, PROD_MAX], fits ACC_W
+  // signed bits (24 for ternary weights, 31 for int8).
+  localparam integer ACC_NEED = $clog2(PROD_MAX * `TERN_K_MAX + 1) + 1;
   localparam integer ACC_W    = (ACC_NEED < ACC_BITS) ? ACC_NEED : ACC_BITS;
   localparam integer LEVELS   = $clog2(LANES);          // TREE_LEVELS
-  localparam integer T5_OK    = ((ROWS * LANES) % 5 == 0) ? 1 : 0;
+  localparam integer T5_OK    = ((ROWS * LANES) % 5 == 0 && MAC_KIND == 0) ? 1 : 0;
+  // A weight times an activation: at most 128 (ternary) or 128 * 128 (int8) in magnitude.
+  localparam integer PROD_MAX = (MAC_KIND == 1) ? 16384 : 128;
   localparam integer FLAG_STAGES = 1 + LEVELS;          // S1 + tree levels
   localparam integer TOK_BITS = $clog2(T_MAX + 1);      // bits of a token count 1 .. T_MAX
   localparam integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1;  // bits of a token index
@@ -274,23 +285,34 @@ module tern_mac_array #(
   // ---------------------------------------------------------------------------------------
   // S1: decode (shared by all rows) and register the codes with the activations.
   // ---------------------------------------------------------------------------------------
-  wire [2*ROWS*LANES-1:0] codes;
-  reg  [2*ROWS*LANES-1:0] s1_codes_q;
-  reg  [8*LANES-1:0]      s1_x_q;
+  wire [WB*ROWS*LANES-1:0] codes;
+  reg  [WB*ROWS*LANES-1:0] s1_codes_q;
+  reg  [8*LANES-1:0]       s1_x_q;
 
   // The weight beat loads into S0 (inside the decoder) with token 0 and is held for the
   // other tokens.
-  tern_weight_decoder #(
-    .ROWS   (ROWS),
-    .LANES  (LANES),
-    .T5_ROM (T5_ROM)
-  ) u_decoder (
-    .clk_i    (clk_i),
-    .load_i   (en & tok_first),
-    .beat_i   (w_data_i),
-    .fmt_t5_i (fmt_t5_q),
-    .codes_o  (codes)
-  );
+  generate
+    if (MAC_KIND == 1) begin : g_int8_w
+      reg [WB*ROWS*LANES-1:0] s0_w_q;
+      wire                    unused_fmt_t5 = fmt_t5_q;
+      always @(posedge clk_i) begin
+        if (en & tok_first) s0_w_q <= w_data_i;
+      end
+      assign codes = s0_w_q;
+    end else begin : g_tern_w
+      tern_weight_decoder #(
+        .ROWS   (ROWS),
+        .LANES  (LANES),
+        .T5_ROM (T5_ROM)
+      ) u_decoder (
+        .clk_i    (clk_i),
+        .load_i   (en & tok_first),
+        .beat_i   (w_data_i),
+        .fmt_t5_i (fmt_t5_q),
+        .codes_o  (codes)
+      );
+    end
+  endgenerate
 
   always @(posedge clk_i) begin
     if (en) begin
@@ -353,12 +375,13 @@ module tern_mac_array #(
         .LANES    (LANES),
         .ACC_BITS (ACC_BITS),
         .ACC_W    (ACC_W),
-        .T_MAX    (T_MAX)
+        .T_MAX    (T_MAX),
+        .MAC_KIND (MAC_KIND)
       ) u_row (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .en_i        (en),
-        .codes_i     (s1_codes_q[2*LANES*r +: 2*LANES]),
+        .codes_i     (s1_codes_q[WB*LANES*r +: WB*LANES]),
         .x_i         (s1_x_q),
         .acc_valid_i (acc_valid),
         .acc_first_i (acc_first),

@@ -17,6 +17,9 @@
 // after each group. A RAM accumulator is never cleared: the first beat of a group adds to 0
 // (first_i), so the RAM needs neither reset nor initial contents.
 // The result register takes the group's sum at its last beat, or 0 for a row beyond N.
+//
+// MAC_KIND = 1 (the int8 baseline of tern_mac_array): codes_i holds one signed weight byte per
+// lane and each leaf is the 16-bit product w * x, with no carry; the rest is the same.
 
 `default_nettype none
 
@@ -27,13 +30,15 @@ module tern_mac_row #(
   parameter integer ACC_BITS = `TERN_ACC_BITS,
   parameter integer ACC_W    = ACC_BITS,      // accumulator bits actually kept (<= ACC_BITS)
   parameter integer T_MAX    = `TERN_T_MAX,
+  parameter integer MAC_KIND = 0,             // 0 = ternary, 1 = int8 x int8
+  parameter integer WB       = (MAC_KIND == 1) ? 8 : 2,   // weight bits per lane
   parameter integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1
 ) (
   input  wire                  clk_i,
   input  wire                  rst_ni,      // synchronous, active low
   input  wire                  en_i,        // global pipeline enable: hold when 0
   // S1 registers: the weights of this row as {zero, neg} pairs, and the activations.
-  input  wire [2*LANES-1:0]    codes_i,
+  input  wire [WB*LANES-1:0]   codes_i,
   input  wire [8*LANES-1:0]    x_i,
   // Accumulate stage: a beat leaves the tree this cycle (valid), is the first / last of its
   // group, and this row is < N (row_valid). The token controls are shared by all rows.
@@ -48,20 +53,28 @@ module tern_mac_row #(
 );
 
   localparam integer LEVELS   = $clog2(LANES);
-  localparam integer SUM_BITS = 8 + LEVELS;
+  localparam integer LEAF_W   = (MAC_KIND == 1) ? 16 : 8;
+  localparam integer SUM_BITS = LEAF_W + LEVELS;
 
   // ---- leaf select (combinational; the first tree level registers the sums) ----
-  wire [8*LANES-1:0] leaf;
-  wire [LANES-1:0]   leaf_c;
+  wire [LEAF_W*LANES-1:0] leaf;
+  wire [LANES-1:0]        leaf_c;
 
   genvar l;
   generate
     for (l = 0; l < LANES; l = l + 1) begin : g_leaf
-      wire       neg  = codes_i[2*l];
-      wire       zero = codes_i[2*l + 1];
-      wire [7:0] x    = x_i[8*l +: 8];
-      assign leaf[8*l +: 8] = {8{~zero}} & (x ^ {8{neg}});
-      assign leaf_c[l]      = neg;
+      wire [7:0] x = x_i[8*l +: 8];
+      if (MAC_KIND == 1) begin : g_int8
+        wire signed [7:0]  w = codes_i[8*l +: 8];
+        wire signed [15:0] p = w * $signed(x);
+        assign leaf[16*l +: 16] = p;
+        assign leaf_c[l]        = 1'b0;
+      end else begin : g_tern
+        wire neg  = codes_i[2*l];
+        wire zero = codes_i[2*l + 1];
+        assign leaf[8*l +: 8] = {8{~zero}} & (x ^ {8{neg}});
+        assign leaf_c[l]      = neg;
+      end
     end
   endgenerate
 
@@ -71,7 +84,7 @@ module tern_mac_row #(
 
   tern_adder_tree #(
     .LANES     (LANES),
-    .LEAF_BITS (8)
+    .LEAF_BITS (LEAF_W)
   ) u_tree (
     .clk_i   (clk_i),
     .en_i    (en_i),

@@ -24,6 +24,8 @@ lint tern_mac_array -GROWS=5 -GLANES=1 -GT_MAX=1
 lint tern_mac_array -GROWS=4 -GLANES=16
 lint tern_mac_array -GT5_ROM=0
 lint tern_mac_array -GROWS=3 -GLANES=5 -GT5_ROM=0
+lint tern_mac_array -GMAC_KIND=1
+lint tern_mac_array -GROWS=1 -GLANES=5 -GT_MAX=1 -GMAC_KIND=1
 lint tern_csr
 lint tern_csr -GQUEUE_DEPTH=1
 lint tern_csr -GQUEUE_DEPTH=8

@@ -12,7 +12,11 @@
 
 `include "tern_params.vh"
 
-module tern_pnr_wrap (
+module tern_pnr_wrap #(
+  parameter integer ROWS     = `TERN_ROWS,
+  parameter integer LANES    = `TERN_LANES,
+  parameter integer MAC_KIND = 0   // 0 = ternary, 1 = the int8 x int8 baseline (tern_mac_array)
+) (
   input  wire clk_i,
   input  wire rst_ni,
   input  wire ser_i,       // serial data for the input chain
@@ -29,15 +33,15 @@ module tern_pnr_wrap (
   output wire r_xor_o      // XOR of all result bits, registered
 );
 
-  localparam integer W_BITS   = `TERN_W_BEAT_BITS;
-  localparam integer A_BITS   = `TERN_ACT_BEAT_BITS;
+  localparam integer W_BITS   = ((MAC_KIND == 1) ? 8 : 2) * ROWS * LANES;
+  localparam integer A_BITS   = 8 * LANES;
   localparam integer K_BITS   = `TERN_K_BITS;
   localparam integer N_BITS   = `TERN_N_BITS;
   localparam integer F_BITS   = `TERN_FMT_BITS;
-  localparam integer R_BITS   = `TERN_RES_BEAT_BITS;
+  localparam integer R_BITS   = `TERN_ACC_BITS * ROWS;
   localparam integer T_BITS   = $clog2(`TERN_T_MAX + 1);
-  localparam integer KL_BITS  = (`TERN_LANES > 1) ? $clog2(`TERN_LANES) : 1;
-  localparam integer NL_BITS  = (`TERN_ROWS > 1) ? $clog2(`TERN_ROWS) : 1;
+  localparam integer KL_BITS  = (LANES > 1) ? $clog2(LANES) : 1;
+  localparam integer NL_BITS  = (ROWS > 1) ? $clog2(ROWS) : 1;
   localparam integer T_OFF    = K_BITS + N_BITS + F_BITS + W_BITS + A_BITS;
   localparam integer CH_BITS  = T_OFF + T_BITS + KL_BITS + NL_BITS;
 
@@ -60,7 +64,11 @@ module tern_pnr_wrap (
 
   wire [R_BITS-1:0] r_data;
 
-  tern_mac_array u_array (
+  tern_mac_array #(
+    .ROWS     (ROWS),
+    .LANES    (LANES),
+    .MAC_KIND (MAC_KIND)
+  ) u_array (
     .clk_i     (clk_i),
     .rst_ni    (rst_nq),
     .start_i   (start_q),

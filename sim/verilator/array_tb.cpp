@@ -24,6 +24,7 @@
 #include "tb.h"
 #include "tern_cycle.h"
 #include "tern_geom.h"
+#include "tern_int8.h"
 #include "tern_mac.h"
 #include "tern_pack.h"
 #include "tern_quant.h"
@@ -40,6 +41,18 @@
 #endif
 
 static const tern_geom kGeom = {TB_ROWS, TB_LANES};
+
+// TB_INT8: the bench of the int8 x int8 baseline (tern_mac_array with MAC_KIND = 1): one signed
+// byte per weight slot, checked against tern_int8_matmul; its only format is 0 (T2's code).
+#ifndef TB_INT8
+#define TB_INT8 0
+#endif
+
+// The stream's sizes, by format (the int8 baseline has one).
+static size_t beat_bytes(tern_format f) { return TB_INT8 ? tern_int8_beat_bytes(kGeom) : tern_beat_bytes(kGeom, f); }
+static size_t stream_bytes(tern_format f, uint32_t k, uint32_t n) {
+  return TB_INT8 ? tern_int8_stream_bytes(kGeom, k, n) : tern_stream_bytes(kGeom, f, k, n);
+}
 
 namespace {
 
@@ -74,7 +87,8 @@ void compute_expect(Job &j) {
   std::vector<int8_t> xk((size_t)j.tokens * j.k);
   for (uint32_t t = 0; t < j.tokens; t++) std::memcpy(&xk[(size_t)t * j.k], &j.x[t * row], j.k);
   std::vector<int32_t> acc((size_t)j.tokens * j.n);
-  tern_status st = tern_matmul(kGeom, j.fmt, j.stream.data(), j.k, j.n, j.tokens, xk.data(), acc.data());
+  tern_status st = TB_INT8 ? tern_int8_matmul(kGeom, j.stream.data(), j.k, j.n, j.tokens, xk.data(), acc.data())
+                           : tern_matmul(kGeom, j.fmt, j.stream.data(), j.k, j.n, j.tokens, xk.data(), acc.data());
   if (st != TERN_OK) {
     std::fprintf(stderr, "tern_matmul: %s\n", tern_strerror(st));
     std::exit(2);
@@ -104,9 +118,10 @@ Job job_from_trits(const std::vector<int8_t> &w, uint32_t k, uint32_t n, tern_fo
   j.fmt = fmt;
   j.kind = kind;
   const uint32_t beats = tern_beats_per_group(kGeom, k), groups = tern_groups(kGeom, n);
-  const size_t bb = tern_beat_bytes(kGeom, fmt);
-  j.stream.assign(tern_stream_bytes(kGeom, fmt, k, n), 0);
-  if (tern_pack(kGeom, fmt, w.data(), k, n, j.stream.data()) != TERN_OK) {
+  const size_t bb = beat_bytes(fmt);
+  j.stream.assign(stream_bytes(fmt, k, n), 0);
+  if ((TB_INT8 ? tern_int8_pack(kGeom, w.data(), k, n, j.stream.data())
+               : tern_pack(kGeom, fmt, w.data(), k, n, j.stream.data())) != TERN_OK) {
     std::fprintf(stderr, "tern_pack failed\n");
     std::exit(2);
   }
@@ -117,7 +132,9 @@ Job job_from_trits(const std::vector<int8_t> &w, uint32_t k, uint32_t n, tern_fo
       for (uint32_t i = 0; i < R * L; i++) {
         uint32_t row = g * R + i / L, col = s * L + i % L;
         if (row < n && col < k) continue;
-        if (fmt == TERN_T2) {
+        if (TB_INT8) {
+          beat[i] = (uint8_t)tern_rand_next(rng);
+        } else if (fmt == TERN_T2) {
           uint8_t code = (uint8_t)(tern_rand_next(rng) & 3);
           beat[i / 4] = (uint8_t)((beat[i / 4] & ~(3u << (2 * (i % 4)))) | (code << (2 * (i % 4))));
         } else {
@@ -150,11 +167,11 @@ Job job_from_raw(uint32_t k, uint32_t n, tern_format fmt, uint64_t *rng) {
   j.n = n;
   j.fmt = fmt;
   j.kind = "raw";
-  j.stream.resize(tern_stream_bytes(kGeom, fmt, k, n));
+  j.stream.resize(stream_bytes(fmt, k, n));
   for (auto &b : j.stream) b = (uint8_t)tern_rand_next(rng);
-  if (fmt == TERN_T2 && kGeom.rows * kGeom.lanes % 4) {
+  if (!TB_INT8 && fmt == TERN_T2 && kGeom.rows * kGeom.lanes % 4) {
     // Bits past the last slot of a T2 beat are padding the array never reads; keep them 0.
-    const size_t bb = tern_beat_bytes(kGeom, fmt);
+    const size_t bb = beat_bytes(fmt);
     const unsigned used = 2 * kGeom.rows * kGeom.lanes % 8;
     for (size_t b = bb - 1; b < j.stream.size(); b += bb) j.stream[b] &= (uint8_t)((1u << used) - 1);
   }
@@ -265,7 +282,7 @@ class ArrayBench {
     const uint32_t beats = bpg * tern_groups(kGeom, j.n);  // weight beats
     const uint32_t abeats = beats * T;                     // activation beats
     const uint32_t groups = tern_groups(kGeom, j.n), nres = groups * T;
-    const size_t bb = tern_beat_bytes(kGeom, j.fmt), row = (size_t)bpg * kGeom.lanes;
+    const size_t bb = beat_bytes(j.fmt), row = (size_t)bpg * kGeom.lanes;
     const uint64_t model = tern_job_cycles_tokens(kGeom, j.k, j.n, T);
     const uint64_t limit = 64 * model + 100000;
     uint64_t rng = flow_seed;
@@ -429,7 +446,7 @@ Flow random_flow(uint64_t *rng) {
 Job random_job(uint64_t seed) {
   uint64_t rng = seed;
   const uint32_t L = kGeom.lanes, R = kGeom.rows;
-  tern_format fmt = (tern_rand_next(&rng) & 1) ? TERN_T5 : TERN_T2;
+  tern_format fmt = (tern_rand_next(&rng) & 1) && !TB_INT8 ? TERN_T5 : TERN_T2;
   uint32_t k, n;
   uint64_t cls = tern_rand_next(&rng) % 100;
   if (cls < 70) {
@@ -450,8 +467,10 @@ Job random_job(uint64_t seed) {
     j = job_from_raw(k, n, fmt, &rng);
   } else {
     std::vector<int8_t> w = random_trits((size_t)k * n, &rng), x(k);
+    if (TB_INT8)
+      for (auto &v : w) v = random_act(&rng);  // int8 weights, extremes often
     for (auto &v : x) v = random_act(&rng);
-    j = job_from_trits(w, k, n, fmt, x, &rng, "trits");
+    j = job_from_trits(w, k, n, fmt, x, &rng, TB_INT8 ? "int8" : "trits");
   }
   if (tokens > 1) add_tokens(j, tokens, &rng);
   return j;
@@ -517,12 +536,13 @@ void run_case(tern_test_ctx *t, const Plusargs &pa, const std::string &name, std
 void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
   const uint32_t L = kGeom.lanes, R = kGeom.rows, KMAX = TB_K_MAX;
   uint64_t rng = 42;
-  const tern_format fmts[2] = {TERN_T2, TERN_T5};
+  const tern_format fmts[2] = {TERN_T2, TB_INT8 ? TERN_T2 : TERN_T5};  // int8: one format
 
   {  // Extreme accumulators at the largest K: +-127 K and +-128 K, in the one-token register
      // (T = 1) and, with T_MAX tokens, in the accumulator RAM (token 0 extreme, the others random).
     std::vector<Job> jobs;
-    const int8_t ws[2] = {1, -1}, xs[2] = {127, -128};
+    const int8_t ws[2] = {TB_INT8 ? (int8_t)127 : (int8_t)1, TB_INT8 ? (int8_t)-128 : (int8_t)-1};
+    const int8_t xs[2] = {127, -128};
     for (tern_format f : fmts)
       for (int8_t wv : ws)
         for (int8_t xv : xs) {
@@ -557,7 +577,7 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
         }
     run_case(t, pa, "rtl/k_n_edges", jobs);
   }
-  {  // Every T5 byte value 0..255 (canonical and the 13 aliases) in every byte position.
+  if (!TB_INT8) {  // Every T5 byte value 0..255 (canonical and the 13 aliases) in every byte position.
     std::vector<Job> jobs;
     const size_t bb = tern_beat_bytes(kGeom, TERN_T5);
     const uint32_t beats = (uint32_t)((256 + bb - 1) / bb) + 1;
@@ -570,7 +590,7 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
     }
     run_case(t, pa, "rtl/t5_every_byte", jobs);
   }
-  {  // Every T2 code, 3 (reserved, counts as 0) included, in every slot position.
+  if (!TB_INT8) {  // Every T2 code, 3 (reserved, counts as 0) included, in every slot position.
     std::vector<Job> jobs;
     const uint8_t pats[] = {0x00, 0x55, 0xAA, 0xFF, 0xE4, 0x1B};
     for (uint8_t p : pats) {
@@ -649,7 +669,7 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
         tern_test_fail(t, "%s", why.c_str());
         break;
       }
-    Job j = job_from_raw(L + 1, R + 1, TERN_T5, &rng);
+    Job j = job_from_raw(L + 1, R + 1, fmts[1], &rng);
     Outcome o = bench.run(j, Flow(), 3, 0);
     if (!o.ok) tern_test_fail(t, "job after refused starts: %s", o.why.c_str());
     tern_test_end(t);
@@ -821,8 +841,14 @@ int main(int argc, char **argv) {
   Plusargs pa(argc, argv);
   Verilated::commandArgs(argc, argv);
   std::string suite = pa.str("suite", "all");
-  if (suite == "demo") return demo(pa);
-  if (suite == "bench") return bench(pa);
+  if (suite == "demo" || suite == "bench") {
+    if (TB_INT8) {
+      std::fprintf(stderr, "array_tb: +suite=%s is for ternary weights (this is the int8 baseline's bench)\n",
+                   suite.c_str());
+      return 2;
+    }
+    return suite == "demo" ? demo(pa) : bench(pa);
+  }
   tern_test_ctx t = {};
   uint64_t seed =
       pa.has("seed") ? pa.num("seed", 0) : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
