@@ -42,7 +42,7 @@ mut first-not-zero tern_mac_row.v 's/(acc_rd_q \& {ACC_W{~acc_first_i}})/acc_rd_
 # the T5 table swaps +1 and -1 for trit 2 of every byte
 mut t5-table tern_weight_decoder.v 's/t5_entry\[2\*n +: 2\] = {p\[9:8\] == 2.d1, p\[9:8\] == 2.d0};/t5_entry[2*n +: 2] = {p[9:8] == 2'"'"'d1, p[9:8] == ((n == 2) ? 2'"'"'d2 : 2'"'"'d0)};/'
 # accumulators one bit too narrow: only sums near 128 * K_MAX overflow (the directed extremes)
-mut narrow-acc tern_mac_array.v 's/ACC_NEED = $clog2(128 \* `TERN_K_MAX + 1) + 1;/ACC_NEED = $clog2(128 * `TERN_K_MAX + 1);/' array directed
+mut narrow-acc tern_mac_array.v 's/ACC_NEED = $clog2(PROD_MAX \* `TERN_K_MAX + 1) + 1;/ACC_NEED = $clog2(PROD_MAX * `TERN_K_MAX + 1);/' array directed
 # the last beat's lane mask never cuts the last lane
 mut lane-mask tern_mac_array.v 's/if (!busy_q) lane_cut_q\[l\] <= ~ge;/if (!busy_q) lane_cut_q[l] <= ~ge \& (l != LANES - 1);/'
 # device: result-row padding written (the strobes cover the whole beat)
