@@ -62,14 +62,14 @@ module tern_mac_array #(
 );
 
   localparam integer ACC_BITS = `TERN_ACC_BITS;
+  // A weight times an activation: at most 128 (ternary) or 128 * 128 (int8) in magnitude.
+  localparam integer PROD_MAX = (MAC_KIND == 1) ? 16384 : 128;
   // Accumulator bits kept: a sum of K_MAX products, each in [-PROD_MAX, PROD_MAX], fits ACC_W
   // signed bits (24 for ternary weights, 31 for int8).
   localparam integer ACC_NEED = $clog2(PROD_MAX * `TERN_K_MAX + 1) + 1;
   localparam integer ACC_W    = (ACC_NEED < ACC_BITS) ? ACC_NEED : ACC_BITS;
   localparam integer LEVELS   = $clog2(LANES);          // TREE_LEVELS
   localparam integer T5_OK    = ((ROWS * LANES) % 5 == 0 && MAC_KIND == 0) ? 1 : 0;
-  // A weight times an activation: at most 128 (ternary) or 128 * 128 (int8) in magnitude.
-  localparam integer PROD_MAX = (MAC_KIND == 1) ? 16384 : 128;
   localparam integer FLAG_STAGES = 1 + LEVELS;          // S1 + tree levels
   localparam integer TOK_BITS = $clog2(T_MAX + 1);      // bits of a token count 1 .. T_MAX
   localparam integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1;  // bits of a token index
@@ -291,28 +291,18 @@ module tern_mac_array #(
 
   // The weight beat loads into S0 (inside the decoder) with token 0 and is held for the
   // other tokens.
-  generate
-    if (MAC_KIND == 1) begin : g_int8_w
-      reg [WB*ROWS*LANES-1:0] s0_w_q;
-      wire                    unused_fmt_t5 = fmt_t5_q;
-      always @(posedge clk_i) begin
-        if (en & tok_first) s0_w_q <= w_data_i;
-      end
-      assign codes = s0_w_q;
-    end else begin : g_tern_w
-      tern_weight_decoder #(
-        .ROWS   (ROWS),
-        .LANES  (LANES),
-        .T5_ROM (T5_ROM)
-      ) u_decoder (
-        .clk_i    (clk_i),
-        .load_i   (en & tok_first),
-        .beat_i   (w_data_i),
-        .fmt_t5_i (fmt_t5_q),
-        .codes_o  (codes)
-      );
-    end
-  endgenerate
+  tern_weight_decoder #(
+    .ROWS   (ROWS),
+    .LANES  (LANES),
+    .T5_ROM (T5_ROM),
+    .WB     (WB)
+  ) u_decoder (
+    .clk_i    (clk_i),
+    .load_i   (en & tok_first),
+    .beat_i   (w_data_i),
+    .fmt_t5_i (fmt_t5_q),
+    .codes_o  (codes)
+  );
 
   always @(posedge clk_i) begin
     if (en) begin

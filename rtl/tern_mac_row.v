@@ -63,15 +63,17 @@ module tern_mac_row #(
   genvar l;
   generate
     for (l = 0; l < LANES; l = l + 1) begin : g_leaf
-      wire [7:0] x = x_i[8*l +: 8];
+      wire       neg  = codes_i[WB*l];
+      wire       zero = codes_i[WB*l + 1];
+      wire [7:0] x    = x_i[8*l +: 8];
+      // The ternary netlist keeps its names whatever MAC_KIND: only these assigns sit in the
+      // choice (a rename alone moves nextpnr's placement by several MHz on the ULX3S).
       if (MAC_KIND == 1) begin : g_int8
-        wire signed [7:0]  w = codes_i[8*l +: 8];
-        wire signed [15:0] p = w * $signed(x);
+        wire signed [15:0] p = $signed(codes_i[8*l +: 8]) * $signed(x);
+        wire               unused_flags = neg ^ zero;
         assign leaf[16*l +: 16] = p;
         assign leaf_c[l]        = 1'b0;
       end else begin : g_tern
-        wire neg  = codes_i[2*l];
-        wire zero = codes_i[2*l + 1];
         assign leaf[8*l +: 8] = {8{~zero}} & (x ^ {8{neg}});
         assign leaf_c[l]      = neg;
       end

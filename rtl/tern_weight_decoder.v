@@ -16,25 +16,28 @@
 //   T5_ROM = 1: a 256-entry table per byte read with the same load (a block RAM each on the
 //               FPGAs: the RAM's output register is the byte's S0 register), which leaves one
 //               LUT4 per flag, the T2/T5 select.
+// WB = 8 (the int8 baseline of tern_mac_array): one signed byte per slot, passed through the S0
+// register as it is (codes_o = the loaded beat); there is no T5 then.
 
 `default_nettype none
 
 module tern_weight_decoder #(
   parameter integer ROWS   = 2,
   parameter integer LANES  = 20,
-  parameter integer T5_ROM = 0
+  parameter integer T5_ROM = 0,
+  parameter integer WB     = 2       // bits per slot in a beat and in codes_o: 2, or 8 (int8)
 ) (
-  input  wire                    clk_i,
-  input  wire                    load_i,    // take beat_i into S0
-  input  wire [2*ROWS*LANES-1:0] beat_i,
-  input  wire                    fmt_t5_i,  // 1: the loaded beat is a T5 beat, 0: a T2 beat
-  output wire [2*ROWS*LANES-1:0] codes_o
+  input  wire                     clk_i,
+  input  wire                     load_i,    // take beat_i into S0
+  input  wire [WB*ROWS*LANES-1:0] beat_i,
+  input  wire                     fmt_t5_i,  // 1: the loaded beat is a T5 beat, 0: a T2 beat
+  output wire [WB*ROWS*LANES-1:0] codes_o
 );
 
   localparam integer SLOTS = ROWS * LANES;
-  localparam integer T5_OK = (SLOTS % 5 == 0) ? 1 : 0;
+  localparam integer T5_OK = (SLOTS % 5 == 0 && WB == 2) ? 1 : 0;
 
-  reg [2*SLOTS-1:0] beat_q;
+  reg [WB*SLOTS-1:0] beat_q;
   always @(posedge clk_i) begin
     if (load_i) beat_q <= beat_i;
   end
@@ -96,6 +99,9 @@ module tern_weight_decoder #(
           assign codes_o[2*i + 1] = fmt_t5_i ? (t5_hi[i] ^ t5_c[i]) : beat_q[2*i];
         end
       end
+    end else if (WB != 2) begin : g_raw
+      wire unused_fmt = fmt_t5_i;
+      assign codes_o = beat_q;
     end else begin : g_t2_only
       genvar i;
       wire unused_fmt;
