@@ -25,7 +25,7 @@ enum {
   EXIT_OK = 0,
   EXIT_FAIL = 1,         /* the model, the device or the run failed (a bad file, a device error) */
   EXIT_USAGE = 2,        /* the command line or the environment (TERN_THREADS, TERN_DEVICE) */
-  EXIT_OUTPUT = 3,       /* stdout or an output file (--dump-logits, --counts, --csv) could not be written */
+  EXIT_OUTPUT = 3,       /* stdout or an output file (--dump-logits, --counts, --capture, --csv) could not be written */
   EXIT_NONFINITE = 4,    /* the forward pass produced NaN or infinity (the message names the stage) */
   EXIT_MODEL_CHANGED = 5 /* the mapped model file shrank or changed during the run (SIGBUS; --no-mmap) */
 };
@@ -44,6 +44,8 @@ typedef struct opts {
   const char *clocks; /* --clock-mhz LIST: device clocks to project tokens/s at */
   const char *counts; /* --counts FILE: the run's event counts (docs/energy.md) */
   int no_mmap;        /* --no-mmap: read the model file into memory instead of mapping it */
+  /* --capture FILE: every BitLinear's trits and int8 activations (docs/energy.md) */
+  const char *capture;
 } opts;
 
 typedef struct session {

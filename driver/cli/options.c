@@ -139,6 +139,8 @@ void cli_parse_opts(const char *cmd, int argc, char **argv, int first, opts *o, 
       o->system = val;
     else if (FLAG("--counts") && strcmp(cmd, "run") == 0)
       o->counts = val;
+    else if (FLAG("--capture") && strcmp(cmd, "run") == 0)
+      o->capture = val;
     else if (FLAG("--clock-mhz") && strcmp(cmd, "run") == 0) {
       const char *c = val;
       while (*c) { /* validate now: [NAME=]MHz, comma separated */

@@ -120,7 +120,7 @@ int cmd_run(int argc, char **argv) {
   session s;
   if (!session_open(&s, &o, o.prompt ? 2 : 1, "run")) {
     free(prompt);
-    return EXIT_FAIL;
+    return s.rc ? s.rc : EXIT_FAIL;
   }
   int rc = EXIT_FAIL;
   tern_status est;
@@ -234,6 +234,11 @@ int cmd_run(int argc, char **argv) {
   rc = EXIT_OUTPUT;
   if (o.counts && !write_counts(o.counts, &counts)) goto out;
   if (o.dump && !write_dump(o.dump, prompt, np, logits, (uint32_t)V, gen, ng)) goto out;
+  /* end the capture here, where a failure to finish its file can still be reported */
+  if (o.capture && tern_device_set_capture(s.dev, NULL) != TERN_OK) {
+    fail("%s", tern_last_error(s.dev)); /* it names the capture and its path */
+    goto out;
+  }
   rc = EXIT_OK;
 out:
   tern_sampler_free(&smp);

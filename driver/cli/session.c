@@ -92,6 +92,13 @@ int session_open(session *s, const opts *o, int need_tok, const char *cmd) {
     goto bad;
   }
   if (o->check) tern_device_set_check(s->dev, 1); /* before loading: tensors keep their streams */
+  /* before loading too: tensors keep their trits for it */
+  if (o->capture && tern_device_set_capture(s->dev, o->capture) != TERN_OK) {
+    fail("%s", tern_last_error(s->dev)); /* it names the capture and its path */
+    session_close(s);
+    s->rc = EXIT_OUTPUT; /* an output file, as exit code 3 says */
+    return 0;
+  }
   progress pr = {t0, isatty(2), 0, o->quiet};
   tern_model_opts mo = tern_model_opts_default();
   mo.fmt = o->fmt;

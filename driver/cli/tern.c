@@ -35,7 +35,7 @@ static const char usage_main[] =
     "  0  success\n"
     "  1  the model, the device or the run failed (the message says which and where)\n"
     "  2  usage: a bad command line or environment variable (TERN_THREADS, ...)\n"
-    "  3  stdout or an output file (--dump-logits, --counts, --csv) could not be written\n"
+    "  3  stdout or an output file (--dump-logits, --counts, --capture, --csv) could not be written\n"
     "  4  the forward pass produced NaN or infinity (the message names the first stage that did)\n"
     "  5  the model file changed while it was mapped (use --no-mmap)\n";
 
@@ -88,7 +88,9 @@ void cli_help(const char *cmd) {
         "  --clock-mhz LIST     with --stats: the tokens/s those cycles give at these clocks\n"
         "                       ([NAME=]MHz, comma separated, e.g. icebreaker=45.9,100)\n"
         "  --counts FILE        write the run's event counts (prompt and decode totals: additions,\n"
-        "                       bytes per memory level, host FLOPs, cycles, toggles) for 'tern energy'\n\n");
+        "                       bytes per memory level, host FLOPs, cycles, toggles) for 'tern energy'\n"
+        "  --capture FILE       write every BitLinear call (its trits and int8 activations) to FILE,\n"
+        "                       for replay on a netlist (docs/energy.md); FILE.tmp until the run ends\n\n");
     printf(usage_common, TERN_T_MAX);
     printf("\n%s", usage_sampling);
   } else if (strcmp(cmd, "chat") == 0) {

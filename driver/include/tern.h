@@ -103,6 +103,33 @@ tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const in
  * stream's memory and a C-model matmul per call: a verification mode (the demo runs the RTL
  * with it), not a fast path. Returns TERN_ERR_ARG for a NULL device. */
 tern_status tern_device_set_check(tern_device *dev, int on);
+
+/* Capture: from this call on, every matmul the device runs (tern_bitlinear, tern_bitlinear_int,
+ * and each op of tern_bitlinear_batch, in op order) appends one record to a file, for replaying
+ * real traffic on a gate-level netlist (docs/energy.md). The file, little-endian:
+ *
+ *   "TERNCAP1"                                  8-byte magic, then records until end of file
+ *   uint32 k, n, tokens, 0 (reserved)           one record's header (16 bytes)
+ *   int8 w[n][k]                                the weights, row-major, each -1, 0 or +1
+ *   int8 x[tokens][k]                           the quantised activations the device was given
+ *
+ * A record needs the tensor's trits, which a tensor keeps only when it is loaded while a
+ * capture is on: set the capture before loading the weights (as with tern_device_set_check).
+ * A call on a tensor loaded before fails with TERN_ERR_ARG before the device runs it, and
+ * tern_last_error names the op and the tensor (shape, format); the capture carries on. A call
+ * the device fails writes no record; the records are written once the device has returned
+ * (before the golden check, so a check failure's call is in the file).
+ *
+ * The file is written as path + ".tmp" and renamed to path when the capture ends: at
+ * tern_device_set_capture(dev, NULL), at a call with another path (which then starts a new
+ * capture), or at tern_close (which cannot report a failure: end with NULL to see one). An
+ * existing file at path is removed when the capture starts, so a process that dies mid-capture
+ * leaves only the .tmp, never a partial file under the final name. A failure to create, write
+ * (each call's records are flushed), sync or rename fails the call that did it with TERN_ERR_ARG
+ * and a message naming the path and errno's text; the capture then ends and its .tmp is
+ * removed (later calls run uncaptured). path NULL with no capture on does nothing. Returns
+ * TERN_ERR_ARG for a NULL device. Costs K x N bytes of host memory per tensor loaded. */
+tern_status tern_device_set_capture(tern_device *dev, const char *path);
 /* What the device has done since it was opened (or the counters were reset). */
 typedef struct tern_device_stats {
   uint64_t calls;          /* BitLinear matmuls (a batch of c ops counts c) */

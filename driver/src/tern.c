@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "capture.h"
 #include "device.h"
 #include "errmsg.h"
 #include "pool.h"
@@ -27,6 +28,8 @@ struct tern_device {
   /* Host threads: the cpu backend's kernels and the forward pass's host-side work. */
   tern_pool *pool;
   int check; /* golden check of every call (tern_device_set_check) */
+  /* every call's trits and int8 activations to a file (tern_device_set_capture), or NULL */
+  tern_capture *capture;
   tern_device_stats stats;
   /* the transport's toggle counters at the last reset (they count from open) */
   uint64_t toggle_base[TERN_TOGGLE_GROUPS], toggle_cycles_base;
@@ -40,6 +43,7 @@ struct tern_weights {
   tern_format fmt;
   uint64_t nonzero; /* nonzero weights */
   uint8_t *golden;  /* the packed stream, kept when the device checks calls (else NULL) */
+  int8_t *trits;    /* w[n][k], kept when the device captures calls (else NULL) */
 };
 
 static tern_status set_error(tern_device *dev, tern_status st, const char *fmt, ...)
@@ -172,6 +176,8 @@ tern_status tern_open_hal(const tern_hal *hal, const char *name, tern_device **o
 
 void tern_close(tern_device *dev) {
   if (!dev) return;
+  /* no caller to tell of a failure here: the capture then removes its .tmp (tern.h says so) */
+  if (dev->capture) tern_capture_close(dev->capture, NULL, 0);
   dev->ops->close(dev->state);
   tern_pool_free(dev->pool);
   free(dev);
@@ -279,6 +285,7 @@ tern_status tern_weights_load(tern_device *dev, const tern_tensor_src *src, tern
   w->scale = scale;
   w->fmt = fmt;
   if (dev->check) w->golden = stream, stream = NULL;
+  if (dev->capture) w->trits = trits, trits = NULL;
   *out = w;
   w = NULL;
 done:
@@ -292,6 +299,7 @@ void tern_weights_free(tern_weights *w) {
   if (!w) return;
   w->dev->ops->release(w->dev->state, w->handle);
   free(w->golden);
+  free(w->trits);
   free(w);
 }
 uint32_t tern_weights_k(const tern_weights *w) { return w ? w->k : 0; }
@@ -357,6 +365,45 @@ tern_status tern_device_set_check(tern_device *dev, int on) {
   return TERN_OK;
 }
 
+tern_status tern_device_set_capture(tern_device *dev, const char *path) {
+  if (!dev) return TERN_ERR_ARG;
+  dev->error[0] = 0;
+  if (dev->capture) { /* end the current one first: its file is whole before another starts */
+    tern_capture *c = dev->capture;
+    dev->capture = NULL;
+    tern_status st = tern_capture_close(c, dev->error, sizeof dev->error);
+    if (st != TERN_OK) return st;
+  }
+  return path ? tern_capture_open(path, &dev->capture, dev->error, sizeof dev->error) : TERN_OK;
+}
+
+/* Capture needs every tensor's trits: refuse, before the device runs anything, a call whose
+ * tensor was loaded before the capture began. */
+static tern_status capture_ready(tern_device *dev, const tern_weights *w, size_t op) {
+  if (!dev->capture || w->trits) return TERN_OK;
+  return set_error(dev, TERN_ERR_ARG,
+                   "capture '%s': op %zu: its %ux%u %s tensor was loaded before tern_device_set_capture and kept "
+                   "no trits (set the capture before loading the weights)",
+                   tern_capture_path(dev->capture), op, w->n, w->k, tern_format_name(w->fmt));
+}
+
+/* Append the records of a submission (op i: weights w[i], activations items[i]) and flush them,
+ * so a write error fails the call that wrote. A failed write ends the capture and removes its file. */
+static tern_status capture_calls(tern_device *dev, const tern_weights *const *w, const tern_matmul_item *items,
+                                 size_t count) {
+  if (!dev->capture) return TERN_OK;
+  tern_status st = TERN_OK;
+  for (size_t i = 0; i < count && st == TERN_OK; i++)
+    st = tern_capture_record(dev->capture, w[i]->trits, w[i]->k, w[i]->n, items[i].xq, items[i].tokens, dev->error,
+                             sizeof dev->error);
+  if (st == TERN_OK) st = tern_capture_flush(dev->capture, dev->error, sizeof dev->error);
+  if (st != TERN_OK) {
+    tern_capture_abort(dev->capture);
+    dev->capture = NULL;
+  }
+  return st;
+}
+
 void tern_device_get_stats(const tern_device *dev, tern_device_stats *stats) {
   if (!stats) return;
   if (!dev) {
@@ -391,16 +438,20 @@ tern_status tern_bitlinear_int(tern_device *dev, const tern_weights *w, const in
   if (!dev || !w || !xq || !acc || tokens == 0)
     return set_error(dev, TERN_ERR_ARG, "tern_bitlinear_int: NULL argument or zero tokens");
   if (w->dev != dev) return set_error(dev, TERN_ERR_ARG, "weights were loaded on another device");
+  tern_status st = capture_ready(dev, w, 0);
+  if (st != TERN_OK) return st;
   dev->error[0] = 0;
   uint64_t c0 = 0;
   const int timed = device_clock(dev, &c0);
-  tern_status st = dev->ops->matmul(dev->state, w->handle, xq, tokens, acc);
+  st = dev->ops->matmul(dev->state, w->handle, xq, tokens, acc);
   if (st != TERN_OK && !dev->error[0]) set_error(dev, st, "device %s: %s", dev->uri, tern_strerror(st));
   if (st != TERN_OK) {
     append_detail(dev);
     return st;
   }
   account(dev, w, tokens, timed, c0);
+  const tern_matmul_item it = {w->handle, xq, tokens, acc};
+  if ((st = capture_calls(dev, &w, &it, 1)) != TERN_OK) return st;
   return check_call(dev, w, xq, tokens, acc, 0);
 }
 
@@ -410,6 +461,8 @@ tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops,
     if (!ops[i].w || !ops[i].x || !ops[i].y || ops[i].tokens == 0)
       return set_error(dev, TERN_ERR_ARG, "tern_bitlinear_batch: op %zu has a NULL pointer or zero tokens", i);
     if (ops[i].w->dev != dev) return set_error(dev, TERN_ERR_ARG, "op %zu: weights were loaded on another device", i);
+    tern_status st = capture_ready(dev, ops[i].w, i);
+    if (st != TERN_OK) return st;
   }
   size_t xq_len = 0, acc_len = 0, tok_len = 0;
   for (size_t i = 0; i < count; i++) {
@@ -421,8 +474,9 @@ tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops,
   int32_t *acc = malloc(sizeof(int32_t) * (acc_len ? acc_len : 1));
   float *absmax = malloc(sizeof(float) * (tok_len ? tok_len : 1));
   tern_matmul_item *items = malloc(sizeof *items * (count ? count : 1));
+  const tern_weights **ws = malloc(sizeof *ws * (count ? count : 1));
   tern_status st = TERN_OK;
-  if (!xq || !acc || !absmax || !items) {
+  if (!xq || !acc || !absmax || !items || !ws) {
     st = set_error(dev, TERN_ERR_NOMEM, "out of memory for a batch of %zu BitLinears", count);
     goto done;
   }
@@ -438,6 +492,7 @@ tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops,
     }
     tern_matmul_item it = {ops[i].w->handle, xq + xo, ops[i].tokens, acc + ao};
     items[i] = it;
+    ws[i] = ops[i].w;
     xo += k * ops[i].tokens, ao += n * ops[i].tokens, to += ops[i].tokens;
   }
   dev->error[0] = 0;
@@ -455,6 +510,7 @@ tern_status tern_bitlinear_batch(tern_device *dev, const tern_bitlinear_op *ops,
     goto done;
   }
   for (size_t i = 0; i < count; i++) account(dev, ops[i].w, ops[i].tokens, timed && i == 0, c0);
+  if ((st = capture_calls(dev, ws, items, count)) != TERN_OK) goto done;
   for (size_t i = 0; i < count && st == TERN_OK; i++)
     st = check_call(dev, ops[i].w, items[i].xq, ops[i].tokens, items[i].acc, i);
   if (st != TERN_OK) goto done;
@@ -470,6 +526,7 @@ done:
   free(acc);
   free(absmax);
   free(items);
+  free(ws);
   return st;
 }
 
