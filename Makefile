@@ -26,7 +26,7 @@ SUITE_ARGS = --suites $(SUITES) --var ABS_BUILD=$(ABS_BUILD) --var BUILD=$(BUILD
   --var SEED=$(SEED) --var SEED_ARG=$(SEED_ARG) --var JOBS=$(JOBS) --var PYVENV=$(PYVENV) --var SIM_TB=$(SIM_TB) \
   $(if $(ONLY),--only $(ONLY))
 
-.PHONY: help deps gen check-gen lint cmodel sim device tern check test fuzz demo demo-layer bench bench-model coverage synth compare clean \
+.PHONY: help deps gen check-gen lint cmodel sim device tern check test fuzz demo demo-layer bench bench-model coverage synth compare dse clean \
         sim-board bench-board fpga fpga-report postsynth energy-report
 
 help: ## this list
@@ -169,6 +169,25 @@ energy-report: deps ## docs/energy.md and its charts (docs/energy/): the 2B4T sh
 	@tools/deps.sh energy
 	@BUILD=$(BUILD) bash tools/energy_report.sh
 
+# make dse: the points (chip:RxL:tT_MAX) built as board builds at one nextpnr seed; the counts
+# costed at each are the energy report's (a 2B4T-shaped model made in memory, the shipped model).
+DSE_POINTS ?= ice40:1x5:t1,ice40:1x10:t1,ecp5:2x20:t8,ecp5:4x20:t8,ecp5:4x40:t8,ecp5:8x40:t8
+DSE_SEED   ?= 1
+DSE_WORK   := $(ABS_BUILD)/dse
+dse: deps cmodel ## design-space exploration: the device built on the boards' chips at several array sizes (LUT, FF, BRAM, Fmax measured), then tokens/s and J/token of each: docs/dse.md, docs/dse/
+	@tools/deps.sh synth
+	@tools/deps.sh fpga-ecp5 $(ABS_BUILD)/fpga-venv
+	@tools/deps.sh energy
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) cli
+	@mkdir -p $(DSE_WORK)
+	$(ABS_BUILD)/driver/tern run -m synth:2b4t,zero=0.3333333333,seed=1 --tokens 1,2,3,4,5,6,7,8 -n 9 \
+	  --device cpu --counts $(DSE_WORK)/2b4t.txt -q >/dev/null
+	$(ABS_BUILD)/driver/tern run -m $(DEMO_MODEL) -p "And God said" -n 17 --ignore-eos --temp 0 \
+	  --device cpu --counts $(DSE_WORK)/kjv.txt -q >/dev/null
+	python3 fpga/scripts/dse.py --points $(DSE_POINTS) --seed $(DSE_SEED) --out-dir docs/dse \
+	  --doc docs/dse.md --work $(DSE_WORK) --tern $(ABS_BUILD)/driver/tern \
+	  --counts 2b4t=$(DSE_WORK)/2b4t.txt --counts kjv=$(DSE_WORK)/kjv.txt --fpga-venv $(ABS_BUILD)/fpga-venv
+
 fpga-report: ## docs/fpga.md (LUTs, FFs, RAMs, Fmax per board) from the board builds in fpga/build/
 	@$(MAKE) --no-print-directory -C fpga fpga-report
 
@@ -180,10 +199,17 @@ synth: ## Yosys + nextpnr figures of the array (iCE40 UP5K and ECP5-85F) into do
 	@tools/deps.sh fpga-ecp5 $(ABS_BUILD)/fpga-venv
 	@$(MAKE) -C fpga synth FPGA_VENV=$(ABS_BUILD)/fpga-venv
 
-compare: ## the ternary array against its int8 x int8 baseline (LUT and DSP multipliers, iCE40 and ECP5) into docs/ternary-vs-int8.md
+# The switching study replays the built-in model's BitLinear calls: one greedy run captured.
+COMPARE_CAPTURE := $(ABS_BUILD)/capture/kjv-compare.cap
+compare: deps cmodel ## the ternary array against its int8 x int8 baseline (area, Fmax, gate-level switching) into docs/ternary-vs-int8.md
 	@tools/deps.sh synth
 	@tools/deps.sh fpga-ecp5 $(ABS_BUILD)/fpga-venv
-	@$(MAKE) -C fpga compare FPGA_VENV=$(ABS_BUILD)/fpga-venv
+	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) cli
+	@mkdir -p $(dir $(COMPARE_CAPTURE))
+	$(ABS_BUILD)/driver/tern run -m $(DEMO_MODEL) --device cpu --temp 0 -n 4 -q \
+	  -p "In the beginning God created the heaven and the earth." --capture $(COMPARE_CAPTURE) >/dev/null
+	@$(MAKE) -C fpga compare FPGA_VENV=$(ABS_BUILD)/fpga-venv CAPTURE=$(COMPARE_CAPTURE) \
+	  CMLIB=$(ABS_BUILD)/cmodel/libterncmodel.a
 
 # A board top (fpga/boards/$(BOARD)/) under Verilator, its UART on a TCP port: the same driver
 # reaches it as it reaches a board (docs/boards.md). One client; the bench exits when it leaves.

@@ -21,7 +21,7 @@
 #      design clock is constrained at >= $(FREQ) MHz (else the build fails: no bitstream)
 #   4. icepack -> $(BOARD).bin / ecppack -> $(BOARD).bit
 #
-# Overridable: SEED, FREQ, TOP_PARAMS (or the board's ROWS=, LANES=), PYTHON, NEXTPNR_FLAGS
+# Overridable: SEED, FREQ, TOP_PARAMS (or the board's ROWS=, LANES=), BUILD_TAG, PYTHON, NEXTPNR_FLAGS
 # (extra nextpnr options), YOSYS_FLAGS (extra synth_* options), TIMING_ALLOW_FAIL=1 (report a
 # timing miss but still pack the bitstream), and the tools: iCE40 YOSYS, NEXTPNR_ICE40, ICEPACK
 # (Debian); ECP5 FPGA_VENV (default build/fpga-venv, made by tools/deps.sh fpga-ecp5) or
@@ -42,7 +42,9 @@ CONSTRAINTS := $(BOARD_CONSTRAINTS)
 PNR_DEVICE  := $(BOARD_PNR_DEVICE)
 SEED        ?= $(BOARD_SEED)
 BDIR := fpga/boards/$(BOARD)
-OUT  := fpga/build/$(BOARD)
+# BUILD_TAG=x builds into fpga/build/$(BOARD)-x (make dse: one directory per design point)
+BUILD_TAG ?=
+OUT  := fpga/build/$(BOARD)$(if $(BUILD_TAG),-$(BUILD_TAG))
 O    := $(ROOT)/$(OUT)
 
 # Design sources: the generic RTL plus the board's own files (top, PLL). Simulation-only

@@ -20,6 +20,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synth_report import parse_params, parse_stat, tool_version  # noqa: E402
+import gate_energy  # noqa: E402
 
 # (name, arch, MAC_KIND, DSP blocks allowed); each at the default geometry, and the iCE40 ones
 # also at the iCEBreaker's 1 x 5, where every variant fits the UP5K
@@ -114,6 +115,41 @@ def figures(arch, cells):
     return lut, cells.get("TRELLIS_FF", 0), cells.get("CCU2C", 0), cells.get("DP16KD", 0), dsp
 
 
+def energy_section(e, macs):
+    """The gate-level switching study (fpga/scripts/gate_energy.py) as a doc section."""
+    names = {"capture": "the shipped model's BitLinear calls", "random": "2B4T-shaped random"}
+    wts = {(0, "trits"): "ternary", (1, "gauss"): "int8, int8 weights", (1, "trits"): "int8, the trits as int8"}
+    o = ["", "## Switching activity of the gate-level netlists", "",
+         "Both arrays mapped to generic CMOS gates as above, simulated gate by gate under "
+         "Verilator with a toggle counter on every net bit, running the same jobs, each checked "
+         "against the C golden model (`array_tb +suite=workload`). " + " ".join(e["method"].split()),
+         "",
+         "Workloads: **the shipped model's BitLinear calls** (`tern run --capture`: its int8 "
+         "activations and trits, replayed in order; prefill chunks of up to T_MAX tokens and "
+         "decode steps), and **2B4T-shaped random** jobs (K = 2560, trits at 1/3 zeros, "
+         "activations quantised per token by absmax from Gaussians). The int8 array runs the "
+         "same activations with int8 weights: Gaussians quantised per row by absmax (what an "
+         "int8 model's weights look like; labelled int8 weights), and, as a lower bound for it, "
+         f"the same trits as int8 values. Bench seed {e['seed']}.", "",
+         "| workload | array, weights | jobs | MACs | cycles | toggles per MAC | switched load "
+         "per MAC: logic | clock | total | vs ternary |",
+         "|---|---|---|---|---|---|---|---|---|---|"]
+    base = {}
+    for arr in e["arrays"]:
+        for r in arr["runs"]:
+            if arr["kind"] == 0:
+                base[r["workload"]] = r["per_mac"]
+            clk = r["clock"] / r["macs"]
+            o.append(f"| {names[r['workload']]} | {wts[(arr['kind'], r['wdist'])]} | {r['jobs']} | "
+                     f"{r['macs']} | {r['cycles']} | {r['toggles'] / r['macs']:.1f} | "
+                     f"{r['data_per_mac']:.1f} | {clk:.1f} | {r['per_mac']:.1f} | "
+                     f"{r['per_mac'] / base[r['workload']]:.2f} x |")
+    o += ["", "Netlists: " + "; ".join(
+        f"{'ternary' if arr['kind'] == 0 else 'int8'} {arr['nets']} net bits, {arr['ffs']} flip-flops, "
+        f"{arr['transistors']} transistors in gates" for arr in e["arrays"]) + "."]
+    return o
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--params", required=True)
@@ -124,6 +160,7 @@ def main():
     ap.add_argument("--nextpnr-ice40", default="nextpnr-ice40")
     ap.add_argument("--nextpnr-ecp5", required=True)
     ap.add_argument("--out", required=True)
+    gate_energy.add_args(ap)
     a = ap.parse_args()
     os.makedirs(a.build, exist_ok=True)
     p = parse_params(a.params)
@@ -147,6 +184,7 @@ def main():
               f"{ff} FF, {dspn} DSP; Fmax {fm} MHz (seeds {' '.join(seeds)})")
 
     silicon = [(k,) + cmos(a, k, f"cmos{k}") for k in (0, 1)]
+    energy = gate_energy.run_all(argparse.Namespace(**{**vars(a), "build": f"{a.build}/gates"}))
 
     chips = {"ice40": ("iCE40UP5K", "ICESTORM_LC", "ICESTORM_DSP"),
              "ecp5": ("LFE5U-85F", "TRELLIS_COMB", "MULT18X18D")}
@@ -213,6 +251,7 @@ def main():
     for kind, tr, gates, ffs, _ in silicon:
         o.append(f"| {'ternary' if kind == 0 else 'int8'} | {gates} | {tr} | {tr / macs:.0f} | "
                  f"{tr / t0:.2f} x | {ffs} |")
+    o += energy_section(energy, macs)
     o += ["", "## Commands and tools", "",
           f"- {tool_version([a.yosys, '-V'])} (every synthesis)",
           f"- {tool_version([a.nextpnr_ice40, '--version'])}",
@@ -226,6 +265,9 @@ def main():
     for kind, _, _, _, script in silicon:
         o.append(f"# generic CMOS, MAC_KIND {kind}")
         o.append(script.replace(rtl_list, "../rtl/tern_*.v"))
+    for arr in energy["arrays"]:
+        o.append(f"# gate-level netlist for the switching study, MAC_KIND {arr['kind']}")
+        o.append(arr["script"].replace(rtl_list, "../rtl/tern_*.v"))
     o += ["```", "",
           "nextpnr: `--up5k --package sg48 --freq 50` and `--85k --package CABGA381 --speed 6 "
           f"--freq 125`, `--timing-allow-fail`, seeds {' '.join(seeds)}. Regenerate with "

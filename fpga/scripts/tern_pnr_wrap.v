@@ -15,6 +15,7 @@
 module tern_pnr_wrap #(
   parameter integer ROWS     = `TERN_ROWS,
   parameter integer LANES    = `TERN_LANES,
+  parameter integer T_MAX    = `TERN_T_MAX,
   parameter integer MAC_KIND = 0   // 0 = ternary, 1 = the int8 x int8 baseline (tern_mac_array)
 ) (
   input  wire clk_i,
@@ -39,7 +40,7 @@ module tern_pnr_wrap #(
   localparam integer N_BITS   = `TERN_N_BITS;
   localparam integer F_BITS   = `TERN_FMT_BITS;
   localparam integer R_BITS   = `TERN_ACC_BITS * ROWS;
-  localparam integer T_BITS   = $clog2(`TERN_T_MAX + 1);
+  localparam integer T_BITS   = $clog2(T_MAX + 1);
   localparam integer KL_BITS  = (LANES > 1) ? $clog2(LANES) : 1;
   localparam integer NL_BITS  = (ROWS > 1) ? $clog2(ROWS) : 1;
   localparam integer T_OFF    = K_BITS + N_BITS + F_BITS + W_BITS + A_BITS;
@@ -67,6 +68,7 @@ module tern_pnr_wrap #(
   tern_mac_array #(
     .ROWS     (ROWS),
     .LANES    (LANES),
+    .T_MAX    (T_MAX),
     .MAC_KIND (MAC_KIND)
   ) u_array (
     .clk_i     (clk_i),

@@ -11,16 +11,28 @@
 //   +trace=FILE      write the RTL's result trace;   +trace_model=FILE  the C model's
 //   +vcd=FILE        waveform (benches built with --trace)
 //   +clock_mhz=F     extra clock for the demo's time figure
+//   +suite=workload  model-like traffic for the gate-level energy study (fpga/scripts/gate_energy.py),
+//                    every job checked as above: +capture=FILE replays a model run's BitLinear calls
+//                    (tern run --capture FILE), else 2B4T-shaped random jobs (trits at 1/3 zeros,
+//                    per-token absmax int8 activations of Gaussians); +max_jobs=N (default 64);
+//                    the int8 bench's weights: +wdist=gauss (Gaussians, per-row absmax int8, the
+//                    default) or +wdist=trits (the same trits as int8 values); +cov=FILE writes
+//                    the toggle counters of a --coverage-toggle build
 // Output: one "PASS name" / "FAIL name: detail" line per case (tests/common/tern_test.h).
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "Vtern_mac_array.h"
+#if VM_COVERAGE
+#include "verilated_cov.h"
+#endif
 #include "tb.h"
 #include "tern_cycle.h"
 #include "tern_geom.h"
@@ -515,6 +527,156 @@ void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
   tern_test_end(t);
 }
 
+// ---- workload: traffic for the energy study -------------------------------------------------
+
+// One BitLinear call: w[n][k] (trits, or int8 for the int8 bench) and x[tokens][k].
+struct Call {
+  uint32_t k = 0, n = 0, tokens = 0;
+  std::vector<int8_t> w, x;
+};
+
+// A capture file of tern_device_set_capture: "TERNCAP1", then records of four little-endian
+// uint32 (k, n, tokens, 0), n*k weights, tokens*k activations. Returns false with a reason.
+bool read_capture(const std::string &path, std::vector<Call> *calls, size_t max_calls, std::string *why) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f) return *why = "cannot open " + path, false;
+  char magic[8];
+  bool ok = std::fread(magic, 1, 8, f) == 8 && std::memcmp(magic, "TERNCAP1", 8) == 0;
+  if (!ok) *why = path + ": not a tern capture (no TERNCAP1 magic)";
+  while (ok && calls->size() < max_calls) {
+    uint8_t h[16];
+    size_t got = std::fread(h, 1, 16, f);
+    if (got == 0) break;
+    uint32_t v[4];
+    for (int i = 0; i < 4; i++)
+      v[i] = (uint32_t)h[4 * i] | h[4 * i + 1] << 8 | h[4 * i + 2] << 16 | (uint32_t)h[4 * i + 3] << 24;
+    if (got != 16 || v[0] == 0 || v[0] > TB_K_MAX || v[1] == 0 || v[1] > TERN_N_MAX || v[2] == 0 || v[2] > 65536 ||
+        v[3] != 0) {
+      *why =
+          tb_format("%s: record %zu: bad header (k=%u n=%u tokens=%u)", path.c_str(), calls->size(), v[0], v[1], v[2]);
+      ok = false;
+      break;
+    }
+    Call c;
+    c.k = v[0], c.n = v[1], c.tokens = v[2];
+    c.w.resize((size_t)c.n * c.k);
+    c.x.resize((size_t)c.tokens * c.k);
+    if (std::fread(c.w.data(), 1, c.w.size(), f) != c.w.size() ||
+        std::fread(c.x.data(), 1, c.x.size(), f) != c.x.size()) {
+      *why = tb_format("%s: record %zu: truncated", path.c_str(), calls->size());
+      ok = false;
+      break;
+    }
+    for (int8_t t : c.w)
+      if (t < -1 || t > 1) {
+        *why = tb_format("%s: record %zu: a weight is not a trit", path.c_str(), calls->size());
+        ok = false;
+        break;
+      }
+    if (ok) calls->push_back(std::move(c));
+  }
+  std::fclose(f);
+  return ok;
+}
+
+// A standard normal sample (Box-Muller on the bench's generator).
+double gauss(uint64_t *rng) {
+  double u1 = ((double)(tern_rand_next(rng) >> 11) + 1.0) / 9007199254740993.0;
+  double u2 = (double)(tern_rand_next(rng) >> 11) / 9007199254740992.0;
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+}
+
+// Gaussians quantised to int8 by absmax over each run of `len` values (BitNet's per-token
+// activation quantiser; an int8 model's per-row weight quantiser).
+void absmax_int8(int8_t *v, size_t count, size_t len, uint64_t *rng) {
+  std::vector<double> g(len);
+  for (size_t base = 0; base < count; base += len) {
+    double m = 1e-9;
+    for (size_t i = 0; i < len; i++) m = std::max(m, std::fabs(g[i] = gauss(rng)));
+    for (size_t i = 0; i < len && base + i < count; i++) v[base + i] = (int8_t)std::lround(g[i] * 127.0 / m);
+  }
+}
+
+// An array job as the device runs one: canonical packing (zero padding slots), activation lanes
+// past K zero, tokens t0 .. t0+T-1 of the call, rows r0 .. r0+n-1.
+Job job_of_call(const Call &c, uint32_t r0, uint32_t n, uint32_t t0, uint32_t T, tern_format fmt) {
+  Job j;
+  j.k = c.k, j.n = n, j.tokens = T, j.fmt = fmt, j.kind = "workload";
+  j.stream.assign(stream_bytes(fmt, c.k, n), 0);
+  const int8_t *w = &c.w[(size_t)r0 * c.k];
+  if ((TB_INT8 ? tern_int8_pack(kGeom, w, c.k, n, j.stream.data())
+               : tern_pack(kGeom, fmt, w, c.k, n, j.stream.data())) != TERN_OK) {
+    std::fprintf(stderr, "tern_pack failed\n");
+    std::exit(2);
+  }
+  const size_t row = (size_t)tern_beats_per_group(kGeom, c.k) * kGeom.lanes;
+  j.x.assign(row * T, 0);
+  for (uint32_t t = 0; t < T; t++) std::memcpy(&j.x[t * row], &c.x[(size_t)(t0 + t) * c.k], c.k);
+  compute_expect(j);
+  return j;
+}
+
+void suite_workload(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
+  const std::string cap = pa.str("capture", ""), wdist = pa.str("wdist", "gauss");
+  const uint32_t max_jobs = (uint32_t)pa.num("max_jobs", 64);
+  std::string name = "rtl/workload" + geom_tag() + (cap.empty() ? " 2b4t-random" : " capture");
+  tern_test_begin(t, name.c_str());
+  uint64_t rng = seed;
+  std::vector<Call> calls;
+  std::string why;
+  if (!cap.empty()) {
+    if (!read_capture(cap, &calls, max_jobs, &why)) {
+      tern_test_fail(t, "%s", why.c_str());
+      tern_test_end(t);
+      return;
+    }
+  } else {
+    // 2B4T-shaped: the hidden size as K, a few groups of rows, one token.
+    for (uint32_t i = 0; i < max_jobs; i++) {
+      Call c;
+      c.k = std::min<uint32_t>(TERN_W_2B4T_HIDDEN, TB_K_MAX), c.n = 4 * kGeom.rows, c.tokens = 1;
+      c.w.resize((size_t)c.n * c.k);
+      for (auto &v : c.w) v = (int8_t)((int)(tern_rand_next(&rng) % 3) - 1);
+      c.x.resize(c.k);
+      absmax_int8(c.x.data(), c.x.size(), c.k, &rng);
+      calls.push_back(std::move(c));
+    }
+  }
+  if (TB_INT8 && wdist != "gauss" && wdist != "trits") {
+    tern_test_fail(t, "+wdist=%s: expected gauss or trits", wdist.c_str());
+    tern_test_end(t);
+    return;
+  }
+  if (TB_INT8 && wdist == "gauss")
+    for (auto &c : calls) absmax_int8(c.w.data(), c.w.size(), c.k, &rng);
+  ArrayBench bench(pa);
+  uint64_t jobs = 0, macs = 0, cycles = 0;
+  const tern_format fmt = TB_INT8 ? TERN_T2 : (tern_format)pa.num("fmt", TERN_T5);
+  for (const Call &c : calls) {
+    for (uint32_t r0 = 0; r0 < c.n && jobs < max_jobs && !t->failed; r0 += TERN_N_MAX)
+      for (uint32_t t0 = 0; t0 < c.tokens && jobs < max_jobs && !t->failed; t0 += TB_T_MAX) {
+        const uint32_t n = std::min(c.n - r0, TERN_N_MAX), T = std::min<uint32_t>(c.tokens - t0, TB_T_MAX);
+        Job j = job_of_call(c, r0, n, t0, T, fmt);
+        Outcome o = bench.run(j, Flow(), 1, (uint32_t)jobs);
+        if (!o.ok) {
+          tern_test_fail(t, "job %" PRIu64 " (K=%u N=%u T=%u): %s [seed=%" PRIu64 "]", jobs, j.k, j.n, T, o.why.c_str(),
+                         seed);
+          break;
+        }
+        jobs++, macs += (uint64_t)j.k * j.n * T, cycles += o.cycles;
+      }
+  }
+  if (!t->failed)
+    std::printf("workload: %" PRIu64 " jobs, %" PRIu64 " MACs, %" PRIu64 " cycles, %" PRIu64
+                " bench cycles, seed %" PRIu64 "\n",
+                jobs, macs, cycles, bench.tb().cycle(), seed);
+#if VM_COVERAGE
+  const std::string cov = pa.str("cov", "");
+  if (!cov.empty()) bench.tb().context()->coveragep()->write(cov.c_str());
+#endif
+  tern_test_end(t);
+}
+
 // Run a list of jobs as one test case.
 void run_case(tern_test_ctx *t, const Plusargs &pa, const std::string &name, std::vector<Job> jobs, Flow fl = Flow()) {
   std::string full = name + geom_tag();
@@ -854,5 +1016,6 @@ int main(int argc, char **argv) {
       pa.has("seed") ? pa.num("seed", 0) : (uint64_t)std::chrono::system_clock::now().time_since_epoch().count();
   if (suite == "all" || suite == "random") suite_random(pa, &t, seed);
   if (suite == "all" || suite == "directed") suite_directed(pa, &t);
+  if (suite == "workload") suite_workload(pa, &t, seed);
   return tern_test_exit(&t);
 }
