@@ -169,9 +169,11 @@ energy-report: deps ## docs/energy.md and its charts (docs/energy/): the 2B4T sh
 	@tools/deps.sh energy
 	@BUILD=$(BUILD) bash tools/energy_report.sh
 
-# make dse: the points (chip:RxL:tT_MAX) built as board builds at one nextpnr seed; the counts
-# costed at each are the energy report's (a 2B4T-shaped model made in memory, the shipped model).
-DSE_POINTS ?= ice40:1x5:t1,ice40:1x10:t1,ecp5:2x20:t8,ecp5:4x20:t8,ecp5:4x40:t8,ecp5:8x40:t8
+# make dse: the points (chip:RxL:tT_MAX[:PARAM=VALUE]) built as board builds at one nextpnr seed;
+# the counts costed at each are the energy report's (a 2B4T-shaped model made in memory, the
+# shipped model). From 8 x 40 on the ULX3S board's 256 KB RAM and T5 tables no longer fit the
+# 85F's 208 block RAMs beside the array's buffers: those points take a 64 KB board RAM.
+DSE_POINTS ?= ice40:1x5:t1,ice40:1x10:t1,ecp5:2x20:t8,ecp5:4x20:t8,ecp5:4x40:t8,ecp5:8x40:t8:MEM_BYTES=65536
 DSE_SEED   ?= 1
 DSE_WORK   := $(ABS_BUILD)/dse
 dse: deps cmodel ## design-space exploration: the device built on the boards' chips at several array sizes (LUT, FF, BRAM, Fmax measured), then tokens/s and J/token of each: docs/dse.md, docs/dse/

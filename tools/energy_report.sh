@@ -47,13 +47,23 @@ board="--board kv260"
 bmk() { sed -n "s/^BOARD_$1 := //p" "fpga/boards/$2/board.mk"; }
 ux_arr="$(bmk ROWS ulx3s)x$(bmk LANES ulx3s)" ux_txt="$(bmk ROWS ulx3s) x $(bmk LANES ulx3s)" ux_mhz=$(bmk FREQ ulx3s)
 ib_txt="$(bmk ROWS icebreaker) x $(bmk LANES icebreaker)" ib_mhz=$(bmk FREQ icebreaker)
+# The largest device of the design-space exploration that routed on the ECP5-85F (make dse:
+# docs/dse/dse.csv, a board build at its measured Fmax), for the larger-device configurations.
+dse_csv=docs/dse/dse.csv
+read -r big_arr big_mhz big_lut big_seed <<<"$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+  $h["chip"] == "LFE5U-85F" && $h["fmax_mhz"] != "" && $h["macs"] + 0 > m {
+    m = $h["macs"] + 0; a = $h["rows"] "x" $h["lanes"]; f = $h["fmax_mhz"]; l = $h["lut4"]; s = $h["seed"] }
+  END { if (m) print a, f, l, s }' "$dse_csv" 2>/dev/null)"
+[ -n "${big_arr:-}" ] || { echo "energy-report: no routed ECP5-85F point in $dse_csv (run make dse)" >&2; exit 1; }
+big_macs=$(( ${big_arr%x*} * ${big_arr#*x} ))
+big_txt="${big_arr%x*} x ${big_arr#*x}"
 configs=(
   "cpu|--exec cpu"
   "$ux_arr-ddr4|--array $ux_arr --clock-mhz $ux_mhz --memory ddr4 $board"
   "$ux_arr-hbm|--array $ux_arr --clock-mhz $ux_mhz --memory hbm $board"
-  "16x80-ddr4|--array 16x80 --clock-mhz 250 --memory ddr4 $board"
-  "16x80-hbm|--array 16x80 --clock-mhz 250 --memory hbm $board"
-  "16x80-onchip|--array 16x80 --clock-mhz 250 --memory onchip $board"
+  "$big_arr-ddr4|--array $big_arr --clock-mhz $big_mhz --memory ddr4 $board"
+  "$big_arr-hbm|--array $big_arr --clock-mhz $big_mhz --memory hbm $board"
+  "$big_arr-onchip|--array $big_arr --clock-mhz $big_mhz --memory onchip $board"
 )
 for table in horowitz45 bitnet7nm; do
   for c in "${configs[@]}"; do
@@ -66,7 +76,7 @@ cp "$W/2b4t.csv" "$OUT/2b4t.csv"
 say "charts"
 rm -rf "$W/plot"
 # shellcheck disable=SC2086
-"$T" energy --counts "$C" --array 16x80 --clock-mhz 250 --memory ddr4 $board --name 2b4t --plot "$W/plot" -q
+"$T" energy --counts "$C" --array "$big_arr" --clock-mhz "$big_mhz" --memory ddr4 $board --name 2b4t --plot "$W/plot" -q
 for f in array bandwidth; do
   cp "$W/plot/2b4t-$f.png" "$W/plot/2b4t-$f.svg" "$OUT/"
 done
@@ -201,12 +211,13 @@ Configurations (\`tern energy\` options in [tools/energy_report.sh](../tools/ene
 - **$ux_arr-*** (b): this project's device, the $ux_txt array the ULX3S build carries, at $ux_mhz MHz
   (docs/boards.md); weights streamed from DDR4-class (25.6 GB/s, the table's DRAM energy) or
   HBM-class memory (256 GB/s, 48 pJ/B).
-- **16x80-*** (b): a 16 x 80 array (1280 MACs a cycle, 32x the built one; a hypothetical size,
-  not synthesised) at 250 MHz, the clock bitnet-kv260 closes on its KV260. Its 256-byte T5 beat
-  needs 64 GB/s: DDR4 bounds it, HBM does not.
-- **16x80-onchip** (c): the same array with every ternary weight in on-chip SRAM (417 MB: the
-  1 MB SRAM energy per byte; TerEffic-style, which needs several large FPGAs or an ASIC). The F16
-  lm_head stays in host DRAM.
+- **$big_arr-*** (b): the largest device the design-space exploration built and routed on the
+  ECP5-85F ([dse.md](dse.md), \`make dse\`): the board build with a $big_txt array ($big_macs MACs a
+  cycle), $big_lut LUT4, at its measured Fmax of $big_mhz MHz (nextpnr seed $big_seed); measured
+  points, not a hypothetical size. Weights from DDR4- or HBM-class memory as above.
+- **$big_arr-onchip** (c): the same device with every ternary weight in on-chip SRAM (417 MB: the
+  1 MB SRAM energy per byte; TerEffic-style, which needs several large FPGAs or an ASIC: the
+  85F holds 0.47 MB of block RAM, so this memory is hypothetical). The F16 lm_head stays in host DRAM.
 - Board power, for every device configuration: the only measured whole-board figures in the
   references, bitnet-kv260's KV260 (idle 3.808 W as static, 6.206 - 3.808 = 2.398 W as FPGA dynamic
   while the device works). The $ux_arr at $ux_mhz MHz takes 0.52 s a token, so board power swamps it.
@@ -233,7 +244,7 @@ Configurations (\`tern energy\` options in [tools/energy_report.sh](../tools/ene
 | TerEffic, 370M model, weights on chip (several FPGAs) | ~0.0022 | 455 tokens/s/W (a 7x smaller model) | arXiv 2502.16473v2 abstract; [C] |
 | TerEffic, 2.7B model, HBM | ~0.063 | 727 tokens/s at 46 W | arXiv 2502.16473v2 abstract; [C] |
 | this study, cpu, horowitz45 | $(g3 horowitz45 cpu total_j) | counted events x 45 nm energies; no CPU static or core power | above |
-| this study, 16x80-hbm, horowitz45 | $(g3 horowitz45 16x80-hbm total_j) | the same, plus KV260 board power for $(get horowitz45 16x80-hbm seconds_per_token | awk '{ printf "%.2g", $1 * 1000 }') ms | above |
+| this study, $big_arr-hbm, horowitz45 | $(g3 horowitz45 "$big_arr-hbm" total_j) | the same, plus KV260 board power for $(get horowitz45 "$big_arr-hbm" seconds_per_token | awk '{ printf "%.2g", $1 * 1000 }') ms | above |
 
 Caveats on the comparison:
 
@@ -274,7 +285,14 @@ fraction moves only them: at 0% zeros $adds_z0 J, at 50% $adds_z5 J (45 nm).
 
 ## Against array size and memory bandwidth
 
-The 16x80 device with DDR4-class memory at 250 MHz, re-costed at other array sizes (same clock
+Measured design points (board builds on the iCE40UP5K and the ECP5-85F at their measured Fmax,
+[dse.md](dse.md)): tokens/s and J/token against LUT4.
+
+![2B4T: tokens/s against LUT4, measured points](dse/dse-2b4t-tps.png)
+
+![2B4T: J/token against LUT4, measured points](dse/dse-2b4t-j.png)
+
+The $big_arr device with DDR4-class memory at $big_mhz MHz, re-costed at other (hypothetical) array sizes (same clock
 and memory) and other bandwidths (same array), with the cycle model of cmodel/ (\`tern_job_cycles_tokens\`
 per BitLinear job, bounded by the port's one T5 beat a cycle and the memory's bandwidth):
 
@@ -382,12 +400,47 @@ naming the file and line.
 | ulx3s | $ux_mhz MHz | $ux_txt | - | - | no sourced figure: give --static-w and --dynamic-w |
 | kv260 | 250 MHz | - | 3.808 | 2.398 | bitnet-kv260 measured whole board (idle; generating minus idle) |
 
+## Capturing the BitLinear traffic
+
+A gate-level estimate needs the data the array really sees, not random trits.
+\`tern run ... --capture FILE\`, or \`tern_device_set_capture(dev, path)\` in C (driver/include/tern.h),
+writes every BitLinear call the device runs to a file, one record per matmul (each op of a batch
+is one record, in op order). A netlist simulation can then replay the file. The file is
+little-endian:
+
+| bytes | what |
+|---|---|
+| 8 | magic \`TERNCAP1\`; records follow until end of file |
+| 16 | record header: uint32 \`k\`, \`n\`, \`tokens\`, then 0 (reserved) |
+| n x k | int8 weights \`w[row][col]\`, row-major, each -1, 0 or +1 |
+| tokens x k | int8 activations \`x[token][col]\`, the quantised input exactly as the device got it |
+
+The capture needs each tensor's trits, which a tensor keeps only when it is loaded while a capture
+is on. So set the capture before loading the weights, as with \`tern_device_set_check\`; the CLI
+does this. A call on a tensor loaded earlier fails with \`TERN_ERR_ARG\` before it runs, and the
+message names the op and the tensor's shape and format. The file is written as \`FILE.tmp\` and
+renamed to \`FILE\` when the capture ends: at \`tern_device_set_capture(dev, NULL)\`, when a new path
+is given, or at \`tern_close\`. An old \`FILE\` is removed when the capture starts, so a run that dies
+leaves no partial capture under the final name. A failure to create, write or rename fails the
+call that hit it: the message names the path and the errno text, the capture ends, and the
+\`.tmp\` is removed.
+
+The file grows by every weight of the model for each forward pass. On \`models/tern-kjv.gguf\`
+(\`-p "In the beginning" -n 2\`, \`--device cpu\`) it holds 21 records (7 BitLinears x 3
+evaluations: the 9-token prompt in chunks of 8 and 1, then one decode step), 1,691,992 bytes. A
+2B4T decode step would add about 2.1 GB (its 2.08e9 weights, a byte each).
+
+\`make compare\` captures a greedy run of the shipped model this way and replays it on the
+gate-level netlists of the ternary array and of its int8 baseline, counting every net's toggles
+(the array bench's \`+suite=workload\`, \`fpga/scripts/gate_energy.py\`): the switching table of
+docs/ternary-vs-int8.md.
+
 ## Running it yourself
 
 \`\`\`
 tern run -m MODEL.gguf -p "..." -n 16 --counts run.txt      # or -m synth:2b4t,zero=0.4 --tokens 1,2,3
 tern energy --counts run.txt                                 # cpu, horowitz45
-tern energy --counts run.txt --table bitnet7nm --array 16x80 --clock-mhz 250 --memory hbm --board kv260 \\
+tern energy --counts run.txt --table bitnet7nm --array $big_arr --clock-mhz $big_mhz --memory hbm --board kv260 \\
             --csv all.csv --plot charts/
 tern energy -m synth:2b4t --device cpu:threads=2             # run and cost in one go
 \`\`\`

