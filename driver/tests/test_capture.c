@@ -45,6 +45,11 @@ static int exists(const char *path) {
 }
 
 static void make_path(char *out, size_t size, const char *name) { snprintf(out, size, "%s/%s", dir, name); }
+/* A capture's final path and its temporary (path + ".tmp"): path[300], tmp[310]. */
+static void make_paths(char *path, char *tmp, const char *name) {
+  make_path(path, 300, name);
+  snprintf(tmp, 310, "%s.tmp", path);
+}
 
 static tern_status load(tern_device *dev, tensor *t, uint32_t k, uint32_t n) {
   t->k = k, t->n = n, t->w = NULL;
@@ -136,8 +141,7 @@ static void cleanup(const char *path) {
 /* Every kind of call, in order; a tensor loaded before the capture is refused by name. */
 static void case_records(tern_test_ctx *t, tern_device *dev) {
   char path[300], tmp[310];
-  make_path(path, sizeof path, "calls.bin");
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  make_paths(path, tmp, "calls.bin");
   FILE *stale = fopen(path, "wb"); /* an old capture under the name: gone once this one starts */
   if (stale) fputs("stale", stale), fclose(stale);
   tensor before, w[3];
@@ -232,8 +236,7 @@ static void case_restart_and_close(tern_test_ctx *t, const char *uri) {
 /* A path that cannot be created: the call fails naming it, no file appears, the device works on. */
 static void case_unwritable(tern_test_ctx *t, tern_device *dev) {
   char path[300], tmp[310];
-  make_path(path, sizeof path, "no-such-dir/cap.bin");
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  make_paths(path, tmp, "no-such-dir/cap.bin");
   TERN_CHECK(t, tern_device_set_capture(dev, path) == TERN_ERR_ARG);
   check_message(t, tern_last_error(dev), path, strerror(ENOENT));
   TERN_CHECK(t, !exists(path) && !exists(tmp));
@@ -252,8 +255,7 @@ static void case_unwritable(tern_test_ctx *t, tern_device *dev) {
  * the reason; the capture ends, its .tmp is removed and later calls run uncaptured. */
 static void case_write_error(tern_test_ctx *t, tern_device *dev, const char *name) {
   char path[300], tmp[310];
-  make_path(path, sizeof path, "big.bin");
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  make_paths(path, tmp, "big.bin");
   struct rlimit old, lim;
   if (getrlimit(RLIMIT_FSIZE, &old) != 0 || (old.rlim_cur != RLIM_INFINITY && old.rlim_cur < 65536)) {
     tern_test_skip(t, name, "cannot lower RLIMIT_FSIZE here");
