@@ -26,7 +26,7 @@ SUITE_ARGS = --suites $(SUITES) --var ABS_BUILD=$(ABS_BUILD) --var BUILD=$(BUILD
   --var SEED=$(SEED) --var SEED_ARG=$(SEED_ARG) --var JOBS=$(JOBS) --var PYVENV=$(PYVENV) --var SIM_TB=$(SIM_TB) \
   $(if $(ONLY),--only $(ONLY))
 
-.PHONY: help deps gen check-gen lint cmodel sim device tern check test fuzz demo demo-layer bench bench-model coverage synth compare dse clean \
+.PHONY: help deps gen check-gen lint cmodel sim device tern check test fuzz demo demo-layer bench bench-model coverage synth compare dse wide clean \
         sim-board bench-board fpga fpga-report postsynth energy-report
 
 help: ## this list
@@ -83,6 +83,8 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s sim device $(addprefix sim-,$(ALT_GEOMS))
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=icebreaker TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-board BOARD=ulx3s TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-wide TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device CFG=w2x20 ROWS=2 LANES=20 WPORT=8 T5_ROM=0 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=t5logic T5_ROM=0 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=int8 MAC_KIND=1 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
@@ -130,6 +132,8 @@ BENCH_MODEL := $(BUILD)/bench/2b4t-random.gguf
 bench: deps sim device ## array/device throughput at 2B4T shapes; cpu kernels vs memory bandwidth; 2B4T-shaped model tok/s
 	@$(SIM_TB) +suite=bench
 	@$(ABS_BUILD)/sim/device/device_tb +suite=bench
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device-wide TRACE=0
+	@$(ABS_BUILD)/sim/wide-device/device_tb +suite=bench
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) bench
 	@$(ABS_BUILD)/driver/bench_stream
 	@$(ABS_BUILD)/driver/bench_ternary
@@ -195,6 +199,10 @@ fpga-report: ## docs/fpga.md (LUTs, FFs, RAMs, Fmax per board) from the board bu
 
 postsynth: deps cmodel ## gate-level simulation of the iCE40 netlist of the MAC array against the C model
 	@bash tests/test_postsynth.sh $(SEED)
+
+wide: ## the wide profile (640 MACs, a 128-byte weight port) built out of context on the ECP5-85F at seeds 1-3: its section of docs/fpga.md
+	@tools/deps.sh fpga-ecp5 $(ABS_BUILD)/fpga-venv
+	@$(MAKE) -C fpga wide FPGA_VENV=$(ABS_BUILD)/fpga-venv
 
 synth: ## Yosys + nextpnr figures of the array (iCE40 UP5K and ECP5-85F) into docs/synthesis.md
 	@tools/deps.sh synth

@@ -105,6 +105,12 @@ module tern_board #(
     .irq_i          (irq_o)
   );
 
+  // The boards' device shares one port for weights (no wide profile): its weight port is idle.
+  wire [31:0] unused_wp_araddr;
+  wire [7:0]  unused_wp_arlen;
+  wire [2:0]  unused_wp_arsize;
+  wire [1:0]  unused_wp_arburst;
+  wire        unused_wp_arvalid, unused_wp_rready;
   tern_device #(
     .ROWS          (ROWS),
     .LANES         (LANES),
@@ -159,6 +165,17 @@ module tern_board #(
     .axi_bresp_i    (b_resp),
     .axi_bvalid_i   (b_valid),
     .axi_bready_o   (b_ready),
+    .axiw_araddr_o  (unused_wp_araddr),
+    .axiw_arlen_o   (unused_wp_arlen),
+    .axiw_arsize_o  (unused_wp_arsize),
+    .axiw_arburst_o (unused_wp_arburst),
+    .axiw_arvalid_o (unused_wp_arvalid),
+    .axiw_arready_i (1'b0),
+    .axiw_rdata_i   (64'd0),
+    .axiw_rresp_i   (2'b00),
+    .axiw_rlast_i   (1'b0),
+    .axiw_rvalid_i  (1'b0),
+    .axiw_rready_o  (unused_wp_rready),
     .irq_o          (irq_o)
   );
 

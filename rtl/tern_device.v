@@ -9,6 +9,13 @@
 // beats that never cross 4 KB, one ID (responses in order). Reads: up to 8 bursts in flight.
 // Writes: single beats with byte strobes. SLVERR/DECERR on any beat fails the job with
 // BUS_ERROR.
+//
+// Weight port (axiw_*, the wide profile: WPORT_BYTES > 0): a read-only AXI4 master of
+// WPORT_BYTES-byte beats (one T5 weight beat each, ROWS * LANES / 5 bytes, a power of two),
+// with the same burst rules, that reads every job's weights; the 64-bit port then carries
+// activations and results alone. Only T5 is served (PARAMS.FORMATS says so) and W_ADDR must
+// be a multiple of WPORT_BYTES (else MISALIGNED). With WPORT_BYTES = 0 the port is idle and
+// its data input 64 bits wide.
 
 `default_nettype none
 
@@ -27,7 +34,11 @@ module tern_device #(
   // slot, the CSR queue bypassed, no timing-only register FIFOs, FIFOs in block RAM, one cycle
   // counter fewer. Same results and registers, a few cycles more per job. It needs T_MAX = 1
   // and QUEUE_DEPTH = 1 (the spec's generator checks every board's choice).
-  parameter integer SMALL         = `TERN_SMALL
+  parameter integer SMALL         = `TERN_SMALL,
+  parameter integer WPORT_BYTES   = 0,   // the wide profile's weight port (0: none)
+  parameter integer T5_ROM        = 1,   // T5 decode: 1 tables (block RAM), 0 logic (no RAM output
+                                         // on the path to the array: the wide profile's timing)
+  parameter integer WPB           = (WPORT_BYTES > 0) ? WPORT_BYTES : 8   // weight port beat bytes
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,            // synchronous, active low
@@ -75,10 +86,24 @@ module tern_device #(
   input  wire [1:0]  axi_bresp_i,
   input  wire        axi_bvalid_i,
   output wire        axi_bready_o,
+  // weights: AXI4 read master (WPORT_BYTES > 0)
+  output wire [31:0]      axiw_araddr_o,
+  output wire [7:0]       axiw_arlen_o,
+  output wire [2:0]       axiw_arsize_o,
+  output wire [1:0]       axiw_arburst_o,
+  output wire             axiw_arvalid_o,
+  input  wire             axiw_arready_i,
+  input  wire [8*WPB-1:0] axiw_rdata_i,
+  input  wire [1:0]       axiw_rresp_i,
+  input  wire             axiw_rlast_i,
+  input  wire             axiw_rvalid_i,
+  output wire             axiw_rready_o,
   output wire        irq_o
 );
 
   localparam [2:0] SIZE_8B = 3'd3;
+  localparam [31:0] WSIZE_U = $clog2(WPB);
+  localparam integer FORMATS = (WPORT_BYTES > 0) ? (1 << `TERN_FMT_T5) : `TERN_FORMATS_MASK;
   localparam [1:0] INCR    = 2'b01;
 
   wire        desc_valid, desc_ready;
@@ -88,7 +113,7 @@ module tern_device #(
   wire [31:0] cycles;
 
   tern_csr #(
-    .ROWS(ROWS), .LANES(LANES), .FORMATS(`TERN_FORMATS_MASK), .T_MAX(T_MAX),
+    .ROWS(ROWS), .LANES(LANES), .FORMATS(FORMATS), .T_MAX(T_MAX),
     .QUEUE_DEPTH(QUEUE_DEPTH), .ACT_BUF_BEATS(ACT_BUF_BEATS),
     .CYCLES_REG(SMALL != 0 ? 0 : 1), .AR_DECODE_REG(SMALL != 0 ? 1 : 0)
   ) u_csr (
@@ -131,7 +156,8 @@ module tern_device #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS),
     .RD_FIFO_WORDS(RD_FIFO_WORDS), .MAX_BURST(MAX_BURST),
     .SLOTS(SMALL != 0 ? 1 : 2), .SKID(SMALL != 0 ? 0 : 1), .ABUF_REGS(SMALL != 0 ? 1 : 2),
-    .FIFO_RAM(SMALL != 0 ? 1 : 0), .CYCLES_REG(SMALL != 0 ? 0 : 1)
+    .FIFO_RAM(SMALL != 0 ? 1 : 0), .CYCLES_REG(SMALL != 0 ? 0 : 1),
+    .WPORT_BYTES(WPORT_BYTES), .FORMATS(FORMATS), .T5_ROM(T5_ROM)
   ) u_engine (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
@@ -166,7 +192,16 @@ module tern_device #(
     .axi_wready_i   (axi_wready_i),
     .axi_bresp_i    (axi_bresp_i),
     .axi_bvalid_i   (axi_bvalid_i),
-    .axi_bready_o   (axi_bready_o)
+    .axi_bready_o   (axi_bready_o),
+    .axiw_araddr_o  (axiw_araddr_o),
+    .axiw_arlen_o   (axiw_arlen_o),
+    .axiw_arvalid_o (axiw_arvalid_o),
+    .axiw_arready_i (axiw_arready_i),
+    .axiw_rdata_i   (axiw_rdata_i),
+    .axiw_rresp_i   (axiw_rresp_i),
+    .axiw_rlast_i   (axiw_rlast_i),
+    .axiw_rvalid_i  (axiw_rvalid_i),
+    .axiw_rready_o  (axiw_rready_o)
   );
 
   assign axi_arsize_o  = SIZE_8B;
@@ -175,6 +210,8 @@ module tern_device #(
   assign axi_awsize_o  = SIZE_8B;
   assign axi_awburst_o = INCR;
   assign axi_wlast_o   = 1'b1;
+  assign axiw_arsize_o  = WSIZE_U[2:0];   // log2(WPB): 7 for 128-byte beats
+  assign axiw_arburst_o = INCR;
 
 endmodule
 

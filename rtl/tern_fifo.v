@@ -7,7 +7,9 @@
 // - RAM_MIN_DEPTH = 0 (the default) or DEPTH < RAM_MIN_DEPTH: an array with a combinational
 //   read (out_data_o is the head entry itself); a pushed word is visible the next cycle. Yosys
 //   maps a deep one to block RAM too, but with a read-during-write bypass (WIDTH flip-flops
-//   and WIDTH LUT4 on iCE40).
+//   and WIDTH LUT4 on iCE40), and a shallow one to LUT RAM on the ECP5. REGS = 1 keeps the
+//   array in flip-flops (g_regs; the same behaviour): a wide register FIFO whose output must be
+//   fast, where LUT RAM would add its read delay to every path from it.
 // - DEPTH >= RAM_MIN_DEPTH > 0: a RAM with a synchronous read and one write port, no reset of the
 //   array, so that Yosys maps it to block RAM (SB_RAM40_4K on iCE40, DP16KD on ECP5), plus
 //   the RAM's own output register as the head of the FIFO. A word pushed at cycle t is read
@@ -21,7 +23,8 @@
 module tern_fifo #(
   parameter integer WIDTH = 8,
   parameter integer DEPTH = 4,
-  parameter integer RAM_MIN_DEPTH = 0
+  parameter integer RAM_MIN_DEPTH = 0,
+  parameter integer REGS = 0
 ) (
   input  wire             clk_i,
   input  wire             rst_ni,    // synchronous, active low
@@ -61,7 +64,25 @@ module tern_fifo #(
   end
 
   generate
-    if ((RAM_MIN_DEPTH == 0) || (DEPTH < RAM_MIN_DEPTH)) begin : g_ff
+    if (REGS != 0) begin : g_regs
+      (* no_rw_check, ram_style = "logic" *)
+      reg [WIDTH-1:0] mem_q [0:DEPTH-1];
+      always @(posedge clk_i) begin
+        if (push) mem_q[wr_q] <= in_data_i;
+      end
+      assign out_valid_o = (level_q != {LW{1'b0}});
+      assign out_data_o  = mem_q[rd_q];
+
+      always @(posedge clk_i) begin
+        if (!rst_ni || clear_i) begin
+          rd_q <= {AW{1'b0}};
+          wr_q <= {AW{1'b0}};
+        end else begin
+          if (push) wr_q <= wr_q + 1'b1;
+          if (pop)  rd_q <= rd_q + 1'b1;
+        end
+      end
+    end else if ((RAM_MIN_DEPTH == 0) || (DEPTH < RAM_MIN_DEPTH)) begin : g_ff
       (* no_rw_check *)
       reg [WIDTH-1:0] mem_q [0:DEPTH-1];
       always @(posedge clk_i) begin

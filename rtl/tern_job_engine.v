@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // tern_job_engine: runs the descriptors the CSR block queues, on the MAC array, through one
-// AXI4 master port (64-bit). docs/architecture.md has the block diagram and the cycle budget.
+// AXI4 master port (64-bit), and with WPORT_BYTES > 0 a second, read-only one as wide as a T5
+// weight beat that carries the weights alone (the wide profile: one beat a cycle for arrays
+// whose beat a 64-bit port cannot feed). docs/architecture.md has the block diagram and the
+// cycle budget.
 //
 // Jobs flow through three in-order stages over two job slots (0 and 1, used alternately):
 //   plan   tern_job_planner checks the descriptor and works out B, the weight and
@@ -37,7 +40,14 @@ module tern_job_engine #(
                                          // array -> gearbox -> FIFO RAM ready chain)
   parameter integer ABUF_REGS     = 2,   // activation bank read registers: 2 (RAM + fabric) or 1
   parameter integer FIFO_RAM      = 0,   // 1: weight and feed FIFOs in block RAM, registered head
-  parameter integer CYCLES_REG    = 1    // 0: cycles_o changes only with job_done_o (it is CYCLES)
+  parameter integer CYCLES_REG    = 1,   // 0: cycles_o changes only with job_done_o (it is CYCLES)
+  // The wide profile: weights through their own read port of WPORT_BYTES-byte beats (0: none,
+  // the weights share the 64-bit port). A beat is then one T5 weight beat (WPORT_BYTES =
+  // ROWS * LANES / 5, a power of two), FORMATS is T5 alone and W_ADDR is WPORT_BYTES-aligned.
+  parameter integer WPORT_BYTES   = 0,
+  parameter integer FORMATS       = `TERN_FORMATS_MASK,
+  parameter integer T5_ROM        = 1,   // the array's T5 decode: 1 table (block RAM), 0 logic
+  parameter integer WPB           = (WPORT_BYTES > 0) ? WPORT_BYTES : 8   // weight port beat bytes
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,           // synchronous, active low
@@ -75,7 +85,17 @@ module tern_job_engine #(
   input  wire        axi_wready_i,
   input  wire [1:0]  axi_bresp_i,
   input  wire        axi_bvalid_i,
-  output wire        axi_bready_o
+  output wire        axi_bready_o,
+  // AXI4 weight read port (WPORT_BYTES > 0; otherwise idle: ARVALID and RREADY stay 0)
+  output wire [31:0]        axiw_araddr_o,
+  output wire [7:0]         axiw_arlen_o,
+  output wire               axiw_arvalid_o,
+  input  wire               axiw_arready_i,
+  input  wire [8*WPB-1:0]   axiw_rdata_i,
+  input  wire [1:0]         axiw_rresp_i,
+  input  wire               axiw_rlast_i,
+  input  wire               axiw_rvalid_i,
+  output wire               axiw_rready_o
 );
 
   // beat sizes of this geometry (docs/formats.md), from the parameters, not the defaults
@@ -99,6 +119,16 @@ module tern_job_engine #(
   localparam [7:0]   E_BUS    = `TERN_DEVERR_BUS_ERROR;
   // read tags: {weights?, slot}
   localparam integer TAG_W = 2;
+  localparam [0:0]   WIDE  = (WPORT_BYTES > 0) ? 1'b1 : 1'b0;
+  localparam integer WFW   = 8 * WPB;                // weight FIFO word bits
+  generate
+    if (WPORT_BYTES > 0 && (WPORT_BYTES != T5_BB || FORMATS != (1 << `TERN_FMT_T5) || WPORT_BYTES > 128 ||
+                            (WPORT_BYTES & (WPORT_BYTES - 1)) != 0)) begin : g_bad_wport
+      // elaboration stops here: a wide port carries whole T5 beats, a power of two bytes each,
+      // at most 128 (AXI4 data is at most 1024 bits)
+      tern_job_engine_wport_needs_t5_beat_of_power_of_two_bytes u_bad ();
+    end
+  endgenerate
 
   // ---------------------------------------------------------------------------------------
   // Plan
@@ -113,6 +143,7 @@ module tern_job_engine #(
 
   tern_job_planner #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS),
+    .FORMATS(FORMATS), .W_WORD_BYTES(WPB),
     .CHECK_REG(SLOTS == 1 ? 1 : 0)   // the small device: its planner's latency is not hidden
   ) u_planner (
     .clk_i          (clk_i),
@@ -250,8 +281,11 @@ module tern_job_engine #(
   wire [8:0]  rd_issue_beats;
   wire [TAG_W-1:0] rd_issue_tag, r_tag;
   wire        r_tag_valid;
-  wire        rd_cmd_valid = f_go & ((fphase_q == F_ACT) | (fphase_q == F_W));
-  wire        rd_cmd_w     = (fphase_q == F_W);
+  // (the wide profile: the weight range goes to the weight port's master, u_wrd)
+  wire        wrd_cmd_ready, wrd_busy;
+  wire        rd_cmd_valid = f_go & ((fphase_q == F_ACT) | ((fphase_q == F_W) & ~WIDE));
+  wire        rd_cmd_w     = (fphase_q == F_W) & ~WIDE;
+  wire        f_cmd_ready  = (WIDE && fphase_q == F_W) ? wrd_cmd_ready : rd_cmd_ready;
   wire [31:0] rd_cmd_addr  = rd_cmd_w ? f_w : f_a;
   wire [31:0] rd_cmd_words = rd_cmd_w ? f_ww : f_aw;
   // slot bits of the burst being issued and of the R beat (constant 0 with one slot)
@@ -298,12 +332,12 @@ module tern_job_engine #(
     end else if (f_go) begin
       case (fphase_q)
         F_ACT:   if (rd_cmd_ready) fphase_q <= F_W;
-        F_W:     if (rd_cmd_ready) fphase_q <= F_WAIT;
-        default: if (!rd_busy) fphase_q <= F_ACT;
+        F_W:     if (f_cmd_ready) fphase_q <= F_WAIT;
+        default: if (!rd_busy && !wrd_busy) fphase_q <= F_ACT;
       endcase
     end
   end
-  wire f_done = (f_go & (fphase_q == F_WAIT) & ~rd_busy) | f_skip;
+  wire f_done = (f_go & (fphase_q == F_WAIT) & ~rd_busy & ~wrd_busy) | f_skip;
 
   // read bursts in flight per slot (the drain of a failed job waits for its own)
   reg [OUTW-1:0] s_rd_out_q [0:1];
@@ -322,6 +356,79 @@ module tern_job_engine #(
       end
     end
   end
+
+  // The wide profile's weight port: its own read master (tag: the slot), with its bursts in
+  // flight counted per slot as above. Without it the port is idle.
+  wire        wrd_issue;
+  wire [8:0]  wrd_issue_beats;
+  wire        w_tag_valid;     // a weight-port burst is in flight (an R beat may come)
+  wire        w_slot;          // slot of the weight port's R beat
+  wire [1:0]  wrd_out_nz;      // per slot: weight-port bursts in flight
+  wire        w_r_beat = axiw_rvalid_i & axiw_rready_o;
+  wire        w_r_err  = w_r_beat & (axiw_rresp_i != 2'b00);
+  generate
+    if (WIDE) begin : g_wport
+      wire wiss_tag, w_tag;
+      wire wiss_slot = (SLOTS > 1) ? wiss_tag : 1'b0;
+      tern_rd_master #(
+        .MAX_BURST(MAX_BURST), .WORD_BYTES(WPB), .TAG_W(1), .OUTSTANDING(OUTST),
+        .CREDIT_W(CREDIT_W), .TAGS_RAM(FIFO_RAM), .ISSUE_REG(SLOTS == 1 ? 1 : 0)
+      ) u_wrd (
+        .clk_i         (clk_i),
+        .rst_ni        (rst_ni),
+        .cmd_valid_i   (f_go & (fphase_q == F_W)),
+        .cmd_ready_o   (wrd_cmd_ready),
+        .cmd_addr_i    (f_w),
+        .cmd_words_i   (f_ww),
+        .cmd_tag_i     (fs),
+        .cmd_credit_i  (1'b1),
+        .stop_i        (wrd_busy & s_bus_err_q[wiss_slot]),
+        .busy_o        (wrd_busy),
+        .credit_i      (credit_q),
+        .issue_o       (wrd_issue),
+        .issue_beats_o (wrd_issue_beats),
+        .issue_tag_o   (wiss_tag),
+        .axi_araddr_o  (axiw_araddr_o),
+        .axi_arlen_o   (axiw_arlen_o),
+        .axi_arvalid_o (axiw_arvalid_o),
+        .axi_arready_i (axiw_arready_i),
+        .r_beat_i      (w_r_beat),
+        .r_last_i      (axiw_rlast_i),
+        .r_tag_valid_o (w_tag_valid),
+        .r_tag_o       (w_tag)
+      );
+      assign w_slot = (SLOTS > 1) ? w_tag : 1'b0;
+      wire w_burst_end = w_r_beat & axiw_rlast_i;
+      reg [OUTW-1:0] out_q [0:1];
+      integer wi;
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          out_q[0] <= {OUTW{1'b0}};
+          out_q[1] <= {OUTW{1'b0}};
+        end else begin
+          for (wi = 0; wi < 2; wi = wi + 1) begin
+            if ((wrd_issue && wiss_slot == wi[0]) && !(w_burst_end && w_slot == wi[0]))
+              out_q[wi] <= out_q[wi] + 1'b1;
+            else if (!(wrd_issue && wiss_slot == wi[0]) && (w_burst_end && w_slot == wi[0]))
+              out_q[wi] <= out_q[wi] - 1'b1;
+          end
+        end
+      end
+      assign wrd_out_nz = {out_q[1] != {OUTW{1'b0}}, out_q[0] != {OUTW{1'b0}}};
+    end else begin : g_no_wport
+      assign wrd_cmd_ready   = 1'b0;
+      assign wrd_busy        = 1'b0;
+      assign wrd_issue       = 1'b0;
+      assign wrd_issue_beats = 9'd0;
+      assign w_tag_valid     = 1'b0;
+      assign w_slot          = 1'b0;
+      assign wrd_out_nz      = 2'b00;
+      assign axiw_araddr_o   = 32'd0;
+      assign axiw_arlen_o    = 8'd0;
+      assign axiw_arvalid_o  = 1'b0;
+      wire unused_wport = ^{axiw_arready_i, axiw_rdata_i, axiw_rresp_i, axiw_rlast_i, axiw_rvalid_i};
+    end
+  endgenerate
 
   // ---------------------------------------------------------------------------------------
   // R routing: activation words to the activation gearbox, weight words to the FIFO
@@ -500,18 +607,33 @@ module tern_job_engine #(
   // Weight words: FIFO of words (in one RAM). Words of a job enter after all of the previous
   // job's (fetch runs the jobs in order), so the head word belongs to slot x exactly when
   // the FIFO holds words of slot x: per-slot counts say so without reading the RAM.
+  // The wide profile's words come from the weight port (one T5 beat each).
   wire          wf_out_valid;
-  wire [63:0]   wf_out_data;
+  wire [WFW-1:0] wf_out_data;
   wire [FWL-1:0] unused_wf_level;   // the credit counter credit_q bounds it
   wire          wf_pop;
-  wire          wf_push = r_here & r_is_w & wf_in_ready;
-  tern_fifo #(.WIDTH(64), .DEPTH(RD_FIFO_WORDS), .RAM_MIN_DEPTH(FIFO_RAM != 0 ? 2 : 0)) u_wfifo (
+  wire          wf_in_valid = WIDE ? (axiw_rvalid_i & w_tag_valid) : (r_here & r_is_w);
+  wire          wf_push = wf_in_valid & wf_in_ready;
+  wire          wf_slot = WIDE ? w_slot : r_slot;
+  wire [WFW-1:0] wf_in_data;
+  assign axiw_rready_o = WIDE & w_tag_valid & wf_in_ready;
+  generate
+    if (WIDE) begin : g_wf_wide
+      assign wf_in_data = axiw_rdata_i;
+    end else begin : g_wf_narrow
+      assign wf_in_data = axi_rdata_i;
+    end
+  endgenerate
+  // (the wide profile's FIFO is block RAM with a registered head too: its words span the chip,
+  // and a read-during-write bypass would put the RAM's slow output on a path to the skid)
+  localparam integer WF_RAM = (FIFO_RAM != 0 || WIDE) ? 1 : 0;
+  tern_fifo #(.WIDTH(WFW), .DEPTH(RD_FIFO_WORDS), .RAM_MIN_DEPTH(WF_RAM != 0 ? 2 : 0)) u_wfifo (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
-    .in_valid_i  (r_here & r_is_w),
+    .in_valid_i  (wf_in_valid),
     .in_ready_o  (wf_in_ready),
-    .in_data_i   (axi_rdata_i),
+    .in_data_i   (wf_in_data),
     .out_valid_o (wf_out_valid),
     .out_ready_i (wf_pop),
     .out_data_o  (wf_out_data),
@@ -524,7 +646,7 @@ module tern_job_engine #(
   genvar gs;
   generate
     for (gs = 0; gs < 2; gs = gs + 1) begin : g_wf_cnt
-      wire inc = wf_push & (r_slot == gs[0]);
+      wire inc = wf_push & (wf_slot == gs[0]);
       wire dec = wf_pop & (exec_ptr_q == gs[0]);
       reg  [FWL-1:0] cnt_q;
       wire [FWL-1:0] cnt_d = (inc & ~dec) ? cnt_q + 1'b1 :
@@ -541,7 +663,9 @@ module tern_job_engine #(
     end
   endgenerate
 
-  wire [CREDIT_W+8:0] issued_w = (rd_issue && rd_issue_tag[1]) ? {{CREDIT_W{1'b0}}, rd_issue_beats}
+  wire [CREDIT_W+8:0] issued_w = WIDE ? (wrd_issue ? {{CREDIT_W{1'b0}}, wrd_issue_beats}
+                                                    : {(CREDIT_W+9){1'b0}}) :
+                                 (rd_issue && rd_issue_tag[1]) ? {{CREDIT_W{1'b0}}, rd_issue_beats}
                                                                 : {(CREDIT_W+9){1'b0}};
   wire [CREDIT_W+8:0] credit_d = {9'd0, credit_q} - issued_w + {{(CREDIT_W+8){1'b0}}, wf_pop};
   wire [8:0]          unused_credit_d = credit_d[CREDIT_W+8:CREDIT_W];   // 0 .. RD_FIFO_WORDS
@@ -578,9 +702,9 @@ module tern_job_engine #(
   // The FIFO holds words of slot x (s_wf_nz_q); its head is valid (a block-RAM FIFO shows a
   // word a cycle after it counts it; the register FIFO at once, so there it is implied).
   wire wf_any_x   = s_wf_nz_q[x];
-  wire wf_head_x  = wf_any_x & ((FIFO_RAM != 0) ? wf_out_valid : 1'b1);
+  wire wf_head_x  = wf_any_x & ((WF_RAM != 0) ? wf_out_valid : 1'b1);
   wire unused_wf_out_valid = wf_out_valid;
-  wire drained    = s_fetched_q[x] & (s_rd_out_q[x] == {OUTW{1'b0}}) & ~wf_any_x & wr_idle &
+  wire drained    = s_fetched_q[x] & (s_rd_out_q[x] == {OUTW{1'b0}}) & ~wrd_out_nz[x] & ~wf_any_x & wr_idle &
                     s_act_ready_q[x];
 
   // Feed and weight path live only while running = (estate_q == E_RUN) & ~s_bus_err_q[x],
@@ -588,7 +712,7 @@ module tern_job_engine #(
   reg  running_q;
   wire running = running_q;
   wire x_bus_err_d = s_bus_err_q[x] | (rd_r_beat & (axi_rresp_i != 2'b00) & (r_slot == x)) |
-                     wr_bus_err;
+                     (w_r_err & (w_slot == x)) | wr_bus_err;
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       running_q <= 1'b0;
@@ -669,6 +793,7 @@ module tern_job_engine #(
       end
       if (act_loaded) s_act_ready_q[ld_slot_q] <= 1'b1;
       if (rd_r_beat && axi_rresp_i != 2'b00) s_bus_err_q[r_slot] <= 1'b1;
+      if (w_r_err) s_bus_err_q[w_slot] <= 1'b1;
       if (wr_bus_err) s_bus_err_q[x] <= 1'b1;
       if (estate_q == E_END) begin
         s_valid_q[x]     <= 1'b0;
@@ -696,14 +821,16 @@ module tern_job_engine #(
     x_b_m1_q   <= x_b - 16'd1;
   end
   wire [WOW-1:0]       wbb = wbb_q;
-  // A 2-word register FIFO after the RAM, so the RAM's output only reaches registers.
+  // A 2-word register FIFO after the RAM, so the RAM's output only reaches registers (in the
+  // wide profile flip-flops, REGS: LUT RAM's write setup after the block RAM's slow output,
+  // across a chip-wide word, is what limits such a path).
   wire                 ws_in_ready, ws_out_valid;
-  wire [63:0]          ws_out_data;
+  wire [WFW-1:0]       ws_out_data;
   assign wf_pop = wf_head_x & ((running & ws_in_ready) | (estate_q == E_DRAIN));
   generate
     if (SKID != 0) begin : g_wskid
       wire [1:0]       unused_ws_level;
-      tern_fifo #(.WIDTH(64), .DEPTH(2)) u_wskid (
+      tern_fifo #(.WIDTH(WFW), .DEPTH(2), .REGS(WIDE ? 1 : 0)) u_wskid (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .clear_i     (estate_q == E_END),
@@ -724,21 +851,32 @@ module tern_job_engine #(
   // Without SKID the weight gearbox takes a word only when a slot was free at the cycle's
   // start (READY_REG): a bubble per word (1/9 of T5 beats at 1x5) for no gearbox -> FIFO RAM
   // pop chain, which the UP5K cannot close at 36 MHz.
-  tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT), .FAST(SKID), .READY_REG(SKID != 0 ? 0 : 1)) u_w_gb (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
-    .clear_i     (estate_q == E_END),
-    .out_bytes_i (wbb),
-    .in_valid_i  (ws_out_valid & running),
-    .in_ready_o  (wgb_in_ready),
-    .in_data_i   (ws_out_data),
-    .in_bytes_i  (4'd8),
-    .in_flush_i  (1'b0),
-    .out_valid_o (wgb_out_valid),
-    .out_ready_i (wq_in_ready & running),
-    .out_data_o  (wgb_out_data),
-    .out_last_o  (unused_wgb_last)
-  );
+  // The wide profile needs no gearbox: a word is a beat.
+  generate
+    if (WIDE) begin : g_wbeat
+      assign wgb_in_ready    = wq_in_ready;
+      assign wgb_out_valid   = ws_out_valid;
+      assign wgb_out_data    = {{(8*WOUT-WFW){1'b0}}, ws_out_data};
+      assign unused_wgb_last = 1'b0;
+      wire unused_wbb = ^wbb;
+    end else begin : g_wgb
+      tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT), .FAST(SKID), .READY_REG(SKID != 0 ? 0 : 1)) u_w_gb (
+        .clk_i       (clk_i),
+        .rst_ni      (rst_ni),
+        .clear_i     (estate_q == E_END),
+        .out_bytes_i (wbb),
+        .in_valid_i  (ws_out_valid & running),
+        .in_ready_o  (wgb_in_ready),
+        .in_data_i   (ws_out_data),
+        .in_bytes_i  (4'd8),
+        .in_flush_i  (1'b0),
+        .out_valid_o (wgb_out_valid),
+        .out_ready_i (wq_in_ready & running),
+        .out_data_o  (wgb_out_data),
+        .out_last_o  (unused_wgb_last)
+      );
+    end
+  endgenerate
 
   // A 2-beat register FIFO between the gearbox and the array: neither waits on the other's
   // handshake logic within a cycle.
@@ -747,7 +885,7 @@ module tern_job_engine #(
   generate
     if (SKID != 0 || ARRAY_SKID != 0) begin : g_wq
       wire [1:0]       unused_wq_level;
-      tern_fifo #(.WIDTH(W_BITS), .DEPTH(2)) u_wq (
+      tern_fifo #(.WIDTH(W_BITS), .DEPTH(2), .REGS(WIDE ? 1 : 0)) u_wq (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .clear_i     (estate_q == E_END),
@@ -865,7 +1003,7 @@ module tern_job_engine #(
   wire unused_x_rem = ^{x_kl, x_nl};
 
   tern_mac_array #(
-    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX)
+    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .T5_ROM(T5_ROM)
   ) u_array (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni & ~abort_q),

@@ -20,6 +20,9 @@ module tern_job_planner #(
   parameter integer LANES         = `TERN_LANES,
   parameter integer T_MAX         = `TERN_T_MAX,
   parameter integer ACT_BUF_BEATS = `TERN_ACT_BUF_BEATS,
+  parameter integer FORMATS       = `TERN_FORMATS_MASK,  // bit f: weight format f is served
+  parameter integer W_WORD_BYTES  = 8,  // beat of the weight port: W_ADDR's alignment and W's
+                                        // word (a power of two >= 8)
   parameter integer CHECK_REG     = 0,  // 1: the descriptor checks registered, a cycle later
                                         // (S_CHECK2): no K/N compare chain before state_q
   // The divider's remainder stays below its divisor, so its datapath is as wide as the larger
@@ -64,7 +67,9 @@ module tern_job_planner #(
   localparam [31:0]  ABUF_U  = ACT_BUF_BEATS;
   localparam [31:0]  K_MAX_U = `TERN_K_MAX;
   localparam [31:0]  N_MAX_U = `TERN_N_MAX;
-  localparam [31:0]  FORMATS_U = `TERN_FORMATS_MASK;
+  localparam [31:0]  FORMATS_U = FORMATS;
+  localparam integer WWL2    = $clog2(W_WORD_BYTES);
+  localparam [31:0]  WW_M1_U = W_WORD_BYTES - 1;
   localparam [31:0]  T2_BB_U = (2 * ROWS * LANES + 7) / 8;   // beat bytes (docs/formats.md)
   localparam [31:0]  T5_BB_U = (ROWS * LANES) / 5;
   localparam [1:0]   FMT_T5  = `TERN_FMT_T5;
@@ -115,7 +120,7 @@ module tern_job_planner #(
     else if (dn_q == 17'd0 || {15'd0, dn_q} > N_MAX_U)           check = E_BAD_N;
     else if (FORMATS_U[{3'd0, fmt_q}] == 1'b0)                   check = E_BAD_FMT;
     else if (d_tok_u == 32'd0 || d_tok_u > T_MAX_U)              check = E_BAD_TOKENS;
-    else if ((w_q[2:0] | a_q[2:0] | o_q[2:0]) != 3'd0)           check = E_MISALIGNED;
+    else if ((w_q & WW_M1_U) != 32'd0 || (a_q[2:0] | o_q[2:0]) != 3'd0) check = E_MISALIGNED;
     else                                                         check = 8'd0;
   end
 
@@ -201,7 +206,7 @@ module tern_job_planner #(
               prod_q <= 32'd0;
               state_q <= S_MUL_BB;
             end else begin
-              wwords_q <= (prod_q + 32'd7) >> 3;   // W = ceil(weight bytes / 8)
+              wwords_q <= (prod_q + WW_M1_U) >> WWL2;   // W = ceil(weight bytes / word)
               if (T_MAX == 1) begin
                 // TOKENS = 1 (checked): A = ceil(K / 8), and B alone must fit the buffer
                 awords_q <= kwords;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// tern_rd_master: the AXI4 read address channel. Takes read commands (a range of 8-byte words
-// and a tag), cuts them into INCR bursts of at most MAX_BURST beats that never cross a 4 KB
-// boundary, and remembers each burst's tag so the R beats can be routed in order (one ID: the
+// tern_rd_master: the AXI4 read address channel. Takes read commands (a range of words of
+// WORD_BYTES bytes, the port's beat, and a tag), cuts them into INCR bursts of at most MAX_BURST
+// beats that never cross a 4 KB boundary, and remembers each burst's tag so the R beats can be routed in order (one ID: the
 // memory answers in order).
 //
 // A command marked needs_credit (weights) issues a burst only when credit_i, the space the
@@ -13,6 +13,7 @@
 
 module tern_rd_master #(
   parameter integer MAX_BURST   = 16,
+  parameter integer WORD_BYTES  = 8,    // bytes of a beat: a power of two, 8 .. 4096
   parameter integer TAG_W       = 3,
   parameter integer OUTSTANDING = 8,    // bursts in flight (power of two)
   parameter integer CREDIT_W    = 8,
@@ -26,7 +27,7 @@ module tern_rd_master #(
   // commands
   input  wire                cmd_valid_i,
   output wire                cmd_ready_o,
-  input  wire [31:0]         cmd_addr_i,   // 8-aligned
+  input  wire [31:0]         cmd_addr_i,   // WORD_BYTES-aligned
   input  wire [31:0]         cmd_words_i,  // >= 1
   input  wire [TAG_W-1:0]    cmd_tag_i,
   input  wire                cmd_credit_i, // bursts need credit_i
@@ -50,6 +51,9 @@ module tern_rd_master #(
 
   localparam [31:0] MAXB_U = MAX_BURST;
   localparam [8:0]  MAXB   = MAXB_U[8:0];   // 1 .. 256 (arlen is 8 bits)
+  localparam integer WL2    = $clog2(WORD_BYTES);
+  localparam [31:0] W4K_U  = 4096 / WORD_BYTES;
+  localparam [9:0]  WORDS_4K = W4K_U[9:0];  // words in 4 KB: 1 .. 512
 
   reg         active_q;
   reg [31:0]  addr_q, left_q;
@@ -63,7 +67,7 @@ module tern_rd_master #(
   // narrow compare: a command's first burst comes two cycles after the command, and the next
   // burst at the earliest three cycles after the last (16-beat bursts take 16).
   reg [1:0]   plan_q;     // 0: nothing planned, 1: stage A registered, 2: blen_q/last_q ready
-  reg [9:0]   pa_to4k_q;  // stage A: words to the next 4 KB boundary (1 .. 512)
+  reg [9:0]   pa_to4k_q;  // stage A: words to the next 4 KB boundary (1 .. WORDS_4K)
   reg [8:0]   pa_len_q;   //          min(words left, MAX_BURST)
   reg [8:0]   pa_lo_q;    //          words left, low bits
   reg         pa_last_q;  //          words left <= MAX_BURST
@@ -71,7 +75,9 @@ module tern_rd_master #(
   reg         last_q;     // blen_q == words left: the command's last burst
 
   // stage A, from the registered position
-  wire [9:0]  to_4k    = 10'd512 - {1'b0, addr_q[11:3]};
+  wire [11:0] word_4k  = addr_q[11:0] >> WL2;   // the word's index in its 4 KB page
+  wire [9:0]  to_4k    = WORDS_4K - word_4k[9:0];
+  wire [1:0]  unused_word_4k = word_4k[11:10];
   wire        left_hi0 = (left_q[31:9] == 23'd0);
   wire [8:0]  len_a    = (left_hi0 && (left_q[8:0] < MAXB)) ? left_q[8:0] : MAXB;
   wire        le_max   = left_hi0 && (left_q[8:0] <= MAXB);
@@ -124,7 +130,7 @@ module tern_rd_master #(
         active_q <= 1'b0;
       end else if (issue) begin
         plan_q <= 2'd0;
-        addr_q <= addr_q + {20'd0, blen_q, 3'b000};
+        addr_q <= addr_q + ({23'd0, blen_q} << WL2);
         left_q <= left_q - {23'd0, blen_q};
         if (last_q) active_q <= 1'b0;
       end else if (active_q && plan_q == 2'd0) begin

@@ -33,6 +33,12 @@ lint tern_device
 lint tern_device -GROWS=1 -GLANES=5
 lint tern_device -GROWS=3 -GLANES=5 -GT_MAX=3
 lint tern_device -GROWS=4 -GLANES=10 -GT_MAX=1 -GACT_BUF_BEATS=100 -GQUEUE_DEPTH=1 -GSMALL=1
+# the wide profile (a weight port of one T5 beat): at a small geometry and at the 85F's
+lint tern_device -GROWS=2 -GLANES=20 -GWPORT_BYTES=8 -GT5_ROM=0
+lint tern_device -GROWS=4 -GLANES=40 -GWPORT_BYTES=32 -GT_MAX=3
+lint tern_device -GROWS=16 -GLANES=40 -GWPORT_BYTES=128 -GT5_ROM=0 -GACT_BUF_BEATS=2048 -GRD_FIFO_WORDS=64
+lint tern_wmem
+lint tern_wmem -GBYTES=8 -GWORDS=64 -GBURSTS=2
 lint tern_uart_bridge
 lint tern_uart_bridge -GMAX_DATA=256 -GMEM_BYTES=64
 lint tern_uart_bridge -GCLKS_PER_BIT=4 -GIDLE_BITS=20 -GMAX_DATA=4096 -GMEM_BYTES=131072

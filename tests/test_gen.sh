@@ -44,10 +44,13 @@ gen_case stale-uart-crc uart.crc_init=0x1D0F rtl/tern_uart.vh
 gen_case stale-uart-doc uart.data_max=2048 docs/uart.md
 gen_case stale-workloads-h workloads.2b4t.ffn=6400 cmodel/include/tern_workloads.h
 gen_case stale-workloads-mk workloads.2b4t.layers=24 mk/workloads.mk
+gen_case stale-profiles-mk profiles.wide.build.act_buf_beats=1024 mk/profiles.mk
 # Specs the generator refuses: no T5 beat (rows*lanes=14); a board whose limits are not its
 # profile's (the iCEBreaker is "small": T_MAX 1).
 gen_case bad-geometry-refused array.lanes=7 "must be a multiple of 5"
 gen_case profile-mismatch-refused boards.icebreaker.t_max=2 "small profile needs t_max = 1"
+gen_case wide-profile-board-refused 'boards.ulx3s.profile="wide"' "a profile with a weight port"
+gen_case wide-beat-refused profiles.wide.build.lanes=30 "must be a power of two"
 gen_case pin-not-in-constraints-refused 'boards.ulx3s.pins.rx="ftdi_rx"' "not a pin of ulx3s_v20.lpf"
 # The tokenizer's Unicode category table (driver/src/unicode_tables.h) is generated from
 # Python's unicodedata by tools/gen_unicode_tables.py.

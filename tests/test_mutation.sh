@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) bdir=$BUILD ;; *) bdir=$PWD/$BUILD ;; esac
 root=$PWD
-mut() {  # mut NAME FILE SED-EXPRESSION [array|device [SUITE]]
+mut() {  # mut NAME FILE SED-EXPRESSION [array|device [SUITE]]   (MUT_VARS: make variables of the build)
   local name=$1 file=$2 expr=$3 bench=${4:-array} suite=${5:-random} dir="$bdir/mutants/$1"
   rm -rf "$dir"; mkdir -p "$dir/rtl"
   cp rtl/*.v rtl/*.vh "$dir/rtl/"
@@ -19,7 +19,8 @@ mut() {  # mut NAME FILE SED-EXPRESSION [array|device [SUITE]]
   fi
   # Every mutation here is meant to build: a mutant that does not is a broken test (or an
   # unrelated break of the build), never a bug caught.
-  if ! make -s -C sim "$bench" BUILD="$bdir" CFG="mutant-$name" TRACE=0 RTL_DIR="$dir/rtl" >"$dir/build.log" 2>&1; then
+  # shellcheck disable=SC2086  # MUT_VARS: several NAME=VALUE words
+  if ! make -s -C sim "$bench" BUILD="$bdir" CFG="mutant-$name" TRACE=0 RTL_DIR="$dir/rtl" ${MUT_VARS:-} >"$dir/build.log" 2>&1; then
     echo "FAIL mutation/$name: the mutant did not build, so the bench never ran it: $(tail -n 3 "$dir/build.log" | tr '\n' ' ' | head -c 300)"
     return
   fi
@@ -51,6 +52,13 @@ mut pad-written tern_wr_master.v 's/strb_rows\[r\] = (\$unsigned(r \/ 4) < {15.d
 mut rresp-ignored tern_job_engine.v 's/if (rd_r_beat \&\& axi_rresp_i != 2.b00)/if (1'"'"'b0)/' device
 # device: the feed walks tokens with the wrong stride (entry t + s instead of t*B + s)
 mut feed-stride tern_job_engine.v 's/fd_ptr_q <= fd_ptr_q + fd_b_q;/fd_ptr_q <= fd_ptr_q + 1'"'"'b1;/' device
+# the wide profile's weight port (2 x 20, beats of 8 bytes: a separate port, the same geometry):
+# its read errors ignored; and at 4 x 40 (32-byte beats) its bursts advancing the address as if
+# the beats were 8 bytes
+export MUT_VARS="ROWS=2 LANES=20 WPORT=8 T5_ROM=0"
+mut wport-rresp-ignored tern_job_engine.v 's/      if (w_r_err) s_bus_err_q\[w_slot\] <= 1.b1;//' device
+MUT_VARS="ROWS=4 LANES=40 WPORT=32" mut wport-beat-step tern_rd_master.v 's/addr_q <= addr_q + ({23.d0, blen_q} << WL2);/addr_q <= addr_q + ({23'"'"'d0, blen_q} << 3);/' device
+unset MUT_VARS
 # The harness itself: a mutant that does not build (a syntax error) must come out as a FAIL line,
 # never as a bug caught.
 out=$(mut harness-build-break tern_mac_row.v 's/^endmodule/endmodule endmodule/' 2>&1)

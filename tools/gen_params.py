@@ -38,6 +38,7 @@ GENERATED = [
     ("docs/uart.md", "its constants table (between the generated-table markers)"),
     ("cmodel/include/tern_workloads.h", "the model shapes of `[workloads]` (2B4T) for C and C++"),
     ("mk/workloads.mk", "the same as make variables (the top Makefile)"),
+    ("mk/profiles.mk", "the builds of the profiles that have one (`[profiles.wide.build]`) as make variables"),
 ]
 
 
@@ -263,6 +264,7 @@ def main():
     outputs["cmodel/include/tern_uart.h"] = tables.gen_uart_h(spec)
     outputs["cmodel/include/tern_workloads.h"] = tables.gen_workloads_h(spec)
     outputs["mk/workloads.mk"] = tables.gen_workloads_mk(spec)
+    outputs["mk/profiles.mk"] = tables.gen_profiles_mk(spec)
     if not args.no_doc:
         outputs["docs/registers.md"] = gen_doc(d, spec, regs)
         # A generated table inside a written page: the rest of the page is read back (from

@@ -40,7 +40,42 @@ def profile(spec, where, dev):
     for k in ("t_max", "queue_depth"):
         if k in prof and dev[k] != prof[k]:
             fail("%s: the %s profile needs %s = %d" % (where, name, k, prof[k]))
+    if prof.get("wport"):
+        fail("%s.profile = %r: a profile with a weight port is built on its own (mk/profiles.mk), "
+             "not as the [device] default or a board's device" % (where, name))
     return prof
+
+
+PROFILE_BUILD_INTS = ["rows", "lanes", "t_max", "queue_depth", "act_buf_beats", "rd_fifo_words", "max_burst",
+                      "t5_rom", "wmem_bytes", "mem_bytes"]
+
+
+def gen_profiles_mk(spec):
+    """mk/profiles.mk: P_<NAME>_<PARAM> make variables of each profile with a [build] table, and
+    its weight port's beat (WPORT_BYTES = rows * lanes / 5, checked)."""
+    out = ["# SPDX-License-Identifier: Apache-2.0", "# " + NOTE,
+           "# Builds of the device profiles (spec/tern.toml [profiles.<name>.build]): P_<NAME>_<PARAM>."]
+    for name, prof in spec.get("profiles", {}).items():
+        b = prof.get("build")
+        if b is None:
+            continue
+        for k in PROFILE_BUILD_INTS:
+            if not isinstance(b.get(k), int):
+                fail("profiles.%s.build.%s: an integer is required" % (name, k))
+        P = "P_%s_" % name.upper()
+        out += ["%s%s := %d" % (P, k.upper(), b[k]) for k in PROFILE_BUILD_INTS]
+        out.append("%sSMALL := %d" % (P, prof["small"]))
+        if prof.get("wport"):
+            macs = b["rows"] * b["lanes"]
+            wpb = macs // 5
+            if macs % 5 or wpb < 8 or wpb > 128 or wpb & (wpb - 1):
+                fail("profiles.%s.build: rows * lanes / 5 (the weight port's beat) must be a power of two, 8 .. 128"
+                     % name)
+            if b["wmem_bytes"] % wpb or b["mem_bytes"] & (b["mem_bytes"] - 1):
+                fail("profiles.%s.build: wmem_bytes a multiple of the beat, mem_bytes a power of two" % name)
+            out.append("%sWPORT_BYTES := %d" % (P, wpb))
+        out.append("%sMACS := %d" % (P, b["rows"] * b["lanes"]))
+    return "\n".join(out) + "\n"
 
 
 def boards(spec):

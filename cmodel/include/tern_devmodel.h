@@ -35,9 +35,14 @@ typedef struct tern_devmodel_cfg {
   uint32_t queue_depth;   /* descriptors the queue holds: 1 .. 255 (the QUEUE.DEPTH/LEVEL fields) */
   uint32_t act_buf_beats; /* activation-buffer entries per bank: >= 1 */
   uint32_t formats;       /* bit f: weight format code f; not 0, a subset of TERN_FORMATS_MASK */
+  uint32_t w_align;       /* W_ADDR's alignment (MISALIGNED otherwise): TERN_ADDR_ALIGN, or the
+                           * wide profile's weight-port beat (WPORT_BYTES: a power of two
+                           * 16 .. 128, where the weights' read extent is W_ADDR + their bytes
+                           * rounded up to it); 0 means TERN_ADDR_ALIGN */
 } tern_devmodel_cfg;
 
-/* spec/tern.toml's: TERN_T_MAX, TERN_QUEUE_DEPTH, TERN_ACT_BUF_BEATS, TERN_FORMATS_MASK. */
+/* spec/tern.toml's: TERN_T_MAX, TERN_QUEUE_DEPTH, TERN_ACT_BUF_BEATS, TERN_FORMATS_MASK,
+ * TERN_ADDR_ALIGN. */
 tern_devmodel_cfg tern_devmodel_cfg_default(void);
 
 /* TERN_OK, or TERN_ERR_ARG if a field is outside the ranges above. */

@@ -28,7 +28,7 @@ size_t tern_devmodel_act_stride(uint32_t k) { return pad(k); }
 size_t tern_devmodel_res_stride(uint32_t n) { return pad((size_t)n * 4); }
 
 tern_devmodel_cfg tern_devmodel_cfg_default(void) {
-  tern_devmodel_cfg c = {TERN_T_MAX, TERN_QUEUE_DEPTH, TERN_ACT_BUF_BEATS, TERN_FORMATS_MASK};
+  tern_devmodel_cfg c = {TERN_T_MAX, TERN_QUEUE_DEPTH, TERN_ACT_BUF_BEATS, TERN_FORMATS_MASK, TERN_ADDR_ALIGN};
   return c;
 }
 
@@ -41,6 +41,8 @@ tern_status tern_devmodel_cfg_check(tern_devmodel_cfg c) {
   if (c.queue_depth == 0 || c.queue_depth > depth_field || c.queue_depth > level_field) return TERN_ERR_ARG;
   if (c.act_buf_beats == 0) return TERN_ERR_ARG;
   if (c.formats == 0 || (c.formats & ~(uint32_t)TERN_FORMATS_MASK)) return TERN_ERR_ARG;
+  if (c.w_align != 0 && (c.w_align < TERN_ADDR_ALIGN || c.w_align > 128 || (c.w_align & (c.w_align - 1))))
+    return TERN_ERR_ARG;
   return TERN_OK;
 }
 
@@ -54,6 +56,7 @@ tern_devmodel *tern_devmodel_new_cfg(tern_geom g, tern_devmodel_cfg cfg, uint8_t
   if (!dm) return NULL;
   dm->g = g;
   dm->cfg = cfg;
+  if (dm->cfg.w_align == 0) dm->cfg.w_align = TERN_ADDR_ALIGN;
   dm->mem = mem;
   dm->mem_size = mem_size;
   return dm;
@@ -140,7 +143,7 @@ static void run_job(tern_devmodel *dm, const descriptor *d) {
     code = TERN_DEVERR_BAD_FMT;
   else if (tokens == 0 || tokens > dm->cfg.t_max)
     code = TERN_DEVERR_BAD_TOKENS;
-  else if ((d->w_addr | d->a_addr | d->o_addr) % TERN_ADDR_ALIGN)
+  else if (d->w_addr % dm->cfg.w_align || (d->a_addr | d->o_addr) % TERN_ADDR_ALIGN)
     code = TERN_DEVERR_MISALIGNED;
   else if ((uint64_t)tokens * ((d->k + dm->g.lanes - 1) / dm->g.lanes) > dm->cfg.act_buf_beats)
     code = TERN_DEVERR_ACT_OVERFLOW;

@@ -97,6 +97,27 @@ static void check_cfg(tern_test_ctx *t, tern_geom g, tern_devmodel_cfg cfg, uint
     TERN_CHECK(t, run_one(dm, 2 * g.lanes, 3, fmt, cfg.t_max) == 0 && results_match(mem, acc, 3, cfg.t_max));
     free(acc);
   }
+  /* W_ADDR's alignment: the weight port's beat (8 without one); A and O stay 8-aligned. */
+  {
+    const uint32_t wa = cfg.w_align ? cfg.w_align : TERN_ADDR_ALIGN;
+    for (uint32_t off = 8; off < wa; off *= 2) {
+      program(dm, 2 * g.lanes, 3, fmt, 1, W_AT + off, A_AT, O_AT);
+      tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+      tern_devmodel_run(dm, 0);
+      TERN_CHECK(t, field(rd(dm, TERN_REG_STATUS_OFFSET), TERN_REG_STATUS_ERR_MASK, TERN_REG_STATUS_ERR_LSB) ==
+                        TERN_DEVERR_MISALIGNED);
+      tern_devmodel_write(dm, TERN_REG_IRQ_STATUS_OFFSET, rd(dm, TERN_REG_IRQ_STATUS_OFFSET));
+    }
+    int32_t *acc = place_job(mem, g, (tern_format)fmt, 2 * g.lanes, 3, 1, rng);
+    program(dm, 2 * g.lanes, 3, fmt, 1, W_AT, A_AT + 8, O_AT + 8); /* W aligned, A and O at 8 */
+    memmove(mem + A_AT + 8, mem + A_AT, tern_devmodel_act_stride(2 * g.lanes));
+    tern_devmodel_write(dm, TERN_REG_DOORBELL_OFFSET, 1);
+    tern_devmodel_run(dm, 0);
+    TERN_CHECK(t, (rd(dm, TERN_REG_IRQ_STATUS_OFFSET) & TERN_REG_IRQ_STATUS_ERROR_MASK) == 0 &&
+                      results_match(mem + 8, acc, 3, 1));
+    tern_devmodel_write(dm, TERN_REG_IRQ_STATUS_OFFSET, rd(dm, TERN_REG_IRQ_STATUS_OFFSET));
+    free(acc);
+  }
   /* Formats outside cfg.formats: BAD_FMT. */
   for (uint32_t f = 0; f < 4; f++)
     if (!(cfg.formats >> f & 1u)) TERN_CHECK(t, run_one(dm, 40, 3, f, 1) == TERN_DEVERR_BAD_FMT);
@@ -283,8 +304,8 @@ int main(int argc, char **argv) {
   tern_test_begin(&t, "devmodel/cfg_refused");
   {
     const tern_devmodel_cfg ok = tern_devmodel_cfg_default();
-    tern_devmodel_cfg bad[10];
-    for (int i = 0; i < 10; i++) bad[i] = ok;
+    tern_devmodel_cfg bad[13];
+    for (int i = 0; i < 13; i++) bad[i] = ok;
     bad[0].t_max = 0;
     bad[1].t_max = 256; /* PARAMS.T_MAX and JOB_CFG.TOKENS are 8 bits */
     bad[2].queue_depth = 0;
@@ -295,7 +316,10 @@ int main(int argc, char **argv) {
     bad[7].formats = 0x100u;
     bad[8].t_max = UINT32_MAX;
     bad[9].queue_depth = UINT32_MAX;
-    for (int i = 0; i < 10; i++) {
+    bad[10].w_align = 4;   /* below the 64-bit port's alignment */
+    bad[11].w_align = 48;  /* not a power of two */
+    bad[12].w_align = 256; /* wider than an AXI4 beat */
+    for (int i = 0; i < 13; i++) {
       if (tern_devmodel_cfg_check(bad[i]) != TERN_ERR_ARG) tern_test_fail(&t, "bad configuration %d accepted", i);
       tern_devmodel *d2 = tern_devmodel_new_cfg(g, bad[i], mem, MEM);
       if (d2) tern_test_fail(&t, "tern_devmodel_new_cfg made a device of bad configuration %d", i);
@@ -315,23 +339,31 @@ int main(int argc, char **argv) {
   tern_test_begin(&t, "devmodel/cfg_icebreaker");
   {
     const tern_geom gi = {1, 5};
-    const tern_devmodel_cfg ci = {1, 1, 256, TERN_FORMATS_MASK};
+    const tern_devmodel_cfg ci = {1, 1, 256, TERN_FORMATS_MASK, TERN_ADDR_ALIGN};
     check_cfg(&t, gi, ci, mem, &rng);
   }
   tern_test_end(&t);
   tern_test_begin(&t, "devmodel/cfg_ulx3s");
   {
-    const tern_devmodel_cfg cu = {8, 4, 1024, TERN_FORMATS_MASK};
+    const tern_devmodel_cfg cu = {8, 4, 1024, TERN_FORMATS_MASK, TERN_ADDR_ALIGN};
     check_cfg(&t, g, cu, mem, &rng);
   }
   tern_test_end(&t);
   tern_test_begin(&t, "devmodel/cfg_other_limits");
   {
     const tern_geom g3 = {3, 5};
-    const tern_devmodel_cfg c3 = {3, 2, 100, 1u << TERN_FMT_T2}; /* T2 only */
+    const tern_devmodel_cfg c3 = {3, 2, 100, 1u << TERN_FMT_T2, 0}; /* T2 only */
     check_cfg(&t, g3, c3, mem, &rng);
-    const tern_devmodel_cfg c255 = {255, 255, 1000, TERN_FORMATS_MASK};
+    const tern_devmodel_cfg c255 = {255, 255, 1000, TERN_FORMATS_MASK, 0};
     check_cfg(&t, g, c255, mem, &rng);
+  }
+  tern_test_end(&t);
+  /* The wide profile: 16 x 40, T5 only, weights on a port of 128-byte beats. */
+  tern_test_begin(&t, "devmodel/cfg_wide");
+  {
+    const tern_geom gw = {16, 40};
+    const tern_devmodel_cfg cw = {8, 4, 2048, 1u << TERN_FMT_T5, 128};
+    check_cfg(&t, gw, cw, mem, &rng);
   }
   tern_test_end(&t);
 

@@ -143,7 +143,7 @@ uint64_t DevBench::budget(size_t from) const {
   for (size_t i = from; i < jobs_.size(); i++) {
     const Job &j = jobs_[i];
     const bool sane = j.k >= 1 && j.k <= TERN_K_MAX && j.n >= 1 && j.n <= TERN_N_MAX && j.tokens <= kTMax;
-    const uint64_t words = sane ? (round8(j.wbytes()) + j.abytes() + j.obytes()) / 8 + 16 : 16;
+    const uint64_t words = sane ? (round_w(j.wbytes()) + j.abytes() + j.obytes()) / 8 + 16 : 16;
     const uint64_t lat = std::max(c.read_latency, c.write_latency) + 4;
     b += 4 * (tern_job_cycles_tokens(kGeom, std::max(1u, std::min(j.k, 65535u)), std::max(1u, std::min(j.n, 65535u)),
                                      std::max(1u, std::min(j.tokens, kTMax))) +
@@ -159,12 +159,12 @@ bool DevBench::wait_all(uint64_t *rng) {
     if (failed()) return false;
     if (n == accepted_) return true;
     if (sim_.cycles() - start > limit) {
-      fail(tb_format("device hung: JOBS_DONE %u of %u jobs after %" PRIu64 " cycles (budget %" PRIu64
-                     "); STATUS 0x%x QUEUE 0x%x; memory: %s; AR %" PRIu64 " R %" PRIu64 " AW %" PRIu64 " W %" PRIu64
-                     " B %" PRIu64,
-                     n, accepted_, sim_.cycles() - start, limit, rd(TERN_REG_STATUS_OFFSET), rd(TERN_REG_QUEUE_OFFSET),
-                     sim_.mem().in_flight().c_str(), sim_.mem().stats().ar, sim_.mem().stats().r_beats,
-                     sim_.mem().stats().aw, sim_.mem().stats().w_beats, sim_.mem().stats().b));
+      fail(tb_format(
+          "device hung: JOBS_DONE %u of %u jobs after %" PRIu64 " cycles (budget %" PRIu64
+          "); STATUS 0x%x QUEUE 0x%x; memory: %s; AR %" PRIu64 " R %" PRIu64 " AW %" PRIu64 " W %" PRIu64 " B %" PRIu64,
+          n, accepted_, sim_.cycles() - start, limit, rd(TERN_REG_STATUS_OFFSET), rd(TERN_REG_QUEUE_OFFSET),
+          (sim_.mem().in_flight() + "; weight port: " + sim_.wmem().in_flight()).c_str(), sim_.mem().stats().ar,
+          sim_.mem().stats().r_beats, sim_.mem().stats().aw, sim_.mem().stats().w_beats, sim_.mem().stats().b));
       return false;
     }
     // Poll at a fraction of the running job's ideal duration.
@@ -201,7 +201,9 @@ void DevBench::quiescent(bool w1c) {
   if (failed()) return;
   if (sim_.irq() != (bool)tern_devmodel_irq(dm_))
     fail(tb_format("idle: irq_o %d, model %d", sim_.irq(), tern_devmodel_irq(dm_)));
-  if (!sim_.mem().idle()) fail("idle: the memory model still has transactions in flight: " + sim_.mem().in_flight());
+  if (!sim_.mem_idle())
+    fail("idle: the memory model still has transactions in flight: " + sim_.mem().in_flight() +
+         "; weight port: " + sim_.wmem().in_flight());
   protocol_check();
   compare_memory();
   if (w1c && !failed()) {
@@ -338,7 +340,7 @@ std::string DevBench::where(size_t a) const {
     const Job &j = jobs_[i];
     if (a >= j.o && a < j.o + j.obytes()) return tb_format("result rows of job %zu, %s", i, j.desc().c_str());
     if (a >= j.a && a < j.a + j.abytes()) return tb_format("activations of job %zu", i);
-    if (a >= j.w && a < j.w + round8(j.wbytes())) return tb_format("weights of job %zu", i);
+    if (a >= j.w && a < j.w + round_w(j.wbytes())) return tb_format("weights of job %zu", i);
   }
   return "outside every job's regions";
 }
@@ -389,7 +391,8 @@ void fill_job(DevBench &b, Job &j, uint64_t *rng, bool from_trits) {
 
 // A good job of the given shape at fresh places in memory; false if it does not fit.
 bool make_job(DevBench &b, Placer &pl, Job &j, uint64_t *rng, bool from_trits, bool ends) {
-  if (!pl.place(round8(j.wbytes()), &j.w, ends && tern_rand_next(rng) % 4 == 0) ||
+  if (!(kFormats >> (j.fmt & 3) & 1u)) j.fmt = TERN_FMT_T5;  // a good job: a format the device serves
+  if (!pl.place(round_w(j.wbytes()), &j.w, ends && tern_rand_next(rng) % 4 == 0, kWAlign) ||
       !pl.place(j.abytes(), &j.a, ends && tern_rand_next(rng) % 4 == 0) ||
       !pl.place(j.obytes(), &j.o, ends && tern_rand_next(rng) % 4 == 0))
     return false;
@@ -439,8 +442,9 @@ Job random_bad_job(uint64_t *rng) {
   j.k = (uint32_t)tern_rand_range(rng, 1, 300);
   j.n = (uint32_t)tern_rand_range(rng, 1, 100);
   j.fmt = (uint32_t)(tern_rand_next(rng) & 1);
+  if (!(kFormats >> j.fmt & 1u)) j.fmt = TERN_FMT_T5;  // only the case below makes a bad format
   j.tokens = (uint32_t)tern_rand_range(rng, 1, kTMax);
-  j.w = (uint32_t)tern_rand_range(rng, 0, 1000) * 8;
+  j.w = (uint32_t)tern_rand_range(rng, 0, 1000) * kWAlign;
   j.a = (uint32_t)tern_rand_range(rng, 0, 1000) * 8;
   j.o = (uint32_t)tern_rand_range(rng, 0, 1000) * 8;
   switch (tern_rand_next(rng) % 8) {

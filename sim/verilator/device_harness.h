@@ -70,13 +70,20 @@
 #ifndef TB_SMALL
 #define TB_SMALL TERN_SMALL
 #endif
+// The wide profile: the device's weight port (WPORT_BYTES; 0 none). The weights then come
+// through DeviceSim's second memory model, T5 is the one format and W_ADDR is aligned to it.
+#ifndef TB_WPORT_BYTES
+#define TB_WPORT_BYTES 0
+#endif
 
 static const tern_geom kGeom = {TB_ROWS, TB_LANES};
-static const tern_devmodel_cfg kCfg = {TB_T_MAX, TB_QUEUE_DEPTH, TB_ACT_BUF_BEATS, TERN_FORMATS_MASK};
+static const uint32_t kWAlign = TB_WPORT_BYTES ? TB_WPORT_BYTES : TERN_ADDR_ALIGN;  // W_ADDR's alignment
+static const uint32_t kFormats = TB_WPORT_BYTES ? 1u << TERN_FMT_T5 : TERN_FORMATS_MASK;
+static const tern_devmodel_cfg kCfg = {TB_T_MAX, TB_QUEUE_DEPTH, TB_ACT_BUF_BEATS, kFormats, kWAlign};
 static const uint32_t kTMax = TB_T_MAX, kQueueDepth = TB_QUEUE_DEPTH, kActBuf = TB_ACT_BUF_BEATS;
 static const bool kSmall = TB_SMALL != 0;  // tern_device's SMALL (its profile)
 static const size_t kMemBytes = 1u << 20;
-static const uint32_t kUnreachable = 0xFFFFFFF8u;  // aligned, beyond any memory of the bench
+static const uint32_t kUnreachable = 0xFFFFFF80u;  // aligned (to 128), beyond any memory of the bench
 // Descriptors the engine may hold popped: the planner's and two job slots', or with the small
 // device the planner's alone (it is the one job slot).
 static const uint32_t kEngineSlots = kSmall ? 1 : 3;
@@ -86,6 +93,8 @@ static const uint32_t kBatchMax = kQueueDepth > 1 ? kQueueDepth : kQueueDepth + 
 static const int kSlverr = 2;
 
 inline size_t round8(size_t v) { return (v + 7) / 8 * 8; }
+// Bytes the device reads for a weight stream of v bytes: whole beats of its weight port.
+inline size_t round_w(size_t v) { return (v + kWAlign - 1) / kWAlign * kWAlign; }
 
 inline uint32_t rd32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
@@ -158,7 +167,7 @@ class DevBench {
     }
     std::memcpy(model_mem_.data(), rtl_mem_.data(), mem_bytes);
     new_model();
-    sim_.mem().configure(mem_cfg_);
+    sim_.configure_mem(mem_cfg_);
   }
   ~DevBench() { tern_devmodel_free(dm_); }
 
@@ -179,7 +188,7 @@ class DevBench {
 
   void set_mem_cfg(const AxiMemConfig &c) {
     mem_cfg_ = c;
-    sim_.mem().configure(c);
+    sim_.configure_mem(c);
   }
   const AxiMemConfig &mem_cfg() const { return mem_cfg_; }
 
@@ -267,8 +276,8 @@ class DevBench {
   void check_cycles(uint32_t rtl, const std::string &when);
 
   void protocol_check() {
-    if (!sim_.mem().ok())
-      fail("AXI4 memory port: " + sim_.mem().violation());
+    if (!sim_.mem_violation().empty())
+      fail("AXI4 memory port: " + sim_.mem_violation());
     else if (!sim_.lite_violation().empty())
       fail("AXI4-Lite: " + sim_.lite_violation());
   }
@@ -297,7 +306,7 @@ class DevBench {
   // After a failure: get both sides back into step (reset, memories equal) for the next case.
   void recover() {
     sim_.reset(4);
-    sim_.mem().clear_error_ranges();
+    sim_.clear_error_ranges();
     new_model();
     std::memcpy(model_mem_.data(), rtl_mem_.data(), rtl_mem_.size());
     allowed_.clear();
@@ -352,10 +361,12 @@ class Placer {
  public:
   // linear: one region after the other from address 0 (the bench's big jobs), else random.
   Placer(size_t mem, uint64_t *rng, bool linear = false) : mem_(mem), rng_(rng), linear_(linear) {}
-  // A free region of `bytes`; false if none was found.
-  bool place(size_t bytes, uint32_t *addr, bool at_end = false) {
-    bytes = std::max<size_t>(8, round8(bytes));
+  // A free region of `bytes` at a multiple of align (8 or more, a power of two dividing the
+  // memory's size); false if none was found.
+  bool place(size_t bytes, uint32_t *addr, bool at_end = false, size_t align = 8) {
+    bytes = std::max<size_t>(align, (bytes + align - 1) / align * align);
     if (linear_) {
+      next_ = (next_ + align - 1) / align * align;
       if (bytes > mem_ - next_) return false;
       *addr = (uint32_t)next_;
       next_ += bytes;
@@ -363,8 +374,8 @@ class Placer {
     }
     if (bytes > mem_) return false;
     for (int tries = 0; tries < 200; tries++) {
-      uint64_t a =
-          at_end && tries == 0 ? mem_ - bytes : (uint64_t)tern_rand_range(rng_, 0, (int64_t)((mem_ - bytes) / 8)) * 8;
+      uint64_t a = at_end && tries == 0 ? mem_ - bytes
+                                        : (uint64_t)tern_rand_range(rng_, 0, (int64_t)((mem_ - bytes) / align)) * align;
       bool ok = true;
       for (const auto &r : used_)
         if (a < r.hi && a + bytes > r.lo) {

@@ -51,7 +51,9 @@ const ProjClock kProjClocks[] = {
 const double kKv260TokS = 16.78, kKv260PortUsed = 0.796, kKv260ClockMhz = 250, kKv260PortBytesPerS = 16.0e9;
 const char *const kKv260Port = "4x128";
 // The device's memory port: one addr_align word a cycle.
-const double kPortBytes = TERN_METRICS_PORT_BYTES;
+// The port the weights come through: the 64-bit memory port, or the wide profile's weight port.
+const double kPortBytes = TB_WPORT_BYTES ? (double)TB_WPORT_BYTES : TERN_METRICS_PORT_BYTES;
+AxiMem &weight_port(DevBench &b) { return TB_WPORT_BYTES ? b.sim().wmem() : b.sim().mem(); }
 
 // ---- bench: throughput of the 2B4T BitLinear shapes ----
 
@@ -110,7 +112,7 @@ RunFigures bench_run(DevBench &b, std::vector<Job> &jobs, std::vector<int> &tags
   if (!b.failed()) b.quiescent();
   for (size_t i = 0; i < jobs.size(); i++) {
     f.ideal += tern_job_cycles_tokens(kGeom, jobs[i].k, jobs[i].n, jobs[i].tokens);
-    f.wbytes += b.sim().mem().tag_bytes(tags[i]);
+    f.wbytes += weight_port(b).tag_bytes(tags[i]);
   }
   (void)rng;
   return f;
@@ -137,9 +139,9 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   // Memory for a whole layer's weights, activations and results at T_MAX tokens, T2.
   size_t need = 0;
   for (const Shape &s : k2b4tShapes)
-    need += round8(tern_stream_bytes(kGeom, TERN_T2, s.k, s.n)) + tern_devmodel_act_stride(s.k) * kTMax +
-            tern_devmodel_res_stride(s.n) * kTMax + 64;
-  need = round8(need + 4096);
+    need += round_w(tern_stream_bytes(kGeom, TERN_T2, s.k, s.n)) + tern_devmodel_act_stride(s.k) * kTMax +
+            tern_devmodel_res_stride(s.n) * kTMax + 64 + kWAlign;
+  need = (need + 8191) / 4096 * 4096;
 
   struct RunSpec {
     std::string name;
@@ -150,10 +152,11 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   if (!layer_only) {
     const int uniq[] = {0, 1, 4, 6};  // q/o, k/v, gate/up, down
     for (uint32_t fmt : {(uint32_t)TERN_FMT_T5, (uint32_t)TERN_FMT_T2})
-      for (int s : uniq) runs.push_back({shapes[s].name, {s}, fmt, 1});
+      if (kFormats >> fmt & 1u)
+        for (int s : uniq) runs.push_back({shapes[s].name, {s}, fmt, 1});
   }
   for (uint32_t fmt : {(uint32_t)TERN_FMT_T5, (uint32_t)TERN_FMT_T2})
-    runs.push_back({"layer", {0, 1, 2, 3, 4, 5, 6}, fmt, 1});
+    if (kFormats >> fmt & 1u) runs.push_back({"layer", {0, 1, 2, 3, 4, 5, 6}, fmt, 1});
   if (!pa.has("no_prefill") && kTMax > 1)
     runs.push_back({"layer", {0, 1, 2, 3, 4, 5, 6}, (uint32_t)TERN_FMT_T5, kTMax});
 
@@ -188,7 +191,7 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
     Placer pl(b.mem_size(), &rng, true);
     std::vector<Job> jobs;
     std::vector<int> tags;
-    b.sim().mem().clear_tags();
+    weight_port(b).clear_tags();
     for (int si : r.shape_idx) {
       Job j;
       j.k = shapes[si].k, j.n = shapes[si].n, j.fmt = r.fmt, j.tokens = r.tokens;
@@ -197,7 +200,7 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
         std::fprintf(stderr, "bench: no room\n");
         return 2;
       }
-      tags.push_back(b.sim().mem().add_tag(j.w, j.w + round8(j.wbytes())));
+      tags.push_back(weight_port(b).add_tag(j.w, j.w + round_w(j.wbytes())));
       jobs.push_back(j);
     }
     const uint32_t base = b.accepted();
@@ -207,7 +210,7 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
       for (size_t i = 0; i < jobs.size() && jobs.size() > 1; i++) {
         const Job &j = b.jobs()[base + i];
         const uint64_t ideal = tern_job_cycles_tokens(kGeom, j.k, j.n, j.tokens);
-        const uint64_t wb = b.sim().mem().tag_bytes(tags[i]);
+        const uint64_t wb = weight_port(b).tag_bytes(tags[i]);
         std::printf("BENCH name=%s.%s fmt=%s tokens=%u K=%u N=%u %s device_cycles=%u ideal=%" PRIu64
                     " weight_bytes=%" PRIu64 " util=%.4f\n",
                     r.name.c_str(), j.what.c_str(), fmtn, j.tokens, j.k, j.n, memtag.c_str(), j.rtl_cycles, ideal, wb,
@@ -223,8 +226,17 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
                   " weight_eff=%.4f util=%.4f sim_mcps=%.2f\n",
                   r.name.c_str(), fmtn, r.tokens, shape.c_str(), memtag.c_str(), f.cycles, dev.c_str(), f.ideal,
                   f.wbytes, eff, util, (double)f.cycles / f.secs / 1e6);
+      // The wide profile's activations come through the 64-bit port, a sixteenth of the weight
+      // port: a lone job's first activation load (K / 8 cycles) is not hidden behind another
+      // job's weights, so the target holds for queued jobs (the layer, as decoding runs).
+      const bool lone_wide = TB_WPORT_BYTES != 0 && jobs.size() == 1;
       if (r.tokens == 1 && eff < 0.95) {
-        if (ideal_port)
+        if (lone_wide)
+          std::printf(
+              "NOTE weight-stream efficiency %.4f < 0.95 for a lone job (its activation load is not "
+              "hidden; the device's own utilisation of it: %.4f)\n",
+              eff, tern_metrics_utilisation((double)f.ideal, (double)b.jobs()[base].rtl_cycles));
+        else if (ideal_port)
           tern_test_fail(&t, "weight-stream efficiency %.4f < 0.95 at T=1", eff);
         else
           std::printf("NOTE weight-stream efficiency %.4f < 0.95 with this memory\n", eff);
@@ -253,22 +265,28 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   // stated clocks and this device's port; next to the memory roofline (ternary weight bytes per
   // token / port bandwidth) and the published bitnet-kv260 figures. The F16 embedding / lm_head
   // stays on the host and is not counted here.
-  if (layer_cycles_t5 > 0 && layer_cycles_t2 > 0) {
+  // (A device that serves T5 alone, the wide profile, gets its T5 figures only.)
+  const bool have_t2 = layer_cycles_t2 > 0;
+  if (layer_cycles_t5 > 0 && (have_t2 || !(kFormats >> TERN_FMT_T2 & 1u))) {
     const tern_layer_run t5 = {layer_cycles_t5, layer_wbytes_t5, layer_cycles_prefill, (double)kTMax};
-    const tern_layer_run t2 = {layer_cycles_t2, layer_wbytes_t2, 0, 0};
+    const tern_layer_run t2 = {have_t2 ? layer_cycles_t2 : layer_cycles_t5, have_t2 ? layer_wbytes_t2 : layer_wbytes_t5,
+                               0, 0};
     tern_model_projection p5, p2;
     tern_metrics_project(&t5, k2b4tLayers, kPortBytes, kProjClocks[0].hz, &p5);
     tern_metrics_project(&t2, k2b4tLayers, kPortBytes, kProjClocks[0].hz, &p2);
-    std::printf("2B4T model (%g layers), port %g bit; ternary weight bytes per token: T5 %.1f MB, T2 %.1f MB\n",
-                k2b4tLayers, 8 * kPortBytes, p5.weight_bytes_per_token / 1e6, p2.weight_bytes_per_token / 1e6);
+    std::printf("2B4T model (%g layers), port %g bit; ternary weight bytes per token: T5 %.1f MB", k2b4tLayers,
+                8 * kPortBytes, p5.weight_bytes_per_token / 1e6);
+    if (have_t2) std::printf(", T2 %.1f MB", p2.weight_bytes_per_token / 1e6);
+    std::printf("\n");
     for (const ProjClock &c : kProjClocks) {
       tern_metrics_project(&t5, k2b4tLayers, kPortBytes, c.hz, &p5);
       tern_metrics_project(&t2, k2b4tLayers, kPortBytes, c.hz, &p2);
-      std::printf(
-          "BENCH name=model clock_mhz=%.1f decode_tok_s_t5=%.3f roofline_tok_s_t5=%.3f decode_tok_s_t2=%.3f "
-          "roofline_tok_s_t2=%.3f port_beat_rate_used_t5=%.4f port_beat_rate_used_t2=%.4f",
-          c.hz / 1e6, p5.decode_tokens_per_s, p5.roofline_tokens_per_s, p2.decode_tokens_per_s,
-          p2.roofline_tokens_per_s, p5.stream_efficiency, p2.stream_efficiency);
+      std::printf("BENCH name=model clock_mhz=%.1f decode_tok_s_t5=%.3f roofline_tok_s_t5=%.3f", c.hz / 1e6,
+                  p5.decode_tokens_per_s, p5.roofline_tokens_per_s);
+      if (have_t2)
+        std::printf(" decode_tok_s_t2=%.3f roofline_tok_s_t2=%.3f", p2.decode_tokens_per_s, p2.roofline_tokens_per_s);
+      std::printf(" port_beat_rate_used_t5=%.4f", p5.stream_efficiency);
+      if (have_t2) std::printf(" port_beat_rate_used_t2=%.4f", p2.stream_efficiency);
       if (layer_cycles_prefill > 0) std::printf(" prefill_tok_s_t5=%.3f", p5.prefill_tokens_per_s);
       std::printf("  (%s)\n", c.note);
     }

@@ -216,8 +216,8 @@ bool alive(Rtl *r) {
 
 // A protocol violation seen by the memory model or the CSR master kills the device.
 bool check_protocol(Rtl *r) {
-  if (!r->sim->mem().ok())
-    r->dead = "AXI4 memory port protocol violation by the device: " + r->sim->mem().violation();
+  if (!r->sim->mem_violation().empty())
+    r->dead = "AXI4 memory port protocol violation by the device: " + r->sim->mem_violation();
   else if (!r->sim->lite_violation().empty())
     r->dead = "AXI4-Lite protocol violation by the device: " + r->sim->lite_violation();
   if (r->dead.empty()) return true;
@@ -295,7 +295,7 @@ tern_status rtl_wait_irq(void *c, uint32_t timeout_ms) {
     uint64_t n = budget - spent < chunk ? budget - spent : chunk;
     irq = r->sim->run_until_irq(n);
     spent = r->sim->cycles() - start;
-    if (!r->sim->mem().ok()) break;
+    if (!r->sim->mem_violation().empty()) break;
     wall_out = std::chrono::steady_clock::now() - t0 >= std::chrono::milliseconds(timeout_ms);
   }
   r->waits++;
@@ -390,7 +390,7 @@ extern "C" tern_status tern_rtl_hal_open(tern_geom g, const char *options, tern_
     delete r;
     return fail(TERN_ERR_DEVICE, fmt("rtl: could not build the simulated device: %s", ex.what()));
   }
-  if (o.have_slverr) r->sim->mem().add_error_range(o.slverr_lo, o.slverr_hi, AxiMem::kSlverr);
+  if (o.have_slverr) r->sim->add_error_range(o.slverr_lo, o.slverr_hi, AxiMem::kSlverr);
   DeviceSim::LiteConfig lc;
   lc.max_delay = o.lite_delay;
   r->sim->set_lite(lc);

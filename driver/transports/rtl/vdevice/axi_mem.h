@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // An AXI4 slave memory for a 64-bit master port (single ID, in-order responses), with
-// latency, random throttling, error injection, strict protocol checks and statistics.
+// latency, random throttling, error injection, strict protocol checks and statistics. A
+// read-only port of wider beats (the device's weight port: 16 .. 128 bytes, a power of two)
+// is the same model built with that beat: AxiMem(mem, size, cfg, beat); its R data is then
+// AxiPorts::rwide (beat bytes, little endian) and its size check is log2(beat).
 //
 // It has no Verilator dependency: a harness copies the DUT's master outputs into an AxiPorts
 // struct and the slave outputs back, around two calls per clock cycle that match how tb.h
@@ -70,6 +73,7 @@ struct AxiPorts {
   // slave -> master
   bool arready = false;
   uint64_t rdata = 0;
+  uint8_t rwide[128] = {};  // R data of a port with beats wider than 8 bytes
   uint8_t rresp = 0;
   bool rlast = false, rvalid = false;
   bool awready = false, wready = false;
@@ -104,9 +108,12 @@ class AxiMem {
  public:
   static constexpr uint8_t kOkay = 0, kSlverr = 2, kDecerr = 3;
 
-  AxiMem(uint8_t *mem, size_t size, const AxiMemConfig &cfg = AxiMemConfig()) : mem_(mem), size_(size) {
+  AxiMem(uint8_t *mem, size_t size, const AxiMemConfig &cfg = AxiMemConfig(), unsigned beat = 8)
+      : mem_(mem), size_(size), beat_(beat >= 8 && beat <= 128 && !(beat & (beat - 1)) ? beat : 8) {
+    while ((1u << size_code_) < beat_) size_code_++;
     configure(cfg);
   }
+  unsigned beat() const { return beat_; }
 
   // New latency / throttling / limits; in-flight transactions keep their schedule. The
   // random state is re-seeded from cfg.seed.
@@ -178,14 +185,21 @@ class AxiMem {
     p.arready = reads_.size() < cfg_.max_reads && chance(thr_arready_);
     if (!r_held_ && !reads_.empty() && reads_.front().ready <= cycle_ && chance(thr_rvalid_)) {
       const Burst &b = reads_.front();
-      const uint64_t a = b.addr + 8ull * b.done;
+      const uint64_t a = b.addr + (uint64_t)beat_ * b.done;
       r_resp_ = resp_of(a);
-      r_data_ = r_resp_ == kOkay ? load64(a) : 0;
+      if (beat_ == 8) {
+        r_data_ = r_resp_ == kOkay ? load64(a) : 0;
+      } else if (r_resp_ == kOkay) {
+        std::memcpy(r_wide_, mem_ + a, beat_);
+      } else {
+        std::memset(r_wide_, 0, beat_);
+      }
       r_last_ = b.done == b.len;
       r_held_ = true;
     }
     p.rvalid = r_held_;
     p.rdata = r_data_;
+    if (beat_ > 8) std::memcpy(p.rwide, r_wide_, beat_);
     p.rresp = r_resp_;
     p.rlast = r_last_;
     p.awready = writes_.size() + bq_.size() < cfg_.max_writes && chance(thr_awready_);
@@ -218,14 +232,14 @@ class AxiMem {
     }
     if (p.rvalid && p.rready) {
       Burst &b = reads_.front();
-      const uint64_t a = b.addr + 8ull * b.done;
+      const uint64_t a = b.addr + (uint64_t)beat_ * b.done;
       st_.r_beats++;
       st_.r_cycles++;
       if (st_.first_r_cycle == UINT64_MAX) st_.first_r_cycle = cycle_;
       st_.last_r_cycle = cycle_;
       if (r_resp_ != kOkay) st_.r_err_beats++;
       for (auto &t : tags_) {
-        const uint64_t lo = a > t.lo ? a : t.lo, hi = a + 8 < t.hi ? a + 8 : t.hi;
+        const uint64_t lo = a > t.lo ? a : t.lo, hi = a + beat_ < t.hi ? a + beat_ : t.hi;
         if (hi > lo) t.bytes += hi - lo;
       }
       if (b.done++ == b.len) reads_.pop_front();
@@ -310,26 +324,26 @@ class AxiMem {
   void check_addr(const char *ch, uint32_t addr, unsigned len, unsigned size, unsigned burst) {
     char b[160];
     const char *why = nullptr;
-    if (size != 3)
-      why = "size is not 3 (8 bytes)";
+    if (size != size_code_)
+      why = "size is not the port's beat";
     else if (burst != 1)
       why = "burst type is not INCR";
-    else if (addr % 8)
-      why = "address not 8-aligned";
+    else if (addr % beat_)
+      why = "address not aligned to the beat";
     else if (len + 1 > cfg_.max_burst)
       why = "burst longer than allowed";
-    else if ((addr & 4095u) + 8u * (len + 1) > 4096u)
+    else if ((addr & 4095u) + beat_ * (len + 1) > 4096u)
       why = "burst crosses a 4 KB boundary";
     if (!why) return;
     std::snprintf(b, sizeof b, "%s burst addr 0x%08x len %u size %u burst %u: %s", ch, addr, len, size, burst, why);
     violate(b);
   }
 
-  // Response of the 8-byte beat at a.
+  // Response of the beat at a.
   uint8_t resp_of(uint64_t a) const {
-    if (a >= size_ || size_ - a < 8) return kDecerr;
+    if (a >= size_ || size_ - a < beat_) return kDecerr;
     for (const auto &e : errs_)
-      if (a < e.hi && a + 8 > e.lo) return e.resp;
+      if (a < e.hi && a + beat_ > e.lo) return e.resp;
     return kOkay;
   }
 
@@ -374,6 +388,8 @@ class AxiMem {
 
   uint8_t *mem_;
   size_t size_;
+  unsigned beat_ = 8, size_code_ = 0;  // beat bytes and AxSIZE
+  uint8_t r_wide_[128] = {};
   AxiMemConfig cfg_;
   uint64_t rng_ = 1;
   uint64_t thr_arready_ = 0, thr_rvalid_ = 0, thr_awready_ = 0, thr_wready_ = 0, thr_bvalid_ = 0;

@@ -22,6 +22,12 @@
 //                                         // every transaction in flight
 //   AxiMem &sim.mem()                     // memory model: stats(), violation(), configure(),
 //                                         // add_error_range(), add_tag()/tag_bytes(), idle()
+//   AxiMem &sim.wmem()                    // the weight port's memory model (the same bytes; beats
+//                                         // of TERN_VDEV_WPORT_BYTES, the device's WPORT_BYTES,
+//                                         // defined when the model was Verilated with it; idle
+//                                         // without). The calls below act on both models:
+//   sim.configure_mem(cfg), sim.add_error_range(lo, hi, resp), sim.clear_error_ranges(),
+//   sim.mem_idle(), sim.mem_violation() ("" or the first protocol fault of either port)
 //   void sim.set_lite(LiteConfig)         // random VALID delays (0..max_delay cycles) on AW, W, AR
 //                                         // and READY probability on B, R (default: none, 1.0)
 //   const std::string &sim.lite_violation()  // "" or the first AXI4-Lite protocol fault seen
@@ -41,11 +47,17 @@
 
 #include "Vtern_device.h"
 #include "axi_mem.h"
+#include "verilated.h"
 #include "vtb.h"
 #include "tern_rng.h"
 
+#ifndef TERN_VDEV_WPORT_BYTES
+#define TERN_VDEV_WPORT_BYTES 0
+#endif
+
 class DeviceSim {
  public:
+  static constexpr unsigned kWportBeat = TERN_VDEV_WPORT_BYTES ? TERN_VDEV_WPORT_BYTES : 8;
   struct LiteConfig {
     unsigned max_delay = 0;  // AW/W/AR VALID raised after 0..max_delay cycles (uniform)
     double p_ready = 1.0;    // BREADY/RREADY probability per cycle
@@ -53,13 +65,36 @@ class DeviceSim {
   static constexpr uint64_t kLiteTimeout = 1000;
 
   DeviceSim(uint8_t *mem, size_t size, const AxiMemConfig &cfg, uint64_t seed, const Plusargs *pa = nullptr)
-      : tb_(pa ? *pa : no_args()), mem_(mem, size, cfg), rng_(seed ^ 0x6C69746542555321ull) {
+      : tb_(pa ? *pa : no_args()),
+        mem_(mem, size, cfg),
+        wmem_(mem, size, wcfg(cfg), kWportBeat),
+        rng_(seed ^ 0x6C69746542555321ull) {
     reset();
   }
 
   Vtern_device *dut() { return tb_.dut(); }
   AxiMem &mem() { return mem_; }
   const AxiMem &mem() const { return mem_; }
+  AxiMem &wmem() { return wmem_; }
+  const AxiMem &wmem() const { return wmem_; }
+  void configure_mem(const AxiMemConfig &c) {
+    mem_.configure(c);
+    wmem_.configure(wcfg(c));
+  }
+  void add_error_range(uint64_t lo, uint64_t hi, uint8_t resp = AxiMem::kSlverr) {
+    mem_.add_error_range(lo, hi, resp);
+    wmem_.add_error_range(lo, hi, resp);
+  }
+  void clear_error_ranges() {
+    mem_.clear_error_ranges();
+    wmem_.clear_error_ranges();
+  }
+  bool mem_idle() const { return mem_.idle() && wmem_.idle(); }
+  std::string mem_violation() const {
+    if (!mem_.ok()) return mem_.violation();
+    if (!wmem_.ok()) return "weight port: " + wmem_.violation();
+    return "";
+  }
   uint64_t cycles() const { return tb_.cycle(); }
   bool irq() { return tb_.dut()->irq_o; }
   void set_lite(const LiteConfig &c) { lite_ = c; }
@@ -76,9 +111,15 @@ class DeviceSim {
     d->axi_rdata_i = 0;
     d->axi_rresp_i = d->axi_bresp_i = 0;
     d->axi_rlast_i = 0;
+    d->axiw_arready_i = d->axiw_rvalid_i = d->axiw_rlast_i = 0;
+    d->axiw_rresp_i = 0;
+    wports_ = AxiPorts();
+    set_rdata(d->axiw_rdata_i, wports_);
     mem_.reset();
+    wmem_.reset();
     tb_.reset(n);
     mem_.skip((uint64_t)n);
+    wmem_.skip((uint64_t)n);
   }
 
   void step(uint64_t n = 1) {
@@ -182,11 +223,31 @@ class DeviceSim {
     if (hook_) hook_(hook_arg_);
   }
 
+  // The weight port's model: its own throttling random numbers.
+  static AxiMemConfig wcfg(AxiMemConfig c) {
+    c.seed ^= 0x77706F7274ull;
+    return c;
+  }
+  // R data of the weight port: 64 bits (no wide profile) or a VlWide of 32-bit words.
+  static void set_rdata(uint64_t &dst, const AxiPorts &q) { dst = q.rdata; }
+  template <std::size_t N>
+  static void set_rdata(VlWide<N> &dst, const AxiPorts &q) {
+    for (std::size_t i = 0; i < N; i++)
+      dst[i] = (uint32_t)q.rwide[4 * i] | (uint32_t)q.rwide[4 * i + 1] << 8 | (uint32_t)q.rwide[4 * i + 2] << 16 |
+               (uint32_t)q.rwide[4 * i + 3] << 24;
+  }
+
   // Memory side of one cycle, up to (not including) the edge.
   void pre_edge() {
     auto *d = tb_.dut();
-    AxiPorts &p = ports_;
+    AxiPorts &p = ports_, &q = wports_;
     mem_.drive(p);
+    wmem_.drive(q);
+    d->axiw_arready_i = q.arready;
+    d->axiw_rvalid_i = q.rvalid;
+    set_rdata(d->axiw_rdata_i, q);
+    d->axiw_rresp_i = q.rresp;
+    d->axiw_rlast_i = q.rlast;
     d->axi_arready_i = p.arready;
     d->axi_rvalid_i = p.rvalid;
     d->axi_rdata_i = p.rdata;
@@ -220,6 +281,15 @@ class DeviceSim {
     }
     p.bready = d->axi_bready_o;
     mem_.commit(p);
+    q.arvalid = d->axiw_arvalid_o;
+    if (q.arvalid) {
+      q.araddr = d->axiw_araddr_o;
+      q.arlen = d->axiw_arlen_o;
+      q.arsize = d->axiw_arsize_o;
+      q.arburst = d->axiw_arburst_o;
+    }
+    q.rready = d->axiw_rready_o;
+    wmem_.commit(q);
   }
 
   void lite_idle() {
@@ -260,8 +330,8 @@ class DeviceSim {
   uint64_t junk() { return lite_.max_delay ? tern_rand_next(&rng_) : 0; }
 
   Testbench<Vtern_device> tb_;
-  AxiMem mem_;
-  AxiPorts ports_;
+  AxiMem mem_, wmem_;
+  AxiPorts ports_, wports_;
   uint64_t rng_;
   LiteConfig lite_;
   std::string lite_violation_;

