@@ -51,7 +51,7 @@ def board_mk(board):
 def parse_point(text):
     """'ecp5:4x40', 'ecp5:4x40:t8' or 'ecp5:8x40:t8:MEM_BYTES=65536' -> (arch, rows, lanes,
     t_max or None, extra top parameters as 'NAME=VALUE ...')."""
-    m = re.fullmatch(r"(ice40|ecp5):(\d+)x(\d+)(?::t(\d+))?((?::[A-Z_]+=\d+)*)", text)
+    m = re.fullmatch(r"(ice40|ecp5):(\d+)x(\d+)(?::t(\d+))?((?::[A-Z][A-Z0-9_]*=\d+)*)", text)
     if not m:
         sys.exit(f"dse: bad point '{text}' (expected ice40|ecp5:RxL[:tT][:NAME=VALUE...], "
                  "e.g. ecp5:8x40:t8:MEM_BYTES=65536)")

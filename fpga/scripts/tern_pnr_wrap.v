@@ -16,7 +16,8 @@ module tern_pnr_wrap #(
   parameter integer ROWS     = `TERN_ROWS,
   parameter integer LANES    = `TERN_LANES,
   parameter integer T_MAX    = `TERN_T_MAX,
-  parameter integer MAC_KIND = 0   // 0 = ternary, 1 = the int8 x int8 baseline (tern_mac_array)
+  parameter integer MAC_KIND = 0,  // 0 = ternary, 1 = the int8 x int8 baseline (tern_mac_array)
+  parameter integer T5_ROM   = 1   // the array's T5 decode: 1 tables (block RAM), 0 logic
 ) (
   input  wire clk_i,
   input  wire rst_ni,
@@ -69,7 +70,8 @@ module tern_pnr_wrap #(
     .ROWS     (ROWS),
     .LANES    (LANES),
     .T_MAX    (T_MAX),
-    .MAC_KIND (MAC_KIND)
+    .MAC_KIND (MAC_KIND),
+    .T5_ROM   (T5_ROM)
   ) u_array (
     .clk_i     (clk_i),
     .rst_ni    (rst_nq),
