@@ -87,10 +87,13 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device CFG=w2x20 ROWS=2 LANES=20 WPORT=8 T5_ROM=0 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=t5logic T5_ROM=0 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=int8 MAC_KIND=1 TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=free FREE_RUN=1 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr CFG=ardec AR_DECODE_REG=1
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=piped OUT_REGS=2
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=req REQ_REG=1
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) wmem TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) wmem CFG=w8 BYTES=8 WORDS=16 TRACE=0
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) tests
 	@$(MAKE) -s -C cmodel BUILD=$(ABS_BUILD) CC=$(CC) SAN=1 tests
 	@$(MAKE) -s -C driver BUILD=$(ABS_BUILD) CC=$(CC) tests

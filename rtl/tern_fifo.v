@@ -9,7 +9,8 @@
 //   maps a deep one to block RAM too, but with a read-during-write bypass (WIDTH flip-flops
 //   and WIDTH LUT4 on iCE40), and a shallow one to LUT RAM on the ECP5. REGS = 1 keeps the
 //   array in flip-flops (g_regs; the same behaviour): a wide register FIFO whose output must be
-//   fast, where LUT RAM would add its read delay to every path from it.
+//   fast, where LUT RAM would add its read delay to every path from it. REGS > 1 cuts the data
+//   into REGS slices with a copy of the pointers each (for words ~1,000 bits wide).
 // - DEPTH >= RAM_MIN_DEPTH > 0: a RAM with a synchronous read and one write port, no reset of the
 //   array, so that Yosys maps it to block RAM (SB_RAM40_4K on iCE40, DP16KD on ECP5), plus
 //   the RAM's own output register as the head of the FIFO. A word pushed at cycle t is read
@@ -24,7 +25,7 @@ module tern_fifo #(
   parameter integer WIDTH = 8,
   parameter integer DEPTH = 4,
   parameter integer RAM_MIN_DEPTH = 0,
-  parameter integer REGS = 0
+  parameter integer REGS = 0     // > 0: the array in flip-flops, in REGS slices
 ) (
   input  wire             clk_i,
   input  wire             rst_ni,    // synchronous, active low
@@ -65,22 +66,38 @@ module tern_fifo #(
 
   generate
     if (REGS != 0) begin : g_regs
-      (* no_rw_check, ram_style = "logic" *)
-      reg [WIDTH-1:0] mem_q [0:DEPTH-1];
-      always @(posedge clk_i) begin
-        if (push) mem_q[wr_q] <= in_data_i;
+      // REGS slices of the data, each with its own copy of the pointers (tern_rep_ff), so
+      // that a write enable or a read select reaches WIDTH / REGS bits, not WIDTH.
+      localparam [AW-1:0] STEP = 1;
+      wire [AW-1:0] wr_d = (!rst_ni || clear_i) ? {AW{1'b0}} : (push ? wr_q + STEP : wr_q);
+      wire [AW-1:0] rd_d = (!rst_ni || clear_i) ? {AW{1'b0}} : (pop ? rd_q + STEP : rd_q);
+      genvar s;
+      for (s = 0; s < REGS; s = s + 1) begin : g_slice
+        localparam integer LO = s * WIDTH / REGS;
+        localparam integer HI = (s + 1) * WIDTH / REGS;
+        wire [AW-1:0] wr_s, rd_s;
+        if (REGS > 1) begin : g_rep
+          tern_rep_ff #(.W(2 * AW)) u_ptr (
+            .clk_i (clk_i),
+            .d_i   ({wr_d, rd_d}),
+            .q_o   ({wr_s, rd_s})
+          );
+        end else begin : g_one
+          assign wr_s = wr_q;
+          assign rd_s = rd_q;
+        end
+        (* no_rw_check, ram_style = "logic" *)
+        reg [HI-LO-1:0] mem_q [0:DEPTH-1];
+        always @(posedge clk_i) begin
+          if (push) mem_q[wr_s] <= in_data_i[HI-1:LO];
+        end
+        assign out_data_o[HI-1:LO] = mem_q[rd_s];
       end
       assign out_valid_o = (level_q != {LW{1'b0}});
-      assign out_data_o  = mem_q[rd_q];
 
       always @(posedge clk_i) begin
-        if (!rst_ni || clear_i) begin
-          rd_q <= {AW{1'b0}};
-          wr_q <= {AW{1'b0}};
-        end else begin
-          if (push) wr_q <= wr_q + 1'b1;
-          if (pop)  rd_q <= rd_q + 1'b1;
-        end
+        wr_q <= wr_d;
+        rd_q <= rd_d;
       end
     end else if ((RAM_MIN_DEPTH == 0) || (DEPTH < RAM_MIN_DEPTH)) begin : g_ff
       (* no_rw_check *)

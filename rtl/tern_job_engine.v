@@ -121,6 +121,9 @@ module tern_job_engine #(
   localparam integer TAG_W = 2;
   localparam [0:0]   WIDE  = (WPORT_BYTES > 0) ? 1'b1 : 1'b0;
   localparam integer WFW   = 8 * WPB;                // weight FIFO word bits
+  // the wide profile's register FIFOs of weight words: a slice (and a copy of its pointers)
+  // per 8 bytes (tern_fifo REGS)
+  localparam integer WSLICES = (WPB > 8) ? WPB / 8 : 1;
   generate
     if (WPORT_BYTES > 0 && (WPORT_BYTES != T5_BB || FORMATS != (1 << `TERN_FMT_T5) || WPORT_BYTES > 128 ||
                             (WPORT_BYTES & (WPORT_BYTES - 1)) != 0)) begin : g_bad_wport
@@ -830,7 +833,7 @@ module tern_job_engine #(
   generate
     if (SKID != 0) begin : g_wskid
       wire [1:0]       unused_ws_level;
-      tern_fifo #(.WIDTH(WFW), .DEPTH(2), .REGS(WIDE ? 1 : 0)) u_wskid (
+      tern_fifo #(.WIDTH(WFW), .DEPTH(2), .REGS(WIDE ? WSLICES : 0)) u_wskid (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .clear_i     (estate_q == E_END),
@@ -885,7 +888,7 @@ module tern_job_engine #(
   generate
     if (SKID != 0 || ARRAY_SKID != 0) begin : g_wq
       wire [1:0]       unused_wq_level;
-      tern_fifo #(.WIDTH(W_BITS), .DEPTH(2), .REGS(WIDE ? 1 : 0)) u_wq (
+      tern_fifo #(.WIDTH(W_BITS), .DEPTH(2), .REGS(WIDE ? WSLICES : 0)) u_wq (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .clear_i     (estate_q == E_END),
@@ -1003,7 +1006,8 @@ module tern_job_engine #(
   wire unused_x_rem = ^{x_kl, x_nl};
 
   tern_mac_array #(
-    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .T5_ROM(T5_ROM)
+    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .T5_ROM(T5_ROM), .FREE_RUN(WIDE ? 1 : 0),
+    .FORMATS(FORMATS)
   ) u_array (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni & ~abort_q),

@@ -26,6 +26,17 @@ module tern_mac_array #(
   parameter integer T_MAX    = `TERN_T_MAX,     // tokens one weight beat serves
   parameter integer T5_ROM   = 1,               // T5 decode: 1 = table (block RAM), 0 = logic
   parameter integer MAC_KIND = 0,               // 0 = ternary, 1 = the int8 x int8 baseline
+  // 1: no global enable (the wide profile: at 640 MACs that net reaches ~13,000 flip-flops and
+  // took 7.4 ns of routing on the ECP5-85F). The pipeline never holds: results leave through a
+  // RES_DEPTH-word queue (a cycle later than the result register), beats are taken only while
+  // the queue has room for every result in flight, and a weight beat is taken with its last
+  // token (w_data_i must hold it for all of them, as a valid/ready source does), so its S0
+  // register loads every cycle.
+  parameter integer FREE_RUN  = 0,
+  parameter integer RES_DEPTH = 16,             // FREE_RUN: the result queue (power of two)
+  // weight formats served (bit f: format f); without T2 (the wide profile) the T5 decoder in
+  // logic has no T2/T5 select
+  parameter integer FORMATS  = `TERN_FORMATS_MASK,
   parameter integer WB       = (MAC_KIND == 1) ? 8 : 2,  // weight bits per slot in a beat
   parameter integer LRW      = (LANES > 1) ? $clog2(LANES) : 1,  // bits of a lane index
   parameter integer RRW      = (ROWS > 1) ? $clog2(ROWS) : 1     // bits of a row index
@@ -81,13 +92,19 @@ module tern_mac_array #(
 
   localparam [FMT_BITS-1:0] FMT_T2 = `TERN_FMT_T2;
   localparam [FMT_BITS-1:0] FMT_T5 = `TERN_FMT_T5;
+  localparam integer T2_ON = (FORMATS >> `TERN_FMT_T2) & 1;
 
   // ---------------------------------------------------------------------------------------
   // Global enable: everything holds while the result register holds an untaken beat.
   // ---------------------------------------------------------------------------------------
   reg  r_valid_q;
   reg  r_last_q;
-  wire en = ~r_valid_q | r_ready_i;
+  wire en = (FREE_RUN != 0) ? 1'b1 : (~r_valid_q | r_ready_i);
+  // FREE_RUN (g_free): the result queue has room for one more result in flight, the job's last
+  // result leaves the queue, and the queue's head
+  wire free_room, free_done;
+  wire free_r_valid, free_r_last;
+  wire [`TERN_ACC_BITS*ROWS-1:0] free_r_data;
 
   // ---------------------------------------------------------------------------------------
   // Job control
@@ -97,7 +114,7 @@ module tern_mac_array #(
   reg                err_q;
   reg                fmt_t5_q;
 
-  wire fmt_ok = (cfg_fmt_i == FMT_T2) || ((cfg_fmt_i == FMT_T5) && (T5_OK != 0));
+  wire fmt_ok = ((T2_ON != 0) ? (cfg_fmt_i == FMT_T2) : 1'b0) || ((cfg_fmt_i == FMT_T5) && (T5_OK != 0));
   localparam [31:0] T_MAX_U = T_MAX;
   wire [31:0] cfg_tokens_u = {{(32-TOK_BITS){1'b0}}, cfg_tokens_i};
   wire tok_ok = (cfg_tokens_u != 32'd0) && (cfg_tokens_u <= T_MAX_U);
@@ -117,11 +134,11 @@ module tern_mac_array #(
   wire [31:0] cfg_tok_m1 = cfg_tokens_u - 32'd1;   // < T_MAX when the start is taken
   wire        unused_cfg_tok_m1 = ^cfg_tok_m1;
 
-  wire take = busy_q & feed_q & en;
-  wire fire = take & a_valid_i & (w_valid_i | ~tok_first);
+  wire take = busy_q & feed_q & ((FREE_RUN != 0) ? free_room : en);
+  wire fire = take & a_valid_i & ((FREE_RUN != 0) ? w_valid_i : (w_valid_i | ~tok_first));
   wire step = fire & tok_last;     // the beat's last token: the job advances one beat
-  assign w_ready_o = take & a_valid_i & tok_first;
-  assign a_ready_o = take & (w_valid_i | ~tok_first);
+  assign w_ready_o = take & a_valid_i & ((FREE_RUN != 0) ? tok_last : tok_first);
+  assign a_ready_o = take & ((FREE_RUN != 0) ? w_valid_i : (w_valid_i | ~tok_first));
 
   always @(posedge clk_i) begin
     if (!busy_q) begin
@@ -132,7 +149,7 @@ module tern_mac_array #(
     end
   end
 
-  wire r_done = r_valid_q & r_ready_i & r_last_q;
+  wire r_done = (FREE_RUN != 0) ? free_done : (r_valid_q & r_ready_i & r_last_q);
 
   // Position in the job: beat b of its group (1 .. B) and group g (1 .. G), up-counters
   // set to 1 by flip-flop resets and compared with B and G. While idle the limits follow
@@ -295,10 +312,11 @@ module tern_mac_array #(
     .ROWS   (ROWS),
     .LANES  (LANES),
     .T5_ROM (T5_ROM),
-    .WB     (WB)
+    .WB     (WB),
+    .T2     (T2_ON)
   ) u_decoder (
     .clk_i    (clk_i),
-    .load_i   (en & tok_first),
+    .load_i   ((FREE_RUN != 0) ? 1'b1 : (en & tok_first)),
     .beat_i   (w_data_i),
     .fmt_t5_i (fmt_t5_q),
     .codes_o  (codes)
@@ -359,6 +377,7 @@ module tern_mac_array #(
     if (!busy_q) acc_t1_q <= (cfg_tok_m1 == 32'd0);
   end
 
+  wire [ACC_BITS*ROWS-1:0] row_res;   // the result beat, in the rows' result registers
   generate
     for (r = 0; r < ROWS; r = r + 1) begin : g_row
       tern_mac_row #(
@@ -380,7 +399,7 @@ module tern_mac_array #(
         .wr_tok_i    (acc_tok),
         .rd_tok_i    (acc_rd_tok),
         .row_valid_i (~acc_row_kill[r]),
-        .res_o       (r_data_o[ACC_BITS*r +: ACC_BITS])
+        .res_o       (row_res[ACC_BITS*r +: ACC_BITS])
       );
     end
   endgenerate
@@ -402,8 +421,55 @@ module tern_mac_array #(
     end
   end
 
-  assign r_valid_o = r_valid_q;
-  assign r_last_o  = r_last_q;
+  assign r_valid_o = (FREE_RUN != 0) ? free_r_valid : r_valid_q;
+  assign r_last_o  = (FREE_RUN != 0) ? free_r_last : r_last_q;
+  assign r_data_o  = (FREE_RUN != 0) ? free_r_data : row_res;
+
+  generate
+    if (FREE_RUN != 0) begin : g_free
+      // Results owed: beats taken that make a result (a group's last beat, each token), minus
+      // results taken from the queue. A beat is taken only while that count, registered, leaves
+      // room for one more in flight (at most one is taken a cycle), so the queue never fills.
+      localparam integer OW = $clog2(RES_DEPTH + 1);
+      localparam [31:0]  LIM_U = RES_DEPTH - 2;
+      reg  [OW-1:0] owed_q;
+      reg           room_q;
+      wire          q_pop = free_r_valid & r_ready_i;
+      wire          made  = fire & k_last;
+      wire [OW-1:0] owed_d = owed_q + {{(OW-1){1'b0}}, made} - {{(OW-1){1'b0}}, q_pop};
+      always @(posedge clk_i) begin
+        if (!rst_ni) begin
+          owed_q <= {OW{1'b0}};
+          room_q <= 1'b1;
+        end else begin
+          owed_q <= owed_d;
+          room_q <= ({{(32-OW){1'b0}}, owed_d} <= LIM_U);
+        end
+      end
+      wire          unused_q_ready;   // the credit keeps a word free
+      wire [$clog2(RES_DEPTH+1)-1:0] unused_q_level;
+      tern_fifo #(.WIDTH(ACC_BITS * ROWS + 1), .DEPTH(RES_DEPTH)) u_res (
+        .clk_i       (clk_i),
+        .rst_ni      (rst_ni),
+        .clear_i     (1'b0),
+        .in_valid_i  (r_valid_q),
+        .in_ready_o  (unused_q_ready),
+        .in_data_i   ({r_last_q, row_res}),
+        .out_valid_o (free_r_valid),
+        .out_ready_i (r_ready_i),
+        .out_data_o  ({free_r_last, free_r_data}),
+        .level_o     (unused_q_level)
+      );
+      assign free_room = room_q;
+      assign free_done = q_pop & free_r_last;
+    end else begin : g_held
+      assign free_room    = 1'b0;
+      assign free_done    = 1'b0;
+      assign free_r_valid = 1'b0;
+      assign free_r_last  = 1'b0;
+      assign free_r_data  = {(ACC_BITS*ROWS){1'b0}};
+    end
+  endgenerate
 
 endmodule
 

@@ -25,7 +25,8 @@ module tern_weight_decoder #(
   parameter integer ROWS   = 2,
   parameter integer LANES  = 20,
   parameter integer T5_ROM = 0,
-  parameter integer WB     = 2       // bits per slot in a beat and in codes_o: 2, or 8 (int8)
+  parameter integer WB     = 2,      // bits per slot in a beat and in codes_o: 2, or 8 (int8)
+  parameter integer T2     = 1       // 0: T5 beats only (T5_ROM = 0 then has no T2/T5 select)
 ) (
   input  wire                     clk_i,
   input  wire                     load_i,    // take beat_i into S0
@@ -94,9 +95,14 @@ module tern_weight_decoder #(
         // A T5 beat fills the low 8*SLOTS/5 bits of the beat; the high bits serve T2 only.
         // Trit hi + c (0 = -1, 1 = 0, 2 = +1): zero = hi ^ c, neg = ~hi & ~c.
         for (i = 0; i < SLOTS; i = i + 1) begin : g_slot
-          assign codes_o[2*i]     = fmt_t5_i ? ~(t5_hi[i] | t5_c[i])
+          assign codes_o[2*i]     = (T2 == 0) ? ~(t5_hi[i] | t5_c[i]) :
+                                    fmt_t5_i ? ~(t5_hi[i] | t5_c[i])
                                              : (beat_q[2*i+1 -: 2] == 2'd0);
-          assign codes_o[2*i + 1] = fmt_t5_i ? (t5_hi[i] ^ t5_c[i]) : beat_q[2*i];
+          assign codes_o[2*i + 1] = (T2 == 0) ? (t5_hi[i] ^ t5_c[i]) :
+                                    fmt_t5_i ? (t5_hi[i] ^ t5_c[i]) : beat_q[2*i];
+        end
+        if (T2 == 0) begin : g_t5_only
+          wire unused_t2 = ^{fmt_t5_i, beat_q[2*SLOTS-1:8*BYTES]};
         end
       end
     end else if (WB != 2) begin : g_raw

@@ -31,7 +31,8 @@ module tern_wmem #(
   output wire                 axi_rlast_o,
   output wire                 axi_rvalid_o,
   input  wire                 axi_rready_i,
-  // write port: 8 bytes at a multiple of 8 (the word addr_i / BYTES, lane (addr_i mod BYTES) / 8)
+  // write port: 8 bytes at a multiple of 8: word (waddr_i / BYTES) mod WORDS (the bits above
+  // are ignored: the loader's address decode keeps writes in range), lane (waddr_i mod BYTES) / 8
   input  wire                 we_i,
   input  wire [31:0]          waddr_i,
   input  wire [63:0]          wdata_i,
@@ -75,7 +76,7 @@ module tern_wmem #(
   reg           rd_busy_q;           // a burst is being read from the RAM
   reg  [31-BL2:0] rd_word_q;         // its next word
   reg  [7:0]    rd_left_q;           // beats left after this one
-  wire          bq_pop = bq_valid & ~rd_busy_q;
+  wire          bq_pop;
   assign axi_arready_o = bq_in_ready;
   tern_fifo #(.WIDTH(QW), .DEPTH(BURSTS)) u_bursts (
     .clk_i       (clk_i),
@@ -99,6 +100,8 @@ module tern_wmem #(
   wire       room      = ({1'b0, oq_level} + in_flight) < 4'd4;
   wire       do_read   = rd_busy_q & room;
   wire       rd_oob    = (rd_word_q[31-BL2:AW] != {(32-BL2-AW){1'b0}});   // beyond WORDS
+  // the next burst is taken with the last read of this one, so bursts follow without a gap
+  assign bq_pop = bq_valid & (~rd_busy_q | (do_read & (rd_left_q == 8'd0)));
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       rd_busy_q <= 1'b0;
@@ -130,17 +133,36 @@ module tern_wmem #(
   wire pipe_v   = pipe_v_q[1];
   wire pipe_err = pipe_err_q[1];
 
-  // --- output queue: {last, error, data}
+  // --- output queue: {last, error, data}, a slice and a copy of its pointers per 8 bytes
+  // (tern_fifo REGS); a DECERR beat's data is zeroed per lane by a copy of its error flag
+  // (tern_rep_ff), so no control net spans the whole word.
+  wire [8*BYTES-1:0] oq_in_data;
+  genvar gl;
+  generate
+    for (gl = 0; gl < LANES; gl = gl + 1) begin : g_lane_err
+      wire err_l;
+      if (LANES > 1) begin : g_rep
+        tern_rep_ff #(.W(1)) u_err (
+          .clk_i (clk_i),
+          .d_i   (pipe_err_q[0]),
+          .q_o   (err_l)
+        );
+      end else begin : g_one
+        assign err_l = pipe_err;
+      end
+      assign oq_in_data[64*gl +: 64] = err_l ? 64'd0 : rd2_q[64*gl +: 64];
+    end
+  endgenerate
   wire               oq_valid;
   wire               unused_oq_ready;   // a read is issued only with room for it
   wire [8*BYTES+1:0] oq_out;
-  tern_fifo #(.WIDTH(8*BYTES + 2), .DEPTH(QD), .REGS(1)) u_out (
+  tern_fifo #(.WIDTH(8*BYTES + 2), .DEPTH(QD), .REGS(LANES)) u_out (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
     .in_valid_i  (pipe_v),
     .in_ready_o  (unused_oq_ready),
-    .in_data_i   ({pipe_last_q[1], pipe_err, pipe_err ? {(8*BYTES){1'b0}} : rd2_q}),
+    .in_data_i   ({pipe_last_q[1], pipe_err, oq_in_data}),
     .out_valid_o (oq_valid),
     .out_ready_i (axi_rready_i),
     .out_data_o  (oq_out),

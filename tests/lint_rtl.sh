@@ -25,6 +25,9 @@ lint tern_mac_array -GROWS=4 -GLANES=16
 lint tern_mac_array -GT5_ROM=0
 lint tern_mac_array -GROWS=3 -GLANES=5 -GT5_ROM=0
 lint tern_mac_array -GMAC_KIND=1
+lint tern_mac_array -GFREE_RUN=1
+lint tern_mac_array -GROWS=16 -GLANES=40 -GFREE_RUN=1 -GT5_ROM=0 -GFORMATS=2
+lint tern_fifo -GWIDTH=70 -GDEPTH=4 -GREGS=4
 lint tern_mac_array -GROWS=1 -GLANES=5 -GT_MAX=1 -GMAC_KIND=1
 lint tern_csr
 lint tern_csr -GQUEUE_DEPTH=1

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 case "$BUILD" in /*) bdir=$BUILD ;; *) bdir=$PWD/$BUILD ;; esac
 root=$PWD
-mut() {  # mut NAME FILE SED-EXPRESSION [array|device [SUITE]]   (MUT_VARS: make variables of the build)
+mut() {  # mut NAME FILE SED-EXPRESSION [array|device|wmem [SUITE]]   (MUT_VARS: make variables of the build)
   local name=$1 file=$2 expr=$3 bench=${4:-array} suite=${5:-random} dir="$bdir/mutants/$1"
   rm -rf "$dir"; mkdir -p "$dir/rtl"
   cp rtl/*.v rtl/*.vh "$dir/rtl/"
@@ -26,6 +26,7 @@ mut() {  # mut NAME FILE SED-EXPRESSION [array|device [SUITE]]   (MUT_VARS: make
   fi
   local run=("$bdir/sim/mutant-$name/array_tb" +suite="$suite")
   [ "$bench" = device ] && run=("$bdir/sim/mutant-$name-device/device_tb" +suite=all)  # random, errors, reset
+  [ "$bench" = wmem ] && run=("$bdir/sim/mutant-$name-wmem/wmem_tb" +suite="$suite")
   if "${run[@]}" +jobs=300 +seed=1 2>&1 | grep -q '^FAIL'; then
     echo "PASS mutation/$name: caught"
   else
@@ -59,6 +60,10 @@ export MUT_VARS="ROWS=2 LANES=20 WPORT=8 T5_ROM=0"
 mut wport-rresp-ignored tern_job_engine.v 's/      if (w_r_err) s_bus_err_q\[w_slot\] <= 1.b1;//' device
 MUT_VARS="ROWS=4 LANES=40 WPORT=32" mut wport-beat-step tern_rd_master.v 's/addr_q <= addr_q + ({23.d0, blen_q} << WL2);/addr_q <= addr_q + ({23'"'"'d0, blen_q} << 3);/' device
 unset MUT_VARS
+# the wide profile's array (FREE_RUN): its credit lets more results be owed than the queue holds
+MUT_VARS="FREE_RUN=1" mut free-run-credit tern_mac_array.v 's/localparam \[31:0\]  LIM_U = RES_DEPTH - 2;/localparam [31:0]  LIM_U = RES_DEPTH + 2;/'
+# the wide profile's weight memory (8-byte words, 16 of them): DECERR beats carry the RAM's data
+MUT_VARS="BYTES=8 WORDS=16" mut wmem-decerr-data tern_wmem.v 's/= err_l ? 64.d0 : rd2_q\[64\*gl +: 64\];/= rd2_q[64*gl +: 64];/' wmem
 # The harness itself: a mutant that does not build (a syntax error) must come out as a FAIL line,
 # never as a bug caught.
 out=$(mut harness-build-break tern_mac_row.v 's/^endmodule/endmodule endmodule/' 2>&1)

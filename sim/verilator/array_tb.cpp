@@ -56,6 +56,12 @@ static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 
 // TB_INT8: the bench of the int8 x int8 baseline (tern_mac_array with MAC_KIND = 1): one signed
 // byte per weight slot, checked against tern_int8_matmul; its only format is 0 (T2's code).
+// TB_FREE_RUN: tern_mac_array with FREE_RUN = 1 (the wide profile's array): no global enable,
+// results through a queue, one cycle after the cycle model's figure at full speed.
+#ifndef TB_FREE_RUN
+#define TB_FREE_RUN 0
+#endif
+static const uint64_t kQueueCycles = TB_FREE_RUN ? 1 : 0;
 #ifndef TB_INT8
 #define TB_INT8 0
 #endif
@@ -295,7 +301,7 @@ class ArrayBench {
     const uint32_t abeats = beats * T;                     // activation beats
     const uint32_t groups = tern_groups(kGeom, j.n), nres = groups * T;
     const size_t bb = beat_bytes(j.fmt), row = (size_t)bpg * kGeom.lanes;
-    const uint64_t model = tern_job_cycles_tokens(kGeom, j.k, j.n, T);
+    const uint64_t model = tern_job_cycles_tokens(kGeom, j.k, j.n, T) + kQueueCycles;
     const uint64_t limit = 64 * model + 100000;
     uint64_t rng = flow_seed;
     std::vector<uint8_t> garbage(bb + kGeom.lanes);
@@ -324,7 +330,8 @@ class ArrayBench {
                                  abeats, results));
       if (reset_at >= 0 && (int64_t)c == reset_at) return do_reset(o, rng);
       // Sources: raise valid at random and hold it (with its data) until the beat moves. The
-      // weight beat of step s goes with token 0 of that step's activation beats.
+      // weight beat of step s goes with token 0 of that step's activation beats (FREE_RUN: with
+      // the last token; the beat is held on w_data_i for the tokens before it).
       if (!w_hold && tb_uniform(&rng) < fl.p_w) w_hold = wi < beats || tb_uniform(&rng) < 0.5;
       if (!a_hold && tb_uniform(&rng) < fl.p_a) a_hold = ai < abeats || tb_uniform(&rng) < 0.5;
       d->w_valid_i = w_hold;
@@ -344,8 +351,9 @@ class ArrayBench {
 
       const bool wf = d->w_valid_i && d->w_ready_o, af = d->a_valid_i && d->a_ready_o;
       const bool token0 = ai % T == 0;
+      const bool wtok = TB_FREE_RUN ? ai % T == T - 1 : token0;  // the token the weight beat moves with
       if (wf && !af) return fail(o, tb_format("cycle %" PRIu64 ": a weight beat moved without activations", c));
-      if (af && ai < abeats && token0 != wf)
+      if (af && ai < abeats && wtok != wf)
         return fail(o, tb_format("cycle %" PRIu64 ": activation beat %u (token %u) moved %s a weight beat", c, ai,
                                  ai % T, wf ? "with" : "without"));
       if (wf && wi >= beats)
@@ -354,7 +362,7 @@ class ArrayBench {
         return fail(o, tb_format("cycle %" PRIu64 ": took an activation beat beyond the job's %u", c, abeats));
       if (!d->busy_o) return fail(o, tb_format("cycle %" PRIu64 ": busy_o low during the job", c));
       if (d->err_o) return fail(o, tb_format("cycle %" PRIu64 ": err_o during a legal job", c));
-      if (ai < abeats && !(a_hold && (!token0 || w_hold))) o.stall_cycles++;
+      if (ai < abeats && !(a_hold && ((!token0 && !TB_FREE_RUN) || w_hold))) o.stall_cycles++;
       if (d->r_valid_o && !r_rdy) o.stall_cycles++;
       if (d->r_valid_o) tb_get_bytes(d->r_data_o, r_now.data(), r_now.size());
       if (r_pending) {  // a result not taken must stay, unchanged
@@ -873,7 +881,7 @@ int demo(const Plusargs &pa) {
     tern_epilogue(o.got.data(), N, absmax, w_scale, y_rtl.data());
     tern_epilogue(j.expect.data(), N, absmax, w_scale, y_model.data());
     bool floats_equal = std::memcmp(y_rtl.data(), y_model.data(), N * sizeof(float)) == 0;
-    uint64_t model = tern_job_cycles(kGeom, K, N);
+    uint64_t model = tern_job_cycles(kGeom, K, N) + kQueueCycles;
     std::printf("  %s weights (%zu bytes, %.2f bits/weight):\n", tern_format_name(f), j.stream.size(),
                 8.0 * j.stream.size() / ((double)K * N));
     std::printf("    int32 accumulators, RTL vs C model: %s\n",
