@@ -983,13 +983,42 @@ module tern_job_engine #(
     for (fdi = 1; fdi < NCH; fdi = fdi + 1)
       if ({{(32-CS_BITS){1'b0}}, fd_ch} == fdi) fd_rdata = ab_rdata[8*LANES*fdi +: 8*LANES];
   end
+  // The wide profile: the same select with a copy of the chunk number per FDG lanes
+  // (tern_rep_ff), so that no select net reaches all 8 * LANES bits (~640 loads at 40 lanes).
+  localparam integer FDG = 4;
+  wire [8*LANES-1:0] fd_rdata_w;
+  genvar gf;
+  generate
+    if (WIDE && NCH > 1 && ABUF_REGS > 1) begin : g_fd_rep
+      wire unused_fd_rdata = ^fd_rdata;
+      for (gf = 0; gf < LANES; gf = gf + FDG) begin : g_grp
+        localparam integer NL = (LANES - gf < FDG) ? LANES - gf : FDG;
+        wire [CS_BITS-1:0] ch;    // = fd_ch2_q
+        tern_rep_ff #(.W(CS_BITS)) u_ch (
+          .clk_i (clk_i),
+          .d_i   (fd_ch1_q),
+          .q_o   (ch)
+        );
+        reg [8*NL-1:0] d;
+        integer k;
+        always @(*) begin
+          d = ab_rdata[8*gf +: 8*NL];
+          for (k = 1; k < NCH; k = k + 1)
+            if ({{(32-CS_BITS){1'b0}}, ch} == k) d = ab_rdata[8*LANES*k + 8*gf +: 8*NL];
+        end
+        assign fd_rdata_w[8*gf +: 8*NL] = d;
+      end
+    end else begin : g_fd_one
+      assign fd_rdata_w = fd_rdata;
+    end
+  endgenerate
   tern_fifo #(.WIDTH(8*LANES), .DEPTH(4), .RAM_MIN_DEPTH(FIFO_RAM != 0 ? 4 : 0)) u_feed (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (~running),
     .in_valid_i  (fd_arrive),
     .in_ready_o  (unused_ff_ready),
-    .in_data_i   (fd_rdata),
+    .in_data_i   (fd_rdata_w),
     .out_valid_o (ff_out_valid),
     .out_ready_i (arr_a_ready),
     .out_data_o  (ff_out_data),
@@ -1032,7 +1061,7 @@ module tern_job_engine #(
     .r_last_o     (arr_r_last)
   );
 
-  tern_wr_master #(.ROWS(ROWS), .T_MAX(T_MAX), .FIFO_RAM(FIFO_RAM)) u_wr (
+  tern_wr_master #(.ROWS(ROWS), .T_MAX(T_MAX), .FIFO_RAM(FIFO_RAM), .REG_STEP(WIDE ? 1 : 0)) u_wr (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
     .start_i       (x_ok_start),

@@ -380,25 +380,58 @@ module tern_mac_array #(
   wire [ACC_BITS*ROWS-1:0] row_res;   // the result beat, in the rows' result registers
   generate
     for (r = 0; r < ROWS; r = r + 1) begin : g_row
+      // The accumulate stage's controls as this row sees them: FREE_RUN gives each row its own
+      // copy (tern_rep_ff) of the flags' last stage and of acc_t1_q, so that no control net
+      // reaches every row's accumulator bits (~400 loads at 16 x 40).
+      wire                row_valid, row_first, row_last, row_kill, row_t1;
+      wire [TIX_BITS-1:0] row_tok;
+      wire [8*LANES-1:0]  row_x;   // FREE_RUN: the row's own copy of S1's activations
+      if (FREE_RUN != 0) begin : g_rep
+        // S1's activations, copied per row: broadcast from one register, each bit reached 16
+        // rows across the chip (12.3 ns of routing for one net at 16 x 40 on the 85F)
+        wire [8*LANES-1:0] x_d;   // what s1_x_q loads
+        genvar xl;
+        for (xl = 0; xl < LANES; xl = xl + 1) begin : g_x_d
+          assign x_d[8*xl +: 8] = s0_kill_q[xl] ? 8'd0 : s0_x_q[8*xl +: 8];
+        end
+        tern_rep_ff #(.W(8 * LANES)) u_x (
+          .clk_i (clk_i),
+          .d_i   (x_d),
+          .q_o   (row_x)
+        );
+        // what the flags' last stage and acc_t1_q load (en = 1)
+        wire [FLAG_BITS-1:0] d = rst_ni ? flag_chain[FLAG_BITS*(FLAG_STAGES-1) +: FLAG_BITS]
+                                        : {FLAG_BITS{1'b0}};
+        wire t1_d = busy_q ? acc_t1_q : (cfg_tok_m1 == 32'd0);
+        tern_rep_ff #(.W(5 + TIX_BITS)) u_flags (
+          .clk_i (clk_i),
+          .d_i   ({t1_d, d[4 + ROWS +: TIX_BITS], d[3 + ROWS], d[3 + r], d[1], d[0]}),
+          .q_o   ({row_t1, row_tok, row_first, row_kill, row_last, row_valid})
+        );
+      end else begin : g_shared   // (the shared flags below)
+        assign {row_t1, row_tok, row_first, row_kill, row_last, row_valid} = {(5 + TIX_BITS){1'b0}};
+        assign row_x = {(8 * LANES){1'b0}};
+      end
       tern_mac_row #(
         .LANES    (LANES),
         .ACC_BITS (ACC_BITS),
         .ACC_W    (ACC_W),
         .T_MAX    (T_MAX),
-        .MAC_KIND (MAC_KIND)
+        .MAC_KIND (MAC_KIND),
+        .NO_CLEAR (FREE_RUN)
       ) u_row (
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .en_i        (en),
         .codes_i     (s1_codes_q[WB*LANES*r +: WB*LANES]),
-        .x_i         (s1_x_q),
-        .acc_valid_i (acc_valid),
-        .acc_first_i (acc_first),
-        .acc_last_i  (acc_last),
-        .t1_i        (acc_t1_q),
-        .wr_tok_i    (acc_tok),
+        .x_i         ((FREE_RUN != 0) ? row_x : s1_x_q),
+        .acc_valid_i ((FREE_RUN != 0) ? row_valid : acc_valid),
+        .acc_first_i ((FREE_RUN != 0) ? row_first : acc_first),
+        .acc_last_i  ((FREE_RUN != 0) ? row_last : acc_last),
+        .t1_i        ((FREE_RUN != 0) ? row_t1 : acc_t1_q),
+        .wr_tok_i    ((FREE_RUN != 0) ? row_tok : acc_tok),
         .rd_tok_i    (acc_rd_tok),
-        .row_valid_i (~acc_row_kill[r]),
+        .row_valid_i ((FREE_RUN != 0) ? ~row_kill : ~acc_row_kill[r]),
         .res_o       (row_res[ACC_BITS*r +: ACC_BITS])
       );
     end
@@ -427,6 +460,7 @@ module tern_mac_array #(
 
   generate
     if (FREE_RUN != 0) begin : g_free
+      wire unused_row_flags = ^{acc_row_kill, acc_first, s1_x_q};   // the rows' copies carry them
       // Results owed: beats taken that make a result (a group's last beat, each token), minus
       // results taken from the queue. A beat is taken only while that count, registered, leaves
       // room for one more in flight (at most one is taken a cycle), so the queue never fills.

@@ -31,6 +31,9 @@ module tern_mac_row #(
   parameter integer ACC_W    = ACC_BITS,      // accumulator bits actually kept (<= ACC_BITS)
   parameter integer T_MAX    = `TERN_T_MAX,
   parameter integer MAC_KIND = 0,             // 0 = ternary, 1 = int8 x int8
+  // 1 (the wide profile): the one-token register is never cleared either (no reset net or clear
+  // reaches its flip-flops): like the RAM it is read as 0 at a group's first beat
+  parameter integer NO_CLEAR = 0,
   parameter integer WB       = (MAC_KIND == 1) ? 8 : 2,   // weight bits per lane
   parameter integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1
 ) (
@@ -106,7 +109,7 @@ module tern_mac_row #(
   // no logic on the data path).
   reg  [ACC_W-1:0] one_q;
   always @(posedge clk_i) begin
-    if (~rst_ni | (acc_take & acc_last_i)) one_q <= {ACC_W{1'b0}};
+    if ((NO_CLEAR != 0) ? 1'b0 : (~rst_ni | (acc_take & acc_last_i))) one_q <= {ACC_W{1'b0}};
     else if (acc_take) one_q <= acc_d;
   end
 
@@ -122,10 +125,17 @@ module tern_mac_row #(
         acc_rd_q <= acc_mem[rd_tok_i];
       end
       // Per bit one LUT4 of (t1, first, register bit, RAM bit).
-      assign acc_in = t1_i ? one_q : (acc_rd_q & {ACC_W{~acc_first_i}});
+      assign acc_in = (NO_CLEAR != 0) ? ((t1_i ? one_q : acc_rd_q) & {ACC_W{~acc_first_i}})
+                                      : (t1_i ? one_q : (acc_rd_q & {ACC_W{~acc_first_i}}));
     end else begin : g_reg
       wire unused_tok = ^{t1_i, wr_tok_i, rd_tok_i, acc_first_i};
-      assign acc_in = one_q;
+      assign acc_in = (NO_CLEAR != 0) ? (one_q & {ACC_W{~acc_first_i}}) : one_q;
+    end
+  endgenerate
+
+  generate
+    if (NO_CLEAR != 0) begin : g_no_clear
+      wire unused_rst = rst_ni;
     end
   endgenerate
 

@@ -15,7 +15,12 @@
 module tern_wr_master #(
   parameter integer ROWS     = 2,
   parameter integer T_MAX    = 255,  // tokens_i <= T_MAX (1: no token offsets to keep)
-  parameter integer FIFO_RAM = 0     // 1: the input FIFO in block RAM (a cycle more)
+  parameter integer FIFO_RAM = 0,    // 1: the input FIFO in block RAM (a cycle more)
+  // 1 (the wide profile): a word steps on from the flags of its AW and W handshakes, registered,
+  // not from the handshakes themselves, so no AXI ready reaches the beat's ~550 flip-flops
+  // through the step; a word then takes two cycles at least (results are a small part of the
+  // traffic: at most 9 words a row group)
+  parameter integer REG_STEP = 0
 ) (
   input  wire                 clk_i,
   input  wire                 rst_ni,      // synchronous, active low
@@ -91,7 +96,8 @@ module tern_wr_master #(
 
   wire aw_hs = axi_awvalid_o & axi_awready_i;
   wire w_hs  = axi_wvalid_o & axi_wready_i;
-  wire word_done = busy_q & (aw_sent_q | aw_hs) & (w_sent_q | w_hs);
+  wire word_done = (REG_STEP != 0) ? (busy_q & aw_sent_q & w_sent_q)
+                                   : (busy_q & (aw_sent_q | aw_hs) & (w_sent_q | w_hs));
   wire beat_done = word_done & (words_q == {{(WCW-1){1'b0}}, 1'b1});
   // The small device (FIFO_RAM) takes a beat only when idle at the cycle's start: a bubble
   // per result beat, and no AXI handshake -> FIFO RAM pop chain (the UP5K's timing).

@@ -17,7 +17,9 @@ module tern_pnr_wrap #(
   parameter integer LANES    = `TERN_LANES,
   parameter integer T_MAX    = `TERN_T_MAX,
   parameter integer MAC_KIND = 0,  // 0 = ternary, 1 = the int8 x int8 baseline (tern_mac_array)
-  parameter integer T5_ROM   = 1   // the array's T5 decode: 1 tables (block RAM), 0 logic
+  parameter integer T5_ROM   = 1,  // the array's T5 decode: 1 tables (block RAM), 0 logic
+  parameter integer FREE_RUN = 0,  // the array without a global enable (the wide profile's)
+  parameter integer FORMATS  = `TERN_FORMATS_MASK  // weight formats served (the wide profile: T5)
 ) (
   input  wire clk_i,
   input  wire rst_ni,
@@ -71,7 +73,9 @@ module tern_pnr_wrap #(
     .LANES    (LANES),
     .T_MAX    (T_MAX),
     .MAC_KIND (MAC_KIND),
-    .T5_ROM   (T5_ROM)
+    .T5_ROM   (T5_ROM),
+    .FREE_RUN (FREE_RUN),
+    .FORMATS  (FORMATS)
   ) u_array (
     .clk_i     (clk_i),
     .rst_ni    (rst_nq),

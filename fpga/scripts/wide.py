@@ -27,6 +27,7 @@ sys.path.insert(0, HERE)
 from synth_report import tool_version  # noqa: E402
 from fpga_report import WIDE_BEGIN as BEGIN, WIDE_END as END  # noqa: E402
 WRAP = "fpga/scripts/tern_wide_wrap.v"
+LPF = "fpga/scripts/tern_wide_wrap.lpf"   # the clock on a clock-capable pin
 LUT_TOTAL = 83640  # LFE5U-85F LUT4s (nextpnr's TRELLIS_COMB count)
 BRAM_TOTAL = 208   # DP16KD
 
@@ -92,12 +93,12 @@ def main():
     dsp = cells.get("MULT18X18D", 0) + cells.get("ALU54B", 0)
 
     runs = []
-    pnr_args = "--85k --package CABGA381 --speed 6 --json {net} --freq {freq:g} --router router2 --timing-allow-fail --seed {seed} " \
+    pnr_args = "--85k --package CABGA381 --speed 6 --lpf {lpf} --json {net} --freq {freq:g} --router router2 --timing-allow-fail --seed {seed} " \
                "--report {rep} -l {log} -q"
     def paths(seed):
         rep, log = f"{a.build}/report_s{seed}.json", f"{a.build}/nextpnr_s{seed}.log"
-        return rep, log, pnr_args.format(net=net, freq=a.freq, seed=seed, rep=rep, log=log)
-    todo = [s for s in seeds if not newer(paths(s)[0], [net])]
+        return rep, log, pnr_args.format(net=net, lpf=LPF, freq=a.freq, seed=seed, rep=rep, log=log)
+    todo = [s for s in seeds if not newer(paths(s)[0], [net, LPF])]
     while todo:  # up to --jobs runs at once
         batch, todo = todo[:max(1, a.jobs)], todo[max(1, a.jobs):]
         procs = []
