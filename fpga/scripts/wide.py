@@ -93,7 +93,7 @@ def main():
     dsp = cells.get("MULT18X18D", 0) + cells.get("ALU54B", 0)
 
     runs = []
-    pnr_args = "--85k --package CABGA381 --speed 6 --lpf {lpf} --json {net} --freq {freq:g} --router router2 --timing-allow-fail --seed {seed} " \
+    pnr_args = "--85k --package CABGA381 --speed 6 --lpf {lpf} --lpf-allow-unconstrained --json {net} --freq {freq:g} --router router2 --timing-allow-fail --seed {seed} " \
                "--report {rep} -l {log} -q"
     def paths(seed):
         rep, log = f"{a.build}/report_s{seed}.json", f"{a.build}/nextpnr_s{seed}.log"
