@@ -81,7 +81,8 @@ module tern_mac_array #(
   localparam integer ACC_W    = (ACC_NEED < ACC_BITS) ? ACC_NEED : ACC_BITS;
   localparam integer LEVELS   = $clog2(LANES);          // TREE_LEVELS
   localparam integer T5_OK    = ((ROWS * LANES) % 5 == 0 && MAC_KIND == 0) ? 1 : 0;
-  localparam integer FLAG_STAGES = 1 + LEVELS;          // S1 + tree levels
+  // S1 + tree levels (FREE_RUN: + S2, the rows' own copies of the codes and activations)
+  localparam integer FLAG_STAGES = 1 + LEVELS + ((FREE_RUN != 0) ? 1 : 0);
   localparam integer TOK_BITS = $clog2(T_MAX + 1);      // bits of a token count 1 .. T_MAX
   localparam integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1;  // bits of a token index
   // Counter widths: B <= ceil(K_MAX / LANES) and G <= ceil(N_MAX / ROWS).
@@ -378,6 +379,47 @@ module tern_mac_array #(
   end
 
   wire [ACC_BITS*ROWS-1:0] row_res;   // the result beat, in the rows' result registers
+
+  // FREE_RUN: S1's activations and the accumulate stage's flags reach the rows through a
+  // two-level tree of copies (tern_rep_ff): one per group of RGRP rows, then one per row, and
+  // the codes through a copy per row (S2). Broadcast from one register, an activation bit took
+  // 14.2 ns of routing to its 16 row copies at 16 x 40 on the ECP5-85F (nextpnr-ecp5 0.11.1),
+  // and each row's codes 14 ns from the decoder: each copy is a register where the placer can
+  // break a long route.
+  localparam integer RGRP = 4;
+  localparam integer NGRP = (ROWS + RGRP - 1) / RGRP;
+  localparam integer GF_BITS = 4 + RGRP + TIX_BITS;   // {t1, tok, first, kill x RGRP, last, valid}
+  genvar gi;
+  generate
+    if (FREE_RUN != 0) begin : g_grp
+      wire [8*LANES*NGRP-1:0]  grp_x;
+      wire [GF_BITS*NGRP-1:0]  grp_f;
+      wire [8*LANES-1:0] x_d;   // what s1_x_q loads
+      for (l = 0; l < LANES; l = l + 1) begin : g_x_d
+        assign x_d[8*l +: 8] = s0_kill_q[l] ? 8'd0 : s0_x_q[8*l +: 8];
+      end
+      // the flags one stage before the rows' copies (cleared by reset with the chain)
+      wire [FLAG_BITS-1:0] fd = rst_ni ? flag_chain[FLAG_BITS*(FLAG_STAGES-2) +: FLAG_BITS]
+                                       : {FLAG_BITS{1'b0}};
+      wire t1_d = busy_q ? acc_t1_q : (cfg_tok_m1 == 32'd0);
+      wire [ROWS+RGRP-1:0] kill_x = {{RGRP{1'b0}}, fd[3 +: ROWS]};   // rows past ROWS: unused
+      wire unused_pad = ^{kill_x[ROWS +: RGRP], grp_f};   // the last group's rows past ROWS
+      for (gi = 0; gi < NGRP; gi = gi + 1) begin : g_g
+        tern_rep_ff #(.W(8 * LANES)) u_x (
+          .clk_i (clk_i),
+          .d_i   (x_d),
+          .q_o   (grp_x[8*LANES*gi +: 8*LANES])
+        );
+        tern_rep_ff #(.W(GF_BITS)) u_f (
+          .clk_i (clk_i),
+          .d_i   ({t1_d, fd[4 + ROWS +: TIX_BITS], fd[3 + ROWS], kill_x[RGRP*gi +: RGRP],
+                   fd[1], fd[0]}),
+          .q_o   (grp_f[GF_BITS*gi +: GF_BITS])
+        );
+      end
+    end
+  endgenerate
+
   generate
     for (r = 0; r < ROWS; r = r + 1) begin : g_row
       // The accumulate stage's controls as this row sees them: FREE_RUN gives each row its own
@@ -385,32 +427,32 @@ module tern_mac_array #(
       // reaches every row's accumulator bits (~400 loads at 16 x 40).
       wire                row_valid, row_first, row_last, row_kill, row_t1;
       wire [TIX_BITS-1:0] row_tok;
-      wire [8*LANES-1:0]  row_x;   // FREE_RUN: the row's own copy of S1's activations
+      wire [8*LANES-1:0]  row_x;       // FREE_RUN: the row's own copy of the activations (S2)
+      wire [WB*LANES-1:0] row_codes;   // FREE_RUN: the row's own copy of its codes (S2)
       if (FREE_RUN != 0) begin : g_rep
-        // S1's activations, copied per row: broadcast from one register, each bit reached 16
-        // rows across the chip (12.3 ns of routing for one net at 16 x 40 on the 85F)
-        wire [8*LANES-1:0] x_d;   // what s1_x_q loads
-        genvar xl;
-        for (xl = 0; xl < LANES; xl = xl + 1) begin : g_x_d
-          assign x_d[8*xl +: 8] = s0_kill_q[xl] ? 8'd0 : s0_x_q[8*xl +: 8];
-        end
+        localparam integer G = r / RGRP;
+        wire [GF_BITS-1:0] gf = g_grp.grp_f[GF_BITS*G +: GF_BITS];
+        // cleared by reset too: a one-cycle abort must not leave a beat in the copies
+        wire [GF_BITS-1:0] f  = rst_ni ? gf : {GF_BITS{1'b0}};
         tern_rep_ff #(.W(8 * LANES)) u_x (
           .clk_i (clk_i),
-          .d_i   (x_d),
+          .d_i   (g_grp.grp_x[8*LANES*G +: 8*LANES]),
           .q_o   (row_x)
         );
-        // what the flags' last stage and acc_t1_q load (en = 1)
-        wire [FLAG_BITS-1:0] d = rst_ni ? flag_chain[FLAG_BITS*(FLAG_STAGES-1) +: FLAG_BITS]
-                                        : {FLAG_BITS{1'b0}};
-        wire t1_d = busy_q ? acc_t1_q : (cfg_tok_m1 == 32'd0);
+        tern_rep_ff #(.W(WB * LANES)) u_codes (
+          .clk_i (clk_i),
+          .d_i   (s1_codes_q[WB*LANES*r +: WB*LANES]),
+          .q_o   (row_codes)
+        );
         tern_rep_ff #(.W(5 + TIX_BITS)) u_flags (
           .clk_i (clk_i),
-          .d_i   ({t1_d, d[4 + ROWS +: TIX_BITS], d[3 + ROWS], d[3 + r], d[1], d[0]}),
+          .d_i   ({f[2 + RGRP +: TIX_BITS + 2], f[2 + (r % RGRP)], f[1], f[0]}),
           .q_o   ({row_t1, row_tok, row_first, row_kill, row_last, row_valid})
         );
       end else begin : g_shared   // (the shared flags below)
         assign {row_t1, row_tok, row_first, row_kill, row_last, row_valid} = {(5 + TIX_BITS){1'b0}};
         assign row_x = {(8 * LANES){1'b0}};
+        assign row_codes = {(WB * LANES){1'b0}};
       end
       tern_mac_row #(
         .LANES    (LANES),
@@ -423,7 +465,7 @@ module tern_mac_array #(
         .clk_i       (clk_i),
         .rst_ni      (rst_ni),
         .en_i        (en),
-        .codes_i     (s1_codes_q[WB*LANES*r +: WB*LANES]),
+        .codes_i     ((FREE_RUN != 0) ? row_codes : s1_codes_q[WB*LANES*r +: WB*LANES]),
         .x_i         ((FREE_RUN != 0) ? row_x : s1_x_q),
         .acc_valid_i ((FREE_RUN != 0) ? row_valid : acc_valid),
         .acc_first_i ((FREE_RUN != 0) ? row_first : acc_first),

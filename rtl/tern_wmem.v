@@ -46,9 +46,10 @@ module tern_wmem #(
   localparam integer QD    = 4;                      // output queue: the 2 reads in flight + 2
   localparam [1:0]   DECERR = 2'b11;
 
-  // --- the RAM: a word of LANES 8-byte lanes, each with byte write enables
-  (* no_rw_check *)
-  reg [8*BYTES-1:0] mem_q [0:WORDS-1];
+  // --- the RAM: LANES memories of 8-byte words with byte write enables, one per lane. Each
+  // reads at its own copy of the read address (below), so no address net spans the chip's
+  // block RAMs (the shared address took 15.2 ns of routing to them at 128 bytes on the
+  // ECP5-85F, nextpnr-ecp5 0.11.1).
   wire [AW-1:0] w_word = waddr_i[BL2 +: AW];
   wire [LW-1:0] w_lane;
   generate
@@ -59,14 +60,6 @@ module tern_wmem #(
     end
   endgenerate
   wire unused_waddr = ^{waddr_i[31:BL2+AW], waddr_i[2:0]};
-  integer li, bi;
-  always @(posedge clk_i) begin
-    if (we_i) begin
-      for (li = 0; li < LANES; li = li + 1)
-        for (bi = 0; bi < 8; bi = bi + 1)
-          if (w_lane == li[LW-1:0] && wstrb_i[bi]) mem_q[w_word][64*li + 8*bi +: 8] <= wdata_i[8*bi +: 8];
-    end
-  end
 
   // --- accepted bursts, oldest first: {address word (32 - BL2 bits), length}
   localparam integer QW = 32 - BL2 + 8;
@@ -102,25 +95,50 @@ module tern_wmem #(
   wire       rd_oob    = (rd_word_q[31-BL2:AW] != {(32-BL2-AW){1'b0}});   // beyond WORDS
   // the next burst is taken with the last read of this one, so bursts follow without a gap
   assign bq_pop = bq_valid & (~rd_busy_q | (do_read & (rd_left_q == 8'd0)));
+  // the next word: the lanes' address copies load it every cycle, as rd_word_q does
+  wire [31-BL2:0] rd_word_d = !rst_ni ? rd_word_q
+                            : bq_pop  ? bq_head[QW-1:8]
+                            : do_read ? rd_word_q + 1'b1 : rd_word_q;
   always @(posedge clk_i) begin
+    rd_word_q <= rd_word_d;
     if (!rst_ni) begin
       rd_busy_q <= 1'b0;
     end else if (bq_pop) begin
       rd_busy_q <= 1'b1;
-      rd_word_q <= bq_head[QW-1:8];
       rd_left_q <= bq_head[7:0];
     end else if (do_read) begin
-      rd_word_q <= rd_word_q + 1'b1;
       rd_left_q <= rd_left_q - 8'd1;
       if (rd_left_q == 8'd0) rd_busy_q <= 1'b0;
     end
   end
 
-  reg [8*BYTES-1:0] rd1_q, rd2_q;
-  always @(posedge clk_i) begin
-    if (do_read) rd1_q <= mem_q[rd_word_q[AW-1:0]];
-    rd2_q <= rd1_q;
-  end
+  // Each lane reads every cycle at its copy of rd_word_q (a word read when no read was
+  // issued is never used: pipe_v_q says which are), then a second register.
+  reg [8*BYTES-1:0] rd2_q;
+  genvar gm;
+  generate
+    for (gm = 0; gm < LANES; gm = gm + 1) begin : g_ram
+      localparam [31:0] GM_U = gm;
+      integer bi;
+      (* no_rw_check *)
+      reg  [63:0]   mem_q [0:WORDS-1];
+      reg  [63:0]   rd1_q;
+      wire [AW-1:0] ra;
+      tern_rep_ff #(.W(AW)) u_ra (
+        .clk_i (clk_i),
+        .d_i   (rd_word_d[AW-1:0]),
+        .q_o   (ra)
+      );
+      always @(posedge clk_i) begin
+        if (we_i && w_lane == GM_U[LW-1:0]) begin
+          for (bi = 0; bi < 8; bi = bi + 1)
+            if (wstrb_i[bi]) mem_q[w_word][8*bi +: 8] <= wdata_i[8*bi +: 8];
+        end
+        rd1_q <= mem_q[ra];
+        rd2_q[64*gm +: 64] <= rd1_q;
+      end
+    end
+  endgenerate
   always @(posedge clk_i) begin
     if (!rst_ni) begin
       pipe_v_q <= 2'b00;

@@ -63,9 +63,11 @@ unset MUT_VARS
 # the wide profile's array (FREE_RUN): its credit lets more results be owed than the queue holds
 MUT_VARS="FREE_RUN=1" mut free-run-credit tern_mac_array.v 's/localparam \[31:0\]  LIM_U = RES_DEPTH - 2;/localparam [31:0]  LIM_U = RES_DEPTH + 2;/'
 # ... and each row's copy of the flags takes row 0's mask bit (rows beyond N written)
-MUT_VARS="FREE_RUN=1" mut free-run-row-kill tern_mac_array.v 's/d\[3 + ROWS\], d\[3 + r\], d\[1\]/d[3 + ROWS], d[3], d[1]/'
+MUT_VARS="FREE_RUN=1" mut free-run-row-kill tern_mac_array.v 's/f\[2 + (r % RGRP)\], f\[1\]/f[2], f[1]/'
 # the wide profile's weight memory (8-byte words, 16 of them): DECERR beats carry the RAM's data
 MUT_VARS="BYTES=8 WORDS=16" mut wmem-decerr-data tern_wmem.v 's/= err_l ? 64.d0 : rd2_q\[64\*gl +: 64\];/= rd2_q[64*gl +: 64];/' wmem
+# ... and a lane's copy of the read address lags the word being read by a cycle
+MUT_VARS="BYTES=8 WORDS=16" mut wmem-lane-address tern_wmem.v 's/\.d_i   (rd_word_d\[AW-1:0\]),/.d_i   (rd_word_q[AW-1:0]),/' wmem
 # The harness itself: a mutant that does not build (a syntax error) must come out as a FAIL line,
 # never as a bug caught.
 out=$(mut harness-build-break tern_mac_row.v 's/^endmodule/endmodule endmodule/' 2>&1)

