@@ -4,7 +4,8 @@
 # wrapper, Debian's Yosys and nextpnr-ice40) at 1 x 5 and 2 x 5 on the UP5K, costed with the
 # counts of a small synthetic model. Checks the measured points (the larger array takes more
 # LUT4, both route), that tern energy ran each point at its own array and measured clock for
-# every memory, the charts and the document; a malformed point must be refused.
+# every memory, the charts and the document; a malformed point must be refused. Also: the
+# measured MACs-per-chip block of docs/ternary-vs-int8.md is not stale.
 #   tests/test_dse.sh DIR     (DIR/tern)
 set -u
 cd "$(dirname "$0")/.."
@@ -14,6 +15,21 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass() { echo "PASS dse/$1${2:+: $2}"; }
 fail() { echo "FAIL dse/$1: $2"; }
+# the measured MACs-per-chip table in the docs is what its JSON renders to (needs no tools)
+if python3 - <<'PY' 2>"$tmp/largest.err"
+import os, re, sys
+sys.path.insert(0, "fpga/scripts")
+import largest_table as t
+doc = open("docs/ternary-vs-int8.md").read()
+m = re.search(re.escape(t.BEGIN) + r".*?" + re.escape(t.END), doc, re.S)
+sys.exit(0 if m and m.group(0) == "\n".join(t.render("docs")) else 1)
+PY
+then
+  pass largest-doc "docs/ternary-vs-int8.md's measured MACs per chip match docs/dse/largest-*.json"
+else
+  fail largest-doc "docs/ternary-vs-int8.md's measured block is stale or missing (make -C fpga largest CHIP=...): $(head -c 300 "$tmp/largest.err")"
+fi
+
 for t in yosys nextpnr-ice40 gnuplot; do
   command -v $t >/dev/null 2>&1 || { skip_tool dse "no $t (apt-get install yosys nextpnr-ice40 gnuplot-nox)"; exit 0; }
 done

@@ -21,6 +21,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from synth_report import parse_params, parse_stat, tool_version  # noqa: E402
 import gate_energy  # noqa: E402
+import largest_table  # noqa: E402
 
 # (name, arch, MAC_KIND, DSP blocks allowed); each at the default geometry, and the iCE40 ones
 # also at the iCEBreaker's 1 x 5, where every variant fits the UP5K
@@ -74,6 +75,11 @@ def synth(a, arch, kind, dsp, geom, tag):
     return mods["tern_mac_array"], js, script
 
 
+def pnr_log(a, tag, seed):
+    """Where pnr() writes nextpnr's log for this point and seed."""
+    return f"{a.build}/{tag}_s{seed}.log"
+
+
 def pnr(a, arch, js, seed, tag):
     rep = f"{a.build}/{tag}_s{seed}.json"
     if arch == "ice40":
@@ -82,7 +88,7 @@ def pnr(a, arch, js, seed, tag):
     else:
         cmd = [a.nextpnr_ecp5, "--85k", "--package", "CABGA381", "--speed", "6", "--json", js,
                "--freq", "125", "--timing-allow-fail", "--seed", str(seed), "--report", rep, "-q"]
-    rc = run(cmd, f"{a.build}/{tag}_s{seed}.log")
+    rc = run(cmd, pnr_log(a, tag, seed))
     if rc != 0 or not os.path.exists(rep):
         return None, None
     r = json.load(open(rep))
@@ -246,8 +252,7 @@ def main():
         if r["dsp"]:
             est = min(est, dsps)
         o.append(f"| {chips[r['arch']][0]} | {r['name']} | {sites} | {dsps} | {est} |")
-    import largest  # noqa: E402  (it imports this module)
-    o += [""] + largest.render(os.path.dirname(os.path.abspath(a.out)))
+    o += [""] + largest_table.render(os.path.dirname(os.path.abspath(a.out)))
     o += ["", "## A custom-silicon view: generic CMOS gates", "",
           "Yosys' generic synthesis of the same two arrays, mapped by ABC to NAND, NOR and "
           "inverter gates (`abc -g cmos2`), and `stat -tech cmos`'s transistor count: 4 per "
