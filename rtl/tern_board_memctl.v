@@ -283,9 +283,14 @@ module tern_board_memctl #(
       reg  [D*QW-1:0] ent_q;
       wire            pop  = (cnt_q != {CW{1'b0}}) & axi_rready_i;
       wire            push = dv_q[L-1];
-      // keep: the RAM's bank-select mux is built once, not copied into every entry's input
-      // (ABC did so on some netlists: +2000 LUT4 and 100 MHz lost on the ULX3S)
-      (* keep *) wire [QW-1:0] in_w = {de_q[L-1], dl_q[L-1], ram_rdata_i};
+      // through a kept module boundary: the RAM's bank-select mux is built once, not copied
+      // into every entry's input (ABC did so on some netlists: +2,800 LUT4 and 100 MHz lost on
+      // the ULX3S, even with the wire marked keep)
+      wire [QW-1:0] in_w;
+      tern_keep_buf #(.W(QW)) u_in (
+        .d_i ({de_q[L-1], dl_q[L-1], ram_rdata_i}),
+        .q_o (in_w)
+      );
       wire [CW-1:0]   slot = cnt_q - {{(CW-1){1'b0}}, pop};
 
       assign rd_room = (res_q < D_C);
@@ -310,11 +315,21 @@ module tern_board_memctl #(
         de_q <= {de_q[L-2:0], rd_err_q};
       end
 
+      // Each entry's two selects (load the arriving beat, take the next entry's), computed once
+      // and passed through a kept boundary too: ABC otherwise folded the count, slot and
+      // RREADY logic into every bit's input on some netlists (LUT7s: +1,000 L6MUX21).
+      wire [2*D-1:0] sel_d, sel;
+      tern_keep_buf #(.W(2 * D)) u_sel (
+        .d_i (sel_d),
+        .q_o (sel)
+      );
       genvar e;
       for (e = 0; e < D; e = e + 1) begin : g_ent
-        wire [QW-1:0] next = (pop && e + 1 < D) ? ent_q[((e + 1) % D)*QW +: QW] : ent_q[e*QW +: QW];
+        assign sel_d[2*e]     = push && slot == e[CW-1:0];
+        assign sel_d[2*e + 1] = pop && e + 1 < D;
+        wire [QW-1:0] next = sel[2*e + 1] ? ent_q[((e + 1) % D)*QW +: QW] : ent_q[e*QW +: QW];
         always @(posedge clk_i) begin
-          ent_q[e*QW +: QW] <= (push && slot == e[CW-1:0]) ? in_w : next;
+          ent_q[e*QW +: QW] <= sel[2*e] ? in_w : next;
         end
       end
 

@@ -1032,6 +1032,7 @@ module tern_job_engine #(
   // The array takes the planned job: B - 1, G - 1 and the last beat's and group's remainders.
   localparam integer ARR_LRW = (LANES > 1) ? $clog2(LANES) : 1;
   localparam integer ARR_RRW = (ROWS > 1) ? $clog2(ROWS) : 1;
+  localparam integer ARR_WBY = (LANES >= 5) ? LANES / 5 : 1;   // (the array's weight memory: unused)
   wire unused_x_rem = ^{x_kl, x_nl};
 
   tern_mac_array #(
@@ -1047,11 +1048,17 @@ module tern_job_engine #(
     .cfg_nlast_i  (x_nl[ARR_RRW-1:0]),
     .cfg_fmt_i    (x_fmt),
     .cfg_tokens_i (x_tokens),
+    .cfg_wbase_i  (1'b0),
     .busy_o       (arr_busy),
     .err_o        (unused_arr_err),
     .w_valid_i    (wq_out_valid & running),
     .w_ready_o    (arr_w_ready),
     .w_data_i     (wq_out_data),
+    .wm_we_i      (1'b0),
+    .wm_row_i     ({ARR_RRW{1'b0}}),
+    .wm_word_i    (1'b0),
+    .wm_data_i    ({(8 * ARR_WBY){1'b0}}),
+    .wm_strb_i    ({ARR_WBY{1'b0}}),
     .a_valid_i    (ff_out_valid & running),
     .a_ready_o    (arr_a_ready),
     .a_data_i     (ff_out_data),

@@ -34,12 +34,18 @@ module tern_mac_array #(
   // register loads every cycle.
   parameter integer FREE_RUN  = 0,
   parameter integer RES_DEPTH = 16,             // FREE_RUN: the result queue (power of two)
+  // > 0 (FREE_RUN, T5 alone, LANES a multiple of 5): the weights live in the array, each row's
+  // slice of WMEM_WORDS T5 beats in a block RAM beside it (tern_wtile), loaded through wm_*;
+  // a job reads its beats from word cfg_wbase_i on, w_* are unused. 0: weight beats on w_*.
+  parameter integer WMEM_WORDS = 0,
   // weight formats served (bit f: format f); without T2 (the wide profile) the T5 decoder in
   // logic has no T2/T5 select
   parameter integer FORMATS  = `TERN_FORMATS_MASK,
   parameter integer WB       = (MAC_KIND == 1) ? 8 : 2,  // weight bits per slot in a beat
   parameter integer LRW      = (LANES > 1) ? $clog2(LANES) : 1,  // bits of a lane index
-  parameter integer RRW      = (ROWS > 1) ? $clog2(ROWS) : 1     // bits of a row index
+  parameter integer RRW      = (ROWS > 1) ? $clog2(ROWS) : 1,    // bits of a row index
+  parameter integer WAW      = (WMEM_WORDS > 1) ? $clog2(WMEM_WORDS) : 1,   // bits of a word
+  parameter integer WBY      = (LANES >= 5) ? LANES / 5 : 1     // bytes of a row's T5 slice
 ) (
   input  wire                      clk_i,
   input  wire                      rst_ni,     // synchronous, active low
@@ -54,6 +60,7 @@ module tern_mac_array #(
   input  wire [RRW-1:0]            cfg_nlast_i,   // (N - 1) mod ROWS
   input  wire [FMT_BITS-1:0]       cfg_fmt_i,
   input  wire [$clog2(T_MAX+1)-1:0] cfg_tokens_i,  // 1 .. T_MAX
+  input  wire [WAW-1:0]            cfg_wbase_i,   // WMEM_WORDS > 0: the job's first beat's word
   output wire                      busy_o,
   output wire                      err_o,
   // weight beats (W_BEAT_BITS = 2*ROWS*LANES; T5 beats use the low 8*ROWS*LANES/5 bits;
@@ -61,6 +68,13 @@ module tern_mac_array #(
   input  wire                      w_valid_i,
   output wire                      w_ready_o,
   input  wire [WB*ROWS*LANES-1:0]  w_data_i,
+  // WMEM_WORDS > 0: the weight memory's write port: row wm_row_i's slice of word wm_word_i
+  // (byte strobes); it takes effect within 3 cycles, and no job may read a word being written
+  input  wire                      wm_we_i,
+  input  wire [RRW-1:0]            wm_row_i,
+  input  wire [WAW-1:0]            wm_word_i,
+  input  wire [8*WBY-1:0]          wm_data_i,
+  input  wire [WBY-1:0]            wm_strb_i,
   // activation beats, lane l = a_data_i[8l+7:8l]
   input  wire                      a_valid_i,
   output wire                      a_ready_o,
@@ -82,7 +96,10 @@ module tern_mac_array #(
   localparam integer LEVELS   = $clog2(LANES);          // TREE_LEVELS
   localparam integer T5_OK    = ((ROWS * LANES) % 5 == 0 && MAC_KIND == 0) ? 1 : 0;
   // S1 + tree levels (FREE_RUN: + S2, the rows' own copies of the codes and activations)
-  localparam integer FLAG_STAGES = 1 + LEVELS + ((FREE_RUN != 0) ? 1 : 0);
+  // WMEM_WORDS > 0: the activations and flags wait WD more stages, the time the rows' weight
+  // codes take from the beat's word (S0) through its two copies and tern_wtile's three registers
+  localparam integer WD = (WMEM_WORDS > 0) ? 3 : 0;
+  localparam integer FLAG_STAGES = 1 + LEVELS + ((FREE_RUN != 0) ? 1 : 0) + WD;
   localparam integer TOK_BITS = $clog2(T_MAX + 1);      // bits of a token count 1 .. T_MAX
   localparam integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1;  // bits of a token index
   // Counter widths: B <= ceil(K_MAX / LANES) and G <= ceil(N_MAX / ROWS).
@@ -136,10 +153,12 @@ module tern_mac_array #(
   wire        unused_cfg_tok_m1 = ^cfg_tok_m1;
 
   wire take = busy_q & feed_q & ((FREE_RUN != 0) ? free_room : en);
-  wire fire = take & a_valid_i & ((FREE_RUN != 0) ? w_valid_i : (w_valid_i | ~tok_first));
+  // (WMEM_WORDS > 0: the weights are always there)
+  wire w_have = (WMEM_WORDS > 0) | w_valid_i;
+  wire fire = take & a_valid_i & ((FREE_RUN != 0) ? w_have : (w_valid_i | ~tok_first));
   wire step = fire & tok_last;     // the beat's last token: the job advances one beat
-  assign w_ready_o = take & a_valid_i & ((FREE_RUN != 0) ? tok_last : tok_first);
-  assign a_ready_o = take & ((FREE_RUN != 0) ? w_valid_i : (w_valid_i | ~tok_first));
+  assign w_ready_o = take & a_valid_i & ((FREE_RUN != 0) ? (tok_last & (WMEM_WORDS == 0)) : tok_first);
+  assign a_ready_o = take & ((FREE_RUN != 0) ? w_have : (w_valid_i | ~tok_first));
 
   always @(posedge clk_i) begin
     if (!busy_q) begin
@@ -404,10 +423,19 @@ module tern_mac_array #(
       wire t1_d = busy_q ? acc_t1_q : (cfg_tok_m1 == 32'd0);
       wire [ROWS+RGRP-1:0] kill_x = {{RGRP{1'b0}}, fd[3 +: ROWS]};   // rows past ROWS: unused
       wire unused_pad = ^{kill_x[ROWS +: RGRP], grp_f};   // the last group's rows past ROWS
+      // WMEM_WORDS > 0: WD stages more (the flags' chain has them too)
+      wire [8*LANES*(WD+1)-1:0] x_dl;
+      assign x_dl[0 +: 8*LANES] = x_d;
+      genvar gd;
+      for (gd = 0; gd < WD; gd = gd + 1) begin : g_xdelay
+        reg [8*LANES-1:0] xq;
+        always @(posedge clk_i) xq <= x_dl[8*LANES*gd +: 8*LANES];
+        assign x_dl[8*LANES*(gd+1) +: 8*LANES] = xq;
+      end
       for (gi = 0; gi < NGRP; gi = gi + 1) begin : g_g
         tern_rep_ff #(.W(8 * LANES)) u_x (
           .clk_i (clk_i),
-          .d_i   (x_d),
+          .d_i   (x_dl[8*LANES*WD +: 8*LANES]),
           .q_o   (grp_x[8*LANES*gi +: 8*LANES])
         );
         tern_rep_ff #(.W(GF_BITS)) u_f (
@@ -417,6 +445,46 @@ module tern_mac_array #(
           .q_o   (grp_f[GF_BITS*gi +: GF_BITS])
         );
       end
+    end
+  endgenerate
+
+  // WMEM_WORDS > 0: the word of the beat in S0 (loaded every cycle: the pipeline never holds)
+  // and the write port reach the rows' tiles through a copy per group of RGRP rows, then a
+  // copy per row (in g_row): {we, row, word, data, strobes}.
+  localparam integer WRB = 1 + RRW + WAW + 9 * WBY;
+  generate
+    if (WMEM_WORDS > 0) begin : g_wmem
+      if (FREE_RUN == 0 || MAC_KIND != 0 || FORMATS != (1 << `TERN_FMT_T5) || LANES % 5 != 0 ||
+          (WMEM_WORDS & (WMEM_WORDS - 1)) != 0) begin : g_bad
+        // elaboration stops here: the weight memory serves the free-running T5-only array
+        tern_mac_array_wmem_needs_free_run_t5_lanes_multiple_of_5 u_bad ();
+      end
+      reg  [WAW-1:0]      wptr_q;    // the current beat's word
+      reg  [WAW-1:0]      s0_wa_q;   // the word of the beat in S0
+      reg  [WRB-1:0]      wr_q;
+      wire [WAW*NGRP-1:0] grp_ra;
+      wire [WRB*NGRP-1:0] grp_wr;
+      wire                unused_w = ^{w_valid_i, w_data_i, s1_codes_q};
+      always @(posedge clk_i) begin
+        if (!busy_q)   wptr_q <= cfg_wbase_i;
+        else if (step) wptr_q <= wptr_q + {{(WAW-1){1'b0}}, 1'b1};
+        s0_wa_q <= wptr_q;
+        wr_q    <= {wm_we_i, wm_row_i, wm_word_i, wm_data_i, wm_strb_i};
+      end
+      for (gi = 0; gi < NGRP; gi = gi + 1) begin : g_g
+        tern_rep_ff #(.W(WAW)) u_ra (
+          .clk_i (clk_i),
+          .d_i   (s0_wa_q),
+          .q_o   (grp_ra[WAW*gi +: WAW])
+        );
+        tern_rep_ff #(.W(WRB)) u_wr (
+          .clk_i (clk_i),
+          .d_i   (wr_q),
+          .q_o   (grp_wr[WRB*gi +: WRB])
+        );
+      end
+    end else begin : g_no_wmem
+      wire unused_wm = ^{cfg_wbase_i, wm_we_i, wm_row_i, wm_word_i, wm_data_i, wm_strb_i};
     end
   endgenerate
 
@@ -439,11 +507,42 @@ module tern_mac_array #(
           .d_i   (g_grp.grp_x[8*LANES*G +: 8*LANES]),
           .q_o   (row_x)
         );
-        tern_rep_ff #(.W(WB * LANES)) u_codes (
-          .clk_i (clk_i),
-          .d_i   (s1_codes_q[WB*LANES*r +: WB*LANES]),
-          .q_o   (row_codes)
-        );
+        if (WMEM_WORDS > 0) begin : g_tile
+          // the row's copy of the beat's word and of the write port, and its weight memory
+          wire [WAW-1:0]     ra;
+          wire               we;
+          wire [WAW-1:0]     wa;
+          wire [8*WBY-1:0]   wd;
+          wire [WBY-1:0]     ws;
+          localparam [RRW-1:0] R_ROW = r;
+          tern_rep_ff #(.W(WAW)) u_ra (
+            .clk_i (clk_i),
+            .d_i   (g_wmem.grp_ra[WAW*G +: WAW]),
+            .q_o   (ra)
+          );
+          tern_rep_ff #(.W(1 + WAW + 9 * WBY)) u_wr (
+            .clk_i (clk_i),
+            .d_i   ({g_wmem.grp_wr[WRB*G + WRB - 1] &
+                     (g_wmem.grp_wr[WRB*G + WAW + 9 * WBY +: RRW] == R_ROW),
+                     g_wmem.grp_wr[WRB*G +: WAW + 9 * WBY]}),
+            .q_o   ({we, wa, wd, ws})
+          );
+          tern_wtile #(.LANES(LANES), .WORDS(WMEM_WORDS), .AW(WAW), .WBYTES(WBY)) u_wtile (
+            .clk_i   (clk_i),
+            .raddr_i (ra),
+            .we_i    (we),
+            .waddr_i (wa),
+            .wdata_i (wd),
+            .wstrb_i (ws),
+            .codes_o (row_codes)
+          );
+        end else begin : g_codes
+          tern_rep_ff #(.W(WB * LANES)) u_codes (
+            .clk_i (clk_i),
+            .d_i   (s1_codes_q[WB*LANES*r +: WB*LANES]),
+            .q_o   (row_codes)
+          );
+        end
         tern_rep_ff #(.W(5 + TIX_BITS)) u_flags (
           .clk_i (clk_i),
           .d_i   ({f[2 + RGRP +: TIX_BITS + 2], f[2 + (r % RGRP)], f[1], f[0]}),

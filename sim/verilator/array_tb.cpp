@@ -62,7 +62,18 @@ static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 #ifndef TB_FREE_RUN
 #define TB_FREE_RUN 0
 #endif
-static const uint64_t kQueueCycles = TB_FREE_RUN ? 2 : 0;
+// TB_WMEM_WORDS > 0: tern_mac_array with WMEM_WORDS (FREE_RUN, T5 alone): each row's weights in
+// a block RAM of its own. The bench loads each job's beats through wm_* at a random word (in
+// part with byte strobes over garbage), writes garbage to other words while the job runs, and
+// expects three cycles more than FREE_RUN (the codes' way from the word through the tiles).
+#ifndef TB_WMEM_WORDS
+#define TB_WMEM_WORDS 0
+#endif
+static const bool kWmem = TB_WMEM_WORDS > 0;
+static const uint64_t kQueueCycles = TB_FREE_RUN ? 2 + (kWmem ? 3 : 0) : 0;
+// The formats the array serves: T2 becomes T5 where it serves T5 alone.
+static tern_format served(tern_format f) { return kWmem ? TERN_T5 : f; }
+static const size_t kWby = TB_LANES / 5 ? TB_LANES / 5 : 1;  // bytes of a row's slice of a T5 beat
 #ifndef TB_INT8
 #define TB_INT8 0
 #endif
@@ -256,9 +267,46 @@ class ArrayBench {
   }
   Testbench<Vtern_mac_array> &tb() { return tb_; }
 
+  // WMEM: the job's beats from word base on, row by row; one job in two first writes junk to
+  // each slice and then the beat over it in two writes with complementary byte strobes (each
+  // with junk in the bytes it leaves out).
+  void load(const Job &j, uint32_t base, uint64_t *rng) {
+    auto *d = tb_.dut();
+    const size_t bb = beat_bytes(j.fmt);
+    const uint32_t beats = (uint32_t)(j.stream.size() / bb);
+    const bool split = tern_rand_next(rng) & 1;
+    const uint32_t all = (1u << kWby) - 1;
+    auto put = [&](uint32_t row, uint32_t word, const uint8_t *src, uint32_t strb) {
+      d->wm_we_i = 1;
+      d->wm_row_i = row;
+      d->wm_word_i = word;
+      d->wm_strb_i = strb;
+      tb_put_bytes(d->wm_data_i, src, kWby);
+      tb_.tick();
+    };
+    std::vector<uint8_t> junk(kWby);
+    for (uint32_t w = 0; w < beats; w++)
+      for (uint32_t r = 0; r < kGeom.rows; r++) {
+        const uint8_t *src = &j.stream[(size_t)w * bb + (size_t)r * kWby];
+        if (split) {  // each write carries junk in the bytes its strobes leave out
+          const uint32_t m = (uint32_t)tern_rand_next(rng) & all;
+          for (int pass = 0; pass < 3; pass++) {
+            const uint32_t strb = pass == 0 ? all : pass == 1 ? m : ~m & all;
+            for (size_t b = 0; b < kWby; b++)
+              junk[b] = pass > 0 && (strb >> b & 1) ? src[b] : (uint8_t)tern_rand_next(rng);
+            put(r, base + w, junk.data(), strb);
+          }
+        } else {
+          put(r, base + w, src, all);
+        }
+      }
+    d->wm_we_i = 0;
+  }
+
   void idle(unsigned cycles) {
     auto *d = tb_.dut();
     d->start_i = 0;
+    d->wm_we_i = 0;
     d->w_valid_i = 0;
     d->a_valid_i = 0;
     d->r_ready_i = 0;
@@ -308,9 +356,17 @@ class ArrayBench {
     std::vector<uint8_t> garbage(bb + kGeom.lanes);
     for (auto &b : garbage) b = (uint8_t)tern_rand_next(&rng);
 
+    uint32_t wbase = 0;
+    if (kWmem) {  // the job's beats at a random word, then the writes' three cycles to land
+      if (beats > TB_WMEM_WORDS) return fail(o, "the job's beats do not fit the weight memory");
+      wbase = (uint32_t)(tern_rand_next(&rng) % (TB_WMEM_WORDS - beats + 1));
+      load(j, wbase, &rng);
+      idle(4);
+    }
     tb_.settle();
     if (d->busy_o) return fail(o, "busy_o high before the start");
     set_job(d, j.k, j.n, (uint32_t)j.fmt, j.tokens);
+    d->cfg_wbase_i = wbase;
     d->start_i = 1;
     d->w_valid_i = 0;
     d->a_valid_i = 0;
@@ -348,11 +404,24 @@ class ArrayBench {
         tb_put_bytes(d->a_data_i, garbage.data() + bb, kGeom.lanes);
       const bool r_rdy = tb_uniform(&rng) < fl.p_r;
       d->r_ready_i = r_rdy;
+      // WMEM: garbage into words the job does not read, a row at a time (the job must not see it)
+      d->wm_we_i = 0;
+      if (kWmem && beats < TB_WMEM_WORDS && tern_rand_next(&rng) % 4 == 0) {
+        uint32_t w = (uint32_t)(tern_rand_next(&rng) % (TB_WMEM_WORDS - beats));
+        d->wm_we_i = 1;
+        d->wm_row_i = (uint32_t)(tern_rand_next(&rng) % kGeom.rows);
+        d->wm_word_i = w < wbase ? w : w + beats;
+        d->wm_strb_i = (uint32_t)tern_rand_next(&rng);
+        tb_put_bytes(d->wm_data_i, garbage.data() + tern_rand_next(&rng) % (bb / 2), kWby);
+      }
       tb_.settle();
 
-      const bool wf = d->w_valid_i && d->w_ready_o, af = d->a_valid_i && d->a_ready_o;
+      const bool af = d->a_valid_i && d->a_ready_o;
       const bool token0 = ai % T == 0;
       const bool wtok = TB_FREE_RUN ? ai % T == T - 1 : token0;  // the token the weight beat moves with
+      // (WMEM: the weight beat moves with its last token; w_ready_o never rises)
+      if (kWmem && d->w_ready_o) return fail(o, tb_format("cycle %" PRIu64 ": w_ready_o with weights in the array", c));
+      const bool wf = kWmem ? af && wtok && ai < abeats : d->w_valid_i && d->w_ready_o;
       if (wf && !af) return fail(o, tb_format("cycle %" PRIu64 ": a weight beat moved without activations", c));
       if (af && ai < abeats && wtok != wf)
         return fail(o, tb_format("cycle %" PRIu64 ": activation beat %u (token %u) moved %s a weight beat", c, ai,
@@ -363,7 +432,7 @@ class ArrayBench {
         return fail(o, tb_format("cycle %" PRIu64 ": took an activation beat beyond the job's %u", c, abeats));
       if (!d->busy_o) return fail(o, tb_format("cycle %" PRIu64 ": busy_o low during the job", c));
       if (d->err_o) return fail(o, tb_format("cycle %" PRIu64 ": err_o during a legal job", c));
-      if (ai < abeats && !(a_hold && ((!token0 && !TB_FREE_RUN) || w_hold))) o.stall_cycles++;
+      if (ai < abeats && !(a_hold && ((!token0 && !TB_FREE_RUN) || w_hold || kWmem))) o.stall_cycles++;
       if (d->r_valid_o && !r_rdy) o.stall_cycles++;
       if (d->r_valid_o) tb_get_bytes(d->r_data_o, r_now.data(), r_now.size());
       if (r_pending) {  // a result not taken must stay, unchanged
@@ -405,6 +474,7 @@ class ArrayBench {
     d->w_valid_i = 0;
     d->a_valid_i = 0;
     d->r_ready_i = 0;
+    d->wm_we_i = 0;
     tb_.settle();
     if (d->busy_o) return fail(o, "busy_o still high the cycle after the last result");
     if (d->r_valid_o) return fail(o, "r_valid_o high after the last result");
@@ -481,6 +551,13 @@ Job random_job(uint64_t seed) {
     n = (uint32_t)tern_rand_range(&rng, 1, 2 * R + 1);
   }
   if (k > TB_K_MAX) k = TB_K_MAX;
+  fmt = served(fmt);
+  if (kWmem) {  // the job's beats fit the weight memory
+    const uint32_t B = tern_beats_per_group(kGeom, k);
+    if (B > TB_WMEM_WORDS) k = TB_WMEM_WORDS * L;
+    const uint32_t gmax = TB_WMEM_WORDS / tern_beats_per_group(kGeom, k);
+    if (tern_groups(kGeom, n) > gmax) n = gmax * R;
+  }
   // Half the jobs serve several tokens per weight pass (prefill), up to T_MAX.
   uint32_t tokens = (tern_rand_next(&rng) & 1) ? (uint32_t)tern_rand_range(&rng, 1, TB_T_MAX) : 1;
   Job j;
@@ -705,9 +782,11 @@ void run_case(tern_test_ctx *t, const Plusargs &pa, const std::string &name, std
 }
 
 void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
-  const uint32_t L = kGeom.lanes, R = kGeom.rows, KMAX = TB_K_MAX;
+  const uint32_t L = kGeom.lanes, R = kGeom.rows;
+  // (WMEM: the largest K whose two groups of beats fit the weight memory)
+  const uint32_t KMAX = kWmem ? std::min<uint32_t>(TB_K_MAX, TB_WMEM_WORDS / 2 * L) : TB_K_MAX;
   uint64_t rng = 42;
-  const tern_format fmts[2] = {TERN_T2, TB_INT8 ? TERN_T2 : TERN_T5};  // int8: one format
+  const tern_format fmts[2] = {served(TERN_T2), TB_INT8 ? TERN_T2 : TERN_T5};  // int8: one format
 
   {  // Extreme accumulators at the largest K: +-127 K and +-128 K, in the one-token register
      // (T = 1) and, with T_MAX tokens, in the accumulator RAM (token 0 extreme, the others random).
@@ -761,7 +840,7 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
     }
     run_case(t, pa, "rtl/t5_every_byte", jobs);
   }
-  if (!TB_INT8) {  // Every T2 code, 3 (reserved, counts as 0) included, in every slot position.
+  if (!TB_INT8 && !kWmem) {  // Every T2 code, 3 (reserved, counts as 0) included, in every slot position.
     std::vector<Job> jobs;
     const uint8_t pats[] = {0x00, 0x55, 0xAA, 0xFF, 0xE4, 0x1B};
     for (uint8_t p : pats) {
@@ -830,7 +909,9 @@ void suite_directed(const Plusargs &pa, tern_test_ctx *t) {
     ArrayBench bench(pa);
     std::string why;
     // (K = 0 and N = 0 are the planner's to refuse: the array takes B and G >= 1)
-    const uint32_t bad[][4] = {{5, 5, 2, 1}, {5, 5, 3, 1}, {5, 5, 0, 0}, {5, 5, 1, TB_T_MAX + 1}};
+    // (a T5-only array refuses T2)
+    const uint32_t bad[][4] = {
+        {5, 5, 2, 1}, {5, 5, 3, 1}, {5, 5, 0, 0}, {5, 5, 1, TB_T_MAX + 1}, {5, 5, kWmem ? (uint32_t)TERN_T2 : 2u, 1}};
     // cfg_tokens_i is clog2(T_MAX + 1) bits wide: T_MAX + 1 cannot reach the array when that
     // is a power of two (T_MAX = 1, 3, 7, ...), and a wider value on the port would only test
     // the simulator (a gate-level netlist indexes its LUTs with it)
@@ -1013,9 +1094,9 @@ int main(int argc, char **argv) {
   Verilated::commandArgs(argc, argv);
   std::string suite = pa.str("suite", "all");
   if (suite == "demo" || suite == "bench") {
-    if (TB_INT8) {
-      std::fprintf(stderr, "array_tb: +suite=%s is for ternary weights (this is the int8 baseline's bench)\n",
-                   suite.c_str());
+    if (TB_INT8 || kWmem) {
+      std::fprintf(stderr, "array_tb: +suite=%s streams both formats on w_data_i (this is the %s bench)\n",
+                   suite.c_str(), TB_INT8 ? "int8 baseline's" : "weight memory's");
       return 2;
     }
     return suite == "demo" ? demo(pa) : bench(pa);
