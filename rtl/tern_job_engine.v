@@ -1058,7 +1058,6 @@ module tern_job_engine #(
     .wm_row_i     ({ARR_RRW{1'b0}}),
     .wm_word_i    (1'b0),
     .wm_data_i    ({(8 * ARR_WBY){1'b0}}),
-    .wm_strb_i    ({ARR_WBY{1'b0}}),
     .a_valid_i    (ff_out_valid & running),
     .a_ready_o    (arr_a_ready),
     .a_data_i     (ff_out_data),

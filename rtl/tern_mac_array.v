@@ -35,8 +35,9 @@ module tern_mac_array #(
   parameter integer FREE_RUN  = 0,
   parameter integer RES_DEPTH = 16,             // FREE_RUN: the result queue (power of two)
   // > 0 (FREE_RUN, T5 alone, LANES a multiple of 5): the weights live in the array, each row's
-  // slice of WMEM_WORDS T5 beats in a block RAM beside it (tern_wtile), loaded through wm_*;
-  // a job reads its beats from word cfg_wbase_i on, w_* are unused. 0: weight beats on w_*.
+  // slice of WMEM_WORDS T5 beats decoded into codes in a block RAM beside it (tern_wtile),
+  // loaded through wm_*; a job reads its beats from word cfg_wbase_i on, w_* are unused. 0:
+  // weight beats on w_*.
   parameter integer WMEM_WORDS = 0,
   // weight formats served (bit f: format f); without T2 (the wide profile) the T5 decoder in
   // logic has no T2/T5 select
@@ -68,13 +69,13 @@ module tern_mac_array #(
   input  wire                      w_valid_i,
   output wire                      w_ready_o,
   input  wire [WB*ROWS*LANES-1:0]  w_data_i,
-  // WMEM_WORDS > 0: the weight memory's write port: row wm_row_i's slice of word wm_word_i
-  // (byte strobes); it takes effect within 3 cycles, and no job may read a word being written
+  // WMEM_WORDS > 0: the weight memory's write port: row wm_row_i's T5 slice (LANES / 5 bytes)
+  // of word wm_word_i, whole; it takes effect within 5 cycles, and no job may read a word
+  // being written
   input  wire                      wm_we_i,
   input  wire [RRW-1:0]            wm_row_i,
   input  wire [WAW-1:0]            wm_word_i,
   input  wire [8*WBY-1:0]          wm_data_i,
-  input  wire [WBY-1:0]            wm_strb_i,
   // activation beats, lane l = a_data_i[8l+7:8l]
   input  wire                      a_valid_i,
   output wire                      a_ready_o,
@@ -97,8 +98,8 @@ module tern_mac_array #(
   localparam integer T5_OK    = ((ROWS * LANES) % 5 == 0 && MAC_KIND == 0) ? 1 : 0;
   // S1 + tree levels (FREE_RUN: + S2, the rows' own copies of the codes and activations)
   // WMEM_WORDS > 0: the activations and flags wait WD more stages, the time the rows' weight
-  // codes take from the beat's word (S0) through its two copies and tern_wtile's three registers
-  localparam integer WD = (WMEM_WORDS > 0) ? 3 : 0;
+  // codes take from the beat's word (S0) through its two copies and tern_wtile's two registers
+  localparam integer WD = (WMEM_WORDS > 0) ? 2 : 0;
   localparam integer FLAG_STAGES = 1 + LEVELS + ((FREE_RUN != 0) ? 1 : 0) + WD;
   localparam integer TOK_BITS = $clog2(T_MAX + 1);      // bits of a token count 1 .. T_MAX
   localparam integer TIX_BITS = (T_MAX > 1) ? $clog2(T_MAX) : 1;  // bits of a token index
@@ -450,8 +451,9 @@ module tern_mac_array #(
 
   // WMEM_WORDS > 0: the word of the beat in S0 (loaded every cycle: the pipeline never holds)
   // and the write port reach the rows' tiles through a copy per group of RGRP rows, then a
-  // copy per row (in g_row): {we, row, word, data, strobes}.
-  localparam integer WRB = 1 + RRW + WAW + 9 * WBY;
+  // copy per row (in g_row). A write's slice is decoded once, here, into the row's codes (T5
+  // decode in logic, then a register): {we, row, word, codes}.
+  localparam integer WRB = 1 + RRW + WAW + 2 * LANES;
   generate
     if (WMEM_WORDS > 0) begin : g_wmem
       if (FREE_RUN == 0 || MAC_KIND != 0 || FORMATS != (1 << `TERN_FMT_T5) || LANES % 5 != 0 ||
@@ -461,15 +463,31 @@ module tern_mac_array #(
       end
       reg  [WAW-1:0]      wptr_q;    // the current beat's word
       reg  [WAW-1:0]      s0_wa_q;   // the word of the beat in S0
-      reg  [WRB-1:0]      wr_q;
+      reg  [RRW+WAW:0]    wa_q;      // {we, row, word}, beside the decoder's data register
+      reg  [WRB-1:0]      wr_q;      // ... and the decoded codes
+      wire [2*LANES-1:0]  wcodes;
       wire [WAW*NGRP-1:0] grp_ra;
       wire [WRB*NGRP-1:0] grp_wr;
       wire                unused_w = ^{w_valid_i, w_data_i, s1_codes_q};
+      tern_weight_decoder #(
+        .ROWS   (1),
+        .LANES  (LANES),
+        .T5_ROM (1),
+        .WB     (2),
+        .T2     (0)
+      ) u_wdec (
+        .clk_i    (clk_i),
+        .load_i   (1'b1),
+        .beat_i   ({{(2 * LANES - 8 * WBY){1'b0}}, wm_data_i}),
+        .fmt_t5_i (1'b1),
+        .codes_o  (wcodes)
+      );
       always @(posedge clk_i) begin
         if (!busy_q)   wptr_q <= cfg_wbase_i;
         else if (step) wptr_q <= wptr_q + {{(WAW-1){1'b0}}, 1'b1};
         s0_wa_q <= wptr_q;
-        wr_q    <= {wm_we_i, wm_row_i, wm_word_i, wm_data_i, wm_strb_i};
+        wa_q    <= {wm_we_i, wm_row_i, wm_word_i};
+        wr_q    <= {wa_q, wcodes};
       end
       for (gi = 0; gi < NGRP; gi = gi + 1) begin : g_g
         tern_rep_ff #(.W(WAW)) u_ra (
@@ -484,7 +502,7 @@ module tern_mac_array #(
         );
       end
     end else begin : g_no_wmem
-      wire unused_wm = ^{cfg_wbase_i, wm_we_i, wm_row_i, wm_word_i, wm_data_i, wm_strb_i};
+      wire unused_wm = ^{cfg_wbase_i, wm_we_i, wm_row_i, wm_word_i, wm_data_i};
     end
   endgenerate
 
@@ -495,6 +513,7 @@ module tern_mac_array #(
       // reaches every row's accumulator bits (~400 loads at 16 x 40).
       wire                row_valid, row_first, row_last, row_kill, row_t1;
       wire [TIX_BITS-1:0] row_tok;
+      wire [TIX_BITS-1:0] row_rd_tok;  // FREE_RUN: the group's copy of the accumulator read token
       wire [8*LANES-1:0]  row_x;       // FREE_RUN: the row's own copy of the activations (S2)
       wire [WB*LANES-1:0] row_codes;   // FREE_RUN: the row's own copy of its codes (S2)
       if (FREE_RUN != 0) begin : g_rep
@@ -507,34 +526,35 @@ module tern_mac_array #(
           .d_i   (g_grp.grp_x[8*LANES*G +: 8*LANES]),
           .q_o   (row_x)
         );
+        // the token of the beat at the accumulate stage next cycle (acc_rd_tok with the
+        // pipeline moving, as it always is): the group copy's, a stage before the row's own
+        assign row_rd_tok = gf[3 + RGRP +: TIX_BITS];
         if (WMEM_WORDS > 0) begin : g_tile
           // the row's copy of the beat's word and of the write port, and its weight memory
           wire [WAW-1:0]     ra;
           wire               we;
           wire [WAW-1:0]     wa;
-          wire [8*WBY-1:0]   wd;
-          wire [WBY-1:0]     ws;
+          wire [2*LANES-1:0] wc;
           localparam [RRW-1:0] R_ROW = r;
           tern_rep_ff #(.W(WAW)) u_ra (
             .clk_i (clk_i),
             .d_i   (g_wmem.grp_ra[WAW*G +: WAW]),
             .q_o   (ra)
           );
-          tern_rep_ff #(.W(1 + WAW + 9 * WBY)) u_wr (
+          tern_rep_ff #(.W(1 + WAW + 2 * LANES)) u_wr (
             .clk_i (clk_i),
             .d_i   ({g_wmem.grp_wr[WRB*G + WRB - 1] &
-                     (g_wmem.grp_wr[WRB*G + WAW + 9 * WBY +: RRW] == R_ROW),
-                     g_wmem.grp_wr[WRB*G +: WAW + 9 * WBY]}),
-            .q_o   ({we, wa, wd, ws})
+                     (g_wmem.grp_wr[WRB*G + WAW + 2 * LANES +: RRW] == R_ROW),
+                     g_wmem.grp_wr[WRB*G +: WAW + 2 * LANES]}),
+            .q_o   ({we, wa, wc})
           );
-          tern_wtile #(.LANES(LANES), .WORDS(WMEM_WORDS), .AW(WAW), .WBYTES(WBY)) u_wtile (
-            .clk_i   (clk_i),
-            .raddr_i (ra),
-            .we_i    (we),
-            .waddr_i (wa),
-            .wdata_i (wd),
-            .wstrb_i (ws),
-            .codes_o (row_codes)
+          tern_wtile #(.LANES(LANES), .WORDS(WMEM_WORDS), .AW(WAW)) u_wtile (
+            .clk_i    (clk_i),
+            .raddr_i  (ra),
+            .we_i     (we),
+            .waddr_i  (wa),
+            .wcodes_i (wc),
+            .codes_o  (row_codes)
           );
         end else begin : g_codes
           tern_rep_ff #(.W(WB * LANES)) u_codes (
@@ -551,6 +571,7 @@ module tern_mac_array #(
       end else begin : g_shared   // (the shared flags below)
         assign {row_t1, row_tok, row_first, row_kill, row_last, row_valid} = {(5 + TIX_BITS){1'b0}};
         assign row_x = {(8 * LANES){1'b0}};
+        assign row_rd_tok = {TIX_BITS{1'b0}};
         assign row_codes = {(WB * LANES){1'b0}};
       end
       tern_mac_row #(
@@ -571,7 +592,7 @@ module tern_mac_array #(
         .acc_last_i  ((FREE_RUN != 0) ? row_last : acc_last),
         .t1_i        ((FREE_RUN != 0) ? row_t1 : acc_t1_q),
         .wr_tok_i    ((FREE_RUN != 0) ? row_tok : acc_tok),
-        .rd_tok_i    (acc_rd_tok),
+        .rd_tok_i    ((FREE_RUN != 0) ? row_rd_tok : acc_rd_tok),
         .row_valid_i ((FREE_RUN != 0) ? ~row_kill : ~acc_row_kill[r]),
         .res_o       (row_res[ACC_BITS*r +: ACC_BITS])
       );

@@ -69,14 +69,17 @@ MUT_VARS="BYTES=8 WORDS=16" mut wmem-decerr-data tern_wmem.v 's/= err_l ? 64.d0 
 # ... and a lane's copy of the read address lags the word being read by a cycle
 MUT_VARS="BYTES=8 WORDS=16" mut wmem-lane-address tern_wmem.v 's/\.d_i   (rd_word_d\[AW-1:0\]),/.d_i   (rd_word_q[AW-1:0]),/' wmem
 # the array with its weights inside (WMEM_WORDS, tern_wtile): the activations wait a stage too
-# few for the codes; a write's byte strobes ignored; every row taking row 0's writes; the beat's
-# word stepping with every token instead of the beat's last
+# few for the codes; a tile writing at its read address; every row taking row 0's writes; the
+# beat's word stepping with every token instead of the beat's last
 export MUT_VARS="FREE_RUN=1 WMEM_WORDS=8192"
-mut wtile-delay tern_mac_array.v 's/localparam integer WD = (WMEM_WORDS > 0) ? 3 : 0;/localparam integer WD = (WMEM_WORDS > 0) ? 2 : 0;/'
-mut wtile-strobes tern_wtile.v 's/if (wstrb_i\[bi\]) mem_q/if (1'"'"'b1) mem_q/'
+mut wtile-delay tern_mac_array.v 's/localparam integer WD = (WMEM_WORDS > 0) ? 2 : 0;/localparam integer WD = (WMEM_WORDS > 0) ? 1 : 0;/'
+mut wtile-write-address tern_wtile.v 's/if (we_i) mem_q\[waddr_i\] <= wcodes_i;/if (we_i) mem_q[raddr_i] <= wcodes_i;/'
 mut wtile-row tern_mac_array.v 's/localparam \[RRW-1:0\] R_ROW = r;/localparam [RRW-1:0] R_ROW = 0;/'
 mut wtile-beat-step tern_mac_array.v 's/else if (step) wptr_q <= wptr_q/else if (fire) wptr_q <= wptr_q/'
 unset MUT_VARS
+# the free-running array: each row's accumulator read token a stage late (the row's own, not
+# its group's)
+MUT_VARS="FREE_RUN=1" mut free-run-rd-tok tern_mac_array.v 's/assign row_rd_tok = gf\[3 + RGRP +: TIX_BITS\];/assign row_rd_tok = row_tok;/'
 # The harness itself: a mutant that does not build (a syntax error) must come out as a FAIL line,
 # never as a bug caught.
 out=$(mut harness-build-break tern_mac_row.v 's/^endmodule/endmodule endmodule/' 2>&1)

@@ -51,18 +51,17 @@ module tern_pnr_wrap #(
   localparam integer NL_BITS  = (ROWS > 1) ? $clog2(ROWS) : 1;
   localparam integer T_OFF    = K_BITS + N_BITS + F_BITS + W_BITS + A_BITS;
   // WMEM_WORDS > 0: the job's first word and the weight memory's write port come from the
-  // chain too: {wbase, we, row, word, data, strobes}
+  // chain too: {wbase, we, row, word, data}
   localparam integer WAW      = (WMEM_WORDS > 1) ? $clog2(WMEM_WORDS) : 1;
   localparam integer WBY      = (LANES >= 5) ? LANES / 5 : 1;
   localparam integer WM_OFF   = T_OFF + T_BITS + KL_BITS + NL_BITS;
-  localparam integer WM_BITS  = (WMEM_WORDS > 0) ? WAW + 1 + NL_BITS + WAW + 9 * WBY : 0;
+  localparam integer WM_BITS  = (WMEM_WORDS > 0) ? WAW + 1 + NL_BITS + WAW + 8 * WBY : 0;
   localparam integer CH_BITS  = WM_OFF + WM_BITS;
   wire [WAW-1:0]     wbase;
   wire               wm_we;
   wire [NL_BITS-1:0] wm_row;
   wire [WAW-1:0]     wm_word;
   wire [8*WBY-1:0]   wm_data;
-  wire [WBY-1:0]     wm_strb;
 
   reg [CH_BITS-1:0] chain_q;
   reg               r_xor_q;
@@ -84,9 +83,9 @@ module tern_pnr_wrap #(
   wire [R_BITS-1:0] r_data;
   generate
     if (WMEM_WORDS > 0) begin : g_wm
-      assign {wbase, wm_we, wm_row, wm_word, wm_data, wm_strb} = chain_q[WM_OFF +: WM_BITS];
+      assign {wbase, wm_we, wm_row, wm_word, wm_data} = chain_q[WM_OFF +: WM_BITS];
     end else begin : g_no_wm
-      assign {wbase, wm_we, wm_row, wm_word, wm_data, wm_strb} = {(WAW + 1 + NL_BITS + WAW + 9 * WBY){1'b0}};
+      assign {wbase, wm_we, wm_row, wm_word, wm_data} = {(WAW + 1 + NL_BITS + WAW + 8 * WBY){1'b0}};
     end
   endgenerate
 
@@ -119,7 +118,6 @@ module tern_pnr_wrap #(
     .wm_row_i  (wm_row),
     .wm_word_i (wm_word),
     .wm_data_i (wm_data),
-    .wm_strb_i (wm_strb),
     .a_valid_i (a_valid_q),
     .a_ready_o (a_ready_o),
     .a_data_i  (chain_q[K_BITS + N_BITS + F_BITS + W_BITS +: A_BITS]),

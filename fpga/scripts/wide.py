@@ -178,10 +178,11 @@ def main():
     w += [BEGIN, "", "## The wide profile" + ("'s array" if array else "") + ", out of context on the ECP5-85F", ""]
     if array:
         w.append(f"The array of the `wide` profile alone: {p['ROWS']} x {p['LANES']} = **{macs} MACs per cycle**, "
-                 f"free-running (`FREE_RUN`), T5 decode in logic, T_MAX {p['T_MAX']}, and the weights inside it "
-                 f"(`WMEM_WORDS` = {params['WMEM_WORDS']}): each row's {p['LANES'] // 5} bytes of every beat in a "
-                 f"block RAM beside the row (`rtl/tern_wtile.v`), {p['WMEM_BYTES'] // 1024} KB in all, read at "
-                 "the row's own copy of the beat's word. Built in `{}` with each row's results XOR-reduced "
+                 f"free-running (`FREE_RUN`), T_MAX {p['T_MAX']}, and the weights inside it "
+                 f"(`WMEM_WORDS` = {params['WMEM_WORDS']}): each row's {p['LANES'] // 5} bytes of every beat, "
+                 f"decoded on load into its {2 * p['LANES']} bits of codes, in block RAM beside the row "
+                 f"(`rtl/tern_wtile.v`; {p['WMEM_BYTES'] // 1024} KB of T5 in all), read at the row's own copy "
+                 "of the beat's word. Built in `{}` with each row's results XOR-reduced "
                  "into a register (`XOR_ROWS`): inputs from a serial chain through flip-flops, outputs "
                  "registered. No device: the activations come from the chain, as if the device fed them "
                  "as locally as the weights. It shows what the device's wide build can reach once its "

@@ -64,13 +64,13 @@ static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 #endif
 // TB_WMEM_WORDS > 0: tern_mac_array with WMEM_WORDS (FREE_RUN, T5 alone): each row's weights in
 // a block RAM of its own. The bench loads each job's beats through wm_* at a random word (in
-// part with byte strobes over garbage), writes garbage to other words while the job runs, and
-// expects three cycles more than FREE_RUN (the codes' way from the word through the tiles).
+// one job in two over junk), writes junk to other words while the job runs, and expects two
+// cycles more than FREE_RUN (the codes' way from the word through the tiles).
 #ifndef TB_WMEM_WORDS
 #define TB_WMEM_WORDS 0
 #endif
 static const bool kWmem = TB_WMEM_WORDS > 0;
-static const uint64_t kQueueCycles = TB_FREE_RUN ? 2 + (kWmem ? 3 : 0) : 0;
+static const uint64_t kQueueCycles = TB_FREE_RUN ? 2 + (kWmem ? 2 : 0) : 0;
 // The formats the array serves: T2 becomes T5 where it serves T5 alone.
 static tern_format served(tern_format f) { return kWmem ? TERN_T5 : f; }
 static const size_t kWby = TB_LANES / 5 ? TB_LANES / 5 : 1;  // bytes of a row's slice of a T5 beat
@@ -268,37 +268,27 @@ class ArrayBench {
   Testbench<Vtern_mac_array> &tb() { return tb_; }
 
   // WMEM: the job's beats from word base on, row by row; one job in two first writes junk to
-  // each slice and then the beat over it in two writes with complementary byte strobes (each
-  // with junk in the bytes it leaves out).
+  // each slice, which the beat then overwrites.
   void load(const Job &j, uint32_t base, uint64_t *rng) {
     auto *d = tb_.dut();
     const size_t bb = beat_bytes(j.fmt);
     const uint32_t beats = (uint32_t)(j.stream.size() / bb);
-    const bool split = tern_rand_next(rng) & 1;
-    const uint32_t all = (1u << kWby) - 1;
-    auto put = [&](uint32_t row, uint32_t word, const uint8_t *src, uint32_t strb) {
+    const bool junk_first = tern_rand_next(rng) & 1;
+    auto put = [&](uint32_t row, uint32_t word, const uint8_t *src) {
       d->wm_we_i = 1;
       d->wm_row_i = row;
       d->wm_word_i = word;
-      d->wm_strb_i = strb;
       tb_put_bytes(d->wm_data_i, src, kWby);
       tb_.tick();
     };
     std::vector<uint8_t> junk(kWby);
     for (uint32_t w = 0; w < beats; w++)
       for (uint32_t r = 0; r < kGeom.rows; r++) {
-        const uint8_t *src = &j.stream[(size_t)w * bb + (size_t)r * kWby];
-        if (split) {  // each write carries junk in the bytes its strobes leave out
-          const uint32_t m = (uint32_t)tern_rand_next(rng) & all;
-          for (int pass = 0; pass < 3; pass++) {
-            const uint32_t strb = pass == 0 ? all : pass == 1 ? m : ~m & all;
-            for (size_t b = 0; b < kWby; b++)
-              junk[b] = pass > 0 && (strb >> b & 1) ? src[b] : (uint8_t)tern_rand_next(rng);
-            put(r, base + w, junk.data(), strb);
-          }
-        } else {
-          put(r, base + w, src, all);
+        if (junk_first) {
+          for (auto &b : junk) b = (uint8_t)tern_rand_next(rng);
+          put(r, base + w, junk.data());
         }
+        put(r, base + w, &j.stream[(size_t)w * bb + (size_t)r * kWby]);
       }
     d->wm_we_i = 0;
   }
@@ -361,7 +351,7 @@ class ArrayBench {
       if (beats > TB_WMEM_WORDS) return fail(o, "the job's beats do not fit the weight memory");
       wbase = (uint32_t)(tern_rand_next(&rng) % (TB_WMEM_WORDS - beats + 1));
       load(j, wbase, &rng);
-      idle(4);
+      idle(6);
     }
     tb_.settle();
     if (d->busy_o) return fail(o, "busy_o high before the start");
@@ -411,7 +401,6 @@ class ArrayBench {
         d->wm_we_i = 1;
         d->wm_row_i = (uint32_t)(tern_rand_next(&rng) % kGeom.rows);
         d->wm_word_i = w < wbase ? w : w + beats;
-        d->wm_strb_i = (uint32_t)tern_rand_next(&rng);
         tb_put_bytes(d->wm_data_i, garbage.data() + tern_rand_next(&rng) % (bb / 2), kWby);
       }
       tb_.settle();
