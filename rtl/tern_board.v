@@ -111,6 +111,8 @@ module tern_board #(
   wire [2:0]  unused_wp_arsize;
   wire [1:0]  unused_wp_arburst;
   wire        unused_wp_arvalid, unused_wp_rready;
+  localparam integer DEV_WMR = (ROWS > 1) ? $clog2(ROWS) : 1;   // tern_device's wm_* widths
+  localparam integer DEV_WMB = (LANES >= 5) ? LANES / 5 : 1;
   tern_device #(
     .ROWS          (ROWS),
     .LANES         (LANES),
@@ -176,6 +178,10 @@ module tern_board #(
     .axiw_rlast_i   (1'b0),
     .axiw_rvalid_i  (1'b0),
     .axiw_rready_o  (unused_wp_rready),
+    .wm_we_i        (1'b0),
+    .wm_row_i       ({DEV_WMR{1'b0}}),    // (no weight memory: the port is ignored)
+    .wm_word_i      (1'b0),
+    .wm_data_i      ({(8 * DEV_WMB){1'b0}}),
     .irq_o          (irq_o)
   );
 

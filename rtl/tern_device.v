@@ -16,6 +16,15 @@
 // activations and results alone. Only T5 is served (PARAMS.FORMATS says so) and W_ADDR must
 // be a multiple of WPORT_BYTES (else MISALIGNED). With WPORT_BYTES = 0 the port is idle and
 // its data input 64 bits wide.
+//
+// Weight memory (wm_*, WMEM_WORDS > 0, the wide profile): the weights live inside the MAC
+// array, WMEM_WORDS T5 beats (ROWS * LANES / 5 bytes each, a power of two), each row's slice
+// in a block RAM beside the row (tern_mac_array WMEM_WORDS). No weight crosses a bus during a
+// job: W_ADDR is a byte offset in this memory (a multiple of the beat, else MISALIGNED), and a
+// job whose weights run past its end fails with W_RANGE before any memory traffic. The host
+// (or the SoC's loader) writes it through wm_*: one row's slice of one beat a cycle (bytes
+// r * LANES / 5 .. of the beat at word w go to row r of word w), while no job that reads those
+// words is queued or running. Only T5 is served.
 
 `default_nettype none
 
@@ -35,10 +44,14 @@ module tern_device #(
   // counter fewer. Same results and registers, a few cycles more per job. It needs T_MAX = 1
   // and QUEUE_DEPTH = 1 (the spec's generator checks every board's choice).
   parameter integer SMALL         = `TERN_SMALL,
-  parameter integer WPORT_BYTES   = 0,   // the wide profile's weight port (0: none)
+  parameter integer WPORT_BYTES   = 0,   // a weight port of this beat (0: none)
+  parameter integer WMEM_WORDS    = 0,   // the weight memory in the array (0: none; WPORT_BYTES 0)
   parameter integer T5_ROM        = 1,   // T5 decode: 1 tables (block RAM), 0 logic (no RAM output
                                          // on the path to the array: the wide profile's timing)
-  parameter integer WPB           = (WPORT_BYTES > 0) ? WPORT_BYTES : 8   // weight port beat bytes
+  parameter integer WPB           = (WPORT_BYTES > 0) ? WPORT_BYTES : 8,  // weight port beat bytes
+  parameter integer WMW           = (WMEM_WORDS > 1) ? $clog2(WMEM_WORDS) : 1,   // bits of a word
+  parameter integer WMR           = (ROWS > 1) ? $clog2(ROWS) : 1,               // bits of a row
+  parameter integer WMB           = (LANES >= 5) ? LANES / 5 : 1                 // bytes of a row's slice
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,            // synchronous, active low
@@ -98,12 +111,17 @@ module tern_device #(
   input  wire             axiw_rlast_i,
   input  wire             axiw_rvalid_i,
   output wire             axiw_rready_o,
+  // weights: the weight memory's write port (WMEM_WORDS > 0; otherwise ignored)
+  input  wire             wm_we_i,
+  input  wire [WMR-1:0]   wm_row_i,
+  input  wire [WMW-1:0]   wm_word_i,
+  input  wire [8*WMB-1:0] wm_data_i,
   output wire        irq_o
 );
 
   localparam [2:0] SIZE_8B = 3'd3;
   localparam [31:0] WSIZE_U = $clog2(WPB);
-  localparam integer FORMATS = (WPORT_BYTES > 0) ? (1 << `TERN_FMT_T5) : `TERN_FORMATS_MASK;
+  localparam integer FORMATS = (WPORT_BYTES > 0 || WMEM_WORDS > 0) ? (1 << `TERN_FMT_T5) : `TERN_FORMATS_MASK;
   localparam [1:0] INCR    = 2'b01;
 
   wire        desc_valid, desc_ready;
@@ -157,7 +175,7 @@ module tern_device #(
     .RD_FIFO_WORDS(RD_FIFO_WORDS), .MAX_BURST(MAX_BURST),
     .SLOTS(SMALL != 0 ? 1 : 2), .SKID(SMALL != 0 ? 0 : 1), .ABUF_REGS(SMALL != 0 ? 1 : 2),
     .FIFO_RAM(SMALL != 0 ? 1 : 0), .CYCLES_REG(SMALL != 0 ? 0 : 1),
-    .WPORT_BYTES(WPORT_BYTES), .FORMATS(FORMATS), .T5_ROM(T5_ROM)
+    .WPORT_BYTES(WPORT_BYTES), .WMEM_WORDS(WMEM_WORDS), .FORMATS(FORMATS), .T5_ROM(T5_ROM)
   ) u_engine (
     .clk_i          (clk_i),
     .rst_ni         (rst_ni),
@@ -201,7 +219,11 @@ module tern_device #(
     .axiw_rresp_i   (axiw_rresp_i),
     .axiw_rlast_i   (axiw_rlast_i),
     .axiw_rvalid_i  (axiw_rvalid_i),
-    .axiw_rready_o  (axiw_rready_o)
+    .axiw_rready_o  (axiw_rready_o),
+    .wm_we_i        (wm_we_i),
+    .wm_row_i       (wm_row_i),
+    .wm_word_i      (wm_word_i),
+    .wm_data_i      (wm_data_i)
   );
 
   assign axi_arsize_o  = SIZE_8B;

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // tern_job_engine: runs the descriptors the CSR block queues, on the MAC array, through one
 // AXI4 master port (64-bit), and with WPORT_BYTES > 0 a second, read-only one as wide as a T5
-// weight beat that carries the weights alone (the wide profile: one beat a cycle for arrays
-// whose beat a 64-bit port cannot feed). docs/architecture.md has the block diagram and the
-// cycle budget.
+// weight beat that carries the weights alone (one beat a cycle for arrays whose beat a 64-bit
+// port cannot feed), or with WMEM_WORDS > 0 no weight traffic at all: the weights live in the
+// array (tern_mac_array WMEM_WORDS), loaded through wm_*, and W_ADDR addresses them there.
+// docs/architecture.md has the block diagram and the cycle budget.
 //
 // Jobs flow through three in-order stages over two job slots (0 and 1, used alternately):
 //   plan   tern_job_planner checks the descriptor and works out B, the weight and
@@ -45,9 +46,17 @@ module tern_job_engine #(
   // the weights share the 64-bit port). A beat is then one T5 weight beat (WPORT_BYTES =
   // ROWS * LANES / 5, a power of two), FORMATS is T5 alone and W_ADDR is WPORT_BYTES-aligned.
   parameter integer WPORT_BYTES   = 0,
+  // > 0 (and WPORT_BYTES = 0): the weights in the array's own memory of WMEM_WORDS T5 beats
+  // (ROWS * LANES / 5 bytes each, a power of two >= 8); FORMATS is T5 alone, W_ADDR a byte
+  // offset in that memory, aligned to a beat, and a job whose weights run past its end fails
+  // with W_RANGE. The memory is written through wm_* (tern_mac_array's write port).
+  parameter integer WMEM_WORDS    = 0,
   parameter integer FORMATS       = `TERN_FORMATS_MASK,
   parameter integer T5_ROM        = 1,   // the array's T5 decode: 1 table (block RAM), 0 logic
-  parameter integer WPB           = (WPORT_BYTES > 0) ? WPORT_BYTES : 8   // weight port beat bytes
+  parameter integer WPB           = (WPORT_BYTES > 0) ? WPORT_BYTES : 8,  // weight port beat bytes
+  parameter integer WMW           = (WMEM_WORDS > 1) ? $clog2(WMEM_WORDS) : 1,   // bits of a word
+  parameter integer WMR           = (ROWS > 1) ? $clog2(ROWS) : 1,               // bits of a row
+  parameter integer WMB           = (LANES >= 5) ? LANES / 5 : 1                 // bytes of a row's slice
 ) (
   input  wire        clk_i,
   input  wire        rst_ni,           // synchronous, active low
@@ -95,7 +104,13 @@ module tern_job_engine #(
   input  wire [1:0]         axiw_rresp_i,
   input  wire               axiw_rlast_i,
   input  wire               axiw_rvalid_i,
-  output wire               axiw_rready_o
+  output wire               axiw_rready_o,
+  // the weight memory's write port (WMEM_WORDS > 0; otherwise ignored): row wm_row_i's slice
+  // (LANES / 5 bytes) of the T5 beat at word wm_word_i; no job may read a word being written
+  input  wire               wm_we_i,
+  input  wire [WMR-1:0]     wm_row_i,
+  input  wire [WMW-1:0]     wm_word_i,
+  input  wire [8*WMB-1:0]   wm_data_i
 );
 
   // beat sizes of this geometry (docs/formats.md), from the parameters, not the defaults
@@ -120,6 +135,11 @@ module tern_job_engine #(
   // read tags: {weights?, slot}
   localparam integer TAG_W = 2;
   localparam [0:0]   WIDE  = (WPORT_BYTES > 0) ? 1'b1 : 1'b0;
+  localparam [0:0]   WMEM  = (WMEM_WORDS > 0) ? 1'b1 : 1'b0;
+  // the array without a global enable (tern_mac_array FREE_RUN) and the wide timing options
+  localparam [0:0]   FREE  = WIDE | WMEM;
+  localparam integer T5L2  = (T5_BB > 1) ? $clog2(T5_BB) : 1;
+  localparam integer W_WORD = (WMEM_WORDS > 0) ? T5_BB : WPB;   // W_ADDR's alignment, W's word
   localparam integer WFW   = 8 * WPB;                // weight FIFO word bits
   // the wide profile's register FIFOs of weight words: a slice (and a copy of its pointers)
   // per 8 bytes (tern_fifo REGS)
@@ -130,6 +150,11 @@ module tern_job_engine #(
       // elaboration stops here: a wide port carries whole T5 beats, a power of two bytes each,
       // at most 128 (AXI4 data is at most 1024 bits)
       tern_job_engine_wport_needs_t5_beat_of_power_of_two_bytes u_bad ();
+    end
+    if (WMEM_WORDS > 0 && (WPORT_BYTES != 0 || FORMATS != (1 << `TERN_FMT_T5) || T5_BB < 8 ||
+                           (T5_BB & (T5_BB - 1)) != 0 || LANES % 5 != 0)) begin : g_bad_wmem
+      // the weight memory holds T5 beats of a power of two bytes (W_ADDR / beat by a shift)
+      tern_job_engine_wmem_needs_t5_beat_of_power_of_two_bytes u_bad ();
     end
   endgenerate
 
@@ -146,7 +171,7 @@ module tern_job_engine #(
 
   tern_job_planner #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS),
-    .FORMATS(FORMATS), .W_WORD_BYTES(WPB),
+    .FORMATS(FORMATS), .W_WORD_BYTES(W_WORD), .W_LIMIT(WMEM_WORDS),
     .CHECK_REG(SLOTS == 1 ? 1 : 0)   // the small device: its planner's latency is not hidden
   ) u_planner (
     .clk_i          (clk_i),
@@ -286,9 +311,11 @@ module tern_job_engine #(
   wire        r_tag_valid;
   // (the wide profile: the weight range goes to the weight port's master, u_wrd)
   wire        wrd_cmd_ready, wrd_busy;
-  wire        rd_cmd_valid = f_go & ((fphase_q == F_ACT) | ((fphase_q == F_W) & ~WIDE));
-  wire        rd_cmd_w     = (fphase_q == F_W) & ~WIDE;
-  wire        f_cmd_ready  = (WIDE && fphase_q == F_W) ? wrd_cmd_ready : rd_cmd_ready;
+  // (WMEM: no weight range; F_W passes at once)
+  wire        rd_cmd_valid = f_go & ((fphase_q == F_ACT) | ((fphase_q == F_W) & ~FREE));
+  wire        rd_cmd_w     = (fphase_q == F_W) & ~FREE;
+  wire        f_cmd_ready  = (fphase_q == F_W) ? (WIDE ? wrd_cmd_ready : (WMEM | rd_cmd_ready)) :
+                             rd_cmd_ready;
   wire [31:0] rd_cmd_addr  = rd_cmd_w ? f_w : f_a;
   wire [31:0] rd_cmd_words = rd_cmd_w ? f_ww : f_aw;
   // slot bits of the burst being issued and of the R beat (constant 0 with one slot)
@@ -630,11 +657,12 @@ module tern_job_engine #(
   // (the wide profile's FIFO is block RAM with a registered head too: its words span the chip,
   // and a read-during-write bypass would put the RAM's slow output on a path to the skid)
   localparam integer WF_RAM = (FIFO_RAM != 0 || WIDE) ? 1 : 0;
+  // (WMEM: no weight words; nothing is pushed, and synthesis drops what it can)
   tern_fifo #(.WIDTH(WFW), .DEPTH(RD_FIFO_WORDS), .RAM_MIN_DEPTH(WF_RAM != 0 ? 2 : 0)) u_wfifo (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
     .clear_i     (1'b0),
-    .in_valid_i  (wf_in_valid),
+    .in_valid_i  (wf_in_valid & ~WMEM),
     .in_ready_o  (wf_in_ready),
     .in_data_i   (wf_in_data),
     .out_valid_o (wf_out_valid),
@@ -831,7 +859,7 @@ module tern_job_engine #(
   wire [WFW-1:0]       ws_out_data;
   assign wf_pop = wf_head_x & ((running & ws_in_ready) | (estate_q == E_DRAIN));
   generate
-    if (SKID != 0) begin : g_wskid
+    if (SKID != 0 && !WMEM) begin : g_wskid
       wire [1:0]       unused_ws_level;
       tern_fifo #(.WIDTH(WFW), .DEPTH(2), .REGS(WIDE ? WSLICES : 0)) u_wskid (
         .clk_i       (clk_i),
@@ -856,7 +884,7 @@ module tern_job_engine #(
   // pop chain, which the UP5K cannot close at 36 MHz.
   // The wide profile needs no gearbox: a word is a beat.
   generate
-    if (WIDE) begin : g_wbeat
+    if (FREE) begin : g_wbeat
       assign wgb_in_ready    = wq_in_ready;
       assign wgb_out_valid   = ws_out_valid;
       assign wgb_out_data    = {{(8*WOUT-WFW){1'b0}}, ws_out_data};
@@ -886,7 +914,7 @@ module tern_job_engine #(
   wire                 wq_out_valid;
   wire [W_BITS-1:0]    wq_out_data;
   generate
-    if (SKID != 0 || ARRAY_SKID != 0) begin : g_wq
+    if ((SKID != 0 || ARRAY_SKID != 0) && !WMEM) begin : g_wq
       wire [1:0]       unused_wq_level;
       tern_fifo #(.WIDTH(W_BITS), .DEPTH(2), .REGS(WIDE ? WSLICES : 0)) u_wq (
         .clk_i       (clk_i),
@@ -989,7 +1017,7 @@ module tern_job_engine #(
   wire [8*LANES-1:0] fd_rdata_w;
   genvar gf;
   generate
-    if (WIDE && NCH > 1 && ABUF_REGS > 1) begin : g_fd_rep
+    if (FREE && NCH > 1 && ABUF_REGS > 1) begin : g_fd_rep
       wire unused_fd_rdata = ^fd_rdata;
       for (gf = 0; gf < LANES; gf = gf + FDG) begin : g_grp
         localparam integer NL = (LANES - gf < FDG) ? LANES - gf : FDG;
@@ -1032,12 +1060,16 @@ module tern_job_engine #(
   // The array takes the planned job: B - 1, G - 1 and the last beat's and group's remainders.
   localparam integer ARR_LRW = (LANES > 1) ? $clog2(LANES) : 1;
   localparam integer ARR_RRW = (ROWS > 1) ? $clog2(ROWS) : 1;
-  localparam integer ARR_WBY = (LANES >= 5) ? LANES / 5 : 1;   // (the array's weight memory: unused)
   wire unused_x_rem = ^{x_kl, x_nl};
+  // WMEM: the job's first beat's word in the array's memory (W_ADDR / beat bytes), which the
+  // array takes with start_i, like the other cfg_* (a slot field: no logic but the slot mux)
+  wire [31:0]     x_w = DIRECT ? plan_w : s_w_q[x];
+  wire [WMW-1:0]  wbase = x_w[T5L2 +: WMW];
+  wire            unused_x_w = ^x_w;   // (the planner keeps the word within WMEM_WORDS)
 
   tern_mac_array #(
-    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .T5_ROM(T5_ROM), .FREE_RUN(WIDE ? 1 : 0),
-    .FORMATS(FORMATS)
+    .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .T5_ROM(T5_ROM), .FREE_RUN(FREE ? 1 : 0),
+    .WMEM_WORDS(WMEM_WORDS), .FORMATS(FORMATS)
   ) u_array (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni & ~abort_q),
@@ -1048,16 +1080,16 @@ module tern_job_engine #(
     .cfg_nlast_i  (x_nl[ARR_RRW-1:0]),
     .cfg_fmt_i    (x_fmt),
     .cfg_tokens_i (x_tokens),
-    .cfg_wbase_i  (1'b0),
+    .cfg_wbase_i  (wbase),
     .busy_o       (arr_busy),
     .err_o        (unused_arr_err),
     .w_valid_i    (wq_out_valid & running),
     .w_ready_o    (arr_w_ready),
     .w_data_i     (wq_out_data),
-    .wm_we_i      (1'b0),
-    .wm_row_i     ({ARR_RRW{1'b0}}),
-    .wm_word_i    (1'b0),
-    .wm_data_i    ({(8 * ARR_WBY){1'b0}}),
+    .wm_we_i      (wm_we_i & WMEM),
+    .wm_row_i     (wm_row_i),
+    .wm_word_i    (wm_word_i),
+    .wm_data_i    (wm_data_i),
     .a_valid_i    (ff_out_valid & running),
     .a_ready_o    (arr_a_ready),
     .a_data_i     (ff_out_data),
@@ -1067,7 +1099,7 @@ module tern_job_engine #(
     .r_last_o     (arr_r_last)
   );
 
-  tern_wr_master #(.ROWS(ROWS), .T_MAX(T_MAX), .FIFO_RAM(FIFO_RAM), .REG_STEP(WIDE ? 1 : 0)) u_wr (
+  tern_wr_master #(.ROWS(ROWS), .T_MAX(T_MAX), .FIFO_RAM(FIFO_RAM), .REG_STEP(FREE ? 1 : 0)) u_wr (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni),
     .start_i       (x_ok_start),

@@ -8,6 +8,8 @@
 //   W      = ceil(G * B * BB / 8)       8-byte words of the weight stream (BB = beat bytes)
 //   A      = TOKENS * ceil(K / 8)       8-byte words of the activation rows
 //   TOKENS * B <= ACT_BUF_BEATS         or the job fails with ACT_OVERFLOW
+//   W_ADDR / BB + W <= W_LIMIT          (W_LIMIT > 0: a weight memory of W_LIMIT words of
+//                                        W_WORD_BYTES) or the job fails with W_RANGE
 //
 // The checks run in the order of cmodel/src/devmodel.c, so both report the same code.
 
@@ -23,6 +25,8 @@ module tern_job_planner #(
   parameter integer FORMATS       = `TERN_FORMATS_MASK,  // bit f: weight format f is served
   parameter integer W_WORD_BYTES  = 8,  // beat of the weight port: W_ADDR's alignment and W's
                                         // word (a power of two >= 8)
+  parameter integer W_LIMIT       = 0,  // > 0: the words of the device's own weight memory,
+                                        // which W_ADDR addresses (W_RANGE past its end)
   parameter integer CHECK_REG     = 0,  // 1: the descriptor checks registered, a cycle later
                                         // (S_CHECK2): no K/N compare chain before state_q
   // The divider's remainder stays below its divisor, so its datapath is as wide as the larger
@@ -79,11 +83,13 @@ module tern_job_planner #(
   localparam [7:0] E_BAD_TOKENS = `TERN_DEVERR_BAD_TOKENS;
   localparam [7:0] E_MISALIGNED = `TERN_DEVERR_MISALIGNED;
   localparam [7:0] E_ACT_OVF    = `TERN_DEVERR_ACT_OVERFLOW;
+  localparam [7:0] E_W_RANGE    = `TERN_DEVERR_W_RANGE;
+  localparam [31:0] W_LIMIT_U   = W_LIMIT;
 
   // Steps of the sequence.
   localparam [3:0] S_IDLE = 4'd0, S_DIV_K = 4'd1, S_DIV_N = 4'd2, S_MUL_GB = 4'd3,
                    S_MUL_BB = 4'd4, S_MUL_T = 4'd5, S_DONE = 4'd6, S_CHECK = 4'd7,
-                   S_OVF = 4'd8, S_CHECK2 = 4'd9;
+                   S_OVF = 4'd8, S_CHECK2 = 4'd9, S_WWAIT = 4'd10;
 
   reg [3:0]  state_q;
   reg [7:0]  err_q;
@@ -105,6 +111,9 @@ module tern_job_planner #(
   // (b_q from S_DIV_N on, prod_q in S_OVF), so no wide compare sits in front of err_q's
   // enable (the iCE40's critical path otherwise).
   reg        b_ovf_q, t_ovf_q;
+  // W_RANGE, registered the same way (w_q and wwords_q are stable in S_OVF)
+  reg        w_rng_q;
+  wire [32:0] w_end = {{(WWL2 + 1){1'b0}}, w_q[31:WWL2]} + {1'b0, wwords_q};   // W_ADDR / BB + W
 
   wire [1:0] d_fmt = desc_cfg_i[FMT_LSB +: 2];
   wire [7:0] d_tok = desc_cfg_i[TOK_LSB +: 8];
@@ -211,7 +220,8 @@ module tern_job_planner #(
                 // TOKENS = 1 (checked): A = ceil(K / 8), and B alone must fit the buffer
                 awords_q <= kwords;
                 if (b_ovf_q) err_q <= E_ACT_OVF;
-                state_q <= S_DONE;
+                // (W_LIMIT: W_RANGE in S_OVF, once w_rng_q has seen this wwords_q)
+                state_q <= (W_LIMIT != 0) ? S_WWAIT : S_DONE;
               end else begin
                 mc_q    <= {16'd0, b_q};      // TOKENS * B
                 mc2_q   <= kwords;            // TOKENS * ceil(K / 8)
@@ -242,8 +252,10 @@ module tern_job_planner #(
             mp_q  <= mp_q >> 1;
           end
         end
+        S_WWAIT: state_q <= S_OVF;
         S_OVF: begin
           if (T_MAX != 1 && t_ovf_q) err_q <= E_ACT_OVF;
+          else if (W_LIMIT != 0 && w_rng_q && err_q == 8'd0) err_q <= E_W_RANGE;
           state_q <= S_DONE;
         end
         default: if (plan_ready_i) state_q <= S_IDLE;   // S_DONE
@@ -255,6 +267,7 @@ module tern_job_planner #(
     check_q <= check;
     b_ovf_q <= ({16'd0, b_q} > ABUF_U);
     t_ovf_q <= (prod_q > ABUF_U);
+    w_rng_q <= w_end[32] | (w_end[31:0] > W_LIMIT_U);
   end
 
   assign plan_valid_o   = (state_q == S_DONE);

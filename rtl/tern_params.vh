@@ -42,6 +42,7 @@
 `define TERN_DEVERR_BUS_ERROR 6
 `define TERN_DEVERR_QUEUE_FULL 7
 `define TERN_DEVERR_ACT_OVERFLOW 8
+`define TERN_DEVERR_W_RANGE 9
 
 // CSR byte offsets and fields
 `define TERN_REG_ID_OFFSET 12'h000

@@ -43,6 +43,10 @@ lint tern_device -GROWS=4 -GLANES=10 -GT_MAX=1 -GACT_BUF_BEATS=100 -GQUEUE_DEPTH
 lint tern_device -GROWS=2 -GLANES=20 -GWPORT_BYTES=8 -GT5_ROM=0
 lint tern_device -GROWS=4 -GLANES=40 -GWPORT_BYTES=32 -GT_MAX=3
 lint tern_device -GROWS=16 -GLANES=40 -GWPORT_BYTES=128 -GT5_ROM=0 -GACT_BUF_BEATS=2048 -GRD_FIFO_WORDS=64
+# the weights in the array (WMEM_WORDS): a small geometry, one token, and the 85F's
+lint tern_device -GROWS=2 -GLANES=20 -GWMEM_WORDS=64 -GT5_ROM=0
+lint tern_device -GROWS=4 -GLANES=40 -GWMEM_WORDS=256 -GT_MAX=1 -GQUEUE_DEPTH=1
+lint tern_device -GROWS=16 -GLANES=40 -GWMEM_WORDS=512 -GT5_ROM=0 -GACT_BUF_BEATS=2048
 lint tern_wmem
 lint tern_wmem -GBYTES=8 -GWORDS=64 -GBURSTS=2
 lint tern_uart_bridge

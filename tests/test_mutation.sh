@@ -77,6 +77,14 @@ mut wtile-write-address tern_wtile.v 's/if (we_i) mem_q\[waddr_i\] <= wcodes_i;/
 mut wtile-row tern_mac_array.v 's/localparam \[RRW-1:0\] R_ROW = r;/localparam [RRW-1:0] R_ROW = 0;/'
 mut wtile-beat-step tern_mac_array.v 's/else if (step) wptr_q <= wptr_q/else if (fire) wptr_q <= wptr_q/'
 unset MUT_VARS
+# the device with its weights in the array (WMEM_WORDS, 2 x 20: 8-byte beats, 64 KB): every job
+# reading from word 0 (W_ADDR ignored); W_RANGE one word early (a job ending at the memory's
+# last beat refused); W_RANGE never raised (the word address wraps instead)
+export MUT_VARS="ROWS=2 LANES=20 WMEM_WORDS=8192 T5_ROM=0"
+mut wmem-dev-wbase tern_job_engine.v 's/  wire \[WMW-1:0\]  wbase = x_w\[T5L2 +: WMW\];/  wire [WMW-1:0]  wbase = {WMW{1'"'"'b0}};/' device
+mut wmem-dev-range-early tern_job_planner.v 's/w_rng_q <= w_end\[32\] | (w_end\[31:0\] > W_LIMIT_U);/w_rng_q <= w_end[32] | (w_end[31:0] >= W_LIMIT_U);/' device
+mut wmem-dev-range-off tern_job_planner.v 's/else if (W_LIMIT != 0 \&\& w_rng_q \&\& err_q == 8.d0) err_q <= E_W_RANGE;//' device
+unset MUT_VARS
 # the free-running array: each row's accumulator read token a stage late (the row's own, not
 # its group's)
 MUT_VARS="FREE_RUN=1" mut free-run-rd-tok tern_mac_array.v 's/assign row_rd_tok = gf\[3 + RGRP +: TIX_BITS\];/assign row_rd_tok = row_tok;/'

@@ -56,6 +56,14 @@ tern_devmodel *tern_devmodel_new(tern_geom g, uint8_t *mem, size_t mem_size);
 tern_devmodel *tern_devmodel_new_cfg(tern_geom g, tern_devmodel_cfg cfg, uint8_t *mem, size_t mem_size);
 void tern_devmodel_free(tern_devmodel *dm);
 
+/* A device with its own weight memory (tern_device WMEM_WORDS: the weights inside the MAC
+ * array): from now on a job reads its weights from w[W_ADDR ..] instead of the memory, and a
+ * job whose weights run past w[bytes - 1] fails with W_RANGE (after ACT_OVERFLOW, before any
+ * bus error; nothing is written). The caller owns w and writes it as the device's wm_* port
+ * writes the RTL's (the bytes of a T5 stream at their offsets); it may be part of the memory
+ * itself. bytes = 0 (or w NULL) returns to weights from the memory. */
+void tern_devmodel_set_wmem(tern_devmodel *dm, const uint8_t *w, size_t bytes);
+
 /* CSR access at a byte offset. Returns 0, or -1 (the AXI4-Lite SLVERR response) for an
  * offset that is not a register, a misaligned offset, a write to a read-only register or a
  * read of a write-only one; such an access changes nothing. */

@@ -43,6 +43,7 @@
 #define TERN_DEVERR_BUS_ERROR 6u
 #define TERN_DEVERR_QUEUE_FULL 7u
 #define TERN_DEVERR_ACT_OVERFLOW 8u
+#define TERN_DEVERR_W_RANGE 9u
 
 #define TERN_REG_ID_OFFSET 0x000u
 #define TERN_REG_ID_RESET 0x5445524eu
@@ -113,6 +114,7 @@ static inline const char *tern_deverr_name(unsigned code) {
     case 6u: return "BUS_ERROR";
     case 7u: return "QUEUE_FULL";
     case 8u: return "ACT_OVERFLOW";
+    case 9u: return "W_RANGE";
     default: return "unknown";
   }
 }

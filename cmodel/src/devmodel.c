@@ -17,6 +17,8 @@ struct tern_devmodel {
   tern_devmodel_cfg cfg;
   uint8_t *mem;
   size_t mem_size;
+  const uint8_t *wmem; /* the device's own weight memory (tern_devmodel_set_wmem), or NULL */
+  size_t wmem_size;
   descriptor job; /* the JOB_* registers */
   unsigned head, level;
   uint32_t ctrl, err, irq_status, jobs_done, cycles;
@@ -63,6 +65,11 @@ tern_devmodel *tern_devmodel_new_cfg(tern_geom g, tern_devmodel_cfg cfg, uint8_t
 }
 
 void tern_devmodel_free(tern_devmodel *dm) { free(dm); }
+
+void tern_devmodel_set_wmem(tern_devmodel *dm, const uint8_t *w, size_t bytes) {
+  dm->wmem = bytes ? w : NULL;
+  dm->wmem_size = w ? bytes : 0;
+}
 
 int tern_devmodel_irq(const tern_devmodel *dm) { return (dm->ctrl & TERN_REG_CTRL_IRQ_EN_MASK) && dm->irq_status != 0; }
 
@@ -149,7 +156,9 @@ static void run_job(tern_devmodel *dm, const descriptor *d) {
     code = TERN_DEVERR_ACT_OVERFLOW;
   const size_t wbytes = code ? 0 : tern_stream_bytes(dm->g, (tern_format)fmt, d->k, d->n);
   const size_t astride = tern_devmodel_act_stride(d->k), ostride = tern_devmodel_res_stride(d->n);
-  if (!code && (!in_mem(dm, d->w_addr, wbytes) || !in_mem(dm, d->a_addr, (uint64_t)astride * tokens) ||
+  if (!code && dm->wmem && (d->w_addr > dm->wmem_size || wbytes > dm->wmem_size - d->w_addr))
+    code = TERN_DEVERR_W_RANGE;
+  if (!code && ((!dm->wmem && !in_mem(dm, d->w_addr, wbytes)) || !in_mem(dm, d->a_addr, (uint64_t)astride * tokens) ||
                 !in_mem(dm, d->o_addr, (uint64_t)ostride * (tokens - 1) + 4 * (uint64_t)d->n)))
     code = TERN_DEVERR_BUS_ERROR;
   int8_t *x = NULL;
@@ -161,7 +170,7 @@ static void run_job(tern_devmodel *dm, const descriptor *d) {
   }
   if (!code) {
     for (uint32_t t = 0; t < tokens; t++) memcpy(x + (size_t)t * d->k, dm->mem + d->a_addr + t * astride, d->k);
-    tern_matmul(dm->g, (tern_format)fmt, dm->mem + d->w_addr, d->k, d->n, tokens, x, acc);
+    tern_matmul(dm->g, (tern_format)fmt, (dm->wmem ? dm->wmem : dm->mem) + d->w_addr, d->k, d->n, tokens, x, acc);
     for (uint32_t t = 0; t < tokens; t++) {
       uint8_t *row = dm->mem + d->o_addr + t * ostride;
       for (uint32_t i = 0; i < d->n; i++) {

@@ -367,6 +367,64 @@ int main(int argc, char **argv) {
   }
   tern_test_end(&t);
 
+  /* The weights in the device's own memory (tern_device WMEM_WORDS): read from there, not
+   * from the memory; W_RANGE exactly one byte past its end, after ACT_OVERFLOW; nothing written. */
+  tern_test_begin(&t, "devmodel/wmem");
+  {
+    const tern_geom gw = {2, 20}; /* T5 beats of 8 bytes */
+    const tern_devmodel_cfg cw = {4, 4, 64, 1u << TERN_FMT_T5, 8};
+    tern_devmodel *dw = tern_devmodel_new_cfg(gw, cw, mem, MEM);
+    const uint32_t k = 45, n = 5, tokens = 3; /* B = 3, G = 3: 9 beats, 72 bytes */
+    int32_t *acc = place_job(mem, gw, TERN_T5, k, n, tokens, &rng);
+    const size_t wb = tern_stream_bytes(gw, TERN_T5, k, n), wsz = 256;
+    TERN_CHECK(&t, wb == 72);
+    uint8_t *wm = malloc(wsz);
+    memset(wm, 0x5A, wsz);
+    memcpy(wm + 128, mem + W_AT, wb);
+    memset(mem + W_AT, 0xA5, wb); /* the memory's copy is junk now: the model must not read it */
+    tern_devmodel_set_wmem(dw, wm, wsz);
+    memset(mem + O_AT, 0, 4096);
+    program(dw, k, n, TERN_T5, tokens, 128, A_AT, O_AT);
+    tern_devmodel_write(dw, TERN_REG_DOORBELL_OFFSET, 1);
+    tern_devmodel_run(dw, 0);
+    TERN_CHECK(&t, (rd(dw, TERN_REG_STATUS_OFFSET) & TERN_REG_STATUS_ERR_MASK) == 0);
+    TERN_CHECK(&t, results_match(mem, acc, n, tokens));
+    const uint32_t cases[][3] = {
+        /* W_ADDR, K, expected */
+        {(uint32_t)(wsz - wb), k, 0},                       /* ends at the last byte */
+        {(uint32_t)(wsz - wb + 8), k, TERN_DEVERR_W_RANGE}, /* one beat past */
+        {0xFFFFFFF8u, k, TERN_DEVERR_W_RANGE},              /* far past, no wrap */
+        {(uint32_t)wsz, k, TERN_DEVERR_W_RANGE},
+        {(uint32_t)(wsz - wb + 8), 20 * 64 + 1, TERN_DEVERR_ACT_OVERFLOW}, /* checked first */
+        {4, k, TERN_DEVERR_MISALIGNED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+      memset(mem + O_AT, 0x77, 64);
+      program(dw, cases[i][1], n, TERN_T5, cases[i][2] == TERN_DEVERR_ACT_OVERFLOW ? 1 : tokens, cases[i][0], A_AT,
+              O_AT);
+      tern_devmodel_write(dw, TERN_REG_DOORBELL_OFFSET, 1);
+      tern_devmodel_run(dw, 0);
+      const uint32_t irq = rd(dw, TERN_REG_IRQ_STATUS_OFFSET), st = rd(dw, TERN_REG_STATUS_OFFSET);
+      tern_devmodel_write(dw, TERN_REG_IRQ_STATUS_OFFSET, irq);
+      const uint32_t code =
+          (irq & TERN_REG_IRQ_STATUS_ERROR_MASK) ? (st & TERN_REG_STATUS_ERR_MASK) >> TERN_REG_STATUS_ERR_LSB : 0;
+      if (code != cases[i][2])
+        tern_test_fail(&t, "wmem case %zu: W_ADDR 0x%x: code %u, want %u", i, cases[i][0], code, cases[i][2]);
+      if (cases[i][2]) TERN_CHECK(&t, mem[O_AT] == 0x77 && mem[O_AT + 63] == 0x77);
+    }
+    /* back to the memory's weights: W_ADDR 128 is memory now */
+    tern_devmodel_set_wmem(dw, NULL, 0);
+    memcpy(mem + W_AT, wm + 128, wb);
+    program(dw, k, n, TERN_T5, tokens, W_AT, A_AT, O_AT);
+    tern_devmodel_write(dw, TERN_REG_DOORBELL_OFFSET, 1);
+    tern_devmodel_run(dw, 0);
+    TERN_CHECK(&t, results_match(mem, acc, n, tokens));
+    free(wm);
+    free(acc);
+    tern_devmodel_free(dw);
+  }
+  tern_test_end(&t);
+
   tern_devmodel_free(dm);
   free(mem);
   return tern_test_exit(&t);

@@ -2,10 +2,12 @@
 // tern_wide_wrap: place-and-route wrapper of the wide profile on the ECP5-85F (timing and
 // utilisation only; not a functional design).
 //
-// The device (tern_device with its weight port), the on-chip weight memory that feeds that port
-// one T5 beat a cycle (tern_wmem), and the 64-bit memory of activations and results as the
-// ULX3S board builds it (tern_board_memctl + tern_board_mem, pipelined reads). Everything a
-// host would drive (the CSR bus, the weight memory's write port) comes from a serial chain of
+// The device with its weights inside the array (WMEM_WORDS > 0: tern_device WMEM_WORDS, written
+// through its wm_* port), or with its weight port and the on-chip memory that feeds that port
+// one T5 beat a cycle (WMEM_WORDS = 0: tern_wmem of WMEM_BYTES), and the 64-bit memory of
+// activations and results as the ULX3S board builds it (tern_board_memctl + tern_board_mem,
+// pipelined reads). Everything a host would drive (the CSR bus, the weight memory's write
+// port) comes from a serial chain of
 // flip-flops and registered pins, and every output is registered (wide ones XOR-reduced), so
 // every path of the design starts and ends at a flip-flop, as it would on a board.
 
@@ -22,6 +24,7 @@ module tern_wide_wrap #(
   parameter integer RD_FIFO_WORDS = 64,
   parameter integer MAX_BURST     = 16,
   parameter integer WMEM_BYTES    = 65536,   // the weight memory
+  parameter integer WMEM_WORDS    = 0,       // > 0: inside the array (WMEM_BYTES unused)
   parameter integer MEM_BYTES     = 65536,   // activations and results
   parameter integer MEM_OUT_REGS  = 4
 ) (
@@ -39,6 +42,10 @@ module tern_wide_wrap #(
 );
 
   localparam integer WPB   = ROWS * LANES / 5;     // the weight port's beat: one T5 beat
+  localparam integer WMW   = (WMEM_WORDS > 1) ? $clog2(WMEM_WORDS) : 1;   // tern_device's wm_*
+  localparam integer WMR   = (ROWS > 1) ? $clog2(ROWS) : 1;
+  localparam integer WMB   = LANES / 5;
+  localparam integer DWPB  = (WMEM_WORDS > 0) ? 8 : WPB;   // the device's weight port data bytes
   localparam integer WORDS = MEM_BYTES / 8;
   localparam integer CH    = 12 + 32 + 4 + 12 + 32 + 64 + 8;   // the chain
 
@@ -77,7 +84,7 @@ module tern_wide_wrap #(
   wire [2:0]  wp_arsize;
   wire [1:0]  wp_arburst;
   wire        wp_arvalid, wp_arready, wp_rlast, wp_rvalid, wp_rready;
-  wire [8*WPB-1:0] wp_rdata;
+  wire [8*DWPB-1:0] wp_rdata;
   wire [1:0]  wp_rresp;
   // CSR outputs
   wire        awready, wready, bvalid, arready, rvalid;
@@ -93,7 +100,8 @@ module tern_wide_wrap #(
     .RD_FIFO_WORDS (RD_FIFO_WORDS),
     .MAX_BURST     (MAX_BURST),
     .SMALL         (0),
-    .WPORT_BYTES   (WPB),
+    .WPORT_BYTES   ((WMEM_WORDS > 0) ? 0 : WPB),
+    .WMEM_WORDS    (WMEM_WORDS),
     .T5_ROM        (0)
   ) u_device (
     .clk_i          (clk_i),
@@ -151,26 +159,42 @@ module tern_wide_wrap #(
     .axiw_rlast_i   (wp_rlast),
     .axiw_rvalid_i  (wp_rvalid),
     .axiw_rready_o  (wp_rready),
+    .wm_we_i        (wm_we_q & (WMEM_WORDS > 0)),
+    .wm_row_i       (c_wmaddr[0 +: WMR]),
+    .wm_word_i      (c_wmaddr[16 +: WMW]),
+    .wm_data_i      (c_wmdata[0 +: 8 * WMB]),
     .irq_o          (irq_o)
   );
 
-  tern_wmem #(.BYTES(WPB), .WORDS(WMEM_BYTES / WPB)) u_wmem (
-    .clk_i         (clk_i),
-    .rst_ni        (rst_nq),
-    .axi_araddr_i  (wp_araddr),
-    .axi_arlen_i   (wp_arlen),
-    .axi_arvalid_i (wp_arvalid),
-    .axi_arready_o (wp_arready),
-    .axi_rdata_o   (wp_rdata),
-    .axi_rresp_o   (wp_rresp),
-    .axi_rlast_o   (wp_rlast),
-    .axi_rvalid_o  (wp_rvalid),
-    .axi_rready_i  (wp_rready),
-    .we_i          (wm_we_q),
-    .waddr_i       (c_wmaddr),
-    .wdata_i       (c_wmdata),
-    .wstrb_i       (c_wmstrb)
-  );
+  generate
+    if (WMEM_WORDS == 0) begin : g_wmem
+      tern_wmem #(.BYTES(WPB), .WORDS(WMEM_BYTES / WPB)) u_wmem (
+        .clk_i         (clk_i),
+        .rst_ni        (rst_nq),
+        .axi_araddr_i  (wp_araddr),
+        .axi_arlen_i   (wp_arlen),
+        .axi_arvalid_i (wp_arvalid),
+        .axi_arready_o (wp_arready),
+        .axi_rdata_o   (wp_rdata),
+        .axi_rresp_o   (wp_rresp),
+        .axi_rlast_o   (wp_rlast),
+        .axi_rvalid_o  (wp_rvalid),
+        .axi_rready_i  (wp_rready),
+        .we_i          (wm_we_q),
+        .waddr_i       (c_wmaddr),
+        .wdata_i       (c_wmdata),
+        .wstrb_i       (c_wmstrb)
+      );
+    end else begin : g_no_wmem
+      // (the device's weight port is idle)
+      assign wp_arready = 1'b0;
+      assign wp_rdata   = {(8 * DWPB){1'b0}};
+      assign wp_rresp   = 2'b00;
+      assign wp_rlast   = 1'b0;
+      assign wp_rvalid  = 1'b0;
+      wire unused_wp = ^{wp_araddr, wp_arlen, wp_arvalid, wp_rready, c_wmstrb, c_wmaddr};
+    end
+  endgenerate
 
   wire                     ram_en;
   wire [7:0]               ram_we;

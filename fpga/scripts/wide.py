@@ -13,6 +13,10 @@ seed is the stated one: the run fails when it misses the target clock. Run from 
 (YoWASP's tools read and write below the current directory). Builds are reused while newer
 than every input.
 
+--part wmem (make -C fpga wide-wmem) builds the profile's device with its weights inside the
+array instead (tern_device WMEM_WORDS: the profile's weight memory as the array's own, written
+through the device's wm_* port; no weight port, FIFO or skid), into its own section.
+
 --part array (make -C fpga wide-array) builds the profile's array alone at its geometry, with
 the weights inside it (tern_mac_array WMEM_WORDS: each row's slice of the weight memory in a
 block RAM beside it, rtl/tern_wtile.v) and no device around it, in fpga/scripts/tern_pnr_wrap.v,
@@ -32,6 +36,7 @@ sys.path.insert(0, HERE)
 from synth_report import tool_version  # noqa: E402
 from net_distance import fold  # noqa: E402
 from fpga_report import WIDE_BEGIN, WIDE_END, WIDE_ARRAY_BEGIN, WIDE_ARRAY_END  # noqa: E402
+from fpga_report import WIDE_WMEM_BEGIN, WIDE_WMEM_END  # noqa: E402
 WRAP = "fpga/scripts/tern_wide_wrap.v"
 ARRAY_WRAP = "fpga/scripts/tern_pnr_wrap.v"
 LPF = "fpga/scripts/tern_wide_wrap.lpf"   # the clock on a clock-capable pin
@@ -85,8 +90,8 @@ def long_nets(report, out, ns):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--part", choices=("device", "array"), default="device")
-    ap.add_argument("--build", default=None, help="default fpga/build/wide or fpga/build/wide-array")
+    ap.add_argument("--part", choices=("device", "wmem", "array"), default="device")
+    ap.add_argument("--build", default=None, help="default fpga/build/wide, wide-wmem or wide-array")
     ap.add_argument("--seeds", default="1 2 3")
     ap.add_argument("--freq", type=float, default=100.0)
     ap.add_argument("--doc", default="docs/fpga.md")
@@ -94,9 +99,11 @@ def main():
     ap.add_argument("--jobs", type=int, default=1, help="place-and-route runs at once (one per core)")
     a = ap.parse_args()
     p = profile_build()
-    array = a.part == "array"
-    a.build = a.build or ("fpga/build/wide-array" if array else "fpga/build/wide")
-    BEGIN, END = (WIDE_ARRAY_BEGIN, WIDE_ARRAY_END) if array else (WIDE_BEGIN, WIDE_END)
+    array, wmem = a.part == "array", a.part == "wmem"
+    a.build = a.build or {"device": "fpga/build/wide", "wmem": "fpga/build/wide-wmem",
+                          "array": "fpga/build/wide-array"}[a.part]
+    BEGIN, END = {"device": (WIDE_BEGIN, WIDE_END), "wmem": (WIDE_WMEM_BEGIN, WIDE_WMEM_END),
+                  "array": (WIDE_ARRAY_BEGIN, WIDE_ARRAY_END)}[a.part]
     wrap, top = (ARRAY_WRAP, "tern_pnr_wrap") if array else (WRAP, "tern_wide_wrap")
     # the array alone: placement weighted more towards timing (measured on the whole profile at
     # seed 1: the estimate after placement 57.76 -> 63.32 MHz, routed 66.63 -> 70.08 MHz)
@@ -114,6 +121,8 @@ def main():
         params = {"ROWS": p["ROWS"], "LANES": p["LANES"], "T_MAX": p["T_MAX"], "QUEUE_DEPTH": p["QUEUE_DEPTH"],
                   "ACT_BUF_BEATS": p["ACT_BUF_BEATS"], "RD_FIFO_WORDS": p["RD_FIFO_WORDS"],
                   "MAX_BURST": p["MAX_BURST"], "WMEM_BYTES": p["WMEM_BYTES"], "MEM_BYTES": p["MEM_BYTES"]}
+        if wmem:   # the profile's weight memory as the array's own
+            params["WMEM_WORDS"] = p["WMEM_BYTES"] // p["WPORT_BYTES"]
     chp = " ".join("-set %s %d" % kv for kv in params.items())
     net = os.path.join(a.build, "wide.json")
     stat = os.path.join(a.build, "stat.json")
@@ -175,8 +184,19 @@ def main():
     macs = p["ROWS"] * p["LANES"]
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     w = []
-    w += [BEGIN, "", "## The wide profile" + ("'s array" if array else "") + ", out of context on the ECP5-85F", ""]
-    if array:
+    title = {"device": "", "wmem": "'s device with its weights in the array", "array": "'s array"}[a.part]
+    w += [BEGIN, "", "## The wide profile" + title + ", out of context on the ECP5-85F", ""]
+    if wmem:
+        w.append(f"The `wide` profile's device built around its array's own weight memory (`tern_device "
+                 f"WMEM_WORDS` = {params['WMEM_WORDS']}, docs/architecture.md): {p['ROWS']} x {p['LANES']} = "
+                 f"**{macs} MACs per cycle**, the profile's {p['WMEM_BYTES'] // 1024} KB of T5 weights decoded on "
+                 "load into block RAM beside each row and written through the device's `wm_*` port, so no "
+                 "weight port, FIFO or skid; W_ADDR addresses that memory. Otherwise as the profile: T_MAX "
+                 f"{p['T_MAX']}, {p['ACT_BUF_BEATS']} activation entries per bank, {p['MEM_BYTES'] // 1024} KB of "
+                 f"memory for activations and results on the 64-bit port; built in `{WRAP}` "
+                 "(`WMEM_WORDS`) with its inputs from a serial chain and its outputs registered. "
+                 "The profile itself still uses the weight port (the section above).")
+    elif array:
         w.append(f"The array of the `wide` profile alone: {p['ROWS']} x {p['LANES']} = **{macs} MACs per cycle**, "
                  f"free-running (`FREE_RUN`), T_MAX {p['T_MAX']}, and the weights inside it "
                  f"(`WMEM_WORDS` = {params['WMEM_WORDS']}): each row's {p['LANES'] // 5} bytes of every beat, "

@@ -76,9 +76,23 @@
 #define TB_WPORT_BYTES 0
 #endif
 
+// The weights in the array (tern_device WMEM_WORDS; 0 none): the device's own memory of
+// WMEM_WORDS T5 beats, which W_ADDR addresses. The bench keeps its image in the bytes
+// [0, kWmemBytes) of both memories: only jobs' weights are placed there (Placer::place_w), and
+// DevBench::put loads whatever it writes there into the RTL's through wm_* too; the model reads
+// the same bytes (tern_devmodel_set_wmem).
+#ifndef TB_WMEM_WORDS
+#define TB_WMEM_WORDS 0
+#endif
+
 static const tern_geom kGeom = {TB_ROWS, TB_LANES};
-static const uint32_t kWAlign = TB_WPORT_BYTES ? TB_WPORT_BYTES : TERN_ADDR_ALIGN;  // W_ADDR's alignment
-static const uint32_t kFormats = TB_WPORT_BYTES ? 1u << TERN_FMT_T5 : TERN_FORMATS_MASK;
+static const uint32_t kT5Beat = TB_ROWS * TB_LANES / 5;  // bytes of a T5 beat
+static const uint64_t kWmemBytes = (uint64_t)TB_WMEM_WORDS * kT5Beat;
+static const uint32_t kWAlign =  // W_ADDR's alignment
+    TB_WPORT_BYTES  ? TB_WPORT_BYTES
+    : TB_WMEM_WORDS ? kT5Beat
+                    : TERN_ADDR_ALIGN;
+static const uint32_t kFormats = (TB_WPORT_BYTES || TB_WMEM_WORDS) ? 1u << TERN_FMT_T5 : TERN_FORMATS_MASK;
 static const tern_devmodel_cfg kCfg = {TB_T_MAX, TB_QUEUE_DEPTH, TB_ACT_BUF_BEATS, kFormats, kWAlign};
 static const uint32_t kTMax = TB_T_MAX, kQueueDepth = TB_QUEUE_DEPTH, kActBuf = TB_ACT_BUF_BEATS;
 static const bool kSmall = TB_SMALL != 0;  // tern_device's SMALL (its profile)
@@ -197,6 +211,8 @@ class DevBench {
     if (addr > rtl_mem_.size() || n > rtl_mem_.size() - addr) return;  // (the parts beyond are for bus errors)
     std::memcpy(&rtl_mem_[addr], src, n);
     std::memcpy(&model_mem_[addr], src, n);
+    if (addr < kWmemBytes)  // the weight memory's image: the RTL's own copy too
+      sim_.wmem_load(rtl_mem_.data(), addr, std::min<uint64_t>(addr + n, kWmemBytes), TB_ROWS, TB_LANES / 5);
   }
 
   // ---- CSR access on both sides ----
@@ -356,26 +372,40 @@ class DevBench {
 
 // ---- job construction ----
 
-// Non-overlapping 8-aligned regions of a batch.
+// Non-overlapping 8-aligned regions of a batch. With a weight memory (kWmemBytes > 0) the
+// weights go to [0, kWmemBytes) and everything else above it.
 class Placer {
  public:
-  // linear: one region after the other from address 0 (the bench's big jobs), else random.
-  Placer(size_t mem, uint64_t *rng, bool linear = false) : mem_(mem), rng_(rng), linear_(linear) {}
+  // linear: one region after the other from the start (the bench's big jobs), else random.
+  Placer(size_t mem, uint64_t *rng, bool linear = false)
+      : mem_(mem), rng_(rng), linear_(linear), next_(std::min<size_t>(kWmemBytes, mem)) {}
   // A free region of `bytes` at a multiple of align (8 or more, a power of two dividing the
   // memory's size); false if none was found.
   bool place(size_t bytes, uint32_t *addr, bool at_end = false, size_t align = 8) {
+    return place_in(std::min<size_t>(kWmemBytes, mem_), mem_, &next_, bytes, addr, at_end, align);
+  }
+  // A job's weights (bytes a multiple of kWAlign): in the weight memory, or as place() at kWAlign.
+  bool place_w(size_t bytes, uint32_t *addr, bool at_end = false) {
+    if (!kWmemBytes) return place(bytes, addr, at_end, kWAlign);
+    return place_in(0, std::min<size_t>(kWmemBytes, mem_), &next_w_, bytes, addr, at_end, kWAlign);
+  }
+  void reserve(uint64_t lo, uint64_t hi) { used_.push_back({lo, hi}); }
+
+ private:
+  bool place_in(size_t lo, size_t hi, size_t *next, size_t bytes, uint32_t *addr, bool at_end, size_t align) {
     bytes = std::max<size_t>(align, (bytes + align - 1) / align * align);
     if (linear_) {
-      next_ = (next_ + align - 1) / align * align;
-      if (bytes > mem_ - next_) return false;
-      *addr = (uint32_t)next_;
-      next_ += bytes;
+      *next = (*next + align - 1) / align * align;
+      if (*next > hi || bytes > hi - *next) return false;
+      *addr = (uint32_t)*next;
+      *next += bytes;
       return true;
     }
-    if (bytes > mem_) return false;
+    if (bytes > hi - lo) return false;
     for (int tries = 0; tries < 200; tries++) {
-      uint64_t a = at_end && tries == 0 ? mem_ - bytes
-                                        : (uint64_t)tern_rand_range(rng_, 0, (int64_t)((mem_ - bytes) / align)) * align;
+      uint64_t a = at_end && tries == 0
+                       ? hi - bytes
+                       : lo + (uint64_t)tern_rand_range(rng_, 0, (int64_t)((hi - lo - bytes) / align)) * align;
       bool ok = true;
       for (const auto &r : used_)
         if (a < r.hi && a + bytes > r.lo) {
@@ -389,13 +419,11 @@ class Placer {
     }
     return false;
   }
-  void reserve(uint64_t lo, uint64_t hi) { used_.push_back({lo, hi}); }
 
- private:
   size_t mem_;
   uint64_t *rng_;
   bool linear_;
-  size_t next_ = 0;
+  size_t next_ = 0, next_w_ = 0;
   std::vector<Region> used_;
 };
 
@@ -415,6 +443,8 @@ uint32_t random_k(uint64_t *rng);
 uint32_t random_n(uint64_t *rng);
 // A random good job (shape, format, tokens, data), placed.
 bool random_good_job(DevBench &b, Placer &pl, Job &j, uint64_t *rng);
+// random_good_job until one is placed (exits after 10000 tries).
+void place_random_good_job(DevBench &b, Placer &pl, Job &j, uint64_t *rng);
 // A descriptor that fails its checks (no memory traffic), with the code the model must give.
 Job random_bad_job(uint64_t *rng);
 // Random memory-model and AXI4-Lite timing (the plusargs +latency, +throttle, +reads win).

@@ -57,6 +57,34 @@ AxiMem &weight_port(DevBench &b) { return TB_WPORT_BYTES ? b.sim().wmem() : b.si
 
 // ---- bench: throughput of the 2B4T BitLinear shapes ----
 
+// A device with its weights in the array (WMEM_WORDS): a 2B4T shape is far larger than that
+// memory, so it runs as jobs of the rows whose weights fit it (as many whole row groups as
+// fit), all reading one resident slice of random weights (loaded before the run, not timed)
+// with the shape's activations, each writing its own rows. Checked against the model like
+// every job; the time to load the slices through wm_* is printed apart.
+bool wmem_slices(DevBench &b, Placer &pl, const Job &shape, uint64_t *rng, std::vector<Job> &jobs,
+                 std::vector<int> &tags) {
+  const uint32_t beats = (shape.k + kGeom.lanes - 1) / kGeom.lanes;
+  const uint32_t groups = std::max(1u, (uint32_t)TB_WMEM_WORDS / beats);
+  Job first = shape;
+  first.n = std::min(shape.n, groups * kGeom.rows);
+  if (!make_job(b, pl, first, rng, false)) {
+    std::fprintf(stderr, "bench: no room for a slice of %s\n", shape.what.c_str());
+    return false;
+  }
+  for (uint32_t done = 0; done < shape.n; done += first.n) {
+    Job j = first;
+    j.n = std::min(first.n, shape.n - done);
+    if (done && !pl.place(j.obytes(), &j.o)) {
+      std::fprintf(stderr, "bench: no room for the results of %s\n", shape.what.c_str());
+      return false;
+    }
+    tags.push_back(weight_port(b).add_tag(0, 0));
+    jobs.push_back(j);
+  }
+  return true;
+}
+
 struct RunFigures {
   uint64_t cycles = 0, ideal = 0, wbytes = 0;
   double secs = 0;
@@ -182,6 +210,10 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
       if ((uint64_t)r.tokens * ((shapes[si].k + kGeom.lanes - 1) / kGeom.lanes) > kActBuf && nofit.empty())
         nofit = tb_format("%s (K=%u) at T=%u needs more than the %u activation-buffer entries", shapes[si].name,
                           shapes[si].k, r.tokens, kActBuf);
+    if (kWmemBytes && r.shape_idx.size() > 1)
+      nofit =
+          tb_format("the slices of the layer's %zu projections do not fit the %" PRIu64 "-byte weight memory together",
+                    r.shape_idx.size(), kWmemBytes);
     if (!nofit.empty()) {
       tern_test_skip(&t, name.c_str(), nofit.c_str());
       continue;
@@ -196,6 +228,10 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
       Job j;
       j.k = shapes[si].k, j.n = shapes[si].n, j.fmt = r.fmt, j.tokens = r.tokens;
       j.what = shapes[si].name;
+      if (kWmemBytes) {  // the weights in the array's memory: the shape in slices of rows
+        if (!wmem_slices(b, pl, j, &rng, jobs, tags)) return 2;
+        continue;
+      }
       if (!make_job(b, pl, j, &rng, false)) {
         std::fprintf(stderr, "bench: no room\n");
         return 2;
@@ -207,7 +243,7 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
     RunFigures f = bench_run(b, jobs, tags, &rng);
     const char *fmtn = tern_format_name((tern_format)r.fmt);
     if (!t.failed) {
-      for (size_t i = 0; i < jobs.size() && jobs.size() > 1; i++) {
+      for (size_t i = 0; i < jobs.size() && r.shape_idx.size() > 1; i++) {
         const Job &j = b.jobs()[base + i];
         const uint64_t ideal = tern_job_cycles_tokens(kGeom, j.k, j.n, j.tokens);
         const uint64_t wb = weight_port(b).tag_bytes(tags[i]);
@@ -230,7 +266,9 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
       // port: a lone job's first activation load (K / 8 cycles) is not hidden behind another
       // job's weights, so the target holds for queued jobs (the layer, as decoding runs).
       const bool lone_wide = TB_WPORT_BYTES != 0 && jobs.size() == 1;
-      if (r.tokens == 1 && eff < 0.95) {
+      if (r.tokens == 1 && kWmemBytes) {  // no weight stream: the array's own utilisation
+        if (util < 0.95) std::printf("NOTE utilisation %.4f < 0.95 at T=1 (weights resident in slices)\n", util);
+      } else if (r.tokens == 1 && eff < 0.95) {
         if (lone_wide)
           std::printf(
               "NOTE weight-stream efficiency %.4f < 0.95 for a lone job (its activation load is not "
@@ -267,7 +305,8 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   // stays on the host and is not counted here.
   // (A device that serves T5 alone, the wide profile, gets its T5 figures only.)
   const bool have_t2 = layer_cycles_t2 > 0;
-  if (layer_cycles_t5 > 0 && (have_t2 || !(kFormats >> TERN_FMT_T2 & 1u))) {
+  // (a device with its weights in the array has no weight stream to project from)
+  if (layer_cycles_t5 > 0 && (have_t2 || !(kFormats >> TERN_FMT_T2 & 1u)) && !kWmemBytes) {
     const tern_layer_run t5 = {layer_cycles_t5, layer_wbytes_t5, layer_cycles_prefill, (double)kTMax};
     const tern_layer_run t2 = {have_t2 ? layer_cycles_t2 : layer_cycles_t5, have_t2 ? layer_wbytes_t2 : layer_wbytes_t5,
                                0, 0};

@@ -44,8 +44,7 @@ void suite_random(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
       if (tern_rand_next(&rng) % 20 == 0)
         j = random_bad_job(&rng);
       else
-        while (!random_good_job(b, pl, j, &rng)) {
-        }
+        place_random_good_job(b, pl, j, &rng);
     }
     done += n;
     if (one && bi != only) continue;  // replay: skip the batches before it (their data only)
@@ -173,8 +172,14 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
                      j.k = 77, j.n = 31, j.fmt = (kFormats >> TERN_FMT_T2 & 1u) ? TERN_FMT_T2 : TERN_FMT_T5;
                      j.tokens = 3;
                      fit(&j.k, &j.tokens);
-                     j.w = (uint32_t)(M - round_w(j.wbytes()));  // weights end at the end (of a beat)
-                     j.a = (uint32_t)(j.w - j.abytes());
+                     if (kWmemBytes) {  // the weights end at the end of the weight memory
+                       j.w = (uint32_t)(kWmemBytes - round_w(j.wbytes()));
+                       pl.reserve(j.w, kWmemBytes);
+                       j.a = (uint32_t)(M - j.abytes());
+                     } else {
+                       j.w = (uint32_t)(M - round_w(j.wbytes()));  // weights end at the end (of a beat)
+                       j.a = (uint32_t)(j.w - j.abytes());
+                     }
                      j.o = (uint32_t)(j.a - j.obytes());
                      pl.reserve(j.o, M);
                      fill_job(b, j, rng, true);
@@ -183,7 +188,7 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
                      k2.k = 41, k2.n = 6, k2.fmt = TERN_FMT_T5, k2.tokens = 2;
                      fit(&k2.k, &k2.tokens);
                      k2.o = (uint32_t)(M - k2.obytes());  // the last result byte is the last byte of memory
-                     pl.place(round_w(k2.wbytes()), &k2.w, false, kWAlign);
+                     pl.place_w(round_w(k2.wbytes()), &k2.w);
                      pl.place(k2.abytes(), &k2.a);
                      fill_job(b, k2, rng, true);
                      k2.expect_code = 0;
@@ -191,29 +196,44 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
                    }});
 
   // Bus errors. The RTL may write part of the results; the memory compare allows that.
-  auto bus_case = [&](const char *name, std::function<void(Job &, Placer &, uint64_t *)> spoil, bool inject) {
-    cases.push_back({name, [&b, spoil, inject](Placer &pl, uint64_t *rng) {
+  // (code: W_RANGE for weights past the device's own weight memory)
+  auto bus_case = [&](const char *name, std::function<void(Job &, Placer &, uint64_t *)> spoil, bool inject,
+                      uint32_t code = TERN_DEVERR_BUS_ERROR) {
+    cases.push_back({name, [&b, spoil, inject, code](Placer &pl, uint64_t *rng) {
                        pl.reserve(b.mem_size() - 131072, b.mem_size());  // where the spoiled regions go
                        Job g0 = good(b, pl, rng, 150, 9, TERN_FMT_T5, 1);
                        Job j = good(b, pl, rng, 300, 60, (uint32_t)(tern_rand_next(rng) & 1), 2);
                        spoil(j, pl, rng);
-                       j.expect_code = TERN_DEVERR_BUS_ERROR;
+                       j.expect_code = (int)code;
                        j.model_bus_error = inject;
-                       j.what = "bus error";
+                       j.what = code == TERN_DEVERR_BUS_ERROR ? "bus error" : "weights out of range";
                        Job g1 = good(b, pl, rng, 123, 17, (uint32_t)(tern_rand_next(rng) & 1), 3);
                        Job g2 = good(b, pl, rng, 64, 5, TERN_FMT_T2, 1);
                        return std::vector<std::vector<Job>>{{j}, {g0}, {g0, j, g1}, {g2}};
                      }});
   };
-  bus_case(
-      "device/errors/BUS_ERROR weights: last beat beyond memory",
-      [M](Job &j, Placer &, uint64_t *) { j.w = (uint32_t)(M - round_w(j.wbytes()) + kWAlign); }, false);
-  bus_case(
-      "device/errors/BUS_ERROR weights far beyond memory", [](Job &j, Placer &, uint64_t *) { j.w = 0x80000000u; },
-      false);
-  bus_case(
-      "device/errors/BUS_ERROR weights at the top of the address space",
-      [](Job &j, Placer &, uint64_t *) { j.w = kUnreachable; }, false);
+  if (kWmemBytes) {  // the weights in the device's own memory: W_RANGE, before any traffic
+    bus_case(
+        "device/errors/W_RANGE weights: last beat past the weight memory",
+        [](Job &j, Placer &, uint64_t *) { j.w = (uint32_t)(kWmemBytes - round_w(j.wbytes()) + kWAlign); }, false,
+        TERN_DEVERR_W_RANGE);
+    bus_case(
+        "device/errors/W_RANGE weights far past the weight memory",
+        [](Job &j, Placer &, uint64_t *) { j.w = 0x80000000u; }, false, TERN_DEVERR_W_RANGE);
+    bus_case(
+        "device/errors/W_RANGE weights at the top of the address space",
+        [](Job &j, Placer &, uint64_t *) { j.w = kUnreachable; }, false, TERN_DEVERR_W_RANGE);
+  } else {
+    bus_case(
+        "device/errors/BUS_ERROR weights: last beat beyond memory",
+        [M](Job &j, Placer &, uint64_t *) { j.w = (uint32_t)(M - round_w(j.wbytes()) + kWAlign); }, false);
+    bus_case(
+        "device/errors/BUS_ERROR weights far beyond memory", [](Job &j, Placer &, uint64_t *) { j.w = 0x80000000u; },
+        false);
+    bus_case(
+        "device/errors/BUS_ERROR weights at the top of the address space",
+        [](Job &j, Placer &, uint64_t *) { j.w = kUnreachable; }, false);
+  }
   bus_case(
       "device/errors/BUS_ERROR activations beyond memory",
       [M](Job &j, Placer &, uint64_t *) { j.a = (uint32_t)(M - j.abytes() + 8); }, false);
@@ -235,6 +255,7 @@ void suite_errors(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
                  {"device/errors/BUS_ERROR SLVERR on an activation read", 1, AxiMem::kSlverr},
                  {"device/errors/BUS_ERROR SLVERR on a result write", 2, AxiMem::kSlverr}};
   for (const Inject &in : injects) {
+    if (kWmemBytes && (in.where == 0 || in.where == 3)) continue;  // no weight stream on the bus
     const int where = in.where;
     const uint8_t resp = in.resp;
     cases.push_back({in.name, [&b, where, resp](Placer &pl, uint64_t *rng) {
@@ -420,9 +441,7 @@ void suite_reset(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     Placer pl(b.mem_size(), &rng);
     const size_t nj = (size_t)tern_rand_range(&rng, 1, kBatchMax);
     std::vector<Job> batch(nj);
-    for (auto &j : batch)
-      while (!random_good_job(b, pl, j, &rng)) {
-      }
+    for (auto &j : batch) place_random_good_job(b, pl, j, &rng);
     uint64_t est = 0;
     for (auto &j : batch) est += tern_job_cycles_tokens(kGeom, j.k, j.n, j.tokens) + j.wbytes() / 8;
     // When: soon after the doorbells, at a random cycle of the batch, or while a write
@@ -464,9 +483,7 @@ void suite_reset(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
     // A good job (or two) after the reset.
     Placer pl2(b.mem_size(), &rng);
     std::vector<Job> next((size_t)tern_rand_range(&rng, 1, 2));
-    for (auto &j : next)
-      while (!random_good_job(b, pl2, j, &rng)) {
-      }
+    for (auto &j : next) place_random_good_job(b, pl2, j, &rng);
     b.set_irq_en(true);
     if (!b.failed()) run_batch(b, next, &rng);
   }

@@ -28,6 +28,10 @@
 //                                         // without). The calls below act on both models:
 //   sim.configure_mem(cfg), sim.add_error_range(lo, hi, resp), sim.clear_error_ranges(),
 //   sim.mem_idle(), sim.mem_violation() ("" or the first protocol fault of either port)
+//   void sim.wmem_load(image, lo, hi, rows, slice)  // the weight memory (tern_device WMEM_WORDS):
+//                                         // writes every row slice (slice bytes, rows a beat)
+//                                         // of the beats that bytes [lo, hi) of the weight
+//                                         // memory's image touch, one a cycle through wm_*
 //   void sim.set_lite(LiteConfig)         // random VALID delays (0..max_delay cycles) on AW, W, AR
 //                                         // and READY probability on B, R (default: none, 1.0)
 //   const std::string &sim.lite_violation()  // "" or the first AXI4-Lite protocol fault seen
@@ -113,6 +117,7 @@ class DeviceSim {
     d->axi_rlast_i = 0;
     d->axiw_arready_i = d->axiw_rvalid_i = d->axiw_rlast_i = 0;
     d->axiw_rresp_i = 0;
+    d->wm_we_i = 0;
     wports_ = AxiPorts();
     set_rdata(d->axiw_rdata_i, wports_);
     mem_.reset();
@@ -129,6 +134,26 @@ class DeviceSim {
       lite_check_idle();
       tick();
     }
+  }
+
+  void wmem_load(const uint8_t *image, uint64_t lo, uint64_t hi, unsigned rows, unsigned slice) {
+    auto *d = tb_.dut();
+    const uint64_t beat = (uint64_t)rows * slice;
+    if (hi <= lo || beat == 0) return;
+    lite_idle();
+    for (uint64_t w = lo / beat; w * beat < hi; w++)
+      for (unsigned r = 0; r < rows; r++) {
+        const uint64_t at = w * beat + (uint64_t)r * slice;
+        if (at + slice <= lo || at >= hi) continue;
+        d->wm_we_i = 1;
+        d->wm_row_i = r;
+        d->wm_word_i = (uint32_t)w;
+        tb_put_bytes(d->wm_data_i, image + at, slice);
+        pre_edge();
+        lite_check_idle();
+        tick();
+      }
+    d->wm_we_i = 0;
   }
 
   bool run_until_irq(uint64_t max_cycles) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 // The clock of a Verilated model: context, clock, synchronous reset, VCD tracing, plusargs
-// (Testbench<Model>, Plusargs), and printf into a std::string. Part of the rtl transport's
+// (Testbench<Model>, Plusargs), printf into a std::string, and byte strings in and out of ports
+// of any width (tb_put_bytes, tb_get_bytes). Part of the rtl transport's
 // vdevice library (device_sim.h runs the device top with it); the benches in sim/verilator/
 // build on it through sim/verilator/tb.h, which adds the bench-only helpers.
 //
@@ -160,5 +161,27 @@ class Testbench {
   uint64_t cycle_;
   std::string coverage_prefix_;
 };
+
+// Ports of up to 64 bits are integers in Verilator; wider ones are VlWide<words>.
+template <typename T>
+inline void tb_put_bytes(T &port, const uint8_t *bytes, size_t nbytes) {
+  uint64_t v = 0;
+  for (size_t i = 0; i < nbytes && i < 8; i++) v |= (uint64_t)bytes[i] << (8 * i);
+  port = (T)v;
+}
+template <std::size_t W>
+inline void tb_put_bytes(VlWide<W> &port, const uint8_t *bytes, size_t nbytes) {
+  for (size_t w = 0; w < W; w++) port[w] = 0;
+  for (size_t i = 0; i < nbytes && i < 4 * W; i++) port[i / 4] |= (uint32_t)bytes[i] << (8 * (i % 4));
+}
+template <typename T>
+inline void tb_get_bytes(const T &port, uint8_t *bytes, size_t nbytes) {
+  uint64_t v = (uint64_t)port;
+  for (size_t i = 0; i < nbytes; i++) bytes[i] = i < 8 ? (uint8_t)(v >> (8 * i)) : 0;
+}
+template <std::size_t W>
+inline void tb_get_bytes(const VlWide<W> &port, uint8_t *bytes, size_t nbytes) {
+  for (size_t i = 0; i < nbytes; i++) bytes[i] = i < 4 * W ? (uint8_t)(port[i / 4] >> (8 * (i % 4))) : 0;
+}
 
 #endif  // TERN_VTB_H
