@@ -90,6 +90,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=int8 MAC_KIND=1 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=free FREE_RUN=1 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=wtile FREE_RUN=1 WMEM_WORDS=8192 TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=wtbeat ROWS=5 LANES=10 FREE_RUN=1 WMEM_WORDS=8192 WM_BEAT=1 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr memctl
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) csr CFG=ardec AR_DECODE_REG=1
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) memctl CFG=piped OUT_REGS=2

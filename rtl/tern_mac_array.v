@@ -39,6 +39,10 @@ module tern_mac_array #(
   // loaded through wm_*; a job reads its beats from word cfg_wbase_i on, w_* are unused. 0:
   // weight beats on w_*.
   parameter integer WMEM_WORDS = 0,
+  // WMEM_WORDS > 0: 1 = the write port takes a whole T5 beat a cycle (every row's slice of word
+  // wm_word_i, decoded in logic; wm_row_i unused), 0 = one row's slice a cycle (decoded by the
+  // T5 table)
+  parameter integer WM_BEAT  = 0,
   // weight formats served (bit f: format f); without T2 (the wide profile) the T5 decoder in
   // logic has no T2/T5 select
   parameter integer FORMATS  = `TERN_FORMATS_MASK,
@@ -46,7 +50,8 @@ module tern_mac_array #(
   parameter integer LRW      = (LANES > 1) ? $clog2(LANES) : 1,  // bits of a lane index
   parameter integer RRW      = (ROWS > 1) ? $clog2(ROWS) : 1,    // bits of a row index
   parameter integer WAW      = (WMEM_WORDS > 1) ? $clog2(WMEM_WORDS) : 1,   // bits of a word
-  parameter integer WBY      = (LANES >= 5) ? LANES / 5 : 1     // bytes of a row's T5 slice
+  parameter integer WBY      = (LANES >= 5) ? LANES / 5 : 1,    // bytes of a row's T5 slice
+  parameter integer WMD      = (WM_BEAT != 0) ? ROWS * WBY : WBY   // bytes of a write
 ) (
   input  wire                      clk_i,
   input  wire                      rst_ni,     // synchronous, active low
@@ -70,12 +75,12 @@ module tern_mac_array #(
   output wire                      w_ready_o,
   input  wire [WB*ROWS*LANES-1:0]  w_data_i,
   // WMEM_WORDS > 0: the weight memory's write port: row wm_row_i's T5 slice (LANES / 5 bytes)
-  // of word wm_word_i, whole; it takes effect within 5 cycles, and no job may read a word
-  // being written
+  // of word wm_word_i, whole (WM_BEAT: the whole beat, every row's slice); it takes effect
+  // within 5 cycles, and no job may read a word being written
   input  wire                      wm_we_i,
   input  wire [RRW-1:0]            wm_row_i,
   input  wire [WAW-1:0]            wm_word_i,
-  input  wire [8*WBY-1:0]          wm_data_i,
+  input  wire [8*WMD-1:0]          wm_data_i,
   // activation beats, lane l = a_data_i[8l+7:8l]
   input  wire                      a_valid_i,
   output wire                      a_ready_o,
@@ -451,9 +456,11 @@ module tern_mac_array #(
 
   // WMEM_WORDS > 0: the word of the beat in S0 (loaded every cycle: the pipeline never holds)
   // and the write port reach the rows' tiles through a copy per group of RGRP rows, then a
-  // copy per row (in g_row). A write's slice is decoded once, here, into the row's codes (T5
-  // decode in logic, then a register): {we, row, word, codes}.
-  localparam integer WRB = 1 + RRW + WAW + 2 * LANES;
+  // copy per row (in g_row). A write's slice is decoded once, here, into the row's codes (by
+  // the T5 table, then a register): {we, row, word, codes}. WM_BEAT: the whole beat, decoded
+  // in logic, and each group's copy carries its RGRP rows' codes: {we, row, word, codes x RGRP}.
+  localparam integer WRC = (WM_BEAT != 0) ? RGRP : 1;         // rows' codes in a group copy
+  localparam integer WRB = 1 + RRW + WAW + 2 * LANES * WRC;
   generate
     if (WMEM_WORDS > 0) begin : g_wmem
       if (FREE_RUN == 0 || MAC_KIND != 0 || FORMATS != (1 << `TERN_FMT_T5) || LANES % 5 != 0 ||
@@ -464,21 +471,21 @@ module tern_mac_array #(
       reg  [WAW-1:0]      wptr_q;    // the current beat's word
       reg  [WAW-1:0]      s0_wa_q;   // the word of the beat in S0
       reg  [RRW+WAW:0]    wa_q;      // {we, row, word}, beside the decoder's data register
-      reg  [WRB-1:0]      wr_q;      // ... and the decoded codes
-      wire [2*LANES-1:0]  wcodes;
+      localparam integer WDR = (WM_BEAT != 0) ? ROWS : 1;     // rows a write decodes
+      wire [2*LANES*WDR-1:0] wcodes;
       wire [WAW*NGRP-1:0] grp_ra;
       wire [WRB*NGRP-1:0] grp_wr;
       wire                unused_w = ^{w_valid_i, w_data_i, s1_codes_q};
       tern_weight_decoder #(
-        .ROWS   (1),
+        .ROWS   (WDR),
         .LANES  (LANES),
-        .T5_ROM (1),
+        .T5_ROM ((WM_BEAT != 0) ? 0 : 1),
         .WB     (2),
         .T2     (0)
       ) u_wdec (
         .clk_i    (clk_i),
         .load_i   (1'b1),
-        .beat_i   ({{(2 * LANES - 8 * WBY){1'b0}}, wm_data_i}),
+        .beat_i   ({{(2 * LANES * WDR - 8 * WMD){1'b0}}, wm_data_i}),
         .fmt_t5_i (1'b1),
         .codes_o  (wcodes)
       );
@@ -487,9 +494,16 @@ module tern_mac_array #(
         else if (step) wptr_q <= wptr_q + {{(WAW-1){1'b0}}, 1'b1};
         s0_wa_q <= wptr_q;
         wa_q    <= {wm_we_i, wm_row_i, wm_word_i};
-        wr_q    <= {wa_q, wcodes};
       end
+      // the rows past ROWS of the last group: codes 0 (those rows do not exist)
+      wire [2*LANES*RGRP*NGRP-1:0] wcodes_g = {{(2 * LANES * (RGRP * NGRP - WDR)){1'b0}}, wcodes};
+      wire unused_wcodes_g = ^wcodes_g;   // (one slice a write: the first row's codes only)
       for (gi = 0; gi < NGRP; gi = gi + 1) begin : g_g
+        reg [WRB-1:0] wr_q;   // the decoder's register, then this group's write, registered
+        always @(posedge clk_i) begin
+          if (WM_BEAT != 0) wr_q <= {wa_q, wcodes_g[2*LANES*RGRP*gi +: 2*LANES*WRC]};
+          else              wr_q <= {wa_q, wcodes_g[0 +: 2*LANES*WRC]};
+        end
         tern_rep_ff #(.W(WAW)) u_ra (
           .clk_i (clk_i),
           .d_i   (s0_wa_q),
@@ -541,11 +555,15 @@ module tern_mac_array #(
             .d_i   (g_wmem.grp_ra[WAW*G +: WAW]),
             .q_o   (ra)
           );
+          // the group copy's {we, row, word, codes x WRC}: this row's write (WM_BEAT: every
+          // row takes every write, its own codes)
+          localparam integer CB = 2 * LANES * WRC;             // codes bits in a group copy
+          localparam integer CR = (WM_BEAT != 0) ? (r % RGRP) : 0;
+          wire [WRB-1:0] gw = g_wmem.grp_wr[WRB*G +: WRB];
+          wire row_hit = (WM_BEAT != 0) ? 1'b1 : (gw[CB + WAW +: RRW] == R_ROW);
           tern_rep_ff #(.W(1 + WAW + 2 * LANES)) u_wr (
             .clk_i (clk_i),
-            .d_i   ({g_wmem.grp_wr[WRB*G + WRB - 1] &
-                     (g_wmem.grp_wr[WRB*G + WAW + 2 * LANES +: RRW] == R_ROW),
-                     g_wmem.grp_wr[WRB*G +: WAW + 2 * LANES]}),
+            .d_i   ({gw[WRB-1] & row_hit, gw[CB +: WAW], gw[2*LANES*CR +: 2*LANES]}),
             .q_o   ({we, wa, wc})
           );
           tern_wtile #(.LANES(LANES), .WORDS(WMEM_WORDS), .AW(WAW)) u_wtile (

@@ -70,10 +70,15 @@ static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 #define TB_WMEM_WORDS 0
 #endif
 static const bool kWmem = TB_WMEM_WORDS > 0;
+// TB_WM_BEAT: the weight memory's write port takes a whole beat (every row's slice) a write
+#ifndef TB_WM_BEAT
+#define TB_WM_BEAT 0
+#endif
 static const uint64_t kQueueCycles = TB_FREE_RUN ? 2 + (kWmem ? 2 : 0) : 0;
 // The formats the array serves: T2 becomes T5 where it serves T5 alone.
 static tern_format served(tern_format f) { return kWmem ? TERN_T5 : f; }
-static const size_t kWby = TB_LANES / 5 ? TB_LANES / 5 : 1;  // bytes of a row's slice of a T5 beat
+static const size_t kWby = TB_LANES / 5 ? TB_LANES / 5 : 1;     // bytes of a row's slice of a T5 beat
+static const size_t kWmd = TB_WM_BEAT ? TB_ROWS * kWby : kWby;  // bytes of a write
 #ifndef TB_INT8
 #define TB_INT8 0
 #endif
@@ -278,12 +283,13 @@ class ArrayBench {
       d->wm_we_i = 1;
       d->wm_row_i = row;
       d->wm_word_i = word;
-      tb_put_bytes(d->wm_data_i, src, kWby);
+      tb_put_bytes(d->wm_data_i, src, kWmd);
       tb_.tick();
     };
-    std::vector<uint8_t> junk(kWby);
+    std::vector<uint8_t> junk(kWmd);
+    const uint32_t writes = TB_WM_BEAT ? 1 : kGeom.rows;  // per word
     for (uint32_t w = 0; w < beats; w++)
-      for (uint32_t r = 0; r < kGeom.rows; r++) {
+      for (uint32_t r = 0; r < writes; r++) {
         if (junk_first) {
           for (auto &b : junk) b = (uint8_t)tern_rand_next(rng);
           put(r, base + w, junk.data());
@@ -343,7 +349,7 @@ class ArrayBench {
     const uint64_t model = tern_job_cycles_tokens(kGeom, j.k, j.n, T) + kQueueCycles;
     const uint64_t limit = 64 * model + 100000;
     uint64_t rng = flow_seed;
-    std::vector<uint8_t> garbage(bb + kGeom.lanes);
+    std::vector<uint8_t> garbage(bb + kGeom.lanes + (TB_WM_BEAT ? bb : 0));  // (WM_BEAT: junk beats)
     for (auto &b : garbage) b = (uint8_t)tern_rand_next(&rng);
 
     uint32_t wbase = 0;
@@ -401,7 +407,7 @@ class ArrayBench {
         d->wm_we_i = 1;
         d->wm_row_i = (uint32_t)(tern_rand_next(&rng) % kGeom.rows);
         d->wm_word_i = w < wbase ? w : w + beats;
-        tb_put_bytes(d->wm_data_i, garbage.data() + tern_rand_next(&rng) % (bb / 2), kWby);
+        tb_put_bytes(d->wm_data_i, garbage.data() + tern_rand_next(&rng) % (bb / 2), kWmd);
       }
       tb_.settle();
 
