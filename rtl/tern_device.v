@@ -25,6 +25,10 @@
 // (or the SoC's loader) writes it through wm_*: one row's slice of one beat a cycle (bytes
 // r * LANES / 5 .. of the beat at word w go to row r of word w), while no job that reads those
 // words is queued or running. Only T5 is served.
+//
+// Both (WPORT_BYTES = the T5 beat and WMEM_WORDS > 0): the weight port streams every job's
+// weights into that memory as a ring (tern_job_engine RING); W_ADDR is a memory address as with
+// the port alone, wm_* are unused, and no weight FIFO is built.
 
 `default_nettype none
 
@@ -45,7 +49,7 @@ module tern_device #(
   // and QUEUE_DEPTH = 1 (the spec's generator checks every board's choice).
   parameter integer SMALL         = `TERN_SMALL,
   parameter integer WPORT_BYTES   = 0,   // a weight port of this beat (0: none)
-  parameter integer WMEM_WORDS    = 0,   // the weight memory in the array (0: none; WPORT_BYTES 0)
+  parameter integer WMEM_WORDS    = 0,   // the weight memory in the array (0: none; a ring with WPORT_BYTES)
   parameter integer T5_ROM        = 1,   // T5 decode: 1 tables (block RAM), 0 logic (no RAM output
                                          // on the path to the array: the wide profile's timing)
   parameter integer WPB           = (WPORT_BYTES > 0) ? WPORT_BYTES : 8,  // weight port beat bytes

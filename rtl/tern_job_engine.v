@@ -3,7 +3,8 @@
 // AXI4 master port (64-bit), and with WPORT_BYTES > 0 a second, read-only one as wide as a T5
 // weight beat that carries the weights alone (one beat a cycle for arrays whose beat a 64-bit
 // port cannot feed), or with WMEM_WORDS > 0 no weight traffic at all: the weights live in the
-// array (tern_mac_array WMEM_WORDS), loaded through wm_*, and W_ADDR addresses them there.
+// array (tern_mac_array WMEM_WORDS), loaded through wm_*, and W_ADDR addresses them there;
+// with both, the weight port streams into the array's memory as a ring (RING, below).
 // docs/architecture.md has the block diagram and the cycle budget.
 //
 // Jobs flow through three in-order stages over two job slots (0 and 1, used alternately):
@@ -123,19 +124,25 @@ module tern_job_engine #(
   localparam integer ABW      = (ACT_BUF_BEATS > 1) ? $clog2(ACT_BUF_BEATS) : 1;  // bank index bits
   localparam integer TOKW     = $clog2(T_MAX + 1);
   localparam integer FWL      = $clog2(RD_FIFO_WORDS + 1);
-  localparam integer CREDIT_W = FWL;                 // credit 0 .. RD_FIFO_WORDS
+  // credit 0 .. RD_FIFO_WORDS (the weight FIFO), or 0 .. WMEM_WORDS (the ring in the array)
+  localparam integer CREDIT_W = (WPORT_BYTES > 0 && WMEM_WORDS > 0) ? $clog2(WMEM_WORDS + 1) : FWL;
   localparam integer OUTST    = 8;                   // read bursts in flight
   localparam integer OUTW     = $clog2(OUTST + 1);
   localparam [31:0]  T2_BB_U  = T2_BB;
   localparam [31:0]  T5_BB_U  = T5_BB;
   localparam [31:0]  LANES_U  = LANES;
   localparam [31:0]  FIFO_U   = RD_FIFO_WORDS;
+  localparam [31:0]  WORDS_U  = WMEM_WORDS;
+  localparam integer RW       = WMW + 2;             // RING counters: a sign bit above the word count
   localparam [1:0]   FMT_T5   = `TERN_FMT_T5;
   localparam [7:0]   E_BUS    = `TERN_DEVERR_BUS_ERROR;
   // read tags: {weights?, slot}
   localparam integer TAG_W = 2;
   localparam [0:0]   WIDE  = (WPORT_BYTES > 0) ? 1'b1 : 1'b0;
   localparam [0:0]   WMEM  = (WMEM_WORDS > 0) ? 1'b1 : 1'b0;
+  // both: the weight port's beats stream into the array's memory as a ring (W_ADDR in memory)
+  localparam [0:0]   RING  = WIDE & WMEM;
+  localparam [0:0]   RESIDENT = WMEM & ~WIDE;   // the weights resident there (W_ADDR in it)
   // the array without a global enable (tern_mac_array FREE_RUN) and the wide timing options
   localparam [0:0]   FREE  = WIDE | WMEM;
   localparam integer T5L2  = (T5_BB > 1) ? $clog2(T5_BB) : 1;
@@ -151,7 +158,7 @@ module tern_job_engine #(
       // at most 128 (AXI4 data is at most 1024 bits)
       tern_job_engine_wport_needs_t5_beat_of_power_of_two_bytes u_bad ();
     end
-    if (WMEM_WORDS > 0 && (WPORT_BYTES != 0 || FORMATS != (1 << `TERN_FMT_T5) || T5_BB < 8 ||
+    if (WMEM_WORDS > 0 && ((WPORT_BYTES != 0 && WPORT_BYTES != T5_BB) || FORMATS != (1 << `TERN_FMT_T5) || T5_BB < 8 ||
                            (T5_BB & (T5_BB - 1)) != 0 || LANES % 5 != 0)) begin : g_bad_wmem
       // the weight memory holds T5 beats of a power of two bytes (W_ADDR / beat by a shift)
       tern_job_engine_wmem_needs_t5_beat_of_power_of_two_bytes u_bad ();
@@ -171,7 +178,7 @@ module tern_job_engine #(
 
   tern_job_planner #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS),
-    .FORMATS(FORMATS), .W_WORD_BYTES(W_WORD), .W_LIMIT(WMEM_WORDS),
+    .FORMATS(FORMATS), .W_WORD_BYTES(W_WORD), .W_LIMIT(RESIDENT ? WMEM_WORDS : 0),
     .CHECK_REG(SLOTS == 1 ? 1 : 0)   // the small device: its planner's latency is not hidden
   ) u_planner (
     .clk_i          (clk_i),
@@ -393,6 +400,7 @@ module tern_job_engine #(
   wire [8:0]  wrd_issue_beats;
   wire        w_tag_valid;     // a weight-port burst is in flight (an R beat may come)
   wire        w_slot;          // slot of the weight port's R beat
+  wire        wrd_iss_slot;    // slot of the weight burst being issued
   wire [1:0]  wrd_out_nz;      // per slot: weight-port bursts in flight
   wire        w_r_beat = axiw_rvalid_i & axiw_rready_o;
   wire        w_r_err  = w_r_beat & (axiw_rresp_i != 2'b00);
@@ -428,6 +436,7 @@ module tern_job_engine #(
         .r_tag_o       (w_tag)
       );
       assign w_slot = (SLOTS > 1) ? w_tag : 1'b0;
+      assign wrd_iss_slot = wiss_slot;
       wire w_burst_end = w_r_beat & axiw_rlast_i;
       reg [OUTW-1:0] out_q [0:1];
       integer wi;
@@ -452,6 +461,7 @@ module tern_job_engine #(
       assign wrd_issue_beats = 9'd0;
       assign w_tag_valid     = 1'b0;
       assign w_slot          = 1'b0;
+      assign wrd_iss_slot    = 1'b0;
       assign wrd_out_nz      = 2'b00;
       assign axiw_araddr_o   = 32'd0;
       assign axiw_arlen_o    = 8'd0;
@@ -643,10 +653,11 @@ module tern_job_engine #(
   wire [FWL-1:0] unused_wf_level;   // the credit counter credit_q bounds it
   wire          wf_pop;
   wire          wf_in_valid = WIDE ? (axiw_rvalid_i & w_tag_valid) : (r_here & r_is_w);
-  wire          wf_push = wf_in_valid & wf_in_ready;
+  wire          wf_push = wf_in_valid & wf_in_ready & ~WMEM;   // (WMEM: no words go in)
   wire          wf_slot = WIDE ? w_slot : r_slot;
   wire [WFW-1:0] wf_in_data;
-  assign axiw_rready_o = WIDE & w_tag_valid & wf_in_ready;
+  // (RING: every beat is taken; the credit keeps room for it in the ring)
+  assign axiw_rready_o = RING ? w_tag_valid : (WIDE & w_tag_valid & wf_in_ready);
   generate
     if (WIDE) begin : g_wf_wide
       assign wf_in_data = axiw_rdata_i;
@@ -698,11 +709,16 @@ module tern_job_engine #(
                                                     : {(CREDIT_W+9){1'b0}}) :
                                  (rd_issue && rd_issue_tag[1]) ? {{CREDIT_W{1'b0}}, rd_issue_beats}
                                                                 : {(CREDIT_W+9){1'b0}};
-  wire [CREDIT_W+8:0] credit_d = {9'd0, credit_q} - issued_w + {{(CREDIT_W+8){1'b0}}, wf_pop};
+  wire                ring_free;   // RING: a word freed this cycle
+  wire [RW-1:0]       ring_skip;   // RING: the words of a failed job's unread beats, freed at its end
+  wire                a_gate;      // RING: the feed may show the array its head beat (else 1)
+  wire [WMW-1:0]      ring_wbase;  // RING: the exec job's first beat's word
+  wire [CREDIT_W+8:0] credit_d = {9'd0, credit_q} - issued_w + {{(CREDIT_W+8){1'b0}}, wf_pop | ring_free} +
+                                 {{(CREDIT_W+9-RW){1'b0}}, ring_skip};
   wire [8:0]          unused_credit_d = credit_d[CREDIT_W+8:CREDIT_W];   // 0 .. RD_FIFO_WORDS
   always @(posedge clk_i) begin
     if (!rst_ni) begin
-      credit_q <= FIFO_U[CREDIT_W-1:0];
+      credit_q <= RING ? WORDS_U[CREDIT_W-1:0] : FIFO_U[CREDIT_W-1:0];
     end else begin
       credit_q <= credit_d[CREDIT_W-1:0];
     end
@@ -1048,10 +1064,58 @@ module tern_job_engine #(
     .in_ready_o  (unused_ff_ready),
     .in_data_i   (fd_rdata_w),
     .out_valid_o (ff_out_valid),
-    .out_ready_i (arr_a_ready),
+    .out_ready_i (arr_a_ready & a_gate),
     .out_data_o  (ff_out_data),
     .level_o     (ff_level)
   );
+
+  // RING: the weight port's beats stream into the array's own memory as a ring (tern_wring),
+  // through the array's write port; otherwise that port is the device's wm_* (RESIDENT).
+  localparam integer AWMB = RING ? T5_BB : WMB;   // bytes of the array's writes
+  wire                arr_wm_we;
+  wire [WMR-1:0]      arr_wm_row;
+  wire [WMW-1:0]      arr_wm_word;
+  wire [8*AWMB-1:0]   arr_wm_data;
+  generate
+    if (RING) begin : g_ring
+      assign arr_wm_we   = w_r_beat;
+      assign arr_wm_row  = {WMR{1'b0}};
+      assign arr_wm_data = axiw_rdata_i[8*AWMB-1:0];
+      wire unused_wm_port = ^{wm_we_i, wm_row_i, wm_word_i, wm_data_i};
+      tern_wring #(.WORDS(WMEM_WORDS), .WMW(WMW), .RW(RW)) u_ring (
+        .clk_i         (clk_i),
+        .rst_ni        (rst_ni),
+        .take_i        (f_go & (fphase_q == F_W) & wrd_cmd_ready),
+        .fs_i          (fs),
+        .issue_i       (wrd_issue),
+        .issue_beats_i (wrd_issue_beats),
+        .issue_slot_i  (wrd_iss_slot),
+        .r_beat_i      (w_r_beat),
+        .wp_o          (arr_wm_word),
+        .x_i           (x),
+        .start_i       (x_ok_start),
+        .wait_i        (estate_q == E_WAIT),
+        .end_i         (estate_q == E_END),
+        .end_err_i     (err_q),
+        .a_hs_i        (ff_out_valid & running & a_gate & arr_a_ready),
+        .tok_m1_i      (x_tok_m1_q),
+        .gate_o        (a_gate),
+        .wbase_o       (ring_wbase),
+        .free_o        (ring_free),
+        .skip_o        (ring_skip)
+      );
+    end else begin : g_no_ring
+      assign a_gate     = 1'b1;
+      assign ring_skip  = {RW{1'b0}};
+      assign ring_free  = 1'b0;
+      assign ring_wbase = {WMW{1'b0}};
+      assign arr_wm_we   = wm_we_i & WMEM;
+      assign arr_wm_row  = wm_row_i;
+      assign arr_wm_word = wm_word_i;
+      assign arr_wm_data = wm_data_i;
+      wire unused_ring = ^{wrd_iss_slot, wrd_issue_beats};
+    end
+  endgenerate
 
   // The array (reset with the device, and for one cycle when a running job fails).
   wire                    arr_r_valid, arr_r_last, wr_r_ready;
@@ -1064,12 +1128,12 @@ module tern_job_engine #(
   // WMEM: the job's first beat's word in the array's memory (W_ADDR / beat bytes), which the
   // array takes with start_i, like the other cfg_* (a slot field: no logic but the slot mux)
   wire [31:0]     x_w = DIRECT ? plan_w : s_w_q[x];
-  wire [WMW-1:0]  wbase = x_w[T5L2 +: WMW];
+  wire [WMW-1:0]  wbase = RING ? ring_wbase : x_w[T5L2 +: WMW];
   wire            unused_x_w = ^x_w;   // (the planner keeps the word within WMEM_WORDS)
 
   tern_mac_array #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .T5_ROM(T5_ROM), .FREE_RUN(FREE ? 1 : 0),
-    .WMEM_WORDS(WMEM_WORDS), .FORMATS(FORMATS)
+    .WMEM_WORDS(WMEM_WORDS), .WM_BEAT(RING ? 1 : 0), .FORMATS(FORMATS)
   ) u_array (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni & ~abort_q),
@@ -1086,11 +1150,11 @@ module tern_job_engine #(
     .w_valid_i    (wq_out_valid & running),
     .w_ready_o    (arr_w_ready),
     .w_data_i     (wq_out_data),
-    .wm_we_i      (wm_we_i & WMEM),
-    .wm_row_i     (wm_row_i),
-    .wm_word_i    (wm_word_i),
-    .wm_data_i    (wm_data_i),
-    .a_valid_i    (ff_out_valid & running),
+    .wm_we_i      (arr_wm_we),
+    .wm_row_i     (arr_wm_row),
+    .wm_word_i    (arr_wm_word),
+    .wm_data_i    (arr_wm_data),
+    .a_valid_i    (ff_out_valid & running & a_gate),
     .a_ready_o    (arr_a_ready),
     .a_data_i     (ff_out_data),
     .r_valid_o    (arr_r_valid),

@@ -49,6 +49,10 @@ lint tern_device -GROWS=16 -GLANES=40 -GWPORT_BYTES=128 -GT5_ROM=0 -GACT_BUF_BEA
 lint tern_device -GROWS=2 -GLANES=20 -GWMEM_WORDS=64 -GT5_ROM=0
 lint tern_device -GROWS=4 -GLANES=40 -GWMEM_WORDS=256 -GT_MAX=1 -GQUEUE_DEPTH=1
 lint tern_device -GROWS=16 -GLANES=40 -GWMEM_WORDS=512 -GT5_ROM=0 -GACT_BUF_BEATS=2048
+# ... with the weight port streaming into it as a ring: a small ring, one slot, and the 85F's
+lint tern_device -GROWS=2 -GLANES=20 -GWPORT_BYTES=8 -GWMEM_WORDS=64 -GT5_ROM=0
+lint tern_device -GROWS=4 -GLANES=40 -GWPORT_BYTES=32 -GWMEM_WORDS=128 -GT_MAX=1 -GQUEUE_DEPTH=1 -GSMALL=1
+lint tern_device -GROWS=16 -GLANES=40 -GWPORT_BYTES=128 -GWMEM_WORDS=512 -GT5_ROM=0 -GACT_BUF_BEATS=2048
 lint tern_wmem
 lint tern_wmem -GBYTES=8 -GWORDS=64 -GBURSTS=2
 lint tern_uart_bridge

@@ -87,9 +87,17 @@ unset MUT_VARS
 # reading from word 0 (W_ADDR ignored); W_RANGE one word early (a job ending at the memory's
 # last beat refused); W_RANGE never raised (the word address wraps instead)
 export MUT_VARS="ROWS=2 LANES=20 WMEM_WORDS=8192 T5_ROM=0"
-mut wmem-dev-wbase tern_job_engine.v 's/  wire \[WMW-1:0\]  wbase = x_w\[T5L2 +: WMW\];/  wire [WMW-1:0]  wbase = {WMW{1'"'"'b0}};/' device
+mut wmem-dev-wbase tern_job_engine.v 's/  wire \[WMW-1:0\]  wbase = RING ? ring_wbase : x_w\[T5L2 +: WMW\];/  wire [WMW-1:0]  wbase = RING ? ring_wbase : {WMW{1'"'"'b0}};/' device
 mut wmem-dev-range-early tern_job_planner.v 's/w_rng_q <= w_end\[32\] | (w_end\[31:0\] > W_LIMIT_U);/w_rng_q <= w_end[32] | (w_end[31:0] >= W_LIMIT_U);/' device
 mut wmem-dev-range-off tern_job_planner.v 's/else if (W_LIMIT != 0 \&\& w_rng_q \&\& err_q == 8.d0) err_q <= E_W_RANGE;//' device
+unset MUT_VARS
+# ... and with the weight port streaming into that memory as a ring (WPORT and WMEM_WORDS, 2 x 20,
+# 64 words): the feed showing a beat before it has landed; a failed job's unread words never
+# freed (the next job waits forever); every job's beats taken from word 0
+export MUT_VARS="ROWS=2 LANES=20 WPORT=8 WMEM_WORDS=64 T5_ROM=0"
+mut ring-gate-off tern_wring.v "s/  assign gate_o  = (tk_q != 8'd0) | ok_q;/  assign gate_o  = 1'b1;/" device
+mut ring-skip-off tern_wring.v "s/  assign skip_o = (end_i \& end_err_i) ? wis_q\[x_i\] - (done_q - done0_q) : {RW{1'b0}};/  assign skip_o = {RW{1'b0}};/" device
+mut ring-base tern_wring.v "s/        wb_q\[fs_i\]  <= ip_q;/        wb_q[fs_i]  <= {WMW{1'b0}};/" device
 unset MUT_VARS
 # the free-running array: each row's accumulator read token a stage late (the row's own, not
 # its group's)

@@ -87,7 +87,9 @@
 
 static const tern_geom kGeom = {TB_ROWS, TB_LANES};
 static const uint32_t kT5Beat = TB_ROWS * TB_LANES / 5;  // bytes of a T5 beat
-static const uint64_t kWmemBytes = (uint64_t)TB_WMEM_WORDS * kT5Beat;
+// (with a weight port too, the memory is a ring the port's stream fills: W_ADDR in memory, as
+// without it, and the bench is the weight port's)
+static const uint64_t kWmemBytes = TB_WPORT_BYTES ? 0 : (uint64_t)TB_WMEM_WORDS * kT5Beat;
 static const uint32_t kWAlign =  // W_ADDR's alignment
     TB_WPORT_BYTES  ? TB_WPORT_BYTES
     : TB_WMEM_WORDS ? kT5Beat
