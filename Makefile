@@ -87,6 +87,7 @@ test: deps ## everything: generated files, lint, C model and driver (+ASan/UBSan
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device CFG=w2x20 ROWS=2 LANES=20 WPORT=8 T5_ROM=0 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device CFG=wm2x20 ROWS=2 LANES=20 WMEM_WORDS=8192 T5_ROM=0 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device CFG=ring2x20 ROWS=2 LANES=20 WPORT=8 WMEM_WORDS=64 T5_ROM=0 TRACE=0
+	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) device CFG=ring1x40 ROWS=1 LANES=40 WPORT=8 WMEM_WORDS=64 T5_ROM=0 ACT_BUF=1024 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=t5logic T5_ROM=0 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=int8 MAC_KIND=1 TRACE=0
 	@$(MAKE) -s -C sim BUILD=$(ABS_BUILD) array CFG=free FREE_RUN=1 TRACE=0

@@ -612,37 +612,23 @@ module tern_job_engine #(
   wire [AB_BITS-1:0]     ab_waddr;
   wire                   unused_ld_slot_q = ld_slot_q;            // (one slot: bank 0 only)
   wire [AB_BITS-1:0]     ab_raddr;                                // feed read address
+  reg  [ABW-1:0]         fd_ptr_d;                                // its pointer's next value
   wire [8*LANES*NCH-1:0] ab_rdata;                                // per chunk, 2 cycles later
-  genvar gc;
-  generate
-    for (gc = 0; gc < NCH; gc = gc + 1) begin : g_abuf
-      // A bank is never read while it is written (the loader fills a slot that is not
-      // running), so no read-during-write bypass is needed.
-      (* no_rw_check *)
-      reg [8*LANES-1:0] mem_q [0:(1 << CH_BITS) - 1];
-      reg [8*LANES-1:0] rd_q;
-      wire wsel;
-      if (NCH > 1) begin : g_sel
-        localparam [CS_BITS-1:0] C = gc;
-        assign wsel = (ab_waddr[AB_BITS-1 -: CS_BITS] == C);
-      end else begin : g_one
-        assign wsel = 1'b1;
-      end
-      always @(posedge clk_i) begin
-        if (agb_out_valid && wsel) mem_q[ab_waddr[CH_BITS-1:0]] <= agb_out_data;
-      end
-      always @(posedge clk_i) begin
-        rd_q  <= mem_q[ab_raddr[CH_BITS-1:0]];   // every cycle: no read enable to emulate
-      end
-      if (ABUF_REGS > 1) begin : g_reg2
-        reg [8*LANES-1:0] rd2_q;
-        always @(posedge clk_i) rd2_q <= rd_q;
-        assign ab_rdata[8*LANES*gc +: 8*LANES] = rd2_q;
-      end else begin : g_reg1
-        assign ab_rdata[8*LANES*gc +: 8*LANES] = rd_q;
-      end
-    end
-  endgenerate
+  tern_act_banks #(
+    .LANES     (LANES),
+    .AB_BITS   (AB_BITS),
+    .CH_BITS   (CH_BITS),
+    .ABUF_REGS (ABUF_REGS),
+    .RA_COPIES (FREE && NCH > 1 ? 1 : 0)
+  ) u_abanks (
+    .clk_i      (clk_i),
+    .we_i       (agb_out_valid),
+    .waddr_i    (ab_waddr),
+    .wdata_i    (agb_out_data),
+    .raddr_i    (ab_raddr),
+    .raddr_d_i  (fd_ptr_d[CH_BITS-1:0]),
+    .rdata_o    (ab_rdata)
+  );
 
   // Weight words: FIFO of words (in one RAM). Words of a job enter after all of the previous
   // job's (fetch runs the jobs in order), so the head word belongs to slot x exactly when
@@ -975,9 +961,19 @@ module tern_job_engine #(
                                             {3'd0, fd_infl2} <= 4'd3);
   reg  [ABW-1:0]      fd_b_q;          // B mod 2^ABW of the exec slot (see wbb_q)
   always @(posedge clk_i) fd_b_q <= x_b[ABW-1:0];
+  // (the read pointer's next value on its own: the wide profile's banks take copies of it)
+  always @(*) begin
+    fd_ptr_d = fd_ptr_q;
+    if (!rst_ni || x_ok_start)       fd_ptr_d = {ABW{1'b0}};
+    else if (fd_issue) begin
+      if (fd_t_q != x_tok_m1_q)      fd_ptr_d = fd_ptr_q + fd_b_q;
+      else if (fd_s_q == x_b_m1_q)   fd_ptr_d = {ABW{1'b0}};
+      else                           fd_ptr_d = fd_s_q[ABW-1:0] + 1'b1;
+    end
+  end
+  always @(posedge clk_i) fd_ptr_q <= fd_ptr_d;
   always @(posedge clk_i) begin
     if (!rst_ni || x_ok_start) begin
-      fd_ptr_q      <= {ABW{1'b0}};
       fd_s_q        <= 16'd0;
       fd_t_q        <= 8'd0;
       fd_inflight_q <= 2'b00;
@@ -986,16 +982,10 @@ module tern_job_engine #(
       if (fd_issue) begin
         if (fd_t_q == x_tok_m1_q) begin
           fd_t_q <= 8'd0;
-          if (fd_s_q == x_b_m1_q) begin
-            fd_s_q   <= 16'd0;
-            fd_ptr_q <= {ABW{1'b0}};
-          end else begin
-            fd_s_q   <= fd_s_q + 16'd1;
-            fd_ptr_q <= fd_s_q[ABW-1:0] + 1'b1;
-          end
+          if (fd_s_q == x_b_m1_q) fd_s_q <= 16'd0;
+          else                    fd_s_q <= fd_s_q + 16'd1;
         end else begin
-          fd_t_q   <= fd_t_q + 8'd1;
-          fd_ptr_q <= fd_ptr_q + fd_b_q;
+          fd_t_q <= fd_t_q + 8'd1;
         end
       end
     end

@@ -509,9 +509,22 @@ module tern_mac_array #(
           .d_i   (s0_wa_q),
           .q_o   (grp_ra[WAW*gi +: WAW])
         );
+        // (WM_BEAT, the ring's path from the weight port, which sits wherever the port's memory
+        // is: a second group copy, so that the hop to the group's rows is two registers long;
+        // the ring counts a write as landed one cycle later, tern_wring LAND_DLY)
+        wire [WRB-1:0] wr_g;
+        if (WM_BEAT != 0) begin : g_hop
+          tern_rep_ff #(.W(WRB)) u_hop (
+            .clk_i (clk_i),
+            .d_i   (wr_q),
+            .q_o   (wr_g)
+          );
+        end else begin : g_nohop
+          assign wr_g = wr_q;
+        end
         tern_rep_ff #(.W(WRB)) u_wr (
           .clk_i (clk_i),
-          .d_i   (wr_q),
+          .d_i   (wr_g),
           .q_o   (grp_wr[WRB*gi +: WRB])
         );
       end

@@ -101,13 +101,20 @@ module tern_wr_master #(
   wire beat_done = word_done & (words_q == {{(WCW-1){1'b0}}, 1'b1});
   // The small device (FIFO_RAM) takes a beat only when idle at the cycle's start: a bubble
   // per result beat, and no AXI handshake -> FIFO RAM pop chain (the UP5K's timing).
-  assign in_ready = ((FIFO_RAM != 0) ? ~busy_q : (~busy_q | beat_done)) & ~b_out_q[7];
+  // REG_STEP: likewise (a bubble per beat, under a word's two cycles), so that the load of the
+  // beat's ~550 flip-flops is decided by flip-flops alone.
+  assign in_ready = ((FIFO_RAM != 0 || REG_STEP != 0) ? ~busy_q : (~busy_q | beat_done)) & ~b_out_q[7];
   wire take = in_valid & in_ready;
 
   // Where the incoming beat goes and which of its rows are valid.
   wire        one_tok = (T_MAX == 1);   // then tokens_i = 1: tok_off_q stays 0
   wire [31:0] addr   = one_tok ? row_base_q : row_base_q + tok_off_q;
-  wire        off4   = addr[2];
+  // REG_STEP: the offset as a register, computed every cycle from the position (which changes
+  // only at a take, and the next take is 3 cycles later at the earliest), so that no adder
+  // sits before the beat's ~550 load multiplexers
+  reg         off4_q;
+  always @(posedge clk_i) off4_q <= addr[2];
+  wire        off4   = (REG_STEP != 0) ? off4_q : addr[2];
   wire [16:0] rows_u = rows_q;
   wire [16:0] n_next = n_rem_q - ROWS_U[16:0];   // rows left after this group
   reg  [SW-1:0] strb_rows;   // 4 strobe bits per valid row
@@ -124,10 +131,53 @@ module tern_wr_master #(
   wire [18-WCW:0] unused_span = {span[18:WCW+3], span[2:0]};  // span < 8 * (WMAX + 1)
   wire [1:0]    unused_addr = addr[1:0];   // always 0: o_addr and every offset are 4-aligned
 
+  // The word on W: the beat's low word (REG_STEP = 0: the beat shifts down a word at a time),
+  // or (REG_STEP) a register loaded with word 0 at the take and word i + 1 at word i's end,
+  // picked from the beat as taken (data_q never shifts: its only control is the take).
+  wire [63:0] wdata;
+  wire [7:0]  wstrb;
+  generate
+    if (REG_STEP != 0) begin : g_wsel
+      localparam integer IW = (WMAX > 1) ? $clog2(WMAX) : 1;
+      reg  [IW-1:0] idx_q;      // the word on W
+      reg  [63:0]   wdata_q;
+      reg  [7:0]    wstrb_q;
+      wire [IW-1:0] idx_n = idx_q + 1'b1;
+      reg  [63:0]   nxt_data;
+      reg  [7:0]    nxt_strb;
+      integer i;
+      always @(*) begin   // word idx_n of the beat (a compare per word: no variable part-select)
+        nxt_data = 64'd0;
+        nxt_strb = 8'd0;
+        for (i = 1; i < WMAX; i = i + 1)
+          if ({{(32-IW){1'b0}}, idx_n} == i) begin
+            nxt_data = data_q[64*i +: 64];
+            nxt_strb = strb_q[8*i +: 8];
+          end
+      end
+      always @(posedge clk_i) begin
+        if (take) begin
+          idx_q   <= {IW{1'b0}};
+          wdata_q <= data_in[63:0];
+          wstrb_q <= strb_in[7:0];
+        end else if (word_done) begin
+          idx_q   <= idx_n;
+          wdata_q <= nxt_data;
+          wstrb_q <= nxt_strb;
+        end
+      end
+      assign wdata = wdata_q;
+      assign wstrb = wstrb_q;
+    end else begin : g_wshift
+      assign wdata = data_q[63:0];
+      assign wstrb = strb_q[7:0];
+    end
+  endgenerate
+
   assign axi_awaddr_o  = waddr_q;
   assign axi_awvalid_o = busy_q & ~aw_sent_q;
-  assign axi_wdata_o   = data_q[63:0];
-  assign axi_wstrb_o   = strb_q[7:0];
+  assign axi_wdata_o   = wdata;
+  assign axi_wstrb_o   = wstrb;
   assign axi_wvalid_o  = busy_q & ~w_sent_q;
   assign axi_bready_o  = 1'b1;
   assign bus_err_o     = axi_bvalid_i & (axi_bresp_i != 2'b00);
@@ -164,8 +214,10 @@ module tern_wr_master #(
         aw_sent_q <= 1'b0;
         w_sent_q  <= 1'b0;
         waddr_q   <= waddr_q + 32'd8;
-        data_q    <= data_q >> 64;
-        strb_q    <= strb_q >> 8;
+        if (REG_STEP == 0) begin
+          data_q  <= data_q >> 64;
+          strb_q  <= strb_q >> 8;
+        end
         words_q   <= words_q - 1'b1;
         if (beat_done) busy_q <= 1'b0;
       end else begin

@@ -58,15 +58,20 @@ module tern_wring #(
   reg  [LAND_DLY-1:0] land_sh_q;
   reg  [FREE_DLY-1:0] free_sh_q;
   reg  [7:0]          tk_q;       // the token of the beat at the array's input
-  reg                 ok_q;       // that beat (at its first token) has landed
+  // Whether that beat (at its first token) has landed, from the counters a cycle old (no adder
+  // after the array's take, a_hs_i, which arrives late): g1_q / g2_q = at least 1 / 2 beats
+  // landed and not done, a cycle ago; bd_q: a beat was done since; sk_q: a skip since (E_END).
+  // The landed count only grows, so this is conservative: ok may come a cycle late, never early.
+  reg                 g1_q, g2_q, bd_q, sk_q;
   wire [RW+8:0] ib = {{RW{1'b0}}, issue_beats_i};   // a burst's beats, widened
   wire unused_ib = ^ib[RW+8:RW];   // (the counters are modulo: the low bits suffice)
   wire beat_done = a_hs_i & (tk_q == tok_m1_i);
   // a failed job's end: the beats it had issued and did not read
   assign skip_o = (end_i & end_err_i) ? wis_q[x_i] - (done_q - done0_q) : {RW{1'b0}};
   wire [RW-1:0] land_d = land_q + {{(RW-1){1'b0}}, land_sh_q[LAND_DLY-1]};
-  wire [RW-1:0] done_d = done_q + {{(RW-1){1'b0}}, beat_done} + skip_o;
-  wire [RW-1:0] diff_d = land_d - done_d;   // landed, not done: 0 .. WORDS, or below 0 for
+  // (no beat is done in a job's E_END cycle, when a skip comes)
+  wire [RW-1:0] done_d = (end_i & end_err_i) ? done_q + skip_o : done_q + {{(RW-1){1'b0}}, beat_done};
+  wire [RW-1:0] diff   = land_q - done_q;   // landed, not done: 0 .. WORDS, or below 0 for
                                              // a moment after a failed job's skip
   integer ri;
   always @(posedge clk_i) begin
@@ -77,7 +82,10 @@ module tern_wring #(
       done_q    <= {RW{1'b0}};
       land_sh_q <= {LAND_DLY{1'b0}};
       free_sh_q <= {FREE_DLY{1'b0}};
-      ok_q      <= 1'b0;
+      g1_q      <= 1'b0;
+      g2_q      <= 1'b0;
+      bd_q      <= 1'b0;
+      sk_q      <= 1'b0;
       for (ri = 0; ri < 2; ri = ri + 1) wis_q[ri] <= {RW{1'b0}};
     end else begin
       if (r_beat_i) wp_q <= wp_q + {{(WMW-1){1'b0}}, 1'b1};
@@ -94,7 +102,10 @@ module tern_wring #(
       free_sh_q <= {free_sh_q[FREE_DLY-2:0], beat_done};
       land_q    <= land_d;
       done_q    <= done_d;
-      ok_q      <= (diff_d != {RW{1'b0}}) & ~diff_d[RW-1];
+      g1_q      <= (diff != {RW{1'b0}}) & ~diff[RW-1];
+      g2_q      <= (diff[RW-2:1] != {(RW-2){1'b0}}) & ~diff[RW-1];
+      bd_q      <= beat_done;
+      sk_q      <= end_i;
     end
   end
   always @(posedge clk_i) begin
@@ -102,7 +113,8 @@ module tern_wring #(
     else if (a_hs_i) tk_q <= (tk_q == tok_m1_i) ? 8'd0 : tk_q + 8'd1;
     if (wait_i) done0_q <= done_q;   // the next job's first beat's count
   end
-  assign gate_o  = (tk_q != 8'd0) | ok_q;
+  wire   ok      = ~sk_q & (g2_q | (g1_q & ~bd_q));
+  assign gate_o  = (tk_q != 8'd0) | ok;
   assign free_o  = free_sh_q[FREE_DLY-1];
   assign wbase_o = wb_q[x_i];
   assign wp_o    = wp_q;

@@ -52,7 +52,7 @@ mut pad-written tern_wr_master.v 's/strb_rows\[r\] = (\$unsigned(r \/ 4) < {15.d
 # device: read error responses ignored (a failed read passes as data)
 mut rresp-ignored tern_job_engine.v 's/if (rd_r_beat \&\& axi_rresp_i != 2.b00)/if (1'"'"'b0)/' device
 # device: the feed walks tokens with the wrong stride (entry t + s instead of t*B + s)
-mut feed-stride tern_job_engine.v 's/fd_ptr_q <= fd_ptr_q + fd_b_q;/fd_ptr_q <= fd_ptr_q + 1'"'"'b1;/' device
+mut feed-stride tern_job_engine.v 's/fd_ptr_d = fd_ptr_q + fd_b_q;/fd_ptr_d = fd_ptr_q + 1'"'"'b1;/' device
 # the wide profile's weight port (2 x 20, beats of 8 bytes: a separate port, the same geometry):
 # its read errors ignored; and at 4 x 40 (32-byte beats) its bursts advancing the address as if
 # the beats were 8 bytes
@@ -95,9 +95,23 @@ unset MUT_VARS
 # 64 words): the feed showing a beat before it has landed; a failed job's unread words never
 # freed (the next job waits forever); every job's beats taken from word 0
 export MUT_VARS="ROWS=2 LANES=20 WPORT=8 WMEM_WORDS=64 T5_ROM=0"
-mut ring-gate-off tern_wring.v "s/  assign gate_o  = (tk_q != 8'd0) | ok_q;/  assign gate_o  = 1'b1;/" device
+mut ring-gate-off tern_wring.v "s/  assign gate_o  = (tk_q != 8'd0) | ok;/  assign gate_o  = 1'b1;/" device
+mut ring-gate-early tern_wring.v "s/  wire   ok      = ~sk_q \& (g2_q | (g1_q \& ~bd_q));/  wire   ok      = ~sk_q \& g1_q;/" device
 mut ring-skip-off tern_wring.v "s/  assign skip_o = (end_i \& end_err_i) ? wis_q\[x_i\] - (done_q - done0_q) : {RW{1'b0}};/  assign skip_o = {RW{1'b0}};/" device
 mut ring-base tern_wring.v "s/        wb_q\[fs_i\]  <= ip_q;/        wb_q[fs_i]  <= {WMW{1'b0}};/" device
+unset MUT_VARS
+# ... one row of 40 lanes (its 4-byte result beats start at either half of a word) with
+# activation banks of two chunks (ACT_BUF 1024, two slots): each group of 9 lanes has its own copy
+# of the read address, loaded a cycle early, and of the write port (a write into every chunk);
+# the result writer's registered step (REG_STEP): its
+# row offset (off4_q) kept from the job's start; and at 4 rows (several words a beat), a beat's
+# later words taken from its first
+export MUT_VARS="ROWS=1 LANES=40 WPORT=8 WMEM_WORDS=64 T5_ROM=0 ACT_BUF=1024"
+mut abanks-raddr-late tern_act_banks.v 's/\.d_i   (raddr_d_i),/.d_i   (raddr_i[CH_BITS-1:0]),/' device
+mut abanks-wsel tern_act_banks.v 's/            \.d_i   ({we_i \& wsel, /            .d_i   ({we_i, /' device
+mut wr-step-off4 tern_wr_master.v 's/always @(posedge clk_i) off4_q <= addr\[2\];/always @(posedge clk_i) if (start_i) off4_q <= o_addr_i[2];/' device
+MUT_VARS="ROWS=4 LANES=20 WPORT=16 WMEM_WORDS=64 T5_ROM=0 ACT_BUF=1024" \
+  mut wr-step-word tern_wr_master.v 's/            nxt_data = data_q\[64\*i +: 64\];/            nxt_data = data_q[63:0];/' device
 unset MUT_VARS
 # the free-running array: each row's accumulator read token a stage late (the row's own, not
 # its group's)

@@ -47,7 +47,7 @@ def profile(spec, where, dev):
 
 
 PROFILE_BUILD_INTS = ["rows", "lanes", "t_max", "queue_depth", "act_buf_beats", "rd_fifo_words", "max_burst",
-                      "t5_rom", "wmem_bytes", "mem_bytes"]
+                      "t5_rom", "wmem_bytes", "mem_bytes", "ring_words"]
 
 
 def gen_profiles_mk(spec):
@@ -73,6 +73,10 @@ def gen_profiles_mk(spec):
                      % name)
             if b["wmem_bytes"] % wpb or b["mem_bytes"] & (b["mem_bytes"] - 1):
                 fail("profiles.%s.build: wmem_bytes a multiple of the beat, mem_bytes a power of two" % name)
+            # the ring holds a whole burst at least (its credit is its free words)
+            rw = b["ring_words"]
+            if rw & (rw - 1) or rw < max(16, b["max_burst"]) or rw > 8192:
+                fail("profiles.%s.build: ring_words must be a power of two, max(16, max_burst) .. 8192" % name)
             out.append("%sWPORT_BYTES := %d" % (P, wpb))
         out.append("%sMACS := %d" % (P, b["rows"] * b["lanes"]))
     return "\n".join(out) + "\n"

