@@ -6,15 +6,14 @@
 // leaves through the chunk's block RAM register and (ABUF_REGS = 2) a second register in the
 // fabric, so the slow block RAM outputs reach only registers; the caller picks the chunk.
 // rdata_o holds chunk c's entry at bits [8*LANES*c +: 8*LANES], ABUF_REGS cycles after raddr_i.
-// No read-during-write bypass: the caller never reads an entry in the cycle it writes it (nor,
-// with RA_COPIES, in the cycle after).
+// No read-during-write bypass: the caller never reads an entry in the cycle it writes it.
 //
 // RA_COPIES = 1 (the wide profile): each chunk is cut by lanes into groups of 9 (72 bits: four
 // block RAMs), each with its own register of the read address, loaded from raddr_d_i (the
 // address's next value, so the copy equals raddr_i's low bits every cycle): a single address
 // register drove all 72 block RAMs of the 640-MAC build across the chip (13.9 ns of routing).
-// Each group also registers its write port (a write lands a cycle later): the gearbox's data
-// reached the 72 block RAMs from one place (up to 11 ns of routing).
+// The write port stays shared: a register copy of it per group placed worse in nextpnr-ecp5
+// (the copies sit beside their source, and the banks' block RAMs spread further).
 
 `default_nettype none
 
@@ -63,18 +62,9 @@ module tern_act_banks #(
           assign ra = raddr_i[CH_BITS-1:0];
           wire unused_rd = ^raddr_d_i;   // (RA_COPIES only)
         end
-        wire               we;
-        wire [CH_BITS-1:0] wa;
-        wire [8*NL-1:0]    wd;
-        if (RA_COPIES != 0) begin : g_wcopy   // the write port, a register per group
-          tern_rep_ff #(.W(1 + CH_BITS + 8 * NL)) u_wp (
-            .clk_i (clk_i),
-            .d_i   ({we_i & wsel, waddr_i[CH_BITS-1:0], wdata_i[8*ALG*gl +: 8*NL]}),
-            .q_o   ({we, wa, wd})
-          );
-        end else begin : g_wdirect
-          assign {we, wa, wd} = {we_i & wsel, waddr_i[CH_BITS-1:0], wdata_i[8*ALG*gl +: 8*NL]};
-        end
+        wire               we = we_i & wsel;
+        wire [CH_BITS-1:0] wa = waddr_i[CH_BITS-1:0];
+        wire [8*NL-1:0]    wd = wdata_i[8*ALG*gl +: 8*NL];
         (* no_rw_check *)
         reg [8*NL-1:0] mem_q [0:(1 << CH_BITS) - 1];
         reg [8*NL-1:0] rd_q;

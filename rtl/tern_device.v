@@ -58,7 +58,7 @@ module tern_device #(
   parameter integer WMB           = (LANES >= 5) ? LANES / 5 : 1                 // bytes of a row's slice
 ) (
   input  wire        clk_i,
-  input  wire        rst_ni,            // synchronous, active low
+  input  wire        rst_ni,            // synchronous, active low (held 2 cycles: see the engine's resets)
   // CSR: AXI4-Lite slave
   input  wire [11:0] axil_awaddr_i,
   input  wire        axil_awvalid_i,
@@ -174,6 +174,36 @@ module tern_device #(
     .irq_o          (irq_o)
   );
 
+  // The engine's resets, one per block. With the weight port or memory (the wide profile: 40,000
+  // cells on the ECP5-85F) each is a register of its own, so no reset net spans the chip (the
+  // one net limited the 640-MAC build to 78.8 MHz: 5.8 ns of routing, nextpnr-ecp5 0.11.1).
+  // The engine then enters and leaves reset a cycle late, so there rst_ni must be held low for
+  // 2 cycles at least; its AXI VALIDs are held low while rst_ni is (as AXI4 requires in reset).
+  // The CSRs keep rst_ni (they take writes the cycle reset ends; their queue shows a descriptor
+  // the cycle after a doorbell at the earliest, when the engine is out of reset).
+  localparam [0:0] RST_REG = (WPORT_BYTES > 0 || WMEM_WORDS > 0) ? 1'b1 : 1'b0;
+  wire [11:0] eng_rst_n;
+  wire        out_en = rst_ni | ~RST_REG;
+  wire        e_arvalid, e_awvalid, e_wvalid, e_warvalid;
+  assign axi_arvalid_o  = e_arvalid & out_en;
+  assign axi_awvalid_o  = e_awvalid & out_en;
+  assign axi_wvalid_o   = e_wvalid & out_en;
+  assign axiw_arvalid_o = e_warvalid & out_en;
+  genvar gr;
+  generate
+    for (gr = 0; gr < 12; gr = gr + 1) begin : g_rst
+      if (RST_REG) begin : g_copy
+        tern_rep_ff #(.W(1)) u_rst (
+          .clk_i (clk_i),
+          .d_i   (rst_ni),
+          .q_o   (eng_rst_n[gr])
+        );
+      end else begin : g_direct
+        assign eng_rst_n[gr] = rst_ni;
+      end
+    end
+  endgenerate
+
   tern_job_engine #(
     .ROWS(ROWS), .LANES(LANES), .T_MAX(T_MAX), .ACT_BUF_BEATS(ACT_BUF_BEATS),
     .RD_FIFO_WORDS(RD_FIFO_WORDS), .MAX_BURST(MAX_BURST),
@@ -182,7 +212,7 @@ module tern_device #(
     .WPORT_BYTES(WPORT_BYTES), .WMEM_WORDS(WMEM_WORDS), .FORMATS(FORMATS), .T5_ROM(T5_ROM)
   ) u_engine (
     .clk_i          (clk_i),
-    .rst_ni         (rst_ni),
+    .rst_ni         (eng_rst_n),
     .desc_valid_i   (desc_valid),
     .desc_ready_o   (desc_ready),
     .desc_k_i       (desc_k),
@@ -198,7 +228,7 @@ module tern_device #(
     .cycles_o       (cycles),
     .axi_araddr_o   (axi_araddr_o),
     .axi_arlen_o    (axi_arlen_o),
-    .axi_arvalid_o  (axi_arvalid_o),
+    .axi_arvalid_o  (e_arvalid),
     .axi_arready_i  (axi_arready_i),
     .axi_rdata_i    (axi_rdata_i),
     .axi_rresp_i    (axi_rresp_i),
@@ -206,18 +236,18 @@ module tern_device #(
     .axi_rvalid_i   (axi_rvalid_i),
     .axi_rready_o   (axi_rready_o),
     .axi_awaddr_o   (axi_awaddr_o),
-    .axi_awvalid_o  (axi_awvalid_o),
+    .axi_awvalid_o  (e_awvalid),
     .axi_awready_i  (axi_awready_i),
     .axi_wdata_o    (axi_wdata_o),
     .axi_wstrb_o    (axi_wstrb_o),
-    .axi_wvalid_o   (axi_wvalid_o),
+    .axi_wvalid_o   (e_wvalid),
     .axi_wready_i   (axi_wready_i),
     .axi_bresp_i    (axi_bresp_i),
     .axi_bvalid_i   (axi_bvalid_i),
     .axi_bready_o   (axi_bready_o),
     .axiw_araddr_o  (axiw_araddr_o),
     .axiw_arlen_o   (axiw_arlen_o),
-    .axiw_arvalid_o (axiw_arvalid_o),
+    .axiw_arvalid_o (e_warvalid),
     .axiw_arready_i (axiw_arready_i),
     .axiw_rdata_i   (axiw_rdata_i),
     .axiw_rresp_i   (axiw_rresp_i),

@@ -60,7 +60,7 @@ module tern_job_engine #(
   parameter integer WMB           = (LANES >= 5) ? LANES / 5 : 1                 // bytes of a row's slice
 ) (
   input  wire        clk_i,
-  input  wire        rst_ni,           // synchronous, active low
+  input  wire [11:0] rst_ni,           // synchronous, active low: one per block, all one signal
   // descriptors from the CSR queue
   input  wire        desc_valid_i,
   output wire        desc_ready_o,
@@ -145,6 +145,7 @@ module tern_job_engine #(
   localparam [0:0]   RESIDENT = WMEM & ~WIDE;   // the weights resident there (W_ADDR in it)
   // the array without a global enable (tern_mac_array FREE_RUN) and the wide timing options
   localparam [0:0]   FREE  = WIDE | WMEM;
+  wire unused_rst_n = ^{rst_ni[9], rst_ni[7], rst_ni[2]};   // (the weight port, streams, ring)
   localparam integer T5L2  = (T5_BB > 1) ? $clog2(T5_BB) : 1;
   localparam integer W_WORD = (WMEM_WORDS > 0) ? T5_BB : WPB;   // W_ADDR's alignment, W's word
   localparam integer WFW   = 8 * WPB;                // weight FIFO word bits
@@ -182,7 +183,7 @@ module tern_job_engine #(
     .CHECK_REG(SLOTS == 1 ? 1 : 0)   // the small device: its planner's latency is not hidden
   ) u_planner (
     .clk_i          (clk_i),
-    .rst_ni         (rst_ni),
+    .rst_ni         (rst_ni[0]),
     .desc_valid_i   (desc_valid_i),
     .desc_ready_o   (desc_ready_o),
     .desc_k_i       (desc_k_i),
@@ -340,7 +341,7 @@ module tern_job_engine #(
     .TAGS_RAM(FIFO_RAM), .ISSUE_REG(SLOTS == 1 ? 1 : 0)   // the small device
   ) u_rd (
     .clk_i         (clk_i),
-    .rst_ni        (rst_ni),
+    .rst_ni        (rst_ni[1]),
     .cmd_valid_i   (rd_cmd_valid),
     .cmd_ready_o   (rd_cmd_ready),
     .cmd_addr_i    (rd_cmd_addr),
@@ -364,7 +365,7 @@ module tern_job_engine #(
   );
 
   always @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!rst_ni[1]) begin
       fphase_q <= F_ACT;
     end else if (f_go) begin
       case (fphase_q)
@@ -381,7 +382,7 @@ module tern_job_engine #(
   wire r_burst_end = rd_r_beat & axi_rlast_i;
   integer si;
   always @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!rst_ni[1]) begin
       s_rd_out_q[0] <= {OUTW{1'b0}};
       s_rd_out_q[1] <= {OUTW{1'b0}};
     end else begin
@@ -413,7 +414,7 @@ module tern_job_engine #(
         .CREDIT_W(CREDIT_W), .TAGS_RAM(FIFO_RAM), .ISSUE_REG(SLOTS == 1 ? 1 : 0)
       ) u_wrd (
         .clk_i         (clk_i),
-        .rst_ni        (rst_ni),
+        .rst_ni        (rst_ni[2]),
         .cmd_valid_i   (f_go & (fphase_q == F_W)),
         .cmd_ready_o   (wrd_cmd_ready),
         .cmd_addr_i    (f_w),
@@ -441,7 +442,7 @@ module tern_job_engine #(
       reg [OUTW-1:0] out_q [0:1];
       integer wi;
       always @(posedge clk_i) begin
-        if (!rst_ni) begin
+        if (!rst_ni[2]) begin
           out_q[0] <= {OUTW{1'b0}};
           out_q[1] <= {OUTW{1'b0}};
         end else begin
@@ -495,7 +496,7 @@ module tern_job_engine #(
   wire        as_push  = r_here & ~r_is_w & as_in_ready;
 
   always @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!rst_ni[3]) begin
       ld_active_q <= 1'b0;
     end else if (as_push) begin
       if (ld_row_end) begin
@@ -522,7 +523,7 @@ module tern_job_engine #(
       wire [1:0]      unused_as_level;
       tern_fifo #(.WIDTH(ASW), .DEPTH(2)) u_askid (
         .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
+        .rst_ni      (rst_ni[3]),
         .clear_i     (1'b0),
         .in_valid_i  (r_here & ~r_is_w),
         .in_ready_o  (as_in_ready),
@@ -541,7 +542,7 @@ module tern_job_engine #(
       wire            as_load = r_here & ~r_is_w & as_in_ready;
       assign as_in_ready  = ~as_full_q | agb_in_ready;
       always @(posedge clk_i) begin
-        if (!rst_ni)        as_full_q <= 1'b0;
+        if (!rst_ni[3])     as_full_q <= 1'b0;
         else if (as_load)   as_full_q <= 1'b1;
         else if (agb_in_ready) as_full_q <= 1'b0;   // taken (as_full_q: valid)
         if (as_load) as_q <= as_in;
@@ -562,7 +563,7 @@ module tern_job_engine #(
   // a few cycles per job).
   tern_gearbox #(.IN_BYTES(8), .OUT_MAX(LANES), .FAST(SKID), .READY_REG(SKID != 0 ? 0 : 1)) u_act_gb (
     .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
+    .rst_ni      (rst_ni[4]),
     .clear_i     (1'b0),
     .out_bytes_i (LANES_U[AOW-1:0]),
     .in_valid_i  (as_out_valid),
@@ -587,7 +588,7 @@ module tern_job_engine #(
     if (agb_take) ld_slot_q <= (SLOTS > 1) ? as_slot : 1'b0;
   end
   always @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!rst_ni[4]) begin
       ld_ptr_q      <= {ABW{1'b0}};
       ld_rows_out_q <= 8'd0;
     end else if (ld_first) begin
@@ -657,7 +658,7 @@ module tern_job_engine #(
   // (WMEM: no weight words; nothing is pushed, and synthesis drops what it can)
   tern_fifo #(.WIDTH(WFW), .DEPTH(RD_FIFO_WORDS), .RAM_MIN_DEPTH(WF_RAM != 0 ? 2 : 0)) u_wfifo (
     .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
+    .rst_ni      (rst_ni[5]),
     .clear_i     (1'b0),
     .in_valid_i  (wf_in_valid & ~WMEM),
     .in_ready_o  (wf_in_ready),
@@ -680,7 +681,7 @@ module tern_job_engine #(
       wire [FWL-1:0] cnt_d = (inc & ~dec) ? cnt_q + 1'b1 :
                              (dec & ~inc) ? cnt_q - 1'b1 : cnt_q;
       always @(posedge clk_i) begin
-        if (!rst_ni) begin
+        if (!rst_ni[5]) begin
           cnt_q          <= {FWL{1'b0}};
           s_wf_nz_q[gs]  <= 1'b0;
         end else begin
@@ -703,7 +704,7 @@ module tern_job_engine #(
                                  {{(CREDIT_W+9-RW){1'b0}}, ring_skip};
   wire [8:0]          unused_credit_d = credit_d[CREDIT_W+8:CREDIT_W];   // 0 .. RD_FIFO_WORDS
   always @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!rst_ni[5]) begin
       credit_q <= RING ? WORDS_U[CREDIT_W-1:0] : FIFO_U[CREDIT_W-1:0];
     end else begin
       credit_q <= credit_d[CREDIT_W-1:0];
@@ -747,7 +748,7 @@ module tern_job_engine #(
   wire x_bus_err_d = s_bus_err_q[x] | (rd_r_beat & (axi_rresp_i != 2'b00) & (r_slot == x)) |
                      (w_r_err & (w_slot == x)) | wr_bus_err;
   always @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!rst_ni[6]) begin
       running_q <= 1'b0;
     end else begin
       running_q <= (x_ok_start | ((estate_q == E_RUN) & ~run_ok)) & ~x_bus_err_d;
@@ -755,7 +756,7 @@ module tern_job_engine #(
   end
 
   always @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!rst_ni[6]) begin
       estate_q   <= E_WAIT;
       abort_q    <= 1'b0;
       done_q     <= 1'b0;
@@ -808,7 +809,7 @@ module tern_job_engine #(
 
   // Slot state
   always @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!rst_ni[6]) begin
       s_valid_q     <= 2'b00;
       s_fetched_q   <= 2'b00;
       s_act_ready_q <= 2'b00;
@@ -865,7 +866,7 @@ module tern_job_engine #(
       wire [1:0]       unused_ws_level;
       tern_fifo #(.WIDTH(WFW), .DEPTH(2), .REGS(WIDE ? WSLICES : 0)) u_wskid (
         .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
+        .rst_ni      (rst_ni[7]),
         .clear_i     (estate_q == E_END),
         .in_valid_i  (wf_head_x & running),
         .in_ready_o  (ws_in_ready),
@@ -895,7 +896,7 @@ module tern_job_engine #(
     end else begin : g_wgb
       tern_gearbox #(.IN_BYTES(8), .OUT_MAX(WOUT), .FAST(SKID), .READY_REG(SKID != 0 ? 0 : 1)) u_w_gb (
         .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
+        .rst_ni      (rst_ni[7]),
         .clear_i     (estate_q == E_END),
         .out_bytes_i (wbb),
         .in_valid_i  (ws_out_valid & running),
@@ -920,7 +921,7 @@ module tern_job_engine #(
       wire [1:0]       unused_wq_level;
       tern_fifo #(.WIDTH(W_BITS), .DEPTH(2), .REGS(WIDE ? WSLICES : 0)) u_wq (
         .clk_i       (clk_i),
-        .rst_ni      (rst_ni),
+        .rst_ni      (rst_ni[7]),
         .clear_i     (estate_q == E_END),
         .in_valid_i  (wgb_out_valid & running),
         .in_ready_o  (wq_in_ready),
@@ -964,7 +965,7 @@ module tern_job_engine #(
   // (the read pointer's next value on its own: the wide profile's banks take copies of it)
   always @(*) begin
     fd_ptr_d = fd_ptr_q;
-    if (!rst_ni || x_ok_start)       fd_ptr_d = {ABW{1'b0}};
+    if (!rst_ni[8] || x_ok_start)    fd_ptr_d = {ABW{1'b0}};
     else if (fd_issue) begin
       if (fd_t_q != x_tok_m1_q)      fd_ptr_d = fd_ptr_q + fd_b_q;
       else if (fd_s_q == x_b_m1_q)   fd_ptr_d = {ABW{1'b0}};
@@ -973,7 +974,7 @@ module tern_job_engine #(
   end
   always @(posedge clk_i) fd_ptr_q <= fd_ptr_d;
   always @(posedge clk_i) begin
-    if (!rst_ni || x_ok_start) begin
+    if (!rst_ni[8] || x_ok_start) begin
       fd_s_q        <= 16'd0;
       fd_t_q        <= 8'd0;
       fd_inflight_q <= 2'b00;
@@ -1048,7 +1049,7 @@ module tern_job_engine #(
   endgenerate
   tern_fifo #(.WIDTH(8*LANES), .DEPTH(4), .RAM_MIN_DEPTH(FIFO_RAM != 0 ? 4 : 0)) u_feed (
     .clk_i       (clk_i),
-    .rst_ni      (rst_ni),
+    .rst_ni      (rst_ni[8]),
     .clear_i     (~running),
     .in_valid_i  (fd_arrive),
     .in_ready_o  (unused_ff_ready),
@@ -1074,7 +1075,7 @@ module tern_job_engine #(
       wire unused_wm_port = ^{wm_we_i, wm_row_i, wm_word_i, wm_data_i};
       tern_wring #(.WORDS(WMEM_WORDS), .WMW(WMW), .RW(RW)) u_ring (
         .clk_i         (clk_i),
-        .rst_ni        (rst_ni),
+        .rst_ni        (rst_ni[9]),
         .take_i        (f_go & (fphase_q == F_W) & wrd_cmd_ready),
         .fs_i          (fs),
         .issue_i       (wrd_issue),
@@ -1126,7 +1127,7 @@ module tern_job_engine #(
     .WMEM_WORDS(WMEM_WORDS), .WM_BEAT(RING ? 1 : 0), .FORMATS(FORMATS)
   ) u_array (
     .clk_i        (clk_i),
-    .rst_ni       (rst_ni & ~abort_q),
+    .rst_ni       (rst_ni[10] & ~abort_q),
     .start_i      (x_ok_start),
     .cfg_beats_i  (x_b),
     .cfg_groups_i (x_g),
@@ -1155,7 +1156,7 @@ module tern_job_engine #(
 
   tern_wr_master #(.ROWS(ROWS), .T_MAX(T_MAX), .FIFO_RAM(FIFO_RAM), .REG_STEP(FREE ? 1 : 0)) u_wr (
     .clk_i         (clk_i),
-    .rst_ni        (rst_ni),
+    .rst_ni        (rst_ni[11]),
     .start_i       (x_ok_start),
     .o_addr_i      (x_o),
     .n_i           (x_n),

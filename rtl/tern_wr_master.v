@@ -112,9 +112,14 @@ module tern_wr_master #(
   // REG_STEP: the offset as a register, computed every cycle from the position (which changes
   // only at a take, and the next take is 3 cycles later at the earliest), so that no adder
   // sits before the beat's ~550 load multiplexers
-  reg         off4_q;
-  always @(posedge clk_i) off4_q <= addr[2];
-  wire        off4   = (REG_STEP != 0) ? off4_q : addr[2];
+  wire        off4;
+  if (REG_STEP != 0) begin : g_off4_reg
+    reg off4_q;
+    always @(posedge clk_i) off4_q <= addr[2];
+    assign off4 = off4_q;
+  end else begin : g_off4_now
+    assign off4 = addr[2];
+  end
   wire [16:0] rows_u = rows_q;
   wire [16:0] n_next = n_rem_q - ROWS_U[16:0];   // rows left after this group
   reg  [SW-1:0] strb_rows;   // 4 strobe bits per valid row

@@ -102,13 +102,15 @@ mut ring-base tern_wring.v "s/        wb_q\[fs_i\]  <= ip_q;/        wb_q[fs_i] 
 unset MUT_VARS
 # ... one row of 40 lanes (its 4-byte result beats start at either half of a word) with
 # activation banks of two chunks (ACT_BUF 1024, two slots): each group of 9 lanes has its own copy
-# of the read address, loaded a cycle early, and of the write port (a write into every chunk);
+# of the read address, loaded a cycle early, and the write port's chunk select (a write into every
+# chunk); the engine's registered resets: AXI VALIDs not held low in reset;
 # the result writer's registered step (REG_STEP): its
 # row offset (off4_q) kept from the job's start; and at 4 rows (several words a beat), a beat's
 # later words taken from its first
 export MUT_VARS="ROWS=1 LANES=40 WPORT=8 WMEM_WORDS=64 T5_ROM=0 ACT_BUF=1024"
 mut abanks-raddr-late tern_act_banks.v 's/\.d_i   (raddr_d_i),/.d_i   (raddr_i[CH_BITS-1:0]),/' device
-mut abanks-wsel tern_act_banks.v 's/            \.d_i   ({we_i \& wsel, /            .d_i   ({we_i, /' device
+mut abanks-wsel tern_act_banks.v 's/wire               we = we_i \& wsel;/wire               we = we_i;/' device
+mut reset-valid-gate tern_device.v "s/  wire        out_en = rst_ni | ~RST_REG;/  wire        out_en = 1'b1;/" device
 mut wr-step-off4 tern_wr_master.v 's/always @(posedge clk_i) off4_q <= addr\[2\];/always @(posedge clk_i) if (start_i) off4_q <= o_addr_i[2];/' device
 MUT_VARS="ROWS=4 LANES=20 WPORT=16 WMEM_WORDS=64 T5_ROM=0 ACT_BUF=1024" \
   mut wr-step-word tern_wr_master.v 's/            nxt_data = data_q\[64\*i +: 64\];/            nxt_data = data_q[63:0];/' device

@@ -51,6 +51,20 @@ module tern_wide_wrap #(
   localparam integer WORDS = MEM_BYTES / 8;
   localparam integer CH    = 12 + 32 + 4 + 12 + 32 + 64 + 8;   // the chain
 
+  // The memories' own reset registers (tern_rep_ff: not merged with rst_nq), so that no reset
+  // net spans the chip (the device registers a copy per block of its engine as well).
+  wire rst_wm_n, rst_mc_n;
+  tern_rep_ff #(.W(1)) u_rst_wm (
+    .clk_i (clk_i),
+    .d_i   (rst_ni),
+    .q_o   (rst_wm_n)
+  );
+  tern_rep_ff #(.W(1)) u_rst_mc (
+    .clk_i (clk_i),
+    .d_i   (rst_ni),
+    .q_o   (rst_mc_n)
+  );
+
   reg [CH-1:0] chain_q;
   reg          rst_nq, awvalid_q, wvalid_q, bready_q, arvalid_q, rready_q, wm_we_q;
   always @(posedge clk_i) begin
@@ -172,7 +186,7 @@ module tern_wide_wrap #(
     if (WPORT != 0) begin : g_wmem
       tern_wmem #(.BYTES(WPB), .WORDS(WMEM_BYTES / WPB)) u_wmem (
         .clk_i         (clk_i),
-        .rst_ni        (rst_nq),
+        .rst_ni        (rst_wm_n),
         .axi_araddr_i  (wp_araddr),
         .axi_arlen_i   (wp_arlen),
         .axi_arvalid_i (wp_arvalid),
@@ -210,7 +224,7 @@ module tern_wide_wrap #(
     .HOLD       (0)
   ) u_memctl (
     .clk_i         (clk_i),
-    .rst_ni        (rst_nq),
+    .rst_ni        (rst_mc_n),
     .axi_araddr_i  (ar_addr),
     .axi_arlen_i   (ar_len),
     .axi_arvalid_i (ar_valid),

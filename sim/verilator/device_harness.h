@@ -94,6 +94,9 @@ static const uint32_t kWAlign =  // W_ADDR's alignment
     TB_WPORT_BYTES  ? TB_WPORT_BYTES
     : TB_WMEM_WORDS ? kT5Beat
                     : TERN_ADDR_ALIGN;
+// The device with a weight port or memory registers its engine's resets (tern_device): rst_ni
+// is held 2 cycles at least there.
+static const int kResetMin = (TB_WPORT_BYTES || TB_WMEM_WORDS) ? 2 : 1;
 static const uint32_t kFormats = (TB_WPORT_BYTES || TB_WMEM_WORDS) ? 1u << TERN_FMT_T5 : TERN_FORMATS_MASK;
 static const tern_devmodel_cfg kCfg = {TB_T_MAX, TB_QUEUE_DEPTH, TB_ACT_BUF_BEATS, kFormats, kWAlign};
 static const uint32_t kTMax = TB_T_MAX, kQueueDepth = TB_QUEUE_DEPTH, kActBuf = TB_ACT_BUF_BEATS;

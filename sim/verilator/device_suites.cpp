@@ -467,8 +467,9 @@ void suite_reset(const Plusargs &pa, tern_test_ctx *t, uint64_t seed) {
       if (b.sim().dut()->axi_rvalid_i || b.sim().dut()->axi_arvalid_o) mid_r++;
       if (b.sim().dut()->axi_wvalid_o || b.sim().dut()->axi_awvalid_o) mid_w++;
     }
-    b.reset((int)tern_rand_range(&rng, 1, 5));
+    b.reset((int)tern_rand_range(&rng, kResetMin, 5));
     auto *d = b.sim().dut();
+    if (b.sim().reset_loud()) b.fail("an AXI VALID was high in reset after its first clock edge");
     if (d->axi_arvalid_o || d->axi_awvalid_o || d->axi_wvalid_o || d->axiw_arvalid_o || d->irq_o || d->axil_bvalid_o ||
         d->axil_rvalid_o)
       b.fail("an output is active right after the reset");
