@@ -60,6 +60,17 @@ module tern_weight_decoder #(
     end
   endfunction
 
+  // The whole table, computed once per module (t5_entry called in each byte's initial loop
+  // took Yosys 175 s to elaborate an 8 x 20 array; once, 3 s)
+  function automatic [2559:0] t5_table(input integer unused);
+    integer b;
+    begin
+      t5_table = 2560'd0;
+      for (b = 0; b < 256; b = b + 1) t5_table[10*b +: 10] = t5_entry(b);
+    end
+  endfunction
+  localparam [2559:0] T5_TABLE = t5_table(0);
+
   generate
     if (T5_OK != 0) begin : g_t5
       localparam integer BYTES = SLOTS / 5;
@@ -71,7 +82,7 @@ module tern_weight_decoder #(
           reg [9:0] code_q;
           integer e;
           initial begin
-            for (e = 0; e < 256; e = e + 1) rom[e] = t5_entry(e);
+            for (e = 0; e < 256; e = e + 1) rom[e] = T5_TABLE[10*e +: 10];
           end
           always @(posedge clk_i) begin
             if (load_i) code_q <= rom[beat_i[8*j +: 8]];

@@ -187,14 +187,15 @@ module tern_wr_master #(
   assign axi_bready_o  = 1'b1;
   assign bus_err_o     = axi_bvalid_i & (axi_bresp_i != 2'b00);
   assign last_done_o   = last_done_q;
-  // The small device (FIFO_RAM) reports idle a cycle late, from a flip-flop (the engine's job
-  // start/end decisions otherwise start at b_out_q). Safe: a beat sits in the input FIFO
-  // (in_level != 0) a cycle before it is taken, and the engine starts no job until this job's
-  // last beat is written, so a stale 1 never hides a beat.
+  // The small device (FIFO_RAM) and the wide one (REG_STEP) report idle a cycle late, from a
+  // flip-flop (the engine's job start/end decisions otherwise start at b_out_q and the input
+  // FIFO's level). Safe: a beat sits in the input FIFO (in_level != 0) a cycle before it is
+  // taken, and the engine starts no job until this job's last beat is written, so a stale 1
+  // never hides a beat.
   wire idle_now = ~busy_q & (b_out_q == 8'd0) & (in_level == 2'd0);
   reg  idle_q;
   always @(posedge clk_i) idle_q <= rst_ni & idle_now;
-  assign idle_o        = (FIFO_RAM != 0) ? idle_q : idle_now;
+  assign idle_o        = (FIFO_RAM != 0 || REG_STEP != 0) ? idle_q : idle_now;
 
   always @(posedge clk_i) begin
     if (!rst_ni) begin

@@ -78,4 +78,19 @@ lint tern_board -GMEM_BYTES=8192 -GMEM_OUT_REGS=3
 lint tern_board_memctl -GWORDS=512 -GRD_LATENCY=2
 lint tern_board_memctl -GWORDS=512 -GRD_LATENCY=2 -GHOLD=1
 lint tern_board -GMEM_BYTES=8192 -GMEM_REQ_REG=1
+# the wide profile's place-and-route wrapper (fpga/scripts), at 2 x 20: each weight-port source
+# and the 64-bit port with and without its register slices
+lint_wide() {
+  local name="lint/verilator-Wall[tern_wide_wrap $*]"
+  if out=$($VERILATOR --lint-only -Wall -Irtl rtl/lint/tern.vlt rtl/tern_*.v fpga/scripts/tern_wide_wrap.v \
+      --top-module tern_wide_wrap -GROWS=2 -GLANES=20 -GWMEM_BYTES=8192 -GMEM_BYTES=8192 "$@" 2>&1); then
+    echo "PASS $name"
+  else
+    echo "FAIL $name: $(printf '%s' "$out" | head -n 5 | tr '\n' ' ')"
+    rc=1
+  fi
+}
+lint_wide -GWMEM_WORDS=64
+lint_wide -GWMEM_WORDS=64 -GWSRC=1 -GMEM_SLICE=1
+lint_wide -GWPORT=0 -GWMEM_WORDS=64 -GMEM_SLICE=1
 exit $rc

@@ -41,8 +41,16 @@ def try_point(a, arch, kind, dsp, geom, seed, cache):
         cells, js, _ = compare.synth(a, arch, kind, dsp, geom, tag)
     except SystemExit as e:   # a Yosys crash (seen in ABC9 at one geometry): not a fit, said so
         print(f"largest: {key}: {e}", flush=True)
-        return dict(rows=geom[0], lanes=geom[1], macs=geom[0] * geom[1], lut=0, ff=0, bram=0,
-                    dsp=0, fits=False, fmax=None, util={}, synth_failed=True)   # not cached
+        r = dict(rows=geom[0], lanes=geom[1], macs=geom[0] * geom[1], lut=0, ff=0, bram=0,
+                 dsp=0, fits=False, fmax=None, util={}, synth_failed=True)   # not cached
+        # the array alone is synthesised first: its counts, when this run wrote them, still
+        # say which of the chip's resources the point exceeds
+        stat, ys = f"{a.build}/{tag}_stat.txt", f"{a.build}/{tag}.ys"
+        if os.path.exists(stat) and os.path.getmtime(stat) >= os.path.getmtime(ys):
+            mods, _ = compare.parse_stat(open(stat).read())
+            if "tern_mac_array" in mods:
+                r["lut"], r["ff"], _, r["bram"], r["dsp"] = compare.figures(arch, mods["tern_mac_array"])
+        return r
     lut, ff, _, bram, dspn = compare.figures(arch, cells)
     fmax, util = compare.pnr(a, arch, js, seed, tag)
     r = dict(rows=geom[0], lanes=geom[1], macs=geom[0] * geom[1], lut=lut, ff=ff, bram=bram,
@@ -110,8 +118,6 @@ def pnr_error(a, arch, kind, dsp, n):
 def limit_of(arch, n, util, err=""):
     """Which resource of the chip the failing point runs out of (Yosys' counts against the
     chip's, else nextpnr's error)."""
-    if n.get("synth_failed"):
-        return "Yosys failed at this size (see its log)"
     names = {"ice40": (("ICESTORM_LC", "LUT4 cells"), ("ICESTORM_RAM", "block RAM"),
                        ("ICESTORM_DSP", "DSP blocks")),
              "ecp5": (("TRELLIS_COMB", "LUT4 cells"), ("DP16KD", "block RAM"),
@@ -120,7 +126,9 @@ def limit_of(arch, n, util, err=""):
         avail = util.get(cell, {}).get("available", 0)
         need = {"LUT4 cells": n["lut"], "block RAM": n["bram"], "DSP blocks": n["dsp"]}[what]
         if avail and need > avail:
-            return f"{what} ({need} > {avail})"
+            return f"{what} ({need} > {avail})" + ("; Yosys failed on its wrapper" if n.get("synth_failed") else "")
+    if n.get("synth_failed"):
+        return "Yosys failed at this size (see its log)"
     return f"nextpnr: {err}" if err else "placement or routing (see its nextpnr log)"
 
 

@@ -27,6 +27,8 @@ module tern_wide_wrap #(
   parameter integer WMEM_BYTES    = 65536,   // the weight memory
   parameter integer WPORT         = 1,       // the weight port and its memory of WMEM_BYTES
   parameter integer WMEM_WORDS    = 0,       // > 0: the array's own weight memory (a ring if WPORT)
+  parameter integer WSRC          = 0,       // the port's source: 0 tern_wmem, 1 a register chain
+  parameter integer MEM_SLICE     = 0,       // 1: a register slice on each channel of the 64-bit port
   parameter integer MEM_BYTES     = 65536,   // activations and results
   parameter integer MEM_OUT_REGS  = 4
 ) (
@@ -182,8 +184,40 @@ module tern_wide_wrap #(
     .irq_o          (irq_o)
   );
 
+  reg wp_addr_xor_q;   // (WSRC 1: the port's addresses reach an output, so they stay built)
   generate
-    if (WPORT != 0) begin : g_wmem
+    if (WPORT != 0 && WSRC != 0) begin : g_wsrc
+      // The port's data from a chain of byte registers that shifts every cycle (a stand-in for
+      // an SoC's memory beside the device: every bit of a beat comes from a flip-flop of its
+      // own, with no fanout and no memory to place); the AXI4 read protocol as a memory answers
+      // it, a beat a cycle, the next burst taken with the last beat of the one before.
+      reg [8*WPB-1:0] src_q;
+      reg             busy_q;
+      reg [7:0]       left_q;
+      wire            beat = busy_q & wp_rready;
+      always @(posedge clk_i) src_q <= {src_q[8*WPB-9:0], c_wmdata[7:0] ^ c_wmstrb};
+      always @(posedge clk_i) begin
+        if (!rst_wm_n) begin
+          busy_q <= 1'b0;
+          left_q <= 8'd0;
+        end else if (wp_arvalid & wp_arready) begin
+          busy_q <= 1'b1;
+          left_q <= wp_arlen;
+        end else if (beat && left_q == 8'd0) begin
+          busy_q <= 1'b0;
+        end else if (beat) begin
+          left_q <= left_q - 8'd1;
+        end
+      end
+      always @(posedge clk_i) wp_addr_xor_q <= ^wp_araddr;
+      assign wp_arready = ~busy_q | (beat & (left_q == 8'd0));
+      assign wp_rdata   = src_q;
+      assign wp_rresp   = 2'b00;
+      assign wp_rlast   = (left_q == 8'd0);
+      assign wp_rvalid  = busy_q;
+      wire unused_wsrc = ^{c_wmaddr, c_wmdata[63:8], wm_we_q};
+    end else if (WPORT != 0) begin : g_wmem
+      always @(posedge clk_i) wp_addr_xor_q <= 1'b0;
       tern_wmem #(.BYTES(WPB), .WORDS(WMEM_BYTES / WPB)) u_wmem (
         .clk_i         (clk_i),
         .rst_ni        (rst_wm_n),
@@ -203,12 +237,13 @@ module tern_wide_wrap #(
       );
     end else begin : g_no_wmem
       // (the device's weight port is idle)
+      always @(posedge clk_i) wp_addr_xor_q <= 1'b0;
       assign wp_arready = 1'b0;
       assign wp_rdata   = {(8 * DWPB){1'b0}};
       assign wp_rresp   = 2'b00;
       assign wp_rlast   = 1'b0;
       assign wp_rvalid  = 1'b0;
-      wire unused_wp = ^{wp_araddr, wp_arlen, wp_arvalid, wp_rready, c_wmstrb, c_wmaddr};
+      wire unused_wp = ^{wp_araddr, wp_arlen, wp_arvalid, wp_rready, c_wmstrb, c_wmaddr, c_wmdata, rst_wm_n};
     end
   endgenerate
 
@@ -218,6 +253,74 @@ module tern_wide_wrap #(
   wire [63:0]              ram_wdata, ram_rdata;
   wire                     br_gnt, br_rvalid;
   wire [63:0]              br_rdata;
+  // The 64-bit port to its memory, directly or through a register slice per channel (a
+  // 2-word register FIFO: no combinational path from either side to the other, as an SoC's
+  // interconnect would register it).
+  wire [31:0] m_ar_addr, m_aw_addr;
+  wire [7:0]  m_ar_len;
+  wire        m_ar_valid, m_ar_ready, m_r_last, m_r_valid, m_r_ready, m_aw_valid, m_aw_ready;
+  wire [63:0] m_r_data, m_w_data;
+  wire [1:0]  m_r_resp, m_b_resp;
+  wire [7:0]  m_w_strb;
+  wire        m_w_valid, m_w_ready, m_b_valid, m_b_ready;
+  generate
+    if (MEM_SLICE != 0) begin : g_slice
+      wire unused_lvl;
+      wire [1:0] lvl_ar, lvl_r, lvl_aw, lvl_w, lvl_b;
+      tern_fifo #(.WIDTH(40), .DEPTH(2), .REGS(1)) u_ar (
+        .clk_i (clk_i), .rst_ni (rst_mc_n), .clear_i (1'b0),
+        .in_valid_i (ar_valid), .in_ready_o (ar_ready), .in_data_i ({ar_len, ar_addr}),
+        .out_valid_o (m_ar_valid), .out_ready_i (m_ar_ready), .out_data_o ({m_ar_len, m_ar_addr}),
+        .level_o (lvl_ar)
+      );
+      tern_fifo #(.WIDTH(67), .DEPTH(2), .REGS(1)) u_r (
+        .clk_i (clk_i), .rst_ni (rst_mc_n), .clear_i (1'b0),
+        .in_valid_i (m_r_valid), .in_ready_o (m_r_ready), .in_data_i ({m_r_last, m_r_resp, m_r_data}),
+        .out_valid_o (r_valid), .out_ready_i (r_ready), .out_data_o ({r_last, r_resp, r_data}),
+        .level_o (lvl_r)
+      );
+      tern_fifo #(.WIDTH(32), .DEPTH(2), .REGS(1)) u_aw (
+        .clk_i (clk_i), .rst_ni (rst_mc_n), .clear_i (1'b0),
+        .in_valid_i (aw_valid), .in_ready_o (aw_ready), .in_data_i (aw_addr),
+        .out_valid_o (m_aw_valid), .out_ready_i (m_aw_ready), .out_data_o (m_aw_addr),
+        .level_o (lvl_aw)
+      );
+      tern_fifo #(.WIDTH(72), .DEPTH(2), .REGS(1)) u_w (
+        .clk_i (clk_i), .rst_ni (rst_mc_n), .clear_i (1'b0),
+        .in_valid_i (w_valid), .in_ready_o (w_ready), .in_data_i ({w_strb, w_data}),
+        .out_valid_o (m_w_valid), .out_ready_i (m_w_ready), .out_data_o ({m_w_strb, m_w_data}),
+        .level_o (lvl_w)
+      );
+      tern_fifo #(.WIDTH(2), .DEPTH(2), .REGS(1)) u_b (
+        .clk_i (clk_i), .rst_ni (rst_mc_n), .clear_i (1'b0),
+        .in_valid_i (m_b_valid), .in_ready_o (m_b_ready), .in_data_i (m_b_resp),
+        .out_valid_o (b_valid), .out_ready_i (b_ready), .out_data_o (b_resp),
+        .level_o (lvl_b)
+      );
+      assign unused_lvl = ^{lvl_ar, lvl_r, lvl_aw, lvl_w, lvl_b};
+    end else begin : g_direct
+      assign m_ar_addr  = ar_addr;
+      assign m_ar_len   = ar_len;
+      assign m_ar_valid = ar_valid;
+      assign ar_ready   = m_ar_ready;
+      assign r_data     = m_r_data;
+      assign r_resp     = m_r_resp;
+      assign r_last     = m_r_last;
+      assign r_valid    = m_r_valid;
+      assign m_r_ready  = r_ready;
+      assign m_aw_addr  = aw_addr;
+      assign m_aw_valid = aw_valid;
+      assign aw_ready   = m_aw_ready;
+      assign m_w_data   = w_data;
+      assign m_w_strb   = w_strb;
+      assign m_w_valid  = w_valid;
+      assign w_ready    = m_w_ready;
+      assign b_resp     = m_b_resp;
+      assign b_valid    = m_b_valid;
+      assign m_b_ready  = b_ready;
+    end
+  endgenerate
+
   tern_board_memctl #(
     .WORDS      (WORDS),
     .RD_LATENCY (1 + MEM_OUT_REGS),
@@ -225,25 +328,25 @@ module tern_wide_wrap #(
   ) u_memctl (
     .clk_i         (clk_i),
     .rst_ni        (rst_mc_n),
-    .axi_araddr_i  (ar_addr),
-    .axi_arlen_i   (ar_len),
-    .axi_arvalid_i (ar_valid),
-    .axi_arready_o (ar_ready),
-    .axi_rdata_o   (r_data),
-    .axi_rresp_o   (r_resp),
-    .axi_rlast_o   (r_last),
-    .axi_rvalid_o  (r_valid),
-    .axi_rready_i  (r_ready),
-    .axi_awaddr_i  (aw_addr),
-    .axi_awvalid_i (aw_valid),
-    .axi_awready_o (aw_ready),
-    .axi_wdata_i   (w_data),
-    .axi_wstrb_i   (w_strb),
-    .axi_wvalid_i  (w_valid),
-    .axi_wready_o  (w_ready),
-    .axi_bresp_o   (b_resp),
-    .axi_bvalid_o  (b_valid),
-    .axi_bready_i  (b_ready),
+    .axi_araddr_i  (m_ar_addr),
+    .axi_arlen_i   (m_ar_len),
+    .axi_arvalid_i (m_ar_valid),
+    .axi_arready_o (m_ar_ready),
+    .axi_rdata_o   (m_r_data),
+    .axi_rresp_o   (m_r_resp),
+    .axi_rlast_o   (m_r_last),
+    .axi_rvalid_o  (m_r_valid),
+    .axi_rready_i  (m_r_ready),
+    .axi_awaddr_i  (m_aw_addr),
+    .axi_awvalid_i (m_aw_valid),
+    .axi_awready_o (m_aw_ready),
+    .axi_wdata_i   (m_w_data),
+    .axi_wstrb_i   (m_w_strb),
+    .axi_wvalid_i  (m_w_valid),
+    .axi_wready_o  (m_w_ready),
+    .axi_bresp_o   (m_b_resp),
+    .axi_bvalid_o  (m_b_valid),
+    .axi_bready_i  (m_b_ready),
     .br_req_i      (1'b0),
     .br_gnt_o      (br_gnt),
     .br_we_i       (1'b0),
@@ -269,7 +372,8 @@ module tern_wide_wrap #(
   );
 
   reg csr_xor_q;
-  always @(posedge clk_i) csr_xor_q <= ^{awready, wready, bvalid, bresp, arready, rvalid, rresp, rdata};
+  always @(posedge clk_i) csr_xor_q <= ^{awready, wready, bvalid, bresp, arready, rvalid, rresp, rdata,
+                                         wp_addr_xor_q};
   assign csr_xor_o = csr_xor_q;
 
   // constants of the device's ports and the unused bridge side of the memory controller

