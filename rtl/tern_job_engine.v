@@ -615,6 +615,9 @@ module tern_job_engine #(
   wire [AB_BITS-1:0]     ab_raddr;                                // feed read address
   reg  [ABW-1:0]         fd_ptr_d;                                // its pointer's next value
   wire [8*LANES*NCH-1:0] ab_rdata;                                // per chunk, 2 cycles later
+  wire [CH_BITS-1:0]     ab_raddr_d;   // (chunks of a bank: fd_ptr_d's low bits; else unused)
+  if (NCH > 1) begin : g_rad_ch assign ab_raddr_d = fd_ptr_d[CH_BITS-1:0]; end
+  else begin : g_rad_one assign ab_raddr_d = ab_raddr; end
   tern_act_banks #(
     .LANES     (LANES),
     .AB_BITS   (AB_BITS),
@@ -627,7 +630,7 @@ module tern_job_engine #(
     .waddr_i    (ab_waddr),
     .wdata_i    (agb_out_data),
     .raddr_i    (ab_raddr),
-    .raddr_d_i  (fd_ptr_d[CH_BITS-1:0]),
+    .raddr_d_i  (ab_raddr_d),
     .rdata_o    (ab_rdata)
   );
 

@@ -495,14 +495,33 @@ module tern_mac_array #(
         s0_wa_q <= wptr_q;
         wa_q    <= {wm_we_i, wm_row_i, wm_word_i};
       end
+      // WM_BEAT: the whole beat's codes registered beside the decoder before they fan out to
+      // the groups (the decode's three adder levels then a hop across the chip to a group copy
+      // was the 96.3 MHz wide build's critical path); a write lands a cycle later (tern_wring
+      // LAND_DLY counts it)
+      wire [2*LANES*WDR-1:0] wcodes_r;
+      wire [RRW+WAW:0]       wa_r;
+      if (WM_BEAT != 0) begin : g_dreg
+        reg [2*LANES*WDR-1:0] wcodes_q;
+        reg [RRW+WAW:0]       wa2_q;
+        always @(posedge clk_i) begin
+          wcodes_q <= wcodes;
+          wa2_q    <= wa_q;
+        end
+        assign wcodes_r = wcodes_q;
+        assign wa_r     = wa2_q;
+      end else begin : g_nodreg
+        assign wcodes_r = wcodes;
+        assign wa_r     = wa_q;
+      end
       // the rows past ROWS of the last group: codes 0 (those rows do not exist)
-      wire [2*LANES*RGRP*NGRP-1:0] wcodes_g = {{(2 * LANES * (RGRP * NGRP - WDR)){1'b0}}, wcodes};
+      wire [2*LANES*RGRP*NGRP-1:0] wcodes_g = {{(2 * LANES * (RGRP * NGRP - WDR)){1'b0}}, wcodes_r};
       wire unused_wcodes_g = ^wcodes_g;   // (one slice a write: the first row's codes only)
       for (gi = 0; gi < NGRP; gi = gi + 1) begin : g_g
         reg [WRB-1:0] wr_q;   // the decoder's register, then this group's write, registered
         always @(posedge clk_i) begin
-          if (WM_BEAT != 0) wr_q <= {wa_q, wcodes_g[2*LANES*RGRP*gi +: 2*LANES*WRC]};
-          else              wr_q <= {wa_q, wcodes_g[0 +: 2*LANES*WRC]};
+          if (WM_BEAT != 0) wr_q <= {wa_r, wcodes_g[2*LANES*RGRP*gi +: 2*LANES*WRC]};
+          else              wr_q <= {wa_r, wcodes_g[0 +: 2*LANES*WRC]};
         end
         tern_rep_ff #(.W(WAW)) u_ra (
           .clk_i (clk_i),

@@ -2,15 +2,23 @@
 // tern_wide_wrap: place-and-route wrapper of the wide profile on the ECP5-85F (timing and
 // utilisation only; not a functional design).
 //
-// The device with its weight port and the on-chip memory that feeds that port one T5 beat a
-// cycle (WPORT = 1: tern_wmem of WMEM_BYTES; with WMEM_WORDS > 0 the port streams into a ring
-// of that many words in the array), or with its weights inside the array and no port (WPORT = 0,
-// WMEM_WORDS > 0: written through the device's wm_* port), and the 64-bit memory of
-// activations and results as the ULX3S board builds it (tern_board_memctl + tern_board_mem,
-// pipelined reads). Everything a host would drive (the CSR bus, the weight memory's write
-// port) comes from a serial chain of
-// flip-flops and registered pins, and every output is registered (wide ones XOR-reduced), so
-// every path of the design starts and ends at a flip-flop, as it would on a board.
+// The device with its weight port fed one T5 beat a cycle (WPORT = 1; with WMEM_WORDS > 0 the
+// port streams into a ring of that many words in the array), or with its weights inside the
+// array and no port (WPORT = 0, WMEM_WORDS > 0: written through the device's wm_* port), and
+// the 64-bit memory of activations and results as the ULX3S board builds it (tern_board_memctl
+// + tern_board_mem, pipelined reads).
+//
+// The port's source (WSRC): 0, tern_wmem of WMEM_BYTES (block RAM beside the device); 1, a
+// chain of byte registers that shifts every cycle and answers the AXI read protocol a beat a
+// cycle, as an SoC's interconnect would hand the device registered data (the timing of the
+// device, not of a memory placed around it). MEM_SLICE = 1 puts a 2-word register FIFO on each
+// channel of the 64-bit port (AR, R, AW, W, B), the register slice an SoC puts between a master
+// and its memory.
+//
+// Everything a host would drive (the CSR bus, the weight memory's write port) comes from a
+// serial chain of flip-flops and registered pins, and every output is registered (wide ones
+// XOR-reduced), so every path of the design starts and ends at a flip-flop, as it would on a
+// board.
 
 `default_nettype none
 
@@ -21,7 +29,7 @@ module tern_wide_wrap #(
   parameter integer LANES         = 40,
   parameter integer T_MAX         = 8,
   parameter integer QUEUE_DEPTH   = 4,
-  parameter integer ACT_BUF_BEATS = 2048,
+  parameter integer ACT_BUF_BEATS = 512,
   parameter integer RD_FIFO_WORDS = 64,
   parameter integer MAX_BURST     = 16,
   parameter integer WMEM_BYTES    = 65536,   // the weight memory

@@ -148,9 +148,14 @@ def main():
     ap.add_argument("--floorplan", action="store_true",
                     help="place the block RAMs by hand (BEL attributes): each row's tiles together, "
                          "four rows to a row of block RAM, the activation banks' chunks at the centre")
+    ap.add_argument("--act-buf", type=int, default=0,
+                    help="activation entries per bank in place of the profile's (a power of two; "
+                         "for exploring: the profile's own figure is what docs/fpga.md reports)")
     ap.add_argument("--jobs", type=int, default=1, help="place-and-route runs at once (one per core)")
     a = ap.parse_args()
     p = profile_build()
+    if a.act_buf:
+        p["ACT_BUF_BEATS"] = a.act_buf
     array, wmem = a.part == "array", a.part == "wmem"
     a.build = a.build or {"device": "fpga/build/wide", "wmem": "fpga/build/wide-wmem",
                           "array": "fpga/build/wide-array"}[a.part]

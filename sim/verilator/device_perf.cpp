@@ -13,6 +13,7 @@
 //         weight_eff=<weight_bytes / (port bytes x cycles)> util=<ideal / cycles> sim_mcps=<M cycles/s>
 // (layer.<proj> lines give util = ideal / device_cycles of each job inside the layer run.)
 // The figures are tern_metrics' (driver/include/tern_metrics.h); the port is TERN_ADDR_ALIGN bytes.
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -164,11 +165,14 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   const bool layer_only = pa.has("layer_only");
   int rc = 0;
 
-  // Memory for a whole layer's weights, activations and results at T_MAX tokens, T2.
+  // Memory for a whole layer's weights (a copy per job where a shape's tokens are split to fit
+  // the activation buffer), activations and results at T_MAX tokens, T2.
   size_t need = 0;
-  for (const Shape &s : k2b4tShapes)
-    need += round_w(tern_stream_bytes(kGeom, TERN_T2, s.k, s.n)) + tern_devmodel_act_stride(s.k) * kTMax +
-            tern_devmodel_res_stride(s.n) * kTMax + 64 + kWAlign;
+  for (const Shape &s : k2b4tShapes) {
+    const uint32_t per = std::max(1u, kActBuf / ((s.k + kGeom.lanes - 1) / kGeom.lanes));
+    need += (round_w(tern_stream_bytes(kGeom, TERN_T2, s.k, s.n)) + 64 + kWAlign) * ((kTMax + per - 1) / per) +
+            tern_devmodel_act_stride(s.k) * kTMax + tern_devmodel_res_stride(s.n) * kTMax;
+  }
   need = (need + 8191) / 4096 * 4096;
 
   struct RunSpec {
@@ -204,12 +208,15 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   for (const RunSpec &r : runs) {
     const std::string name =
         tb_format("device/bench %s %s T=%u", r.name.c_str(), tern_format_name((tern_format)r.fmt), r.tokens);
-    // A shape whose activations do not fit this device's buffer at these tokens: skipped.
+    // A shape whose activations do not fit this device's buffer at these tokens runs as jobs of
+    // as many tokens as fit, as the driver splits it (driver/src/device.c); one that does not fit
+    // at one token is skipped.
     std::string nofit;
+    auto per_job = [&](int si) { return kActBuf / ((shapes[si].k + kGeom.lanes - 1) / kGeom.lanes); };
     for (int si : r.shape_idx)
-      if ((uint64_t)r.tokens * ((shapes[si].k + kGeom.lanes - 1) / kGeom.lanes) > kActBuf && nofit.empty())
-        nofit = tb_format("%s (K=%u) at T=%u needs more than the %u activation-buffer entries", shapes[si].name,
-                          shapes[si].k, r.tokens, kActBuf);
+      if (per_job(si) == 0 && nofit.empty())
+        nofit = tb_format("%s (K=%u) needs more than the %u activation-buffer entries", shapes[si].name, shapes[si].k,
+                          kActBuf);
     if (kWmemBytes && r.shape_idx.size() > 1)
       nofit =
           tb_format("the slices of the layer's %zu projections do not fit the %" PRIu64 "-byte weight memory together",
@@ -224,21 +231,23 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
     std::vector<Job> jobs;
     std::vector<int> tags;
     weight_port(b).clear_tags();
-    for (int si : r.shape_idx) {
-      Job j;
-      j.k = shapes[si].k, j.n = shapes[si].n, j.fmt = r.fmt, j.tokens = r.tokens;
-      j.what = shapes[si].name;
-      if (kWmemBytes) {  // the weights in the array's memory: the shape in slices of rows
-        if (!wmem_slices(b, pl, j, &rng, jobs, tags)) return 2;
-        continue;
+    for (int si : r.shape_idx)
+      for (uint32_t t0 = 0; t0 < r.tokens; t0 += (uint32_t)per_job(si)) {
+        Job j;
+        j.k = shapes[si].k, j.n = shapes[si].n, j.fmt = r.fmt;
+        j.tokens = std::min(r.tokens - t0, (uint32_t)per_job(si));
+        j.what = shapes[si].name;
+        if (kWmemBytes) {  // the weights in the array's memory: the shape in slices of rows
+          if (!wmem_slices(b, pl, j, &rng, jobs, tags)) return 2;
+          continue;
+        }
+        if (!make_job(b, pl, j, &rng, false)) {
+          std::fprintf(stderr, "bench: no room\n");
+          return 2;
+        }
+        tags.push_back(weight_port(b).add_tag(j.w, j.w + round_w(j.wbytes())));
+        jobs.push_back(j);
       }
-      if (!make_job(b, pl, j, &rng, false)) {
-        std::fprintf(stderr, "bench: no room\n");
-        return 2;
-      }
-      tags.push_back(weight_port(b).add_tag(j.w, j.w + round_w(j.wbytes())));
-      jobs.push_back(j);
-    }
     const uint32_t base = b.accepted();
     RunFigures f = bench_run(b, jobs, tags, &rng);
     const char *fmtn = tern_format_name((tern_format)r.fmt);
