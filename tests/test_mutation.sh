@@ -81,7 +81,7 @@ unset MUT_VARS
 # taking its first row's codes; every group taking the first group's
 export MUT_VARS="ROWS=5 LANES=10 FREE_RUN=1 WMEM_WORDS=8192 WM_BEAT=1"
 mut wtbeat-row-codes tern_mac_array.v 's/localparam integer CR = (WM_BEAT != 0) ? (r % RGRP) : 0;/localparam integer CR = 0;/'
-mut wtbeat-group-codes tern_mac_array.v 's/if (WM_BEAT != 0) wr_q <= {wa_q, wcodes_g\[2\*LANES\*RGRP\*gi +: 2\*LANES\*WRC\]};/if (WM_BEAT != 0) wr_q <= {wa_q, wcodes_g[0 +: 2*LANES*WRC]};/'
+mut wtbeat-group-codes tern_mac_array.v 's/if (WM_BEAT != 0) wr_q <= {wa_r, wcodes_g\[2\*LANES\*RGRP\*gi +: 2\*LANES\*WRC\]};/if (WM_BEAT != 0) wr_q <= {wa_r, wcodes_g[0 +: 2*LANES*WRC]};/'
 unset MUT_VARS
 # the device with its weights in the array (WMEM_WORDS, 2 x 20: 8-byte beats, 64 KB): every job
 # reading from word 0 (W_ADDR ignored); W_RANGE one word early (a job ending at the memory's
