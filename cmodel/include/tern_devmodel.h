@@ -80,6 +80,12 @@ int tern_devmodel_irq(const tern_devmodel *dm);
 size_t tern_devmodel_act_stride(uint32_t k);
 size_t tern_devmodel_res_stride(uint32_t n);
 
+/* Most tokens one job of input width k may carry on a device of g.lanes lanes, act_buf_beats
+ * activation-buffer entries and t_max tokens a job: TOKENS <= T_MAX and TOKENS * ceil(K / LANES)
+ * <= ACT_BUF (the ACT_OVERFLOW rule; a job holds its tokens' activations on chip). 0: not even
+ * one token fits (or k is 0). Drivers split a matmul's tokens into jobs of at most this. */
+uint32_t tern_devmodel_tokens_per_job(tern_geom g, uint32_t act_buf_beats, uint32_t t_max, uint32_t k);
+
 #ifdef __cplusplus
 }
 #endif

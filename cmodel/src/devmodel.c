@@ -201,3 +201,9 @@ unsigned tern_devmodel_run(tern_devmodel *dm, unsigned max_jobs) {
   }
   return ran;
 }
+
+uint32_t tern_devmodel_tokens_per_job(tern_geom g, uint32_t act_buf_beats, uint32_t t_max, uint32_t k) {
+  if (k == 0 || g.lanes == 0) return 0;
+  const uint32_t per_job = act_buf_beats / ((k + g.lanes - 1) / g.lanes);
+  return per_job > t_max ? t_max : per_job;
+}

@@ -134,6 +134,28 @@ static void check_cfg(tern_test_ctx *t, tern_geom g, tern_devmodel_cfg cfg, uint
   }
   if ((uint64_t)g.lanes * cfg.act_buf_beats + 1 <= TERN_K_MAX)
     TERN_CHECK(t, run_one(dm, g.lanes * cfg.act_buf_beats + 1, 2, fmt, 1) == TERN_DEVERR_ACT_OVERFLOW);
+  /* tern_devmodel_tokens_per_job against the device's own rule: that many tokens are not
+   * ACT_OVERFLOW (nor BAD_TOKENS), one more is (unless it is past T_MAX). */
+  {
+    const uint32_t kfull1 = g.lanes * (cfg.act_buf_beats / cfg.t_max), kone = g.lanes * cfg.act_buf_beats;
+    const uint32_t ks[] = {1, g.lanes, g.lanes + 1, kfull1, kfull1 + 1, kone / 2 + 1, kone, kone + 1, 2560, 6912};
+    for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
+      const uint32_t k = ks[i];
+      if (k == 0 || k > TERN_K_MAX) continue;
+      const uint32_t per = tern_devmodel_tokens_per_job(g, cfg.act_buf_beats, cfg.t_max, k);
+      TERN_CHECK(t, per <= cfg.t_max);
+      if (per) {
+        const uint32_t code = run_one(dm, k, 2, fmt, per);
+        TERN_CHECK(t, code != TERN_DEVERR_ACT_OVERFLOW && code != TERN_DEVERR_BAD_TOKENS);
+      }
+      if (per < cfg.t_max) TERN_CHECK(t, run_one(dm, k, 2, fmt, per + 1) == TERN_DEVERR_ACT_OVERFLOW);
+      if (t->failed) {
+        tern_test_fail(t, "tokens_per_job(K=%u) = %u disagrees with ACT_OVERFLOW", k, per);
+        break;
+      }
+    }
+    TERN_CHECK(t, tern_devmodel_tokens_per_job(g, cfg.act_buf_beats, cfg.t_max, 0) == 0);
+  }
   /* The queue: depth doorbells are taken, one more is QUEUE_FULL and dropped. */
   {
     int32_t *acc = place_job(mem, g, (tern_format)fmt, 33, 4, 1, rng);

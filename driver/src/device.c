@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "tern_cycle.h"
-#include "tern_devmodel.h" /* act/result row strides: part of the register contract */
+#include "tern_devmodel.h" /* act/result row strides and tokens per job: part of the register contract */
 
 /* A job's time budget (docs/uart.md, "A job's budget"): the jobs outstanding since the device
  * last made progress (JOBS_DONE moved) must make it again within JOB_MARGIN x their cycles in
@@ -420,11 +420,9 @@ static tern_status run_jobs(hal_dev *d, job *jobs, size_t count) {
   return TERN_OK;
 }
 
-/* Most tokens one job of input width k may have: TOKENS <= PARAMS.T_MAX and TOKENS * ceil(K / LANES)
- * <= ACT_BUF (a job holds its tokens' activations on chip). 0: not even one fits. */
+/* Most tokens one job of input width k may have on this device (its ACT_BUF and T_MAX registers). */
 static uint32_t tokens_per_job(const hal_dev *d, uint32_t k) {
-  const uint32_t per_job = d->act_buf / ((k + d->g.lanes - 1) / d->g.lanes);
-  return per_job > d->t_max ? d->t_max : per_job;
+  return tern_devmodel_tokens_per_job(d->g, d->act_buf, d->t_max, k);
 }
 
 /* Cut the matmuls into jobs of at most tokens_per_job tokens and run them. */

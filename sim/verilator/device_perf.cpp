@@ -169,7 +169,7 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
   // the activation buffer), activations and results at T_MAX tokens, T2.
   size_t need = 0;
   for (const Shape &s : k2b4tShapes) {
-    const uint32_t per = std::max(1u, kActBuf / ((s.k + kGeom.lanes - 1) / kGeom.lanes));
+    const uint32_t per = std::max(1u, tern_devmodel_tokens_per_job(kGeom, kActBuf, kTMax, s.k));
     need += (round_w(tern_stream_bytes(kGeom, TERN_T2, s.k, s.n)) + 64 + kWAlign) * ((kTMax + per - 1) / per) +
             tern_devmodel_act_stride(s.k) * kTMax + tern_devmodel_res_stride(s.n) * kTMax;
   }
@@ -212,7 +212,7 @@ int suite_bench(const Plusargs &pa, uint64_t seed) {
     // as many tokens as fit, as the driver splits it (driver/src/device.c); one that does not fit
     // at one token is skipped.
     std::string nofit;
-    auto per_job = [&](int si) { return kActBuf / ((shapes[si].k + kGeom.lanes - 1) / kGeom.lanes); };
+    auto per_job = [&](int si) { return tern_devmodel_tokens_per_job(kGeom, kActBuf, kTMax, shapes[si].k); };
     for (int si : r.shape_idx)
       if (per_job(si) == 0 && nofit.empty())
         nofit = tb_format("%s (K=%u) needs more than the %u activation-buffer entries", shapes[si].name, shapes[si].k,
