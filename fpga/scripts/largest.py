@@ -34,15 +34,18 @@ def geometry(dim, size, lanes):
 
 def try_point(a, arch, kind, dsp, geom, seed, cache):
     key = f"{arch}_{kind}{'d' if dsp else ''}_{geom[0]}x{geom[1]}"
-    if key in cache:
+    if key in cache and not (a.retry_failed and cache[key].get("synth_failed")):
         return cache[key]
     tag = f"l_{key}"
     try:
         cells, js, _ = compare.synth(a, arch, kind, dsp, geom, tag)
     except SystemExit as e:   # a Yosys crash (seen in ABC9 at one geometry): not a fit, said so
         print(f"largest: {key}: {e}", flush=True)
+        # cached like any point (Yosys' failures here are deterministic: YoWASP's wasm stack
+        # at 64x20 took about as long as a place and route to fail again); --retry-failed
+        # tries such points again
         r = dict(rows=geom[0], lanes=geom[1], macs=geom[0] * geom[1], lut=0, ff=0, bram=0,
-                 dsp=0, fits=False, fmax=None, util={}, synth_failed=True)   # not cached
+                 dsp=0, fits=False, fmax=None, util={}, synth_failed=True)
         # the array alone is synthesised first: its counts, when this run wrote them, still
         # say which of the chip's resources the point exceeds
         stat, ys = f"{a.build}/{tag}_stat.txt", f"{a.build}/{tag}.ys"
@@ -50,6 +53,9 @@ def try_point(a, arch, kind, dsp, geom, seed, cache):
             mods, _ = compare.parse_stat(open(stat).read())
             if "tern_mac_array" in mods:
                 r["lut"], r["ff"], _, r["bram"], r["dsp"] = compare.figures(arch, mods["tern_mac_array"])
+        cache[key] = r
+        with open(a.cache, "w") as f:
+            json.dump(cache, f, indent=1)
         return r
     lut, ff, _, bram, dspn = compare.figures(arch, cells)
     fmax, util = compare.pnr(a, arch, js, seed, tag)
@@ -155,6 +161,8 @@ def main():
     ap.add_argument("--nextpnr-ecp5", required=True)
     ap.add_argument("--docs", required=True, help="the docs/ directory")
     ap.add_argument("--limit", type=int, default=256, help="rows searched at most")
+    ap.add_argument("--retry-failed", action="store_true",
+                    help="synthesise again the cached points whose synthesis failed")
     a = ap.parse_args()
     # absolute: YoWASP's Yosys run from fpga/ cannot write a relative path (tee -o, write_json)
     a.build = os.path.abspath(a.build)
