@@ -613,11 +613,12 @@ module tern_job_engine #(
   wire [AB_BITS-1:0]     ab_waddr;
   wire                   unused_ld_slot_q = ld_slot_q;            // (one slot: bank 0 only)
   wire [AB_BITS-1:0]     ab_raddr;                                // feed read address
-  reg  [ABW-1:0]         fd_ptr_d;                                // its pointer's next value
+  wire [ABW-1:0]         fd_ptr_d;                                // its pointer's next value
   wire [8*LANES*NCH-1:0] ab_rdata;                                // per chunk, 2 cycles later
   wire [CH_BITS-1:0]     ab_raddr_d;   // (chunks of a bank: fd_ptr_d's low bits; else unused)
   if (NCH > 1) begin : g_rad_ch assign ab_raddr_d = fd_ptr_d[CH_BITS-1:0]; end
   else begin : g_rad_one assign ab_raddr_d = ab_raddr; end
+  wire                   unused_ptr_d = ^fd_ptr_d;    // (its high bits, or all of it with one chunk)
   tern_act_banks #(
     .LANES     (LANES),
     .AB_BITS   (AB_BITS),
@@ -947,121 +948,43 @@ module tern_job_engine #(
     end
   endgenerate
 
-  // Activation feed: bank x, for each K beat s of a group, tokens 0 .. T-1 (entry t*B + s);
-  // the pattern repeats for every group until the array has taken the job's last beat.
-  reg  [ABW-1:0]      fd_ptr_q;
-  reg  [15:0]         fd_s_q;
-  reg  [7:0]          fd_t_q;
-  reg  [1:0]          fd_inflight_q;   // reads issued 1 and 2 cycles ago
-  reg  [CS_BITS-1:0]  fd_ch1_q, fd_ch2_q;   // their chunks
+  // Activation feed: bank x, for each K beat s of a group, tokens 0 .. T-1 (entry t*B + s),
+  // repeated for every group until the array has taken the job's last beat (tern_act_feed).
   wire                ff_out_valid, arr_a_ready;
-  wire                unused_ff_ready;  // reads are issued only with room for them (level + 2 <= 3 < 4)
   wire [8*LANES-1:0]  ff_out_data;
-  wire [2:0]          ff_level;
-  // reads in flight: issued 1 (and, with the fabric register, 2) cycles ago
-  wire                fd_infl2 = (ABUF_REGS > 1) ? fd_inflight_q[1] : 1'b0;
-  wire                fd_arrive = (ABUF_REGS > 1) ? fd_inflight_q[1] : fd_inflight_q[0];
-  wire                fd_issue = running & ({1'b0, ff_level} + {3'd0, fd_inflight_q[0]} +
-                                            {3'd0, fd_infl2} <= 4'd3);
-  reg  [ABW-1:0]      fd_b_q;          // B mod 2^ABW of the exec slot (see wbb_q)
-  always @(posedge clk_i) fd_b_q <= x_b[ABW-1:0];
-  // (the read pointer's next value on its own: the wide profile's banks take copies of it)
-  always @(*) begin
-    fd_ptr_d = fd_ptr_q;
-    if (!rst_ni[8] || x_ok_start)    fd_ptr_d = {ABW{1'b0}};
-    else if (fd_issue) begin
-      if (fd_t_q != x_tok_m1_q)      fd_ptr_d = fd_ptr_q + fd_b_q;
-      else if (fd_s_q == x_b_m1_q)   fd_ptr_d = {ABW{1'b0}};
-      else                           fd_ptr_d = fd_s_q[ABW-1:0] + 1'b1;
-    end
-  end
-  always @(posedge clk_i) fd_ptr_q <= fd_ptr_d;
-  always @(posedge clk_i) begin
-    if (!rst_ni[8] || x_ok_start) begin
-      fd_s_q        <= 16'd0;
-      fd_t_q        <= 8'd0;
-      fd_inflight_q <= 2'b00;
-    end else begin
-      fd_inflight_q <= {fd_inflight_q[0], fd_issue};
-      if (fd_issue) begin
-        if (fd_t_q == x_tok_m1_q) begin
-          fd_t_q <= 8'd0;
-          if (fd_s_q == x_b_m1_q) fd_s_q <= 16'd0;
-          else                    fd_s_q <= fd_s_q + 16'd1;
-        end else begin
-          fd_t_q <= fd_t_q + 8'd1;
-        end
-      end
-    end
-  end
+  tern_act_feed #(
+    .LANES     (LANES),
+    .ABW       (ABW),
+    .SLB       (SLB),
+    .AB_BITS   (AB_BITS),
+    .NCH       (NCH),
+    .CS_BITS   (CS_BITS),
+    .ABUF_REGS (ABUF_REGS),
+    .FIFO_RAM  (FIFO_RAM),
+    .REP_SEL   (FREE ? 1 : 0)
+  ) u_feed (
+    .clk_i       (clk_i),
+    .rst_ni      (rst_ni[8]),
+    .start_i     (x_ok_start),
+    .running_i   (running),
+    .slot_i      (x),
+    .b_i         (x_b[ABW-1:0]),
+    .b_m1_i      (x_b_m1_q),
+    .tok_m1_i    (x_tok_m1_q),
+    .raddr_o     (ab_raddr),
+    .ptr_d_o     (fd_ptr_d),
+    .rdata_i     (ab_rdata),
+    .out_valid_o (ff_out_valid),
+    .out_ready_i (arr_a_ready & a_gate),
+    .out_data_o  (ff_out_data)
+  );
   generate
     if (SLB != 0) begin : g_ab_slot
-      assign ab_raddr = {x, fd_ptr_q};
       assign ab_waddr = {ld_slot_q, ld_ptr_q};
     end else begin : g_ab_one
-      assign ab_raddr = fd_ptr_q;
       assign ab_waddr = ld_ptr_q;
     end
   endgenerate
-  always @(posedge clk_i) begin
-    if (NCH > 1) begin
-      if (fd_issue) fd_ch1_q <= ab_raddr[AB_BITS-1 -: CS_BITS];
-    end else begin
-      fd_ch1_q <= {CS_BITS{1'b0}};
-    end
-    fd_ch2_q <= fd_ch1_q;
-  end
-  wire [CS_BITS-1:0] fd_ch = (ABUF_REGS > 1) ? fd_ch2_q : fd_ch1_q;
-  // The chunk's slice by a compare per chunk: an indexed part-select of a variable chunk
-  // number would be a multiply by 8*LANES (and the no-multiplier check refuses it).
-  reg  [8*LANES-1:0]  fd_rdata;
-  integer fdi;
-  always @(*) begin
-    fd_rdata = ab_rdata[8*LANES-1:0];
-    for (fdi = 1; fdi < NCH; fdi = fdi + 1)
-      if ({{(32-CS_BITS){1'b0}}, fd_ch} == fdi) fd_rdata = ab_rdata[8*LANES*fdi +: 8*LANES];
-  end
-  // The wide profile: the same select with a copy of the chunk number per FDG lanes
-  // (tern_rep_ff), so that no select net reaches all 8 * LANES bits (~640 loads at 40 lanes).
-  localparam integer FDG = 4;
-  wire [8*LANES-1:0] fd_rdata_w;
-  genvar gf;
-  generate
-    if (FREE && NCH > 1 && ABUF_REGS > 1) begin : g_fd_rep
-      wire unused_fd_rdata = ^fd_rdata;
-      for (gf = 0; gf < LANES; gf = gf + FDG) begin : g_grp
-        localparam integer NL = (LANES - gf < FDG) ? LANES - gf : FDG;
-        wire [CS_BITS-1:0] ch;    // = fd_ch2_q
-        tern_rep_ff #(.W(CS_BITS)) u_ch (
-          .clk_i (clk_i),
-          .d_i   (fd_ch1_q),
-          .q_o   (ch)
-        );
-        reg [8*NL-1:0] d;
-        integer k;
-        always @(*) begin
-          d = ab_rdata[8*gf +: 8*NL];
-          for (k = 1; k < NCH; k = k + 1)
-            if ({{(32-CS_BITS){1'b0}}, ch} == k) d = ab_rdata[8*LANES*k + 8*gf +: 8*NL];
-        end
-        assign fd_rdata_w[8*gf +: 8*NL] = d;
-      end
-    end else begin : g_fd_one
-      assign fd_rdata_w = fd_rdata;
-    end
-  endgenerate
-  tern_fifo #(.WIDTH(8*LANES), .DEPTH(4), .RAM_MIN_DEPTH(FIFO_RAM != 0 ? 4 : 0)) u_feed (
-    .clk_i       (clk_i),
-    .rst_ni      (rst_ni[8]),
-    .clear_i     (~running),
-    .in_valid_i  (fd_arrive),
-    .in_ready_o  (unused_ff_ready),
-    .in_data_i   (fd_rdata_w),
-    .out_valid_o (ff_out_valid),
-    .out_ready_i (arr_a_ready & a_gate),
-    .out_data_o  (ff_out_data),
-    .level_o     (ff_level)
-  );
 
   // RING: the weight port's beats stream into the array's own memory as a ring (tern_wring),
   // through the array's write port; otherwise that port is the device's wm_* (RESIDENT).

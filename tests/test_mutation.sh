@@ -52,7 +52,7 @@ mut pad-written tern_wr_master.v 's/strb_rows\[r\] = (\$unsigned(r \/ 4) < {15.d
 # device: read error responses ignored (a failed read passes as data)
 mut rresp-ignored tern_job_engine.v 's/if (rd_r_beat \&\& axi_rresp_i != 2.b00)/if (1'"'"'b0)/' device
 # device: the feed walks tokens with the wrong stride (entry t + s instead of t*B + s)
-mut feed-stride tern_job_engine.v 's/fd_ptr_d = fd_ptr_q + fd_b_q;/fd_ptr_d = fd_ptr_q + 1'"'"'b1;/' device
+mut feed-stride tern_act_feed.v 's/ptr_d_o = ptr_q + b_q;/ptr_d_o = ptr_q + 1'"'"'b1;/' device
 # the wide profile's weight port (2 x 20, beats of 8 bytes: a separate port, the same geometry):
 # its read errors ignored; and at 4 x 40 (32-byte beats) its bursts advancing the address as if
 # the beats were 8 bytes
