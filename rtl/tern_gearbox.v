@@ -17,8 +17,9 @@
 // zeros and the bytes of a short last word are zeroed on entry, so a last beat is zero-padded
 // without a mask. NW is the least number of slots that hold any beat at any reachable offset.
 // FAST = 0: the window has NW slots, and a word is taken in every cycle in which the oldest one
-// is used up (in_ready_o follows this cycle's pops). FAST = 1: the window has NW + 1, and a word is taken whenever a slot is free before the cycle's pops
-// (so in_ready_o is a gate from flip-flops, not the end of the pop arithmetic): with the spare
+// is used up (in_ready_o follows this cycle's pops). FAST = 1: the window has NW + 1, and a
+// word is taken whenever a slot is free before the cycle's pops (so in_ready_o is a flip-flop,
+// computed from the next state, not the end of the pop arithmetic): with the spare
 // slot that takes a word at least as early as taking one into a slot freed in the same cycle
 // would, so IN_BYTES per cycle is never throttled by the gearbox. out_bytes_i may change only
 // while the gearbox is empty and no word is taken (helper registers are computed from it a
@@ -125,7 +126,8 @@ module tern_gearbox #(
       wire [SW-1:0]  ob_s  = {{(SW-OW){1'b0}}, out_bytes_i};
       wire [QW-1:0]  q_adv = q_q + ob_s[QW-1:0];             // q after a full beat
       wire [PW-1:0]  pops  = emit_full ? pq_q : {PW{1'b0}};
-      assign in_ready_o = ~flush_q & ({{(32-NVW){1'b0}}, nv_q} <= NW_U);
+      reg             rdy_q;      // ~flush_q & (nv_q <= NW): in_ready_o as a flip-flop
+      assign in_ready_o = rdy_q;
       wire accept = in_valid_i & in_ready_o;
 
       // Bytes of the incoming word that are valid (the others enter as zeros).
@@ -208,11 +210,13 @@ module tern_gearbox #(
           pq_nz_q <= (pq_0 != {PW{1'b0}});
           ln_q    <= {{(NS-1){1'b0}}, 1'b1};
           lp_q    <= {NS{1'b0}};
+          rdy_q   <= 1'b1;
         end else begin
           cnt_q   <= cnt_d;
           nv_q    <= nv_d[NVW-1:0];
           q_q     <= q_d;
           if (accept && in_flush_i) flush_q <= 1'b1;
+          rdy_q   <= ~(flush_q | (accept & in_flush_i)) & ({{(32-MW){1'b0}}, nv_d} <= NW_U);
           full_q  <= (cnt_d >= out_bytes);
           le_q    <= (cnt_d <= out_bytes);
           nz_q    <= (cnt_d != {CW{1'b0}});

@@ -411,7 +411,7 @@ module tern_job_engine #(
       wire wiss_slot = (SLOTS > 1) ? wiss_tag : 1'b0;
       tern_rd_master #(
         .MAX_BURST(MAX_BURST), .WORD_BYTES(WPB), .TAG_W(1), .OUTSTANDING(OUTST),
-        .CREDIT_W(CREDIT_W), .TAGS_RAM(FIFO_RAM), .ISSUE_REG(SLOTS == 1 ? 1 : 0)
+        .CREDIT_W(CREDIT_W), .TAGS_RAM(FIFO_RAM), .ISSUE_REG((SLOTS == 1 || FREE) ? 1 : 0)
       ) u_wrd (
         .clk_i         (clk_i),
         .rst_ni        (rst_ni[2]),
@@ -718,11 +718,12 @@ module tern_job_engine #(
   // ---------------------------------------------------------------------------------------
   // Execute
   // ---------------------------------------------------------------------------------------
-  localparam [2:0] E_WAIT = 3'd0, E_RUN = 3'd1, E_DRAIN = 3'd2, E_END = 3'd3;
+  localparam [2:0] E_WAIT = 3'd0, E_RUN = 3'd1, E_DRAIN = 3'd2, E_END = 3'd3, E_START = 3'd4;
   reg  [2:0]  estate_q;
   assign e_end = (estate_q == E_END);
   reg         abort_q;          // one-cycle reset of the array when a running job fails
   reg  [31:0] cycles_q;
+  reg         cyc_go_q;         // a job started a cycle ago: CYCLES counts on from 2
   reg         done_q, err_q;
   reg  [7:0]  err_code_q;
   reg  [31:0] last_cycles_q;
@@ -733,6 +734,12 @@ module tern_job_engine #(
 
   wire x_ok_start = (estate_q == E_WAIT) & s_valid[x] & (x_err == 8'd0) & s_act_ready_q[x] &
                     ~s_bus_err_q[x] & ~arr_busy & wr_idle;
+  // The blocks start the job on x_go: at the decision, or (FREE) a cycle later from a flip-flop
+  // (E_START), so that the decision's logic (the exec slot's fields, the array's and the
+  // writer's idle flags) does not also reach across the chip to every block it starts.
+  reg  go_q;
+  always @(posedge clk_i) go_q <= rst_ni[6] & (FREE != 0) & x_ok_start;
+  wire x_go = (FREE != 0) ? go_q : x_ok_start;
   wire x_refused  = (estate_q == E_WAIT) & s_valid[x] & (x_err != 8'd0) & s_fetched_q[x];
   wire x_failed   = (estate_q == E_WAIT) & s_valid[x] & (x_err == 8'd0) & s_bus_err_q[x];
   wire run_ok     = (estate_q == E_RUN) & ~s_bus_err_q[x] & wr_last_done & wr_idle;
@@ -755,7 +762,7 @@ module tern_job_engine #(
     if (!rst_ni[6]) begin
       running_q <= 1'b0;
     end else begin
-      running_q <= (x_ok_start | ((estate_q == E_RUN) & ~run_ok)) & ~x_bus_err_d;
+      running_q <= (x_go | ((estate_q == E_RUN) & ~run_ok)) & ~x_bus_err_d;
     end
   end
 
@@ -767,18 +774,23 @@ module tern_job_engine #(
       err_q      <= 1'b0;
       err_code_q <= 8'd0;
       cycles_q   <= 32'd0;
+      cyc_go_q   <= 1'b0;
       last_cycles_q <= 32'd0;
       exec_ptr_q <= 1'b0;
     end else begin
       done_q  <= 1'b0;
       err_q   <= 1'b0;
       abort_q <= 1'b0;
-      if (cycles_q != 32'hFFFF_FFFF && !(CYCLES_REG == 0 && run_ok)) cycles_q <= cycles_q + 32'd1;
+      // CYCLES is 1 in the cycle after the start; it is set a cycle later than that, from a
+      // register, so the start decision reaches no counter bit (it was the 94.2 MHz wide
+      // build's critical path); nothing reads it before a job's end.
+      cyc_go_q <= x_ok_start;
+      if (cyc_go_q) cycles_q <= 32'd2;
+      else if (cycles_q != 32'hFFFF_FFFF && !(CYCLES_REG == 0 && run_ok)) cycles_q <= cycles_q + 32'd1;
       case (estate_q)
         E_WAIT: begin
           if (x_ok_start) begin
-            cycles_q <= 32'd1;
-            estate_q <= E_RUN;
+            estate_q <= (FREE != 0) ? E_START : E_RUN;
           end else if (x_refused) begin
             done_q <= 1'b1; err_q <= 1'b1; err_code_q <= x_err;
             estate_q <= E_END;
@@ -796,6 +808,7 @@ module tern_job_engine #(
             estate_q <= E_END;
           end
         end
+        E_START: estate_q <= E_RUN;
         E_DRAIN: begin
           if (drained) begin
             done_q <= 1'b1; err_q <= 1'b1; err_code_q <= E_BUS;
@@ -965,7 +978,7 @@ module tern_job_engine #(
   ) u_feed (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni[8]),
-    .start_i     (x_ok_start),
+    .start_i     (x_go),
     .running_i   (running),
     .slot_i      (x),
     .b_i         (x_b[ABW-1:0]),
@@ -1010,7 +1023,7 @@ module tern_job_engine #(
         .r_beat_i      (w_r_beat),
         .wp_o          (arr_wm_word),
         .x_i           (x),
-        .start_i       (x_ok_start),
+        .start_i       (x_go),
         .wait_i        (estate_q == E_WAIT),
         .end_i         (estate_q == E_END),
         .end_err_i     (err_q),
@@ -1054,7 +1067,7 @@ module tern_job_engine #(
   ) u_array (
     .clk_i        (clk_i),
     .rst_ni       (rst_ni[10] & ~abort_q),
-    .start_i      (x_ok_start),
+    .start_i      (x_go),
     .cfg_beats_i  (x_b),
     .cfg_groups_i (x_g),
     .cfg_klast_i  (x_kl[ARR_LRW-1:0]),
@@ -1083,7 +1096,7 @@ module tern_job_engine #(
   tern_wr_master #(.ROWS(ROWS), .T_MAX(T_MAX), .FIFO_RAM(FIFO_RAM), .REG_STEP(FREE ? 1 : 0)) u_wr (
     .clk_i         (clk_i),
     .rst_ni        (rst_ni[11]),
-    .start_i       (x_ok_start),
+    .start_i       (x_go),
     .o_addr_i      (x_o),
     .n_i           (x_n),
     .tokens_i      (x_tok),

@@ -481,7 +481,8 @@ module tern_mac_array #(
         .LANES  (LANES),
         .T5_ROM ((WM_BEAT != 0) ? 0 : 1),
         .WB     (2),
-        .T2     (0)
+        .T2     (0),
+        .T5_PIPE((WM_BEAT != 0) ? 1 : 0)
       ) u_wdec (
         .clk_i    (clk_i),
         .load_i   (1'b1),
@@ -495,21 +496,23 @@ module tern_mac_array #(
         s0_wa_q <= wptr_q;
         wa_q    <= {wm_we_i, wm_row_i, wm_word_i};
       end
-      // WM_BEAT: the whole beat's codes registered beside the decoder before they fan out to
-      // the groups (the decode's three adder levels then a hop across the chip to a group copy
-      // was the 96.3 MHz wide build's critical path); a write lands a cycle later (tern_wring
-      // LAND_DLY counts it)
+      // WM_BEAT: the decode split by a register after its first two adder levels (T5_PIPE;
+      // the three levels were the 93.7 MHz wide build's critical path at seed 3), and the whole
+      // beat's codes registered beside the decoder before they fan out to the groups (the
+      // decode then a hop across the chip to a group copy was the 96.3 MHz build's): a write
+      // lands two cycles later (tern_wring LAND_DLY counts them)
       wire [2*LANES*WDR-1:0] wcodes_r;
       wire [RRW+WAW:0]       wa_r;
       if (WM_BEAT != 0) begin : g_dreg
         reg [2*LANES*WDR-1:0] wcodes_q;
-        reg [RRW+WAW:0]       wa2_q;
+        reg [RRW+WAW:0]       wa2_q, wa3_q;
         always @(posedge clk_i) begin
           wcodes_q <= wcodes;
           wa2_q    <= wa_q;
+          wa3_q    <= wa2_q;
         end
         assign wcodes_r = wcodes_q;
-        assign wa_r     = wa2_q;
+        assign wa_r     = wa3_q;
       end else begin : g_nodreg
         assign wcodes_r = wcodes;
         assign wa_r     = wa_q;
@@ -674,10 +677,12 @@ module tern_mac_array #(
     if (FREE_RUN != 0) begin : g_free
       wire unused_row_flags = ^{acc_row_kill, acc_first, s1_x_q};   // the rows' copies carry them
       // Results owed: beats taken that make a result (a group's last beat, each token), minus
-      // results taken from the queue. A beat is taken only while that count, registered, leaves
-      // room for one more in flight (at most one is taken a cycle), so the queue never fills.
+      // results taken from the queue. room_q says the count a cycle ago was at most RES_DEPTH - 3,
+      // so it is at most RES_DEPTH - 2 now and at most RES_DEPTH - 1 after a beat taken on room_q
+      // (at most one is taken a cycle): the queue never fills. room_q comes from owed_q alone,
+      // not from this cycle's handshakes, so the array's step decision does not reach it.
       localparam integer OW = $clog2(RES_DEPTH + 1);
-      localparam [31:0]  LIM_U = RES_DEPTH - 2;
+      localparam [31:0]  LIM_U = RES_DEPTH - 3;
       reg  [OW-1:0] owed_q;
       reg           room_q;
       wire          q_pop = free_r_valid & r_ready_i;
@@ -689,7 +694,7 @@ module tern_mac_array #(
           room_q <= 1'b1;
         end else begin
           owed_q <= owed_d;
-          room_q <= ({{(32-OW){1'b0}}, owed_d} <= LIM_U);
+          room_q <= ({{(32-OW){1'b0}}, owed_q} <= LIM_U);
         end
       end
       wire          unused_q_ready;   // the credit keeps a word free

@@ -11,10 +11,17 @@
 // chain's end. m_2 = 9q and m_4 = 9*m_2 (mod 256) come from one shift-add each instead of two
 // chained steps, which cuts the adder depth from 5 to 3 (the T5 decode is on the S0 -> S1
 // path). Only adders: no multiplier, division or ROM. Trit t[n] (0 = -1, 1 = 0, 2 = +1).
+//
+// PIPE = 1 (the wide profile's whole-beat write path): m_0 .. m_4 (adder depth <= 2) pass
+// through a register before the last adder level, so the outputs are a cycle late and no
+// path between flip-flops holds more than two adders.
 
 `default_nettype none
 
-module tern_t5_decoder (
+module tern_t5_decoder #(
+  parameter integer PIPE = 0     // 1: a register between m_n and the last adder level
+) (
+  input  wire       clk_i,       // (PIPE = 1 only)
   input  wire [7:0] byte_i,
   output wire [4:0] hi_o,    // m_n[7]
   output wire [4:0] c_o      // carry out of bit 7 of 3 * m_n
@@ -28,17 +35,35 @@ module tern_t5_decoder (
   // s_n = {c, (3 m_n)[7:1]}: 3 m_n = m_n + 2 m_n, bit 0 is m_n[0].
   wire [7:0] s0 = {1'b0, m0[7:1]} + {1'b0, m0[6:0]};  // depth 1
   wire [7:0] m1 = {s0[6:0], m0[0]};
-  wire [7:0] s1 = {1'b0, m1[7:1]} + {1'b0, m1[6:0]};  // depth 2
   wire [7:0] s2 = {1'b0, m2[7:1]} + {1'b0, m2[6:0]};  // depth 2
   wire [7:0] m3 = {s2[6:0], m2[0]};
-  wire [7:0] s3 = {1'b0, m3[7:1]} + {1'b0, m3[6:0]};  // depth 3
-  wire [7:0] s4 = {1'b0, m4[7:1]} + {1'b0, m4[6:0]};  // depth 3
+  wire       unused_c02 = ^{s0[7], s2[7]};   // (their carries come from the last level below)
 
-  assign hi_o = {m4[7], m3[7], m2[7], m1[7], m0[7]};
-  assign c_o  = {s4[7], s3[7], s2[7], s1[7], s0[7]};
+  // The last level, from m_n as they are or registered.
+  wire [39:0] m_all = {m4, m3, m2, m1, m0};
+  wire [39:0] mr;
+  generate
+    if (PIPE != 0) begin : g_pipe
+      reg [39:0] m_q;
+      always @(posedge clk_i) m_q <= m_all;
+      assign mr = m_q;
+    end else begin : g_comb
+      assign mr = m_all;
+      wire unused_clk = clk_i;
+    end
+  endgenerate
 
-  // Low bits of the chain that no trit needs.
-  wire unused_s = ^{s1[6:0], s3[6:0], s4[6:0]};
+  wire [7:0] c_s [0:4];
+  genvar n;
+  generate
+    for (n = 0; n < 5; n = n + 1) begin : g_trit
+      wire [7:0] mn = mr[8*n +: 8];
+      assign c_s[n] = {1'b0, mn[7:1]} + {1'b0, mn[6:0]};   // depth 1 (3 with PIPE = 0)
+      assign hi_o[n] = mn[7];
+      assign c_o[n]  = c_s[n][7];
+      wire unused_s = ^c_s[n][6:0];   // low bits of the sum that no trit needs
+    end
+  endgenerate
 
 endmodule
 

@@ -12,7 +12,8 @@
 //
 // The beat loads when load_i is high (the S0 register); codes_o decodes the loaded beat. Two
 // T5 decoders, the same function:
-//   T5_ROM = 0: shift-add logic per byte (tern_t5_decoder) after the register;
+//   T5_ROM = 0: shift-add logic per byte (tern_t5_decoder) after the register (T5_PIPE = 1:
+//               with a register inside, codes_o a cycle later; T5 beats only);
 //   T5_ROM = 1: a 256-entry table per byte read with the same load (a block RAM each on the
 //               FPGAs: the RAM's output register is the byte's S0 register), which leaves one
 //               LUT4 per flag, the T2/T5 select.
@@ -26,7 +27,9 @@ module tern_weight_decoder #(
   parameter integer LANES  = 20,
   parameter integer T5_ROM = 0,
   parameter integer WB     = 2,      // bits per slot in a beat and in codes_o: 2, or 8 (int8)
-  parameter integer T2     = 1       // 0: T5 beats only (T5_ROM = 0 then has no T2/T5 select)
+  parameter integer T2     = 1,      // 0: T5 beats only (T5_ROM = 0 then has no T2/T5 select)
+  parameter integer T5_PIPE = 0      // T5_ROM = 0, T2 = 0: the decode split by a register
+                                     // (tern_t5_decoder PIPE): codes_o a cycle later
 ) (
   input  wire                     clk_i,
   input  wire                     load_i,    // take beat_i into S0
@@ -94,10 +97,15 @@ module tern_weight_decoder #(
           assign codes_o[2*i + 1] = fmt_t5_i ? t5_code[2*i + 1] : beat_q[2*i];
         end
       end else begin : g_logic
+        if (T5_PIPE != 0 && T2 != 0) begin : g_bad
+          // elaboration stops here: a pipelined decode has no T2 path beside it
+          tern_weight_decoder_t5_pipe_needs_t5_only u_bad ();
+        end
         wire [SLOTS-1:0] t5_hi;
         wire [SLOTS-1:0] t5_c;
         for (j = 0; j < BYTES; j = j + 1) begin : g_byte
-          tern_t5_decoder u_t5 (
+          tern_t5_decoder #(.PIPE(T5_PIPE)) u_t5 (
+            .clk_i  (clk_i),
             .byte_i (beat_q[8*j +: 8]),
             .hi_o   (t5_hi[5*j +: 5]),
             .c_o    (t5_c[5*j +: 5])

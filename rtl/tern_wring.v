@@ -8,7 +8,9 @@
 // since the burst credit (credit_i of the port's tern_rd_master) is the ring's free words: the
 // engine subtracts the beats it issues and adds free_o and skip_o. A job's first beat lands at
 // the word its range was issued from (wbase_o of the exec slot, taken when the fetch hands the
-// range to the port's master: the ranges before it are all issued by then). The engine shows
+// range to the port's master: the ranges before it are all issued by then; registered, it is
+// taken a cycle after that handoff, still before the master's first burst, which comes two
+// cycles after its command at the earliest, tern_rd_master). The engine shows
 // the array a beat's first token only while gate_o is high: once that beat has landed (writes
 // are counted LAND_DLY cycles late, the array's write path), and a word is freed FREE_DLY cycles
 // after its beat's last token (the tiles read it with every token). A job that fails frees, in
@@ -20,7 +22,7 @@ module tern_wring #(
   parameter integer WORDS = 512,                    // ring words (a power of two)
   parameter integer WMW   = $clog2(WORDS),          // bits of a word
   parameter integer RW    = WMW + 2,                // counters: a sign bit above the word count
-  parameter integer LAND_DLY = 7,
+  parameter integer LAND_DLY = 8,                   // the array's write path, beat to tile (tern_mac_array g_wmem)
   parameter integer FREE_DLY = 8
 ) (
   input  wire           clk_i,
@@ -63,6 +65,8 @@ module tern_wring #(
   // landed and not done, a cycle ago; bd_q: a beat was done since; sk_q: a skip since (E_END).
   // The landed count only grows, so this is conservative: ok may come a cycle late, never early.
   reg                 g1_q, g2_q, bd_q, sk_q;
+  reg                 take_q, fs_q;   // take_i, fs_i a cycle late (the fetch decision reaches
+                                      // only these, not the slots' counters' enables)
   wire [RW+8:0] ib = {{RW{1'b0}}, issue_beats_i};   // a burst's beats, widened
   wire unused_ib = ^ib[RW+8:RW];   // (the counters are modulo: the low bits suffice)
   wire beat_done = a_hs_i & (tk_q == tok_m1_i);
@@ -88,6 +92,7 @@ module tern_wring #(
       g2_q      <= 1'b0;
       bd_q      <= 1'b0;
       sk_q      <= 1'b0;
+      take_q    <= 1'b0;
       for (ri = 0; ri < 2; ri = ri + 1) wis_q[ri] <= {RW{1'b0}};
     end else begin
       if (r_beat_i) wp_q <= wp_q + {{(WMW-1){1'b0}}, 1'b1};
@@ -95,9 +100,9 @@ module tern_wring #(
         ip_q <= ip_q + ib[WMW-1:0];
         wis_q[issue_slot_i] <= wis_q[issue_slot_i] + ib[RW-1:0];
       end
-      if (take_i) begin
-        wb_q[fs_i]  <= ip_q;
-        wis_q[fs_i] <= {RW{1'b0}};
+      if (take_q) begin
+        wb_q[fs_q]  <= ip_q;
+        wis_q[fs_q] <= {RW{1'b0}};
       end
       if (end_i) wis_q[x_i] <= {RW{1'b0}};
       land_sh_q <= {land_sh_q[LAND_DLY-2:0], r_beat_i};
@@ -108,6 +113,8 @@ module tern_wring #(
       g2_q      <= (diff[RW-2:1] != {(RW-2){1'b0}}) & ~diff[RW-1];
       bd_q      <= beat_done;
       sk_q      <= end_i;
+      take_q    <= take_i;
+      fs_q      <= fs_i;
     end
   end
   always @(posedge clk_i) begin

@@ -61,7 +61,7 @@ mut wport-rresp-ignored tern_job_engine.v 's/      if (w_r_err) s_bus_err_q\[w_s
 MUT_VARS="ROWS=4 LANES=40 WPORT=32" mut wport-beat-step tern_rd_master.v 's/addr_q <= addr_q + ({23.d0, blen_q} << WL2);/addr_q <= addr_q + ({23'"'"'d0, blen_q} << 3);/' device
 unset MUT_VARS
 # the wide profile's array (FREE_RUN): its credit lets more results be owed than the queue holds
-MUT_VARS="FREE_RUN=1" mut free-run-credit tern_mac_array.v 's/localparam \[31:0\]  LIM_U = RES_DEPTH - 2;/localparam [31:0]  LIM_U = RES_DEPTH + 2;/'
+MUT_VARS="FREE_RUN=1" mut free-run-credit tern_mac_array.v 's/localparam \[31:0\]  LIM_U = RES_DEPTH - 3;/localparam [31:0]  LIM_U = RES_DEPTH + 2;/'
 # ... and each row's copy of the flags takes row 0's mask bit (rows beyond N written)
 MUT_VARS="FREE_RUN=1" mut free-run-row-kill tern_mac_array.v 's/f\[2 + (r % RGRP)\], f\[1\]/f[2], f[1]/'
 # the wide profile's weight memory (8-byte words, 16 of them): DECERR beats carry the RAM's data
@@ -82,7 +82,12 @@ unset MUT_VARS
 export MUT_VARS="ROWS=5 LANES=10 FREE_RUN=1 WMEM_WORDS=8192 WM_BEAT=1"
 mut wtbeat-row-codes tern_mac_array.v 's/localparam integer CR = (WM_BEAT != 0) ? (r % RGRP) : 0;/localparam integer CR = 0;/'
 mut wtbeat-group-codes tern_mac_array.v 's/if (WM_BEAT != 0) wr_q <= {wa_r, wcodes_g\[2\*LANES\*RGRP\*gi +: 2\*LANES\*WRC\]};/if (WM_BEAT != 0) wr_q <= {wa_r, wcodes_g[0 +: 2*LANES*WRC]};/'
+# ... and a write's address a cycle ahead of its codes (the decode's register not counted)
+mut wtbeat-pipe-addr tern_mac_array.v 's/        assign wa_r     = wa3_q;/        assign wa_r     = wa2_q;/'
 unset MUT_VARS
+# the activation gearbox (FAST) taking a word with no free slot (its ready flip-flop ignoring the
+# slot count)
+mut gearbox-ready-room tern_gearbox.v 's/          rdy_q   <= ~(flush_q | (accept \& in_flush_i)) \& ({{(32-MW){1.b0}}, nv_d} <= NW_U);/          rdy_q   <= ~(flush_q | (accept \& in_flush_i));/' device
 # the device with its weights in the array (WMEM_WORDS, 2 x 20: 8-byte beats, 64 KB): every job
 # reading from word 0 (W_ADDR ignored); W_RANGE one word early (a job ending at the memory's
 # last beat refused); W_RANGE never raised (the word address wraps instead)
