@@ -103,7 +103,7 @@ export MUT_VARS="ROWS=2 LANES=20 WPORT=8 WMEM_WORDS=64 T5_ROM=0"
 mut ring-gate-off tern_wring.v "s/  assign gate_o  = (tk_q != 8'd0) | ok;/  assign gate_o  = 1'b1;/" device
 mut ring-gate-early tern_wring.v "s/  wire   ok      = ~sk_q \& (g2_q | (g1_q \& ~bd_q));/  wire   ok      = ~sk_q \& g1_q;/" device
 mut ring-skip-off tern_wring.v "s/  assign skip_o = (end_i \& end_err_i) ? wis_q\[x_i\] - (done_q - done0_q) : {RW{1'b0}};/  assign skip_o = {RW{1'b0}};/" device
-mut ring-base tern_wring.v "s/        wb_q\[fs_i\]  <= ip_q;/        wb_q[fs_i]  <= {WMW{1'b0}};/" device
+mut ring-base tern_wring.v "s/        wb_q\[fs_q\]  <= ip_q;/        wb_q[fs_q]  <= {WMW{1'b0}};/" device
 unset MUT_VARS
 # ... one row of 40 lanes (its 4-byte result beats start at either half of a word) with
 # activation banks of two chunks (ACT_BUF 1024, two slots): each group of 9 lanes has its own copy
