@@ -137,8 +137,8 @@ static void check_cfg(tern_test_ctx *t, tern_geom g, tern_devmodel_cfg cfg, uint
   /* tern_devmodel_tokens_per_job against the device's own rule: that many tokens are not
    * ACT_OVERFLOW (nor BAD_TOKENS), one more is (unless it is past T_MAX). */
   {
-    const uint32_t kfull1 = g.lanes * (cfg.act_buf_beats / cfg.t_max), kone = g.lanes * cfg.act_buf_beats;
-    const uint32_t ks[] = {1, g.lanes, g.lanes + 1, kfull1, kfull1 + 1, kone / 2 + 1, kone, kone + 1, 2560, 6912};
+    const uint32_t kone = g.lanes * cfg.act_buf_beats;
+    const uint32_t ks[] = {1, g.lanes, g.lanes + 1, kfull, kfull + 1, kone / 2 + 1, kone, kone + 1, 2560, 6912};
     for (size_t i = 0; i < sizeof ks / sizeof ks[0]; i++) {
       const uint32_t k = ks[i];
       if (k == 0 || k > TERN_K_MAX) continue;

@@ -32,6 +32,13 @@ def geometry(dim, size, lanes):
     return (size, lanes) if dim == "rows" else (1, size)
 
 
+def save_cache(a, cache, key, r):
+    """Point key's result into the cache file, after every point: an interrupted search resumes there."""
+    cache[key] = r
+    with open(a.cache, "w") as f:
+        json.dump(cache, f, indent=1)
+
+
 def try_point(a, arch, kind, dsp, geom, seed, cache):
     key = f"{arch}_{kind}{'d' if dsp else ''}_{geom[0]}x{geom[1]}"
     if key in cache and not (a.retry_failed and cache[key].get("synth_failed")):
@@ -53,9 +60,7 @@ def try_point(a, arch, kind, dsp, geom, seed, cache):
             mods, _ = compare.parse_stat(open(stat).read())
             if "tern_mac_array" in mods:
                 r["lut"], r["ff"], _, r["bram"], r["dsp"] = compare.figures(arch, mods["tern_mac_array"])
-        cache[key] = r
-        with open(a.cache, "w") as f:
-            json.dump(cache, f, indent=1)
+        save_cache(a, cache, key, r)
         return r
     lut, ff, _, bram, dspn = compare.figures(arch, cells)
     fmax, util = compare.pnr(a, arch, js, seed, tag)
@@ -64,9 +69,7 @@ def try_point(a, arch, kind, dsp, geom, seed, cache):
     print(f"largest: {arch} {geom[0]}x{geom[1]} kind {kind}{' dsp' if dsp else ''}: {lut} LUT4, "
           f"{bram} BRAM, {dspn} DSP: " + (f"routed, {fmax:.1f} MHz" if r["fits"] else "does not fit"),
           flush=True)
-    cache[key] = r
-    with open(a.cache, "w") as f:   # after every point: an interrupted search resumes here
-        json.dump(cache, f, indent=1)
+    save_cache(a, cache, key, r)
     return r
 
 
